@@ -1,0 +1,22 @@
+// Errors found while the compiler evaluates a consteval function (quantizing a network, building a
+// lookup table) are reported by calling one of these functions. None of them is constexpr, so
+// reaching one ends the constant evaluation, and the compiler's message quotes the function's
+// name: the name is the sentence the user reads. They are declared, never defined.
+#pragma once
+
+namespace qpipe::compile_error {
+
+void requantizer_multiplier_is_zero_or_negative(double multiplier);
+void requantizer_multiplier_is_not_finite(double multiplier);
+void requantizer_multiplier_below_2_pow_minus_32_would_zero_every_output(double multiplier);
+void requantizer_multiplier_at_or_above_2_pow_30_saturates_every_output(double multiplier);
+
+void grid_scale_must_be_positive_and_finite(double scale);
+void grid_zero_point_must_be_in_int8_range(int zero_point);
+
+void weights_are_all_zero_so_their_scale_would_be_zero();
+void weight_is_not_finite();
+void bias_is_not_finite();
+void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
+
+}  // namespace qpipe::compile_error

@@ -1,0 +1,25 @@
+// The kernel shared by table-driven activations: one load per element.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/numerics/lut.hpp"
+
+namespace qpipe::detail {
+
+template <std::size_t Size>
+struct LutKernel {
+  static constexpr std::size_t input_size = Size;
+  static constexpr std::size_t output_size = Size;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = 256;
+
+  Lut table;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t i = 0; i < Size; ++i) out[i] = table[lut_index(in[i])];
+  }
+};
+
+}  // namespace qpipe::detail

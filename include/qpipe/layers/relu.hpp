@@ -1,0 +1,70 @@
+// QRelu and QRelu6: clamps that keep the grid. After a layer with a requantizer they fold into its
+// clamp and cost nothing at run time; elsewhere they run as a clamp pass.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/grid.hpp"
+
+namespace qpipe {
+
+namespace detail {
+
+template <std::size_t Size>
+struct ClampKernel {
+  static constexpr std::size_t input_size = Size;
+  static constexpr std::size_t output_size = Size;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = 0;
+
+  ClampRange range;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t i = 0; i < Size; ++i) {
+      const std::int32_t q = in[i];
+      out[i] = static_cast<std::int8_t>(q < range.qmin ? range.qmin : (q > range.qmax ? range.qmax : q));
+    }
+  }
+};
+
+// Shared by every clamp layer that runs as a pass of its own.
+template <class Self>
+struct StandaloneClamp {
+  static constexpr bool is_clamp = true;
+  static constexpr bool absorbs_clamp = false;
+  template <ShapeType In> static constexpr bool accepts = true;
+  template <ShapeType In> using output_shape = In;
+  template <ShapeType In> using params = NoParams;
+
+  template <ShapeType In>
+  static consteval auto quantize(Grid in, const NoParams&) {
+    return Quantized<ClampKernel<In::size>>{{Self::clamp_on(in)}, in};
+  }
+  template <ShapeType In>
+  static constexpr void reference(const NoParams&, const double* in, double* out) {
+    for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::reference(in[i]);
+  }
+};
+
+}  // namespace detail
+
+struct QRelu : detail::StandaloneClamp<QRelu> {
+  static constexpr std::string_view kind = "QRelu";
+  // TFLite: the lower bound is the code of real 0, i.e. the zero point.
+  static constexpr ClampRange clamp_on(Grid g) { return {std::max(int8_min, g.zero_point), int8_max}; }
+  static constexpr double reference(double x) { return x > 0 ? x : 0; }
+  using detail::StandaloneClamp<QRelu>::reference;
+};
+
+struct QRelu6 : detail::StandaloneClamp<QRelu6> {
+  static constexpr std::string_view kind = "QRelu6";
+  static constexpr ClampRange clamp_on(Grid g) {
+    return {std::max(int8_min, g.zero_point), std::min<std::int32_t>(int8_max, qpipe::quantize(6.0, g))};
+  }
+  static constexpr double reference(double x) { return x < 0 ? 0 : (x > 6 ? 6 : x); }
+  using detail::StandaloneClamp<QRelu6>::reference;
+};
+
+}  // namespace qpipe

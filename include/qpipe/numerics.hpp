@@ -1,0 +1,8 @@
+// All of qpipe's numerics: constexpr math, grids, multiplier quantization, requantization, LUTs.
+#pragma once
+
+#include "qpipe/numerics/constexpr_math.hpp"
+#include "qpipe/numerics/fixed_point.hpp"
+#include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/lut.hpp"
+#include "qpipe/numerics/quantize_multiplier.hpp"
