@@ -1,0 +1,4 @@
+// A zero multiplier (e.g. a zero input scale) must not compile.
+// EXPECT: requantizer_multiplier_is_zero_or_negative
+#include <qpipe/numerics/quantize_multiplier.hpp>
+constexpr auto m = qpipe::quantize_multiplier(0.0);

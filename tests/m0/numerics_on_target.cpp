@@ -1,0 +1,56 @@
+// The numerics on the target: the hand-computed requantization vectors, then checksums of many
+// pseudo-random requantizations and of lookup tables. Built for the host and the M0; the two must
+// print the same bytes (tests/meson.build compares them) and exit 0.
+#include <cstdint>
+#include <cstdio>
+
+#include "qpipe/numerics/fixed_point.hpp"
+#include "qpipe/numerics/lut.hpp"
+#include "qpipe/numerics/quantize_multiplier.hpp"
+#include "../qpipe/numerics/requantize_vectors.hpp"
+
+namespace {
+
+std::uint32_t xorshift(std::uint32_t& s) {
+  s ^= s << 13;
+  s ^= s >> 17;
+  s ^= s << 5;
+  return s;
+}
+
+std::uint32_t fnv1a(std::uint32_t h, std::uint8_t byte) { return (h ^ byte) * 16777619u; }
+
+constexpr qpipe::Lut sigmoid_table = qpipe::sigmoid_lut(qpipe::Grid{0.05, 7});
+constexpr qpipe::Lut tanh_table = qpipe::tanh_lut(qpipe::Grid{0.02, -3});
+constexpr qpipe::QuantizedMultiplier third = qpipe::quantize_multiplier(1.0 / 3.0);
+
+}  // namespace
+
+int main() {
+  int failures = 0;
+  for (const auto& c : qpipe_test::requantize_cases) {
+    const int got = qpipe::requantize(c.acc, c.multiplier, c.shift, c.zero_point, c.qmin, c.qmax);
+    if (got != c.expected) {
+      std::printf("FAIL acc=%ld: got %d, want %ld\n", static_cast<long>(c.acc), got, static_cast<long>(c.expected));
+      ++failures;
+    }
+  }
+  std::printf("hand vectors: %d of %d wrong\n", failures, static_cast<int>(qpipe_test::requantize_cases.size()));
+
+  std::uint32_t state = 2463534242u, hash = 2166136261u;
+  for (int n = 0; n < 20000; ++n) {
+    const auto acc = static_cast<std::int32_t>(xorshift(state)) >> (n % 24);
+    const auto multiplier = static_cast<std::int32_t>((xorshift(state) >> 1) | 0x40000000u);
+    const int shift = -static_cast<int>(xorshift(state) % 32) + (n % 8 == 0 ? 12 : 0);
+    const auto zero_point = static_cast<std::int32_t>(xorshift(state) % 256) - 128;
+    hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize(acc, multiplier, shift, zero_point, -128, 127)));
+  }
+  std::printf("requantize checksum: %08lx\n", static_cast<unsigned long>(hash));
+
+  hash = 2166136261u;
+  for (auto v : sigmoid_table) hash = fnv1a(hash, static_cast<std::uint8_t>(v));
+  for (auto v : tanh_table) hash = fnv1a(hash, static_cast<std::uint8_t>(v));
+  std::printf("lut checksum: %08lx\n", static_cast<unsigned long>(hash));
+  std::printf("multiplier(1/3) = %ld, shift %ld\n", static_cast<long>(third.multiplier), static_cast<long>(third.shift));
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,109 @@
+// QDense against a dense layer written here from the TFLite spec: quantization of weights, biases
+// and the output multiplier with <cmath>, the forward pass with plain loops and the 128-bit
+// reference requantization. Several shapes, non-zero zero points, saturation at both ends.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "qpipe/layers/dense.hpp"
+#include "qpipe/layers/relu.hpp"
+#include "reference/random_params.hpp"
+#include "reference/requantize_reference.hpp"
+
+namespace {
+
+template <std::size_t In, std::size_t Units>
+constexpr qpipe::DenseParams<In, Units> random_dense(std::uint32_t seed, qpipe::Grid out) {
+  qpipe_test::Lcg rng{seed};
+  qpipe::DenseParams<In, Units> p{};
+  for (auto& row : p.weights)
+    for (auto& w : row) w = rng.uniform(-1.0, 1.0);
+  for (auto& b : p.bias) b = rng.uniform(-0.5, 0.5);
+  p.output = out;
+  return p;
+}
+
+struct Expected {
+  std::vector<int> weights;
+  std::vector<long long> bias;
+  int multiplier, shift;
+};
+
+// TFLite's recipe, computed at run time.
+template <std::size_t In, std::size_t Units>
+Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid in) {
+  double largest = 0;
+  for (auto& row : p.weights)
+    for (double w : row) largest = std::max(largest, std::fabs(w));
+  const double ws = largest / 127.0;
+  Expected e{};
+  for (auto& row : p.weights)
+    for (double w : row) e.weights.push_back(static_cast<int>(std::clamp(std::round(w / ws), -127.0, 127.0)));
+  for (double b : p.bias) e.bias.push_back(std::llround(b / (in.scale * ws)));
+  int exponent = 0;
+  const double q = std::frexp(in.scale * ws / p.output.scale, &exponent);
+  long long fixed = std::llround(q * 2147483648.0);
+  if (fixed == (1LL << 31)) fixed /= 2, ++exponent;
+  e.multiplier = static_cast<int>(fixed);
+  e.shift = exponent;
+  return e;
+}
+
+// The kernel under test, quantized by the compiler from the same parameters.
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+inline constexpr auto compiled_kernel =
+    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).kernel;
+
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+void check_dense() {
+  const auto p = random_dense<In, Units>(Seed, OutGrid);
+  const Expected e = expected_constants(p, InGrid);
+  const auto& kernel = compiled_kernel<In, Units, Seed, InGrid, OutGrid, Clamps...>;
+  CAPTURE(In);
+  CAPTURE(Units);
+  for (std::size_t i = 0; i < In * Units; ++i) REQUIRE(kernel.weights[i] == e.weights[i]);
+  for (std::size_t u = 0; u < Units; ++u) REQUIRE(kernel.bias[u] == e.bias[u]);
+  REQUIRE(kernel.requantizer.multiplier == e.multiplier);
+  REQUIRE(kernel.requantizer.shift == e.shift);
+  const int qmin = sizeof...(Clamps) ? std::max(-128, OutGrid.zero_point) : -128;
+
+  std::mt19937 rng(Seed);
+  std::uniform_int_distribution<int> code(-128, 127);
+  int saturated_low = 0, saturated_high = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    std::int8_t x[In], y[Units];
+    for (auto& v : x) v = static_cast<std::int8_t>(trial == 0 ? -128 : trial == 1 ? 127 : code(rng));
+    kernel(x, y);
+    for (std::size_t u = 0; u < Units; ++u) {
+      long long acc = e.bias[u];
+      for (std::size_t i = 0; i < In; ++i) acc += e.weights[u * In + i] * (x[i] - InGrid.zero_point);
+      const int want = qpipe_test::exact_requantize(static_cast<std::int32_t>(acc), e.multiplier, e.shift,
+                                                    OutGrid.zero_point, qmin, 127);
+      CHECK(int{y[u]} == want);
+      saturated_low += want == -128;
+      saturated_high += want == 127;
+    }
+  }
+  MESSAGE("dense " << In << "->" << Units << ": " << saturated_low << " outputs at -128, " << saturated_high << " at 127");
+}
+
+}  // namespace
+
+TEST_CASE("QDense matches the spec-derived reference") {
+  check_dense<1, 1, 1, qpipe::Grid{0.02, 3}, qpipe::Grid{0.01, -5}>();
+  check_dense<3, 5, 2, qpipe::Grid{1.0 / 255, -128}, qpipe::Grid{0.02, 10}>();
+  check_dense<17, 9, 3, qpipe::Grid{0.05, 17}, qpipe::Grid{0.03, -20}>();
+  check_dense<64, 10, 4, qpipe::Grid{0.1, -3}, qpipe::Grid{0.05, 0}>();    // wide: saturates both ends
+  check_dense<64, 10, 5, qpipe::Grid{0.1, -3}, qpipe::Grid{3.0, 0}>();     // coarse output grid
+  check_dense<8, 8, 6, qpipe::Grid{0.07, 40}, qpipe::Grid{0.05, -60}, qpipe::QRelu>();  // folded ReLU
+}
+
+TEST_CASE("a folded ReLU6 clamps at the codes of 0 and 6") {
+  constexpr qpipe::Grid out{0.05, -100};  // 6.0 is code -100 + 120 = 20
+  constexpr auto k = compiled_kernel<4, 3, 9, qpipe::Grid{0.1, 0}, out, qpipe::QRelu6>;
+  static_assert(k.requantizer.qmin == -100 && k.requantizer.qmax == 20);
+  CHECK(k.requantizer.qmax == 20);
+}

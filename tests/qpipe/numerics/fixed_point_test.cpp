@@ -1,0 +1,98 @@
+// Requantization: hand-computed vectors, then ten million random cases against an exact reference
+// written here from the rounding rules' definitions in 128-bit integers.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <cmath>
+
+#include "qpipe/numerics/fixed_point.hpp"
+#include "requantize_vectors.hpp"
+#include "reference/requantize_reference.hpp"
+
+using qpipe_test::exact_multiply;
+using qpipe_test::exact_requantize;
+constexpr std::int32_t int32_max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int32_t int32_min = std::numeric_limits<std::int32_t>::min();
+
+TEST_CASE("hand-computed requantization vectors") {
+  for (const auto& c : qpipe_test::requantize_cases) {
+    CAPTURE(c.acc);
+    CAPTURE(c.multiplier);
+    CAPTURE(c.shift);
+    CHECK(qpipe::requantize(c.acc, c.multiplier, c.shift, c.zero_point, c.qmin, c.qmax) == c.expected);
+  }
+  // The same at compile time.
+  static_assert(qpipe::requantize(1000, qpipe_test::half, -3, -10, -128, 127) == 53);
+  static_assert(qpipe::requantize(5, qpipe_test::half, -1, 0, -128, 127) == 2);
+}
+
+TEST_CASE("saturating rounding doubling high multiply: hand-computed") {
+  using qpipe::saturating_rounding_doubling_high_mul;
+  CHECK(saturating_rounding_doubling_high_mul(int32_min, int32_min) == int32_max);
+  CHECK(saturating_rounding_doubling_high_mul(int32_max, int32_max) == 2147483646);  // 2^31 - 2 + 2^-31
+  CHECK(saturating_rounding_doubling_high_mul(1 << 30, 1 << 30) == 1 << 29);          // 2^60 / 2^31, exact
+  CHECK(saturating_rounding_doubling_high_mul(1, 1 << 30) == 1);                      // 0.5 -> 1
+  CHECK(saturating_rounding_doubling_high_mul(-1, 1 << 30) == 0);                     // -0.5 -> 0
+  CHECK(saturating_rounding_doubling_high_mul(int32_min, int32_max) == -2147483647);  // -(2^31 - 1)
+  static_assert(qpipe::saturating_rounding_doubling_high_mul(-3, 1 << 30) == -1);
+}
+
+TEST_CASE("rounding divide by power of two: hand-computed") {
+  using qpipe::rounding_divide_by_pot;
+  CHECK(rounding_divide_by_pot(5, 1) == 3);
+  CHECK(rounding_divide_by_pot(-5, 1) == -3);
+  CHECK(rounding_divide_by_pot(7, 2) == 2);
+  CHECK(rounding_divide_by_pot(-6, 2) == -2);
+  CHECK(rounding_divide_by_pot(-5, 2) == -1);
+  CHECK(rounding_divide_by_pot(int32_min, 31) == -1);
+  CHECK(rounding_divide_by_pot(int32_max, 31) == 1);
+  CHECK(rounding_divide_by_pot(-12345, 0) == -12345);
+  static_assert(qpipe::rounding_divide_by_pot(-3, 1) == -2);
+}
+
+TEST_CASE("requantization equals the exact 128-bit reference on 10 million random cases") {
+  std::mt19937_64 rng(20261123);
+  std::uniform_int_distribution<std::int32_t> any_int32(int32_min, int32_max);
+  std::uniform_int_distribution<std::int32_t> q31_multiplier(1 << 30, int32_max);
+  std::uniform_int_distribution<int> any_shift(-31, 30);
+  std::uniform_int_distribution<int> bits(0, 31);
+  std::uniform_int_distribution<std::int32_t> zp(-128, 127);
+
+  long mismatches = 0;
+  constexpr long cases = 10'000'000;
+  for (long n = 0; n < cases; ++n) {
+    // Accumulators: full range, or of a random magnitude so small values and powers of two are common.
+    std::int32_t acc = any_int32(rng);
+    if (n % 2 == 1) acc >>= bits(rng);
+    // Multipliers as quantize_multiplier makes them, and now and then any int32 at all.
+    const std::int32_t m = n % 16 == 0 ? any_int32(rng) : q31_multiplier(rng);
+    const int shift = n % 4 == 0 ? any_shift(rng) : -bits(rng) / 2;  // realistic shifts are small and negative
+    const std::int32_t z = zp(rng);
+    std::int32_t lo = zp(rng), hi = zp(rng);
+    if (lo > hi) std::swap(lo, hi);
+    if (n % 3 == 0) lo = -128, hi = 127;
+    if (qpipe::multiply_by_quantized_multiplier(acc, m, shift) != exact_multiply(acc, m, shift) ||
+        qpipe::requantize(acc, m, shift, z, lo, hi) != exact_requantize(acc, m, shift, z, lo, hi)) {
+      if (++mismatches <= 10) {
+        MESSAGE("mismatch: acc=" << acc << " m=" << m << " shift=" << shift << " zp=" << z);
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("requantization is within one unit of the single-rounded exact product") {
+  // Double rounding may move a result by one unit, never more.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::int32_t> acc(-(1 << 24), 1 << 24);
+  std::uniform_int_distribution<std::int32_t> m(1 << 30, int32_max);
+  std::uniform_int_distribution<int> shift(-20, 0);
+  for (int n = 0; n < 100000; ++n) {
+    const std::int32_t a = acc(rng), mm = m(rng);
+    const int s = shift(rng);
+    const long double exact = static_cast<long double>(a) * mm / 2147483648.0L * std::pow(2.0L, s);
+    CHECK(std::abs(qpipe::multiply_by_quantized_multiplier(a, mm, s) - exact) <= 1.0L);
+  }
+}
