@@ -1,0 +1,29 @@
+#!/bin/sh
+# Sets qpipe up on a fresh Debian 12 machine: installs the packages it needs by name, configures
+# one build folder holding the host suite and the Cortex-M0 suite, builds it, and runs the XOR
+# example on the emulated Cortex-M0 (qemu's micro:bit).
+set -eu
+cd "$(dirname "$0")"
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# g++/meson/ninja: host build. cmake + pkg-config: meson finds doctest through its CMake config.
+# libboost-dev: Boost.Hana headers. gcc-arm-none-eabi & co.: the M0 compiler, its C++ headers and
+# picolibc. qemu-system-arm: runs the M0 binaries.
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends \
+  g++ meson ninja-build cmake pkg-config python3 doctest-dev libboost-dev \
+  gcc-arm-none-eabi binutils-arm-none-eabi libstdc++-arm-none-eabi-dev picolibc-arm-none-eabi \
+  qemu-system-arm
+
+if [ -d build/meson-info ]; then
+  meson setup --reconfigure build --cross-file cross/cortex-m0.ini
+else
+  meson setup build --cross-file cross/cortex-m0.ini
+fi
+meson compile -C build
+
+echo "== XOR, int8, on the emulated Cortex-M0 =="
+tools/run-m0 build/dsl_examples/xor/xor_m0.elf
