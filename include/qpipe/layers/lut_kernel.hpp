@@ -4,17 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/elementwise.hpp"
 #include "qpipe/numerics/lut.hpp"
 
 namespace qpipe::detail {
 
 template <std::size_t Size>
-struct LutKernel {
-  static constexpr std::size_t input_size = Size;
-  static constexpr std::size_t output_size = Size;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = 256;
-
+struct LutKernel : ElementwiseKernel<Size, 256> {
   Lut table;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {

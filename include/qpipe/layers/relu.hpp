@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/elementwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
 
@@ -13,12 +14,7 @@ namespace qpipe {
 namespace detail {
 
 template <std::size_t Size>
-struct ClampKernel {
-  static constexpr std::size_t input_size = Size;
-  static constexpr std::size_t output_size = Size;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = 0;
-
+struct ClampKernel : ElementwiseKernel<Size, 0> {
   ClampRange range;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
@@ -31,16 +27,12 @@ struct ClampKernel {
 
 // Shared by every clamp layer that runs as a pass of its own.
 template <class Self>
-struct StandaloneClamp {
+struct StandaloneClamp : ElementwiseLayer {
   static constexpr bool is_clamp = true;
-  static constexpr bool absorbs_clamp = false;
-  template <ShapeType In> static constexpr bool accepts = true;
-  template <ShapeType In> using output_shape = In;
-  template <ShapeType In> using params = NoParams;
 
   template <ShapeType In>
   static consteval auto quantize(Grid in, const NoParams&) {
-    return Quantized<ClampKernel<In::size>>{{Self::clamp_on(in)}, in};
+    return Quantized<ClampKernel<In::size>>{{{}, Self::clamp_on(in)}, in};
   }
   template <ShapeType In>
   static constexpr void reference(const NoParams&, const double* in, double* out) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "qpipe/detail/elementwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/layers/lut_kernel.hpp"
 #include "qpipe/numerics/constexpr_math.hpp"
@@ -11,17 +12,12 @@
 
 namespace qpipe {
 
-struct QSigmoid {
+struct QSigmoid : detail::ElementwiseLayer {
   static constexpr std::string_view kind = "QSigmoid";
-  static constexpr bool is_clamp = false;
-  static constexpr bool absorbs_clamp = false;
-  template <ShapeType In> static constexpr bool accepts = true;
-  template <ShapeType In> using output_shape = In;
-  template <ShapeType In> using params = NoParams;
 
   template <ShapeType In>
   static consteval auto quantize(Grid in, const NoParams&) {
-    return Quantized<detail::LutKernel<In::size>>{{sigmoid_lut(in)}, sigmoid_output_grid};
+    return Quantized<detail::LutKernel<In::size>>{{{}, sigmoid_lut(in)}, sigmoid_output_grid};
   }
   template <ShapeType In>
   static constexpr void reference(const NoParams&, const double* in, double* out) {
