@@ -6,6 +6,7 @@
 #include "qpipe/layers/dense.hpp"
 #include "qpipe/layers/relu.hpp"
 #include "qpipe/layers/sigmoid.hpp"
+#include "qpipe/layers/tanh.hpp"
 #include "qpipe/numerics.hpp"
 #include "qpipe/pipe.hpp"
 #include "qpipe/shape.hpp"
