@@ -2,27 +2,18 @@
 // the compiler for the input grid.
 #pragma once
 
-#include <cstddef>
+#include <string_view>
 
-#include "qpipe/detail/elementwise.hpp"
-#include "qpipe/layer.hpp"
-#include "qpipe/layers/lut_kernel.hpp"
+#include "qpipe/detail/lut_activation.hpp"
 #include "qpipe/numerics/constexpr_math.hpp"
-#include "qpipe/numerics/lut.hpp"
+#include "qpipe/numerics/grid.hpp"
 
 namespace qpipe {
 
-struct QTanh : detail::ElementwiseLayer {
+struct QTanh : detail::LutActivation<QTanh> {
   static constexpr std::string_view kind = "QTanh";
-
-  template <ShapeType In>
-  static consteval auto quantize(Grid in, const NoParams&) {
-    return Quantized<detail::LutKernel<In::size>>{{{}, tanh_lut(in)}, tanh_output_grid};
-  }
-  template <ShapeType In>
-  static constexpr void reference(const NoParams&, const double* in, double* out) {
-    for (std::size_t i = 0; i < In::size; ++i) out[i] = math::tanh(in[i]);
-  }
+  static constexpr Grid output_grid = tanh_output_grid;
+  static constexpr double function(double x) { return math::tanh(x); }
 };
 
 }  // namespace qpipe

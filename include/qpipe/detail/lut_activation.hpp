@@ -1,0 +1,36 @@
+// What table-driven activations (sigmoid, tanh) share: a 256-entry table built by the compiler for
+// the input grid, one load per element at run time, and a fixed output grid.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/detail/elementwise.hpp"
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/lut.hpp"
+
+namespace qpipe::detail {
+
+template <std::size_t Size>
+struct LutKernel : ElementwiseKernel<Size, 256> {
+  Lut table;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t i = 0; i < Size; ++i) out[i] = table[lut_index(in[i])];
+  }
+};
+
+// Self provides `output_grid` and `static constexpr double function(double)`.
+template <class Self>
+struct LutActivation : ElementwiseLayer {
+  template <ShapeType In>
+  static consteval auto quantize(Grid in, const NoParams&) {
+    return Quantized<LutKernel<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
+  }
+  template <ShapeType In>
+  static constexpr void reference(const NoParams&, const double* in, double* out) {
+    for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::function(in[i]);
+  }
+};
+
+}  // namespace qpipe::detail
