@@ -2,10 +2,10 @@
 """Check that Cortex-M0 objects neither define nor need a soft-float helper or a heap function.
 
 Reads every symbol (defined and undefined) with arm-none-eabi-nm, prints what the objects need
-from outside and their arm-none-eabi-size, and exits 1 on a forbidden symbol. With
+from outside, and exits 1 on a forbidden symbol (sizes are perf/m0_size.py's report). With
 --expect-violation the meaning flips (the negative control: a check that cannot fail is no check).
 
-usage: check_no_float_no_heap.py --nm NM --size SIZE [--expect-violation] OBJECT_OR_ARCHIVE...
+usage: check_no_float_no_heap.py --nm NM [--expect-violation] OBJECT_OR_ARCHIVE...
 """
 import argparse
 import re
@@ -35,7 +35,6 @@ def symbols(nm, path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--nm", required=True)
-    parser.add_argument("--size", required=True)
     parser.add_argument("--expect-violation", action="store_true")
     parser.add_argument("objects", nargs="+")
     args = parser.parse_args()
@@ -49,8 +48,6 @@ def main():
             for pattern, what in FORBIDDEN:
                 if pattern.search(name):
                     violations.append("%s: %s %s (%s)" % (path, "needs" if kind == "U" else "defines", name, what))
-        sys.stdout.write(subprocess.run([args.size, "-t", path], check=True, stdout=subprocess.PIPE,
-                                        text=True).stdout)
     print("symbols needed from outside: %s" % (" ".join(sorted(needed)) or "(none)"))
     for v in violations:
         print(v)

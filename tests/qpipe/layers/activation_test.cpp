@@ -48,7 +48,7 @@ TEST_CASE("QTanh over every input code, on a 2-D shape") {
 }
 
 TEST_CASE("standalone QRelu and QRelu6 keep the grid and clamp at the codes of 0 and 6") {
-  // After QTanh (grid 1/128, 0) nothing can fold the clamps: they run as passes.
+  // Alone in a Pipe, no requantizer precedes them to fold into: they run as clamp passes.
   constexpr Grid g{0.1, -30};  // real 0 is code -30, real 6 is code 30
   constexpr auto relu = quantize(spec<Pipe<QRelu>, Shape<256>>(g));
   constexpr auto relu6 = quantize(spec<Pipe<QRelu6>, Shape<256>>(g));

@@ -1,11 +1,10 @@
-// Requantization: hand-computed vectors, then ten million random cases against an exact reference
-// written here from the rounding rules' definitions in 128-bit integers.
+// Requantization: hand-computed vectors, then ten million random cases against the exact 128-bit
+// reference of tests/reference/, written from the rounding rules' definitions.
 #include <doctest/doctest.h>
 
-#include <cstdint>
-#include <limits>
-#include <random>
 #include <cmath>
+#include <cstdint>
+#include <random>
 
 #include "qpipe/numerics/fixed_point.hpp"
 #include "requantize_vectors.hpp"
@@ -13,8 +12,8 @@
 
 using qpipe_test::exact_multiply;
 using qpipe_test::exact_requantize;
-constexpr std::int32_t int32_max = std::numeric_limits<std::int32_t>::max();
-constexpr std::int32_t int32_min = std::numeric_limits<std::int32_t>::min();
+using qpipe_test::int32_max;
+using qpipe_test::int32_min;
 
 TEST_CASE("hand-computed requantization vectors") {
   for (const auto& c : qpipe_test::requantize_cases) {
