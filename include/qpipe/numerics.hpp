@@ -1,4 +1,5 @@
-// All of qpipe's numerics: constexpr math, grids, multiplier quantization, requantization, LUTs.
+// All of qpipe's numerics: constexpr math, grids, multiplier quantization, requantization,
+// LUTs, weight and bias quantization.
 #pragma once
 
 #include "qpipe/numerics/constexpr_math.hpp"
@@ -6,3 +7,6 @@
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/lut.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/numerics/softmax.hpp"
+#include "qpipe/numerics/weights.hpp"

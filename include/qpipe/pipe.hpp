@@ -13,6 +13,7 @@
 #include <boost/hana/at.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include "qpipe/detail/arena.hpp"
 #include "qpipe/detail/plan.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
@@ -20,70 +21,31 @@
 
 namespace qpipe {
 
-template <Layer... Layers>
-  requires(sizeof...(Layers) > 0)
-struct Pipe {
-  static constexpr std::size_t layer_count = sizeof...(Layers);
-};
-
 namespace detail {
 
-// slot[k] = number of parameter blocks used by steps before k; slot[S] = all blocks.
-template <class Steps, class Shapes>
-constexpr auto parameter_slots() {
-  return []<std::size_t... K>(std::index_sequence<K...>) {
-    std::array<std::size_t, Steps::size + 1> slot{};
-    std::size_t next = 0;
-    ((slot[K] = next, next += at_t<K, Steps>::template has_params<at_t<K, Shapes>> ? 1 : 0), ...);
-    slot[Steps::size] = next;
-    return slot;
-  }(std::make_index_sequence<Steps::size>{});
-}
-
-template <Layer... Layers, ShapeType In>
-struct plan<Pipe<Layers...>, In> {
-  using steps = to_type_list<decltype(fuse_steps<Layers...>())>;
-  static constexpr std::size_t step_count = steps::size;
-  using shapes = typename step_shapes<In, steps>::type;  // step_count + 1 entries
-  template <std::size_t K> using step = at_t<K, steps>;
-  template <std::size_t K> using shape = at_t<K, shapes>;
-  using output_shape = shape<step_count>;
-
-  template <std::size_t K>
-  static constexpr bool has_params = step<K>::template has_params<shape<K>>;
-  template <std::size_t K>
-  using params = typename step<K>::template params<shape<K>>;
-
-  // The kernel type step K quantizes into (an unevaluated call: nothing is computed here).
-  template <std::size_t K>
-  using kernel = decltype(step<K>::template quantize<shape<K>>(std::declval<Grid>(), std::declval<const params<K>&>()).kernel);
-
-  // Position of step K's block among the user's parameter blocks, and how many blocks there are.
-  static constexpr auto param_slot = parameter_slots<steps, shapes>();
-  static constexpr std::size_t param_count = param_slot.back();
-};
-
-// Reported when the number of parameter blocks is wrong: one block per layer that has
-// parameters (QDense, ...), in the order of the Pipe.
+// Reported when the number of parameter blocks is wrong: one block per layer with parameters
+// (QDense, QConv2D, ..., and one per Residual for its add), in the order the steps run.
 template <std::size_t Expected, std::size_t Given>
 constexpr bool parameter_block_count_matches() {
   static_assert(Expected == Given,
                 "qpipe::spec: wrong number of parameter blocks (Expected vs Given above): give one "
-                "per layer with parameters, in Pipe order");
+                "per layer with parameters, in Pipe order, a Residual's add block after its branch's");
   return Expected == Given;
 }
 
-// Reported when a parameter block does not fit its layer; the instantiation line names the layer's
-// index in the Pipe, its kind, the block it expects (with the sizes) and the one it was given.
-template <std::size_t LayerIndex, class L, class Expected, class Given>
-constexpr bool parameter_block_matches() {
-  static_assert(std::is_same_v<Expected, Given>,
-                "qpipe::spec: a parameter block does not fit its layer (see LayerIndex, L, Expected "
-                "and Given in the instantiation above)");
-  return std::is_same_v<Expected, Given>;
-}
+// What each step reads: {source, other}; other == no_buffer for one-input steps.
+template <class... Nodes>
+struct Wiring {
+  static constexpr std::size_t none = no_buffer;
+  static constexpr std::array<std::array<std::size_t, 2>, sizeof...(Nodes)> reads{{{Nodes::source, Nodes::other}...}};
+};
 
-// Every Model of the same type shares one arena: models are run one at a time.
+template <class Nodes> struct wiring_of;
+template <class... Nodes>
+struct wiring_of<type_list<Nodes...>> {
+  using type = Wiring<Nodes...>;
+};
+
 template <class M>
 alignas(4) inline std::int8_t static_arena[M::arena_bytes > 0 ? M::arena_bytes : 1];
 
@@ -95,7 +57,7 @@ template <class Net, ShapeType In, class... Params>
 struct Spec {
   using pipe = Net;
   using input_shape = In;
-  using plan = detail::plan<Net, In>;
+  using plan = detail::plan<Net, In, Params...>;
   using output_shape = typename plan::output_shape;
 
   Grid input;
@@ -103,7 +65,7 @@ struct Spec {
 
   template <std::size_t K>
   constexpr const auto& params_of_step() const {
-    if constexpr (plan::template has_params<K>) {
+    if constexpr (plan::template step<K>::layer::has_params) {
       return std::get<plan::param_slot[K]>(params);
     } else {
       return no_params;
@@ -114,28 +76,19 @@ struct Spec {
 
 template <class Net, ShapeType In, class... Params>
 consteval auto spec(Grid input, const Params&... params) {
-  using plan = detail::plan<Net, In>;
-  static_assert(detail::parameter_block_count_matches<plan::param_count, sizeof...(Params)>());
-  if constexpr (plan::param_count == sizeof...(Params)) {
-    using given = std::tuple<Params...>;
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      (([&] {
-         if constexpr (plan::template has_params<K>) {
-           using S = typename plan::template step<K>;
-           static_assert(detail::parameter_block_matches<
-                         S::layer_index, typename S::layer, typename plan::template params<K>,
-                         std::tuple_element_t<plan::param_slot[K], given>>());
-         }
-       }()),
-       ...);
-    }(std::make_index_sequence<plan::step_count>{});
+  constexpr std::size_t expected = detail::structure<Net>::param_count;
+  static_assert(detail::parameter_block_count_matches<expected, sizeof...(Params)>());
+  if constexpr (expected == sizeof...(Params)) {
+    // Naming the last buffer's shape walks the whole Pipe: every shape and block is checked here.
+    using checked_output = typename detail::plan<Net, In, Params...>::output_shape;
+    static_assert(ShapeType<checked_output>);
   }
   return Spec<Net, In, Params...>{checked(input), {params...}};
 }
 
 // The integer network: one kernel per step, all constants computed by the compiler, and an arena
-// whose size is the exact peak of the intermediate buffers.
-template <ShapeType In, ShapeType Out, class... Kernels>
+// planned by the compiler from the buffers' lifetimes.
+template <ShapeType In, ShapeType Out, class Wiring, class... Kernels>
 struct Model {
   using input_shape = In;
   using output_shape = Out;
@@ -143,31 +96,25 @@ struct Model {
 
   // Bytes of each activation buffer: [0] the input, [k + 1] the output of stage k.
   static constexpr std::array<std::size_t, stage_count + 1> buffer_bytes{In::size, Kernels::output_size...};
+  // What each stage reads: {buffer, second buffer or `none`}.
+  static constexpr auto reads = Wiring::reads;
+  static constexpr std::size_t none = Wiring::none;
   static constexpr std::array<std::size_t, stage_count> stage_macs{Kernels::macs...};
   static constexpr std::size_t macs = (std::size_t{0} + ... + Kernels::macs);
   static constexpr std::size_t parameter_bytes = (std::size_t{0} + ... + Kernels::parameter_bytes);
 
   // The caller owns the input and the output; the intermediate buffers 1..S-1 live in the arena.
-  // In a chain, stage k reads buffer k and writes buffer k + 1 and nothing else is live, so
-  // placing odd buffers at the start and even ones at the end makes the arena the exact peak.
-  static constexpr std::size_t arena_bytes = [] {
-    std::size_t peak = 0;
-    for (std::size_t k = 0; k < stage_count; ++k) {
-      const std::size_t in = k > 0 ? buffer_bytes[k] : 0;
-      const std::size_t out = k + 1 < stage_count ? buffer_bytes[k + 1] : 0;
-      peak = in + out > peak ? in + out : peak;
-    }
-    return peak;
-  }();
-  // What one buffer per tensor would cost: the figure the arena plan is measured against.
+  static constexpr auto arena_plan = detail::plan_arena<stage_count>(buffer_bytes, reads, none);
+  static constexpr std::size_t arena_bytes = arena_plan.bytes;
+  // The most intermediate bytes live during any one stage: no placement can use less.
+  static constexpr std::size_t peak_live_bytes = arena_plan.peak_live;
+  // What one buffer per tensor would cost: the figure the plan is measured against.
   static constexpr std::size_t unplanned_arena_bytes = [] {
     std::size_t sum = 0;
     for (std::size_t k = 1; k < stage_count; ++k) sum += buffer_bytes[k];
     return sum;
   }();
-  static constexpr std::size_t buffer_offset(std::size_t k) {
-    return k % 2 == 1 ? 0 : arena_bytes - buffer_bytes[k];
-  }
+  static constexpr std::size_t buffer_offset(std::size_t b) { return arena_plan.offset[b]; }
 
   boost::hana::tuple<Kernels...> kernels;
 
@@ -197,23 +144,37 @@ struct Model {
   }
 
  private:
+  static constexpr const std::int8_t* read_pointer(std::size_t b, const std::int8_t* input, std::int8_t* arena) {
+    return b == 0 ? input : arena + buffer_offset(b);
+  }
   template <std::size_t K>
   constexpr void run_stage(const std::int8_t* input, std::int8_t* output, std::int8_t* arena) const {
-    const std::int8_t* src = K == 0 ? input : arena + buffer_offset(K);
+    const std::int8_t* src = read_pointer(reads[K][0], input, arena);
     std::int8_t* dst = K + 1 == stage_count ? output : arena + buffer_offset(K + 1);
-    boost::hana::at_c<K>(kernels)(src, dst);
+    if constexpr (reads[K][1] == none) {
+      boost::hana::at_c<K>(kernels)(src, dst);
+    } else {
+      boost::hana::at_c<K>(kernels)(src, read_pointer(reads[K][1], input, arena), dst);
+    }
   }
 };
 
 namespace detail {
 
-// Quantize step K from the grid of its input, and record the grid of its output.
+// Quantize step K from the grids of the buffers it reads, and record the grid of its output.
 template <class Plan, std::size_t K, class SpecType>
 consteval auto quantize_step(const SpecType& s, std::array<Grid, Plan::step_count + 1>& grids) {
-  using S = typename Plan::template step<K>;
-  auto q = S::template quantize<typename Plan::template shape<K>>(grids[K], s.template params_of_step<K>());
-  grids[K + 1] = q.output;
-  return q.kernel;
+  using N = typename Plan::template node<K>;
+  using In = typename Plan::template input_shape<K>;
+  if constexpr (N::arity == 2) {
+    auto q = N::step::template quantize<In>(grids[N::source], grids[N::other], s.template params_of_step<K>());
+    grids[K + 1] = q.output;
+    return q.kernel;
+  } else {
+    auto q = N::step::template quantize<In>(grids[N::source], s.template params_of_step<K>());
+    grids[K + 1] = q.output;
+    return q.kernel;
+  }
 }
 
 template <class Plan, class SpecType, std::size_t... K>
@@ -221,20 +182,30 @@ consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
   std::array<Grid, Plan::step_count + 1> grids{};
   grids[0] = s.input;
   using model_type = Model<typename SpecType::input_shape, typename Plan::output_shape,
-                           typename Plan::template kernel<K>...>;
-  // The comma fold runs left to right, so grid K is ready before step K needs it. (Assignment
-  // rather than a braced list of calls: GCC 12 rejects consteval calls in that pack expansion.)
+                           typename wiring_of<typename Plan::nodes>::type, typename Plan::template kernel<K>...>;
+  // The comma fold runs left to right, so every grid a step reads is ready before it runs.
+  // (Assignment rather than a braced list of calls: GCC 12 rejects consteval calls in that pack
+  // expansion.)
   model_type model{};
   ((boost::hana::at_c<K>(model.kernels) = quantize_step<Plan, K>(s, grids)), ...);
   return std::pair{model, grids};
 }
 
-// Every step in order, each output grid threaded into the next step. Returns the model and the
-// grid of every buffer (grids are doubles: they stay in the compiler).
+// Every step in order, each output grid threaded into the steps that read it. Returns the model
+// and the grid of every buffer (grids are doubles: they stay in the compiler).
 template <class Net, ShapeType In, class... Params>
 consteval auto quantize_with_grids(const Spec<Net, In, Params...>& s) {
-  using plan = detail::plan<Net, In>;
+  using plan = typename Spec<Net, In, Params...>::plan;
   return quantize_steps<plan>(s, std::make_index_sequence<plan::step_count>{});
+}
+
+template <class Plan, std::size_t... B>
+constexpr auto float_buffer_offsets(std::index_sequence<B...>) {
+  std::array<std::size_t, sizeof...(B) + 1> offset{};
+  std::size_t next = 0;
+  ((offset[B] = next, next += Plan::template buffer_shape<B>::size), ...);
+  offset[sizeof...(B)] = next;
+  return offset;
 }
 
 }  // namespace detail
@@ -244,7 +215,7 @@ consteval auto quantize(const Spec<Net, In, Params...>& s) {
   return detail::quantize_with_grids(s).first;
 }
 
-// The grid of the network's output (and of every intermediate buffer), for dequantizing on the host.
+// The grid of every buffer ([0] the input, [k + 1] the output of step k), for dequantizing on the host.
 template <class Net, ShapeType In, class... Params>
 consteval auto grids(const Spec<Net, In, Params...>& s) {
   return detail::quantize_with_grids(s).second;
@@ -256,25 +227,43 @@ consteval Grid output_grid(const Spec<Net, In, Params...>& s) {
 }
 
 // The float reference: the same Pipe and parameters evaluated in double, no quantization at all.
+// Every buffer is kept (one after the other in `values`): observers read them all.
+template <class Net, ShapeType In, class... Params>
+struct FloatTrace {
+  using plan = typename Spec<Net, In, Params...>::plan;
+  static constexpr auto offset = detail::float_buffer_offsets<plan>(std::make_index_sequence<plan::step_count + 1>{});
+  std::array<double, offset.back()> values{};
+  constexpr const double* buffer(std::size_t b) const { return values.data() + offset[b]; }
+};
+
+template <class Net, ShapeType In, class... Params>
+constexpr auto reference_trace(const Spec<Net, In, Params...>& s, const std::array<double, In::size>& input) {
+  using trace_type = FloatTrace<Net, In, Params...>;
+  using plan = typename trace_type::plan;
+  trace_type t{};
+  for (std::size_t i = 0; i < In::size; ++i) t.values[i] = input[i];
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    ([&] {
+      using N = typename plan::template node<K>;
+      using InShape = typename plan::template input_shape<K>;
+      double* out = t.values.data() + trace_type::offset[K + 1];
+      if constexpr (N::arity == 2) {
+        N::step::template reference<InShape>(s.template params_of_step<K>(), t.buffer(N::source), t.buffer(N::other), out);
+      } else {
+        N::step::template reference<InShape>(s.template params_of_step<K>(), t.buffer(N::source), out);
+      }
+    }(), ...);
+  }(std::make_index_sequence<plan::step_count>{});
+  return t;
+}
+
 template <class Net, ShapeType In, class... Params>
 constexpr auto reference(const Spec<Net, In, Params...>& s, const std::array<double, In::size>& input) {
-  using plan = detail::plan<Net, In>;
-  using Out = typename plan::output_shape;
-  constexpr std::size_t widest = []<std::size_t... K>(std::index_sequence<K...>) {
-    std::size_t w = 0;
-    ((w = plan::template shape<K>::size > w ? plan::template shape<K>::size : w), ...);
-    return w;
-  }(std::make_index_sequence<plan::step_count + 1>{});
-  std::array<double, widest> a{}, b{};
-  for (std::size_t i = 0; i < In::size; ++i) a[i] = input[i];
-  [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ((plan::template step<K>::template reference<typename plan::template shape<K>>(
-          s.template params_of_step<K>(), a.data(), b.data()),
-      std::swap(a, b)),
-     ...);
-  }(std::make_index_sequence<plan::step_count>{});
+  using Out = typename Spec<Net, In, Params...>::output_shape;
+  const auto t = reference_trace(s, input);
+  const double* last = t.buffer(Spec<Net, In, Params...>::plan::step_count);
   std::array<double, Out::size> out{};
-  for (std::size_t i = 0; i < Out::size; ++i) out[i] = a[i];
+  for (std::size_t i = 0; i < Out::size; ++i) out[i] = last[i];
   return out;
 }
 

@@ -11,14 +11,14 @@
 using namespace qpipe;
 
 namespace {
-using XorPlan = detail::plan<xor_example::Net, Shape<2>>;
+using XorPlan = std::remove_const_t<decltype(xor_example::spec)>::plan;
 using XorModel = std::remove_const_t<decltype(xor_example::network)>;
 }  // namespace
 
 // ReLU after QDense folds into its requantizer: 4 layers, 3 runtime passes.
 static_assert(XorPlan::step_count == 3);
-static_assert(std::is_same_v<XorPlan::step<0>, detail::Step<0, QDense<4>, QRelu>>);
-static_assert(std::is_same_v<XorPlan::step<1>, detail::Step<2, QDense<1>>>);
+static_assert(std::is_same_v<XorPlan::step<0>, detail::Step<layer_at<0>, QDense<4>, QRelu>>);
+static_assert(std::is_same_v<XorPlan::step<1>, detail::Step<layer_at<2>, QDense<1>>>);
 static_assert(std::is_same_v<XorPlan::shapes, detail::type_list<Shape<2>, Shape<4>, Shape<1>, Shape<1>>>);
 static_assert(XorPlan::param_count == 2);
 // The folded ReLU is the hidden layer's lower clamp, at the hidden grid's zero point.
@@ -30,7 +30,7 @@ static_assert(XorModel::arena_bytes == 5);
 
 // A ReLU that follows a non-requantizing layer runs as its own clamp pass.
 using SigmoidThenRelu = Pipe<QSigmoid, QRelu>;
-static_assert(detail::plan<SigmoidThenRelu, Shape<3>>::step_count == 2);
+static_assert(detail::structure<SigmoidThenRelu>::step_count == 2);
 
 // A longer chain: the arena is the largest pair of neighbouring intermediates, not their sum.
 namespace {

@@ -11,11 +11,17 @@ void requantizer_multiplier_is_not_finite(double multiplier);
 void requantizer_multiplier_below_2_pow_minus_32_would_zero_every_output(double multiplier);
 void requantizer_multiplier_at_or_above_2_pow_30_saturates_every_output(double multiplier);
 
+void softmax_input_scale_below_2_pow_minus_26_is_not_supported_by_tflite(double scale);
+
 void grid_scale_must_be_positive_and_finite(double scale);
 void grid_zero_point_must_be_in_int8_range(int zero_point);
 
 void weights_are_all_zero_so_their_scale_would_be_zero();
 void weight_is_not_finite();
+void int8_weight_minus_128_is_outside_the_symmetric_range_minus_127_to_127();
+void int8_weights_need_their_scales_given();
+void weight_scales_must_all_be_given_positive_and_finite_or_all_left_zero();
+void a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChannel_layer();
 void bias_is_not_finite();
 void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
 

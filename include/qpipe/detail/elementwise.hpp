@@ -12,9 +12,10 @@ namespace qpipe::detail {
 struct ElementwiseLayer {
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = false;
+  static constexpr bool has_params = false;
   template <ShapeType In> static constexpr bool accepts = true;
-  template <ShapeType In> using output_shape = In;
-  template <ShapeType In> using params = NoParams;
+  template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
+  template <ShapeType In, class P> using output_shape = In;
 };
 
 template <std::size_t Size, std::size_t ParameterBytes>

@@ -23,12 +23,12 @@ struct LutKernel : ElementwiseKernel<Size, 256> {
 // Self provides `output_grid` and `static constexpr double function(double)`.
 template <class Self>
 struct LutActivation : ElementwiseLayer {
-  template <ShapeType In>
-  static consteval auto quantize(Grid in, const NoParams&) {
+  template <ShapeType In, class P>
+  static consteval auto quantize(Grid in, const P&) {
     return Quantized<LutKernel<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
   }
-  template <ShapeType In>
-  static constexpr void reference(const NoParams&, const double* in, double* out) {
+  template <ShapeType In, class P>
+  static constexpr void reference(const P&, const double* in, double* out) {
     for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::function(in[i]);
   }
 };

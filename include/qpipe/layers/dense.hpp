@@ -5,25 +5,34 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <type_traits>
 
-#include "qpipe/detail/compile_error.hpp"
 #include "qpipe/layer.hpp"
-#include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
-#include "qpipe/numerics/quantize_multiplier.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/numerics/weights.hpp"
 
 namespace qpipe {
 
 // Float parameters of a dense layer with Inputs inputs and Units outputs. Weights are laid out
-// [unit][input], as TFLite and torch.nn.Linear store them.
-template <std::size_t Inputs, std::size_t Units>
+// [unit][input], as TFLite and torch.nn.Linear store them. With int8 weights, weight_scale must
+// be given; with float weights it may be (0: max |w| / 127).
+template <std::size_t Inputs, std::size_t Units, WeightElement Weight = double>
 struct DenseParams {
-  double weights[Units][Inputs];
+  static constexpr std::size_t inputs = Inputs;
+  static constexpr std::size_t units = Units;
+  using weight_type = Weight;
+  Weight weights[Units][Inputs];
   double bias[Units];
   Grid output;  // the grid of this layer's output (before any folded activation)
+  double weight_scale = 0;
 };
 
 namespace detail {
+
+template <class P> inline constexpr bool is_dense_params = false;
+template <std::size_t I, std::size_t U, class W> inline constexpr bool is_dense_params<DenseParams<I, U, W>> = true;
 
 // out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point))
 template <std::size_t Inputs, std::size_t Units>
@@ -50,35 +59,6 @@ struct DenseKernel {
   }
 };
 
-// Symmetric per-tensor weight scale: the largest magnitude maps to 127.
-template <std::size_t Inputs, std::size_t Units>
-consteval double symmetric_weight_scale(const double (&weights)[Units][Inputs]) {
-  double largest = 0;
-  for (const auto& row : weights) {
-    for (double w : row) {
-      if (!math::is_finite(w)) compile_error::weight_is_not_finite();
-      largest = std::max(largest, math::abs(w));
-    }
-  }
-  if (largest == 0) compile_error::weights_are_all_zero_so_their_scale_would_be_zero();
-  return largest / 127.0;
-}
-
-consteval std::int8_t quantize_weight(double w, double scale) {
-  const double q = math::round_half_away(w / scale);
-  return static_cast<std::int8_t>(std::clamp(q, -127.0, 127.0));
-}
-
-// Biases live on the accumulator's grid, scale input_scale * weight_scale, zero point 0.
-consteval std::int32_t quantize_bias(double b, double scale) {
-  if (!math::is_finite(b)) compile_error::bias_is_not_finite();
-  const double q = math::round_half_away(b / scale);
-  if (q < -2147483648.0 || q > 2147483647.0) {
-    compile_error::bias_does_not_fit_int32_at_input_scale_times_weight_scale(b);
-  }
-  return static_cast<std::int32_t>(q);
-}
-
 }  // namespace detail
 
 template <std::size_t Units>
@@ -87,40 +67,51 @@ struct QDense {
   static constexpr std::string_view kind = "QDense";
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
+  static constexpr bool has_params = true;
 
   template <ShapeType In> static constexpr bool accepts = true;  // read flat
-  template <ShapeType In> using output_shape = Shape<Units>;
-  template <ShapeType In> using params = DenseParams<In::size, Units>;
+  template <ShapeType In, class P> using output_shape = Shape<Units>;
 
-  template <ShapeType In, ClampLayer... Clamps>
-  static consteval auto quantize(Grid in, const params<In>& p) {
+  // The block must be a DenseParams for In::size inputs and Units outputs (either weight type).
+  template <class At, ShapeType In, class P>
+  static constexpr bool check_params() {
+    if constexpr (detail::is_dense_params<P> && std::is_same_v<typename P::weight_type, std::int8_t>) {
+      return detail::parameter_block_matches<At, QDense, DenseParams<In::size, Units, std::int8_t>, P>();
+    } else {
+      return detail::parameter_block_matches<At, QDense, DenseParams<In::size, Units>, P>();
+    }
+  }
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static consteval auto quantize(Grid in, const P& p) {
     constexpr std::size_t inputs = In::size;
     const Grid out = checked(p.output);
-    const double weight_scale = detail::symmetric_weight_scale(p.weights);
+    detail::WeightStats<1> stats{};
+    for (const auto& row : p.weights) {
+      for (auto w : row) stats.add(0, w);
+    }
+    const double given[1] = {p.weight_scale};
+    const double weight_scale = weight_scales<typename P::weight_type>(stats, given, WeightGranularity::per_tensor)[0];
     const double accumulator_scale = in.scale * weight_scale;
 
     detail::DenseKernel<inputs, Units> k{};
     k.input_offset = -in.zero_point;
     for (std::size_t u = 0; u < Units; ++u) {
       for (std::size_t i = 0; i < inputs; ++i) {
-        k.weights[u * inputs + i] = detail::quantize_weight(p.weights[u][i], weight_scale);
+        k.weights[u * inputs + i] = quantize_weight(p.weights[u][i], weight_scale);
       }
-      k.bias[u] = detail::quantize_bias(p.bias[u], accumulator_scale);
+      k.bias[u] = quantize_bias(p.bias[u], accumulator_scale);
     }
-    const QuantizedMultiplier m = quantize_multiplier(accumulator_scale / out.scale);
-    ClampRange clamp{};
-    ((clamp = clamp.intersect(Clamps::clamp_on(out))), ...);
-    k.requantizer = {m.multiplier, m.shift, out.zero_point, clamp.qmin, clamp.qmax};
+    k.requantizer = requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};
   }
 
-  template <ShapeType In, ClampLayer... Clamps>
-  static constexpr void reference(const params<In>& p, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static constexpr void reference(const P& p, const double* in, double* out) {
     for (std::size_t u = 0; u < Units; ++u) {
       double acc = p.bias[u];
-      for (std::size_t i = 0; i < In::size; ++i) acc += p.weights[u][i] * in[i];
-      ((acc = Clamps::reference(acc)), ...);
-      out[u] = acc;
+      for (std::size_t i = 0; i < In::size; ++i) acc += real_weight(p.weights[u][i], p.weight_scale) * in[i];
+      out[u] = detail::apply_clamps<Clamps...>(acc);
     }
   }
 };

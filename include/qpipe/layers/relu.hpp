@@ -30,12 +30,12 @@ template <class Self>
 struct StandaloneClamp : ElementwiseLayer {
   static constexpr bool is_clamp = true;
 
-  template <ShapeType In>
-  static consteval auto quantize(Grid in, const NoParams&) {
+  template <ShapeType In, class P>
+  static consteval auto quantize(Grid in, const P&) {
     return Quantized<ClampKernel<In::size>>{{{}, Self::clamp_on(in)}, in};
   }
-  template <ShapeType In>
-  static constexpr void reference(const NoParams&, const double* in, double* out) {
+  template <ShapeType In, class P>
+  static constexpr void reference(const P&, const double* in, double* out) {
     for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::reference(in[i]);
   }
 };

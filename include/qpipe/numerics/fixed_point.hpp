@@ -61,6 +61,12 @@ constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int 
   return static_cast<std::int8_t>(scaled + zero_point);
 }
 
+// sum / count rounded to nearest with ties away from zero (count > 0): TFLite's int8 average
+// pooling division.
+constexpr std::int32_t rounding_divide(std::int32_t sum, std::int32_t count) {
+  return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 // The integer constants one output grid needs: everything a kernel uses to turn an accumulator
 // into an int8, computed by the compiler.
 struct Requantizer {

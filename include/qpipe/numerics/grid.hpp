@@ -35,6 +35,15 @@ constexpr std::int8_t quantize(double real, Grid g) {
   return static_cast<std::int8_t>(q);
 }
 
+// The int8 range an output may take after the activations folded into its requantizer.
+struct ClampRange {
+  std::int32_t qmin = int8_min;
+  std::int32_t qmax = int8_max;
+  constexpr ClampRange intersect(ClampRange other) const {
+    return {qmin > other.qmin ? qmin : other.qmin, qmax < other.qmax ? qmax : other.qmax};
+  }
+};
+
 constexpr double dequantize(std::int32_t q, Grid g) { return g.scale * (q - g.zero_point); }
 
 }  // namespace qpipe

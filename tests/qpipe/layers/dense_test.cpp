@@ -55,7 +55,7 @@ Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid 
 // The kernel under test, quantized by the compiler from the same parameters.
 template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
 inline constexpr auto compiled_kernel =
-    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).kernel;
+    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, qpipe::DenseParams<In, Units>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).kernel;
 
 template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
 void check_dense() {

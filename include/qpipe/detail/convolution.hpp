@@ -1,0 +1,123 @@
+// What QConv2D, QConv2DPerChannel and the pointwise convolutions share: the integer kernel (TFLite
+// CONV_2D, VALID: padding is a QPad2D in front) and the quantization of a weight block.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/detail/image.hpp"
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/numerics/weights.hpp"
+
+namespace qpipe::detail {
+
+// out[y][x][o] = requantize_o(bias[o] + sum_{ky,kx,i} w[o][ky][kx][i] * (in[y*S+ky][x*S+kx][i] - input_zero_point))
+// Channels: 1 for a per-tensor weight scale, OutC for per-channel.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels>
+struct ConvKernel {
+  static constexpr std::size_t out_height = valid_output(H, K, S);
+  static constexpr std::size_t out_width = valid_output(W, K, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * K * K * InC;
+  static constexpr std::size_t parameter_bytes = OutC * K * K * InC + 4 * OutC + 8 * Channels + 16;
+
+  std::int32_t input_offset;  // minus the input zero point
+  std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
+  std::array<std::int32_t, OutC> bias;
+  ChannelRequantizer<Channels> requantizer;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        for (std::size_t o = 0; o < OutC; ++o) {
+          std::int32_t acc = bias[o];
+          for (std::size_t ky = 0; ky < K; ++ky) {
+            for (std::size_t kx = 0; kx < K; ++kx) {
+              const std::int8_t* pixel = in + ((y * S + ky) * W + (x * S + kx)) * InC;
+              const std::int8_t* w = &weights[((o * K + ky) * K + kx) * InC];
+              for (std::size_t i = 0; i < InC; ++i) acc += std::int32_t{w[i]} * (std::int32_t{pixel[i]} + input_offset);
+            }
+          }
+          out[(y * out_width + x) * OutC + o] = requantizer(acc, o);
+        }
+      }
+    }
+  }
+};
+
+// Quantizes a block whose weights Block::weight(p, o, ky, kx, i) reads; clamps folded in.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC,
+          WeightGranularity Granularity, class Block, class P, ClampLayer... Clamps>
+consteval auto quantize_convolution(Grid in, const P& p) {
+  const Grid out = checked(p.output);
+  WeightStats<OutC> stats{};
+  for (std::size_t o = 0; o < OutC; ++o)
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t kx = 0; kx < K; ++kx)
+        for (std::size_t i = 0; i < InC; ++i) stats.add(o, Block::weight(p, o, ky, kx, i));
+  const std::array<double, OutC> weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, Granularity);
+
+  constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
+  ConvKernel<H, W, InC, K, S, OutC, channels> k{};
+  k.input_offset = -in.zero_point;
+  std::array<double, channels> accumulator_scale{};
+  for (std::size_t o = 0; o < OutC; ++o) {
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t kx = 0; kx < K; ++kx)
+        for (std::size_t i = 0; i < InC; ++i)
+          k.weights[((o * K + ky) * K + kx) * InC + i] = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
+    k.bias[o] = quantize_bias(p.bias[o], in.scale * weight_scale[o]);
+    accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
+  }
+  k.requantizer = channel_requantizer_for(accumulator_scale, out, clamp_of<Clamps...>(out));
+  return Quantized<decltype(k)>{k, out};
+}
+
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC,
+          class Block, class P, ClampLayer... Clamps>
+constexpr void convolution_reference(const P& p, const double* in, double* out) {
+  constexpr std::size_t OH = valid_output(H, K, S), OW = valid_output(W, K, S);
+  for (std::size_t y = 0; y < OH; ++y) {
+    for (std::size_t x = 0; x < OW; ++x) {
+      for (std::size_t o = 0; o < OutC; ++o) {
+        double acc = p.bias[o];
+        for (std::size_t ky = 0; ky < K; ++ky)
+          for (std::size_t kx = 0; kx < K; ++kx)
+            for (std::size_t i = 0; i < InC; ++i)
+              acc += real_weight(Block::weight(p, o, ky, kx, i), p.weight_scale[o]) * in[((y * S + ky) * W + (x * S + kx)) * InC + i];
+        out[(y * OW + x) * OutC + o] = apply_clamps<Clamps...>(acc);
+      }
+    }
+  }
+}
+
+// The layer side: Self names the layer in diagnostics and says which block it takes
+// (Self::template block<InC, P>: the block expected for InC input channels, given P).
+template <class Self, std::size_t K, std::size_t S, WeightGranularity Granularity>
+struct ConvolutionLayer {
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = true;
+  static constexpr bool has_params = true;
+  static constexpr WeightGranularity granularity = Granularity;
+
+  template <ShapeType In> static constexpr bool accepts = window_fits<In, K>;
+  template <class At, ShapeType In, class P>
+  static constexpr bool check_params() {
+    return parameter_block_matches<At, Self, typename Self::template block<channels<In>, P>, P>();
+  }
+  template <ShapeType In, class P> using output_shape = window_output_shape<In, K, S, P::output_channels>;
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static consteval auto quantize(Grid in, const P& p) {
+    return quantize_convolution<height<In>, width<In>, channels<In>, K, S, P::output_channels, Granularity, Self, P, Clamps...>(in, p);
+  }
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static constexpr void reference(const P& p, const double* in, double* out) {
+    convolution_reference<height<In>, width<In>, channels<In>, K, S, P::output_channels, Self, P, Clamps...>(p, in, out);
+  }
+};
+
+}  // namespace qpipe::detail

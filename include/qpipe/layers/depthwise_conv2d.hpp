@@ -1,0 +1,134 @@
+// QDepthwiseConv2D<K, S>: one K x K filter per channel (depth multiplier 1), stride S, TFLite
+// DEPTHWISE_CONV_2D semantics, VALID, always with per-channel weight scales.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "qpipe/detail/image.hpp"
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/numerics/weights.hpp"
+
+namespace qpipe {
+
+// Weights [ky][kx][channel], TFLite's 1 x K x K x C layout (from torch's C x 1 x K x K,
+// permute(1, 2, 3, 0)). weight_scale: one per channel; zero to derive, required for int8.
+template <std::size_t K, std::size_t C, WeightElement Weight = double>
+struct DepthwiseConv2DParams {
+  static constexpr std::size_t kernel_size = K;
+  static constexpr std::size_t channels = C;
+  using weight_type = Weight;
+  Weight weights[K][K][C];
+  double bias[C];
+  Grid output;
+  double weight_scale[C]{};
+};
+
+namespace detail {
+
+// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point))
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
+struct DepthwiseKernel {
+  static constexpr std::size_t out_height = valid_output(H, K, S);
+  static constexpr std::size_t out_width = valid_output(W, K, S);
+  static constexpr std::size_t input_size = H * W * C;
+  static constexpr std::size_t output_size = out_height * out_width * C;
+  static constexpr std::size_t macs = out_height * out_width * C * K * K;
+  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 16;
+
+  std::int32_t input_offset;
+  std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
+  std::array<std::int32_t, C> bias;
+  ChannelRequantizer<C> requantizer;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        for (std::size_t c = 0; c < C; ++c) {
+          std::int32_t acc = bias[c];
+          for (std::size_t ky = 0; ky < K; ++ky) {
+            for (std::size_t kx = 0; kx < K; ++kx) {
+              const std::int32_t v = in[((y * S + ky) * W + (x * S + kx)) * C + c];
+              acc += std::int32_t{weights[(ky * K + kx) * C + c]} * (v + input_offset);
+            }
+          }
+          out[(y * out_width + x) * C + c] = requantizer(acc, c);
+        }
+      }
+    }
+  }
+};
+
+template <std::size_t K, std::size_t C, class P> struct expected_depthwise_block {
+  using type = DepthwiseConv2DParams<K, C>;
+};
+template <std::size_t K, std::size_t C, std::size_t K2, std::size_t C2>
+struct expected_depthwise_block<K, C, DepthwiseConv2DParams<K2, C2, std::int8_t>> {
+  using type = DepthwiseConv2DParams<K, C, std::int8_t>;
+};
+
+}  // namespace detail
+
+template <std::size_t K, std::size_t S = 1>
+  requires(K > 0 && S > 0)
+struct QDepthwiseConv2D {
+  static constexpr std::string_view kind = "QDepthwiseConv2D";
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = true;
+  static constexpr bool has_params = true;
+
+  template <ShapeType In> static constexpr bool accepts = detail::window_fits<In, K>;
+  template <class At, ShapeType In, class P>
+  static constexpr bool check_params() {
+    using expected = typename detail::expected_depthwise_block<K, detail::channels<In>, P>::type;
+    return detail::parameter_block_matches<At, QDepthwiseConv2D, expected, P>();
+  }
+  template <ShapeType In, class P> using output_shape = detail::window_output_shape<In, K, S>;
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static consteval auto quantize(Grid in, const P& p) {
+    constexpr std::size_t H = detail::height<In>, W = detail::width<In>, C = detail::channels<In>;
+    const Grid out = checked(p.output);
+    detail::WeightStats<C> stats{};
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t kx = 0; kx < K; ++kx)
+        for (std::size_t c = 0; c < C; ++c) stats.add(c, p.weights[ky][kx][c]);
+    const auto weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, WeightGranularity::per_channel);
+
+    detail::DepthwiseKernel<H, W, C, K, S> k{};
+    k.input_offset = -in.zero_point;
+    std::array<double, C> accumulator_scale{};
+    for (std::size_t c = 0; c < C; ++c) {
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx)
+          k.weights[(ky * K + kx) * C + c] = quantize_weight(p.weights[ky][kx][c], weight_scale[c]);
+      accumulator_scale[c] = in.scale * weight_scale[c];
+      k.bias[c] = quantize_bias(p.bias[c], accumulator_scale[c]);
+    }
+    k.requantizer = channel_requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
+    return Quantized<decltype(k)>{k, out};
+  }
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static constexpr void reference(const P& p, const double* in, double* out) {
+    constexpr std::size_t W = detail::width<In>, C = detail::channels<In>;
+    using Out = output_shape<In, P>;
+    for (std::size_t y = 0; y < detail::height<Out>; ++y) {
+      for (std::size_t x = 0; x < detail::width<Out>; ++x) {
+        for (std::size_t c = 0; c < C; ++c) {
+          double acc = p.bias[c];
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx)
+              acc += real_weight(p.weights[ky][kx][c], p.weight_scale[c]) * in[((y * S + ky) * W + (x * S + kx)) * C + c];
+          out[(y * detail::width<Out> + x) * C + c] = detail::apply_clamps<Clamps...>(acc);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace qpipe

@@ -1,0 +1,68 @@
+// QGlobalAvgPool2D: the mean of each channel over the whole H x W plane, H x W x C -> C. The
+// arithmetic is TFLite AVERAGE_POOL_2D with a window the size of the image (integer sum, divided
+// with ties away from zero), on the input's grid. (TFLite's MEAN, which converters emit for
+// Keras' GlobalAveragePooling2D, requantizes the sum instead and can differ by one unit.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "qpipe/detail/image.hpp"
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/fixed_point.hpp"
+
+namespace qpipe {
+
+namespace detail {
+
+template <std::size_t Pixels, std::size_t C>
+struct GlobalAvgPoolKernel {
+  static constexpr std::size_t input_size = Pixels * C;
+  static constexpr std::size_t output_size = C;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = 8;
+  ClampRange clamp;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t c = 0; c < C; ++c) {
+      std::int32_t sum = 0;
+      for (std::size_t p = 0; p < Pixels; ++p) sum += in[p * C + c];
+      std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(Pixels));
+      mean = mean < clamp.qmin ? clamp.qmin : (mean > clamp.qmax ? clamp.qmax : mean);
+      out[c] = static_cast<std::int8_t>(mean);
+    }
+  }
+};
+
+}  // namespace detail
+
+struct QGlobalAvgPool2D {
+  static constexpr std::string_view kind = "QGlobalAvgPool2D";
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = true;
+  static constexpr bool has_params = false;
+
+  // The int32 sum of up to 2^24 int8 values cannot overflow.
+  template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && In::size / detail::channels<In> <= (std::size_t{1} << 24);
+  template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
+  template <ShapeType In, class P> using output_shape = Shape<detail::channels<In>>;
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static consteval auto quantize(Grid in, const P&) {
+    using kernel = detail::GlobalAvgPoolKernel<detail::height<In> * detail::width<In>, detail::channels<In>>;
+    return Quantized<kernel>{{detail::clamp_of<Clamps...>(in)}, in};
+  }
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static constexpr void reference(const P&, const double* in, double* out) {
+    constexpr std::size_t pixels = detail::height<In> * detail::width<In>, C = detail::channels<In>;
+    for (std::size_t c = 0; c < C; ++c) {
+      double sum = 0;
+      for (std::size_t p = 0; p < pixels; ++p) sum += in[p * C + c];
+      out[c] = detail::apply_clamps<Clamps...>(sum / pixels);
+    }
+  }
+};
+
+}  // namespace qpipe

@@ -1,0 +1,68 @@
+// QSoftmax: TFLite SOFTMAX int8 (beta = 1) over the last dimension (each pixel's channels, or the
+// whole vector). Output grid fixed at scale 1/256, zero point -128. The arithmetic is TFLite's
+// gemmlowp fixed point (qpipe/numerics/softmax.hpp); the compiler computes its input constants.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "qpipe/layer.hpp"
+#include "qpipe/numerics/constexpr_math.hpp"
+#include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/softmax.hpp"
+
+namespace qpipe {
+
+inline constexpr Grid softmax_output_grid{1.0 / 256.0, -128};
+
+namespace detail {
+
+template <std::size_t Rows, std::size_t Depth>
+struct SoftmaxKernel {
+  static constexpr std::size_t input_size = Rows * Depth;
+  static constexpr std::size_t output_size = Rows * Depth;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = sizeof(SoftmaxConstants);
+  SoftmaxConstants constants;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t r = 0; r < Rows; ++r) softmax_row(in + r * Depth, out + r * Depth, Depth, constants);
+  }
+};
+
+}  // namespace detail
+
+struct QSoftmax {
+  static constexpr std::string_view kind = "QSoftmax";
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = false;
+  static constexpr bool has_params = false;
+
+  // The Q12 sum of exponentials holds at most 4096 terms of 1.
+  template <ShapeType In> static constexpr bool accepts = In::dims[In::rank - 1] <= 4096;
+  template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
+  template <ShapeType In, class P> using output_shape = In;
+
+  template <ShapeType In, class P>
+  static consteval auto quantize(Grid in, const P&) {
+    constexpr std::size_t depth = In::dims[In::rank - 1];
+    using kernel = detail::SoftmaxKernel<In::size / depth, depth>;
+    return Quantized<kernel>{{softmax_constants(in.scale)}, softmax_output_grid};
+  }
+
+  template <ShapeType In, class P>
+  static constexpr void reference(const P&, const double* in, double* out) {
+    constexpr std::size_t depth = In::dims[In::rank - 1];
+    for (std::size_t r = 0; r < In::size / depth; ++r) {
+      const double* row = in + r * depth;
+      double largest = row[0];
+      for (std::size_t i = 1; i < depth; ++i) largest = row[i] > largest ? row[i] : largest;
+      double sum = 0;
+      for (std::size_t i = 0; i < depth; ++i) sum += math::exp(row[i] - largest);
+      for (std::size_t i = 0; i < depth; ++i) out[r * depth + i] = math::exp(row[i] - largest) / sum;
+    }
+  }
+};
+
+}  // namespace qpipe

@@ -1,0 +1,42 @@
+// Building the requantizers of a layer: the compiler turns each output channel's real multiplier
+// (accumulator scale / output scale) into a Q31 multiplier and shift.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/numerics/fixed_point.hpp"
+#include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/quantize_multiplier.hpp"
+
+namespace qpipe {
+
+// Requantization with one multiplier per output channel (Channels == 1: one for the tensor).
+template <std::size_t Channels>
+struct ChannelRequantizer {
+  std::array<QuantizedMultiplier, Channels> multiplier;
+  std::int32_t zero_point;
+  std::int32_t qmin;
+  std::int32_t qmax;
+
+  constexpr std::int8_t operator()(std::int32_t acc, std::size_t channel) const {
+    const QuantizedMultiplier& m = multiplier[Channels == 1 ? 0 : channel];
+    return requantize(acc, m.multiplier, m.shift, zero_point, qmin, qmax);
+  }
+};
+
+consteval Requantizer requantizer_for(double accumulator_scale, Grid out, ClampRange clamp) {
+  const QuantizedMultiplier m = quantize_multiplier(accumulator_scale / out.scale);
+  return {m.multiplier, m.shift, out.zero_point, clamp.qmin, clamp.qmax};
+}
+
+template <std::size_t Channels>
+consteval ChannelRequantizer<Channels> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
+                                                               Grid out, ClampRange clamp) {
+  ChannelRequantizer<Channels> r{{}, out.zero_point, clamp.qmin, clamp.qmax};
+  for (std::size_t c = 0; c < Channels; ++c) r.multiplier[c] = quantize_multiplier(accumulator_scale[c] / out.scale);
+  return r;
+}
+
+}  // namespace qpipe
