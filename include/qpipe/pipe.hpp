@@ -82,8 +82,10 @@ consteval auto spec(Grid input, const Params&... params) {
     // Naming the last buffer's shape walks the whole Pipe: every shape and block is checked here.
     using checked_output = typename detail::plan<Net, In, Params...>::output_shape;
     static_assert(ShapeType<checked_output>);
+    return Spec<Net, In, Params...>{checked(input), {params...}};
+  } else {
+    return NoParams{};  // after the error above: nothing more to report
   }
-  return Spec<Net, In, Params...>{checked(input), {params...}};
 }
 
 // The integer network: one kernel per step, all constants computed by the compiler, and an arena

@@ -1,0 +1,9 @@
+// A convolution fed a flat vector: the error names the layer's position (layer 1), its kind and
+// the shape that reached it.
+// EXPECT: this layer cannot take the shape that reaches it
+// EXPECT: At = qpipe::layer_at<1>; L = qpipe::QConv2D<3>; InShape = qpipe::Shape<16>
+#include <qpipe.hpp>
+using Net = qpipe::Pipe<qpipe::QDense<16>, qpipe::QConv2D<3>>;
+constexpr qpipe::DenseParams<4, 16> fc{.weights = {{1}}, .bias = {}, .output = {0.1, 0}};
+constexpr qpipe::Conv2DParams<3, 1, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
+constexpr auto s = qpipe::spec<Net, qpipe::Shape<4>>(qpipe::Grid{0.1, 0}, fc, conv);

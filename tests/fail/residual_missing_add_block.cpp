@@ -1,0 +1,8 @@
+// A residual's add needs its own block (ResidualParams with the sum's grid) after the branch's.
+// EXPECT: wrong number of parameter blocks
+// EXPECT: Expected = 2; long unsigned int Given = 1
+#include <qpipe.hpp>
+using namespace qpipe;
+using Net = Pipe<Residual<Pipe<QPad2D<1>, QConv2D<3>>>>;
+constexpr Conv2DParams<3, 2, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
+constexpr auto s = spec<Net, Shape<4, 4, 2>>(Grid{0.1, 0}, conv);

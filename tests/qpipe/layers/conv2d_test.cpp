@@ -1,0 +1,127 @@
+// QConv2D, QConv2DPerChannel and QPointwiseConv2D(PerChannel) against the test suite's naive
+// TFLite reference (tests/reference/naive_layers.hpp): same float parameters, quantized by the
+// compiler on one side and by the reference on the other, outputs compared code for code.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <type_traits>
+
+#include "layer_cases.hpp"
+
+using namespace qpipe;
+using namespace layer_cases;
+
+namespace {
+
+template <class Layer, std::size_t Pad, bool Relu>
+struct pipe_for;
+template <class Layer> struct pipe_for<Layer, 0, false> { using type = Pipe<Layer>; };
+template <class Layer> struct pipe_for<Layer, 0, true> { using type = Pipe<Layer, QRelu>; };
+template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, false> { using type = Pipe<QPad2D<Pad>, Layer>; };
+template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, true> { using type = Pipe<QPad2D<Pad>, Layer, QRelu>; };
+
+// One convolution case: an H x W x InC input padded by Pad, a K x K kernel with stride S to OutC
+// channels, per-tensor or per-channel, optionally followed by a folded ReLU.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t OutC, std::size_t K, std::size_t S, std::size_t Pad,
+          bool PerChannel, bool Relu, std::uint32_t Seed, int InZp, int OutZp>
+void check_conv() {
+  using Layer = std::conditional_t<PerChannel, QConv2DPerChannel<K, S>, QConv2D<K, S>>;
+  using Net = typename pipe_for<Layer, Pad, Relu>::type;
+  using In = Shape<H, W, InC>;
+  constexpr Grid in_grid{0.02, InZp};
+  // Per-channel cases shrink most channels' weights (so that their scales differ): a finer output
+  // grid keeps them saturating too.
+  constexpr Grid out_grid = saturating_output_grid(in_grid.scale / (PerChannel ? 3 : 1), K * K * InC, OutZp);
+  static constexpr auto params = random_conv<K, InC, OutC>(Seed, out_grid, PerChannel);
+  static constexpr auto s = spec<Net, In>(in_grid, params);
+  static constexpr auto model = quantize(s);
+
+  const auto cw = to_naive(params);
+  const int qmin = Relu ? std::max(-128, OutZp) : -128;
+  Saturation sat;
+  for (const auto& x : input_batch<In::size>(Seed)) {
+    naive::Tensor t = to_tensor<In>(x);
+    if (Pad > 0) t = naive::pad(t, Pad, Pad, Pad, Pad, InZp);
+    const naive::Tensor expected = naive::conv2d(t, to_naive(in_grid), cw, PerChannel, S, to_naive(out_grid), qmin, 127);
+    const auto got = model(x);
+    REQUIRE(got.size() == expected.v.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(int(got[i]) == int(expected.v[i]));
+    }
+    sat.count(got, qmin);
+  }
+  MESSAGE("conv " << H << "x" << W << "x" << InC << " pad " << Pad << " K " << K << " S " << S << " -> " << OutC
+                  << std::string(PerChannel ? " per-channel" : " per-tensor") << std::string(Relu ? " +relu" : "") << ": saturated low "
+                  << sat.low << ", high " << sat.high);
+  CHECK(sat.low > 0);
+  CHECK(sat.high > 0);
+}
+
+}  // namespace
+
+TEST_CASE("QConv2D (per tensor) equals the naive reference") {
+  check_conv<5, 5, 1, 2, 3, 1, 0, false, false, 11, 0, 0>();
+  check_conv<7, 6, 3, 4, 3, 2, 1, false, false, 12, -7, 5>();
+  check_conv<9, 9, 2, 3, 7, 1, 3, false, true, 13, 100, -20>();
+  check_conv<8, 5, 4, 5, 1, 2, 0, false, false, 14, -128, 127>();
+}
+
+TEST_CASE("QConv2DPerChannel equals the naive reference") {
+  check_conv<6, 6, 3, 4, 3, 1, 1, true, true, 21, 3, -128>();
+  check_conv<16, 16, 3, 8, 7, 2, 3, true, true, 22, -5, -40>();  // the ResNet stem's geometry
+  check_conv<5, 8, 6, 5, 3, 2, 0, true, false, 23, 127, 0>();
+  check_conv<4, 4, 7, 6, 1, 1, 0, true, false, 24, -60, 17>();
+  check_conv<10, 7, 2, 9, 5, 2, 2, true, false, 25, 40, -1>();
+}
+
+TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 reference") {
+  constexpr Grid in_grid{0.05, -9};
+  constexpr Grid out_grid = saturating_output_grid(0.05, 8, 12);
+  static constexpr auto full = random_conv<1, 8, 6>(31, out_grid, true);
+  static constexpr PointwiseConv2DParams<8, 6> params = [] {
+    PointwiseConv2DParams<8, 6> p{};
+    for (std::size_t o = 0; o < 6; ++o) {
+      for (std::size_t i = 0; i < 8; ++i) p.weights[o][i] = full.weights[o][0][0][i];
+      p.bias[o] = full.bias[o];
+    }
+    p.output = full.output;
+    return p;
+  }();
+  static constexpr auto per_tensor = quantize(spec<Pipe<QPointwiseConv2D>, Shape<3, 5, 8>>(in_grid, params));
+  static constexpr auto per_channel = quantize(spec<Pipe<QPointwiseConv2DPerChannel>, Shape<3, 5, 8>>(in_grid, params));
+  const auto cw = to_naive(params);
+  for (const auto& x : input_batch<3 * 5 * 8>(31)) {
+    const auto t = to_tensor<Shape<3, 5, 8>>(x);
+    const auto e_tensor = naive::conv2d(t, to_naive(in_grid), cw, false, 1, to_naive(out_grid), -128, 127);
+    const auto e_channel = naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(out_grid), -128, 127);
+    const auto g_tensor = per_tensor(x);
+    const auto g_channel = per_channel(x);
+    for (std::size_t i = 0; i < g_tensor.size(); ++i) {
+      REQUIRE(int(g_tensor[i]) == int(e_tensor.v[i]));
+      REQUIRE(int(g_channel[i]) == int(e_channel.v[i]));
+    }
+  }
+}
+
+TEST_CASE("int8 weights given with their scales are used as they are") {
+  static constexpr Conv2DParams<3, 2, 3, std::int8_t> params{
+      .weights = {{{{127, -127}, {5, 0}, {-3, 9}}, {{1, 2}, {3, 4}, {5, 6}}, {{-7, -8}, {-9, -10}, {100, -100}}},
+                  {{{-1, 1}, {2, -2}, {3, -3}}, {{4, -4}, {5, -5}, {6, -6}}, {{7, -7}, {8, -8}, {9, -9}}},
+                  {{{0, 0}, {0, 0}, {0, 0}}, {{0, 50}, {0, 0}, {0, 0}}, {{0, 0}, {0, 0}, {-50, 0}}}},
+      .bias = {0.5, -0.25, 0.01},
+      .output = {0.08, -3},
+      .weight_scale = {0.01, 0.02, 0.004},
+  };
+  constexpr Grid in_grid{0.03, 7};
+  static constexpr auto model = quantize(spec<Pipe<QConv2DPerChannel<3>>, Shape<4, 5, 2>>(in_grid, params));
+  // The kernel holds exactly the given codes.
+  static_assert(boost::hana::at_c<0>(model.kernels).weights[0] == 127);
+  static_assert(boost::hana::at_c<0>(model.kernels).weights[1] == -127);
+  const auto cw = to_naive(params);
+  for (const auto& x : input_batch<4 * 5 * 2>(41)) {
+    const auto e = naive::conv2d(to_tensor<Shape<4, 5, 2>>(x), to_naive(in_grid), cw, true, 1, naive::QGrid{0.08, -3}, -128, 127);
+    const auto g = model(x);
+    for (std::size_t i = 0; i < g.size(); ++i) REQUIRE(int(g[i]) == int(e.v[i]));
+  }
+}

@@ -1,0 +1,54 @@
+// QDepthwiseConv2D against the naive TFLite reference: per-channel scales, strides 1 and 2,
+// kernels 1, 3 and 7, padding, non-zero zero points, saturation at both ends.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "layer_cases.hpp"
+
+using namespace qpipe;
+using namespace layer_cases;
+
+namespace {
+
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, std::size_t Pad, bool Relu6,
+          std::uint32_t Seed, int InZp, int OutZp>
+void check_depthwise() {
+  using Net = std::conditional_t<Relu6, Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>, QRelu6>, Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>>>;
+  using In = Shape<H, W, C>;
+  constexpr Grid in_grid{0.03, InZp};
+  constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, K * K, OutZp);
+  static constexpr auto params = random_depthwise<K, C>(Seed, out_grid);
+  static constexpr auto model = quantize(spec<Net, In>(in_grid, params));
+
+  const auto cw = to_naive(params);
+  // ReLU6 folds into the clamp: [zero point, code of 6.0].
+  const int qmin = Relu6 ? std::max(-128, OutZp) : -128;
+  const int qmax = Relu6 ? std::min(127, int(std::lround(6.0 / out_grid.scale)) + OutZp) : 127;
+  Saturation sat;
+  for (const auto& x : input_batch<In::size>(Seed)) {
+    const naive::Tensor t = naive::pad(to_tensor<In>(x), Pad, Pad, Pad, Pad, InZp);
+    const naive::Tensor expected = naive::depthwise_conv2d(t, to_naive(in_grid), cw, S, to_naive(out_grid), qmin, qmax);
+    const auto got = model(x);
+    REQUIRE(got.size() == expected.v.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(int(got[i]) == int(expected.v[i]));
+    }
+    sat.count(got, qmin);
+  }
+  MESSAGE("depthwise " << H << "x" << W << "x" << C << " pad " << Pad << " K " << K << " S " << S
+                       << std::string(Relu6 ? " +relu6" : "") << ": saturated low " << sat.low << ", high " << sat.high);
+  CHECK(sat.low > 0);
+  if (!Relu6) CHECK(sat.high > 0);
+}
+
+}  // namespace
+
+TEST_CASE("QDepthwiseConv2D equals the naive reference") {
+  check_depthwise<6, 6, 4, 3, 1, 1, false, 51, 0, 0>();
+  check_depthwise<9, 7, 5, 3, 2, 1, false, 52, -17, 30>();
+  check_depthwise<8, 8, 3, 7, 1, 3, false, 53, 90, -90>();
+  check_depthwise<5, 6, 6, 1, 2, 0, false, 54, -128, 5>();
+  check_depthwise<8, 8, 32, 3, 2, 1, true, 55, -100, -128>();  // MobileNetV2's block-2 geometry
+}

@@ -1,0 +1,133 @@
+// Shared by the layer tests: float parameters drawn by a constexpr generator (so the compiler can
+// quantize them), their copy in the naive reference's structures, and the input batches every
+// layer is run on (extremes, alternating extremes, random codes).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <qpipe.hpp>
+
+#include "reference/naive_layers.hpp"
+#include "reference/random_params.hpp"
+
+namespace layer_cases {
+
+namespace naive = qpipe_test::naive;
+
+inline naive::QGrid to_naive(qpipe::Grid g) { return {g.scale, g.zero_point}; }
+
+// Output grid for a sum of `terms` products of weights uniform in [-1, 1) and inputs spread over
+// the input grid's full int8 range: about two standard deviations of the sum fill the int8 range,
+// so both ends saturate for a share of outputs.
+constexpr qpipe::Grid saturating_output_grid(double input_scale, std::size_t terms, std::int32_t zero_point) {
+  const double sum_std = 42.7 * qpipe::math::sqrt(static_cast<double>(terms)) * input_scale;
+  return {sum_std / 64.0, zero_point};
+}
+
+template <std::size_t K, std::size_t InC, std::size_t OutC>
+constexpr qpipe::Conv2DParams<K, InC, OutC> random_conv(std::uint32_t seed, qpipe::Grid out, bool uneven_channels) {
+  qpipe_test::Lcg rng{seed};
+  qpipe::Conv2DParams<K, InC, OutC> p{};
+  for (std::size_t o = 0; o < OutC; ++o) {
+    // Per-channel layers are only interesting when channels have different ranges.
+    const double range = uneven_channels ? 1.0 / double(1 + o % 5) : 1.0;
+    for (auto& row : p.weights[o])
+      for (auto& col : row)
+        for (auto& w : col) w = rng.uniform(-range, range);
+    p.bias[o] = rng.uniform(-2, 2) * out.scale * 10;
+  }
+  p.output = out;
+  return p;
+}
+
+template <std::size_t K, std::size_t C>
+constexpr qpipe::DepthwiseConv2DParams<K, C> random_depthwise(std::uint32_t seed, qpipe::Grid out) {
+  qpipe_test::Lcg rng{seed};
+  qpipe::DepthwiseConv2DParams<K, C> p{};
+  for (auto& row : p.weights)
+    for (auto& col : row)
+      for (std::size_t c = 0; c < C; ++c) col[c] = rng.uniform(-1, 1) / double(1 + c % 4);
+  for (auto& b : p.bias) b = rng.uniform(-2, 2) * out.scale * 10;
+  p.output = out;
+  return p;
+}
+
+template <std::size_t K, std::size_t InC, std::size_t OutC, class W>
+naive::ConvWeights to_naive(const qpipe::Conv2DParams<K, InC, OutC, W>& p) {
+  naive::ConvWeights cw{int(K), int(K), int(InC), int(OutC), {}, {}, {}, {}};
+  for (std::size_t o = 0; o < OutC; ++o)
+    for (std::size_t y = 0; y < K; ++y)
+      for (std::size_t x = 0; x < K; ++x)
+        for (std::size_t i = 0; i < InC; ++i) {
+          if constexpr (std::is_same_v<W, std::int8_t>) {
+            cw.int8_weights.push_back(p.weights[o][y][x][i]);
+          } else {
+            cw.w.push_back(p.weights[o][y][x][i]);
+          }
+        }
+  for (std::size_t o = 0; o < OutC; ++o) cw.bias.push_back(p.bias[o]);
+  if (p.weight_scale[0] != 0) cw.given_scales.assign(std::begin(p.weight_scale), std::end(p.weight_scale));
+  return cw;
+}
+
+template <std::size_t InC, std::size_t OutC>
+naive::ConvWeights to_naive(const qpipe::PointwiseConv2DParams<InC, OutC>& p) {
+  naive::ConvWeights cw{1, 1, int(InC), int(OutC), {}, {}, {}, {}};
+  for (std::size_t o = 0; o < OutC; ++o)
+    for (std::size_t i = 0; i < InC; ++i) cw.w.push_back(p.weights[o][i]);
+  for (std::size_t o = 0; o < OutC; ++o) cw.bias.push_back(p.bias[o]);
+  return cw;
+}
+
+template <std::size_t K, std::size_t C>
+naive::ConvWeights to_naive(const qpipe::DepthwiseConv2DParams<K, C>& p) {
+  naive::ConvWeights cw{int(K), int(K), int(C), int(C), {}, {}, {}, {}};
+  for (std::size_t y = 0; y < K; ++y)
+    for (std::size_t x = 0; x < K; ++x)
+      for (std::size_t c = 0; c < C; ++c) cw.w.push_back(p.weights[y][x][c]);
+  for (std::size_t c = 0; c < C; ++c) cw.bias.push_back(p.bias[c]);
+  return cw;
+}
+
+// The inputs every layer sees: all -128, all 127, alternating extremes, then random codes.
+template <std::size_t N>
+std::vector<std::array<std::int8_t, N>> input_batch(std::uint32_t seed, int random_count = 6) {
+  std::vector<std::array<std::int8_t, N>> batch(3);
+  for (std::size_t i = 0; i < N; ++i) {
+    batch[0][i] = -128;
+    batch[1][i] = 127;
+    batch[2][i] = static_cast<std::int8_t>(i % 2 ? 127 : -128);
+  }
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> code(-128, 127);
+  for (int r = 0; r < random_count; ++r) {
+    std::array<std::int8_t, N> x{};
+    for (auto& v : x) v = static_cast<std::int8_t>(code(rng));
+    batch.push_back(x);
+  }
+  return batch;
+}
+
+template <class Shape, std::size_t N>
+naive::Tensor to_tensor(const std::array<std::int8_t, N>& x) {
+  static_assert(Shape::rank == 3);
+  return naive::Tensor{int(Shape::dims[0]), int(Shape::dims[1]), int(Shape::dims[2]), std::vector<std::int8_t>(x.begin(), x.end())};
+}
+
+// Counts of outputs at each end of the int8 range, to show a case really saturates.
+struct Saturation {
+  int low = 0, high = 0;
+  template <class Range>
+  void count(const Range& out, int qmin = -128) {
+    for (auto v : out) {
+      low += v == qmin;
+      high += v == 127;
+    }
+  }
+};
+
+}  // namespace layer_cases
