@@ -2,6 +2,7 @@
 // headers under qpipe/ for less.
 #pragma once
 
+#include "qpipe/calibrate.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/layers/avg_pool.hpp"
 #include "qpipe/layers/conv2d.hpp"
