@@ -93,6 +93,40 @@ naive::ConvWeights to_naive(const qpipe::DepthwiseConv2DParams<K, C>& p) {
   return cw;
 }
 
+// A random convolution geometry drawn by the compiler from a seed: kernel 1, 3 or 7, stride 1 or
+// 2, padding 0 .. K/2, channels 1 .. 9, an input at least as large as the kernel, zero points
+// anywhere in int8.
+struct ConvGeometry {
+  std::size_t h, w, in_c, out_c, k, stride, pad;
+  int in_zp, out_zp;
+};
+
+constexpr ConvGeometry random_geometry(std::uint32_t seed) {
+  // Neighbouring seeds give neighbouring first draws from an LCG: mix the seed first (murmur3's
+  // finalizer).
+  seed ^= seed >> 16;
+  seed *= 0x85ebca6bu;
+  seed ^= seed >> 13;
+  seed *= 0xc2b2ae35u;
+  seed ^= seed >> 16;
+  qpipe_test::Lcg rng{seed};
+  auto pick = [&](std::size_t lo, std::size_t hi) {  // in [lo, hi]
+    return lo + static_cast<std::size_t>(rng.uniform(0, double(hi - lo + 1)));
+  };
+  constexpr std::size_t kernels[3] = {1, 3, 7};
+  ConvGeometry g{};
+  g.k = kernels[pick(0, 2)];
+  g.stride = pick(1, 2);
+  g.pad = pick(0, g.k / 2);
+  g.h = pick(g.k > 2 * g.pad ? g.k - 2 * g.pad : 1, 11);
+  g.w = pick(g.k > 2 * g.pad ? g.k - 2 * g.pad : 1, 11);
+  g.in_c = pick(1, 9);
+  g.out_c = pick(1, 9);
+  g.in_zp = static_cast<int>(pick(0, 255)) - 128;
+  g.out_zp = static_cast<int>(pick(0, 255)) - 128;
+  return g;
+}
+
 // The inputs every layer sees: all -128, all 127, alternating extremes, then random codes.
 template <std::size_t N>
 std::vector<std::array<std::int8_t, N>> input_batch(std::uint32_t seed, int random_count = 6) {
