@@ -33,7 +33,7 @@ struct AddKernel {
   static constexpr std::size_t input_size = Size;
   static constexpr std::size_t output_size = Size;
   static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = 48;
+  static constexpr std::size_t parameter_bytes = 44;  // two offsets, two multipliers, the requantizer
 
   std::int32_t offset_a, offset_b;  // minus the operands' zero points
   QuantizedMultiplier scale_a, scale_b;

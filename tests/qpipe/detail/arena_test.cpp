@@ -9,6 +9,7 @@
 #include <numeric>
 #include <vector>
 
+#include "m0/cnn_network.hpp"
 #include "qpipe/layers/layer_cases.hpp"
 
 using namespace qpipe;
@@ -170,4 +171,10 @@ TEST_CASE("residual after residual, one nested as a whole branch") {
   using M = std::remove_const_t<decltype(twin)>;
   check_placement<M>();
   check_runs_like_unshared<twin>(4);
+}
+
+TEST_CASE("the calibrated test CNN (inverted residual, pools, softmax)") {
+  using M = std::remove_const_t<decltype(cnn_test::network)>;
+  check_placement<M>();
+  check_runs_like_unshared<cnn_test::network>(5);
 }
