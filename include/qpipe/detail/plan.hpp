@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <limits>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -27,6 +28,11 @@ template <Layer... Layers>
   requires(sizeof...(Layers) > 0)
 struct Pipe {
   static constexpr std::size_t layer_count = sizeof...(Layers);
+  // A Pipe may appear as a layer of another Pipe: its layers are spliced in where it stands.
+  static constexpr std::string_view kind = "Pipe";
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = false;
+  static constexpr bool has_params = false;
 };
 
 namespace detail {
@@ -113,29 +119,46 @@ struct positioned_layer {
   using layer = L;
 };
 
+// The layers of one Pipe level with their positions; a nested Pipe is spliced in (its layers
+// positioned one level deeper), so Pipe<A, Pipe<B, C>> runs as A, B, C.
+template <class Prefix, class Seq, class... Layers> struct positioned_layers;
+template <class Prefix, std::size_t... I, class... Layers>
+struct positioned_layers<Prefix, std::index_sequence<I...>, Layers...> {
+  template <class At, class L> struct one {
+    using type = type_list<positioned_layer<At, L>>;
+  };
+  template <class At, class... Inner> struct one<At, Pipe<Inner...>> {
+    using type = typename positioned_layers<At, std::index_sequence_for<Inner...>, Inner...>::type;
+  };
+  template <class... Lists> struct join {
+    using type = type_list<>;
+  };
+  template <class First, class... Rest> struct join<First, Rest...> {
+    using type = typename concat<First, typename join<Rest...>::type>::type;
+  };
+  using type = typename join<typename one<typename deeper<Prefix, I>::type, Layers>::type...>::type;
+};
+
 // Walk one Pipe level left to right: a clamp layer right after a layer that absorbs clamps
 // becomes part of that layer's step; every other layer starts a step of its own. A clamp at the
 // start of a residual branch stays on its own: folding it upstream would clamp the skip too.
-template <class Prefix, class... Layers>
-constexpr auto fuse_steps() {
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return hana::fold_left(
-        hana::make_tuple(hana::type_c<positioned_layer<typename deeper<Prefix, I>::type, Layers>>...),
-        hana::tuple_t<>, [](auto steps, auto item) {
-          using Item = typename decltype(item)::type;
-          using L = typename Item::layer;
-          if constexpr (L::is_clamp && decltype(hana::length(steps))::value > 0) {
-            using Last = typename decltype(+hana::back(steps))::type;
-            if constexpr (Last::layer::absorbs_clamp) {
-              return hana::append(hana::drop_back(steps), hana::type_c<typename with_clamp<Last, L>::type>);
-            } else {
-              return hana::append(steps, hana::type_c<Step<typename Item::position, L>>);
-            }
+template <class... Positioned>
+constexpr auto fuse_steps(type_list<Positioned...>) {
+  return hana::fold_left(
+      hana::make_tuple(hana::type_c<Positioned>...), hana::tuple_t<>, [](auto steps, auto item) {
+        using Item = typename decltype(item)::type;
+        using L = typename Item::layer;
+        if constexpr (L::is_clamp && decltype(hana::length(steps))::value > 0) {
+          using Last = typename decltype(+hana::back(steps))::type;
+          if constexpr (Last::layer::absorbs_clamp) {
+            return hana::append(hana::drop_back(steps), hana::type_c<typename with_clamp<Last, L>::type>);
           } else {
             return hana::append(steps, hana::type_c<Step<typename Item::position, L>>);
           }
-        });
-  }(std::index_sequence_for<Layers...>{});
+        } else {
+          return hana::append(steps, hana::type_c<Step<typename Item::position, L>>);
+        }
+      });
 }
 
 // hana::tuple_t<Ts...> to type_list<Ts...>. (A plain specialization: GCC 12 loses track of
@@ -149,7 +172,8 @@ struct to_type_list_impl<hana::tuple<Ts...>> {
 template <class Prefix, class Pipe> struct fused_level;
 template <class Prefix, class... Layers>
 struct fused_level<Prefix, Pipe<Layers...>> {
-  using type = typename to_type_list_impl<decltype(fuse_steps<Prefix, Layers...>())>::type;
+  using positioned = typename positioned_layers<Prefix, std::index_sequence_for<Layers...>, Layers...>::type;
+  using type = typename to_type_list_impl<decltype(fuse_steps(positioned{}))>::type;
 };
 
 inline constexpr std::size_t no_buffer = std::numeric_limits<std::size_t>::max();
