@@ -22,6 +22,8 @@ struct ExampleInfo {
   std::size_t parameter_bytes;
   const std::int8_t* (*test_input)(std::size_t n);  // quantized by the compiler
   void (*forward)(const std::int8_t* input, std::int8_t* logits);
+  const char* const* stage_kinds;  // the layer kind of each runtime step (after folding)
+  const std::size_t* stage_macs;
 };
 
 // Prints the network's figures and the int8 logits of every test input. The output is the

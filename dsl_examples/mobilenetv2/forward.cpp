@@ -3,6 +3,7 @@
 #include "mobilenetv2.hpp"
 
 #include "../common/example.hpp"
+#include "../common/stages.hpp"
 
 namespace mobilenetv2 {
 
@@ -20,6 +21,7 @@ const ExampleInfo mobilenetv2{
     "mobilenetv2", mobilenetv2::Input::size, mobilenetv2::Model::output_shape::size, mobilenetv2::test_count,
     mobilenetv2::Model::stage_count, mobilenetv2::Model::arena_bytes, mobilenetv2::Model::unplanned_arena_bytes,
     mobilenetv2::Model::macs, mobilenetv2::Model::parameter_bytes,
-    [](std::size_t n) { return mobilenetv2::test_inputs[n].data(); }, mobilenetv2::forward};
+    [](std::size_t n) { return mobilenetv2::test_inputs[n].data(); }, mobilenetv2::forward,
+    stage_kind_table<std::remove_const_t<decltype(mobilenetv2::spec)>>.data(), mobilenetv2::Model::stage_macs.data()};
 
 }  // namespace examples

@@ -1,0 +1,8 @@
+// M0 only: one inference under perf/m0_profile.py (see perf/README.md).
+#include "../common/profile.hpp"
+
+namespace examples {
+extern const ExampleInfo mobilenetv2;
+}
+
+int main() { return examples::profile_run(examples::mobilenetv2); }
