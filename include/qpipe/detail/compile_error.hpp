@@ -24,5 +24,6 @@ void weight_scales_must_all_be_given_positive_and_finite_or_all_left_zero();
 void a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChannel_layer();
 void bias_is_not_finite();
 void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
+void bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
 
 }  // namespace qpipe::compile_error

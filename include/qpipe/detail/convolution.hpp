@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/requantizer.hpp"
@@ -14,6 +15,9 @@
 namespace qpipe::detail {
 
 // out[y][x][o] = requantize_o(bias[o] + sum_{ky,kx,i} w[o][ky][kx][i] * (in[y*S+ky][x*S+kx][i] - input_zero_point))
+// computed as requantize_o(folded_bias[o] + sum w * in), folded_bias[o] = bias[o] - input_zero_point
+// * sum(w[o]) (every output reads all of its weights, so the zero-point term is a constant per
+// channel; the compiler adds it). Each kernel row is one contiguous dot product of K * InC terms.
 // Channels: 1 for a per-tensor weight scale, OutC for per-channel.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels>
 struct ConvKernel {
@@ -22,26 +26,22 @@ struct ConvKernel {
   static constexpr std::size_t input_size = H * W * InC;
   static constexpr std::size_t output_size = out_height * out_width * OutC;
   static constexpr std::size_t macs = out_height * out_width * OutC * K * K * InC;
-  static constexpr std::size_t parameter_bytes = OutC * K * K * InC + 4 * OutC + 8 * Channels + 16;
+  static constexpr std::size_t parameter_bytes = OutC * K * K * InC + 4 * OutC + 8 * Channels + 12;
 
-  std::int32_t input_offset;  // minus the input zero point
   std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
-  std::array<std::int32_t, OutC> bias;
+  std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
   ChannelRequantizer<Channels> requantizer;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    constexpr std::size_t row = K * InC;  // one kernel row: contiguous in the input and the weights
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* window = in + (y * S * W + x * S) * InC;
         for (std::size_t o = 0; o < OutC; ++o) {
           std::int32_t acc = bias[o];
-          for (std::size_t ky = 0; ky < K; ++ky) {
-            for (std::size_t kx = 0; kx < K; ++kx) {
-              const std::int8_t* pixel = in + ((y * S + ky) * W + (x * S + kx)) * InC;
-              const std::int8_t* w = &weights[((o * K + ky) * K + kx) * InC];
-              for (std::size_t i = 0; i < InC; ++i) acc += std::int32_t{w[i]} * (std::int32_t{pixel[i]} + input_offset);
-            }
-          }
-          out[(y * out_width + x) * OutC + o] = requantizer(acc, o);
+          const std::int8_t* w = &weights[o * K * row];
+          for (std::size_t ky = 0; ky < K; ++ky) acc += dot<row>(w + ky * row, window + ky * W * InC);
+          *out++ = requantizer(acc, o);
         }
       }
     }
@@ -62,14 +62,17 @@ consteval auto quantize_convolution(Grid in, const P& p) {
 
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   ConvKernel<H, W, InC, K, S, OutC, channels> k{};
-  k.input_offset = -in.zero_point;
   std::array<double, channels> accumulator_scale{};
   for (std::size_t o = 0; o < OutC; ++o) {
+    std::int32_t weight_sum = 0;
     for (std::size_t ky = 0; ky < K; ++ky)
       for (std::size_t kx = 0; kx < K; ++kx)
-        for (std::size_t i = 0; i < InC; ++i)
-          k.weights[((o * K + ky) * K + kx) * InC + i] = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
-    k.bias[o] = quantize_bias(p.bias[o], in.scale * weight_scale[o]);
+        for (std::size_t i = 0; i < InC; ++i) {
+          const std::int8_t w = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
+          k.weights[((o * K + ky) * K + kx) * InC + i] = w;
+          weight_sum += w;
+        }
+    k.bias[o] = fold_input_zero_point(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, weight_sum);
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
   }
   k.requantizer = channel_requantizer_for(accumulator_scale, out, clamp_of<Clamps...>(out));

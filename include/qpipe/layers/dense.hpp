@@ -8,6 +8,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "qpipe/detail/dot.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/requantizer.hpp"
@@ -34,7 +35,8 @@ namespace detail {
 template <class P> inline constexpr bool is_dense_params = false;
 template <std::size_t I, std::size_t U, class W> inline constexpr bool is_dense_params<DenseParams<I, U, W>> = true;
 
-// out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point))
+// out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), with the zero-point
+// term folded into the bias by the compiler (see ConvKernel).
 template <std::size_t Inputs, std::size_t Units>
 struct DenseKernel {
   static constexpr std::size_t input_size = Inputs;
@@ -42,20 +44,12 @@ struct DenseKernel {
   static constexpr std::size_t macs = Inputs * Units;
   static constexpr std::size_t parameter_bytes = Inputs * Units + 4 * Units;
 
-  std::int32_t input_offset;  // minus the input zero point
   std::array<std::int8_t, Inputs * Units> weights;
-  std::array<std::int32_t, Units> bias;
+  std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
   Requantizer requantizer;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t u = 0; u < Units; ++u) {
-      std::int32_t acc = bias[u];
-      const std::int8_t* w = &weights[u * Inputs];
-      for (std::size_t i = 0; i < Inputs; ++i) {
-        acc += std::int32_t{w[i]} * (std::int32_t{in[i]} + input_offset);
-      }
-      out[u] = requantizer(acc);
-    }
+    for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in));
   }
 };
 
@@ -95,12 +89,13 @@ struct QDense {
     const double accumulator_scale = in.scale * weight_scale;
 
     detail::DenseKernel<inputs, Units> k{};
-    k.input_offset = -in.zero_point;
     for (std::size_t u = 0; u < Units; ++u) {
+      std::int32_t weight_sum = 0;
       for (std::size_t i = 0; i < inputs; ++i) {
         k.weights[u * inputs + i] = quantize_weight(p.weights[u][i], weight_scale);
+        weight_sum += k.weights[u * inputs + i];
       }
-      k.bias[u] = quantize_bias(p.bias[u], accumulator_scale);
+      k.bias[u] = fold_input_zero_point(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, weight_sum);
     }
     k.requantizer = requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
@@ -30,7 +31,8 @@ struct DepthwiseConv2DParams {
 
 namespace detail {
 
-// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point))
+// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
+// with the zero-point term folded into the bias by the compiler (see ConvKernel).
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
 struct DepthwiseKernel {
   static constexpr std::size_t out_height = valid_output(H, K, S);
@@ -38,25 +40,21 @@ struct DepthwiseKernel {
   static constexpr std::size_t input_size = H * W * C;
   static constexpr std::size_t output_size = out_height * out_width * C;
   static constexpr std::size_t macs = out_height * out_width * C * K * K;
-  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 16;
+  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
 
-  std::int32_t input_offset;
   std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
-  std::array<std::int32_t, C> bias;
+  std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
   ChannelRequantizer<C> requantizer;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* window = in + (y * S * W + x * S) * C;
         for (std::size_t c = 0; c < C; ++c) {
           std::int32_t acc = bias[c];
-          for (std::size_t ky = 0; ky < K; ++ky) {
-            for (std::size_t kx = 0; kx < K; ++kx) {
-              const std::int32_t v = in[((y * S + ky) * W + (x * S + kx)) * C + c];
-              acc += std::int32_t{weights[(ky * K + kx) * C + c]} * (v + input_offset);
-            }
-          }
-          out[(y * out_width + x) * C + c] = requantizer(acc, c);
+          // One kernel row: K taps C apart in both the input and the weights.
+          for (std::size_t ky = 0; ky < K; ++ky) acc += detail::dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
+          *out++ = requantizer(acc, c);
         }
       }
     }
@@ -100,14 +98,17 @@ struct QDepthwiseConv2D {
     const auto weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, WeightGranularity::per_channel);
 
     detail::DepthwiseKernel<H, W, C, K, S> k{};
-    k.input_offset = -in.zero_point;
     std::array<double, C> accumulator_scale{};
     for (std::size_t c = 0; c < C; ++c) {
+      std::int32_t weight_sum = 0;
       for (std::size_t ky = 0; ky < K; ++ky)
-        for (std::size_t kx = 0; kx < K; ++kx)
-          k.weights[(ky * K + kx) * C + c] = quantize_weight(p.weights[ky][kx][c], weight_scale[c]);
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          const std::int8_t w = quantize_weight(p.weights[ky][kx][c], weight_scale[c]);
+          k.weights[(ky * K + kx) * C + c] = w;
+          weight_sum += w;
+        }
       accumulator_scale[c] = in.scale * weight_scale[c];
-      k.bias[c] = quantize_bias(p.bias[c], accumulator_scale[c]);
+      k.bias[c] = fold_input_zero_point(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, weight_sum);
     }
     k.requantizer = channel_requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};

@@ -10,16 +10,31 @@
 namespace qpipe {
 
 // round(a * b / 2^31) with ties towards +infinity, saturating the one overflowing case
-// (INT32_MIN * INT32_MIN). Equal to gemmlowp's SaturatingRoundingDoublingHighMul.
+// (INT32_MIN * INT32_MIN). Equal to gemmlowp's SaturatingRoundingDoublingHighMul: its nudge
+// (2^30, or 1 - 2^30 for a negative product) followed by a truncating division is exactly
+// floor((a * b + 2^30) / 2^31) in both signs.
+//
+// The Cortex-M0 multiplies only 32 x 32 -> 32 bits, and a 64-bit product would cost a call to
+// __aeabi_lmul; the exact product is assembled from four 16 x 16 products instead.
 constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {
   if (a == b && a == std::numeric_limits<std::int32_t>::min()) {
     return std::numeric_limits<std::int32_t>::max();
   }
-  const std::int64_t product = std::int64_t{a} * std::int64_t{b};
-  // Division truncates towards zero, so negative products need a nudge of 1 - 2^30 rather than
-  // 2^30 for the quotient to come out as floor((product + 2^30) / 2^31).
-  const std::int64_t nudge = product >= 0 ? (std::int64_t{1} << 30) : 1 - (std::int64_t{1} << 30);
-  return static_cast<std::int32_t>((product + nudge) / (std::int64_t{1} << 31));
+  const std::uint32_t a_lo = static_cast<std::uint32_t>(a) & 0xffffu, b_lo = static_cast<std::uint32_t>(b) & 0xffffu;
+  const std::int32_t a_hi = a >> 16, b_hi = b >> 16;  // arithmetic: a = a_hi * 2^16 + a_lo
+  const std::uint32_t low = a_lo * b_lo;
+  const std::int32_t cross1 = a_hi * static_cast<std::int32_t>(b_lo);  // |.| < 2^31: no overflow
+  const std::int32_t cross2 = static_cast<std::int32_t>(a_lo) * b_hi;
+  // product = high * 2^32 + lo, accumulated with explicit carries.
+  std::uint32_t lo = low + (static_cast<std::uint32_t>(cross1) << 16);
+  std::int32_t high = a_hi * b_hi + (cross1 >> 16) + (cross2 >> 16) + (lo < low ? 1 : 0);
+  const std::uint32_t before = lo;
+  lo += static_cast<std::uint32_t>(cross2) << 16;
+  high += lo < before ? 1 : 0;
+  const std::uint32_t unrounded = lo;
+  lo += std::uint32_t{1} << 30;  // + 2^30, then floor-divide by 2^31
+  high += lo < unrounded ? 1 : 0;
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(high) << 1) | (lo >> 31));
 }
 
 // round(x / 2^exponent) with ties away from zero, for exponent in [0, 31].
@@ -33,10 +48,9 @@ constexpr std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) {
 // x * 2^shift for shift in [0, 30], saturated to int32. TFLite leaves the overflow undefined;
 // saturating gives the answer the final clamp would give for the exact product.
 constexpr std::int32_t saturating_left_shift(std::int32_t x, int shift) {
-  const std::int64_t wide = std::int64_t{x} * (std::int64_t{1} << shift);
-  if (wide > std::numeric_limits<std::int32_t>::max()) return std::numeric_limits<std::int32_t>::max();
-  if (wide < std::numeric_limits<std::int32_t>::min()) return std::numeric_limits<std::int32_t>::min();
-  return static_cast<std::int32_t>(wide);
+  if (x > (std::numeric_limits<std::int32_t>::max() >> shift)) return std::numeric_limits<std::int32_t>::max();
+  if (x < (std::numeric_limits<std::int32_t>::min() >> shift)) return std::numeric_limits<std::int32_t>::min();
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << shift);
 }
 
 // x * multiplier * 2^(shift - 31), rounded as TFLite's MultiplyByQuantizedMultiplier does:

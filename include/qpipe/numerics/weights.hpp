@@ -108,4 +108,12 @@ consteval std::int32_t quantize_bias(double b, double scale) {
   return static_cast<std::int32_t>(q);
 }
 
+// bias - zero_point * sum(w): the input zero point's share of every accumulator, moved into the
+// bias so that the kernels multiply raw input codes. A sum that leaves int32 is a compile error.
+consteval std::int32_t fold_input_zero_point(std::int32_t bias, std::int32_t input_zero_point, std::int32_t weight_sum) {
+  const std::int64_t folded = std::int64_t{bias} - std::int64_t{input_zero_point} * weight_sum;
+  if (folded < -2147483648LL || folded > 2147483647LL) compile_error::bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
+  return static_cast<std::int32_t>(folded);
+}
+
 }  // namespace qpipe

@@ -65,7 +65,12 @@ void check_dense() {
   CAPTURE(In);
   CAPTURE(Units);
   for (std::size_t i = 0; i < In * Units; ++i) REQUIRE(kernel.weights[i] == e.weights[i]);
-  for (std::size_t u = 0; u < Units; ++u) REQUIRE(kernel.bias[u] == e.bias[u]);
+  // The kernel stores TFLite's bias minus input_zero_point * sum(w): the zero-point term, folded.
+  for (std::size_t u = 0; u < Units; ++u) {
+    long long weight_sum = 0;
+    for (std::size_t i = 0; i < In; ++i) weight_sum += e.weights[u * In + i];
+    REQUIRE(kernel.bias[u] == e.bias[u] - InGrid.zero_point * weight_sum);
+  }
   REQUIRE(kernel.requantizer.multiplier == e.multiplier);
   REQUIRE(kernel.requantizer.shift == e.shift);
   const int qmin = sizeof...(Clamps) ? std::max(-128, OutGrid.zero_point) : -128;
