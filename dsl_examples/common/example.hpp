@@ -26,7 +26,15 @@ struct ExampleInfo {
   const std::size_t* stage_macs;
 };
 
-// Prints the network's figures and the int8 logits of every test input. The output is the
+inline std::uint32_t xorshift(std::uint32_t& s) {
+  s ^= s << 13;
+  s ^= s >> 17;
+  s ^= s << 5;
+  return s;
+}
+
+// Prints the network's figures and the int8 logits of every test input, then of adversarial
+// inputs (all -128, all 127, alternating extremes, two pseudo-random ones). The output is the
 // example's golden file; host and M0 must print exactly the same bytes.
 inline int print_logits(const ExampleInfo& e) {
   std::printf("%s: %u steps, %u MACs, %u parameter bytes, arena %u bytes (one buffer per tensor: %u)\n", e.name,
@@ -43,6 +51,20 @@ inline int print_logits(const ExampleInfo& e) {
       if (logits[i] > logits[best]) best = i;
     }
     std::printf("  -> class %u\n", unsigned(best));
+  }
+  static std::int8_t input[1024];
+  if (e.input_size > sizeof input) return 2;
+  const char* names[] = {"all -128", "all 127", "alternating", "random 1", "random 2"};
+  std::uint32_t seed = 12345;
+  for (int kind = 0; kind < 5; ++kind) {
+    for (std::size_t i = 0; i < e.input_size; ++i) {
+      const int v = kind == 0 ? -128 : kind == 1 ? 127 : kind == 2 ? (i % 2 ? 127 : -128) : int(xorshift(seed) % 256) - 128;
+      input[i] = static_cast<std::int8_t>(v);
+    }
+    e.forward(input, logits);
+    std::printf("%-11s: int8 logits", names[kind]);
+    for (std::size_t i = 0; i < e.logits; ++i) std::printf(" %4d", logits[i]);
+    std::printf("\n");
   }
   return 0;
 }

@@ -25,5 +25,6 @@ void a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChan
 void bias_is_not_finite();
 void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
 void bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
+void an_accumulator_could_overflow_int32_for_some_input();
 
 }  // namespace qpipe::compile_error

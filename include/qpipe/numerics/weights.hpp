@@ -116,4 +116,12 @@ consteval std::int32_t fold_input_zero_point(std::int32_t bias, std::int32_t inp
   return static_cast<std::int32_t>(folded);
 }
 
+// The accumulator of one output is the folded bias plus at most sum |w| * 128 (int8 inputs lie in
+// [-128, 127]), and so is every partial sum on the way. The compiler proves it fits int32 for
+// every output channel, so no input can overflow a kernel.
+consteval void check_accumulator_fits(std::int32_t folded_bias, std::int64_t absolute_weight_sum) {
+  const std::int64_t bound = (folded_bias < 0 ? -std::int64_t{folded_bias} : std::int64_t{folded_bias}) + 128 * absolute_weight_sum;
+  if (bound > 2147483647LL) compile_error::an_accumulator_could_overflow_int32_for_some_input();
+}
+
 }  // namespace qpipe

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Show that an M0 program fits the micro:bit's 16 KiB of RAM: static data (.data + .bss of the
+whole image, the activation arena included) plus the reserved stack (__stack_size) must not exceed
+the RAM, and the stack an inference really uses (measured by the profile program, which paints
+the stack first) must fit the reserved stack with the program's own frames.
+
+usage: ram_fit.py --size SIZE --nm NM --run RUN_M0 --ram BYTES IMAGE_ELF PROFILE_ELF
+"""
+import argparse
+import re
+import subprocess
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", required=True)
+    ap.add_argument("--nm", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--ram", type=int, required=True)
+    ap.add_argument("image")
+    ap.add_argument("profile")
+    a = ap.parse_args()
+    static = 0
+    for line in subprocess.run([a.size, "-A", a.image], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit() and (parts[0].startswith(".data") or parts[0].startswith(".bss")
+                                                      or parts[0].startswith(".tdata") or parts[0].startswith(".tbss")):
+            static += int(parts[1])
+    stack_size = None
+    for line in subprocess.run([a.nm, a.image], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines():
+        if line.endswith(" __stack_size"):
+            stack_size = int(line.split()[0], 16)
+    out = subprocess.run([a.run, a.profile], stdout=subprocess.PIPE, text=True, timeout=300).stdout
+    m = re.search(r"stack used by the inference: (\d+) bytes", out)
+    if stack_size is None or not m:
+        print("ram_fit.py: could not find __stack_size or the measured stack")
+        return 1
+    used = int(m.group(1))
+    total = static + stack_size
+    print("static data (.data + .bss, arena included): %d B" % static)
+    print("reserved stack: %d B, of which one inference uses %d B (measured) plus main's frames" % (stack_size, used))
+    print("RAM: %d of %d B (%.0f%%)" % (total, a.ram, 100.0 * total / a.ram))
+    ok = total <= a.ram and used + 256 <= stack_size  # 256 B: main, printf's frame is not live then
+    print("ok" if ok else "FAIL: does not fit")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
