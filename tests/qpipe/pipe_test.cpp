@@ -73,6 +73,10 @@ TEST_CASE("XOR: four corners on the host, and int8 against the float reference")
   CHECK(worst <= 2.0 / 256);
 }
 
+// XOR's golden logits (dsl_examples/xor/golden.txt), computed inside the compiler.
+static_assert(xor_example::network(xor_example::corners[0])[0] == -123 && xor_example::network(xor_example::corners[1])[0] == 123 &&
+              xor_example::network(xor_example::corners[2])[0] == 123 && xor_example::network(xor_example::corners[3])[0] == -123);
+
 TEST_CASE("the integer forward pass runs in a constant expression") {
   constexpr auto q = xor_example::network(xor_example::corners[1]);
   static_assert(q[0] > 100);  // (0,1): p ~ 0.98
