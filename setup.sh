@@ -12,11 +12,12 @@ export DEBIAN_FRONTEND=noninteractive
 # g++/meson/ninja: host build. cmake + pkg-config: meson finds doctest through its CMake config.
 # libboost-dev: Boost.Hana headers. gcc-arm-none-eabi & co.: the M0 compiler, its C++ headers and
 # picolibc. qemu-system-arm: runs the M0 binaries. python3-matplotlib: the examples' plots.
+# clang + libclang-rt-14-dev: libFuzzer for the fuzz targets (tests/fuzz/).
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends \
   g++ meson ninja-build cmake pkg-config python3 doctest-dev libboost-dev \
   gcc-arm-none-eabi binutils-arm-none-eabi libstdc++-arm-none-eabi-dev picolibc-arm-none-eabi \
-  qemu-system-arm python3-matplotlib
+  qemu-system-arm python3-matplotlib clang libclang-rt-14-dev
 
 if [ -d build/meson-info ]; then
   meson setup --reconfigure build --cross-file cross/cortex-m0.ini
