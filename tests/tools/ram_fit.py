@@ -4,7 +4,11 @@ whole image, the activation arena included) plus the reserved stack (__stack_siz
 the RAM, and the stack an inference really uses (measured by the profile program, which paints
 the stack first) must fit the reserved stack with the program's own frames.
 
-usage: ram_fit.py --size SIZE --nm NM --run RUN_M0 --ram BYTES IMAGE_ELF PROFILE_ELF
+With --stack-usage, GCC's -fstack-usage figure for the network's forward() (its frame; the
+kernels are inlined) must agree with the measured figure within 64 bytes (a return address,
+a helper's few saved registers).
+
+usage: ram_fit.py --size SIZE --nm NM --run RUN_M0 --ram BYTES [--stack-usage FILE.su] IMAGE_ELF PROFILE_ELF
 """
 import argparse
 import re
@@ -18,6 +22,7 @@ def main():
     ap.add_argument("--nm", required=True)
     ap.add_argument("--run", required=True)
     ap.add_argument("--ram", type=int, required=True)
+    ap.add_argument("--stack-usage")
     ap.add_argument("image")
     ap.add_argument("profile")
     a = ap.parse_args()
@@ -42,6 +47,15 @@ def main():
     print("reserved stack: %d B, of which one inference uses %d B (measured) plus main's frames" % (stack_size, used))
     print("RAM: %d of %d B (%.0f%%)" % (total, a.ram, 100.0 * total / a.ram))
     ok = total <= a.ram and used + 256 <= stack_size  # 256 B: main, printf's frame is not live then
+    if a.stack_usage:
+        static = None
+        for line in open(a.stack_usage):
+            if "forward" in line.split("\t")[0]:
+                static = int(line.split("\t")[1])
+        print("-fstack-usage: forward() frame %s B; measured %d B" % (static, used))
+        if static is None or abs(static - used) > 64:
+            print("FAIL: the static and the measured stack figures disagree")
+            ok = False
     print("ok" if ok else "FAIL: does not fit")
     return 0 if ok else 1
 
