@@ -18,5 +18,8 @@ int main() {
     std::printf("xor(%d,%d): int8 %4d  p=%d.%03d  -> %d\n", a, b, q, permille / 1000, permille % 1000, predicted);
   }
   std::printf("%d/4\n", correct);
+  // Adversarial inputs: both extremes, alternating extremes, pseudo-random codes.
+  const std::int8_t pairs[][2] = {{-128, -128}, {127, 127}, {-128, 127}, {127, -128}, {-37, 91}, {104, -5}};
+  for (const auto& p : pairs) std::printf("xor codes (%4d,%4d): int8 %4d\n", p[0], p[1], xor_forward(p[0], p[1]));
   return correct == 4 ? 0 : 1;
 }
