@@ -1,6 +1,6 @@
 // The inner loops of the multiply-accumulate kernels: dot products of int8 vectors whose length
 // (and stride) the compiler knows, so that it can unroll them. The input zero point is not
-// subtracted here: the kernels fold input_offset * sum(w) into the bias at compile time.
+// subtracted here: the compiler folds -input_zero_point * sum(w) into each bias.
 #pragma once
 
 #include <cstddef>
