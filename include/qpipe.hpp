@@ -20,3 +20,4 @@
 #include "qpipe/numerics.hpp"
 #include "qpipe/pipe.hpp"
 #include "qpipe/shape.hpp"
+#include "qpipe/transforms.hpp"

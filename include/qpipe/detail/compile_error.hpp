@@ -27,4 +27,6 @@ void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
 void bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
 void an_accumulator_could_overflow_int32_for_some_input();
 
+void batch_norm_variance_plus_epsilon_must_be_positive_and_finite();
+
 }  // namespace qpipe::compile_error
