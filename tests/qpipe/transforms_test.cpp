@@ -77,3 +77,43 @@ TEST_CASE("equalization keeps the float function and evens the ranges") {
     CHECK(r1 == doctest::Approx(r2).epsilon(1e-12));
   }
 }
+
+TEST_CASE("equalization shrinks the int8 error of a per-tensor conv with uneven channels") {
+  using Net = Pipe<QConv2D<3>, QRelu, QPointwiseConv2D>;
+  constexpr auto conv = random_conv<3, 3, 6>(81, Grid{1, 0}, true);  // channel ranges 1, 1/2, ... 1/5
+  constexpr auto pointwise = [] {
+    PointwiseConv2DParams<6, 4> p{};
+    qpipe_test::Lcg rng{82};
+    for (auto& row : p.weights)
+      for (auto& w : row) w = rng.uniform(-1, 1);
+    p.output = {1, 0};
+    return p;
+  }();
+  constexpr auto pair = equalize(conv, pointwise);
+  constexpr auto samples = [] {
+    std::array<std::array<double, 6 * 6 * 3>, 4> s{};
+    qpipe_test::Lcg rng{83};
+    for (auto& x : s)
+      for (auto& v : x) v = rng.uniform(-1, 1);
+    return s;
+  }();
+  static constexpr auto plain = calibrate(spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, conv, pointwise), samples);
+  static constexpr auto equal = calibrate(spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, pair.first, pair.second), samples);
+  static constexpr auto plain_model = quantize(plain);
+  static constexpr auto equal_model = quantize(equal);
+  auto worst = [&](const auto& s, const auto& model, Grid out) {
+    double w = 0;
+    for (const auto& x : samples) {
+      std::array<std::int8_t, 6 * 6 * 3> q{};
+      for (std::size_t i = 0; i < q.size(); ++i) q[i] = qpipe::quantize(x[i], s.input);
+      const auto got = model(q);
+      const auto want = reference(s, x);
+      for (std::size_t i = 0; i < got.size(); ++i) w = std::max(w, std::fabs(dequantize(got[i], out) - want[i]));
+    }
+    return w;
+  };
+  const double before = worst(plain, plain_model, output_grid(plain));
+  const double after = worst(equal, equal_model, output_grid(equal));
+  MESSAGE("per-tensor int8 vs float, max |error|: " << before << " without equalization, " << after << " with");
+  CHECK(after < before);
+}
