@@ -23,6 +23,10 @@ def main(argv):
         if subprocess.run(setup, env=env).returncode != 0:
             print("FAIL: could not configure the sanitizer build")
             return 1
+    # Two compile jobs: the examples' calibration takes up to 1 GiB of compiler memory each.
+    if subprocess.run(["meson", "compile", "-C", build, "-j", "2"], env=env).returncode != 0:
+        print("FAIL: the sanitizer build did not compile")
+        return 1
     done = subprocess.run(["meson", "test", "-C", build, "--suite", "host", "--no-suite", "diagnostics",
                            "--no-suite", "meta", "--print-errorlogs", "--num-processes", "2"], env=env)
     return done.returncode
