@@ -64,17 +64,15 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   ConvKernel<H, W, InC, K, S, OutC, channels> k{};
   std::array<double, channels> accumulator_scale{};
   for (std::size_t o = 0; o < OutC; ++o) {
-    std::int32_t weight_sum = 0, absolute_sum = 0;
+    ChannelWeightSums sums{};
     for (std::size_t ky = 0; ky < K; ++ky)
       for (std::size_t kx = 0; kx < K; ++kx)
         for (std::size_t i = 0; i < InC; ++i) {
           const std::int8_t w = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
           k.weights[((o * K + ky) * K + kx) * InC + i] = w;
-          weight_sum += w;
-          absolute_sum += w < 0 ? -w : w;
+          sums.add(w);
         }
-    k.bias[o] = fold_input_zero_point(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, weight_sum);
-    check_accumulator_fits(k.bias[o], absolute_sum);
+    k.bias[o] = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
   }
   k.requantizer = channel_requantizer_for(accumulator_scale, out, clamp_of<Clamps...>(out));

@@ -90,15 +90,13 @@ struct QDense {
 
     detail::DenseKernel<inputs, Units> k{};
     for (std::size_t u = 0; u < Units; ++u) {
-      std::int32_t weight_sum = 0, absolute_sum = 0;
+      ChannelWeightSums sums{};
       for (std::size_t i = 0; i < inputs; ++i) {
         const std::int8_t w = quantize_weight(p.weights[u][i], weight_scale);
         k.weights[u * inputs + i] = w;
-        weight_sum += w;
-        absolute_sum += w < 0 ? -w : w;
+        sums.add(w);
       }
-      k.bias[u] = fold_input_zero_point(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, weight_sum);
-      check_accumulator_fits(k.bias[u], absolute_sum);
+      k.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
     }
     k.requantizer = requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};

@@ -100,17 +100,15 @@ struct QDepthwiseConv2D {
     detail::DepthwiseKernel<H, W, C, K, S> k{};
     std::array<double, C> accumulator_scale{};
     for (std::size_t c = 0; c < C; ++c) {
-      std::int32_t weight_sum = 0, absolute_sum = 0;
+      ChannelWeightSums sums{};
       for (std::size_t ky = 0; ky < K; ++ky)
         for (std::size_t kx = 0; kx < K; ++kx) {
           const std::int8_t w = quantize_weight(p.weights[ky][kx][c], weight_scale[c]);
           k.weights[(ky * K + kx) * C + c] = w;
-          weight_sum += w;
-          absolute_sum += w < 0 ? -w : w;
+          sums.add(w);
         }
       accumulator_scale[c] = in.scale * weight_scale[c];
-      k.bias[c] = fold_input_zero_point(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, weight_sum);
-      check_accumulator_fits(k.bias[c], absolute_sum);
+      k.bias[c] = folded_bias(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, sums);
     }
     k.requantizer = channel_requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};

@@ -108,20 +108,28 @@ consteval std::int32_t quantize_bias(double b, double scale) {
   return static_cast<std::int32_t>(q);
 }
 
+// The sums over one output channel's quantized weights that the bias folding and the overflow
+// bound need.
+struct ChannelWeightSums {
+  std::int32_t sum = 0;
+  std::int32_t absolute_sum = 0;
+  constexpr void add(std::int8_t w) {
+    sum += w;
+    absolute_sum += w < 0 ? -w : w;
+  }
+};
+
 // bias - zero_point * sum(w): the input zero point's share of every accumulator, moved into the
 // bias so that the kernels multiply raw input codes. A sum that leaves int32 is a compile error.
-consteval std::int32_t fold_input_zero_point(std::int32_t bias, std::int32_t input_zero_point, std::int32_t weight_sum) {
-  const std::int64_t folded = std::int64_t{bias} - std::int64_t{input_zero_point} * weight_sum;
+// The accumulator of one output is then that folded bias plus at most sum |w| * 128 (int8 inputs
+// lie in [-128, 127]), and so is every partial sum on the way: the compiler proves it fits int32,
+// so no input can overflow a kernel.
+consteval std::int32_t folded_bias(std::int32_t bias, std::int32_t input_zero_point, ChannelWeightSums w) {
+  const std::int64_t folded = std::int64_t{bias} - std::int64_t{input_zero_point} * w.sum;
   if (folded < -2147483648LL || folded > 2147483647LL) compile_error::bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
-  return static_cast<std::int32_t>(folded);
-}
-
-// The accumulator of one output is the folded bias plus at most sum |w| * 128 (int8 inputs lie in
-// [-128, 127]), and so is every partial sum on the way. The compiler proves it fits int32 for
-// every output channel, so no input can overflow a kernel.
-consteval void check_accumulator_fits(std::int32_t folded_bias, std::int64_t absolute_weight_sum) {
-  const std::int64_t bound = (folded_bias < 0 ? -std::int64_t{folded_bias} : std::int64_t{folded_bias}) + 128 * absolute_weight_sum;
+  const std::int64_t bound = (folded < 0 ? -folded : folded) + 128 * std::int64_t{w.absolute_sum};
   if (bound > 2147483647LL) compile_error::an_accumulator_could_overflow_int32_for_some_input();
+  return static_cast<std::int32_t>(folded);
 }
 
 }  // namespace qpipe
