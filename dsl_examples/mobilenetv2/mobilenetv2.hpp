@@ -78,16 +78,8 @@ inline constexpr auto classifier = [] {
 inline constexpr std::size_t calibration_count = 8;
 inline constexpr std::size_t test_count = 4;
 
-inline constexpr auto calibration_images = [] {
-  std::array<std::array<double, Input::size>, calibration_count> s{};
-  for (std::size_t n = 0; n < s.size(); ++n) s[n] = examples::wave_image<16, 16, 4>(n);
-  return s;
-}();
-inline constexpr auto test_images = [] {
-  std::array<std::array<double, Input::size>, test_count> s{};
-  for (std::size_t n = 0; n < s.size(); ++n) s[n] = examples::wave_image<16, 16, 4>(100 + n);
-  return s;
-}();
+inline constexpr auto calibration_images = examples::wave_images<Input, calibration_count>(0);
+inline constexpr auto test_images = examples::wave_images<Input, test_count>(100);
 
 inline constexpr auto spec = calibrate(qpipe::spec<Net, Input>(Grid{1, 0}, stem, expand1, depthwise1, project1,
                                                                ResidualParams{{1, 0}}, expand2, depthwise2, project2,
@@ -96,12 +88,8 @@ inline constexpr auto spec = calibrate(qpipe::spec<Net, Input>(Grid{1, 0}, stem,
 inline constexpr auto network = quantize(spec);
 using Model = std::remove_const_t<decltype(network)>;
 
-inline constexpr auto test_inputs = [] {
-  std::array<std::array<std::int8_t, Input::size>, test_count> q{};
-  for (std::size_t n = 0; n < q.size(); ++n)
-    for (std::size_t i = 0; i < Input::size; ++i) q[n][i] = qpipe::quantize(test_images[n][i], spec.input);
-  return q;
-}();
+// The test images on the input grid (quantized by the compiler: no float on the target).
+inline constexpr auto test_inputs = examples::quantized(test_images, spec.input);
 
 void forward(const std::int8_t* image, std::int8_t* logits);
 
