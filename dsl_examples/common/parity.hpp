@@ -7,10 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <vector>
 
 #include <qpipe.hpp>
+
+#include "csv_option.hpp"
 
 namespace examples {
 
@@ -18,18 +19,9 @@ template <class SpecType, class ModelType, class Images, class Inputs>
 int parity_report(const char* name, const SpecType& spec, const ModelType& model, const Images& images,
                   const Inputs& inputs, qpipe::Grid out, double bound, int argc, char** argv) {
   constexpr std::size_t logits = ModelType::output_shape::size;
-  std::FILE* csv = nullptr;
-  if (argc == 3 && std::strcmp(argv[1], "--csv") == 0) {
-    csv = std::fopen(argv[2], "w");
-    if (!csv) {
-      std::fprintf(stderr, "%s: cannot write %s\n", argv[0], argv[2]);
-      return 2;
-    }
-    std::fprintf(csv, "sample,logit,float,int8,dequantized\n");
-  } else if (argc != 1) {
-    std::fprintf(stderr, "usage: %s [--csv FILE]\n", argv[0]);
-    return 2;
-  }
+  const CsvOption option = csv_option(argc, argv, "sample,logit,float,int8,dequantized");
+  if (!option.ok) return 2;
+  std::FILE* csv = option.file;
   std::vector<double> worst(logits, 0.0);
   double lo = 1e300, hi = -1e300;
   for (std::size_t n = 0; n < images.size(); ++n) {

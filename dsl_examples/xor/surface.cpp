@@ -4,24 +4,15 @@
 // tools/plot_examples.py. Exits non-zero if the difference exceeds the bound.
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
+#include "../common/csv_option.hpp"
 #include "xor_forward.hpp"
 #include "xor_network.hpp"
 
 int main(int argc, char** argv) {
-  std::FILE* csv = nullptr;
-  if (argc == 3 && std::strcmp(argv[1], "--csv") == 0) {
-    csv = std::fopen(argv[2], "w");
-    if (!csv) {
-      std::fprintf(stderr, "%s: cannot write %s\n", argv[0], argv[2]);
-      return 2;
-    }
-    std::fprintf(csv, "x,y,p_int8,p_float\n");
-  } else if (argc != 1) {
-    std::fprintf(stderr, "usage: %s [--csv FILE]\n", argv[0]);
-    return 2;
-  }
+  const examples::CsvOption option = examples::csv_option(argc, argv, "x,y,p_int8,p_float");
+  if (!option.ok) return 2;
+  std::FILE* csv = option.file;
   constexpr int steps = 100;
   constexpr qpipe::Grid out = qpipe::output_grid(xor_example::spec);
   double worst = 0;
