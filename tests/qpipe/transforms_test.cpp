@@ -53,14 +53,7 @@ TEST_CASE("conv + batch norm equals the folded conv in float") {
 TEST_CASE("equalization keeps the float function and evens the ranges") {
   using Net = Pipe<QConv2D<3>, QRelu, QPointwiseConv2D>;
   constexpr auto conv = random_conv<3, 3, 6>(81, Grid{0.1, 0}, true);  // per-channel ranges differ by up to 5x
-  constexpr auto pointwise = [] {
-    PointwiseConv2DParams<6, 4> p{};
-    qpipe_test::Lcg rng{82};
-    for (auto& row : p.weights)
-      for (auto& w : row) w = rng.uniform(-1, 1);
-    p.output = {0.1, 0};
-    return p;
-  }();
+  constexpr auto pointwise = random_pointwise<6, 4>(82, Grid{0.1, 0}, 0);
   constexpr auto pair = equalize(conv, pointwise);
   const auto before = reference(spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, conv, pointwise), input);
   const auto after = reference(spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, pair.first, pair.second), input);
@@ -81,14 +74,7 @@ TEST_CASE("equalization keeps the float function and evens the ranges") {
 TEST_CASE("equalization shrinks the int8 error of a per-tensor conv with uneven channels") {
   using Net = Pipe<QConv2D<3>, QRelu, QPointwiseConv2D>;
   constexpr auto conv = random_conv<3, 3, 6>(81, Grid{1, 0}, true);  // channel ranges 1, 1/2, ... 1/5
-  constexpr auto pointwise = [] {
-    PointwiseConv2DParams<6, 4> p{};
-    qpipe_test::Lcg rng{82};
-    for (auto& row : p.weights)
-      for (auto& w : row) w = rng.uniform(-1, 1);
-    p.output = {1, 0};
-    return p;
-  }();
+  constexpr auto pointwise = random_pointwise<6, 4>(82, Grid{1, 0}, 0);
   constexpr auto pair = equalize(conv, pointwise);
   constexpr auto samples = [] {
     std::array<std::array<double, 6 * 6 * 3>, 4> s{};

@@ -17,27 +17,6 @@ using namespace layer_cases;
 
 namespace {
 
-template <std::size_t InC, std::size_t OutC>
-constexpr PointwiseConv2DParams<InC, OutC> pointwise(std::uint32_t seed, Grid out) {
-  qpipe_test::Lcg rng{seed};
-  PointwiseConv2DParams<InC, OutC> p{};
-  for (auto& row : p.weights)
-    for (auto& w : row) w = rng.uniform(-1, 1);
-  for (auto& b : p.bias) b = rng.uniform(-0.1, 0.1);
-  p.output = out;
-  return p;
-}
-
-template <std::size_t Inputs, std::size_t Units>
-constexpr DenseParams<Inputs, Units> dense(std::uint32_t seed, Grid out) {
-  qpipe_test::Lcg rng{seed};
-  DenseParams<Inputs, Units> p{};
-  for (auto& row : p.weights)
-    for (auto& w : row) w = rng.uniform(-1, 1);
-  p.output = out;
-  return p;
-}
-
 // Brute force, from the wiring only: at step k a buffer b (1 <= b < S) is live if it was written
 // at or before k (by step b - 1) and some step j >= k still reads it.
 template <class M>
@@ -116,27 +95,27 @@ constexpr Grid g{0.05, -3};
 
 // A chain whose middle buffers grow then shrink: the planner must reach the pairwise peak.
 using ChainNet = Pipe<QPointwiseConv2D, QPointwiseConv2D, QRelu, QPointwiseConv2D, QPointwiseConv2D, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto chain = quantize(spec<ChainNet, Shape<4, 4, 2>>(g, pointwise<2, 10>(1, g), pointwise<10, 20>(2, g),
-                                                               pointwise<20, 30>(3, g), pointwise<30, 5>(4, g), dense<5, 2>(5, g)));
+constexpr auto chain = quantize(spec<ChainNet, Shape<4, 4, 2>>(g, random_pointwise<2, 10>(1, g, 0.1), random_pointwise<10, 20>(2, g, 0.1),
+                                                               random_pointwise<20, 30>(3, g, 0.1), random_pointwise<30, 5>(4, g, 0.1), random_dense<5, 2>(5, g)));
 
 // One residual: the skip (buffer 1) stays live across the branch.
 using ResidualNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>, QRelu, QPointwiseConv2D>>, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto residual = quantize(spec<ResidualNet, Shape<5, 5, 3>>(g, pointwise<3, 8>(11, g), random_depthwise<3, 8>(12, g),
-                                                                     pointwise<8, 8>(13, g), ResidualParams{g}, dense<8, 3>(14, g)));
+constexpr auto residual = quantize(spec<ResidualNet, Shape<5, 5, 3>>(g, random_pointwise<3, 8>(11, g, 0.1), random_depthwise<3, 8>(12, g),
+                                                                     random_pointwise<8, 8>(13, g, 0.1), ResidualParams{g}, random_dense<8, 3>(14, g)));
 
 // Nested residuals: an outer skip around an inner one, each live until its own add.
 using NestedNet = Pipe<QPointwiseConv2D,
                        Residual<Pipe<QPointwiseConv2D, QRelu, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>, QPointwiseConv2D>>,
                        QRelu, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto nested = quantize(spec<NestedNet, Shape<4, 4, 3>>(g, pointwise<3, 4>(21, g), pointwise<4, 16>(22, g), random_depthwise<3, 16>(23, g),
-                                                                 ResidualParams{g}, pointwise<16, 4>(24, g), ResidualParams{g}, dense<4, 3>(25, g)));
+constexpr auto nested = quantize(spec<NestedNet, Shape<4, 4, 3>>(g, random_pointwise<3, 4>(21, g, 0.1), random_pointwise<4, 16>(22, g, 0.1), random_depthwise<3, 16>(23, g),
+                                                                 ResidualParams{g}, random_pointwise<16, 4>(24, g, 0.1), ResidualParams{g}, random_dense<4, 3>(25, g)));
 
 // Two residuals in a row, the second with a residual as its whole branch.
 using TwinNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPointwiseConv2D, QRelu, QPointwiseConv2D>>,
                      Residual<Pipe<Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>>>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto twin = quantize(spec<TwinNet, Shape<3, 3, 2>>(g, pointwise<2, 6>(31, g), pointwise<6, 24>(32, g), pointwise<24, 6>(33, g),
+constexpr auto twin = quantize(spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise<2, 6>(31, g, 0.1), random_pointwise<6, 24>(32, g, 0.1), random_pointwise<24, 6>(33, g, 0.1),
                                                              ResidualParams{g}, random_depthwise<3, 6>(34, g), ResidualParams{g},
-                                                             ResidualParams{g}, dense<6, 2>(35, g)));
+                                                             ResidualParams{g}, random_dense<6, 2>(35, g)));
 
 }  // namespace
 

@@ -56,6 +56,29 @@ constexpr qpipe::DepthwiseConv2DParams<K, C> random_depthwise(std::uint32_t seed
   return p;
 }
 
+// Weights uniform in [-1, 1), biases uniform in [-bias_range, bias_range).
+template <std::size_t InC, std::size_t OutC>
+constexpr qpipe::PointwiseConv2DParams<InC, OutC> random_pointwise(std::uint32_t seed, qpipe::Grid out, double bias_range) {
+  qpipe_test::Lcg rng{seed};
+  qpipe::PointwiseConv2DParams<InC, OutC> p{};
+  for (auto& row : p.weights)
+    for (auto& w : row) w = rng.uniform(-1, 1);
+  for (auto& b : p.bias) b = rng.uniform(-bias_range, bias_range);
+  p.output = out;
+  return p;
+}
+
+// Weights uniform in [-1, 1), zero biases.
+template <std::size_t Inputs, std::size_t Units>
+constexpr qpipe::DenseParams<Inputs, Units> random_dense(std::uint32_t seed, qpipe::Grid out) {
+  qpipe_test::Lcg rng{seed};
+  qpipe::DenseParams<Inputs, Units> p{};
+  for (auto& row : p.weights)
+    for (auto& w : row) w = rng.uniform(-1, 1);
+  p.output = out;
+  return p;
+}
+
 template <std::size_t K, std::size_t InC, std::size_t OutC, class W>
 naive::ConvWeights to_naive(const qpipe::Conv2DParams<K, InC, OutC, W>& p) {
   naive::ConvWeights cw{int(K), int(K), int(InC), int(OutC), {}, {}, {}, {}};
