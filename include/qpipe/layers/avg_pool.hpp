@@ -20,18 +20,14 @@ struct AvgPoolKernel : PoolGeometry<H, W, C, K, S> {
   ClampRange clamp;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < geometry::out_height; ++y) {
-      for (std::size_t x = 0; x < geometry::out_width; ++x) {
-        for (std::size_t c = 0; c < C; ++c) {
-          std::int32_t sum = 0;
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) sum += in[geometry::at(y * S + ky, x * S + kx, c)];
-          std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(K * K));
-          mean = mean < clamp.qmin ? clamp.qmin : (mean > clamp.qmax ? clamp.qmax : mean);
-          out[(y * geometry::out_width + x) * C + c] = static_cast<std::int8_t>(mean);
-        }
-      }
-    }
+    geometry::each_window(in, [&](std::size_t o, auto tap) {
+      std::int32_t sum = 0;
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) sum += tap(ky, kx);
+      std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(K * K));
+      mean = mean < clamp.qmin ? clamp.qmin : (mean > clamp.qmax ? clamp.qmax : mean);
+      out[o] = static_cast<std::int8_t>(mean);
+    });
   }
 };
 
@@ -51,14 +47,12 @@ struct QAvgPool2D : detail::PoolingLayer<K, S> {
   template <ShapeType In, class P, ClampLayer... Clamps>
   static constexpr void reference(const P&, const double* in, double* out) {
     using G = detail::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    for (std::size_t y = 0; y < G::out_height; ++y)
-      for (std::size_t x = 0; x < G::out_width; ++x)
-        for (std::size_t c = 0; c < detail::channels<In>; ++c) {
-          double sum = 0;
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) sum += in[G::at(y * S + ky, x * S + kx, c)];
-          out[(y * G::out_width + x) * detail::channels<In> + c] = detail::apply_clamps<Clamps...>(sum / (K * K));
-        }
+    G::each_window(in, [&](std::size_t o, auto tap) {
+      double sum = 0;
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) sum += tap(ky, kx);
+      out[o] = detail::apply_clamps<Clamps...>(sum / (K * K));
+    });
   }
 };
 

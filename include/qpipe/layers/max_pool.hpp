@@ -19,19 +19,15 @@ struct MaxPoolKernel : PoolGeometry<H, W, C, K, S> {
   ClampRange clamp;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < geometry::out_height; ++y) {
-      for (std::size_t x = 0; x < geometry::out_width; ++x) {
-        for (std::size_t c = 0; c < C; ++c) {
-          std::int32_t best = clamp.qmin;  // the clamp's floor is below or at every candidate that counts
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) {
-              const std::int32_t v = in[geometry::at(y * S + ky, x * S + kx, c)];
-              best = v > best ? v : best;
-            }
-          out[(y * geometry::out_width + x) * C + c] = static_cast<std::int8_t>(best < clamp.qmax ? best : clamp.qmax);
+    geometry::each_window(in, [&](std::size_t o, auto tap) {
+      std::int32_t best = clamp.qmin;  // the clamp's floor is below or at every candidate that counts
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          const std::int32_t v = tap(ky, kx);
+          best = v > best ? v : best;
         }
-      }
-    }
+      out[o] = static_cast<std::int8_t>(best < clamp.qmax ? best : clamp.qmax);
+    });
   }
 };
 
@@ -51,17 +47,12 @@ struct QMaxPool2D : detail::PoolingLayer<K, S> {
   template <ShapeType In, class P, ClampLayer... Clamps>
   static constexpr void reference(const P&, const double* in, double* out) {
     using G = detail::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    for (std::size_t y = 0; y < G::out_height; ++y)
-      for (std::size_t x = 0; x < G::out_width; ++x)
-        for (std::size_t c = 0; c < detail::channels<In>; ++c) {
-          double best = in[G::at(y * S, x * S, c)];
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) {
-              const double v = in[G::at(y * S + ky, x * S + kx, c)];
-              best = v > best ? v : best;
-            }
-          out[(y * G::out_width + x) * detail::channels<In> + c] = detail::apply_clamps<Clamps...>(best);
-        }
+    G::each_window(in, [&](std::size_t o, auto tap) {
+      double best = tap(0, 0);
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) best = tap(ky, kx) > best ? tap(ky, kx) : best;
+      out[o] = detail::apply_clamps<Clamps...>(best);
+    });
   }
 };
 
