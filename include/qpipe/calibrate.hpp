@@ -1,24 +1,24 @@
-// Calibration by the compiler: run the float reference over constexpr sample inputs, observe the
-// range of every buffer, and set each parameter block's output grid (and the input grid) from it.
-// MinMax observer: the grid spans [min(lo, 0), max(hi, 0)] with the zero point nudged onto an
-// integer so that real 0 is exactly representable (TFLite's asymmetric int8 activations).
+// Calibration by the compiler: run the float reference over constexpr sample inputs, let an
+// observer choose the range of every buffer whose grid is free (the input and each parameter
+// block's `output`), and set those grids. Each block names its observer in its `observer` field
+// (default min_max()); the input's is an argument. The grid of a range spans [min(lo, 0),
+// max(hi, 0)] with the zero point nudged onto an integer so that real 0 is exactly representable
+// (TFLite's asymmetric int8 activations). Buffers whose grid follows from their layer (pooling,
+// padding, sigmoid, tanh, softmax, a clamp pass) are observed but not set.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "qpipe/numerics/constexpr_math.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/pipe.hpp"
 
 namespace qpipe {
-
-struct Range {
-  double lo = 0;
-  double hi = 0;
-};
 
 // The int8 grid of a real range: 256 codes over [lo, hi] widened to include 0.
 consteval Grid min_max_grid(Range r) {
@@ -30,60 +30,102 @@ consteval Grid min_max_grid(Range r) {
   return {scale, static_cast<std::int32_t>(zero_point < int8_min ? int8_min : (zero_point > int8_max ? int8_max : zero_point))};
 }
 
-namespace detail {
-
-template <std::size_t Buffers>
-struct Ranges {
-  std::array<Range, Buffers> of{};
-  std::array<bool, Buffers> seen{};
-  constexpr void observe(std::size_t b, const double* values, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!seen[b] || values[i] < of[b].lo) of[b].lo = values[i];
-      if (!seen[b] || values[i] > of[b].hi) of[b].hi = values[i];
-      seen[b] = true;
-    }
-  }
+// What calibration decided for one buffer: whether its grid is set by calibration (`calibrated`),
+// the observer used, the range it saw and chose, and the resulting grid (calibrated buffers only).
+struct BufferCalibration {
+  bool calibrated = false;
+  Observer observer{};
+  ObservedRange range{};
+  Grid grid{1.0, 0};
 };
 
-template <class Plan, std::size_t K, class SpecType, class RangeArray>
-consteval void set_output_grid(SpecType& s, const RangeArray& ranges) {
+namespace detail {
+
+template <class Plan, std::size_t K, class SpecType, std::size_t Buffers>
+consteval void take_step_observer(const SpecType& s, std::array<BufferCalibration, Buffers>& report) {
   if constexpr (Plan::template step<K>::layer::has_params) {
-    std::get<Plan::param_slot[K]>(s.params).output = min_max_grid(ranges[K + 1]);
+    report[K + 1].calibrated = true;
+    report[K + 1].observer = std::get<Plan::param_slot[K]>(s.params).observer;
   }
 }
 
-// (A function template rather than a lambda: GCC 12 rejects lambdas that capture locals of a
-// consteval function in this position.)
-template <class Plan, class SpecType, class RangeArray, std::size_t... K>
-consteval void set_output_grids(SpecType& s, const RangeArray& ranges, std::index_sequence<K...>) {
-  (set_output_grid<Plan, K>(s, ranges), ...);
+// (Function templates rather than lambdas: GCC 12 rejects lambdas that capture locals of a
+// consteval function in these positions.)
+template <class Plan, class SpecType, std::size_t Buffers, std::size_t... K>
+consteval void take_step_observers(const SpecType& s, std::array<BufferCalibration, Buffers>& report, std::index_sequence<K...>) {
+  (take_step_observer<Plan, K>(s, report), ...);
+}
+
+template <class Plan, std::size_t K, class SpecType, std::size_t Buffers>
+consteval void set_output_grid(SpecType& s, const std::array<BufferCalibration, Buffers>& report) {
+  if constexpr (Plan::template step<K>::layer::has_params) {
+    std::get<Plan::param_slot[K]>(s.params).output = report[K + 1].grid;
+  }
+}
+
+template <class Plan, class SpecType, std::size_t Buffers, std::size_t... K>
+consteval void set_output_grids(SpecType& s, const std::array<BufferCalibration, Buffers>& report, std::index_sequence<K...>) {
+  (set_output_grid<Plan, K>(s, report), ...);
 }
 
 }  // namespace detail
 
-// The observed range of every buffer ([0] the input, [k + 1] the output of step k).
+// Per buffer ([0] the input, [k + 1] the output of step k): the observer, the ranges and the grid
+// that calibrate() would set. MinMax buffers are tracked as they stream past; the others keep
+// every value they took (percentiles sort them, KL builds its histogram from them).
 template <class Net, ShapeType In, class... Params, std::size_t N>
-consteval auto observe_ranges(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples) {
+consteval auto calibration_report(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples,
+                                  Observer input_observer = {}) {
   using plan = typename Spec<Net, In, Params...>::plan;
   using trace_type = FloatTrace<Net, In, Params...>;
-  detail::Ranges<plan::step_count + 1> r{};
+  constexpr std::size_t buffers = plan::step_count + 1;
+  std::array<BufferCalibration, buffers> report{};
+  report[0].calibrated = true;
+  report[0].observer = input_observer;
+  detail::take_step_observers<plan>(s, report, std::make_index_sequence<plan::step_count>{});
+
+  std::array<Range, buffers> seen{};
+  std::vector<std::vector<double>> kept(buffers);
+  bool first = true;
   for (const auto& x : samples) {
     const trace_type t = reference_trace(s, x);
-    for (std::size_t b = 0; b <= plan::step_count; ++b) {
-      r.observe(b, t.buffer(b), trace_type::offset[b + 1] - trace_type::offset[b]);
+    for (std::size_t b = 0; b < buffers; ++b) {
+      const double* v = t.buffer(b);
+      const std::size_t n = trace_type::offset[b + 1] - trace_type::offset[b];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (first || v[i] < seen[b].lo) seen[b].lo = v[i];
+        if (first || v[i] > seen[b].hi) seen[b].hi = v[i];
+      }
+      if (report[b].calibrated && report[b].observer.method != Observer::Method::min_max) kept[b].insert(kept[b].end(), v, v + n);
     }
+    first = false;
   }
-  return r.of;
+  for (std::size_t b = 0; b < buffers; ++b) {
+    const bool streamed = !report[b].calibrated || report[b].observer.method == Observer::Method::min_max;
+    report[b].range = streamed ? ObservedRange{seen[b], seen[b], 0} : observe(report[b].observer, static_cast<std::vector<double>&&>(kept[b]));
+    if (report[b].calibrated) report[b].grid = min_max_grid(report[b].range.chosen);
+  }
+  return report;
 }
 
-// The same spec with the input grid and every block's output grid set from the samples' ranges.
+// The observed min/max of every buffer ([0] the input, [k + 1] the output of step k).
 template <class Net, ShapeType In, class... Params, std::size_t N>
-consteval auto calibrate(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples) {
+consteval auto observe_ranges(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples) {
+  const auto report = calibration_report(s, samples);
+  std::array<Range, report.size()> seen{};
+  for (std::size_t b = 0; b < report.size(); ++b) seen[b] = report[b].range.seen;
+  return seen;
+}
+
+// The same spec with the input grid and every block's output grid chosen by its observer.
+template <class Net, ShapeType In, class... Params, std::size_t N>
+consteval auto calibrate(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples,
+                         Observer input_observer = {}) {
   using plan = typename Spec<Net, In, Params...>::plan;
-  const auto ranges = observe_ranges(s, samples);
+  const auto report = calibration_report(s, samples, input_observer);
   Spec<Net, In, Params...> out = s;
-  out.input = min_max_grid(ranges[0]);
-  detail::set_output_grids<plan>(out, ranges, std::make_index_sequence<plan::step_count>{});
+  out.input = report[0].grid;
+  detail::set_output_grids<plan>(out, report, std::make_index_sequence<plan::step_count>{});
   return out;
 }
 

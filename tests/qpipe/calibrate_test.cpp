@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "../m0/cnn_network.hpp"
 
@@ -39,4 +40,82 @@ TEST_CASE("calibrated CNN: int8 against the float reference of the same declarat
   }
   MESSAGE("CNN softmax outputs: max |int8 - float| = " << worst << " (output step 1/256 = 0.0039)");
   CHECK(worst < 0.008);  // measured 0.0049: about 1.3 output steps
+}
+
+// Per-layer observers: a 3-6-6-2 MLP whose blocks name MinMax, Percentile and KL; each grid must
+// be the MinMax grid of the range computed here, by sorting (percentile) or from the report's KL
+// threshold (checked in observers_test against a naive sweep), over the float reference's values.
+namespace observed {
+using Net = Pipe<QDense<6>, QRelu, QDense<6>, QDense<2>>;
+inline constexpr auto block = [](std::uint32_t seed, auto p) {
+  qpipe_test::Lcg rng{seed};
+  for (auto& u : p.weights) for (auto& w : u) w = rng.uniform(-1, 1);
+  for (auto& b : p.bias) b = rng.uniform(-0.2, 0.2);
+  return p;
+};
+inline constexpr auto first = block(11, DenseParams<3, 6>{});
+inline constexpr auto second = [] {
+  auto p = block(12, DenseParams<6, 6>{});
+  p.observer = percentile(2, 97);
+  return p;
+}();
+inline constexpr auto third = [] {
+  auto p = block(13, DenseParams<6, 2>{});
+  p.observer = kl_divergence(512);
+  return p;
+}();
+inline constexpr auto samples = [] {
+  std::array<std::array<double, 3>, 40> s{};
+  qpipe_test::Lcg rng{14};
+  for (auto& x : s) for (auto& v : x) v = rng.uniform(-1, 1);
+  return s;
+}();
+inline constexpr auto unset = spec<Net, Shape<3>>(Grid{1, 0}, first, second, third);
+inline constexpr auto report = calibration_report(unset, samples, percentile(0, 90));
+inline constexpr auto calibrated = calibrate(unset, samples, percentile(0, 90));
+}  // namespace observed
+
+TEST_CASE("each block's observer chooses its own grid") {
+  using namespace observed;
+  // Every value of buffers 0 (input), 2 (second dense) and 3 (third dense) over the samples.
+  std::vector<double> in, mid, last;
+  for (const auto& x : samples) {
+    const auto t = reference_trace(unset, x);
+    in.insert(in.end(), t.buffer(0), t.buffer(0) + 3);
+    mid.insert(mid.end(), t.buffer(2), t.buffer(2) + 6);
+    last.insert(last.end(), t.buffer(3), t.buffer(3) + 2);
+  }
+  auto percentile_of = [](std::vector<double> v, double p) {  // numpy's linear interpolation
+    std::sort(v.begin(), v.end());
+    const double rank = p / 100 * double(v.size() - 1);
+    const auto i = std::size_t(rank);
+    return i + 1 < v.size() ? v[i] + (rank - double(i)) * (v[i + 1] - v[i]) : v.back();
+  };
+  CHECK(report[0].range.chosen.lo == doctest::Approx(percentile_of(in, 0)));
+  CHECK(report[0].range.chosen.hi == doctest::Approx(percentile_of(in, 90)));
+  CHECK(calibrated.input == report[0].grid);
+  CHECK(report[0].grid.scale == doctest::Approx((percentile_of(in, 90) - percentile_of(in, 0)) / 255));
+
+  // The first block (MinMax, ReLU folded): [0, max].
+  CHECK(report[1].range.chosen.lo == 0.0);
+  CHECK(std::get<0>(calibrated.params).output == report[1].grid);
+
+  CHECK(report[2].range.chosen.lo == doctest::Approx(percentile_of(mid, 2)));
+  CHECK(report[2].range.chosen.hi == doctest::Approx(percentile_of(mid, 97)));
+  CHECK(report[2].range.seen.hi == *std::max_element(mid.begin(), mid.end()));
+  const Grid g = std::get<1>(calibrated.params).output;
+  const double span = std::max(percentile_of(mid, 97), 0.0) - std::min(percentile_of(mid, 2), 0.0);
+  CHECK(g.scale == doctest::Approx(span / 255));
+  CHECK(g.zero_point == int(std::lround(-128 - std::min(percentile_of(mid, 2), 0.0) / g.scale)));
+
+  // KL (signed values): clipped symmetrically at the threshold, within what was seen.
+  const double t = report[3].range.threshold;
+  const double lo = *std::min_element(last.begin(), last.end()), hi = *std::max_element(last.begin(), last.end());
+  CHECK(t > 0);
+  CHECK(t <= std::max(-lo, hi) + 1e-12);
+  CHECK(report[3].range.chosen.lo == std::max(lo, -t));
+  CHECK(report[3].range.chosen.hi == std::min(hi, t));
+  CHECK(std::get<2>(calibrated.params).output == report[3].grid);
+  CHECK(report[3].observer.method == Observer::Method::kl_divergence);
+  CHECK(report[1].observer.method == Observer::Method::min_max);
 }

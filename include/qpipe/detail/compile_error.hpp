@@ -29,4 +29,7 @@ void an_accumulator_could_overflow_int32_for_some_input();
 
 void batch_norm_variance_plus_epsilon_must_be_positive_and_finite();
 
+void percentile_observer_needs_0_le_lower_lt_upper_le_100();
+void kl_divergence_observer_needs_at_least_512_bins();
+
 }  // namespace qpipe::compile_error

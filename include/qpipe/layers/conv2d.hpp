@@ -10,6 +10,7 @@
 #include "qpipe/detail/convolution.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/weights.hpp"
 
 namespace qpipe {
@@ -27,6 +28,7 @@ struct Conv2DParams {
   double bias[OutC];
   Grid output;  // the grid of this layer's output (before any folded activation)
   double weight_scale[OutC]{};
+  Observer observer{};  // how calibrate() chooses `output` (min_max(), percentile(lo, hi), kl_divergence())
 };
 
 namespace detail {

@@ -11,6 +11,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
 
@@ -28,6 +29,7 @@ struct DenseParams {
   double bias[Units];
   Grid output;  // the grid of this layer's output (before any folded activation)
   double weight_scale = 0;
+  Observer observer{};  // how calibrate() chooses `output` (min_max(), percentile(lo, hi), kl_divergence())
 };
 
 namespace detail {

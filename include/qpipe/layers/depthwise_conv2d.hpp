@@ -11,6 +11,7 @@
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
 
@@ -27,6 +28,7 @@ struct DepthwiseConv2DParams {
   double bias[C];
   Grid output;
   double weight_scale[C]{};
+  Observer observer{};  // how calibrate() chooses `output` (min_max(), percentile(lo, hi), kl_divergence())
 };
 
 namespace detail {

@@ -10,6 +10,7 @@
 #include "qpipe/detail/convolution.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/weights.hpp"
 
 namespace qpipe {
@@ -24,6 +25,7 @@ struct PointwiseConv2DParams {
   double bias[OutC];
   Grid output;
   double weight_scale[OutC]{};
+  Observer observer{};  // how calibrate() chooses `output` (min_max(), percentile(lo, hi), kl_divergence())
 };
 
 namespace detail {

@@ -13,12 +13,14 @@
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
 
 namespace qpipe {
 
 struct ResidualParams {
   Grid output;  // the grid of the sum (before any folded activation)
+  Observer observer{};  // how calibrate() chooses `output` (min_max(), percentile(lo, hi), kl_divergence())
 };
 
 namespace detail {

@@ -110,4 +110,35 @@ constexpr double sqrt(double x) {
   return y;
 }
 
+// Natural logarithm. x = m 2^e with m in [sqrt(1/2), sqrt(2)), then ln m = 2 atanh(z) with
+// z = (m - 1) / (m + 1), |z| < 0.172, whose odd series has converged to below an ulp after 14 terms.
+constexpr double log(double x) {
+  if (is_nan(x) || x < 0) return std::numeric_limits<double>::quiet_NaN();
+  if (x == 0) return -infinity;
+  if (x == infinity) return x;
+  int e = 0;
+  if (x < 2.2250738585072014e-308) {  // subnormal: scale into the normal range first
+    x *= 18014398509481984.0;          // 2^54
+    e = -54;
+  }
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  e += static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  double m = std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // [1, 2)
+  if (m >= 1.4142135623730951) {
+    m *= 0.5;
+    ++e;
+  }
+  const double z = (m - 1.0) / (m + 1.0);
+  const double z2 = z * z;
+  double term = z;
+  double sum = 0.0;
+  for (int k = 0; k < 14; ++k) {
+    sum += term / (2 * k + 1);
+    term *= z2;
+  }
+  constexpr double ln2_hi = 6.93147180369123816490e-01;
+  constexpr double ln2_lo = 1.90821492927058770002e-10;
+  return (e * ln2_hi + 2.0 * sum) + e * ln2_lo;
+}
+
 }  // namespace qpipe::math

@@ -47,3 +47,16 @@ TEST_CASE("sqrt and round") {
   for (double x = 1e-6; x < 1e6; x *= 1.37) CHECK(relative_error(math::sqrt(x), std::sqrt(x)) <= 1e-15);
   for (double x = -1000.25; x < 1000; x += 0.25) CHECK(math::round_half_away(x) == std::round(x));
 }
+
+static_assert(math::log(1.0) == 0.0);
+static_assert(math::log(0.0) == -math::infinity);
+
+TEST_CASE("log against <cmath>, absolute error near 1 and relative elsewhere") {
+  double worst = 0;
+  for (double x = 1e-300; x < 1e300; x *= 1.0173) worst = std::max(worst, relative_error(math::log(x), std::log(x)));
+  for (double x = 0.5; x < 2.0; x += 1.3e-4) worst = std::max(worst, std::abs(math::log(x) - std::log(x)));
+  CHECK(std::abs(math::log(4.9e-324) - std::log(4.9e-324)) <= 1e-12);  // smallest subnormal
+  MESSAGE("log worst error " << worst);
+  CHECK(worst <= 1e-15);
+  CHECK(std::isnan(math::log(-1.0)));
+}
