@@ -86,19 +86,18 @@ consteval auto calibration_report(const Spec<Net, In, Params...>& s, const std::
 
   std::array<Range, buffers> seen{};
   std::vector<std::vector<double>> kept(buffers);
-  bool first = true;
-  for (const auto& x : samples) {
-    const trace_type t = reference_trace(s, x);
+  for (std::size_t sample = 0; sample < N; ++sample) {
+    const trace_type t = reference_trace(s, samples[sample]);
     for (std::size_t b = 0; b < buffers; ++b) {
       const double* v = t.buffer(b);
       const std::size_t n = trace_type::offset[b + 1] - trace_type::offset[b];
+      if (sample == 0) seen[b] = {v[0], v[0]};
       for (std::size_t i = 0; i < n; ++i) {
-        if (first || v[i] < seen[b].lo) seen[b].lo = v[i];
-        if (first || v[i] > seen[b].hi) seen[b].hi = v[i];
+        if (v[i] < seen[b].lo) seen[b].lo = v[i];
+        if (v[i] > seen[b].hi) seen[b].hi = v[i];
       }
       if (report[b].calibrated && report[b].observer.method != Observer::Method::min_max) kept[b].insert(kept[b].end(), v, v + n);
     }
-    first = false;
   }
   for (std::size_t b = 0; b < buffers; ++b) {
     const bool streamed = !report[b].calibrated || report[b].observer.method == Observer::Method::min_max;

@@ -119,3 +119,14 @@ TEST_CASE("each block's observer chooses its own grid") {
   CHECK(report[3].observer.method == Observer::Method::kl_divergence);
   CHECK(report[1].observer.method == Observer::Method::min_max);
 }
+
+TEST_CASE("the first sample's extremes count (regression: only its last value did)") {
+  // The input's extremes are the first two values of the first sample; every later value is
+  // inside [-0.5, 0.5].
+  static constexpr std::array<std::array<double, 3>, 3> samples{{{-3.0, 2.0, 0.1}, {0.5, -0.5, 0.2}, {0.3, 0.4, -0.2}}};
+  constexpr auto ranges = observe_ranges(observed::unset, samples);
+  CHECK(ranges[0].lo == -3.0);
+  CHECK(ranges[0].hi == 2.0);
+  constexpr auto calibrated = calibrate(observed::unset, samples);
+  CHECK(calibrated.input.scale == doctest::Approx(5.0 / 255));
+}
