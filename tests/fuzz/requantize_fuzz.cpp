@@ -23,9 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int8_t got = qpipe::requantize(acc, multiplier, shift, zero_point, lo, hi);
   const std::int8_t want = qpipe_test::exact_requantize(acc, multiplier, shift, zero_point, lo, hi);
   if (got != want) std::abort();
+  // The kernels' form: the shift split, the high multiply for non-negative multipliers.
+  if (qpipe::requantize_split(acc, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift, zero_point, lo, hi) != want) {
+    std::abort();
+  }
   // The high multiply alone, for any two int32 (including the saturating corner).
   std::int32_t b;
   std::memcpy(&b, data + 4, 4);
   if (qpipe::saturating_rounding_doubling_high_mul(acc, b) != qpipe_test::exact_doubling_high_mul(acc, b)) std::abort();
+  const std::int32_t positive = b < 0 ? -(b + 1) : b;
+  if (qpipe::rounding_doubling_high_mul_by_positive(acc, positive) != qpipe_test::exact_doubling_high_mul(acc, positive)) {
+    std::abort();
+  }
   return 0;
 }

@@ -32,12 +32,22 @@ struct ConvKernel {
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
   ChannelRequantizer<Channels> requantizer;
 
+  // Output channels in pairs, so that each input row is read once for two of them (dot_pair); an
+  // odd last channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     constexpr std::size_t row = K * InC;  // one kernel row: contiguous in the input and the weights
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
         const std::int8_t* window = in + (y * S * W + x * S) * InC;
-        for (std::size_t o = 0; o < OutC; ++o) {
+        std::size_t o = 0;
+        for (; o + 1 < OutC; o += 2) {
+          std::int32_t acc0 = bias[o], acc1 = bias[o + 1];
+          const std::int8_t* w = &weights[o * K * row];
+          dot_pair<row, K, W * InC>(w, w + K * row, window, acc0, acc1);
+          *out++ = requantizer(acc0, o);
+          *out++ = requantizer(acc1, o + 1);
+        }
+        if constexpr (OutC % 2 == 1) {
           std::int32_t acc = bias[o];
           const std::int8_t* w = &weights[o * K * row];
           for (std::size_t ky = 0; ky < K; ++ky) acc += dot<row>(w + ky * row, window + ky * W * InC);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace qpipe::detail {
 
@@ -15,6 +16,105 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < N; ++i) acc += std::int32_t{w[i * Stride]} * std::int32_t{x[i * Stride]};
   return acc;
+}
+
+#if defined(__ARM_ARCH_6M__)
+// Two output channels per pass over Rows input rows of Row bytes (Stride bytes apart in the
+// input; the weights of each channel contiguous), on the Cortex-M0: each input byte is loaded
+// once for both channels. A row is walked backwards with one index register shared by the three
+// pointers (Thumb-1's LDRSB has only the register-offset form), the pointers set one byte early
+// so that the index runs Row..1 and its decrement sets the flags for the loop branch. Per input:
+// 3 loads (2 cycles each), 2 multiplies, 2 adds, 1 decrement = 11 cycles for 2 MACs, a taken
+// branch (3 cycles) per 4 inputs, and about 10 cycles per row. GCC hands Thumb-1 inline
+// assembly over in divided syntax and switches back after it, so the block is written in unified
+// syntax between the two directives. (The step is a macro
+// because asm operands must be string literals.)
+#define QPIPE_DOT_PAIR_STEP                  \
+  "ldrsb %[a], [%[x], %[k]]\n\t"             \
+  "ldrsb %[b], [%[w0], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc0], %[b]\n\t"                    \
+  "ldrsb %[b], [%[w1], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc1], %[b]\n\t"                    \
+  "subs %[k], #1\n\t"
+#define QPIPE_DOT_PAIR_STEPS_1 QPIPE_DOT_PAIR_STEP
+#define QPIPE_DOT_PAIR_STEPS_2 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
+#define QPIPE_DOT_PAIR_STEPS_3 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
+#define QPIPE_DOT_PAIR_ROWS(SINGLE)                                                              \
+  asm(".syntax unified\n\t"                                                                     \
+      "subs %[x], #1\n\t"                                                                       \
+      "subs %[w0], #1\n\t"                                                                      \
+      "subs %[w1], #1\n"                                                                        \
+      "2:\n\t"                                                                                  \
+      "movs %[k], %[row]\n\t" SINGLE                                                             \
+      "cmp %[k], #0\n\t"                                                                        \
+      "beq 3f\n"                                                                                \
+      "1:\n\t" QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP       \
+      "bne 1b\n"                                                                                \
+      "3:\n\t"                                                                                  \
+      "add %[x], %[stride]\n\t"                                                                 \
+      "adds %[w0], %[row]\n\t"                                                                  \
+      "adds %[w1], %[row]\n\t"                                                                  \
+      "mov %[a], %[rows]\n\t"                                                                   \
+      "subs %[a], #1\n\t"                                                                       \
+      "mov %[rows], %[a]\n\t"                                                                   \
+      "bne 2b\n\t"                                                                              \
+      ".syntax divided"                                                                         \
+      : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+r"(acc0), [acc1] "+r"(acc1), [x] "+l"(x), \
+        [w0] "+l"(w0), [w1] "+l"(w1), [rows] "+h"(rows)                                          \
+      : [row] "I"(Row), [stride] "h"(stride)                                                     \
+      : "cc", "memory")
+
+template <std::size_t Row, std::size_t Rows, std::size_t Stride>
+[[gnu::always_inline]] inline void dot_pair_rows_m0(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x,
+                                                     std::int32_t& acc0_out, std::int32_t& acc1_out) {
+  static_assert(Row > 0 && Row < 256 && Rows > 0, "the row length is an 8-bit immediate");
+  std::uint32_t k, rows = Rows;
+  std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
+  const std::uint32_t stride = Stride;
+  if constexpr (Row % 4 == 0) QPIPE_DOT_PAIR_ROWS("");
+  if constexpr (Row % 4 == 1) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1);
+  if constexpr (Row % 4 == 2) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2);
+  if constexpr (Row % 4 == 3) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3);
+  acc0_out = acc0;
+  acc1_out = acc1;
+}
+// Several rows (K x K kernels): one out-of-line copy per shape, a call per pair of outputs. A
+// single row (1 x 1 kernels, a few MACs per output) stays inline, where a call would cost more
+// than the row.
+template <std::size_t Row, std::size_t Rows, std::size_t Stride>
+[[gnu::noinline]] inline void dot_pair_rows_m0_out_of_line(const std::int8_t* w0, const std::int8_t* w1,
+                                                            const std::int8_t* x, std::int32_t& acc0, std::int32_t& acc1) {
+  dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+}
+#undef QPIPE_DOT_PAIR_ROWS
+#undef QPIPE_DOT_PAIR_STEPS_3
+#undef QPIPE_DOT_PAIR_STEPS_2
+#undef QPIPE_DOT_PAIR_STEPS_1
+#undef QPIPE_DOT_PAIR_STEP
+#endif
+
+// acc0 += sum_{r < Rows} sum_{i < Row} w0[r * Row + i] * x[r * Stride + i], and the same for w1:
+// two output channels reading the same input rows. Plain C++ on the host and inside constant
+// expressions; the assembly loop above on the Cortex-M0 (integer sums: the same bits).
+template <std::size_t Row, std::size_t Rows, std::size_t Stride>
+constexpr void dot_pair(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x, std::int32_t& acc0,
+                        std::int32_t& acc1) {
+#if defined(__ARM_ARCH_6M__)
+  if (!std::is_constant_evaluated()) {
+    if constexpr (Rows == 1) {
+      dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+    } else {
+      dot_pair_rows_m0_out_of_line<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+    }
+    return;
+  }
+#endif
+  for (std::size_t r = 0; r < Rows; ++r) {
+    acc0 += dot<Row>(w0 + r * Row, x + r * Stride);
+    acc1 += dot<Row>(w1 + r * Row, x + r * Stride);
+  }
 }
 
 }  // namespace qpipe::detail

@@ -37,6 +37,25 @@ constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std
   return static_cast<std::int32_t>((static_cast<std::uint32_t>(high) << 1) | (lo >> 31));
 }
 
+// The same for a multiplier b in [0, 2^31), which is what every requantizer holds
+// (quantize_multiplier gives [2^30, 2^31)), so the saturating corner cannot occur. With
+// a = ah 2^16 + al and b = bh 2^16 + bl (al, bl in [0, 2^16), bh < 2^15) the three cross terms
+// fit int32 (X = ah bl, Y = al bh in [0, 2^31), P = ah bh), and
+//   floor((a b + 2^30) / 2^31) = 2 P + floor(X / 2^15) + floor(((X mod 2^15) + Y + v) / 2^15)
+// with v = floor(al bl / 2^16) + 2^14 (the 2^30 nudge divided down). The last sum is below 2^32,
+// so unsigned arithmetic holds it: four multiplies and no carry tracking, about half the Thumb
+// code of the general form. (Checked against the exact product by the tests and the fuzzer.)
+constexpr std::int32_t rounding_doubling_high_mul_by_positive(std::int32_t a, std::int32_t b) {
+  const std::int32_t ah = a >> 16, bh = b >> 16;  // arithmetic shift; bh >= 0
+  const std::uint32_t al = static_cast<std::uint32_t>(a) & 0xffffu, bl = static_cast<std::uint32_t>(b) & 0xffffu;
+  const std::int32_t x = ah * static_cast<std::int32_t>(bl);
+  const std::uint32_t y = al * static_cast<std::uint32_t>(bh);
+  const std::uint32_t v = ((al * bl) >> 16) + (1u << 14);
+  const std::uint32_t low = ((static_cast<std::uint32_t>(x) & 0x7fffu) + y + v) >> 15;
+  // The result fits int32; the sum is formed modulo 2^32 (unsigned) so that no step overflows.
+  return static_cast<std::int32_t>(2u * static_cast<std::uint32_t>(ah * bh) + static_cast<std::uint32_t>(x >> 15) + low);
+}
+
 // round(x / 2^exponent) with ties away from zero, for exponent in [0, 31].
 constexpr std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) {
   const std::uint32_t mask = (std::uint32_t{1} << exponent) - 1;  // unsigned: exponent 31 is fine
@@ -64,15 +83,32 @@ constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int
       right_shift);
 }
 
-// An int32 accumulator mapped onto an int8 output grid and clamped to [qmin, qmax]. Clamping to
+// A requantized value onto an int8 output grid, clamped to [qmin, qmax]. Clamping to
 // [qmin - zero_point, qmax - zero_point] before adding the zero point equals clamping after it
 // in exact arithmetic and can never overflow.
-constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int shift,
-                                 std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
-  std::int32_t scaled = multiply_by_quantized_multiplier(acc, multiplier, shift);
+constexpr std::int8_t to_output_code(std::int32_t scaled, std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
   if (scaled < qmin - zero_point) scaled = qmin - zero_point;
   if (scaled > qmax - zero_point) scaled = qmax - zero_point;
   return static_cast<std::int8_t>(scaled + zero_point);
+}
+
+// An int32 accumulator mapped onto an int8 output grid and clamped to [qmin, qmax], for any
+// multiplier (negative ones too).
+constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int shift,
+                                 std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+  return to_output_code(multiply_by_quantized_multiplier(acc, multiplier, shift), zero_point, qmin, qmax);
+}
+
+// The same for a multiplier in [0, 2^31) (every requantizer's), with the shift split into its
+// left part (applied before the high multiply) and its right part (after it), at most one of them
+// non-zero: what the kernels call. Per-channel kernels store the shifts split, so that their code
+// has no branch on the shift's sign (with one, GCC duplicates the whole high multiply for the two
+// cases in every layer).
+constexpr std::int8_t requantize_split(std::int32_t acc, std::int32_t multiplier, int left_shift, int right_shift,
+                                       std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+  const std::int32_t shifted = saturating_left_shift(acc, left_shift);
+  return to_output_code(rounding_divide_by_pot(rounding_doubling_high_mul_by_positive(shifted, multiplier), right_shift),
+                        zero_point, qmin, qmax);
 }
 
 // sum / count rounded to nearest with ties away from zero (count > 0): TFLite's int8 average
@@ -91,7 +127,7 @@ struct Requantizer {
   std::int32_t qmax;
 
   constexpr std::int8_t operator()(std::int32_t acc) const {
-    return requantize(acc, multiplier, shift, zero_point, qmin, qmax);
+    return requantize_split(acc, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift, zero_point, qmin, qmax);
   }
   friend constexpr bool operator==(const Requantizer&, const Requantizer&) = default;
 };

@@ -12,17 +12,28 @@
 
 namespace qpipe {
 
+// One channel's multiplier with its shift split as requantize_split takes it (8 bytes).
+struct SplitMultiplier {
+  std::int32_t multiplier;
+  std::uint8_t left_shift;
+  std::uint8_t right_shift;
+};
+
+consteval SplitMultiplier split(QuantizedMultiplier m) {
+  return {m.multiplier, static_cast<std::uint8_t>(m.shift > 0 ? m.shift : 0), static_cast<std::uint8_t>(m.shift > 0 ? 0 : -m.shift)};
+}
+
 // Requantization with one multiplier per output channel (Channels == 1: one for the tensor).
 template <std::size_t Channels>
 struct ChannelRequantizer {
-  std::array<QuantizedMultiplier, Channels> multiplier;
+  std::array<SplitMultiplier, Channels> multiplier;
   std::int32_t zero_point;
   std::int32_t qmin;
   std::int32_t qmax;
 
   constexpr std::int8_t operator()(std::int32_t acc, std::size_t channel) const {
-    const QuantizedMultiplier& m = multiplier[Channels == 1 ? 0 : channel];
-    return requantize(acc, m.multiplier, m.shift, zero_point, qmin, qmax);
+    const SplitMultiplier& m = multiplier[Channels == 1 ? 0 : channel];
+    return requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, zero_point, qmin, qmax);
   }
 };
 
@@ -35,7 +46,7 @@ template <std::size_t Channels>
 consteval ChannelRequantizer<Channels> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
                                                                Grid out, ClampRange clamp) {
   ChannelRequantizer<Channels> r{{}, out.zero_point, clamp.qmin, clamp.qmax};
-  for (std::size_t c = 0; c < Channels; ++c) r.multiplier[c] = quantize_multiplier(accumulator_scale[c] / out.scale);
+  for (std::size_t c = 0; c < Channels; ++c) r.multiplier[c] = split(quantize_multiplier(accumulator_scale[c] / out.scale));
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include "requantize_vectors.hpp"
 #include "reference/requantize_reference.hpp"
 
+using qpipe_test::exact_doubling_high_mul;
 using qpipe_test::exact_multiply;
 using qpipe_test::exact_requantize;
 using qpipe_test::int32_max;
@@ -72,8 +73,13 @@ TEST_CASE("requantization equals the exact 128-bit reference on 10 million rando
     std::int32_t lo = zp(rng), hi = zp(rng);
     if (lo > hi) std::swap(lo, hi);
     if (n % 3 == 0) lo = -128, hi = 127;
+    // The kernels' form (a non-negative multiplier, the shift split) on the same cases.
+    const std::int32_t positive = m < 0 ? -(m + 1) : m;
+    const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
     if (qpipe::multiply_by_quantized_multiplier(acc, m, shift) != exact_multiply(acc, m, shift) ||
-        qpipe::requantize(acc, m, shift, z, lo, hi) != exact_requantize(acc, m, shift, z, lo, hi)) {
+        qpipe::requantize(acc, m, shift, z, lo, hi) != exact_requantize(acc, m, shift, z, lo, hi) ||
+        qpipe::rounding_doubling_high_mul_by_positive(acc, positive) != exact_doubling_high_mul(acc, positive) ||
+        qpipe::requantize_split(acc, positive, left, right, z, lo, hi) != exact_requantize(acc, positive, shift, z, lo, hi)) {
       if (++mismatches <= 10) {
         MESSAGE("mismatch: acc=" << acc << " m=" << m << " shift=" << shift << " zp=" << z);
       }
