@@ -52,7 +52,14 @@ struct DepthwiseKernel {
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
-        for (std::size_t c = 0; c < C; ++c) {
+        std::size_t c = 0;
+        for (; c + 1 < C; c += 2) {  // adjacent channels in pairs (one pass over the window on the M0)
+          std::int32_t acc0 = bias[c], acc1 = bias[c + 1];
+          detail::depthwise_pair<K, C, W * C>(&weights[c], window + c, acc0, acc1);
+          *out++ = requantizer(acc0, c);
+          *out++ = requantizer(acc1, c + 1);
+        }
+        if constexpr (C % 2 == 1) {
           std::int32_t acc = bias[c];
           // One kernel row: K taps C apart in both the input and the weights.
           for (std::size_t ky = 0; ky < K; ++ky) acc += detail::dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
