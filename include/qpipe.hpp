@@ -7,6 +7,7 @@
 #include "qpipe/layers/avg_pool.hpp"
 #include "qpipe/layers/conv2d.hpp"
 #include "qpipe/layers/dense.hpp"
+#include "qpipe/layers/dense_per_channel.hpp"
 #include "qpipe/layers/depthwise_conv2d.hpp"
 #include "qpipe/layers/global_avg_pool.hpp"
 #include "qpipe/layers/max_pool.hpp"

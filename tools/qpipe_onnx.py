@@ -672,11 +672,11 @@ class _Reader:
         if wq.ndim != 2 or wq.shape[1] != n:
             raise QdqError("%s: weight shape %s does not fit %d inputs" % (_where(node), list(wq.shape), n))
         units = wq.shape[0]
-        if not np.all(scales == scales[0]):
-            raise QdqError("%s: per-channel weight scales on a dense layer; qpipe's QDense takes one scale per tensor"
-                           % _where(node))
+        # One scale per output unit (per-channel MatMul/Gemm) -> QDensePerChannel.
+        per_channel = not np.all(scales == scales[0])
         b, bkind = self.bias(bias_name, node, v.grid, scales, units)
-        layer = Layer("dense", source=source, weights=wq[:, v.perm].copy(), weight_scale=scales[:1],
+        layer = Layer("dense", source=source, weights=wq[:, v.perm].copy(),
+                      weight_scale=scales if per_channel else scales[:1], per_channel=per_channel,
                       bias=b, bias_kind=bkind, input_grid=v.grid)
         after, nv = self.step_output(node, result, (units,), (units,), np.arange(units), layer)
         return [layer] + after, nv
@@ -758,7 +758,7 @@ def _layer_type(layer: Layer) -> str:
     if k == "depthwise":
         return "qpipe::QDepthwiseConv2D<%s>" % ks
     if k == "dense":
-        return "qpipe::QDense<%d>" % layer.weights.shape[0]
+        return "qpipe::QDense%s<%d>" % ("PerChannel" if layer.per_channel else "", layer.weights.shape[0])
     pool = "%d" % layer.kernel if layer.stride == layer.kernel else "%d, %d" % (layer.kernel, layer.stride)  # S = K by default
     if k == "maxpool":
         return "qpipe::QMaxPool2D<%s>" % pool
@@ -796,7 +796,8 @@ def _blocks(layers, out, names):
         elif layer.kind == "depthwise":
             t = "qpipe::DepthwiseConv2DParams<%d, %d, %s>" % (layer.kernel, w.shape[2], elements)
         else:
-            t = "qpipe::DenseParams<%d, %d, %s>" % (w.shape[1], w.shape[0], elements)
+            t = "qpipe::Dense%sParams<%d, %d, %s>" % ("PerChannel" if layer.per_channel else "", w.shape[1], w.shape[0],
+                                                     elements)
         scales = layer.weight_scale
         if layer.bias_kind == "int32":
             # qpipe's blocks hold real-valued biases: int32 x (input scale x weight scale), the same
@@ -807,7 +808,7 @@ def _blocks(layers, out, names):
             note = "  // int32 bias x input scale x weight scale"
         else:
             bias, note = "{" + ", ".join(_num(x) for x in layer.bias) + "}", "  // float bias (quantized by the compiler)"
-        if layer.kind == "dense":
+        if layer.kind == "dense" and not layer.per_channel:
             ws = _num(scales[0])
         else:
             ws = "{" + ", ".join(_num(s) for s in scales) + "}"

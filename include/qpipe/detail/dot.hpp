@@ -158,7 +158,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
 template <std::size_t K, std::size_t C, std::size_t RowStride>
 constexpr void depthwise_pair(const std::int8_t* w, const std::int8_t* x, std::int32_t& acc0, std::int32_t& acc1) {
 #if defined(__ARM_ARCH_6M__)
-  if constexpr (K == 1 || K == 2 || K == 3 || K == 5) {
+  if constexpr ((K == 1 || K == 2 || K == 3 || K == 5) && (K - 1) * C + 1 < 256 && K * C < 256) {
     if (!std::is_constant_evaluated()) {
       depthwise_pair_m0<K, C, RowStride>(w, x, acc0, acc1);
       return;
@@ -178,13 +178,15 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 constexpr void dot_pair(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x, std::int32_t& acc0,
                         std::int32_t& acc1) {
 #if defined(__ARM_ARCH_6M__)
-  if (!std::is_constant_evaluated()) {
-    if constexpr (Rows == 1) {
-      dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
-    } else {
-      dot_pair_rows_m0_out_of_line<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+  if constexpr (Row < 256) {  // the row length is an 8-bit immediate there (longer rows: C++)
+    if (!std::is_constant_evaluated()) {
+      if constexpr (Rows == 1) {
+        dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+      } else {
+        dot_pair_rows_m0_out_of_line<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
+      }
+      return;
     }
-    return;
   }
 #endif
   for (std::size_t r = 0; r < Rows; ++r) {

@@ -434,13 +434,13 @@ class Builder:
         return self.node("Conv", inputs, "conv", kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4,
                          group=group)
 
-    def gemm(self, x, nin, nout, trans_b, magnitude=0.5):
+    def gemm(self, x, nin, nout, trans_b, magnitude=0.5, per_channel=False):
         shape, axis = ((nout, nin), 0) if trans_b else ((nin, nout), 1)
-        w, scales = self.weights(shape, False, axis, magnitude)
+        w, scales = self.weights(shape, per_channel, axis, magnitude)
         return self.node("Gemm", [x, w, self.bias(x, scales)], "gemm", transB=trans_b)
 
-    def matmul(self, x, nin, nout, magnitude=0.5):
-        w, scales = self.weights((nin, nout), False, 1, magnitude)
+    def matmul(self, x, nin, nout, magnitude=0.5, per_channel=False):
+        w, scales = self.weights((nin, nout), per_channel, 1, magnitude)
         m = self.node("MatMul", [x, w], "matmul")
         return self.node("Add", [m, self.bias(x, scales)], "bias_add")
 
@@ -485,6 +485,17 @@ def build_mlp(head):
     y = b.qdq(b.matmul(h, 12, 10))
     if head:
         y = b.qdq(b.node("Softmax", [y], axis=-1), (1.0 / 256.0, -128))
+    return b, rng, grid
+
+
+def build_mlp_per_channel():
+    """Per-channel weights on both dense layers (what quantize_static(per_channel=True) writes):
+    Gemm(transB=0, scales along axis 1) -> Relu -> MatMul(+bias Add, scales along axis 1)."""
+    rng = np.random.default_rng(12)
+    grid = (0.03, 7)
+    b = Builder("mlp_per_channel", (10,), grid, calibration_for(rng, (10,), grid), seed=2)
+    h = b.qdq(b.node("Relu", [b.gemm(b.x, 10, 9, trans_b=0, per_channel=True)]))
+    y = b.qdq(b.matmul(h, 9, 6, per_channel=True))
     return b, rng, grid
 
 
@@ -557,6 +568,8 @@ def main(outdir):
     write(outdir, "mlp", b, rng, grid, b.nodes[-1].output[0], 1)
     b, rng, grid = build_mlp(head=False)
     write(outdir, "mlp_logits", b, rng, grid, b.nodes[-1].output[0], 0)
+    b, rng, grid = build_mlp_per_channel()
+    write(outdir, "mlp_per_channel", b, rng, grid, b.nodes[-1].output[0], 0)
     b, rng, grid, out = build_cnn()
     write(outdir, "cnn", b, rng, grid, out, 0)
     for head, tol in (("tanh", 1), ("sigmoid", 1), (None, 0)):

@@ -1,0 +1,71 @@
+// QDensePerChannel<Units>: a fully connected layer with one weight scale per output unit (TFLite
+// FULLY_CONNECTED with per-channel weights, what onnxruntime writes for a per-channel MatMul or
+// Gemm). It is the 1 x 1 convolution of a 1 x 1 image whose channels are the flat input, so it
+// takes that layer's block and kernel: weights [unit][input] in a
+// DensePerChannelParams<Inputs, Units> (a PointwiseConv2DParams), weight_scale per unit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "qpipe/detail/convolution.hpp"
+#include "qpipe/layer.hpp"
+#include "qpipe/layers/pointwise_conv2d.hpp"
+#include "qpipe/numerics/weights.hpp"
+
+namespace qpipe {
+
+template <std::size_t Inputs, std::size_t Units, WeightElement Weight = double>
+using DensePerChannelParams = PointwiseConv2DParams<Inputs, Units, Weight>;
+
+namespace detail {
+
+// The block QDensePerChannel<Units> expects for Inputs inputs, keeping the weight type given.
+template <std::size_t Inputs, std::size_t Units, class P> struct expected_dense_per_channel_block {
+  using type = DensePerChannelParams<Inputs, Units>;
+};
+template <std::size_t Inputs, std::size_t Units, std::size_t I, std::size_t O>
+struct expected_dense_per_channel_block<Inputs, Units, PointwiseConv2DParams<I, O, std::int8_t>> {
+  using type = DensePerChannelParams<Inputs, Units, std::int8_t>;
+};
+
+struct DenseWeights {  // the [unit][input] weights seen as a 1 x 1 kernel
+  template <class P>
+  static constexpr auto weight(const P& p, std::size_t o, std::size_t, std::size_t, std::size_t i) {
+    return p.weights[o][i];
+  }
+};
+
+}  // namespace detail
+
+template <std::size_t Units>
+  requires(Units > 0)
+struct QDensePerChannel {
+  static constexpr std::string_view kind = "QDensePerChannel";
+  static constexpr bool is_clamp = false;
+  static constexpr bool absorbs_clamp = true;
+  static constexpr bool has_params = true;
+
+  template <ShapeType In> static constexpr bool accepts = true;  // read flat
+  template <ShapeType In, class P> using output_shape = Shape<Units>;
+
+  template <class At, ShapeType In, class P>
+  static constexpr bool check_params() {
+    using expected = typename detail::expected_dense_per_channel_block<In::size, Units, P>::type;
+    return detail::parameter_block_matches<At, QDensePerChannel, expected, P>();
+  }
+
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static consteval auto quantize(Grid in, const P& p) {
+    return detail::quantize_convolution<1, 1, In::size, 1, 1, Units, WeightGranularity::per_channel, detail::DenseWeights, P,
+                                        Clamps...>(in, p);
+  }
+  template <ShapeType In, class P, ClampLayer... Clamps>
+  static constexpr void reference(const P& p, const double* in, double* out) {
+    detail::convolution_reference<1, 1, In::size, 1, 1, Units, detail::DenseWeights, P, Clamps...>(p, in, out);
+  }
+};
+
+}  // namespace qpipe
