@@ -1,0 +1,69 @@
+// The M0 assembly loops of include/qpipe/detail/dot.hpp against plain sums, on the target itself:
+// paired rows for every row length remainder (Row % 4 = 0..3), one and several rows, and the
+// depthwise channel pairs for K = 1, 2, 3, 5. On the host the same program checks the C++ path.
+// Prints the number of mismatches; exit status 0 only if there are none.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+
+#include "qpipe/detail/dot.hpp"
+
+namespace {
+
+std::int8_t w0[1024], w1[1024], x[4096];
+
+template <std::size_t Row, std::size_t Rows, std::size_t Stride>
+int check_pair() {
+  std::int32_t a0 = 7, a1 = -3, b0 = 7, b1 = -3;
+  qpipe::detail::dot_pair<Row, Rows, Stride>(w0, w1, x, a0, a1);
+  for (std::size_t r = 0; r < Rows; ++r)
+    for (std::size_t i = 0; i < Row; ++i) {
+      b0 += w0[r * Row + i] * x[r * Stride + i];
+      b1 += w1[r * Row + i] * x[r * Stride + i];
+    }
+  return a0 != b0 || a1 != b1;
+}
+
+template <std::size_t K, std::size_t C, std::size_t RowStride>
+int check_depthwise() {
+  int bad = 0;
+  for (std::size_t c = 0; c + 1 < C; c += 2) {
+    std::int32_t a0 = 5, a1 = -9, b0 = 5, b1 = -9;
+    qpipe::detail::depthwise_pair<K, C, RowStride>(w0 + c, x + c, a0, a1);
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t kx = 0; kx < K; ++kx) {
+        b0 += w0[(ky * K + kx) * C + c] * x[ky * RowStride + kx * C + c];
+        b1 += w0[(ky * K + kx) * C + c + 1] * x[ky * RowStride + kx * C + c + 1];
+      }
+    bad += a0 != b0 || a1 != b1;
+  }
+  return bad;
+}
+
+}  // namespace
+
+int main() {
+  std::uint32_t s = 12345;
+  auto next = [&s] {
+    s = s * 1664525u + 1013904223u;
+    return static_cast<std::int8_t>(s >> 24);
+  };
+  int bad = 0, cases = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (auto& v : w0) v = next();
+    for (auto& v : w1) v = next();
+    for (auto& v : x) v = next();
+    if (round == 0) {  // the extremes: -128 inputs times -127 and 127 weights
+      for (auto& v : x) v = -128;
+      for (std::size_t i = 0; i < 1024; ++i) w0[i] = 127, w1[i] = -127;
+    }
+    bad += check_pair<21, 7, 66>() + check_pair<24, 3, 48>() + check_pair<8, 1, 8>() + check_pair<3, 3, 40>() +
+           check_pair<1, 1, 1>() + check_pair<2, 5, 9>() + check_pair<32, 1, 32>() + check_pair<255, 2, 300>() +
+           check_pair<300, 1, 300>();
+    bad += check_depthwise<3, 32, 320>() + check_depthwise<3, 16, 160>() + check_depthwise<5, 8, 100>() +
+           check_depthwise<1, 4, 8>() + check_depthwise<2, 6, 30>() + check_depthwise<3, 100, 900>();
+    cases += 9 + 16 + 8 + 4 + 2 + 3 + 50;
+  }
+  std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
+  return bad == 0 ? 0 : 1;
+}
