@@ -7,6 +7,7 @@
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/lut.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
+#include "qpipe/numerics/requantizer.hpp"
 #include "../qpipe/numerics/requantize_vectors.hpp"
 
 namespace {
@@ -44,9 +45,12 @@ int main() {
     const int shift = -static_cast<int>(xorshift(state) % 32) + (n % 8 == 0 ? 12 : 0);
     const auto zero_point = static_cast<std::int32_t>(xorshift(state) % 256) - 128;
     hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize(acc, multiplier, shift, zero_point, -128, 127)));
-    // The kernels' form, which the M0 compiles differently (out-of-line paths, no carry tracking).
-    hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize_split(acc, multiplier, shift > 0 ? shift : 0,
-                                                                         shift > 0 ? 0 : -shift, zero_point, -128, 127)));
+    // The kernels' form, which the M0 compiles differently (out-of-line paths, no carry tracking),
+    // and a layer's requantizer, which on the M0 is the assembly routine of requantize_m0.hpp.
+    const auto left = static_cast<std::uint8_t>(shift > 0 ? shift : 0), right = static_cast<std::uint8_t>(shift > 0 ? 0 : -shift);
+    hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize_split(acc, multiplier, left, right, zero_point, -128, 127)));
+    const qpipe::ChannelRequantizer<1> layer{{qpipe::SplitMultiplier{multiplier, left, right}}, {zero_point, -100 + n % 7, 90}};
+    hash = fnv1a(hash, static_cast<std::uint8_t>(layer(acc, 0)));
   }
   std::printf("requantize checksum: %08lx\n", static_cast<unsigned long>(hash));
 
