@@ -1,6 +1,6 @@
 // requantize_split for the Cortex-M0 as one shared routine in Thumb-1 assembly. Inlined, the
 // C++ form is about 190 bytes at every place a layer requantizes (a dozen in a small network,
-// most of its code); this routine is ~110 bytes once, and its register-only calling convention
+// most of its code); this routine is 134 bytes once, and its register-only calling convention
 // (r0 accumulator in and code out, r1 the channel's SplitMultiplier, r2 the layer's zero point
 // and clamp; r3, ip and lr clobbered) keeps the call to a few cycles, where an ordinary call with
 // six arguments cost the caller far more in spilled registers. The arithmetic is exactly that of
