@@ -1,5 +1,6 @@
 // The M0 assembly loops of include/qpipe/detail/dot.hpp against plain sums, on the target itself:
-// paired rows for every row length remainder (Row % 4 = 0..3), one and several rows, and the
+// paired and four-channel rows for every row length remainder (Row % 4 = 0..3), one and several
+// rows, strides at and beyond the immediates' range (the C++ path), and the
 // depthwise channel pairs for K = 1, 2, 3, 5. On the host the same program checks the C++ path.
 // Prints the number of mismatches; exit status 0 only if there are none.
 #include <cstddef>
@@ -22,6 +23,19 @@ int check_pair() {
       b1 += w1[r * Row + i] * x[r * Stride + i];
     }
   return a0 != b0 || a1 != b1;
+}
+
+template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t ChannelStride>
+int check_quad() {
+  std::int32_t got[4] = {1, -2, 3, -4}, want[4] = {1, -2, 3, -4};
+  qpipe::detail::dot_quad<Row, Rows, Stride, ChannelStride>(w0, x, got);
+  int bad = 0;
+  for (std::size_t j = 0; j < 4; ++j) {
+    for (std::size_t r = 0; r < Rows; ++r)
+      for (std::size_t i = 0; i < Row; ++i) want[j] += w0[j * ChannelStride + r * Row + i] * x[r * Stride + i];
+    bad += got[j] != want[j];
+  }
+  return bad;
 }
 
 template <std::size_t K, std::size_t C, std::size_t RowStride>
@@ -60,9 +74,12 @@ int main() {
     bad += check_pair<21, 7, 66>() + check_pair<24, 3, 48>() + check_pair<8, 1, 8>() + check_pair<3, 3, 40>() +
            check_pair<1, 1, 1>() + check_pair<2, 5, 9>() + check_pair<32, 1, 32>() + check_pair<255, 2, 300>() +
            check_pair<300, 1, 300>();
+    bad += check_quad<21, 7, 66, 147>() + check_quad<24, 3, 48, 72>() + check_quad<9, 3, 30, 27>() +
+           check_quad<2, 5, 9, 10>() + check_quad<3, 2, 7, 6>() + check_quad<100, 2, 255, 200>() +
+           check_quad<100, 2, 300, 200>();
     bad += check_depthwise<3, 32, 320>() + check_depthwise<3, 16, 160>() + check_depthwise<5, 8, 100>() +
            check_depthwise<1, 4, 8>() + check_depthwise<2, 6, 30>() + check_depthwise<3, 100, 900>();
-    cases += 9 + 16 + 8 + 4 + 2 + 3 + 50;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -32,13 +32,21 @@ struct ConvKernel {
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
   ChannelRequantizer<Channels> requantizer;
 
-  // Output channels in pairs, so that each input row is read once for two of them (dot_pair); an
-  // odd last channel alone.
+  // Output channels in fours (K x K kernels, a call per four outputs) or pairs, so that each input
+  // row is read once for several of them (dot_quad, dot_pair); an odd last channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     constexpr std::size_t row = K * InC;  // one kernel row: contiguous in the input and the weights
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
         const std::int8_t* window = in + (y * S * W + x * S) * InC;
+        if constexpr (K > 1 && OutC % 4 == 0) {  // K x K kernels: four channels per pass (dot_quad)
+          for (std::size_t o = 0; o < OutC; o += 4) {
+            std::int32_t acc[4] = {bias[o], bias[o + 1], bias[o + 2], bias[o + 3]};
+            dot_quad<row, K, W * InC, K * row>(&weights[o * K * row], window, acc);
+            for (std::size_t j = 0; j < 4; ++j) *out++ = requantizer(acc[j], o + j);
+          }
+          continue;
+        }
         std::size_t o = 0;
         for (; o + 1 < OutC; o += 2) {
           std::int32_t acc0 = bias[o], acc1 = bias[o + 1];

@@ -88,6 +88,74 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
                                                             const std::int8_t* x, std::int32_t& acc0, std::int32_t& acc1) {
   dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
 }
+
+// Four output channels per pass for K x K kernels (channel c's weights at w + c * ChannelStride):
+// the accumulators live in high registers (ADD takes them; MULS does not need to), so each input
+// byte serves four MACs: 2 + 4 x (2 + 1 + 1) + 1 = 19 cycles per 4 MACs. All eight low registers
+// hold the index, two temporaries, the input pointer and the four weight pointers; the row count
+// is a fifth high register, and the strides are immediates (so both must be below 256).
+#define QPIPE_DOT_QUAD_STEP                  \
+  "ldrsb %[a], [%[x], %[k]]\n\t"             \
+  "ldrsb %[b], [%[w0], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc0], %[b]\n\t"                    \
+  "ldrsb %[b], [%[w1], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc1], %[b]\n\t"                    \
+  "ldrsb %[b], [%[w2], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc2], %[b]\n\t"                    \
+  "ldrsb %[b], [%[w3], %[k]]\n\t"            \
+  "muls %[b], %[a]\n\t"                      \
+  "add %[acc3], %[b]\n\t"                    \
+  "subs %[k], #1\n\t"
+#define QPIPE_DOT_QUAD_ROWS(SINGLE)                                                                  \
+  asm(".syntax unified\n\t"                                                                         \
+      "subs %[x], #1\n\t"                                                                           \
+      "subs %[w0], #1\n\t"                                                                          \
+      "subs %[w1], #1\n\t"                                                                          \
+      "subs %[w2], #1\n\t"                                                                          \
+      "subs %[w3], #1\n"                                                                            \
+      "2:\n\t"                                                                                      \
+      "movs %[k], %[row]\n\t" SINGLE                                                                 \
+      "cmp %[k], #0\n\t"                                                                            \
+      "beq 3f\n"                                                                                    \
+      "1:\n\t" QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP           \
+      "bne 1b\n"                                                                                    \
+      "3:\n\t"                                                                                      \
+      "adds %[x], %[stride]\n\t"                                                                    \
+      "adds %[w0], %[row]\n\t"                                                                      \
+      "adds %[w1], %[row]\n\t"                                                                      \
+      "adds %[w2], %[row]\n\t"                                                                      \
+      "adds %[w3], %[row]\n\t"                                                                      \
+      "mov %[a], %[rows]\n\t"                                                                       \
+      "subs %[a], #1\n\t"                                                                           \
+      "mov %[rows], %[a]\n\t"                                                                       \
+      "bne 2b\n\t"                                                                                  \
+      ".syntax divided"                                                                             \
+      : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+h"(acc0), [acc1] "+h"(acc1), [acc2] "+h"(acc2), \
+        [acc3] "+h"(acc3), [x] "+l"(x), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [w3] "+l"(w3),      \
+        [rows] "+h"(rows)                                                                           \
+      : [row] "I"(Row), [stride] "I"(Stride)                                                        \
+      : "cc", "memory")
+
+template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t ChannelStride>
+[[gnu::noinline]] inline void dot_quad_rows_m0(const std::int8_t* w, const std::int8_t* x, std::int32_t (&acc)[4]) {
+  static_assert(Row > 0 && Row < 256 && Stride < 256 && Rows > 0, "row length and stride are 8-bit immediates");
+  std::uint32_t k, rows = Rows;
+  std::int32_t a, b, acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
+  const std::int8_t *w0 = w, *w1 = w + ChannelStride, *w2 = w + 2 * ChannelStride, *w3 = w + 3 * ChannelStride;
+  if constexpr (Row % 4 == 0) QPIPE_DOT_QUAD_ROWS("");
+  if constexpr (Row % 4 == 1) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP);
+  if constexpr (Row % 4 == 2) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP);
+  if constexpr (Row % 4 == 3) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP);
+  acc[0] = acc0;
+  acc[1] = acc1;
+  acc[2] = acc2;
+  acc[3] = acc3;
+}
+#undef QPIPE_DOT_QUAD_ROWS
+#undef QPIPE_DOT_QUAD_STEP
 #undef QPIPE_DOT_PAIR_ROWS
 #undef QPIPE_DOT_PAIR_STEPS_3
 #undef QPIPE_DOT_PAIR_STEPS_2
@@ -193,6 +261,24 @@ constexpr void dot_pair(const std::int8_t* w0, const std::int8_t* w1, const std:
     acc0 += dot<Row>(w0 + r * Row, x + r * Stride);
     acc1 += dot<Row>(w1 + r * Row, x + r * Stride);
   }
+}
+
+// acc[j] += sum_{r < Rows} sum_{i < Row} w[j * ChannelStride + r * Row + i] * x[r * Stride + i]
+// for four output channels j. The M0 runs the four-channel assembly loop when the row and the
+// input stride fit its immediates; otherwise (and on the host, and in constant expressions) two
+// pairs.
+template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t ChannelStride>
+constexpr void dot_quad(const std::int8_t* w, const std::int8_t* x, std::int32_t (&acc)[4]) {
+#if defined(__ARM_ARCH_6M__)
+  if constexpr (Row < 256 && Stride < 256) {
+    if (!std::is_constant_evaluated()) {
+      dot_quad_rows_m0<Row, Rows, Stride, ChannelStride>(w, x, acc);
+      return;
+    }
+  }
+#endif
+  dot_pair<Row, Rows, Stride>(w, w + ChannelStride, x, acc[0], acc[1]);
+  dot_pair<Row, Rows, Stride>(w + 2 * ChannelStride, w + 3 * ChannelStride, x, acc[2], acc[3]);
 }
 
 }  // namespace qpipe::detail
