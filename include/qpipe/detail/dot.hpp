@@ -41,18 +41,15 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
 #define QPIPE_DOT_PAIR_STEPS_1 QPIPE_DOT_PAIR_STEP
 #define QPIPE_DOT_PAIR_STEPS_2 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
 #define QPIPE_DOT_PAIR_STEPS_3 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
-#define QPIPE_DOT_PAIR_ROWS(SINGLE)                                                              \
+#define QPIPE_DOT_PAIR_LOOP \
+  "1:\n\t" QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP "bne 1b\n\t"
+#define QPIPE_DOT_PAIR_ROWS(SINGLE, LOOP)                                                              \
   asm(".syntax unified\n\t"                                                                     \
       "subs %[x], #1\n\t"                                                                       \
       "subs %[w0], #1\n\t"                                                                      \
       "subs %[w1], #1\n"                                                                        \
       "2:\n\t"                                                                                  \
-      "movs %[k], %[row]\n\t" SINGLE                                                             \
-      "cmp %[k], #0\n\t"                                                                        \
-      "beq 3f\n"                                                                                \
-      "1:\n\t" QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP       \
-      "bne 1b\n"                                                                                \
-      "3:\n\t"                                                                                  \
+      "movs %[k], %[row]\n\t" SINGLE LOOP                                                        \
       "add %[x], %[stride]\n\t"                                                                 \
       "adds %[w0], %[row]\n\t"                                                                  \
       "adds %[w1], %[row]\n\t"                                                                  \
@@ -73,10 +70,14 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
   std::uint32_t k, rows = Rows;
   std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
   const std::uint32_t stride = Stride;
-  if constexpr (Row % 4 == 0) QPIPE_DOT_PAIR_ROWS("");
-  if constexpr (Row % 4 == 1) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1);
-  if constexpr (Row % 4 == 2) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2);
-  if constexpr (Row % 4 == 3) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3);
+  // The first Row % 4 inputs one at a time, then four per branch (no loop for rows below 4).
+  if constexpr (Row % 4 == 0) QPIPE_DOT_PAIR_ROWS("", QPIPE_DOT_PAIR_LOOP);
+  if constexpr (Row % 4 == 1 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1, QPIPE_DOT_PAIR_LOOP);
+  if constexpr (Row % 4 == 2 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2, QPIPE_DOT_PAIR_LOOP);
+  if constexpr (Row % 4 == 3 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3, QPIPE_DOT_PAIR_LOOP);
+  if constexpr (Row == 1) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1, "");
+  if constexpr (Row == 2) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2, "");
+  if constexpr (Row == 3) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3, "");
   acc0_out = acc0;
   acc1_out = acc1;
 }
@@ -109,7 +110,9 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
   "muls %[b], %[a]\n\t"                      \
   "add %[acc3], %[b]\n\t"                    \
   "subs %[k], #1\n\t"
-#define QPIPE_DOT_QUAD_ROWS(SINGLE)                                                                  \
+#define QPIPE_DOT_QUAD_LOOP \
+  "1:\n\t" QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP "bne 1b\n\t"
+#define QPIPE_DOT_QUAD_ROWS(SINGLE, LOOP)                                                                  \
   asm(".syntax unified\n\t"                                                                         \
       "subs %[x], #1\n\t"                                                                           \
       "subs %[w0], #1\n\t"                                                                          \
@@ -117,12 +120,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
       "subs %[w2], #1\n\t"                                                                          \
       "subs %[w3], #1\n"                                                                            \
       "2:\n\t"                                                                                      \
-      "movs %[k], %[row]\n\t" SINGLE                                                                 \
-      "cmp %[k], #0\n\t"                                                                            \
-      "beq 3f\n"                                                                                    \
-      "1:\n\t" QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP           \
-      "bne 1b\n"                                                                                    \
-      "3:\n\t"                                                                                      \
+      "movs %[k], %[row]\n\t" SINGLE LOOP                                                            \
       "adds %[x], %[stride]\n\t"                                                                    \
       "adds %[w0], %[row]\n\t"                                                                      \
       "adds %[w1], %[row]\n\t"                                                                      \
@@ -145,18 +143,27 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t Cha
   std::uint32_t k, rows = Rows;
   std::int32_t a, b, acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
   const std::int8_t *w0 = w, *w1 = w + ChannelStride, *w2 = w + 2 * ChannelStride, *w3 = w + 3 * ChannelStride;
-  if constexpr (Row % 4 == 0) QPIPE_DOT_QUAD_ROWS("");
-  if constexpr (Row % 4 == 1) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP);
-  if constexpr (Row % 4 == 2) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP);
-  if constexpr (Row % 4 == 3) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP);
+#define QPIPE_DOT_QUAD_STEPS_2 QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP
+#define QPIPE_DOT_QUAD_STEPS_3 QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP
+  if constexpr (Row % 4 == 0) QPIPE_DOT_QUAD_ROWS("", QPIPE_DOT_QUAD_LOOP);
+  if constexpr (Row % 4 == 1 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP, QPIPE_DOT_QUAD_LOOP);
+  if constexpr (Row % 4 == 2 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_2, QPIPE_DOT_QUAD_LOOP);
+  if constexpr (Row % 4 == 3 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_3, QPIPE_DOT_QUAD_LOOP);
+  if constexpr (Row == 1) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP, "");
+  if constexpr (Row == 2) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_2, "");
+  if constexpr (Row == 3) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_3, "");
+#undef QPIPE_DOT_QUAD_STEPS_3
+#undef QPIPE_DOT_QUAD_STEPS_2
   acc[0] = acc0;
   acc[1] = acc1;
   acc[2] = acc2;
   acc[3] = acc3;
 }
 #undef QPIPE_DOT_QUAD_ROWS
+#undef QPIPE_DOT_QUAD_LOOP
 #undef QPIPE_DOT_QUAD_STEP
 #undef QPIPE_DOT_PAIR_ROWS
+#undef QPIPE_DOT_PAIR_LOOP
 #undef QPIPE_DOT_PAIR_STEPS_3
 #undef QPIPE_DOT_PAIR_STEPS_2
 #undef QPIPE_DOT_PAIR_STEPS_1
