@@ -27,22 +27,36 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
 // 3 loads (2 cycles each), 2 multiplies, 2 adds, 1 decrement = 11 cycles for 2 MACs, a taken
 // branch (3 cycles) per 4 inputs, and about 10 cycles per row. GCC hands Thumb-1 inline
 // assembly over in divided syntax and switches back after it, so the block is written in unified
-// syntax between the two directives. (The step is a macro
-// because asm operands must be string literals.)
-#define QPIPE_DOT_PAIR_STEP                  \
-  "ldrsb %[a], [%[x], %[k]]\n\t"             \
-  "ldrsb %[b], [%[w0], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc0], %[b]\n\t"                    \
-  "ldrsb %[b], [%[w1], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc1], %[b]\n\t"                    \
-  "subs %[k], #1\n\t"
-#define QPIPE_DOT_PAIR_STEPS_1 QPIPE_DOT_PAIR_STEP
-#define QPIPE_DOT_PAIR_STEPS_2 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
-#define QPIPE_DOT_PAIR_STEPS_3 QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP
-#define QPIPE_DOT_PAIR_LOOP \
-  "1:\n\t" QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP QPIPE_DOT_PAIR_STEP "bne 1b\n\t"
+// syntax between the two directives. (The assembly is put together by macros because asm
+// operands must be string literals.)
+//
+// One step: the input byte at the index, then one MAC per (weight pointer, accumulator), then the
+// index decrement whose flags the loop branch tests.
+#define QPIPE_DOT_LOAD_INPUT "ldrsb %[a], [%[x], %[k]]\n\t"
+#define QPIPE_DOT_MAC(W, ACC) "ldrsb %[b], [%[" W "], %[k]]\n\t" "muls %[b], %[a]\n\t" "add %[" ACC "], %[b]\n\t"
+#define QPIPE_DOT_NEXT_INPUT "subs %[k], #1\n\t"
+// A row of Row inputs: the first Row % 4 one step at a time, then four steps per branch (no loop
+// for rows of fewer than four). ROWS(SINGLE, LOOP) is a kernel's asm statement around its row.
+#define QPIPE_DOT_ROW_LOOP(STEP) "1:\n\t" STEP STEP STEP STEP "bne 1b\n\t"
+#define QPIPE_DOT_SINGLES_THEN_LOOP(ROWS, SINGLE, STEP) \
+  if constexpr (Row > 4) {                            \
+    ROWS(SINGLE, QPIPE_DOT_ROW_LOOP(STEP));           \
+  } else {                                            \
+    ROWS(SINGLE, "");                                 \
+  }
+#define QPIPE_DOT_ROW_OF_LENGTH(ROWS, STEP)                                \
+  if constexpr (Row % 4 == 0) {                                           \
+    ROWS("", QPIPE_DOT_ROW_LOOP(STEP));                                   \
+  } else if constexpr (Row % 4 == 1) {                                    \
+    QPIPE_DOT_SINGLES_THEN_LOOP(ROWS, STEP, STEP)                         \
+  } else if constexpr (Row % 4 == 2) {                                    \
+    QPIPE_DOT_SINGLES_THEN_LOOP(ROWS, STEP STEP, STEP)                    \
+  } else {                                                                \
+    QPIPE_DOT_SINGLES_THEN_LOOP(ROWS, STEP STEP STEP, STEP)               \
+  }
+
+#define QPIPE_DOT_PAIR_STEP \
+  QPIPE_DOT_LOAD_INPUT QPIPE_DOT_MAC("w0", "acc0") QPIPE_DOT_MAC("w1", "acc1") QPIPE_DOT_NEXT_INPUT
 #define QPIPE_DOT_PAIR_ROWS(SINGLE, LOOP)                                                              \
   asm(".syntax unified\n\t"                                                                     \
       "subs %[x], #1\n\t"                                                                       \
@@ -70,14 +84,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
   std::uint32_t k, rows = Rows;
   std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
   const std::uint32_t stride = Stride;
-  // The first Row % 4 inputs one at a time, then four per branch (no loop for rows below 4).
-  if constexpr (Row % 4 == 0) QPIPE_DOT_PAIR_ROWS("", QPIPE_DOT_PAIR_LOOP);
-  if constexpr (Row % 4 == 1 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1, QPIPE_DOT_PAIR_LOOP);
-  if constexpr (Row % 4 == 2 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2, QPIPE_DOT_PAIR_LOOP);
-  if constexpr (Row % 4 == 3 && Row > 4) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3, QPIPE_DOT_PAIR_LOOP);
-  if constexpr (Row == 1) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_1, "");
-  if constexpr (Row == 2) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_2, "");
-  if constexpr (Row == 3) QPIPE_DOT_PAIR_ROWS(QPIPE_DOT_PAIR_STEPS_3, "");
+  QPIPE_DOT_ROW_OF_LENGTH(QPIPE_DOT_PAIR_ROWS, QPIPE_DOT_PAIR_STEP)
   acc0_out = acc0;
   acc1_out = acc1;
 }
@@ -95,23 +102,9 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 // byte serves four MACs: 2 + 4 x (2 + 1 + 1) + 1 = 19 cycles per 4 MACs. All eight low registers
 // hold the index, two temporaries, the input pointer and the four weight pointers; the row count
 // is a fifth high register, and the strides are immediates (so both must be below 256).
-#define QPIPE_DOT_QUAD_STEP                  \
-  "ldrsb %[a], [%[x], %[k]]\n\t"             \
-  "ldrsb %[b], [%[w0], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc0], %[b]\n\t"                    \
-  "ldrsb %[b], [%[w1], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc1], %[b]\n\t"                    \
-  "ldrsb %[b], [%[w2], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc2], %[b]\n\t"                    \
-  "ldrsb %[b], [%[w3], %[k]]\n\t"            \
-  "muls %[b], %[a]\n\t"                      \
-  "add %[acc3], %[b]\n\t"                    \
-  "subs %[k], #1\n\t"
-#define QPIPE_DOT_QUAD_LOOP \
-  "1:\n\t" QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP "bne 1b\n\t"
+#define QPIPE_DOT_QUAD_STEP                                                                            \
+  QPIPE_DOT_LOAD_INPUT QPIPE_DOT_MAC("w0", "acc0") QPIPE_DOT_MAC("w1", "acc1") QPIPE_DOT_MAC("w2", "acc2") \
+      QPIPE_DOT_MAC("w3", "acc3") QPIPE_DOT_NEXT_INPUT
 #define QPIPE_DOT_QUAD_ROWS(SINGLE, LOOP)                                                                  \
   asm(".syntax unified\n\t"                                                                         \
       "subs %[x], #1\n\t"                                                                           \
@@ -143,31 +136,22 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t Cha
   std::uint32_t k, rows = Rows;
   std::int32_t a, b, acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
   const std::int8_t *w0 = w, *w1 = w + ChannelStride, *w2 = w + 2 * ChannelStride, *w3 = w + 3 * ChannelStride;
-#define QPIPE_DOT_QUAD_STEPS_2 QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP
-#define QPIPE_DOT_QUAD_STEPS_3 QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP QPIPE_DOT_QUAD_STEP
-  if constexpr (Row % 4 == 0) QPIPE_DOT_QUAD_ROWS("", QPIPE_DOT_QUAD_LOOP);
-  if constexpr (Row % 4 == 1 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP, QPIPE_DOT_QUAD_LOOP);
-  if constexpr (Row % 4 == 2 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_2, QPIPE_DOT_QUAD_LOOP);
-  if constexpr (Row % 4 == 3 && Row > 4) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_3, QPIPE_DOT_QUAD_LOOP);
-  if constexpr (Row == 1) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEP, "");
-  if constexpr (Row == 2) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_2, "");
-  if constexpr (Row == 3) QPIPE_DOT_QUAD_ROWS(QPIPE_DOT_QUAD_STEPS_3, "");
-#undef QPIPE_DOT_QUAD_STEPS_3
-#undef QPIPE_DOT_QUAD_STEPS_2
+  QPIPE_DOT_ROW_OF_LENGTH(QPIPE_DOT_QUAD_ROWS, QPIPE_DOT_QUAD_STEP)
   acc[0] = acc0;
   acc[1] = acc1;
   acc[2] = acc2;
   acc[3] = acc3;
 }
 #undef QPIPE_DOT_QUAD_ROWS
-#undef QPIPE_DOT_QUAD_LOOP
 #undef QPIPE_DOT_QUAD_STEP
 #undef QPIPE_DOT_PAIR_ROWS
-#undef QPIPE_DOT_PAIR_LOOP
-#undef QPIPE_DOT_PAIR_STEPS_3
-#undef QPIPE_DOT_PAIR_STEPS_2
-#undef QPIPE_DOT_PAIR_STEPS_1
 #undef QPIPE_DOT_PAIR_STEP
+#undef QPIPE_DOT_ROW_OF_LENGTH
+#undef QPIPE_DOT_SINGLES_THEN_LOOP
+#undef QPIPE_DOT_ROW_LOOP
+#undef QPIPE_DOT_NEXT_INPUT
+#undef QPIPE_DOT_MAC
+#undef QPIPE_DOT_LOAD_INPUT
 #endif
 
 #if defined(__ARM_ARCH_6M__)
