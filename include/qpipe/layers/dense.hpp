@@ -55,18 +55,24 @@ struct DenseKernel {
   }
 };
 
-}  // namespace detail
-
+// What QDense and QDensePerChannel share: a layer with parameters that reads its input flat,
+// writes Units values and takes a following clamp into its requantization.
 template <std::size_t Units>
-  requires(Units > 0)
-struct QDense {
-  static constexpr std::string_view kind = "QDense";
+struct FullyConnectedLayer {
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = true;
 
   template <ShapeType In> static constexpr bool accepts = true;  // read flat
   template <ShapeType In, class P> using output_shape = Shape<Units>;
+};
+
+}  // namespace detail
+
+template <std::size_t Units>
+  requires(Units > 0)
+struct QDense : detail::FullyConnectedLayer<Units> {
+  static constexpr std::string_view kind = "QDense";
 
   // The block must be a DenseParams for In::size inputs and Units outputs (either weight type).
   template <class At, ShapeType In, class P>

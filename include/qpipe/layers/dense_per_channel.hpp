@@ -12,6 +12,7 @@
 
 #include "qpipe/detail/convolution.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/layers/dense.hpp"
 #include "qpipe/layers/pointwise_conv2d.hpp"
 #include "qpipe/numerics/weights.hpp"
 
@@ -42,14 +43,8 @@ struct DenseWeights {  // the [unit][input] weights seen as a 1 x 1 kernel
 
 template <std::size_t Units>
   requires(Units > 0)
-struct QDensePerChannel {
+struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
   static constexpr std::string_view kind = "QDensePerChannel";
-  static constexpr bool is_clamp = false;
-  static constexpr bool absorbs_clamp = true;
-  static constexpr bool has_params = true;
-
-  template <ShapeType In> static constexpr bool accepts = true;  // read flat
-  template <ShapeType In, class P> using output_shape = Shape<Units>;
 
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
