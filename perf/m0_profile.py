@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 
+from stack_usage import forward_and_callee_frames
+
 # Cortex-M0 instruction timing (ARM DDI 0432C, Cortex-M0 TRM, table 3-1), with the single-cycle
 # multiplier. N is the number of registers transferred (for POP with PC, excluding PC).
 #   data processing, MOVS/ADDS/..., MULS, extend, reverse, ADR, NOP    1
@@ -34,10 +36,6 @@ import tempfile
 LOADS_STORES = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "str", "strb", "strh"}
 CONDITIONS = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"}
 
-
-# The M0 requantization routine (include/qpipe/numerics/requantize_m0.hpp) is a naked function:
-# -fstack-usage reports 0 for it, but its PUSH {r4-r7, lr} takes 20 bytes.
-NAKED_REQUANTIZE_ROUTINE_BYTES = 20
 
 def register_count(operands):
     inside = operands[operands.find("{") + 1:operands.find("}")]
@@ -214,19 +212,9 @@ def main():
     total_c = sum(r[4] for r in rows)
     rows.append(("all", "total", total_macs, total_i, total_c))
 
-    # Static worst case: forward()'s frame (the kernels are inlined into it) plus the largest frame
-    # of the object's other functions (the out-of-line row loops and requantization routine that
-    # forward() calls; they call nothing).
     static_stack, callee_stack = None, 0
     if args.stack_usage and os.path.exists(args.stack_usage):
-        for line in open(args.stack_usage):
-            function, frame = line.split("\t")[0], int(line.split("\t")[1])
-            if "requantize_split_routine" in function:
-                frame = max(frame, NAKED_REQUANTIZE_ROUTINE_BYTES)
-            if "forward" in function:
-                static_stack = frame
-            else:
-                callee_stack = max(callee_stack, frame)
+        static_stack, callee_stack = forward_and_callee_frames(args.stack_usage)
 
     def per_mac(macs, c):
         return "%.2f" % (c / macs) if macs else "-"

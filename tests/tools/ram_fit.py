@@ -13,14 +13,15 @@ measured figure within 64 bytes.
 usage: ram_fit.py --size SIZE --nm NM --run RUN_M0 --ram BYTES [--stack-usage FILE.su] IMAGE_ELF PROFILE_ELF
 """
 import argparse
+import os
 import re
 import subprocess
 import sys
 
+# perf/stack_usage.py: the static stack figure, computed as the profiler computes it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "perf"))
+from stack_usage import forward_and_callee_frames  # noqa: E402
 
-# The M0 requantization routine (include/qpipe/numerics/requantize_m0.hpp) is a naked function:
-# -fstack-usage reports 0 for it, but its PUSH {r4-r7, lr} takes 20 bytes.
-NAKED_REQUANTIZE_ROUTINE_BYTES = 20
 
 def main():
     ap = argparse.ArgumentParser()
@@ -54,15 +55,7 @@ def main():
     print("RAM: %d of %d B (%.0f%%)" % (total, a.ram, 100.0 * total / a.ram))
     ok = total <= a.ram and used + 256 <= stack_size  # 256 B: main, printf's frame is not live then
     if a.stack_usage:
-        static, callee = None, 0
-        for line in open(a.stack_usage):
-            name, frame = line.split("\t")[0], int(line.split("\t")[1])
-            if "requantize_split_routine" in name:
-                frame = max(frame, NAKED_REQUANTIZE_ROUTINE_BYTES)
-            if "forward" in name:
-                static = frame
-            else:
-                callee = max(callee, frame)
+        static, callee = forward_and_callee_frames(a.stack_usage)
         print("-fstack-usage: forward() frame %s B + deepest callee %d B; measured %d B" % (static, callee, used))
         static = None if static is None else static + callee
         if static is None or abs(static - used) > 64:
