@@ -617,6 +617,13 @@ def as_batch(torch, data, what):
     return tensor.double()
 
 
+def cpp_table(name, width, rows):
+    """Lines of `inline constexpr std::array<std::array<double, width>, N> name{{...}};`."""
+    return ["inline constexpr std::array<std::array<double, %s>, %d> %s{{" % (width, len(rows), name),
+            ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in rows),
+            "}};"]
+
+
 def header_text(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
                 input_observer=None):
     """The C++ header for `model`, as a string (see export)."""
@@ -658,9 +665,7 @@ def header_text(model, calibration, namespace, per_channel=True, check_inputs=No
     lines += [
         "",
         "// The calibration batch (NHWC, one row per sample).",
-        "inline constexpr std::array<std::array<double, Input::size>, %d> calibration_samples{{" % len(samples),
-        ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in samples),
-        "}};",
+        *cpp_table("calibration_samples", "Input::size", samples),
         "",
         "// A placeholder grid: calibrate() sets every grid from the samples.",
         "inline constexpr qpipe::Grid placeholder{1.0, 0};",
@@ -679,19 +684,15 @@ def header_text(model, calibration, namespace, per_channel=True, check_inputs=No
         lines += [
             "",
             "// Inputs not in the calibration batch, and torch's float64 outputs for them (NHWC if images).",
-            "inline constexpr std::array<std::array<double, Input::size>, %d> check_inputs{{" % len(ins),
-            ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in ins),
-            "}};",
-            "inline constexpr std::array<std::array<double, %d>, %d> check_outputs{{" % (out_size, len(outs)),
-            ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in outs),
-            "}};",
+            *cpp_table("check_inputs", "Input::size", ins),
+            *cpp_table("check_outputs", str(out_size), outs),
         ]
     lines += ["", "}  // namespace %s" % namespace, ""]
     return "\n".join(lines)
 
 
 def export(model, calibration, path, namespace, per_channel=True, check_inputs=None, observers=None,
-           input_observer=None):
+           input_observer=None, source=""):
     """Write the qpipe header for a torch model.
 
     model:        a torch.nn.Module (traced with torch.fx; exported in eval mode)
@@ -706,8 +707,9 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
                   "min_max" (the default), "percentile:LO:HI", "kl" or "kl:BINS"; a layer is named
                   by its module path (a Conv2d or Linear, or the BatchNorm folded into it)
     input_observer: the same, for the input grid
+    source:       where the model came from, named in the header's first line
     Raises ExportError (one-line message) for anything qpipe cannot express."""
-    text = header_text(model, calibration, namespace, per_channel, check_inputs, observers=observers,
+    text = header_text(model, calibration, namespace, per_channel, check_inputs, source=source, observers=observers,
                        input_observer=input_observer)
     try:
         with open(path, "w") as f:
@@ -782,13 +784,8 @@ def main(argv):
             if not sep or not name:
                 raise ExportError("--observer '%s' is not LAYER=OBSERVER" % item)
             observers[name] = what
-        text = header_text(model, calibration, args.namespace, not args.per_tensor, check, source=args.model,
-                           observers=observers, input_observer=args.input_observer)
-        try:
-            with open(args.out, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise ExportError("cannot write '%s': %s" % (args.out, e.strerror or e))
+        export(model, calibration, args.out, args.namespace, not args.per_tensor, check, observers=observers,
+               input_observer=args.input_observer, source=args.model)
     except ExportError as e:
         print("%s: error: %s" % (PROG, e), file=sys.stderr)
         return 1
