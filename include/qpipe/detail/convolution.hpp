@@ -19,7 +19,8 @@ namespace qpipe::detail {
 // * sum(w[o]) (every output reads all of its weights, so the zero-point term is a constant per
 // channel; the compiler adds it). Each kernel row is one contiguous dot product of K * InC terms.
 // Channels: 1 for a per-tensor weight scale, OutC for per-channel.
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels>
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
+          bool TwoSided = false>
 struct ConvKernel {
   static constexpr std::size_t out_height = valid_output(H, K, S);
   static constexpr std::size_t out_width = valid_output(W, K, S);
@@ -30,7 +31,7 @@ struct ConvKernel {
 
   std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
-  ChannelRequantizer<Channels> requantizer;
+  ChannelRequantizer<Channels, TwoSided> requantizer;
 
   // Output channels in fours (K x K kernels, a call per four outputs) or pairs, so that each input
   // row is read once for several of them (dot_quad, dot_pair); an odd last channel alone.
@@ -79,8 +80,11 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   const std::array<double, OutC> weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, Granularity);
 
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
-  ConvKernel<H, W, InC, K, S, OutC, channels> k{};
+  // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
+  constexpr bool two_sided = sizeof...(Clamps) == 0;
+  ConvKernel<H, W, InC, K, S, OutC, channels, two_sided> k{};
   std::array<double, channels> accumulator_scale{};
+  std::array<AccumulatorRange, channels> range{};
   for (std::size_t o = 0; o < OutC; ++o) {
     ChannelWeightSums sums{};
     for (std::size_t ky = 0; ky < K; ++ky)
@@ -92,8 +96,11 @@ consteval auto quantize_convolution(Grid in, const P& p) {
         }
     k.bias[o] = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
+    const AccumulatorRange r = accumulator_range(k.bias[o], sums.sum, sums.absolute_sum);
+    AccumulatorRange& all = range[channels == 1 ? 0 : o];  // per tensor: the union over the channels
+    all = o == 0 || channels > 1 ? r : AccumulatorRange{r.lo < all.lo ? r.lo : all.lo, r.hi > all.hi ? r.hi : all.hi};
   }
-  k.requantizer = channel_requantizer_for(accumulator_scale, out, clamp_of<Clamps...>(out));
+  k.requantizer = channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
   return Quantized<decltype(k)>{k, out};
 }
 

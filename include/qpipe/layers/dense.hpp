@@ -38,8 +38,9 @@ template <class P> inline constexpr bool is_dense_params = false;
 template <std::size_t I, std::size_t U, class W> inline constexpr bool is_dense_params<DenseParams<I, U, W>> = true;
 
 // out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), with the zero-point
-// term folded into the bias by the compiler (see ConvKernel).
-template <std::size_t Inputs, std::size_t Units>
+// term folded into the bias by the compiler (see ConvKernel). One requantizer for the tensor
+// (fitted to the union of the units' accumulator ranges where a fit exists).
+template <std::size_t Inputs, std::size_t Units, bool TwoSided = false>
 struct DenseKernel {
   static constexpr std::size_t input_size = Inputs;
   static constexpr std::size_t output_size = Units;
@@ -48,10 +49,10 @@ struct DenseKernel {
 
   std::array<std::int8_t, Inputs * Units> weights;
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
-  Requantizer requantizer;
+  ChannelRequantizer<1, TwoSided> requantizer;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in));
+    for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in), 0);
   }
 };
 
@@ -96,7 +97,9 @@ struct QDense : detail::FullyConnectedLayer<Units> {
     const double weight_scale = weight_scales<typename P::weight_type>(stats, given, WeightGranularity::per_tensor)[0];
     const double accumulator_scale = in.scale * weight_scale;
 
-    detail::DenseKernel<inputs, Units> k{};
+    constexpr bool two_sided = sizeof...(Clamps) == 0;  // no activation: the output may go below its zero point
+    detail::DenseKernel<inputs, Units, two_sided> k{};
+    std::array<AccumulatorRange, 1> range{};
     for (std::size_t u = 0; u < Units; ++u) {
       ChannelWeightSums sums{};
       for (std::size_t i = 0; i < inputs; ++i) {
@@ -105,8 +108,11 @@ struct QDense : detail::FullyConnectedLayer<Units> {
         sums.add(w);
       }
       k.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
+      const AccumulatorRange r = accumulator_range(k.bias[u], sums.sum, sums.absolute_sum);
+      range[0] = u == 0 ? r : AccumulatorRange{r.lo < range[0].lo ? r.lo : range[0].lo, r.hi > range[0].hi ? r.hi : range[0].hi};
     }
-    k.requantizer = requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
+    k.requantizer = channel_requantizer_for<two_sided>(std::array<double, 1>{accumulator_scale}, out,
+                                                       detail::clamp_of<Clamps...>(out), range);
     return Quantized<decltype(k)>{k, out};
   }
 

@@ -35,7 +35,7 @@ namespace detail {
 
 // out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
 // with the zero-point term folded into the bias by the compiler (see ConvKernel).
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
 struct DepthwiseKernel {
   static constexpr std::size_t out_height = valid_output(H, K, S);
   static constexpr std::size_t out_width = valid_output(W, K, S);
@@ -46,7 +46,7 @@ struct DepthwiseKernel {
 
   std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
   std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
-  ChannelRequantizer<C> requantizer;
+  ChannelRequantizer<C, TwoSided> requantizer;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     for (std::size_t y = 0; y < out_height; ++y) {
@@ -106,8 +106,10 @@ struct QDepthwiseConv2D {
         for (std::size_t c = 0; c < C; ++c) stats.add(c, p.weights[ky][kx][c]);
     const auto weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, WeightGranularity::per_channel);
 
-    detail::DepthwiseKernel<H, W, C, K, S> k{};
+    constexpr bool two_sided = sizeof...(Clamps) == 0;  // no activation: the output may go below its zero point
+    detail::DepthwiseKernel<H, W, C, K, S, two_sided> k{};
     std::array<double, C> accumulator_scale{};
+    std::array<AccumulatorRange, C> range{};
     for (std::size_t c = 0; c < C; ++c) {
       ChannelWeightSums sums{};
       for (std::size_t ky = 0; ky < K; ++ky)
@@ -118,8 +120,9 @@ struct QDepthwiseConv2D {
         }
       accumulator_scale[c] = in.scale * weight_scale[c];
       k.bias[c] = folded_bias(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, sums);
+      range[c] = accumulator_range(k.bias[c], sums.sum, sums.absolute_sum);
     }
-    k.requantizer = channel_requantizer_for(accumulator_scale, out, detail::clamp_of<Clamps...>(out));
+    k.requantizer = channel_requantizer_for<two_sided>(accumulator_scale, out, detail::clamp_of<Clamps...>(out), range);
     return Quantized<decltype(k)>{k, out};
   }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "qpipe/numerics/fitted_requantization.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
@@ -32,14 +33,30 @@ struct OutputClamp {
   std::int32_t qmax;
 };
 
-// Requantization with one multiplier per output channel (Channels == 1: one for the tensor).
-template <std::size_t Channels>
+// Requantization with one multiplier per output channel (Channels == 1: one for the tensor). Each
+// channel holds either its fitted constants (form.pieces != 0: the whole layer was fitted by the
+// compiler, fitted_requantization.hpp) or TFLite's multiplier and shifts; the fitted form gives the
+// same codes for every accumulator the layer can produce, in two or three multiplies. TwoSided:
+// room for the negative-accumulator offsets of a layer whose output may go below its zero point.
+template <std::size_t Channels, bool TwoSided = false>
 struct ChannelRequantizer {
-  std::array<SplitMultiplier, Channels> multiplier;
+  union Channel {
+    SplitMultiplier tflite;
+    FittedChannel fitted;
+  };
+  std::array<Channel, Channels> channel;
   OutputClamp clamp;
+  FittedForm form;
+  std::array<std::int32_t, TwoSided ? Channels : 0> negative_offset;
 
-  constexpr std::int8_t operator()(std::int32_t acc, std::size_t channel) const {
-    const SplitMultiplier& m = multiplier[Channels == 1 ? 0 : channel];
+  constexpr std::int8_t operator()(std::int32_t acc, std::size_t c) const {
+    const std::size_t i = Channels == 1 ? 0 : c;
+    if (form.pieces != 0) {
+      const std::int32_t* negative = nullptr;
+      if constexpr (TwoSided) negative = &negative_offset[i];
+      return clamped_code(fitted_requantize(acc, channel[i].fitted, negative, form), clamp.zero_point, clamp.qmin, clamp.qmax);
+    }
+    const SplitMultiplier& m = channel[i].tflite;
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) return detail::requantize_split_m0(acc, m, clamp);
 #endif
@@ -52,11 +69,37 @@ consteval Requantizer requantizer_for(double accumulator_scale, Grid out, ClampR
   return {m.multiplier, m.shift, out.zero_point, clamp.qmin, clamp.qmax};
 }
 
-template <std::size_t Channels>
-consteval ChannelRequantizer<Channels> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
-                                                               Grid out, ClampRange clamp) {
-  ChannelRequantizer<Channels> r{{}, {out.zero_point, clamp.qmin, clamp.qmax}};
-  for (std::size_t c = 0; c < Channels; ++c) r.multiplier[c] = split(quantize_multiplier(accumulator_scale[c] / out.scale));
+// TFLite's multipliers and shifts, unfitted (what fitting starts from; tests use it to run the
+// TFLite form itself).
+template <bool TwoSided = false, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(const std::array<double, Channels>& accumulator_scale,
+                                                                        Grid out, ClampRange clamp) {
+  ChannelRequantizer<Channels, TwoSided> r{{}, {out.zero_point, clamp.qmin, clamp.qmax}, {}, {}};
+  for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = split(quantize_multiplier(accumulator_scale[c] / out.scale));
+  return r;
+}
+
+// The requantizer a layer runs: fitted to the accumulator range of each channel where a fit
+// exists, TFLite's form otherwise (same codes either way).
+template <bool TwoSided = false, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
+                                                                         Grid out, ClampRange clamp,
+                                                                         const std::array<AccumulatorRange, Channels>& range) {
+  ChannelRequantizer<Channels, TwoSided> r = tflite_requantizer_for<TwoSided>(accumulator_scale, out, clamp);
+  std::array<std::int32_t, Channels> multiplier{};
+  std::array<std::uint8_t, Channels> left{}, right{};
+  for (std::size_t c = 0; c < Channels; ++c) {
+    multiplier[c] = r.channel[c].tflite.multiplier;
+    left[c] = r.channel[c].tflite.left_shift;
+    right[c] = r.channel[c].tflite.right_shift;
+  }
+  const LayerFit<Channels> fit = fit_layer(multiplier, left, right, out.zero_point, clamp.qmin, clamp.qmax, range, TwoSided);
+  if (fit.form.pieces == 0 || (fit.form.negative_offsets && !TwoSided)) return r;
+  r.form = fit.form;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    r.channel[c].fitted = fit.channel[c];
+    if constexpr (TwoSided) r.negative_offset[c] = fit.negative_offset[c];
+  }
   return r;
 }
 

@@ -1,0 +1,332 @@
+// Requantization fitted by the compiler: for the accumulators a channel can actually produce, the
+// TFLite result clamp(zp + RDBP(SRDHM(acc << left, M), right)) equals
+//
+//   clamp(zp + ((floor(acc * m / 2^L) + C) >> shift))
+//
+// for a scale m of 20-odd bits, found per channel at compile time. floor(acc * m / 2^L) takes two
+// or three 32-bit multiplies (a cascade over b-bit pieces of m, b chosen from the layer's largest
+// accumulator so that no product leaves int32), where the TFLite form needs a 32 x 32 -> 64 bit
+// high multiply (four 16-bit products on the Cortex-M0) and a rounding shift.
+//
+// Why it is exact: both functions are non-decreasing step functions of acc with 256 possible
+// values, so they are equal on [lo, hi] exactly when they step at the same accumulators. The
+// compiler computes TFLite's steps t_k (the least acc whose code is >= k) in closed form, checks
+// every one of them against requantize_split itself, and searches the (m, C) pairs whose steps
+// are the same t_k; the result is checked once more, through the runtime function, on both sides
+// of every step. TFLite's rounding of a negative SRDHM result (ties away from zero in the
+// rounding shift) moves its negative steps by up to two accumulator units against a linear form;
+// layers whose output can go below the zero point (no ReLU folded in) therefore take a second
+// offset for acc < 0. A channel that fits no such form (a huge accumulator range, a left shift
+// that can saturate, shifts above 23) leaves its whole layer on the TFLite form.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "qpipe/numerics/fixed_point.hpp"
+
+namespace qpipe {
+
+// The accumulator values one output channel can produce: its bias (with the input zero-point term
+// folded in) plus any int8 inputs against its weights.
+struct AccumulatorRange {
+  std::int32_t lo = 0;
+  std::int32_t hi = 0;
+};
+
+// From the folded bias and the sums of the channel's positive and negative weights: the smallest
+// accumulator takes -128 on every positive weight and 127 on every negative one.
+consteval AccumulatorRange accumulator_range(std::int32_t folded_bias, std::int32_t weight_sum, std::int32_t absolute_weight_sum) {
+  const std::int64_t positive = (std::int64_t{absolute_weight_sum} + weight_sum) / 2;
+  const std::int64_t negative = (std::int64_t{absolute_weight_sum} - weight_sum) / 2;  // sum of |w| over w < 0
+  return {static_cast<std::int32_t>(folded_bias - 128 * positive - 127 * negative),
+          static_cast<std::int32_t>(folded_bias + 127 * positive + 128 * negative)};
+}
+
+// The layer-wide shape of the fitted form. pieces == 0: not fitted, the channels hold TFLite's
+// multipliers.
+struct FittedForm {
+  std::uint8_t piece_bits = 0;  // b
+  std::uint8_t pieces = 0;      // 2 or 3
+  bool negative_offsets = false;  // acc < 0 takes the channel's second offset
+};
+
+// One channel of the fitted form: the scale m, and the offset C and final shift packed as
+// C * 256 + shift (C in [-2^23, 2^23), shift in [0, 23]).
+struct FittedChannel {
+  std::uint32_t scale;
+  std::int32_t offset_and_shift;
+};
+
+// floor(acc * m / 2^((pieces - 1) b)) as pieces products of acc with b-bit pieces of m (the top
+// piece takes the remaining bits), each partial sum inside int32 for the accumulators the
+// compiler allowed: floor((x 2^b + y) / 2^b) = x + floor(y / 2^b) applied piece by piece.
+constexpr std::int32_t scaled_accumulator(std::int32_t acc, std::uint32_t m, unsigned b, unsigned pieces) {
+  const std::uint32_t mask = (std::uint32_t{1} << b) - 1;
+  std::int32_t partial = acc * static_cast<std::int32_t>(m & mask);
+  if (pieces == 3) {
+    m >>= b;
+    partial = acc * static_cast<std::int32_t>(m & mask) + (partial >> b);
+  }
+  return acc * static_cast<std::int32_t>(m >> b) + (partial >> b);
+}
+
+// The fitted form's value before the zero point and the clamp. negative_offset is read only for
+// acc < 0 in a layer that has them.
+constexpr std::int32_t fitted_requantize(std::int32_t acc, FittedChannel c, const std::int32_t* negative_offset, FittedForm form) {
+  std::int32_t offset = c.offset_and_shift >> 8;
+  if (form.negative_offsets && acc < 0) offset = *negative_offset;
+  return (scaled_accumulator(acc, c.scale, form.piece_bits, form.pieces) + offset) >> static_cast<std::uint8_t>(c.offset_and_shift);
+}
+
+// y + zero_point clamped to [qmin, qmax], with one unsigned comparison on the common path (where
+// y is inside the range): to_output_code's result.
+constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+  const std::int32_t lowest = qmin - zero_point;
+  const std::uint32_t span = static_cast<std::uint32_t>(qmax - qmin);
+  std::uint32_t u = static_cast<std::uint32_t>(y) - static_cast<std::uint32_t>(lowest);  // modulo 2^32: no overflow
+  if (u > span) u = y < lowest ? 0 : span;
+  return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
+}
+
+namespace detail {
+
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t d) {  // d > 0
+  const std::int64_t q = a / d;
+  return (a % d != 0 && a < 0) ? q - 1 : q;
+}
+constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t d) { return -floor_div(-a, d); }
+
+// What the fit works from: one channel's TFLite constants and accumulator range, and the code
+// steps t[k - kmin - 1] for k in (kmin, kmax] (kmin = qmin - zp, kmax = qmax - zp), clipped to
+// [lo, hi + 1].
+struct RequantizationSteps {
+  bool ok = false;
+  std::int32_t kmin = 0, kmax = 0;
+  std::int64_t lo = 0, hi = 0;
+  std::array<std::int64_t, 256> step{};
+};
+
+// TFLite's code, before the zero point: what every fitted channel must reproduce.
+constexpr std::int32_t tflite_code(std::int32_t acc, std::int32_t multiplier, int left, int right, std::int32_t zero_point,
+                                   std::int32_t qmin, std::int32_t qmax) {
+  return requantize_split(acc, multiplier, left, right, zero_point, qmin, qmax) - zero_point;
+}
+
+// The steps in closed form. Without saturation, y1 = SRDHM(acc 2^left, M) = floor((acc M' +
+// 2^30) / 2^31) with M' = M 2^left, and the rounding shift by s is floor((y1 + 2^(s-1)) / 2^s)
+// for y1 >= 0 and floor((y1 + 2^(s-1) - 1) / 2^s) for y1 < 0 (ties away from zero). Nested
+// floors of integer divisions fold, so on each side the code is floor((acc M' + 2^30 + R) /
+// 2^(31+s)) with R = 2^(s+30) or (2^(s-1) - 1) 2^31 (both 0 for s = 0), and y >= k from
+// acc >= ceil((k 2^(31+s) - 2^30 - R) / M'). y1 >= 0 from acc >= a0 = ceil(-2^30 / M').
+consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int left, int right, std::int32_t zero_point,
+                                                   std::int32_t qmin, std::int32_t qmax, AccumulatorRange range) {
+  RequantizationSteps r{};
+  r.kmin = qmin - zero_point;
+  r.kmax = qmax - zero_point;
+  r.lo = range.lo;
+  r.hi = range.hi;
+  if (multiplier < (1 << 30) || right > 23 || left > 30 || r.kmax <= r.kmin) return r;
+  if (left > 0 && (range.hi > (std::numeric_limits<std::int32_t>::max() >> left) ||
+                   range.lo < (std::numeric_limits<std::int32_t>::min() >> left)))
+    return r;  // the left shift could saturate
+  const std::int64_t m = std::int64_t{multiplier} << left;
+  const std::int64_t one = std::int64_t{1};
+  const std::int64_t r_pos = right > 0 ? one << (right + 30) : 0;
+  const std::int64_t r_neg = right > 0 ? ((one << (right - 1)) - 1) << 31 : 0;
+  const std::int64_t a0 = ceil_div(-(one << 30), m);
+  // TFLite's code straight from its definition in 64 bits (no saturation can occur here) on both
+  // sides of every step: the check of the closed form. Written out, not called: the compiler
+  // evaluates it 500 times a channel, and a call costs it more than the arithmetic.
+  // (requantize_split itself is compared at the ends and at zero below.)
+  const std::int64_t mask = (one << right) - 1, half = mask >> 1;
+  for (std::int32_t k = r.kmin + 1; k <= r.kmax; ++k) {
+    const std::int64_t target = std::int64_t{k} * (one << (31 + right)) - (one << 30);
+    // ceil(n / m) for m > 0, written out: / truncates towards zero, which is the ceiling for n <= 0.
+    const std::int64_t n_neg = target - r_neg, n_pos = target - r_pos;
+    const std::int64_t t_neg = n_neg > 0 ? (n_neg + m - 1) / m : n_neg / m;
+    const std::int64_t t_pos = n_pos > 0 ? (n_pos + m - 1) / m : n_pos / m;
+    std::int64_t t = t_neg < a0 ? t_neg : (t_pos > a0 ? t_pos : a0);
+    if (t < r.lo) t = r.lo;
+    if (t > r.hi + 1) t = r.hi + 1;
+    const std::int64_t y1 = (t * m + (one << 30)) >> 31, y0 = ((t - 1) * m + (one << 30)) >> 31;
+    const std::int64_t y = (y1 >> right) + ((y1 & mask) > half + (y1 < 0 ? 1 : 0) ? 1 : 0);
+    const std::int64_t y_before = (y0 >> right) + ((y0 & mask) > half + (y0 < 0 ? 1 : 0) ? 1 : 0);
+    if ((t <= r.hi && y < k) || (t > r.lo && y_before >= k)) return r;
+    r.step[static_cast<std::size_t>(k - r.kmin - 1)] = t;
+  }
+  for (const std::int64_t acc : {r.lo, r.hi, std::int64_t{0}}) {
+    if (acc < r.lo || acc > r.hi) continue;
+    const std::int64_t y1 = (acc * m + (one << 30)) >> 31;
+    std::int64_t y = (y1 >> right) + ((y1 & mask) > half + (y1 < 0 ? 1 : 0) ? 1 : 0);
+    y = y < r.kmin ? r.kmin : (y > r.kmax ? r.kmax : y);
+    if (y != tflite_code(static_cast<std::int32_t>(acc), multiplier, left, right, zero_point, qmin, qmax)) return r;
+  }
+  r.ok = true;
+  return r;
+}
+
+// The offsets C that make floor((S(x) + C) / 2^shift) step at the same places as TFLite on the
+// accumulators [a, z] (S(x) = floor(x m / 2^L)): C >= lower and C < upper. When there is none,
+// `grow` says whether a larger m would move towards one: the binding constraints are a lower one
+// at x1 and an upper one at x2, and S(x1) - S(x2) grows with m when x1 > x2.
+struct OffsetInterval {
+  std::int64_t lower = std::numeric_limits<std::int64_t>::min();
+  std::int64_t upper = std::numeric_limits<std::int64_t>::max();
+  std::int64_t lower_at = 0, upper_at = 0;
+  constexpr bool empty() const { return lower >= upper; }
+  constexpr std::int64_t pick() const {  // an offset inside (the interval is not empty)
+    if (lower != std::numeric_limits<std::int64_t>::min()) return lower;
+    return upper != std::numeric_limits<std::int64_t>::max() ? upper - 1 : 0;
+  }
+  constexpr bool grow() const { return lower_at > upper_at; }
+};
+
+// Evaluated for every trial m of the bisection, straight from the steps (building condition lists
+// first costs the compiler more than it saves).
+consteval OffsetInterval offsets_for(const RequantizationSteps& st, std::int64_t a, std::int64_t z, std::uint32_t m, int L,
+                                     int shift) {
+  OffsetInterval r{};
+  const std::int64_t scale = m;
+  for (std::int32_t k = st.kmin + 1; k <= st.kmax; ++k) {
+    const std::int64_t t = st.step[static_cast<std::size_t>(k - st.kmin - 1)];
+    const std::int64_t level = std::int64_t{k} << shift;
+    // code(x) >= k needs C >= level - S(x); code(x) < k needs C < level - S(x). (>> floors.)
+    if (t <= z) {
+      const std::int64_t x = t <= a ? a : t, v = level - ((x * scale) >> L);
+      if (v > r.lower) r.lower = v, r.lower_at = x;
+    }
+    if (t > a) {
+      const std::int64_t x = t > z ? z : t - 1, v = level - ((x * scale) >> L);
+      if (v < r.upper) r.upper = v, r.upper_at = x;
+    }
+  }
+  return r;
+}
+
+struct ChannelFit {
+  bool ok = false;
+  FittedChannel channel{};
+  std::int32_t negative_offset = 0;
+  bool needs_negative_offset = false;
+};
+
+// The largest final shift whose scale still fits the pieces, then a bisection on m guided by
+// OffsetInterval::grow (the feasible scales form an interval around the exact slope, narrow: of
+// relative width about 1 / 2^16 for 255 steps), on the whole range or, with two offsets, on each
+// sign of acc.
+consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t multiplier, int left, int right, int b, int pieces,
+                                 std::uint64_t max_scale, bool two_offsets) {
+  ChannelFit fit{};
+  const int L = (pieces - 1) * b;
+  const std::int64_t m_exact = std::int64_t{multiplier} << left;  // slope M' / 2^(31 + right) per accumulator unit
+  const bool split = two_offsets && st.lo < 0 && st.hi >= 0;
+  for (int shift = 23; shift >= 0; --shift) {
+    const int e = L + shift - 31 - right;
+    if (e > 2 || e < -62) continue;
+    const std::uint64_t ideal = e >= 0 ? static_cast<std::uint64_t>(m_exact) << e : static_cast<std::uint64_t>(m_exact) >> -e;
+    if (ideal > max_scale || ideal < 256) continue;
+    std::int64_t low = static_cast<std::int64_t>(ideal - (ideal >> 12) - 1), high = static_cast<std::int64_t>(ideal + (ideal >> 12) + 1);
+    if (high > static_cast<std::int64_t>(max_scale)) high = static_cast<std::int64_t>(max_scale);
+    while (low <= high) {
+      const std::int64_t mid = low + (high - low) / 2;
+      const std::uint32_t m = static_cast<std::uint32_t>(mid);
+      const OffsetInterval pos = offsets_for(st, split ? 0 : st.lo, st.hi, m, L, shift);
+      const OffsetInterval neg = split ? offsets_for(st, st.lo, -1, m, L, shift) : OffsetInterval{};
+      if (!pos.empty() && !neg.empty()) {
+        const std::int64_t c = pos.pick();
+        std::int64_t c_neg = neg.pick();
+        if (!split || (c >= neg.lower && c < neg.upper)) c_neg = c;  // one offset serves both signs
+        // The offset must fit its 24 bits, and S(x) + C int32 over the whole range.
+        const std::int64_t limit = std::int64_t{1} << 23, int32_limit = std::int64_t{1} << 31;
+        const std::int64_t s_lo = (st.lo * std::int64_t{m}) >> L, s_hi = (st.hi * std::int64_t{m}) >> L;
+        const std::int64_t c_min = c < c_neg ? c : c_neg, c_max = c < c_neg ? c_neg : c;
+        if (c_min < -limit || c_max >= limit || s_lo + c_min < -int32_limit || s_hi + c_max >= int32_limit) break;
+        fit.ok = true;
+        fit.channel = {m, static_cast<std::int32_t>(c * 256 + shift)};
+        fit.negative_offset = static_cast<std::int32_t>(c_neg);
+        fit.needs_negative_offset = c_neg != c;
+        return fit;
+      }
+      if (pos.empty() && neg.empty() && pos.grow() != neg.grow()) break;  // the two signs pull apart
+      if (pos.empty() ? pos.grow() : neg.grow()) {
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+  }
+  return fit;
+}
+
+}  // namespace detail
+
+// The fitted constants of a layer's Channels channels, or none (form.pieces == 0).
+template <std::size_t Channels>
+struct LayerFit {
+  FittedForm form{};
+  std::array<FittedChannel, Channels> channel{};
+  std::array<std::int32_t, Channels> negative_offset{};
+};
+
+// Fits every channel of a layer with one piece width: the largest b for which the largest
+// accumulator times a b-bit piece fits int32; two pieces if every channel fits them, else three.
+// two_offsets: the layer may use a second offset for negative accumulators.
+template <std::size_t Channels>
+consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>& multiplier, const std::array<std::uint8_t, Channels>& left,
+                                       const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
+                                       std::int32_t qmin, std::int32_t qmax,
+                                       const std::array<AccumulatorRange, Channels>& range, bool two_offsets) {
+  LayerFit<Channels> fit{};
+  std::int64_t largest = 1;
+  for (const AccumulatorRange& r : range) {
+    if (-std::int64_t{r.lo} > largest) largest = -std::int64_t{r.lo};
+    if (r.hi > largest) largest = r.hi;
+  }
+  int b = 0;
+  while (b < 24 && (largest << (b + 1)) < (std::int64_t{1} << 31)) ++b;
+  if (b < 4) return fit;
+  // The top piece: |acc| * top + |carried partial| (at most largest + 1) must stay inside int32.
+  const std::uint64_t top = static_cast<std::uint64_t>(((std::int64_t{1} << 31) - largest - 2) / largest);
+  std::array<detail::RequantizationSteps, Channels> steps{};
+  for (std::size_t c = 0; c < Channels; ++c) {
+    steps[c] = detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
+    if (!steps[c].ok) return fit;
+  }
+  for (int pieces = 2; pieces <= 3; ++pieces) {
+    const int L = (pieces - 1) * b;
+    if (L >= 32) break;
+    std::uint64_t max_scale = (top << L) + ((std::uint64_t{1} << L) - 1);
+    if (max_scale > 0xffffffffu) max_scale = 0xffffffffu;
+    bool all = true, negative = false;
+    for (std::size_t c = 0; c < Channels && all; ++c) {
+      const detail::ChannelFit f = detail::fit_channel(steps[c], multiplier[c], left[c], right[c], b, pieces, max_scale,
+                                                       two_offsets);
+      all = f.ok;
+      fit.channel[c] = f.channel;
+      fit.negative_offset[c] = f.negative_offset;
+      negative = negative || f.needs_negative_offset;
+    }
+    if (!all) continue;
+    fit.form = {static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), negative};
+    // Once more through the runtime function itself, on both sides of every 16th step (which are
+    // TFLite's) and of the first and last: the int32 cascade against the 64-bit model the search
+    // used. (Every step through it would cost the compiler more than the search; the tests run
+    // it over whole accumulator ranges.)
+    for (std::size_t c = 0; c < Channels; ++c) {
+      const detail::RequantizationSteps& st = steps[c];
+      for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
+        const std::int64_t t = st.step[static_cast<std::size_t>(k - st.kmin - 1)];
+        if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), fit.channel[c], &fit.negative_offset[c], fit.form) < k) ||
+            (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), fit.channel[c], &fit.negative_offset[c], fit.form) >= k))
+          return LayerFit<Channels>{};
+      }
+    }
+    return fit;
+  }
+  return LayerFit<Channels>{};
+}
+
+}  // namespace qpipe

@@ -1,0 +1,168 @@
+// The fitted requantization against TFLite's arithmetic: hand-computed codes, the compile-time
+// steps against a bisection on requantize_split, and layers of random constants compared on every
+// accumulator of their ranges.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace {
+
+using qpipe::AccumulatorRange;
+using qpipe::ChannelRequantizer;
+
+// A requantizer of the given TFLite constants for Channels channels, fitted like a layer's.
+template <bool TwoSided, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> fitted(const std::array<std::int32_t, Channels>& multiplier,
+                                                         const std::array<int, Channels>& shift, qpipe::OutputClamp clamp,
+                                                         const std::array<AccumulatorRange, Channels>& range) {
+  ChannelRequantizer<Channels, TwoSided> r{{}, clamp, {}, {}};
+  std::array<std::int32_t, Channels> m{};
+  std::array<std::uint8_t, Channels> left{}, right{};
+  for (std::size_t c = 0; c < Channels; ++c) {
+    r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
+    m[c] = multiplier[c];
+    left[c] = r.channel[c].tflite.left_shift;
+    right[c] = r.channel[c].tflite.right_shift;
+  }
+  const auto fit = qpipe::fit_layer(m, left, right, clamp.zero_point, clamp.qmin, clamp.qmax, range, TwoSided);
+  if (fit.form.pieces == 0 || (fit.form.negative_offsets && !TwoSided)) return r;
+  r.form = fit.form;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    r.channel[c].fitted = fit.channel[c];
+    if constexpr (TwoSided) r.negative_offset[c] = fit.negative_offset[c];
+  }
+  return r;
+}
+
+template <std::size_t Channels, bool TwoSided>
+std::int32_t mismatches(const ChannelRequantizer<Channels, TwoSided>& r, const std::array<std::int32_t, Channels>& multiplier,
+                        const std::array<int, Channels>& shift, const std::array<AccumulatorRange, Channels>& range) {
+  std::int32_t bad = 0;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    for (std::int64_t acc = range[c].lo; acc <= range[c].hi; ++acc) {
+      const auto a = static_cast<std::int32_t>(acc);
+      bad += r(a, c) != qpipe::requantize(a, multiplier[c], shift[c], r.clamp.zero_point, r.clamp.qmin, r.clamp.qmax);
+    }
+  }
+  return bad;
+}
+
+}  // namespace
+
+TEST_CASE("hand-computed: real multiplier 1/4 (M = 2^30, shift -1), double rounding kept") {
+  // y1 = floor(acc / 2 + 1/2), then y1 / 2 rounded half away from zero, by hand for acc = -8..8:
+  // 1 -> y1 = 1 -> 1 (0.25 comes out as 1), -1 -> y1 = 0 -> 0, 5 -> 3 -> 2, -5 -> -2 -> -1.
+  constexpr std::array<std::int8_t, 17> expected{-2, -2, -2, -1, -1, -1, -1, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2};
+  constexpr std::array<AccumulatorRange, 1> range{AccumulatorRange{-8, 8}};
+  constexpr auto r = fitted<true, 1>({1 << 30}, {-1}, {0, -128, 127}, range);
+  static_assert(r.form.pieces != 0, "the fit exists");
+  static_assert(r(1, 0) == 1 && r(-1, 0) == 0 && r(5, 0) == 2 && r(-5, 0) == -1);
+  for (int acc = -8; acc <= 8; ++acc) {
+    CAPTURE(acc);
+    CHECK(r(acc, 0) == expected[static_cast<std::size_t>(acc + 8)]);
+    CHECK(qpipe::requantize(acc, 1 << 30, -1, 0, -128, 127) == expected[static_cast<std::size_t>(acc + 8)]);
+  }
+  // The same with a zero point and a ReLU-style clamp: the codes shift by zp and stop at it.
+  constexpr auto relu = fitted<false, 1>({1 << 30}, {-1}, {-5, -5, 127}, range);
+  static_assert(relu.form.pieces != 0 && !relu.form.negative_offsets);
+  for (int acc = -8; acc <= 8; ++acc) CHECK(relu(acc, 0) == (expected[static_cast<std::size_t>(acc + 8)] < 0 ? -5 : expected[static_cast<std::size_t>(acc + 8)] - 5));
+}
+
+TEST_CASE("the compile-time steps are TFLite's, found independently by bisection on requantize_split") {
+  constexpr std::int32_t multiplier = 1518500250;  // 2^30.5
+  constexpr int right = 9;
+  constexpr AccumulatorRange range{-300000, 400000};
+  constexpr auto steps = qpipe::detail::requantization_steps(multiplier, 0, right, 3, -128, 127, range);
+  static_assert(steps.ok);
+  for (std::int32_t k = steps.kmin + 1; k <= steps.kmax; ++k) {
+    std::int64_t below = range.lo - 1, at = range.hi + 1;  // code(below) < k <= code(at), by bisection
+    while (at - below > 1) {
+      const std::int64_t mid = below + (at - below) / 2;
+      if (qpipe::requantize_split(static_cast<std::int32_t>(mid), multiplier, 0, right, 3, -128, 127) - 3 >= k) {
+        at = mid;
+      } else {
+        below = mid;
+      }
+    }
+    if (at < range.lo) at = range.lo;
+    CAPTURE(k);
+    CHECK(steps.step[static_cast<std::size_t>(k - steps.kmin - 1)] == at);
+  }
+}
+
+namespace {
+// Random layers: multipliers over [2^30, 2^31), right shifts 1..20 (and a few left shifts),
+// zero points and clamps, accumulator ranges from 2^10 to 2^21 wide around a random centre.
+constexpr std::uint32_t next(std::uint32_t& s) {
+  s ^= s << 13;
+  s ^= s >> 17;
+  s ^= s << 5;
+  return s;
+}
+template <std::size_t Channels>
+struct RandomLayer {
+  std::array<std::int32_t, Channels> multiplier{};
+  std::array<int, Channels> shift{};
+  std::array<AccumulatorRange, Channels> range{};
+  qpipe::OutputClamp clamp{};
+};
+template <std::size_t Channels>
+consteval RandomLayer<Channels> random_layer(std::uint32_t seed, bool relu) {
+  RandomLayer<Channels> l{};
+  std::uint32_t s = seed;
+  const std::int32_t zp = static_cast<std::int32_t>(next(s) % 256) - 128;
+  l.clamp = {relu ? -128 : zp, -128, 127};  // ReLU: zero point -128, codes from 0 up
+  const int width_bits = 10 + static_cast<int>(next(s) % 12);
+  const int base_shift = -1 - static_cast<int>(next(s) % 20);
+  for (std::size_t c = 0; c < Channels; ++c) {
+    l.multiplier[c] = static_cast<std::int32_t>((next(s) >> 1) | 0x40000000u);
+    l.shift[c] = base_shift + static_cast<int>(next(s) % 3) - 1;
+    if (l.shift[c] > 0) l.shift[c] = 0;
+    if (seed % 7 == 0 && c == 0) l.shift[c] = 2;  // a multiplier above one: a left shift
+    const std::int32_t half = 1 << (width_bits - 1);
+    const std::int32_t centre = static_cast<std::int32_t>(next(s) % static_cast<std::uint32_t>(half)) - half / 2;
+    l.range[c] = {centre - half, centre + half};
+  }
+  return l;
+}
+}  // namespace
+
+// Fits one random two-sided layer and one ReLU layer from Seed at compile time, and counts how
+// many fitted and how many accumulators differ from TFLite over the whole ranges.
+template <std::uint32_t Seed>
+void check_random_layers(int& fitted_layers, int& bad) {
+  constexpr std::size_t C = 4;
+  static constexpr auto two = random_layer<C>(Seed, false);
+  static constexpr auto two_fit = fitted<true>(two.multiplier, two.shift, two.clamp, two.range);
+  static constexpr auto relu = random_layer<C>(Seed + 1000, true);
+  static constexpr auto relu_fit = fitted<false>(relu.multiplier, relu.shift, relu.clamp, relu.range);
+  fitted_layers += (two_fit.form.pieces != 0) + (relu_fit.form.pieces != 0);
+  bad += mismatches(two_fit, two.multiplier, two.shift, two.range) + mismatches(relu_fit, relu.multiplier, relu.shift, relu.range);
+}
+
+TEST_CASE("random layers: the fitted form equals TFLite on every accumulator of the range") {
+  int fitted_layers = 0, bad = 0;
+  [&]<std::uint32_t... Seed>(std::integer_sequence<std::uint32_t, Seed...>) {
+    (check_random_layers<Seed + 1>(fitted_layers, bad), ...);
+  }(std::make_integer_sequence<std::uint32_t, 20>{});
+  MESSAGE(fitted_layers, " of 40 random layers fitted (the rest run TFLite's form, also checked)");
+  CHECK(bad == 0);
+  CHECK(fitted_layers >= 30);
+}
+
+TEST_CASE("no fit where the TFLite form must stay: a left shift that can saturate, a shift above 23") {
+  constexpr std::array<AccumulatorRange, 1> wide{AccumulatorRange{-(1 << 29), 1 << 29}};
+  constexpr auto saturating = fitted<true, 1>({1 << 30}, {3}, {0, -128, 127}, wide);
+  static_assert(saturating.form.pieces == 0);
+  constexpr std::array<AccumulatorRange, 1> range{AccumulatorRange{-1000, 1000}};
+  constexpr auto tiny = fitted<true, 1>({1 << 30}, {-25}, {0, -128, 127}, range);
+  static_assert(tiny.form.pieces == 0);
+  // Still TFLite's codes (its own path).
+  for (std::int32_t acc : {-(1 << 29), -(1 << 26) - 1, -1000, 0, 999, 1 << 26, 1 << 29}) {
+    CHECK(saturating(acc, 0) == qpipe::requantize(acc, 1 << 30, 3, 0, -128, 127));
+  }
+}
