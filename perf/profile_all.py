@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The whole perf table: for every example, per-layer instructions and estimated cycles on the M0
-(perf/m0_profile.py), flash (perf/m0_size.py's split), arena, stack, host compile time. Writes
+(perf/m0_profile.py), flash (perf/m0_size.py's split: the network's code the image links, and its
+constants), arena, stack, host compile time. Writes
 perf/results/{profile.csv, EXAMPLE_cycles.png} and the tables in perf/README.md between its
 markers, and prints the Markdown.
 
@@ -49,7 +50,9 @@ def main(argv):
         csv_rows += rows
         os.remove(csv_path)
         total = rows[-1].split(",")
+        # Code: what the linked image keeps of the network object (m0_size.py's "linked").
         size = run([sys.executable, os.path.join(here, "m0_size.py"), "--size", "arm-none-eabi-size",
+                    "--nm", "arm-none-eabi-nm", "--image", os.path.join(build, elf),
                     os.path.join(build, network)]).splitlines()[-1].split()
         stack = [l for l in md.splitlines() if l.startswith("Stack:")][0]
         measured = stack.split()[1]
@@ -58,7 +61,7 @@ def main(argv):
                     "-fconstexpr-ops-limit=268435456", "-I" + os.path.join(source, "include"), "--",
                     os.path.join(source, forward)]).splitlines()[-1].split()
         summary.append("| %s | %s | %s | %s | %s | %s + %s B | %s B | %s / %s B | %s s, %s MiB |" % (
-            name, total[3], total[4], total[5], total[6], size[1], size[3], size[5], measured, static, cost[1], cost[2]))
+            name, total[3], total[4], total[5], total[6], size[6], size[3], size[5], measured, static, cost[1], cost[2]))
     with open(os.path.join(results, "profile.csv"), "w") as f:
         f.write("\n".join(csv_rows) + "\n")
     text = "\n".join(summary) + "\n\n" + "\n".join(sections)

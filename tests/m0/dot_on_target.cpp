@@ -1,17 +1,42 @@
 // The M0 assembly loops of include/qpipe/detail/dot.hpp against plain sums, on the target itself:
 // paired and four-channel rows for every row length remainder (Row % 4 = 0..3), one and several
 // rows, strides at and beyond the immediates' range (the C++ path), and the
-// depthwise channel pairs for K = 1, 2, 3, 5. On the host the same program checks the C++ path.
-// Prints the number of mismatches; exit status 0 only if there are none.
+// depthwise channel pairs for K = 1, 2, 3, 5; and the padding pass (detail/pad_runs.hpp: whole
+// words between aligned buffers, bytes otherwise) against the padded image written cell by cell.
+// On the host the same program checks the C++ path. Prints the number of mismatches; exit status
+// 0 only if there are none.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 
 #include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/pad_runs.hpp"
 
 namespace {
 
 std::int8_t w0[1024], w1[1024], x[4096];
+alignas(4) std::int8_t padded[4200];
+
+// Pads x (offset by `shift` bytes, so that the words path meets unaligned buffers too) into
+// padded + shift; checks every output byte and that nothing after the image was written.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t T, std::size_t B, std::size_t L, std::size_t R>
+int check_pad(std::size_t shift) {
+  constexpr std::size_t OH = H + T + B, OW = W + L + R;
+  static_assert(OH * OW * C + 8 <= sizeof padded);
+  for (auto& v : padded) v = 99;
+  const std::int8_t fill = -7;
+  qpipe::detail::write_pad<C % 4 == 0>(x + shift, padded + shift, qpipe::detail::pad_runs<H, W, C, T, B, L, R>, fill);
+  int bad = 0;
+  for (std::size_t y = 0; y < OH; ++y)
+    for (std::size_t ox = 0; ox < OW; ++ox)
+      for (std::size_t c = 0; c < C; ++c) {
+        const bool inside = y >= T && y < T + H && ox >= L && ox < L + W;
+        const std::int8_t want = inside ? x[shift + ((y - T) * W + (ox - L)) * C + c] : fill;
+        bad += padded[shift + (y * OW + ox) * C + c] != want;
+      }
+  for (std::size_t i = shift + OH * OW * C; i < shift + OH * OW * C + 4; ++i) bad += padded[i] != 99;
+  return bad != 0;
+}
 
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 int check_pair() {
@@ -79,7 +104,13 @@ int main() {
            check_quad<100, 2, 300, 200>();
     bad += check_depthwise<3, 32, 320>() + check_depthwise<3, 16, 160>() + check_depthwise<5, 8, 100>() +
            check_depthwise<1, 4, 8>() + check_depthwise<2, 6, 30>() + check_depthwise<3, 100, 900>();
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50;
+    for (std::size_t shift = 0; shift < 2; ++shift) {  // aligned, then one byte off
+      bad += check_pad<16, 16, 4, 1, 1, 1, 1>(shift) + check_pad<8, 8, 32, 1, 1, 1, 1>(shift) +
+             check_pad<16, 16, 3, 3, 3, 3, 3>(shift) + check_pad<4, 4, 8, 1, 1, 1, 1>(shift) +
+             check_pad<5, 3, 4, 0, 1, 0, 1>(shift) + check_pad<3, 5, 8, 2, 0, 0, 3>(shift) +
+             check_pad<1, 1, 4, 0, 0, 0, 0>(shift) + check_pad<2, 7, 12, 1, 2, 3, 0>(shift);
+    }
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

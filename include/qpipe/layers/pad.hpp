@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/pad_runs.hpp"
 #include "qpipe/layer.hpp"
 
 namespace qpipe {
@@ -26,18 +27,7 @@ struct PadKernel {
   std::int8_t fill;  // the input zero point
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < out_height; ++y) {
-      const bool inside_row = y >= Top && y < Top + H;
-      for (std::size_t x = 0; x < out_width; ++x) {
-        std::int8_t* cell = out + (y * out_width + x) * C;
-        if (inside_row && x >= Left && x < Left + W) {
-          const std::int8_t* src = in + ((y - Top) * W + (x - Left)) * C;
-          for (std::size_t c = 0; c < C; ++c) cell[c] = src[c];
-        } else {
-          for (std::size_t c = 0; c < C; ++c) cell[c] = fill;
-        }
-      }
-    }
+    write_pad<C % 4 == 0>(in, out, pad_runs<H, W, C, Top, Bottom, Left, Right>, fill);
   }
 };
 

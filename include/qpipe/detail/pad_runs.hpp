@@ -1,0 +1,110 @@
+// The byte runs a zero-padding pass writes, and the loop that writes them. A padded NHWC image is,
+// in memory order: fill (the top rows and the first row's left border), then for every input row
+// its W * C bytes and the fill between it and the next row (right border + left border), the last
+// row followed by the right border and the bottom rows. So a pad is one loop over the input rows
+// whatever its geometry, and one copy of it serves every pad of a network.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace qpipe::detail {
+
+struct PadRuns {
+  std::uint32_t rows;          // H
+  std::uint32_t row_bytes;     // W * C
+  std::uint32_t first_fill;    // (Top * OW + Left) * C
+  std::uint32_t between_fill;  // (Right + Left) * C
+  std::uint32_t last_fill;     // (Right + Bottom * OW) * C
+};
+
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+inline constexpr PadRuns pad_runs{H, W * C, ((Top * (W + Left + Right)) + Left) * C, (Right + Left) * C,
+                                  (Right + Bottom * (W + Left + Right)) * C};
+
+constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
+  for (std::uint32_t n = 0; n < r.first_fill; ++n) *out++ = fill;
+  for (std::uint32_t y = 0; y < r.rows; ++y) {
+    for (std::uint32_t n = 0; n < r.row_bytes; ++n) *out++ = *in++;
+    const std::uint32_t gap = y + 1 < r.rows ? r.between_fill : r.last_fill;
+    for (std::uint32_t n = 0; n < gap; ++n) *out++ = fill;
+  }
+}
+
+#if defined(__ARM_ARCH_6M__)
+// Out of line on the M0: one copy for all the pads of a network.
+[[gnu::noinline]] inline void write_pad_bytes_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
+  write_pad_bytes(in, out, r, fill);
+}
+
+// The same a word at a time, for runs that are all multiples of 4 bytes between word-aligned
+// buffers: STM of the fill pattern (6 cycles a word), LDM/STM pairs for the rows (5 cycles a
+// word). Thumb-1 assembly so that GCC does not turn the loops into calls of the C library's
+// memset and memcpy. Out of line: one copy for all the pads of a network.
+[[gnu::noinline]] inline void write_pad_words(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::uint32_t fill4) {
+  const auto fill = [&](std::uint32_t words) {
+    if (words == 0) return;
+    asm volatile(".syntax unified\n"
+                 "1:\n\t"
+                 "stmia %[out]!, {%[f]}\n\t"
+                 "subs %[n], #1\n\t"
+                 "bne 1b\n\t"
+                 ".syntax divided"
+                 : [out] "+l"(out), [n] "+l"(words)
+                 : [f] "l"(fill4)
+                 : "cc", "memory");
+  };
+  fill(r.first_fill / 4);
+  for (std::uint32_t y = r.rows; y > 0; --y) {
+    std::uint32_t words = r.row_bytes / 4;
+    // LDM and STM take their registers in ascending order: name two that are.
+    register std::uint32_t a asm("r4");
+    register std::uint32_t b asm("r5");
+    if (words & 1) {
+      asm volatile(".syntax unified\n\t"
+                   "ldmia %[in]!, {%[a]}\n\t"
+                   "stmia %[out]!, {%[a]}\n\t"
+                   ".syntax divided"
+                   : [in] "+l"(in), [out] "+l"(out), [a] "=&l"(a)
+                   :
+                   : "memory");
+    }
+    words /= 2;
+    if (words != 0) {
+      asm volatile(".syntax unified\n"
+                   "1:\n\t"
+                   "ldmia %[in]!, {%[a], %[b]}\n\t"
+                   "stmia %[out]!, {%[a], %[b]}\n\t"
+                   "subs %[n], #1\n\t"
+                   "bne 1b\n\t"
+                   ".syntax divided"
+                   : [in] "+l"(in), [out] "+l"(out), [n] "+l"(words), [a] "=&l"(a), [b] "=&l"(b)
+                   :
+                   : "cc", "memory");
+    }
+    fill((y > 1 ? r.between_fill : r.last_fill) / 4);
+  }
+}
+#endif
+
+// Writes the padded image. On the M0, whole words when the channel count allows it (C % 4 == 0
+// makes every run a multiple of 4 bytes) and both buffers are word-aligned.
+template <bool WholeWords>
+constexpr void write_pad(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
+#if defined(__ARM_ARCH_6M__)
+  if constexpr (WholeWords) {
+    if (!std::is_constant_evaluated() && ((reinterpret_cast<std::uintptr_t>(in) | reinterpret_cast<std::uintptr_t>(out)) & 3) == 0) {
+      write_pad_words(in, out, r, static_cast<std::uint8_t>(fill) * 0x01010101u);
+      return;
+    }
+  }
+  if (!std::is_constant_evaluated()) {
+    write_pad_bytes_m0(in, out, r, fill);
+    return;
+  }
+#endif
+  write_pad_bytes(in, out, r, fill);
+}
+
+}  // namespace qpipe::detail
