@@ -77,14 +77,31 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
       : [row] "I"(Row), [stride] "h"(stride)                                                     \
       : "cc", "memory")
 
+// One row (1 x 1 kernels): no row loop around it.
+#define QPIPE_DOT_PAIR_ROW(SINGLE, LOOP)                                                               \
+  asm(".syntax unified\n\t"                                                                        \
+      "subs %[x], #1\n\t"                                                                          \
+      "subs %[w0], #1\n\t"                                                                         \
+      "subs %[w1], #1\n\t"                                                                         \
+      "movs %[k], %[row]\n\t" SINGLE LOOP ".syntax divided"                                        \
+      : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+r"(acc0), [acc1] "+r"(acc1), [x] "+l"(x), \
+        [w0] "+l"(w0), [w1] "+l"(w1)                                                                \
+      : [row] "I"(Row)                                                                              \
+      : "cc", "memory")
+
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 [[gnu::always_inline]] inline void dot_pair_rows_m0(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x,
                                                      std::int32_t& acc0_out, std::int32_t& acc1_out) {
   static_assert(Row > 0 && Row < 256 && Rows > 0, "the row length is an 8-bit immediate");
-  std::uint32_t k, rows = Rows;
+  std::uint32_t k;
   std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
-  const std::uint32_t stride = Stride;
-  QPIPE_DOT_ROW_OF_LENGTH(QPIPE_DOT_PAIR_ROWS, QPIPE_DOT_PAIR_STEP)
+  if constexpr (Rows == 1) {
+    QPIPE_DOT_ROW_OF_LENGTH(QPIPE_DOT_PAIR_ROW, QPIPE_DOT_PAIR_STEP)
+  } else {
+    std::uint32_t rows = Rows;
+    const std::uint32_t stride = Stride;
+    QPIPE_DOT_ROW_OF_LENGTH(QPIPE_DOT_PAIR_ROWS, QPIPE_DOT_PAIR_STEP)
+  }
   acc0_out = acc0;
   acc1_out = acc1;
 }
@@ -145,6 +162,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t Cha
 #undef QPIPE_DOT_QUAD_ROWS
 #undef QPIPE_DOT_QUAD_STEP
 #undef QPIPE_DOT_PAIR_ROWS
+#undef QPIPE_DOT_PAIR_ROW
 #undef QPIPE_DOT_PAIR_STEP
 #undef QPIPE_DOT_ROW_OF_LENGTH
 #undef QPIPE_DOT_SINGLES_THEN_LOOP
