@@ -56,3 +56,46 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
     }
   }
 }
+
+TEST_CASE("the add's operand rescale equals TFLite's MultiplyByQuantizedMultiplier for every int8 input") {
+  // Grid pairs with scale ratios from 1/64 to 1 and all kinds of zero points.
+  struct Case {
+    detail::OperandRescale rescale;
+    QuantizedMultiplier tflite;
+  };
+  static constexpr auto cases = []() consteval {
+    std::array<Case, 48> c{};
+    for (std::size_t n = 0; n < c.size(); ++n) {
+      const double scale = 0.001 * (1 + static_cast<double>(n * 37 % 61));
+      const double other = 0.001 * (1 + static_cast<double>(n * 53 % 67));
+      const double twice_max = 2 * (scale > other ? scale : other);
+      const std::int32_t zp = static_cast<std::int32_t>(n * 71 % 256) - 128;
+      c[n] = {detail::operand_rescale(zp, scale, twice_max), quantize_multiplier(scale / twice_max)};
+    }
+    return c;
+  }();
+  int wrong = 0;
+  for (const Case& c : cases) {
+    for (int x = -128; x <= 127; ++x) {
+      const std::int32_t tflite = multiply_by_quantized_multiplier((x + c.rescale.offset) * (1 << 20), c.tflite.multiplier, c.tflite.shift);
+      wrong += c.rescale(static_cast<std::int8_t>(x)) != tflite;
+    }
+  }
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("the add kernel equals the naive TFLite ADD on every pair of int8 operands") {
+  constexpr Grid skip{0.031, -7}, branch{0.012, 45};
+  constexpr ResidualParams p{{0.04, 3}};
+  static constexpr auto k = detail::ResidualAdd::quantize<Shape<65536>, ResidualParams>(skip, branch, p).kernel;
+  std::vector<std::int8_t> a(65536), b(65536), out(65536);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<std::int8_t>(static_cast<int>(i & 255) - 128);
+    b[i] = static_cast<std::int8_t>(static_cast<int>(i >> 8) - 128);
+  }
+  k(a.data(), b.data(), out.data());
+  const auto e = naive::add(a, to_naive(skip), b, to_naive(branch), naive::QGrid{0.04, 3}, -128, 127);
+  int wrong = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) wrong += out[i] != e[i];
+  CHECK(wrong == 0);
+}
