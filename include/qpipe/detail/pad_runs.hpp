@@ -33,9 +33,42 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
 }
 
 #if defined(__ARM_ARCH_6M__)
-// Out of line on the M0: one copy for all the pads of a network.
+// Bytes on the M0, out of line (one copy for all the pads of a network): each run walked
+// backwards with one index for both pointers, the decrement's flags ending the loop (STRB 6
+// cycles a byte for a fill, LDRB + STRB 8 for a copy).
 [[gnu::noinline]] inline void write_pad_bytes_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
-  write_pad_bytes(in, out, r, fill);
+  const auto fill_run = [&](std::uint32_t n) {
+    if (n == 0) return;
+    std::int8_t* const start = out;
+    out += n;
+    const std::uint32_t f = static_cast<std::uint8_t>(fill);
+    asm volatile(".syntax unified\n"
+                 "1:\n\t"
+                 "subs %[n], #1\n\t"
+                 "strb %[f], [%[start], %[n]]\n\t"
+                 "bne 1b\n\t"
+                 ".syntax divided"
+                 : [n] "+l"(n)
+                 : [f] "l"(f), [start] "l"(start)
+                 : "cc", "memory");
+  };
+  fill_run(r.first_fill);
+  for (std::uint32_t y = r.rows; y > 0; --y) {
+    std::uint32_t n = r.row_bytes, t;  // at least one byte
+    asm volatile(".syntax unified\n"
+                 "1:\n\t"
+                 "subs %[n], #1\n\t"
+                 "ldrb %[t], [%[in], %[n]]\n\t"
+                 "strb %[t], [%[out], %[n]]\n\t"
+                 "bne 1b\n\t"
+                 ".syntax divided"
+                 : [n] "+l"(n), [t] "=&l"(t)
+                 : [in] "l"(in), [out] "l"(out)
+                 : "cc", "memory");
+    in += r.row_bytes;
+    out += r.row_bytes;
+    fill_run(y > 1 ? r.between_fill : r.last_fill);
+  }
 }
 
 // The same a word at a time, for runs that are all multiples of 4 bytes between word-aligned
