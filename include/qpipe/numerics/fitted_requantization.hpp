@@ -99,14 +99,26 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t d) {  // d > 0
 }
 constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t d) { return -floor_div(-a, d); }
 
-// What the fit works from: one channel's TFLite constants and accumulator range, and the code
-// steps t[k - kmin - 1] for k in (kmin, kmax] (kmin = qmin - zp, kmax = qmax - zp), clipped to
-// [lo, hi + 1].
+// What the fit works from: one channel's accumulator range [lo, hi], its codes (kmin, kmax] (kmin
+// = qmin - zp, kmax = qmax - zp), and step(k), the least accumulator whose code is k or more,
+// clipped to [lo, hi + 1] (closed form, see requantization_steps). Computed when asked rather than
+// stored: the compiler reads an element of a large constant array slower than it divides.
 struct RequantizationSteps {
   bool ok = false;
   std::int32_t kmin = 0, kmax = 0;
   std::int64_t lo = 0, hi = 0;
-  std::array<std::int64_t, 256> step{};
+  std::int64_t m = 1, r_pos = 0, r_neg = 0, a0 = 0;  // M 2^left, the two sides' offsets, the side boundary
+  int right = 0;
+
+  constexpr std::int64_t step(std::int32_t k) const {
+    const std::int64_t target = std::int64_t{k} * (std::int64_t{1} << (31 + right)) - (std::int64_t{1} << 30);
+    // ceil(n / m) for m > 0, written out: / truncates towards zero, which is the ceiling for n <= 0.
+    const std::int64_t n_neg = target - r_neg, n_pos = target - r_pos;
+    const std::int64_t t_neg = n_neg > 0 ? (n_neg + m - 1) / m : n_neg / m;
+    const std::int64_t t_pos = n_pos > 0 ? (n_pos + m - 1) / m : n_pos / m;
+    const std::int64_t t = t_neg < a0 ? t_neg : (t_pos > a0 ? t_pos : a0);
+    return t < lo ? lo : (t > hi + 1 ? hi + 1 : t);
+  }
 };
 
 // TFLite's code, before the zero point: what every fitted channel must reproduce.
@@ -134,28 +146,22 @@ consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int 
     return r;  // the left shift could saturate
   const std::int64_t m = std::int64_t{multiplier} << left;
   const std::int64_t one = std::int64_t{1};
-  const std::int64_t r_pos = right > 0 ? one << (right + 30) : 0;
-  const std::int64_t r_neg = right > 0 ? ((one << (right - 1)) - 1) << 31 : 0;
-  const std::int64_t a0 = ceil_div(-(one << 30), m);
+  r.m = m;
+  r.right = right;
+  r.r_pos = right > 0 ? one << (right + 30) : 0;
+  r.r_neg = right > 0 ? ((one << (right - 1)) - 1) << 31 : 0;
+  r.a0 = ceil_div(-(one << 30), m);
   // TFLite's code straight from its definition in 64 bits (no saturation can occur here) on both
   // sides of every step: the check of the closed form. Written out, not called: the compiler
   // evaluates it 500 times a channel, and a call costs it more than the arithmetic.
   // (requantize_split itself is compared at the ends and at zero below.)
   const std::int64_t mask = (one << right) - 1, half = mask >> 1;
   for (std::int32_t k = r.kmin + 1; k <= r.kmax; ++k) {
-    const std::int64_t target = std::int64_t{k} * (one << (31 + right)) - (one << 30);
-    // ceil(n / m) for m > 0, written out: / truncates towards zero, which is the ceiling for n <= 0.
-    const std::int64_t n_neg = target - r_neg, n_pos = target - r_pos;
-    const std::int64_t t_neg = n_neg > 0 ? (n_neg + m - 1) / m : n_neg / m;
-    const std::int64_t t_pos = n_pos > 0 ? (n_pos + m - 1) / m : n_pos / m;
-    std::int64_t t = t_neg < a0 ? t_neg : (t_pos > a0 ? t_pos : a0);
-    if (t < r.lo) t = r.lo;
-    if (t > r.hi + 1) t = r.hi + 1;
+    const std::int64_t t = r.step(k);
     const std::int64_t y1 = (t * m + (one << 30)) >> 31, y0 = ((t - 1) * m + (one << 30)) >> 31;
     const std::int64_t y = (y1 >> right) + ((y1 & mask) > half + (y1 < 0 ? 1 : 0) ? 1 : 0);
     const std::int64_t y_before = (y0 >> right) + ((y0 & mask) > half + (y0 < 0 ? 1 : 0) ? 1 : 0);
     if ((t <= r.hi && y < k) || (t > r.lo && y_before >= k)) return r;
-    r.step[static_cast<std::size_t>(k - r.kmin - 1)] = t;
   }
   for (const std::int64_t acc : {r.lo, r.hi, std::int64_t{0}}) {
     if (acc < r.lo || acc > r.hi) continue;
@@ -191,7 +197,7 @@ consteval OffsetInterval offsets_for(const RequantizationSteps& st, std::int64_t
   OffsetInterval r{};
   const std::int64_t scale = m;
   for (std::int32_t k = st.kmin + 1; k <= st.kmax; ++k) {
-    const std::int64_t t = st.step[static_cast<std::size_t>(k - st.kmin - 1)];
+    const std::int64_t t = st.step(k);
     const std::int64_t level = std::int64_t{k} << shift;
     // code(x) >= k needs C >= level - S(x); code(x) < k needs C < level - S(x). (>> floors.)
     if (t <= z) {
@@ -290,11 +296,7 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
   if (b < 4) return fit;
   // The top piece: |acc| * top + |carried partial| (at most largest + 1) must stay inside int32.
   const std::uint64_t top = static_cast<std::uint64_t>(((std::int64_t{1} << 31) - largest - 2) / largest);
-  std::array<detail::RequantizationSteps, Channels> steps{};
-  for (std::size_t c = 0; c < Channels; ++c) {
-    steps[c] = detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
-    if (!steps[c].ok) return fit;
-  }
+  // One channel at a time (the compiler pays for every element of a live array of steps).
   for (int pieces = 2; pieces <= 3; ++pieces) {
     const int L = (pieces - 1) * b;
     if (L >= 32) break;
@@ -302,28 +304,29 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
     if (max_scale > 0xffffffffu) max_scale = 0xffffffffu;
     bool all = true, negative = false;
     for (std::size_t c = 0; c < Channels && all; ++c) {
-      const detail::ChannelFit f = detail::fit_channel(steps[c], multiplier[c], left[c], right[c], b, pieces, max_scale,
-                                                       two_offsets);
+      const detail::RequantizationSteps st =
+          detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
+      if (!st.ok) return LayerFit<Channels>{};
+      const detail::ChannelFit f = detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets);
       all = f.ok;
+      if (!all) break;
+      // Once more through the runtime function itself, on both sides of every 16th step (which
+      // are TFLite's) and of the last: the int32 cascade against the 64-bit model the search
+      // used. (Every step through it would cost the compiler more than the search; the tests run
+      // it over whole accumulator ranges.)
+      const FittedForm form{static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), f.needs_negative_offset};
+      for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
+        const std::int64_t t = st.step(k);
+        if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), f.channel, &f.negative_offset, form) < k) ||
+            (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), f.channel, &f.negative_offset, form) >= k))
+          return LayerFit<Channels>{};
+      }
       fit.channel[c] = f.channel;
       fit.negative_offset[c] = f.negative_offset;
       negative = negative || f.needs_negative_offset;
     }
     if (!all) continue;
     fit.form = {static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), negative};
-    // Once more through the runtime function itself, on both sides of every 16th step (which are
-    // TFLite's) and of the first and last: the int32 cascade against the 64-bit model the search
-    // used. (Every step through it would cost the compiler more than the search; the tests run
-    // it over whole accumulator ranges.)
-    for (std::size_t c = 0; c < Channels; ++c) {
-      const detail::RequantizationSteps& st = steps[c];
-      for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
-        const std::int64_t t = st.step[static_cast<std::size_t>(k - st.kmin - 1)];
-        if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), fit.channel[c], &fit.negative_offset[c], fit.form) < k) ||
-            (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), fit.channel[c], &fit.negative_offset[c], fit.form) >= k))
-          return LayerFit<Channels>{};
-      }
-    }
     return fit;
   }
   return LayerFit<Channels>{};
