@@ -79,13 +79,11 @@ consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(const st
   return r;
 }
 
-// The requantizer a layer runs: fitted to the accumulator range of each channel where a fit
-// exists, TFLite's form otherwise (same codes either way).
-template <bool TwoSided = false, std::size_t Channels>
-consteval ChannelRequantizer<Channels, TwoSided> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
-                                                                         Grid out, ClampRange clamp,
-                                                                         const std::array<AccumulatorRange, Channels>& range) {
-  ChannelRequantizer<Channels, TwoSided> r = tflite_requantizer_for<TwoSided>(accumulator_scale, out, clamp);
+// A requantizer in TFLite's form, fitted to the accumulator range of each channel where a fit
+// exists (fitted_requantization.hpp); unchanged otherwise. Same codes either way.
+template <std::size_t Channels, bool TwoSided>
+consteval ChannelRequantizer<Channels, TwoSided> fitted_to(ChannelRequantizer<Channels, TwoSided> r,
+                                                          const std::array<AccumulatorRange, Channels>& range) {
   std::array<std::int32_t, Channels> multiplier{};
   std::array<std::uint8_t, Channels> left{}, right{};
   for (std::size_t c = 0; c < Channels; ++c) {
@@ -93,7 +91,8 @@ consteval ChannelRequantizer<Channels, TwoSided> channel_requantizer_for(const s
     left[c] = r.channel[c].tflite.left_shift;
     right[c] = r.channel[c].tflite.right_shift;
   }
-  const LayerFit<Channels> fit = fit_layer(multiplier, left, right, out.zero_point, clamp.qmin, clamp.qmax, range, TwoSided);
+  const LayerFit<Channels> fit =
+      fit_layer(multiplier, left, right, r.clamp.zero_point, r.clamp.qmin, r.clamp.qmax, range, TwoSided);
   if (fit.form.pieces == 0 || (fit.form.negative_offsets && !TwoSided)) return r;
   r.form = fit.form;
   for (std::size_t c = 0; c < Channels; ++c) {
@@ -101,6 +100,14 @@ consteval ChannelRequantizer<Channels, TwoSided> channel_requantizer_for(const s
     if constexpr (TwoSided) r.negative_offset[c] = fit.negative_offset[c];
   }
   return r;
+}
+
+// The requantizer a layer runs.
+template <bool TwoSided = false, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> channel_requantizer_for(const std::array<double, Channels>& accumulator_scale,
+                                                                         Grid out, ClampRange clamp,
+                                                                         const std::array<AccumulatorRange, Channels>& range) {
+  return fitted_to(tflite_requantizer_for<TwoSided>(accumulator_scale, out, clamp), range);
 }
 
 }  // namespace qpipe

@@ -20,22 +20,8 @@ consteval ChannelRequantizer<Channels, TwoSided> fitted(const std::array<std::in
                                                          const std::array<int, Channels>& shift, qpipe::OutputClamp clamp,
                                                          const std::array<AccumulatorRange, Channels>& range) {
   ChannelRequantizer<Channels, TwoSided> r{{}, clamp, {}, {}};
-  std::array<std::int32_t, Channels> m{};
-  std::array<std::uint8_t, Channels> left{}, right{};
-  for (std::size_t c = 0; c < Channels; ++c) {
-    r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
-    m[c] = multiplier[c];
-    left[c] = r.channel[c].tflite.left_shift;
-    right[c] = r.channel[c].tflite.right_shift;
-  }
-  const auto fit = qpipe::fit_layer(m, left, right, clamp.zero_point, clamp.qmin, clamp.qmax, range, TwoSided);
-  if (fit.form.pieces == 0 || (fit.form.negative_offsets && !TwoSided)) return r;
-  r.form = fit.form;
-  for (std::size_t c = 0; c < Channels; ++c) {
-    r.channel[c].fitted = fit.channel[c];
-    if constexpr (TwoSided) r.negative_offset[c] = fit.negative_offset[c];
-  }
-  return r;
+  for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
+  return qpipe::fitted_to(r, range);
 }
 
 template <std::size_t Channels, bool TwoSided>
