@@ -51,7 +51,10 @@ struct DenseKernel {
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
   ChannelRequantizer<1, TwoSided> requantizer;
 
+  // The unit loop is not unrolled: unrolled, GCC turns every constant weight into shifts and adds
+  // (800 bytes of code for ResNet's 8 x 4 head), for a layer that takes a few hundred cycles.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+#pragma GCC unroll 1
     for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in), 0);
   }
 };
