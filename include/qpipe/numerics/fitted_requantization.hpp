@@ -48,16 +48,21 @@ consteval AccumulatorRange accumulator_range(std::int32_t folded_bias, std::int3
 // The layer-wide shape of the fitted form. pieces == 0: not fitted, the channels hold TFLite's
 // multipliers.
 struct FittedForm {
-  std::uint8_t piece_bits = 0;  // b
-  std::uint8_t pieces = 0;      // 2 or 3
+  static constexpr std::uint8_t per_channel_shift = 0xff;
+  std::uint8_t piece_bits = 0;    // b
+  std::uint8_t pieces = 0;        // 2 or 3
   bool negative_offsets = false;  // acc < 0 takes the channel's second offset
+  bool halves = false;            // two pieces, each a channel's 16-bit half (below)
+  std::uint8_t shift = per_channel_shift;  // the final shift, if one serves every channel
 };
 
-// One channel of the fitted form: the scale m, and the offset C and final shift packed as
-// C * 256 + shift (C in [-2^23, 2^23), shift in [0, 23]).
+// One channel of the fitted form, 8 bytes. The scale m is high 2^b + low (form.halves: the two
+// pieces themselves, loaded as they are) or high 2^16 + low. offset is C, or C * 256 + the
+// channel's shift when the layer has no common one (C then in [-2^23, 2^23), shift <= 23).
 struct FittedChannel {
-  std::uint32_t scale;
-  std::int32_t offset_and_shift;
+  std::uint16_t low;
+  std::uint16_t high;
+  std::int32_t offset;
 };
 
 // floor(acc * m / 2^((pieces - 1) b)) as pieces products of acc with b-bit pieces of m (the top
@@ -74,11 +79,23 @@ constexpr std::int32_t scaled_accumulator(std::int32_t acc, std::uint32_t m, uns
 }
 
 // The fitted form's value before the zero point and the clamp. negative_offset is read only for
-// acc < 0 in a layer that has them.
+// acc < 0 in a layer that has them. The layer's form is a constant where the kernels run, so the
+// compiler keeps one path of each choice.
 constexpr std::int32_t fitted_requantize(std::int32_t acc, FittedChannel c, const std::int32_t* negative_offset, FittedForm form) {
-  std::int32_t offset = c.offset_and_shift >> 8;
+  std::int32_t scaled;
+  if (form.halves) {  // scaled_accumulator with two pieces, without taking m apart
+    scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> form.piece_bits);
+  } else {
+    scaled = scaled_accumulator(acc, c.low | (std::uint32_t{c.high} << 16), form.piece_bits, form.pieces);
+  }
+  std::int32_t offset = c.offset;
+  int shift = form.shift;
+  if (form.shift == FittedForm::per_channel_shift) {
+    shift = static_cast<std::uint8_t>(c.offset);
+    offset = c.offset >> 8;
+  }
   if (form.negative_offsets && acc < 0) offset = *negative_offset;
-  return (scaled_accumulator(acc, c.scale, form.piece_bits, form.pieces) + offset) >> static_cast<std::uint8_t>(c.offset_and_shift);
+  return (scaled + offset) >> shift;
 }
 
 // y + zero_point clamped to [qmin, qmax], with one unsigned comparison on the common path (where
@@ -134,7 +151,8 @@ constexpr std::int32_t tflite_code(std::int32_t acc, std::int32_t multiplier, in
 // 2^(31+s)) with R = 2^(s+30) or (2^(s-1) - 1) 2^31 (both 0 for s = 0), and y >= k from
 // acc >= ceil((k 2^(31+s) - 2^30 - R) / M'). y1 >= 0 from acc >= a0 = ceil(-2^30 / M').
 consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int left, int right, std::int32_t zero_point,
-                                                   std::int32_t qmin, std::int32_t qmax, AccumulatorRange range) {
+                                                   std::int32_t qmin, std::int32_t qmax, AccumulatorRange range,
+                                                   bool checked = true) {
   RequantizationSteps r{};
   r.kmin = qmin - zero_point;
   r.kmax = qmax - zero_point;
@@ -155,6 +173,10 @@ consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int 
   // sides of every step: the check of the closed form. Written out, not called: the compiler
   // evaluates it 500 times a channel, and a call costs it more than the arithmetic.
   // (requantize_split itself is compared at the ends and at zero below.)
+  if (!checked) {  // the same constants, checked once already
+    r.ok = true;
+    return r;
+  }
   const std::int64_t mask = (one << right) - 1, half = mask >> 1;
   for (std::int32_t k = r.kmin + 1; k <= r.kmax; ++k) {
     const std::int64_t t = r.step(k);
@@ -214,26 +236,40 @@ consteval OffsetInterval offsets_for(const RequantizationSteps& st, std::int64_t
 
 struct ChannelFit {
   bool ok = false;
-  FittedChannel channel{};
-  std::int32_t negative_offset = 0;
-  bool needs_negative_offset = false;
+  std::uint32_t scale = 0;
+  int shift = 0;
+  std::int32_t offset = 0, negative_offset = 0;
 };
 
-// The largest final shift whose scale still fits the pieces, then a bisection on m guided by
+// The scale m close to the exact slope M' / 2^(31 + right) per accumulator unit at final shift
+// `shift`: M' 2^(L + shift - 31 - right), or 0 where that leaves [256, max_scale].
+consteval std::uint64_t exact_scale(std::int32_t multiplier, int left, int right, int L, int shift, std::uint64_t max_scale) {
+  const std::int64_t m_exact = std::int64_t{multiplier} << left;
+  const int e = L + shift - 31 - right;
+  if (e > 2 || e < -62) return 0;
+  const std::uint64_t ideal = e >= 0 ? static_cast<std::uint64_t>(m_exact) << e : static_cast<std::uint64_t>(m_exact) >> -e;
+  return ideal > max_scale || ideal < 256 ? 0 : ideal;
+}
+
+// The largest final shift (at most 23) whose exact scale fits; -1 if none.
+consteval int largest_shift(std::int32_t multiplier, int left, int right, int L, std::uint64_t max_scale) {
+  for (int shift = 23; shift >= 0; --shift)
+    if (exact_scale(multiplier, left, right, L, shift, max_scale) != 0) return shift;
+  return -1;
+}
+
+// At each final shift from `first` down to `last`: a bisection on m guided by
 // OffsetInterval::grow (the feasible scales form an interval around the exact slope, narrow: of
 // relative width about 1 / 2^16 for 255 steps), on the whole range or, with two offsets, on each
-// sign of acc.
+// sign of acc. offset_limit: the largest |C| the encoding holds.
 consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t multiplier, int left, int right, int b, int pieces,
-                                 std::uint64_t max_scale, bool two_offsets) {
+                                 std::uint64_t max_scale, bool two_offsets, int first, int last, std::int64_t offset_limit) {
   ChannelFit fit{};
   const int L = (pieces - 1) * b;
-  const std::int64_t m_exact = std::int64_t{multiplier} << left;  // slope M' / 2^(31 + right) per accumulator unit
   const bool split = two_offsets && st.lo < 0 && st.hi >= 0;
-  for (int shift = 23; shift >= 0; --shift) {
-    const int e = L + shift - 31 - right;
-    if (e > 2 || e < -62) continue;
-    const std::uint64_t ideal = e >= 0 ? static_cast<std::uint64_t>(m_exact) << e : static_cast<std::uint64_t>(m_exact) >> -e;
-    if (ideal > max_scale || ideal < 256) continue;
+  for (int shift = first; shift >= last; --shift) {
+    const std::uint64_t ideal = exact_scale(multiplier, left, right, L, shift, max_scale);
+    if (ideal == 0) continue;
     std::int64_t low = static_cast<std::int64_t>(ideal - (ideal >> 12) - 1), high = static_cast<std::int64_t>(ideal + (ideal >> 12) + 1);
     if (high > static_cast<std::int64_t>(max_scale)) high = static_cast<std::int64_t>(max_scale);
     while (low <= high) {
@@ -245,16 +281,12 @@ consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t mul
         const std::int64_t c = pos.pick();
         std::int64_t c_neg = neg.pick();
         if (!split || (c >= neg.lower && c < neg.upper)) c_neg = c;  // one offset serves both signs
-        // The offset must fit its 24 bits, and S(x) + C int32 over the whole range.
-        const std::int64_t limit = std::int64_t{1} << 23, int32_limit = std::int64_t{1} << 31;
+        // The offset must fit its encoding, and S(x) + C int32 over the whole range.
+        const std::int64_t int32_limit = std::int64_t{1} << 31;
         const std::int64_t s_lo = (st.lo * std::int64_t{m}) >> L, s_hi = (st.hi * std::int64_t{m}) >> L;
         const std::int64_t c_min = c < c_neg ? c : c_neg, c_max = c < c_neg ? c_neg : c;
-        if (c_min < -limit || c_max >= limit || s_lo + c_min < -int32_limit || s_hi + c_max >= int32_limit) break;
-        fit.ok = true;
-        fit.channel = {m, static_cast<std::int32_t>(c * 256 + shift)};
-        fit.negative_offset = static_cast<std::int32_t>(c_neg);
-        fit.needs_negative_offset = c_neg != c;
-        return fit;
+        if (c_min < -offset_limit || c_max >= offset_limit || s_lo + c_min < -int32_limit || s_hi + c_max >= int32_limit) break;
+        return {true, m, shift, static_cast<std::int32_t>(c), static_cast<std::int32_t>(c_neg)};
       }
       if (pos.empty() && neg.empty() && pos.grow() != neg.grow()) break;  // the two signs pull apart
       if (pos.empty() ? pos.grow() : neg.grow()) {
@@ -296,38 +328,66 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
   if (b < 4) return fit;
   // The top piece: |acc| * top + |carried partial| (at most largest + 1) must stay inside int32.
   const std::uint64_t top = static_cast<std::uint64_t>(((std::int64_t{1} << 31) - largest - 2) / largest);
-  // One channel at a time (the compiler pays for every element of a live array of steps).
+  // One channel's steps at a time (the compiler pays for every element of a live array). Two
+  // pieces if every channel fits them, else three; at each, first one final shift for all the
+  // channels (the smallest of their largest: an immediate in the kernels, and a whole word for
+  // the offset), else each channel's own.
   for (int pieces = 2; pieces <= 3; ++pieces) {
     const int L = (pieces - 1) * b;
     if (L >= 32) break;
     std::uint64_t max_scale = (top << L) + ((std::uint64_t{1} << L) - 1);
     if (max_scale > 0xffffffffu) max_scale = 0xffffffffu;
-    bool all = true, negative = false;
-    for (std::size_t c = 0; c < Channels && all; ++c) {
-      const detail::RequantizationSteps st =
-          detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
-      if (!st.ok) return LayerFit<Channels>{};
-      const detail::ChannelFit f = detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets);
-      all = f.ok;
-      if (!all) break;
-      // Once more through the runtime function itself, on both sides of every 16th step (which
-      // are TFLite's) and of the last: the int32 cascade against the 64-bit model the search
-      // used. (Every step through it would cost the compiler more than the search; the tests run
-      // it over whole accumulator ranges.)
-      const FittedForm form{static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), f.needs_negative_offset};
-      for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
-        const std::int64_t t = st.step(k);
-        if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), f.channel, &f.negative_offset, form) < k) ||
-            (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), f.channel, &f.negative_offset, form) >= k))
-          return LayerFit<Channels>{};
-      }
-      fit.channel[c] = f.channel;
-      fit.negative_offset[c] = f.negative_offset;
-      negative = negative || f.needs_negative_offset;
+    int common = 23;
+    for (std::size_t c = 0; c < Channels; ++c) {
+      const int s = detail::largest_shift(multiplier[c], left[c], right[c], L, max_scale);
+      if (s < common) common = s;
     }
-    if (!all) continue;
-    fit.form = {static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), negative};
-    return fit;
+    for (const bool one_shift : {true, false}) {
+      if (one_shift && common < 0) continue;
+      std::array<detail::ChannelFit, Channels> f{};
+      bool all = true;
+      for (std::size_t c = 0; c < Channels && all; ++c) {
+        const detail::RequantizationSteps st =
+            detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
+        if (!st.ok) return LayerFit<Channels>{};
+        f[c] = one_shift ? detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets, common,
+                                               common, std::int64_t{1} << 31)
+                         : detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets, 23, 0,
+                                               std::int64_t{1} << 23);
+        all = f[c].ok;
+      }
+      if (!all) continue;
+      // The encoding: the pieces as halves where both fit 16 bits.
+      bool halves = pieces == 2 && b <= 16, negative = false;
+      for (const detail::ChannelFit& g : f) {
+        halves = halves && (g.scale >> b) < (1u << 16);
+        negative = negative || g.negative_offset != g.offset;
+      }
+      fit.form = {static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(pieces), negative, halves,
+                  one_shift ? static_cast<std::uint8_t>(common) : FittedForm::per_channel_shift};
+      for (std::size_t c = 0; c < Channels; ++c) {
+        const std::uint32_t m = f[c].scale;
+        const unsigned split_at = halves ? b : 16;
+        fit.channel[c] = {static_cast<std::uint16_t>(m & ((1u << split_at) - 1)), static_cast<std::uint16_t>(m >> split_at),
+                          one_shift ? f[c].offset : f[c].offset * 256 + f[c].shift};
+        fit.negative_offset[c] = f[c].negative_offset;
+      }
+      // Once more through the runtime function itself, on both sides of every 16th step (which
+      // are TFLite's) and of the last: the int32 cascade and the encoding against the 64-bit
+      // model the search used. (Every step through it would cost the compiler more than the
+      // search; the tests run it over whole accumulator ranges.)
+      for (std::size_t c = 0; c < Channels; ++c) {
+        const detail::RequantizationSteps st =
+            detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c], false);
+        for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
+          const std::int64_t t = st.step(k);
+          if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), fit.channel[c], &fit.negative_offset[c], fit.form) < k) ||
+              (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), fit.channel[c], &fit.negative_offset[c], fit.form) >= k))
+            return LayerFit<Channels>{};
+        }
+      }
+      return fit;
+    }
   }
   return LayerFit<Channels>{};
 }

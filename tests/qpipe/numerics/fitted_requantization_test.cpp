@@ -119,25 +119,59 @@ consteval RandomLayer<Channels> random_layer(std::uint32_t seed, bool relu) {
 
 // Fits one random two-sided layer and one ReLU layer from Seed at compile time, and counts how
 // many fitted and how many accumulators differ from TFLite over the whole ranges.
+// How many fitted layers took each encoding (fitted_requantization.hpp's FittedForm).
+struct Encodings {
+  int halves = 0, packed = 0, common_shift = 0, own_shifts = 0, three_pieces = 0, negative_offsets = 0;
+  template <class R>
+  void count(const R& r) {
+    if (r.form.pieces == 0) return;
+    (r.form.halves ? halves : packed) += 1;
+    (r.form.shift == qpipe::FittedForm::per_channel_shift ? own_shifts : common_shift) += 1;
+    three_pieces += r.form.pieces == 3;
+    negative_offsets += r.form.negative_offsets;
+  }
+};
+
 template <std::uint32_t Seed>
-void check_random_layers(int& fitted_layers, int& bad) {
+void check_random_layers(int& fitted_layers, int& bad, Encodings& encodings) {
   constexpr std::size_t C = 4;
   static constexpr auto two = random_layer<C>(Seed, false);
   static constexpr auto two_fit = fitted<true>(two.multiplier, two.shift, two.clamp, two.range);
   static constexpr auto relu = random_layer<C>(Seed + 1000, true);
   static constexpr auto relu_fit = fitted<false>(relu.multiplier, relu.shift, relu.clamp, relu.range);
   fitted_layers += (two_fit.form.pieces != 0) + (relu_fit.form.pieces != 0);
+  encodings.count(two_fit);
+  encodings.count(relu_fit);
   bad += mismatches(two_fit, two.multiplier, two.shift, two.range) + mismatches(relu_fit, relu.multiplier, relu.shift, relu.range);
 }
 
 TEST_CASE("random layers: the fitted form equals TFLite on every accumulator of the range") {
   int fitted_layers = 0, bad = 0;
+  Encodings e;
   [&]<std::uint32_t... Seed>(std::integer_sequence<std::uint32_t, Seed...>) {
-    (check_random_layers<Seed + 1>(fitted_layers, bad), ...);
+    (check_random_layers<Seed + 1>(fitted_layers, bad, e), ...);
   }(std::make_integer_sequence<std::uint32_t, 20>{});
-  MESSAGE(fitted_layers, " of 40 random layers fitted (the rest run TFLite's form, also checked)");
+  MESSAGE(fitted_layers, " of 40 random layers fitted (the rest run TFLite's form, also checked); scale as halves ", e.halves,
+          ", packed ", e.packed, "; one shift ", e.common_shift, ", a shift per channel ", e.own_shifts, "; three pieces ",
+          e.three_pieces, "; negative offsets ", e.negative_offsets);
   CHECK(bad == 0);
   CHECK(fitted_layers >= 30);
+  CHECK(e.halves > 0);
+  CHECK(e.packed > 0);
+  CHECK(e.negative_offsets > 0);
+}
+
+TEST_CASE("channels too far apart for one final shift keep their own, and stay exact") {
+  // Real multipliers 2^-4 and 2^-14 in one layer: at the shift that fits the first channel's
+  // scale, the second's would have 10 bits fewer than it needs.
+  constexpr std::array<std::int32_t, 2> multiplier{1518500250, 1518500250};
+  constexpr std::array<int, 2> shift{-3, -13};
+  constexpr std::array<AccumulatorRange, 2> range{AccumulatorRange{-3000, 3000}, AccumulatorRange{-2000000, 2000000}};
+  static constexpr auto r = fitted<true>(multiplier, shift, {5, -128, 127}, range);
+  static_assert(r.form.pieces != 0);
+  MESSAGE("shift ", int(r.form.shift), ", pieces ", int(r.form.pieces), ", halves ", r.form.halves);
+  CHECK(r.form.shift == qpipe::FittedForm::per_channel_shift);
+  CHECK(mismatches(r, multiplier, shift, range) == 0);
 }
 
 TEST_CASE("no fit where the TFLite form must stay: a left shift that can saturate, a shift above 23") {
