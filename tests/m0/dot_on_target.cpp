@@ -1,7 +1,7 @@
 // The M0 assembly loops of include/qpipe/detail/dot.hpp against plain sums, on the target itself:
 // paired and four-channel rows for every row length remainder (Row % 4 = 0..3), one and several
 // rows, strides at and beyond the immediates' range (the C++ path), and the
-// depthwise channel pairs for K = 1, 2, 3, 5; and the padding pass (detail/pad_runs.hpp: whole
+// depthwise channel pairs for K = 1, 2, 3, 5, for one pixel and for two; and the padding pass (detail/pad_runs.hpp: whole
 // words between aligned buffers, bytes otherwise) against the padded image written cell by cell.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
@@ -79,6 +79,23 @@ int check_depthwise() {
   return bad;
 }
 
+// Two pixels whose windows are PixelStride apart, against the same sums.
+template <std::size_t K, std::size_t C, std::size_t RowStride, std::size_t PixelStride>
+int check_depthwise_quad() {
+  int bad = 0;
+  for (std::size_t c = 0; c + 1 < C; c += 2) {
+    std::int32_t got[4] = {5, -9, 11, 2}, want[4] = {5, -9, 11, 2};
+    qpipe::detail::depthwise_quad<K, C, RowStride, PixelStride>(w0 + c, x + c, got);
+    for (std::size_t p = 0; p < 2; ++p)
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx)
+          for (std::size_t j = 0; j < 2; ++j)
+            want[2 * p + j] += w0[(ky * K + kx) * C + c + j] * x[p * PixelStride + ky * RowStride + kx * C + c + j];
+    for (std::size_t j = 0; j < 4; ++j) bad += got[j] != want[j];
+  }
+  return bad;
+}
+
 }  // namespace
 
 int main() {
@@ -104,13 +121,16 @@ int main() {
            check_quad<100, 2, 300, 200>();
     bad += check_depthwise<3, 32, 320>() + check_depthwise<3, 16, 160>() + check_depthwise<5, 8, 100>() +
            check_depthwise<1, 4, 8>() + check_depthwise<2, 6, 30>() + check_depthwise<3, 100, 900>();
+    bad += check_depthwise_quad<3, 32, 320, 32>() + check_depthwise_quad<3, 32, 320, 64>() +
+           check_depthwise_quad<5, 8, 100, 16>() + check_depthwise_quad<1, 4, 8, 8>() + check_depthwise_quad<2, 6, 30, 6>() +
+           check_depthwise_quad<3, 100, 900, 100>();
     for (std::size_t shift = 0; shift < 2; ++shift) {  // aligned, then one byte off
       bad += check_pad<16, 16, 4, 1, 1, 1, 1>(shift) + check_pad<8, 8, 32, 1, 1, 1, 1>(shift) +
              check_pad<16, 16, 3, 3, 3, 3, 3>(shift) + check_pad<4, 4, 8, 1, 1, 1, 1>(shift) +
              check_pad<5, 3, 4, 0, 1, 0, 1>(shift) + check_pad<3, 5, 8, 2, 0, 0, 3>(shift) +
              check_pad<1, 1, 4, 0, 0, 0, 0>(shift) + check_pad<2, 7, 12, 1, 2, 3, 0>(shift);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50);
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -51,19 +51,23 @@ struct DenseKernel {
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
   ChannelRequantizer<1, TwoSided> requantizer;
 
-  // Beyond 16 weights the unit loop is not unrolled: unrolled, GCC turns every constant weight
-  // into shifts and adds (800 bytes of code for ResNet's 8 x 4 head, a layer of a few hundred
-  // cycles). Up to 16 (XOR's layers) that code is smaller than the loop, and twice as fast.
+  // Beyond 16 weights neither loop is unrolled: unrolled, GCC turns every constant weight into
+  // shifts and adds (800 bytes of code for ResNet's 8 x 4 head), and a dense head is a few hundred
+  // cycles of a network whose code is flash. Up to 16 (XOR's layers) the unrolled code is smaller
+  // than the loops, and twice as fast.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     if constexpr (Inputs * Units <= 16) {
-      for (std::size_t u = 0; u < Units; ++u) out[u] = unit(in, u);
+      for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in), 0);
     } else {
 #pragma GCC unroll 1
-      for (std::size_t u = 0; u < Units; ++u) out[u] = unit(in, u);
+      for (std::size_t u = 0; u < Units; ++u) {
+        std::int32_t acc = bias[u];
+        const std::int8_t* w = &weights[u * Inputs];
+#pragma GCC unroll 1
+        for (std::size_t i = 0; i < Inputs; ++i) acc += std::int32_t{w[i]} * std::int32_t{in[i]};
+        out[u] = requantizer(acc, 0);
+      }
     }
-  }
-  constexpr std::int8_t unit(const std::int8_t* in, std::size_t u) const {
-    return requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in), 0);
   }
 };
 

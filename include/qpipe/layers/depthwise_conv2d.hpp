@@ -48,25 +48,46 @@ struct DepthwiseKernel {
   std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
   ChannelRequantizer<C, TwoSided> requantizer;
 
+  // Two output pixels of a row per pass, so that each weight tap is loaded once for both
+  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     for (std::size_t y = 0; y < out_height; ++y) {
-      for (std::size_t x = 0; x < out_width; ++x) {
+      std::size_t x = 0;
+      for (; x + 1 < out_width; x += 2) {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
+        std::int8_t* o = out + (y * out_width + x) * C;
         std::size_t c = 0;
-        for (; c + 1 < C; c += 2) {  // adjacent channels in pairs (one pass over the window on the M0)
-          std::int32_t acc0 = bias[c], acc1 = bias[c + 1];
-          detail::depthwise_pair<K, C, W * C>(&weights[c], window + c, acc0, acc1);
-          *out++ = requantizer(acc0, c);
-          *out++ = requantizer(acc1, c + 1);
+        for (; c + 1 < C; c += 2) {
+          std::int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+          detail::depthwise_quad<K, C, W * C, S * C>(&weights[c], window + c, acc);
+          for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantizer(acc[j], c + (j & 1));
         }
         if constexpr (C % 2 == 1) {
-          std::int32_t acc = bias[c];
-          // One kernel row: K taps C apart in both the input and the weights.
-          for (std::size_t ky = 0; ky < K; ++ky) acc += detail::dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
-          *out++ = requantizer(acc, c);
+          o[c] = single_channel(window, c);
+          o[C + c] = single_channel(window + S * C, c);
         }
       }
+      if constexpr (out_width % 2 == 1) pixel(in + (y * S * W + x * S) * C, out + (y * out_width + x) * C);
     }
+  }
+
+ private:
+  // One output pixel, adjacent channels in pairs (one pass over the window for both on the M0).
+  constexpr void pixel(const std::int8_t* window, std::int8_t* out) const {
+    std::size_t c = 0;
+    for (; c + 1 < C; c += 2) {
+      std::int32_t acc0 = bias[c], acc1 = bias[c + 1];
+      detail::depthwise_pair<K, C, W * C>(&weights[c], window + c, acc0, acc1);
+      *out++ = requantizer(acc0, c);
+      *out++ = requantizer(acc1, c + 1);
+    }
+    if constexpr (C % 2 == 1) *out = single_channel(window, c);
+  }
+  // One channel of one pixel: K kernel rows of K taps, C apart in the input and the weights.
+  constexpr std::int8_t single_channel(const std::int8_t* window, std::size_t c) const {
+    std::int32_t acc = bias[c];
+    for (std::size_t ky = 0; ky < K; ++ky) acc += detail::dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
+    return requantizer(acc, c);
   }
 };
 
