@@ -33,90 +33,85 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
 }
 
 #if defined(__ARM_ARCH_6M__)
-// Bytes on the M0, out of line (one copy for all the pads of a network): each run walked
-// backwards with one index for both pointers, the decrement's flags ending the loop (STRB 6
-// cycles a byte for a fill, LDRB + STRB 8 for a copy).
-[[gnu::noinline]] inline void write_pad_bytes_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
-  const auto fill_run = [&](std::uint32_t n) {
+// The same on the M0, out of line (one copy for all the pads of a network), in Thumb-1 assembly so
+// that GCC does not turn the loops into calls of the C library's memset and memcpy. Whole words
+// where every run is a multiple of 4 bytes between word-aligned buffers: STM of the fill pattern
+// (6 cycles a word), LDM/STM pairs for the rows (5 cycles a word); otherwise bytes, each run
+// walked backwards with one index for both pointers (STRB 6 cycles a byte, LDRB + STRB 8).
+[[gnu::noinline]] inline void write_pad_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::uint32_t fill4,
+                                           bool words) {
+  const auto fill = [&](std::uint32_t n) {  // n bytes
     if (n == 0) return;
-    std::int8_t* const start = out;
-    out += n;
-    const std::uint32_t f = static_cast<std::uint8_t>(fill);
-    asm volatile(".syntax unified\n"
-                 "1:\n\t"
-                 "subs %[n], #1\n\t"
-                 "strb %[f], [%[start], %[n]]\n\t"
-                 "bne 1b\n\t"
-                 ".syntax divided"
-                 : [n] "+l"(n)
-                 : [f] "l"(f), [start] "l"(start)
-                 : "cc", "memory");
-  };
-  fill_run(r.first_fill);
-  for (std::uint32_t y = r.rows; y > 0; --y) {
-    std::uint32_t n = r.row_bytes, t;  // at least one byte
-    asm volatile(".syntax unified\n"
-                 "1:\n\t"
-                 "subs %[n], #1\n\t"
-                 "ldrb %[t], [%[in], %[n]]\n\t"
-                 "strb %[t], [%[out], %[n]]\n\t"
-                 "bne 1b\n\t"
-                 ".syntax divided"
-                 : [n] "+l"(n), [t] "=&l"(t)
-                 : [in] "l"(in), [out] "l"(out)
-                 : "cc", "memory");
-    in += r.row_bytes;
-    out += r.row_bytes;
-    fill_run(y > 1 ? r.between_fill : r.last_fill);
-  }
-}
-
-// The same a word at a time, for runs that are all multiples of 4 bytes between word-aligned
-// buffers: STM of the fill pattern (6 cycles a word), LDM/STM pairs for the rows (5 cycles a
-// word). Thumb-1 assembly so that GCC does not turn the loops into calls of the C library's
-// memset and memcpy. Out of line: one copy for all the pads of a network.
-[[gnu::noinline]] inline void write_pad_words(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::uint32_t fill4) {
-  const auto fill = [&](std::uint32_t words) {
-    if (words == 0) return;
-    asm volatile(".syntax unified\n"
-                 "1:\n\t"
-                 "stmia %[out]!, {%[f]}\n\t"
-                 "subs %[n], #1\n\t"
-                 "bne 1b\n\t"
-                 ".syntax divided"
-                 : [out] "+l"(out), [n] "+l"(words)
-                 : [f] "l"(fill4)
-                 : "cc", "memory");
-  };
-  fill(r.first_fill / 4);
-  for (std::uint32_t y = r.rows; y > 0; --y) {
-    std::uint32_t words = r.row_bytes / 4;
-    // LDM and STM take their registers in ascending order: name two that are.
-    register std::uint32_t a asm("r4");
-    register std::uint32_t b asm("r5");
-    if (words & 1) {
-      asm volatile(".syntax unified\n\t"
-                   "ldmia %[in]!, {%[a]}\n\t"
-                   "stmia %[out]!, {%[a]}\n\t"
-                   ".syntax divided"
-                   : [in] "+l"(in), [out] "+l"(out), [a] "=&l"(a)
-                   :
-                   : "memory");
-    }
-    words /= 2;
-    if (words != 0) {
+    if (words) {
+      n /= 4;
       asm volatile(".syntax unified\n"
                    "1:\n\t"
-                   "ldmia %[in]!, {%[a], %[b]}\n\t"
-                   "stmia %[out]!, {%[a], %[b]}\n\t"
+                   "stmia %[out]!, {%[f]}\n\t"
                    "subs %[n], #1\n\t"
                    "bne 1b\n\t"
                    ".syntax divided"
-                   : [in] "+l"(in), [out] "+l"(out), [n] "+l"(words), [a] "=&l"(a), [b] "=&l"(b)
-                   :
+                   : [out] "+l"(out), [n] "+l"(n)
+                   : [f] "l"(fill4)
+                   : "cc", "memory");
+    } else {
+      std::int8_t* const start = out;
+      out += n;
+      asm volatile(".syntax unified\n"
+                   "1:\n\t"
+                   "subs %[n], #1\n\t"
+                   "strb %[f], [%[start], %[n]]\n\t"
+                   "bne 1b\n\t"
+                   ".syntax divided"
+                   : [n] "+l"(n)
+                   : [f] "l"(fill4), [start] "l"(start)
                    : "cc", "memory");
     }
-    fill((y > 1 ? r.between_fill : r.last_fill) / 4);
+  };
+  fill(r.first_fill);
+  for (std::uint32_t y = r.rows; y > 0; --y) {
+    if (words) {
+      std::uint32_t n = r.row_bytes / 4;
+      // LDM and STM take their registers in ascending order: name two that are.
+      register std::uint32_t a asm("r4");
+      register std::uint32_t b asm("r5");
+      if (n & 1) {
+        asm volatile(".syntax unified\n\t"
+                     "ldmia %[in]!, {%[a]}\n\t"
+                     "stmia %[out]!, {%[a]}\n\t"
+                     ".syntax divided"
+                     : [in] "+l"(in), [out] "+l"(out), [a] "=&l"(a)
+                     :
+                     : "memory");
+      }
+      n /= 2;
+      if (n != 0) {
+        asm volatile(".syntax unified\n"
+                     "1:\n\t"
+                     "ldmia %[in]!, {%[a], %[b]}\n\t"
+                     "stmia %[out]!, {%[a], %[b]}\n\t"
+                     "subs %[n], #1\n\t"
+                     "bne 1b\n\t"
+                     ".syntax divided"
+                     : [in] "+l"(in), [out] "+l"(out), [n] "+l"(n), [a] "=&l"(a), [b] "=&l"(b)
+                     :
+                     : "cc", "memory");
+      }
+    } else {
+      std::uint32_t n = r.row_bytes, t;  // at least one byte
+      asm volatile(".syntax unified\n"
+                   "1:\n\t"
+                   "subs %[n], #1\n\t"
+                   "ldrb %[t], [%[in], %[n]]\n\t"
+                   "strb %[t], [%[out], %[n]]\n\t"
+                   "bne 1b\n\t"
+                   ".syntax divided"
+                   : [n] "+l"(n), [t] "=&l"(t)
+                   : [in] "l"(in), [out] "l"(out)
+                   : "cc", "memory");
+      in += r.row_bytes;
+      out += r.row_bytes;
+    }
+    fill(y > 1 ? r.between_fill : r.last_fill);
   }
 }
 #endif
@@ -126,14 +121,9 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
 template <bool WholeWords>
 constexpr void write_pad(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
 #if defined(__ARM_ARCH_6M__)
-  if constexpr (WholeWords) {
-    if (!std::is_constant_evaluated() && ((reinterpret_cast<std::uintptr_t>(in) | reinterpret_cast<std::uintptr_t>(out)) & 3) == 0) {
-      write_pad_words(in, out, r, static_cast<std::uint8_t>(fill) * 0x01010101u);
-      return;
-    }
-  }
   if (!std::is_constant_evaluated()) {
-    write_pad_bytes_m0(in, out, r, fill);
+    const bool aligned = ((reinterpret_cast<std::uintptr_t>(in) | reinterpret_cast<std::uintptr_t>(out)) & 3) == 0;
+    write_pad_m0(in, out, r, static_cast<std::uint8_t>(fill) * 0x01010101u, WholeWords && aligned);
     return;
   }
 #endif
