@@ -97,8 +97,8 @@ consteval auto quantize_convolution(Grid in, const P& p) {
     k.bias[o] = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
     const AccumulatorRange r = accumulator_range(k.bias[o], sums.sum, sums.absolute_sum);
-    AccumulatorRange& all = range[channels == 1 ? 0 : o];  // per tensor: the union over the channels
-    all = o == 0 || channels > 1 ? r : AccumulatorRange{r.lo < all.lo ? r.lo : all.lo, r.hi > all.hi ? r.hi : all.hi};
+    AccumulatorRange& all = range[channels == 1 ? 0 : o];
+    all = o == 0 || channels > 1 ? r : all.spanning(r);
   }
   k.requantizer = channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
   return Quantized<decltype(k)>{k, out};

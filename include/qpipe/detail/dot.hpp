@@ -237,9 +237,9 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
 // input loads, 4 multiplies, 4 adds, 2 index steps = 22 cycles for 4 MACs (one pixel's channel
 // pair takes 14 for 2); 8 cycles per row. The four accumulators are high registers, like
 // dot_quad's. acc: pixel 0's channels c and c + 1, then pixel 1's. Out of line, a call per four
-// outputs (about 50 cycles with the saved registers): inline it was 37,000 cycles faster for
-// MobileNetV2 but 140 B larger, over its flash budget; one copy serves every layer with the same
-// K, C and row stride (the stride S only moves x1).
+// outputs (about 50 cycles with the saved registers): inline it was 34,000 cycles faster for
+// MobileNetV2 but put it 111 B over its flash budget (perf/README.md); one copy serves every
+// layer with the same K, C and row stride (the stride S only moves x1).
 template <std::size_t K, std::size_t C, std::size_t RowStride>
 [[gnu::noinline]] inline void depthwise_quad_m0(const std::int8_t* w, const std::int8_t* x, const std::int8_t* x1,
                                                 std::int32_t (&acc)[4]) {

@@ -124,7 +124,7 @@ struct QDense : detail::FullyConnectedLayer<Units> {
       }
       k.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
       const AccumulatorRange r = accumulator_range(k.bias[u], sums.sum, sums.absolute_sum);
-      range[0] = u == 0 ? r : AccumulatorRange{r.lo < range[0].lo ? r.lo : range[0].lo, r.hi > range[0].hi ? r.hi : range[0].hi};
+      range[0] = u == 0 ? r : range[0].spanning(r);
     }
     k.requantizer = channel_requantizer_for<two_sided>(std::array<double, 1>{accumulator_scale}, out,
                                                        detail::clamp_of<Clamps...>(out), range);

@@ -15,6 +15,7 @@
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
+#include "qpipe/numerics/requantizer.hpp"
 
 namespace qpipe {
 
@@ -93,9 +94,8 @@ struct ResidualAdd {
     AddKernel<In::size> k{};
     k.rescale_a = operand_rescale(skip.zero_point, skip.scale, twice_max);
     k.rescale_b = operand_rescale(branch.zero_point, branch.scale, twice_max);
-    const QuantizedMultiplier m = quantize_multiplier(twice_max / ((1 << add_left_shift) * out.scale));
-    const ClampRange clamp = clamp_of<Clamps...>(out);
-    k.requantizer = {m.multiplier, m.shift, out.zero_point, clamp.qmin, clamp.qmax};
+    // The sum's scale is twice_max / 2^20 (exact in double, as the division below).
+    k.requantizer = requantizer_for(twice_max / (1 << add_left_shift), out, clamp_of<Clamps...>(out));
     return Quantized<decltype(k)>{k, out};
   }
 

@@ -11,9 +11,10 @@
 // Why it is exact: both functions are non-decreasing step functions of acc with 256 possible
 // values, so they are equal on [lo, hi] exactly when they step at the same accumulators. The
 // compiler computes TFLite's steps t_k (the least acc whose code is >= k) in closed form, checks
-// every one of them against requantize_split itself, and searches the (m, C) pairs whose steps
-// are the same t_k; the result is checked once more, through the runtime function, on both sides
-// of every step. TFLite's rounding of a negative SRDHM result (ties away from zero in the
+// every one of them on both sides against TFLite's definition evaluated in 64 bits (and
+// requantize_split itself at the range's ends and at zero), and searches the (m, C) pairs whose
+// steps are the same t_k; the result is checked once more, through the runtime function, on both
+// sides of every 16th step (the tests run it over whole ranges). TFLite's rounding of a negative SRDHM result (ties away from zero in the
 // rounding shift) moves its negative steps by up to two accumulator units against a linear form;
 // layers whose output can go below the zero point (no ReLU folded in) therefore take a second
 // offset for acc < 0. A channel that fits no such form (a huge accumulator range, a left shift
@@ -34,6 +35,11 @@ namespace qpipe {
 struct AccumulatorRange {
   std::int32_t lo = 0;
   std::int32_t hi = 0;
+
+  // The range of a tensor-wide requantizer: the union over its channels.
+  constexpr AccumulatorRange spanning(AccumulatorRange other) const {
+    return {lo < other.lo ? lo : other.lo, hi > other.hi ? hi : other.hi};
+  }
 };
 
 // From the folded bias and the sums of the channel's positive and negative weights: the smallest
