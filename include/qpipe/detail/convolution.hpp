@@ -5,9 +5,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
@@ -82,7 +84,9 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
   constexpr bool two_sided = sizeof...(Clamps) == 0;
-  ConvKernel<H, W, InC, K, S, OutC, channels, two_sided> k{};
+  constexpr bool lanes = lane_packed_inputs<K, InC, channels, OutC>;
+  std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>, ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>
+      k{};
   std::array<double, channels> accumulator_scale{};
   std::array<AccumulatorRange, channels> range{};
   for (std::size_t o = 0; o < OutC; ++o) {
@@ -91,16 +95,31 @@ consteval auto quantize_convolution(Grid in, const P& p) {
       for (std::size_t kx = 0; kx < K; ++kx)
         for (std::size_t i = 0; i < InC; ++i) {
           const std::int8_t w = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
-          k.weights[((o * K + ky) * K + kx) * InC + i] = w;
+          if constexpr (lanes) {
+            k.set_weight(o, i, w);
+          } else {
+            k.weights[((o * K + ky) * K + kx) * InC + i] = w;
+          }
           sums.add(w);
         }
-    k.bias[o] = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
+    const std::int32_t bias = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
+    if constexpr (lanes) {
+      k.set_bias(o, bias);
+    } else {
+      k.bias[o] = bias;
+    }
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
-    const AccumulatorRange r = accumulator_range(k.bias[o], sums.sum, sums.absolute_sum);
+    const AccumulatorRange r = accumulator_range(bias, sums.sum, sums.absolute_sum);
     AccumulatorRange& all = range[channels == 1 ? 0 : o];
     all = o == 0 || channels > 1 ? r : all.spanning(r);
   }
-  k.requantizer = channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
+  const ChannelRequantizer<channels, two_sided> requantizer =
+      channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
+  if constexpr (lanes) {
+    k.set_requantizer(requantizer);
+  } else {
+    k.requantizer = requantizer;
+  }
   return Quantized<decltype(k)>{k, out};
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 namespace qpipe::detail {
 
@@ -326,6 +327,60 @@ constexpr void depthwise_quad(const std::int8_t* w, const std::int8_t* x, std::i
 #endif
   depthwise_pair<K, C, RowStride>(w, x, acc[0], acc[1]);
   depthwise_pair<K, C, RowStride>(w, x + PixelStride, acc[2], acc[3]);
+}
+
+// Two int8 products per 32-bit multiply: an input pair x0, x1 as one word X = x0 + 2^16 x1, a
+// weight pair w0, w1 as W = w1 + 2^16 w0. Then X W = x0 w1 + 2^16 (x0 w0 + x1 w1) + 2^32 x1 w0:
+// modulo 2^32 the x1 w0 term is gone, and |x0 w1| <= 128 * 127 < 2^15 with |x0 w0 + x1 w1| <=
+// 32,512 < 2^15, so the low product is exact (no int32 overflow: |X W mod 2^32| < 2^31) and
+// floor(X W / 2^16) is x0 w0 + x1 w1 less one exactly when the low lane x0 w1 is negative, which
+// bit 15 tells. On the M0 one pair is LDR + MULS + ASRS #16 + ADCS (the shift's carry-out is bit
+// 15): 5 cycles for 2 MACs. The price is weights stored as 32-bit pairs, twice their bytes, so the
+// kernels use it where the packed inputs stay in registers (1 x 1 kernels with few inputs).
+constexpr std::int32_t lane_input(std::int32_t x0, std::int32_t x1) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(x0) + (static_cast<std::uint32_t>(x1) << 16));
+}
+constexpr std::int32_t lane_weight(std::int32_t w0, std::int32_t w1) {
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(w0) << 16) + static_cast<std::uint32_t>(w1));
+}
+// acc + x0 w0 + x1 w1 from the packed pairs (the M0's instruction sequence, written out).
+constexpr std::int32_t lane_mac(std::int32_t acc, std::int32_t x, std::int32_t w) {
+  const std::int32_t p = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) * static_cast<std::uint32_t>(w));
+  return acc + (p >> 16) + ((p >> 15) & 1);
+}
+
+#if defined(__ARM_ARCH_6M__)
+// lane_mac with the J-th weight pair of w: LDR (immediate offset), MULS, ASRS, ADCS, the carry
+// kept inside the asm statement.
+template <std::size_t J>
+[[gnu::always_inline]] inline std::int32_t lane_mac_m0(std::int32_t acc, const std::int32_t* w, std::int32_t x) {
+  std::int32_t t;
+  asm(".syntax unified\n\t"
+      "ldr %[t], [%[w], %[offset]]\n\t"
+      "muls %[t], %[x]\n\t"
+      "asrs %[t], %[t], #16\n\t"
+      "adcs %[acc], %[t]\n\t"
+      ".syntax divided"
+      : [acc] "+l"(acc), [t] "=&l"(t)
+      : [w] "l"(w), [x] "l"(x), [offset] "I"(4 * J), "m"(w[J])
+      : "cc");
+  return acc;
+}
+#endif
+
+// acc + sum_j lane_mac(x[j], w[j]) over Pairs pairs (on the M0 lane_mac_m0, 5 cycles a pair).
+template <std::size_t Pairs>
+[[gnu::always_inline]] constexpr std::int32_t lane_dot(std::int32_t acc, const std::int32_t* w, const std::int32_t (&x)[Pairs]) {
+#if defined(__ARM_ARCH_6M__)
+  if constexpr (Pairs <= 32) {  // word offsets up to 124
+    if (!std::is_constant_evaluated()) {
+      [&]<std::size_t... J>(std::index_sequence<J...>) { ((acc = lane_mac_m0<J>(acc, w, x[J])), ...); }(std::make_index_sequence<Pairs>{});
+      return acc;
+    }
+  }
+#endif
+  for (std::size_t j = 0; j < Pairs; ++j) acc = lane_mac(acc, x[j], w[j]);
+  return acc;
 }
 
 // acc0 += sum_{r < Rows} sum_{i < Row} w0[r * Row + i] * x[r * Stride + i], and the same for w1:

@@ -33,17 +33,36 @@ struct OutputClamp {
   std::int32_t qmax;
 };
 
-// Requantization with one multiplier per output channel (Channels == 1: one for the tensor). Each
-// channel holds either its fitted constants (form.pieces != 0: the whole layer was fitted by the
-// compiler, fitted_requantization.hpp) or TFLite's multiplier and shifts; the fitted form gives the
-// same codes for every accumulator the layer can produce, in two or three multiplies. TwoSided:
-// room for the negative-accumulator offsets of a layer whose output may go below its zero point.
+// One channel's requantization constants: its fitted constants (the layer's form.pieces != 0: the
+// whole layer was fitted by the compiler, fitted_requantization.hpp) or TFLite's multiplier and
+// shifts. 8 bytes either way.
+union RequantizationChannel {
+  SplitMultiplier tflite;
+  FittedChannel fitted;
+};
+
+// A channel's code for accumulator acc, given what its layer shares (the clamp and the fitted
+// form). negative_offset: the channel's second offset in a layer that has them (form.
+// negative_offsets), otherwise unused.
+constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationChannel& channel, const std::int32_t* negative_offset,
+                                         const OutputClamp& clamp, FittedForm form) {
+  if (form.pieces != 0) {
+    return clamped_code(fitted_requantize(acc, channel.fitted, negative_offset, form), clamp.zero_point, clamp.qmin, clamp.qmax);
+  }
+  const SplitMultiplier& m = channel.tflite;
+#if defined(__ARM_ARCH_6M__)
+  if (!std::is_constant_evaluated()) return detail::requantize_split_m0(acc, m, clamp);
+#endif
+  return requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, clamp.zero_point, clamp.qmin, clamp.qmax);
+}
+
+// Requantization with one multiplier per output channel (Channels == 1: one for the tensor); the
+// fitted form gives the same codes as TFLite's for every accumulator the layer can produce, in two
+// or three multiplies. TwoSided: room for the negative-accumulator offsets of a layer whose output
+// may go below its zero point.
 template <std::size_t Channels, bool TwoSided = false>
 struct ChannelRequantizer {
-  union Channel {
-    SplitMultiplier tflite;
-    FittedChannel fitted;
-  };
+  using Channel = RequantizationChannel;
   std::array<Channel, Channels> channel;
   OutputClamp clamp;
   FittedForm form;
@@ -51,16 +70,9 @@ struct ChannelRequantizer {
 
   constexpr std::int8_t operator()(std::int32_t acc, std::size_t c) const {
     const std::size_t i = Channels == 1 ? 0 : c;
-    if (form.pieces != 0) {
-      const std::int32_t* negative = nullptr;
-      if constexpr (TwoSided) negative = &negative_offset[i];
-      return clamped_code(fitted_requantize(acc, channel[i].fitted, negative, form), clamp.zero_point, clamp.qmin, clamp.qmax);
-    }
-    const SplitMultiplier& m = channel[i].tflite;
-#if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated()) return detail::requantize_split_m0(acc, m, clamp);
-#endif
-    return requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, clamp.zero_point, clamp.qmin, clamp.qmax);
+    const std::int32_t* negative = nullptr;
+    if constexpr (TwoSided) negative = &negative_offset[i];
+    return requantize_channel(acc, channel[i], negative, clamp, form);
   }
 };
 

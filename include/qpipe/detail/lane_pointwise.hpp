@@ -1,0 +1,201 @@
+// 1 x 1 convolutions with 2 to 8 input channels (MobileNet's expand layers): a pixel's inputs fit
+// four registers as lane pairs (lane_dot, dot.hpp), so they are packed once for all the pixel's
+// output channels, and each output is one 32-bit multiply per two inputs: 2.5 cycles per MAC on
+// the Cortex-M0 where the byte loops take 5.5. The weights are stored as the lane pairs, 4 bytes
+// per two, twice TFLite's bytes; with 8 inputs and a few MACs per output, the per-output work
+// (requantization, store) is as large as the MACs, so on the M0 the whole channel loop of a pixel
+// is one assembly loop (lane_channels_m0) for the fitted form the compiler finds for such layers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::detail {
+
+// A pixel's InC inputs as lane pairs (lane_input), the last one alone if InC is odd.
+template <std::size_t InC>
+constexpr void pack_pixel(const std::int8_t* pixel, std::int32_t (&packed)[(InC + 1) / 2]) {
+  for (std::size_t j = 0; j < (InC + 1) / 2; ++j) packed[j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
+}
+
+template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
+inline constexpr bool lane_packed_inputs = K == 1 && InC >= 2 && InC <= 8 && Channels == OutC;
+
+// One output channel's constants, in the order the channel loop reads them: Pairs weight pairs,
+// the bias (the input zero-point term folded in), the requantization constants.
+template <std::size_t Pairs>
+struct LaneChannel {
+  std::array<std::int32_t, Pairs> weights;  // lane_weight(w[2j], w[2j + 1]), 0 past the inputs
+  std::int32_t bias;
+  RequantizationChannel requantization;
+};
+
+#if defined(__ARM_ARCH_6M__)
+// The channel loop of one pixel: for each of the channels [c, end), acc = bias + lane_dot, the
+// fitted requantization with two half pieces and one final shift (fitted_requantize), the clamp
+// (clamped_code), and the store. Thumb-1 has no free register for an immediate-free form of this:
+// the four packed inputs, the channel pointer and three temporaries take the eight low registers;
+// the output pointer, the end, the clamp and the two shift amounts (packed with the clamp's span
+// into one word: b | shift << 8 | span << 16, shifts by register read the low byte) are high
+// registers. Per output: 2 + 5 per pair + 16 (requantization) + 5 (clamp) + 9 (store, loop).
+// GCC hands inline assembly over in divided syntax; the block switches to unified and back.
+#define QPIPE_LANE_MAC(J, OFFSET)                   \
+  "ldr %[t], [%[c], #" OFFSET "]\n\t"               \
+  "muls %[t], %[x" J "]\n\t"                        \
+  "asrs %[t], %[t], #16\n\t"                        \
+  "adcs %[acc], %[t]\n\t"
+#define QPIPE_LANE_CHANNELS(MACS, ...)                                                                      \
+  asm volatile(".syntax unified\n"  /* volatile: its stores are its purpose */                       \
+      "1:\n\t"                                                                                              \
+      "ldr %[acc], [%[c], %[bias_at]]\n\t" MACS                                                             \
+      "ldrh %[t], [%[c], %[low_at]]\n\t"                                                                    \
+      "muls %[t], %[acc]\n\t"                                                                               \
+      "mov %[u], %[shifts]\n\t"                                                                             \
+      "asrs %[t], %[u]\n\t"                                                                                 \
+      "ldrh %[u], [%[c], %[high_at]]\n\t"                                                                   \
+      "muls %[u], %[acc]\n\t"                                                                               \
+      "adds %[t], %[u]\n\t"                                                                                 \
+      "ldr %[u], [%[c], %[offset_at]]\n\t"                                                                  \
+      "adds %[t], %[u]\n\t"                                                                                 \
+      "mov %[u], %[shifts]\n\t"                                                                             \
+      "lsrs %[u], %[u], #8\n\t"                                                                             \
+      "asrs %[t], %[u]\n\t"                                                                                 \
+      "lsrs %[acc], %[u], #8\n\t"                                                                           \
+      "mov %[u], %[lowest]\n\t"                                                                             \
+      "subs %[u], %[t], %[u]\n\t"                                                                           \
+      "asrs %[t], %[u], #31\n\t"                                                                            \
+      "bics %[u], %[t]\n\t"                                                                                 \
+      "cmp %[u], %[acc]\n\t"                                                                                \
+      "bhi 3f\n"                                                                                            \
+      "2:\n\t"                                                                                              \
+      "mov %[acc], %[qmin]\n\t"                                                                             \
+      "adds %[u], %[acc]\n\t"                                                                               \
+      "mov %[acc], %[out]\n\t"                                                                              \
+      "strb %[u], [%[acc]]\n\t"                                                                             \
+      "adds %[acc], #1\n\t"                                                                                 \
+      "mov %[out], %[acc]\n\t"                                                                              \
+      "adds %[c], %[record]\n\t"                                                                            \
+      "cmp %[c], %[end]\n\t"                                                                                \
+      "bne 1b\n\t"                                                                                          \
+      "b 4f\n"                                                                                              \
+      "3:\n\t" /* above the range */                                                                       \
+      "movs %[u], %[acc]\n\t"                                                                               \
+      "b 2b\n"                                                                                              \
+      "4:\n\t"                                                                                              \
+      ".syntax divided"                                                                                     \
+      : [c] "+l"(c), [out] "+h"(out), [acc] "=&l"(acc), [t] "=&l"(t), [u] "=&l"(u)                           \
+      : __VA_ARGS__, [end] "h"(end), [shifts] "h"(shifts), [lowest] "h"(lowest), [qmin] "h"(qmin),          \
+        [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4), [high_at] "I"(4 * Pairs + 6),                 \
+        [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>))                            \
+      : "cc", "memory")
+
+// The fitted form lane_channels_m0 implements: two pieces as halves, one final shift (at least 1,
+// so that y - lowest cannot wrap), one offset.
+constexpr bool lane_channels_m0_serves(FittedForm form) {
+  return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
+         form.shift >= 1;
+}
+
+template <std::size_t Pairs>
+[[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,
+                                                            const std::int32_t (&x)[Pairs], std::int8_t* out,
+                                                            const OutputClamp& clamp, FittedForm form) {
+  static_assert(sizeof(LaneChannel<Pairs>) == 4 * Pairs + 12 && Pairs >= 1 && Pairs <= 4);
+  const std::int32_t lowest = clamp.qmin - clamp.zero_point, qmin = clamp.qmin;
+  const std::uint32_t shifts = form.piece_bits | std::uint32_t{form.shift} << 8 |
+                               static_cast<std::uint32_t>(clamp.qmax - clamp.qmin) << 16;
+  std::int32_t acc, t, u;
+  if constexpr (Pairs == 1) {
+    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0"), [x0] "l"(x[0]));
+  } else if constexpr (Pairs == 2) {
+    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4"), [x0] "l"(x[0]), [x1] "l"(x[1]));
+  } else if constexpr (Pairs == 3) {
+    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4") QPIPE_LANE_MAC("2", "8"), [x0] "l"(x[0]),
+                        [x1] "l"(x[1]), [x2] "l"(x[2]));
+  } else {
+    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4") QPIPE_LANE_MAC("2", "8") QPIPE_LANE_MAC("3", "12"),
+                        [x0] "l"(x[0]), [x1] "l"(x[1]), [x2] "l"(x[2]), [x3] "l"(x[3]));
+  }
+  return out;
+}
+#undef QPIPE_LANE_CHANNELS
+#undef QPIPE_LANE_MAC
+
+// The layer on the M0: one out-of-line copy for all layers of the same shape.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC>
+[[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<(InC + 1) / 2>* channel, const std::int8_t* in, std::int8_t* out,
+                                             const OutputClamp& clamp, FittedForm form) {
+  const OutputClamp clamp_now = clamp;  // read once: the asm statements clobber memory
+  for (std::size_t y = 0; y < valid_output(H, 1, S); ++y) {
+    for (std::size_t x = 0; x < valid_output(W, 1, S); ++x) {
+      std::int32_t packed[(InC + 1) / 2];
+      pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
+      out = lane_channels_m0<(InC + 1) / 2>(channel, channel + OutC, packed, out, clamp_now, form);
+    }
+  }
+}
+#endif
+
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
+struct PointwiseLaneKernel {
+  static constexpr std::size_t pairs = (InC + 1) / 2;
+  static constexpr std::size_t out_height = valid_output(H, 1, S);
+  static constexpr std::size_t out_width = valid_output(W, 1, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * InC;
+  static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
+
+  std::array<LaneChannel<pairs>, OutC> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  std::array<std::int32_t, TwoSided ? OutC : 0> negative_offset;
+
+  // What quantize_convolution fills in.
+  constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {  // the high lane holds the even input's weight
+    std::int32_t& pair = channel[o].weights[i / 2];
+    pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
+  }
+  constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
+  constexpr void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r) {
+    for (std::size_t o = 0; o < OutC; ++o) channel[o].requantization = r.channel[o];
+    clamp = r.clamp;
+    form = r.form;
+    negative_offset = r.negative_offset;
+  }
+
+  // On the M0, the assembly channel loop when the compiler found the form it implements (the
+  // layer's form is a constant there, so only one of the two calls remains).
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    if (!std::is_constant_evaluated() && lane_channels_m0_serves(form)) {
+      lane_pixels_m0<H, W, InC, S, OutC>(channel.data(), in, out, clamp, form);
+      return;
+    }
+#endif
+    portable(in, out);
+  }
+
+  constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        std::int32_t packed[pairs];
+        pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
+        for (std::size_t o = 0; o < OutC; ++o) {
+          const LaneChannel<pairs>& c = channel[o];
+          const std::int32_t* negative = nullptr;
+          if constexpr (TwoSided) negative = &negative_offset[o];
+          *out++ = requantize_channel(lane_dot<pairs>(c.bias, c.weights.data(), packed), c.requantization, negative, clamp, form);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace qpipe::detail
