@@ -2,7 +2,10 @@
 // paired and four-channel rows for every row length remainder (Row % 4 = 0..3), one and several
 // rows, strides at and beyond the immediates' range (the C++ path), and the
 // depthwise channel pairs for K = 1, 2, 3, 5, for one pixel and for two; and the padding pass (detail/pad_runs.hpp: whole
-// words between aligned buffers, bytes otherwise) against the padded image written cell by cell.
+// words between aligned buffers, bytes otherwise) against the padded image written cell by cell;
+// and the lane-packed 1 x 1 kernel (detail/lane_pointwise.hpp: two products per multiply, its
+// channel loop with the fitted requantization in assembly) against the sum and the fitted formula
+// written out in 64 bits, for 1 to 4 input pairs, odd input counts, both clamps saturating.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
 #include <cstddef>
@@ -10,6 +13,7 @@
 #include <cstdio>
 
 #include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pad_runs.hpp"
 
 namespace {
@@ -96,6 +100,50 @@ int check_depthwise_quad() {
   return bad;
 }
 
+// A 1 x 3 image of InC channels through OutC random lane channels with a random fitted form (two
+// half pieces, one shift: the form the M0 loop serves), against floor((acc (high 2^b + low)) /
+// 2^b), + offset, >> shift, + zero point, clamped, all in 64 bits.
+template <std::size_t InC, std::size_t OutC, class Next>
+int check_lanes(Next& next) {
+  using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
+  static Kernel k;  // static: the channels do not fit the M0's stack budget comfortably
+  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
+  k.form = {static_cast<std::uint8_t>(b), 2, false, true, static_cast<std::uint8_t>(shift)};
+  const std::int32_t zp = next();
+  const bool relu = next() & 1;
+  k.clamp = {zp, relu ? zp : -128, relu ? 127 : 100 + (next() & 27)};
+  for (std::size_t o = 0; o < OutC; ++o) {
+    for (std::size_t i = 0; i < InC; ++i) k.set_weight(o, i, static_cast<std::int8_t>(next() | 1));  // never -128
+    k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
+    qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(13)), 0};
+    // Offsets around the level of the output's zero point, so that both clamps are reached.
+    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    k.channel[o].requantization.fitted = f;
+  }
+  std::int8_t in[3 * InC], got[3 * OutC];
+  for (auto& v : in) v = next();
+  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  k(in, got);
+  int bad = 0;
+  for (std::size_t p = 0; p < 3; ++p)
+    for (std::size_t o = 0; o < OutC; ++o) {
+      std::int64_t acc = k.channel[o].bias;
+      const auto w = [&](std::size_t i) {  // the weight set_weight stored, read back from the lanes
+        const std::int32_t pair = k.channel[o].weights[i / 2];
+        return i % 2 == 0 ? (pair - static_cast<std::int16_t>(pair & 0xffff)) / 65536 : static_cast<std::int16_t>(pair & 0xffff);
+      };
+      for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{w(i)} * in[p * InC + i];
+      const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
+      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
+      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
+      std::int64_t code = ((scaled + f.offset) >> shift) + zp;
+      code = code < k.clamp.qmin ? k.clamp.qmin : (code > k.clamp.qmax ? k.clamp.qmax : code);
+      bad += got[p * OutC + o] != code;
+    }
+  return bad != 0;
+}
+
 }  // namespace
 
 int main() {
@@ -130,7 +178,11 @@ int main() {
              check_pad<5, 3, 4, 0, 1, 0, 1>(shift) + check_pad<3, 5, 8, 2, 0, 0, 3>(shift) +
              check_pad<1, 1, 4, 0, 0, 0, 0>(shift) + check_pad<2, 7, 12, 1, 2, 3, 0>(shift);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50);
+    for (int n = 0; n < 10; ++n) {
+      bad += check_lanes<2, 5>(next) + check_lanes<3, 7>(next) + check_lanes<5, 4>(next) + check_lanes<8, 32>(next) +
+             check_lanes<7, 1>(next);
+    }
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

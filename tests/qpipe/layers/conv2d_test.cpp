@@ -101,6 +101,25 @@ TEST_CASE("QConv2DPerChannel equals the naive reference") {
   check_conv<10, 7, 2, 9, 5, 2, 2, true, false, 25, 40, -1>();
 }
 
+TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed kernel and equal the naive reference") {
+  // The kernel the compiler picks: lane pairs for 2 to 8 inputs per channel, the byte loops
+  // otherwise (one input, nine, or a per-tensor scale).
+  using detail::ConvKernel;
+  using detail::PointwiseLaneKernel;
+  static_assert(std::is_same_v<decltype(detail::quantize_convolution<2, 2, 8, 1, 1, 32, WeightGranularity::per_channel,
+                                                                     QConv2DPerChannel<1>, Conv2DParams<1, 8, 32>, QRelu>(
+                                   Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}}).kernel),
+                               PointwiseLaneKernel<2, 2, 8, 1, 32, false>>);
+  static_assert(detail::lane_packed_inputs<1, 2, 5, 5> && detail::lane_packed_inputs<1, 7, 3, 3>);
+  static_assert(!detail::lane_packed_inputs<1, 1, 4, 4> && !detail::lane_packed_inputs<1, 9, 4, 4> &&
+                !detail::lane_packed_inputs<3, 4, 4, 4> && !detail::lane_packed_inputs<1, 8, 1, 32>);
+  check_conv<5, 4, 2, 9, 1, 1, 0, true, true, 51, -3, -100>();
+  check_conv<3, 3, 3, 16, 1, 1, 0, true, false, 52, 20, 5>();
+  check_conv<4, 6, 5, 7, 1, 2, 0, true, true, 56, -128, -60>();  // stride 2
+  check_conv<2, 2, 8, 32, 1, 1, 0, true, true, 54, 7, -128>();   // MobileNetV2's expand shape
+  check_conv<3, 2, 8, 4, 1, 1, 1, true, false, 55, 0, 0>();      // padded: the border pixels are the zero point
+}
+
 TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 reference") {
   constexpr Grid in_grid{0.05, -9};
   constexpr Grid out_grid = saturating_output_grid(0.05, 8, 12);
