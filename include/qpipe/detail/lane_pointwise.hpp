@@ -95,12 +95,8 @@ struct LaneChannel {
         [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>))                            \
       : "cc", "memory")
 
-// The fitted form lane_channels_m0 implements: two pieces as halves, one final shift (at least 1,
-// so that y - lowest cannot wrap), one offset.
-constexpr bool lane_channels_m0_serves(FittedForm form) {
-  return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
-         form.shift >= 1;
-}
+// The fitted form lane_channels_m0 implements (is_halves_form, fitted_requantization.hpp).
+constexpr bool lane_channels_m0_serves(FittedForm form) { return is_halves_form(form); }
 
 template <std::size_t Pairs>
 [[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,

@@ -35,8 +35,45 @@ namespace detail {
 
 // out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
 // with the zero-point term folded into the bias by the compiler (see ConvKernel).
+// The constants of a depthwise layer, apart from its image size and stride: what one out-of-line
+// M0 routine reads for all the layers of the same K and C.
+template <std::size_t K, std::size_t C, bool TwoSided>
+struct DepthwiseConstants {
+  std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
+  std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
+  ChannelRequantizer<C, TwoSided> requantizer;
+};
+
+#if defined(__ARM_ARCH_6M__)
+// Two output pixels (windows x and x1, outputs out and out + C) of every channel pair: the
+// two-pixel MAC loop, then the four requantizations and stores, for layers whose fit took the
+// halves form (is_halves_form). Out of line, one copy for every layer with the same K, C and row
+// stride: a call per 2 C outputs instead of per 4, and no accumulators through memory between
+// calls.
+template <std::size_t K, std::size_t C, std::size_t RowStride, bool TwoSided>
+[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const DepthwiseConstants<K, C, TwoSided>& k, const std::int8_t* x,
+                                                      const std::int8_t* x1, std::int8_t* out) {
+  const ChannelRequantizer<C, TwoSided>& r = k.requantizer;
+  const unsigned b = r.form.piece_bits, shift = r.form.shift;
+  const std::int32_t lowest = r.clamp.qmin - r.clamp.zero_point, qmin = r.clamp.qmin;
+  const std::uint32_t span = static_cast<std::uint32_t>(r.clamp.qmax - r.clamp.qmin);
+  for (std::size_t c = 0; c < C; c += 2) {
+    std::int32_t acc[4] = {k.bias[c], k.bias[c + 1], k.bias[c], k.bias[c + 1]};
+    depthwise_quad_m0_inline<K, C, RowStride>(&k.weights[c], x + c, x1 + c, acc);
+    const FittedChannel &f0 = r.channel[c].fitted, &f1 = r.channel[c + 1].fitted;
+    out[c] = fitted_halves_code(acc[0], f0, b, shift, lowest, span, qmin);
+    out[c + 1] = fitted_halves_code(acc[1], f1, b, shift, lowest, span, qmin);
+    out[C + c] = fitted_halves_code(acc[2], f0, b, shift, lowest, span, qmin);
+    out[C + c + 1] = fitted_halves_code(acc[3], f1, b, shift, lowest, span, qmin);
+  }
+}
+#endif
+
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
-struct DepthwiseKernel {
+struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
+  using DepthwiseConstants<K, C, TwoSided>::weights;
+  using DepthwiseConstants<K, C, TwoSided>::bias;
+  using DepthwiseConstants<K, C, TwoSided>::requantizer;
   static constexpr std::size_t out_height = valid_output(H, K, S);
   static constexpr std::size_t out_width = valid_output(W, K, S);
   static constexpr std::size_t input_size = H * W * C;
@@ -44,31 +81,33 @@ struct DepthwiseKernel {
   static constexpr std::size_t macs = out_height * out_width * C * K * K;
   static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
 
-  std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
-  std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
-  ChannelRequantizer<C, TwoSided> requantizer;
 
   // Two output pixels of a row per pass, so that each weight tap is loaded once for both
   // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    // The shared routine where its form was fitted (a constant here) and its loops apply.
+    bool shared = false;
+    if constexpr (C % 2 == 0 && (K == 1 || K == 2 || K == 3 || K == 5) && (K - 1) * C + 1 < 256 && K * C < 256) {
+      if (!std::is_constant_evaluated()) shared = is_halves_form(requantizer.form);
+    }
+#endif
     for (std::size_t y = 0; y < out_height; ++y) {
       std::size_t x = 0;
       for (; x + 1 < out_width; x += 2) {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
         std::int8_t* o = out + (y * out_width + x) * C;
+#if defined(__ARM_ARCH_6M__)
+        if (shared) {
+          depthwise_pixel_pair_m0<K, C, W * C, TwoSided>(*this, window, window + S * C, o);
+          continue;
+        }
+#endif
         std::size_t c = 0;
         for (; c + 1 < C; c += 2) {
           std::int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
           detail::depthwise_quad<K, C, W * C, S * C>(&weights[c], window + c, acc);
-          // Small layers requantize their four outputs in a loop: about 140 bytes less code each,
-          // at some 20 cycles an output, which a small layer has few of (MobileNetV2's stride-2
-          // depthwise: +10,700 cycles for 512 outputs, and its flash budget met).
-          if constexpr (output_size >= 1024) {
-            for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantizer(acc[j], c + (j & 1));
-          } else {
-#pragma GCC unroll 1
-            for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantizer(acc[j], c + (j & 1));
-          }
+          for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantizer(acc[j], c + (j & 1));
         }
         if constexpr (C % 2 == 1) {
           o[c] = single_channel(window, c);

@@ -114,6 +114,23 @@ constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std:
   return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
 }
 
+// fitted_requantize and clamped_code for the common form (two pieces as halves, one final shift
+// of at least 1, one offset) with the piece width b, the shift and the clamp as values: what the
+// out-of-line kernels shared by several layers run, where the form is not a constant. lowest =
+// qmin - zero point, span = qmax - qmin; y - lowest cannot wrap with shift >= 1.
+constexpr bool is_halves_form(FittedForm form) {
+  return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
+         form.shift >= 1;
+}
+constexpr std::int8_t fitted_halves_code(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned shift, std::int32_t lowest,
+                                         std::uint32_t span, std::int32_t qmin) {
+  const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
+  const std::int32_t above = ((scaled + c.offset) >> shift) - lowest;
+  std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
+  if (u > span) u = span;
+  return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
+}
+
 namespace detail {
 
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t d) {  // d > 0
