@@ -38,9 +38,10 @@ struct LaneChannel {
 
 #if defined(__ARM_ARCH_6M__)
 // The channel loop of one pixel: for each of the channels [c, end), acc = bias + lane_dot, the
-// fitted requantization with two half pieces and one final shift (fitted_requantize), the clamp
-// (clamped_code), and the store. Thumb-1 has no free register for an immediate-free form of this:
-// the four packed inputs, the channel pointer and three temporaries take the eight low registers;
+// fitted requantization in the halves form (is_halves_form; its shift of at least 1 keeps y -
+// lowest from wrapping), the clamp (clamped_code), and the store. The shift amounts are values
+// (one routine serves several layers), so they are shifts by register; the four packed inputs,
+// the channel pointer and three temporaries take the eight low registers;
 // the output pointer, the end, the clamp and the two shift amounts (packed with the clamp's span
 // into one word: b | shift << 8 | span << 16, shifts by register read the low byte) are high
 // registers. Per output: 2 + 5 per pair + 16 (requantization) + 5 (clamp) + 9 (store, loop).
@@ -94,9 +95,6 @@ struct LaneChannel {
         [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4), [high_at] "I"(4 * Pairs + 6),                 \
         [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>))                            \
       : "cc", "memory")
-
-// The fitted form lane_channels_m0 implements (is_halves_form, fitted_requantization.hpp).
-constexpr bool lane_channels_m0_serves(FittedForm form) { return is_halves_form(form); }
 
 template <std::size_t Pairs>
 [[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,
@@ -170,7 +168,7 @@ struct PointwiseLaneKernel {
   // layer's form is a constant there, so only one of the two calls remains).
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && lane_channels_m0_serves(form)) {
+    if (!std::is_constant_evaluated() && is_halves_form(form)) {
       lane_pixels_m0<H, W, InC, S, OutC>(channel.data(), in, out, clamp, form);
       return;
     }

@@ -33,8 +33,6 @@ struct DepthwiseConv2DParams {
 
 namespace detail {
 
-// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
-// with the zero-point term folded into the bias by the compiler (see ConvKernel).
 // The constants of a depthwise layer, apart from its image size and stride: what one out-of-line
 // M0 routine reads for all the layers of the same K and C.
 template <std::size_t K, std::size_t C, bool TwoSided>
@@ -55,20 +53,21 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, bool TwoSided>
                                                       const std::int8_t* x1, std::int8_t* out) {
   const ChannelRequantizer<C, TwoSided>& r = k.requantizer;
   const unsigned b = r.form.piece_bits, shift = r.form.shift;
-  const std::int32_t lowest = r.clamp.qmin - r.clamp.zero_point, qmin = r.clamp.qmin;
-  const std::uint32_t span = static_cast<std::uint32_t>(r.clamp.qmax - r.clamp.qmin);
+  const std::int32_t zero_point = r.clamp.zero_point, qmin = r.clamp.qmin, qmax = r.clamp.qmax;
   for (std::size_t c = 0; c < C; c += 2) {
     std::int32_t acc[4] = {k.bias[c], k.bias[c + 1], k.bias[c], k.bias[c + 1]};
     depthwise_quad_m0_inline<K, C, RowStride>(&k.weights[c], x + c, x1 + c, acc);
     const FittedChannel &f0 = r.channel[c].fitted, &f1 = r.channel[c + 1].fitted;
-    out[c] = fitted_halves_code(acc[0], f0, b, shift, lowest, span, qmin);
-    out[c + 1] = fitted_halves_code(acc[1], f1, b, shift, lowest, span, qmin);
-    out[C + c] = fitted_halves_code(acc[2], f0, b, shift, lowest, span, qmin);
-    out[C + c + 1] = fitted_halves_code(acc[3], f1, b, shift, lowest, span, qmin);
+    out[c] = fitted_halves_code(acc[0], f0, b, shift, zero_point, qmin, qmax);
+    out[c + 1] = fitted_halves_code(acc[1], f1, b, shift, zero_point, qmin, qmax);
+    out[C + c] = fitted_halves_code(acc[2], f0, b, shift, zero_point, qmin, qmax);
+    out[C + c + 1] = fitted_halves_code(acc[3], f1, b, shift, zero_point, qmin, qmax);
   }
 }
 #endif
 
+// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
+// with the zero-point term folded into the bias by the compiler (see ConvKernel).
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
 struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   using DepthwiseConstants<K, C, TwoSided>::weights;
@@ -80,7 +79,6 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   static constexpr std::size_t output_size = out_height * out_width * C;
   static constexpr std::size_t macs = out_height * out_width * C * K * K;
   static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
-
 
   // Two output pixels of a row per pass, so that each weight tap is loaded once for both
   // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.

@@ -115,19 +115,21 @@ constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std:
 }
 
 // fitted_requantize and clamped_code for the common form (two pieces as halves, one final shift
-// of at least 1, one offset) with the piece width b, the shift and the clamp as values: what the
-// out-of-line kernels shared by several layers run, where the form is not a constant. lowest =
-// qmin - zero point, span = qmax - qmin; y - lowest cannot wrap with shift >= 1.
+// of at least 1, one offset) with the piece width b and the shift as values: what the out-of-line
+// kernels shared by several layers run, where the form is not a constant. The shift of at least 1
+// keeps y - lowest inside int32, so the low clamp needs no comparison of its own (clamped_code
+// must also take y near the int32 limits): as a call of clamped_code, MobileNetV2's depthwise
+// routine took 5,400 more cycles and 50 more bytes.
 constexpr bool is_halves_form(FittedForm form) {
   return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
          form.shift >= 1;
 }
-constexpr std::int8_t fitted_halves_code(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned shift, std::int32_t lowest,
-                                         std::uint32_t span, std::int32_t qmin) {
+constexpr std::int8_t fitted_halves_code(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned shift,
+                                         std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
   const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
-  const std::int32_t above = ((scaled + c.offset) >> shift) - lowest;
+  const std::int32_t above = ((scaled + c.offset) >> shift) - (qmin - zero_point);
   std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
-  if (u > span) u = span;
+  if (u > static_cast<std::uint32_t>(qmax - qmin)) u = static_cast<std::uint32_t>(qmax - qmin);
   return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
 }
 
