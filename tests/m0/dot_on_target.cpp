@@ -5,7 +5,10 @@
 // words between aligned buffers, bytes otherwise) against the padded image written cell by cell;
 // and the lane-packed 1 x 1 kernel (detail/lane_pointwise.hpp: two products per multiply, its
 // channel loop with the fitted requantization in assembly) against the sum and the fitted formula
-// written out in 64 bits, for 1 to 4 input pairs, odd input counts, both clamps saturating.
+// written out in 64 bits, for 1 to 4 input pairs, odd input counts, both clamps saturating; and
+// the depthwise layer's channel loop (detail/depthwise_channels.hpp: its MACs and the folded
+// halves requantization in assembly) against the sum and the folded formula in 64 bits, for
+// K = 2, 3, 5, strides 1 and 2, both clamps saturating.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
 #include <cstddef>
@@ -15,6 +18,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pad_runs.hpp"
+#include "qpipe/layers/depthwise_conv2d.hpp"
 
 namespace {
 
@@ -144,6 +148,49 @@ int check_lanes(Next& next) {
   return bad != 0;
 }
 
+// One row of W pixels (H = K), random weights, biases and folded constants: every output against
+// acc = bias + the window's sum, then clamp(((floor(acc m / 2^b) + offset) >> shift), 0, span) +
+// qmin in 64 bits, m = high 2^b + low. The pixel pairs run the assembly loop on the M0 (an odd last
+// pixel the C++ one).
+template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, class Next>
+int check_depthwise_pixels(Next& next) {
+  using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
+  static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C>, "the case must reach the assembly loop");
+  static Kernel k;
+  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
+  const bool relu = next() & 1;
+  const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  k.folded = true;
+  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  for (auto& v : k.weights) v = next();
+  for (std::size_t c = 0; c < C; ++c) {
+    k.channel[c].bias = static_cast<std::int32_t>(next()) * 32 + next();
+    // |acc| < 2^19 for K = 5: high below 2^11 keeps acc high inside int32, as the fit does.
+    qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(K == 5 ? 11 : 13)), 0};
+    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    k.channel[c].requantization.fitted = f;
+  }
+  std::int8_t in[K * W * C], got[Kernel::out_width * C];
+  for (auto& v : in) v = next();
+  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  k(in, got);
+  int bad = 0;
+  for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
+    for (std::size_t c = 0; c < C; ++c) {
+      std::int64_t acc = k.channel[c].bias;
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) acc += k.weights[(ky * K + kx) * C + c] * in[(ky * W + ox * S + kx) * C + c];
+      const qpipe::FittedChannel& f = k.channel[c].requantization.fitted;
+      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
+      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
+      std::int64_t above = (scaled + f.offset) >> shift;
+      above = above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above);
+      bad += got[ox * C + c] != above + qmin;
+    }
+  return bad != 0;
+}
+
 }  // namespace
 
 int main() {
@@ -181,8 +228,10 @@ int main() {
     for (int n = 0; n < 10; ++n) {
       bad += check_lanes<2, 5>(next) + check_lanes<3, 7>(next) + check_lanes<5, 4>(next) + check_lanes<8, 32>(next) +
              check_lanes<7, 1>(next);
+      bad += check_depthwise_pixels<3, 32, 6, 1>(next) + check_depthwise_pixels<3, 8, 5, 2>(next) +
+             check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -242,8 +242,8 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
 // MobileNetV2 but put it 111 B over its flash budget (perf/README.md); one copy serves every
 // layer with the same K, C and row stride (the stride S only moves x1).
 template <std::size_t K, std::size_t C, std::size_t RowStride>
-[[gnu::always_inline]] inline void depthwise_quad_m0_inline(const std::int8_t* w, const std::int8_t* x, const std::int8_t* x1,
-                                                           std::int32_t (&acc)[4]) {
+[[gnu::noinline]] inline void depthwise_quad_m0(const std::int8_t* w, const std::int8_t* x, const std::int8_t* x1,
+                                                std::int32_t (&acc)[4]) {
   static_assert((K - 1) * C + 1 < 256 && K * C < 256, "tap offsets are 8-bit immediates");
   std::uint32_t j, rows = K;
   std::int32_t a, b, acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
@@ -292,11 +292,6 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
   acc[1] = acc1;
   acc[2] = acc2;
   acc[3] = acc3;
-}
-template <std::size_t K, std::size_t C, std::size_t RowStride>
-[[gnu::noinline]] inline void depthwise_quad_m0(const std::int8_t* w, const std::int8_t* x, const std::int8_t* x1,
-                                                std::int32_t (&acc)[4]) {
-  depthwise_quad_m0_inline<K, C, RowStride>(w, x, x1, acc);
 }
 #endif
 

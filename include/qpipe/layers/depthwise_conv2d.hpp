@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "qpipe/detail/depthwise_channels.hpp"
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
@@ -33,46 +34,57 @@ struct DepthwiseConv2DParams {
 
 namespace detail {
 
-// The constants of a depthwise layer, apart from its image size and stride: what one out-of-line
-// M0 routine reads for all the layers of the same K and C.
+// The constants of a depthwise layer, apart from its image size and stride. folded: the fit took
+// the halves form and every channel's offset has the clamp folded in (folded_halves_code, with
+// `word`), which is what the M0's assembly loop runs; otherwise the channels requantize as
+// requantize_channel says.
 template <std::size_t K, std::size_t C, bool TwoSided>
 struct DepthwiseConstants {
   std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
-  std::array<std::int32_t, C> bias;             // with the input zero-point term folded in
-  ChannelRequantizer<C, TwoSided> requantizer;
-};
+  std::array<DepthwiseChannel, C> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  std::array<std::int32_t, TwoSided ? C : 0> negative_offset;
+  bool folded;
+  std::uint32_t word;
 
-#if defined(__ARM_ARCH_6M__)
-// Two output pixels (windows x and x1, outputs out and out + C) of every channel pair: the
-// two-pixel MAC loop, then the four requantizations and stores, for layers whose fit took the
-// halves form (is_halves_form). Out of line, one copy for every layer with the same K, C and row
-// stride: a call per 2 C outputs instead of per 4, and no accumulators through memory between
-// calls.
-template <std::size_t K, std::size_t C, std::size_t RowStride, bool TwoSided>
-[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const DepthwiseConstants<K, C, TwoSided>& k, const std::int8_t* x,
-                                                      const std::int8_t* x1, std::int8_t* out) {
-  const ChannelRequantizer<C, TwoSided>& r = k.requantizer;
-  const unsigned b = r.form.piece_bits, shift = r.form.shift;
-  const std::int32_t zero_point = r.clamp.zero_point, qmin = r.clamp.qmin, qmax = r.clamp.qmax;
-  for (std::size_t c = 0; c < C; c += 2) {
-    std::int32_t acc[4] = {k.bias[c], k.bias[c + 1], k.bias[c], k.bias[c + 1]};
-    depthwise_quad_m0_inline<K, C, RowStride>(&k.weights[c], x + c, x1 + c, acc);
-    const FittedChannel &f0 = r.channel[c].fitted, &f1 = r.channel[c + 1].fitted;
-    out[c] = fitted_halves_code(acc[0], f0, b, shift, zero_point, qmin, qmax);
-    out[c + 1] = fitted_halves_code(acc[1], f1, b, shift, zero_point, qmin, qmax);
-    out[C + c] = fitted_halves_code(acc[2], f0, b, shift, zero_point, qmin, qmax);
-    out[C + c + 1] = fitted_halves_code(acc[3], f1, b, shift, zero_point, qmin, qmax);
+  constexpr std::int8_t requantize(std::int32_t acc, std::size_t c) const {
+    if (folded) return folded_halves_code(acc, channel[c].requantization.fitted, word);
+    const std::int32_t* negative = nullptr;
+    if constexpr (TwoSided) negative = &negative_offset[c];
+    return requantize_channel(acc, channel[c].requantization, negative, clamp, form);
   }
-}
-#endif
+
+  // What the layer's quantize fills in: the requantizer, folded where it can be.
+  consteval void set_requantizer(const ChannelRequantizer<C, TwoSided>& r, const std::array<AccumulatorRange, C>& range) {
+    clamp = r.clamp;
+    form = r.form;
+    negative_offset = r.negative_offset;
+    for (std::size_t c = 0; c < C; ++c) channel[c].requantization = r.channel[c];
+    folded = false;
+    if (!is_halves_form(form)) return;
+    std::array<DepthwiseChannel, C> folded_channel = channel;
+    for (std::size_t c = 0; c < C; ++c) {
+      if (!fold_clamp_into_offset(folded_channel[c].requantization.fitted, range[c], form.piece_bits, form.shift,
+                                  clamp.qmin - clamp.zero_point)) {
+        return;
+      }
+    }
+    channel = folded_channel;
+    folded = true;
+    word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+  }
+};
 
 // out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
 // with the zero-point term folded into the bias by the compiler (see ConvKernel).
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
 struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   using DepthwiseConstants<K, C, TwoSided>::weights;
-  using DepthwiseConstants<K, C, TwoSided>::bias;
-  using DepthwiseConstants<K, C, TwoSided>::requantizer;
+  using DepthwiseConstants<K, C, TwoSided>::channel;
+  using DepthwiseConstants<K, C, TwoSided>::folded;
+  using DepthwiseConstants<K, C, TwoSided>::word;
+  using DepthwiseConstants<K, C, TwoSided>::requantize;
   static constexpr std::size_t out_height = valid_output(H, K, S);
   static constexpr std::size_t out_width = valid_output(W, K, S);
   static constexpr std::size_t input_size = H * W * C;
@@ -84,10 +96,10 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    // The shared routine where its form was fitted (a constant here) and its loops apply.
-    bool shared = false;
-    if constexpr (C % 2 == 0 && (K == 1 || K == 2 || K == 3 || K == 5) && (K - 1) * C + 1 < 256 && K * C < 256) {
-      if (!std::is_constant_evaluated()) shared = is_halves_form(requantizer.form);
+    // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
+    bool assembly = false;
+    if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
+      if (!std::is_constant_evaluated()) assembly = folded;
     }
 #endif
     for (std::size_t y = 0; y < out_height; ++y) {
@@ -96,16 +108,18 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
         std::int8_t* o = out + (y * out_width + x) * C;
 #if defined(__ARM_ARCH_6M__)
-        if (shared) {
-          depthwise_pixel_pair_m0<K, C, W * C, TwoSided>(*this, window, window + S * C, o);
-          continue;
+        if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
+          if (assembly) {
+            depthwise_pixel_pair_m0<K, C, W * C>(channel.data(), weights.data(), window, window + S * C, o, word);
+            continue;
+          }
         }
 #endif
         std::size_t c = 0;
         for (; c + 1 < C; c += 2) {
-          std::int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+          std::int32_t acc[4] = {channel[c].bias, channel[c + 1].bias, channel[c].bias, channel[c + 1].bias};
           detail::depthwise_quad<K, C, W * C, S * C>(&weights[c], window + c, acc);
-          for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantizer(acc[j], c + (j & 1));
+          for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantize(acc[j], c + (j & 1));
         }
         if constexpr (C % 2 == 1) {
           o[c] = single_channel(window, c);
@@ -121,18 +135,18 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   constexpr void pixel(const std::int8_t* window, std::int8_t* out) const {
     std::size_t c = 0;
     for (; c + 1 < C; c += 2) {
-      std::int32_t acc0 = bias[c], acc1 = bias[c + 1];
+      std::int32_t acc0 = channel[c].bias, acc1 = channel[c + 1].bias;
       detail::depthwise_pair<K, C, W * C>(&weights[c], window + c, acc0, acc1);
-      *out++ = requantizer(acc0, c);
-      *out++ = requantizer(acc1, c + 1);
+      *out++ = requantize(acc0, c);
+      *out++ = requantize(acc1, c + 1);
     }
     if constexpr (C % 2 == 1) *out = single_channel(window, c);
   }
   // One channel of one pixel: K kernel rows of K taps, C apart in the input and the weights.
   constexpr std::int8_t single_channel(const std::int8_t* window, std::size_t c) const {
-    std::int32_t acc = bias[c];
+    std::int32_t acc = channel[c].bias;
     for (std::size_t ky = 0; ky < K; ++ky) acc += detail::dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
-    return requantizer(acc, c);
+    return requantize(acc, c);
   }
 };
 
@@ -185,10 +199,10 @@ struct QDepthwiseConv2D {
           sums.add(w);
         }
       accumulator_scale[c] = in.scale * weight_scale[c];
-      k.bias[c] = folded_bias(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, sums);
-      range[c] = accumulator_range(k.bias[c], sums.sum, sums.absolute_sum);
+      k.channel[c].bias = folded_bias(quantize_bias(p.bias[c], accumulator_scale[c]), in.zero_point, sums);
+      range[c] = accumulator_range(k.channel[c].bias, sums.sum, sums.absolute_sum);
     }
-    k.requantizer = channel_requantizer_for<two_sided>(accumulator_scale, out, detail::clamp_of<Clamps...>(out), range);
+    k.set_requantizer(channel_requantizer_for<two_sided>(accumulator_scale, out, detail::clamp_of<Clamps...>(out), range), range);
     return Quantized<decltype(k)>{k, out};
   }
 

@@ -114,23 +114,45 @@ constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std:
   return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
 }
 
-// fitted_requantize and clamped_code for the common form (two pieces as halves, one final shift
-// of at least 1, one offset) with the piece width b and the shift as values: what the out-of-line
-// kernels shared by several layers run, where the form is not a constant. The shift of at least 1
-// keeps y - lowest inside int32, so the low clamp needs no comparison of its own (clamped_code
-// must also take y near the int32 limits): as a call of clamped_code, MobileNetV2's depthwise
-// routine took 5,400 more cycles and 50 more bytes.
+// The common form: two pieces as halves, one final shift of at least 1, one offset. What the
+// assembly channel loops run, with the piece width b and the shift as values (one routine serves
+// several layers); the shift of at least 1 keeps y - lowest inside int32 (lane_pointwise.hpp).
 constexpr bool is_halves_form(FittedForm form) {
   return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
          form.shift >= 1;
 }
-constexpr std::int8_t fitted_halves_code(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned shift,
-                                         std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+
+// The halves form with the clamp's lower end folded into each channel's offset, for assembly loops
+// that have no register to spare for it: C - lowest 2^shift in place of C gives ((scaled + C) >>
+// shift) - lowest exactly (the term is a multiple of 2^shift), so the clamp is to [0, span] and
+// the code is the clamped value + qmin. What the layer's channels share is one word, b | shift << 8
+// | (qmin mod 256) << 16 | span << 24, whose bytes the loop takes by shifts: a shift by register
+// reads its low byte, and adding word >> 16 (qmin's byte, then the span) gives the code as its low
+// byte.
+constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int32_t qmin, std::int32_t qmax) {
+  return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 | static_cast<std::uint32_t>(qmax - qmin) << 24;
+}
+constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
+  const unsigned b = word & 0xffu, shift = (word >> 8) & 0xffu, span = word >> 24;
   const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
-  const std::int32_t above = ((scaled + c.offset) >> shift) - (qmin - zero_point);
+  const std::int32_t above = (scaled + c.offset) >> shift;
   std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
-  if (u > static_cast<std::uint32_t>(qmax - qmin)) u = static_cast<std::uint32_t>(qmax - qmin);
-  return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
+  if (u > span) u = span;
+  return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
+}
+// c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
+// its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
+// false leaves c as it was.
+consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift, std::int32_t lowest) {
+  const std::int64_t offset = std::int64_t{c.offset} - std::int64_t{lowest} * (std::int64_t{1} << shift);
+  constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+  if (offset < lo || offset > hi) return false;
+  for (const std::int32_t acc : {range.lo, range.hi}) {
+    const std::int64_t scaled = std::int64_t{acc} * c.high + ((std::int64_t{acc} * c.low) >> b);
+    if (scaled + offset < lo || scaled + offset > hi) return false;
+  }
+  c.offset = static_cast<std::int32_t>(offset);
+  return true;
 }
 
 namespace detail {
