@@ -105,24 +105,29 @@ int check_depthwise_quad() {
 }
 
 // A 1 x 3 image of InC channels through OutC random lane channels with a random fitted form (two
-// half pieces, one shift: the form the M0 loop serves), against floor((acc (high 2^b + low)) /
-// 2^b), + offset, >> shift, + zero point, clamped, all in 64 bits.
+// half pieces, one shift, the clamp folded into the offsets: the form the M0 loop serves), against
+// the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
+// clamped, all in 64 bits.
 template <std::size_t InC, std::size_t OutC, class Next>
 int check_lanes(Next& next) {
   using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
   static Kernel k;  // static: the channels do not fit the M0's stack budget comfortably
   const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
-  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
-  k.form = {static_cast<std::uint8_t>(b), 2, false, true, static_cast<std::uint8_t>(shift)};
+  // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
+  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 20;
   const std::int32_t zp = next();
   const bool relu = next() & 1;
-  k.clamp = {zp, relu ? zp : -128, relu ? 127 : 100 + (next() & 27)};
+  const std::int32_t qmin = relu ? zp : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  k.folded = true;
+  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  std::int32_t offset[OutC];  // the unfolded offsets, which the expected codes below use
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t i = 0; i < InC; ++i) k.set_weight(o, i, static_cast<std::int8_t>(next() | 1));  // never -128
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(13)), 0};
     // Offsets around the level of the output's zero point, so that both clamps are reached.
-    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    offset[o] = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    f.offset = offset[o] - (qmin - zp) * (std::int32_t{1} << shift);  // fold_clamp_into_offset's folding
     k.channel[o].requantization.fitted = f;
   }
   std::int8_t in[3 * InC], got[3 * OutC];
@@ -141,8 +146,8 @@ int check_lanes(Next& next) {
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
       const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
       const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
-      std::int64_t code = ((scaled + f.offset) >> shift) + zp;
-      code = code < k.clamp.qmin ? k.clamp.qmin : (code > k.clamp.qmax ? k.clamp.qmax : code);
+      std::int64_t code = ((scaled + offset[o]) >> shift) + zp;
+      code = code < qmin ? qmin : (code > qmax ? qmax : code);
       bad += got[p * OutC + o] != code;
     }
   return bad != 0;

@@ -116,7 +116,7 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   const ChannelRequantizer<channels, two_sided> requantizer =
       channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
   if constexpr (lanes) {
-    k.set_requantizer(requantizer);
+    k.set_requantizer(requantizer, range);
   } else {
     k.requantizer = requantizer;
   }

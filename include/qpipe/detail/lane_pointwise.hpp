@@ -38,13 +38,13 @@ struct LaneChannel {
 
 #if defined(__ARM_ARCH_6M__)
 // The channel loop of one pixel: for each of the channels [c, end), acc = bias + lane_dot, the
-// fitted requantization in the halves form (is_halves_form; its shift of at least 1 keeps y -
-// lowest from wrapping), the clamp (clamped_code), and the store. The shift amounts are values
-// (one routine serves several layers), so they are shifts by register; the four packed inputs,
-// the channel pointer and three temporaries take the eight low registers;
-// the output pointer, the end, the clamp and the two shift amounts (packed with the clamp's span
-// into one word: b | shift << 8 | span << 16, shifts by register read the low byte) are high
-// registers. Per output: 2 + 5 per pair + 16 (requantization) + 5 (clamp) + 9 (store, loop).
+// fitted requantization in the folded halves form (folded_halves_code: the clamp's low end is in
+// the offsets), the clamp to [0, span], + qmin, and the store. The shift amounts are values (one
+// routine serves several layers), so they are shifts by register reading the low byte of the
+// layer's word (b | shift << 8 | qmin << 16 | span << 24); the four packed inputs, the channel
+// pointer and three temporaries take the eight low registers; the output pointer, the end, the
+// word and qmin are high registers. Per output: 2 + 5 per pair + 16 (requantization) + 3 (clamp)
+// + 9 (store, loop).
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
 #define QPIPE_LANE_MAC(J, OFFSET)                   \
   "ldr %[t], [%[c], #" OFFSET "]\n\t"               \
@@ -52,7 +52,7 @@ struct LaneChannel {
   "asrs %[t], %[t], #16\n\t"                        \
   "adcs %[acc], %[t]\n\t"
 #define QPIPE_LANE_CHANNELS(MACS, ...)                                                                      \
-  asm volatile(".syntax unified\n"  /* volatile: its stores are its purpose */                       \
+  asm volatile(".syntax unified\n"  /* volatile: its stores are its purpose */                              \
       "1:\n\t"                                                                                              \
       "ldr %[acc], [%[c], %[bias_at]]\n\t" MACS                                                             \
       "ldrh %[t], [%[c], %[low_at]]\n\t"                                                                    \
@@ -67,43 +67,39 @@ struct LaneChannel {
       "mov %[u], %[shifts]\n\t"                                                                             \
       "lsrs %[u], %[u], #8\n\t"                                                                             \
       "asrs %[t], %[u]\n\t"                                                                                 \
-      "lsrs %[acc], %[u], #8\n\t"                                                                           \
-      "mov %[u], %[lowest]\n\t"                                                                             \
-      "subs %[u], %[t], %[u]\n\t"                                                                           \
-      "asrs %[t], %[u], #31\n\t"                                                                            \
-      "bics %[u], %[t]\n\t"                                                                                 \
-      "cmp %[u], %[acc]\n\t"                                                                                \
+      "lsrs %[acc], %[u], #16\n\t"                                                                          \
+      "asrs %[u], %[t], #31\n\t"                                                                            \
+      "bics %[t], %[u]\n\t"                                                                                 \
+      "cmp %[t], %[acc]\n\t"                                                                                \
       "bhi 3f\n"                                                                                            \
       "2:\n\t"                                                                                              \
       "mov %[acc], %[qmin]\n\t"                                                                             \
-      "adds %[u], %[acc]\n\t"                                                                               \
+      "adds %[t], %[acc]\n\t"                                                                               \
       "mov %[acc], %[out]\n\t"                                                                              \
-      "strb %[u], [%[acc]]\n\t"                                                                             \
+      "strb %[t], [%[acc]]\n\t"                                                                             \
       "adds %[acc], #1\n\t"                                                                                 \
       "mov %[out], %[acc]\n\t"                                                                              \
       "adds %[c], %[record]\n\t"                                                                            \
       "cmp %[c], %[end]\n\t"                                                                                \
       "bne 1b\n\t"                                                                                          \
       "b 4f\n"                                                                                              \
-      "3:\n\t" /* above the range */                                                                       \
-      "movs %[u], %[acc]\n\t"                                                                               \
+      "3:\n\t" /* above the range */                                                                        \
+      "movs %[t], %[acc]\n\t"                                                                               \
       "b 2b\n"                                                                                              \
       "4:\n\t"                                                                                              \
       ".syntax divided"                                                                                     \
-      : [c] "+l"(c), [out] "+h"(out), [acc] "=&l"(acc), [t] "=&l"(t), [u] "=&l"(u)                           \
-      : __VA_ARGS__, [end] "h"(end), [shifts] "h"(shifts), [lowest] "h"(lowest), [qmin] "h"(qmin),          \
-        [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4), [high_at] "I"(4 * Pairs + 6),                 \
+      : [c] "+l"(c), [out] "+h"(out), [acc] "=&l"(acc), [t] "=&l"(t), [u] "=&l"(u)                          \
+      : __VA_ARGS__, [end] "h"(end), [shifts] "h"(word), [qmin] "h"(qmin),                                  \
+        [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4), [high_at] "I"(4 * Pairs + 6),                \
         [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>))                            \
       : "cc", "memory")
 
 template <std::size_t Pairs>
 [[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,
                                                             const std::int32_t (&x)[Pairs], std::int8_t* out,
-                                                            const OutputClamp& clamp, FittedForm form) {
+                                                            std::uint32_t word) {
   static_assert(sizeof(LaneChannel<Pairs>) == 4 * Pairs + 12 && Pairs >= 1 && Pairs <= 4);
-  const std::int32_t lowest = clamp.qmin - clamp.zero_point, qmin = clamp.qmin;
-  const std::uint32_t shifts = form.piece_bits | std::uint32_t{form.shift} << 8 |
-                               static_cast<std::uint32_t>(clamp.qmax - clamp.qmin) << 16;
+  const std::int32_t qmin = static_cast<std::int8_t>(word >> 16);
   std::int32_t acc, t, u;
   if constexpr (Pairs == 1) {
     QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0"), [x0] "l"(x[0]));
@@ -124,13 +120,12 @@ template <std::size_t Pairs>
 // The layer on the M0: one out-of-line copy for all layers of the same shape.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC>
 [[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<(InC + 1) / 2>* channel, const std::int8_t* in, std::int8_t* out,
-                                             const OutputClamp& clamp, FittedForm form) {
-  const OutputClamp clamp_now = clamp;  // read once: the asm statements clobber memory
+                                             std::uint32_t word) {
   for (std::size_t y = 0; y < valid_output(H, 1, S); ++y) {
     for (std::size_t x = 0; x < valid_output(W, 1, S); ++x) {
       std::int32_t packed[(InC + 1) / 2];
       pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
-      out = lane_channels_m0<(InC + 1) / 2>(channel, channel + OutC, packed, out, clamp_now, form);
+      out = lane_channels_m0<(InC + 1) / 2>(channel, channel + OutC, packed, out, word);
     }
   }
 }
@@ -150,6 +145,8 @@ struct PointwiseLaneKernel {
   OutputClamp clamp;
   FittedForm form;
   std::array<std::int32_t, TwoSided ? OutC : 0> negative_offset;
+  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
+  std::uint32_t word;  // then: folded_halves_word
 
   // What quantize_convolution fills in.
   constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {  // the high lane holds the even input's weight
@@ -157,19 +154,21 @@ struct PointwiseLaneKernel {
     pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
   }
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
-  constexpr void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r) {
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
     for (std::size_t o = 0; o < OutC; ++o) channel[o].requantization = r.channel[o];
     clamp = r.clamp;
     form = r.form;
     negative_offset = r.negative_offset;
+    folded = fold_clamp_into_offsets(channel, range, form, clamp);
+    word = folded ? folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax) : 0;
   }
 
-  // On the M0, the assembly channel loop when the compiler found the form it implements (the
-  // layer's form is a constant there, so only one of the two calls remains).
+  // On the M0, the assembly channel loop when the compiler folded the form it implements (a
+  // constant there, so only one of the two calls remains).
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && is_halves_form(form)) {
-      lane_pixels_m0<H, W, InC, S, OutC>(channel.data(), in, out, clamp, form);
+    if (!std::is_constant_evaluated() && folded) {
+      lane_pixels_m0<H, W, InC, S, OutC>(channel.data(), in, out, word);
       return;
     }
 #endif
@@ -183,9 +182,14 @@ struct PointwiseLaneKernel {
         pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
         for (std::size_t o = 0; o < OutC; ++o) {
           const LaneChannel<pairs>& c = channel[o];
+          const std::int32_t acc = lane_dot<pairs>(c.bias, c.weights.data(), packed);
+          if (folded) {
+            *out++ = folded_halves_code(acc, c.requantization.fitted, word);
+            continue;
+          }
           const std::int32_t* negative = nullptr;
           if constexpr (TwoSided) negative = &negative_offset[o];
-          *out++ = requantize_channel(lane_dot<pairs>(c.bias, c.weights.data(), packed), c.requantization, negative, clamp, form);
+          *out++ = requantize_channel(acc, c.requantization, negative, clamp, form);
         }
       }
     }

@@ -61,18 +61,8 @@ struct DepthwiseConstants {
     form = r.form;
     negative_offset = r.negative_offset;
     for (std::size_t c = 0; c < C; ++c) channel[c].requantization = r.channel[c];
-    folded = false;
-    if (!is_halves_form(form)) return;
-    std::array<DepthwiseChannel, C> folded_channel = channel;
-    for (std::size_t c = 0; c < C; ++c) {
-      if (!fold_clamp_into_offset(folded_channel[c].requantization.fitted, range[c], form.piece_bits, form.shift,
-                                  clamp.qmin - clamp.zero_point)) {
-        return;
-      }
-    }
-    channel = folded_channel;
-    folded = true;
-    word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+    folded = fold_clamp_into_offsets(channel, range, form, clamp);
+    word = folded ? folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax) : 0;
   }
 };
 

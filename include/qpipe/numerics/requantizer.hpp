@@ -56,6 +56,24 @@ constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationC
   return requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, clamp.zero_point, clamp.qmin, clamp.qmax);
 }
 
+// Folds the clamp's low end into the offsets of a layer's channel records (each has a
+// RequantizationChannel `requantization`) where the fit took the halves form: all of them, or none
+// when one channel's sums would leave int32 (fold_clamp_into_offset). True if folded; the records
+// then requantize with folded_halves_code and the layer's folded_halves_word.
+template <class Record, std::size_t Channels>
+consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records, const std::array<AccumulatorRange, Channels>& range,
+                                       FittedForm form, const OutputClamp& clamp) {
+  if (!is_halves_form(form)) return false;
+  std::array<Record, Channels> folded = records;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    if (!fold_clamp_into_offset(folded[c].requantization.fitted, range[c], form.piece_bits, form.shift, clamp.qmin - clamp.zero_point)) {
+      return false;
+    }
+  }
+  records = folded;
+  return true;
+}
+
 // Requantization with one multiplier per output channel (Channels == 1: one for the tensor); the
 // fitted form gives the same codes as TFLite's for every accumulator the layer can produce, in two
 // or three multiplies. TwoSided: room for the negative-accumulator offsets of a layer whose output
