@@ -8,21 +8,33 @@
 // written out in 64 bits, for 1 to 4 input pairs, odd input counts, both clamps saturating; and
 // the depthwise layer's channel loop (detail/depthwise_channels.hpp: its MACs and the folded
 // halves requantization in assembly) against the sum and the folded formula in 64 bits, for
-// K = 2, 3, 5, strides 1 and 2, both clamps saturating.
+// K = 2, 3, 5, strides 1 and 2, both clamps saturating; and the 1 x 1 kernel with four channels'
+// weights a word (detail/pointwise_quad.hpp: its assembly channel loop with the second offset for
+// acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <new>
 
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pad_runs.hpp"
+#include "qpipe/detail/pointwise_quad.hpp"
 #include "qpipe/layers/depthwise_conv2d.hpp"
 
 namespace {
 
 std::int8_t w0[1024], w1[1024], x[4096];
+// The kernels of the lane, depthwise and four-channel checks, one at a time: statics each would not
+// fit the micro:bit's 16 KiB of RAM beside the buffers, nor its 2 KiB stack.
+alignas(8) unsigned char kernel_storage[1024];
+template <class Kernel>
+Kernel& fresh_kernel() {
+  static_assert(sizeof(Kernel) <= sizeof kernel_storage);
+  return *new (kernel_storage) Kernel{};
+}
 alignas(4) std::int8_t padded[4200];
 
 // Pads x (offset by `shift` bytes, so that the words path meets unaligned buffers too) into
@@ -111,7 +123,7 @@ int check_depthwise_quad() {
 template <std::size_t InC, std::size_t OutC, class Next>
 int check_lanes(Next& next) {
   using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
-  static Kernel k;  // static: the channels do not fit the M0's stack budget comfortably
+  Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
   // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
   const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 20;
@@ -161,7 +173,7 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, class Next
 int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
   static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C>, "the case must reach the assembly loop");
-  static Kernel k;
+  Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
   const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
   const bool relu = next() & 1;
@@ -192,6 +204,49 @@ int check_depthwise_pixels(Next& next) {
       std::int64_t above = (scaled + f.offset) >> shift;
       above = above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above);
       bad += got[ox * C + c] != above + qmin;
+    }
+  return bad != 0;
+}
+
+// A 1 x 3 image of InC channels through OutC channels with random weights, biases, folded
+// offsets for both signs of the accumulator and clamps, against the sum and the folded formula in
+// 64 bits (the offset taken by the sign of acc).
+template <std::size_t InC, std::size_t OutC, class Next>
+int check_quad_pixels(Next& next) {
+  using Kernel = qpipe::detail::PointwiseQuadKernel<1, 3, InC, 1, OutC, true>;
+  Kernel& k = fresh_kernel<Kernel>();
+  const auto w = [](std::size_t o) { return w0 + o * InC; };  // the weights set, kept (w0 is refilled every round)
+  static_assert(OutC * InC <= sizeof w0);
+  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
+  const bool relu = next() & 1;
+  const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  k.folded = true;
+  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  for (std::size_t o = 0; o < OutC; ++o) {
+    for (std::size_t i = 0; i < InC; ++i) k.set_weight(o, i, w(o)[i] = static_cast<std::int8_t>(next() | 1));
+    k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
+    // |acc| < 2^20: high below 2^11 keeps acc high inside int32, as the fit does.
+    qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
+    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    k.channel[o].requantization.fitted = f;
+    k.channel[o].negative_offset = f.offset + static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 64);
+  }
+  std::int8_t in[3 * InC], got[3 * OutC];
+  for (auto& v : in) v = next();
+  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  k(in, got);
+  int bad = 0;
+  for (std::size_t p = 0; p < 3; ++p)
+    for (std::size_t o = 0; o < OutC; ++o) {
+      std::int64_t acc = k.channel[o].bias;
+      for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{w(o)[i]} * in[p * InC + i];
+      const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
+      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
+      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
+      std::int64_t above = (scaled + (acc < 0 ? k.channel[o].negative_offset : f.offset)) >> shift;
+      above = above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above);
+      bad += got[p * OutC + o] != above + qmin;
     }
   return bad != 0;
 }
@@ -235,8 +290,10 @@ int main() {
              check_lanes<7, 1>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1>(next) + check_depthwise_pixels<3, 8, 5, 2>(next) +
              check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
+      bad += check_quad_pixels<32, 8>(next) + check_quad_pixels<12, 4>(next) + check_quad_pixels<16, 16>(next) +
+             check_quad_pixels<32, 16>(next);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

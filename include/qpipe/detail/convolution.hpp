@@ -10,6 +10,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
+#include "qpipe/detail/pointwise_quad.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
@@ -84,8 +85,14 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
   constexpr bool two_sided = sizeof...(Clamps) == 0;
+  // The 1 x 1 kernels with their own weight layouts (lane pairs for few inputs, four channels a
+  // word for many), else the row loops.
   constexpr bool lanes = lane_packed_inputs<K, InC, channels, OutC>;
-  std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>, ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>
+  constexpr bool quads = !lanes && quad_packed_weights<K, InC, channels, OutC>;
+  constexpr bool packed = lanes || quads;
+  std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>,
+                     std::conditional_t<quads, PointwiseQuadKernel<H, W, InC, S, OutC, two_sided>,
+                                        ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>>
       k{};
   std::array<double, channels> accumulator_scale{};
   std::array<AccumulatorRange, channels> range{};
@@ -95,7 +102,7 @@ consteval auto quantize_convolution(Grid in, const P& p) {
       for (std::size_t kx = 0; kx < K; ++kx)
         for (std::size_t i = 0; i < InC; ++i) {
           const std::int8_t w = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
-          if constexpr (lanes) {
+          if constexpr (packed) {
             k.set_weight(o, i, w);
           } else {
             k.weights[((o * K + ky) * K + kx) * InC + i] = w;
@@ -103,7 +110,7 @@ consteval auto quantize_convolution(Grid in, const P& p) {
           sums.add(w);
         }
     const std::int32_t bias = folded_bias(quantize_bias(p.bias[o], in.scale * weight_scale[o]), in.zero_point, sums);
-    if constexpr (lanes) {
+    if constexpr (packed) {
       k.set_bias(o, bias);
     } else {
       k.bias[o] = bias;
@@ -115,7 +122,7 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   }
   const ChannelRequantizer<channels, two_sided> requantizer =
       channel_requantizer_for<two_sided>(accumulator_scale, out, clamp_of<Clamps...>(out), range);
-  if constexpr (lanes) {
+  if constexpr (packed) {
     k.set_requantizer(requantizer, range);
   } else {
     k.requantizer = requantizer;

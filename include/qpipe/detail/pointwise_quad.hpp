@@ -1,0 +1,248 @@
+// 1 x 1 convolutions with many inputs (MobileNet's project layers): four output channels per pass
+// over a pixel's inputs, the four weights of an input in one word. On the Cortex-M0 the whole
+// channel loop of a pixel is one assembly loop: per input one LDRSB of the input, one LDM of the
+// weight word (which also steps the pointer), the four weights sign-extended out of it by shifts
+// and four MULS/ADD: 19 cycles per 4 MACs with six low registers, where the four-pointer row loop
+// needs all eight and GCC's requantization around it spilled; then the four requantizations in
+// the folded halves form, with the second offset of a layer without a folded ReLU chosen without
+// a branch. The weights take the same bytes as TFLite's, reordered.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/detail/image.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::detail {
+
+// One output channel: the bias (the input zero-point term folded in), the requantization and the
+// offset for acc < 0 (the same as the other one where the layer has no negative offsets).
+struct QuadChannel {
+  std::int32_t bias;
+  RequantizationChannel requantization;
+  std::int32_t negative_offset;
+};
+
+// The kernel's reach: per-channel scales, more inputs than the lane kernel takes, output channels
+// in fours, and the input count a multiple of four below 256 (the loop takes four inputs a branch;
+// the index is an immediate).
+template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
+inline constexpr bool quad_packed_weights = K == 1 && InC > 8 && InC % 4 == 0 && InC < 256 && OutC % 4 == 0 && Channels == OutC;
+
+// The folded form with the offset for the accumulator's sign: what the assembly loop computes.
+constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word) {
+  FittedChannel f = c.requantization.fitted;
+  if (acc < 0) f.offset = c.negative_offset;
+  return folded_halves_code(acc, f, word);
+}
+
+#if defined(__ARM_ARCH_6M__)
+// One pixel's output channels [q, end) in fours: x the pixel's inputs, w the weight words (input
+// InC - 1 first: the index counts down while LDM walks up), out its outputs. Low registers: the
+// index, the input, the weight word, a temporary, the input and weight pointers, the channel
+// records, the output; high: the four accumulators, the word, the end. Per four outputs: 8 (biases)
+// + 19 per input + 3 per four inputs + 4 x 31 (requantization, store) + 7.
+#define QPIPE_QUAD_STEP                 \
+  "ldrsb %[a], [%[x], %[k]]\n\t"        \
+  "ldm %[w]!, {%[v]}\n\t"               \
+  "sxtb %[t], %[v]\n\t"                 \
+  "muls %[t], %[a]\n\t"                 \
+  "add %[acc0], %[t]\n\t"               \
+  "lsls %[t], %[v], #16\n\t"            \
+  "asrs %[t], %[t], #24\n\t"            \
+  "muls %[t], %[a]\n\t"                 \
+  "add %[acc1], %[t]\n\t"               \
+  "lsls %[t], %[v], #8\n\t"             \
+  "asrs %[t], %[t], #24\n\t"            \
+  "muls %[t], %[a]\n\t"                 \
+  "add %[acc2], %[t]\n\t"               \
+  "asrs %[t], %[v], #24\n\t"            \
+  "muls %[t], %[a]\n\t"                 \
+  "add %[acc3], %[t]\n\t"               \
+  "subs %[k], #1\n\t"
+// Output N of the four: the record at 16 N, its offset at OFFSET or, for acc < 0, the word after.
+#define QPIPE_QUAD_REQUANTIZE(ACC, N, LOW, HIGH, OFFSET) \
+  "mov %[a], %[" ACC "]\n\t"                            \
+  "ldrh %[t], [%[q], #" LOW "]\n\t"                     \
+  "muls %[t], %[a]\n\t"                                 \
+  "mov %[v], %[word]\n\t"                               \
+  "asrs %[t], %[v]\n\t"                                 \
+  "ldrh %[v], [%[q], #" HIGH "]\n\t"                    \
+  "muls %[v], %[a]\n\t"                                 \
+  "adds %[t], %[v]\n\t"                                 \
+  "lsrs %[v], %[a], #31\n\t"                            \
+  "lsls %[v], %[v], #2\n\t"                             \
+  "adds %[v], %[q]\n\t"                                 \
+  "ldr %[v], [%[v], #" OFFSET "]\n\t"                   \
+  "adds %[t], %[v]\n\t"                                 \
+  "mov %[v], %[word]\n\t"                               \
+  "lsrs %[v], %[v], #8\n\t"                             \
+  "asrs %[t], %[v]\n\t"                                 \
+  "asrs %[v], %[t], #31\n\t"                            \
+  "bics %[t], %[v]\n\t"                                 \
+  "mov %[v], %[word]\n\t"                               \
+  "lsrs %[v], %[v], #24\n\t"                            \
+  "cmp %[t], %[v]\n\t"                                  \
+  "bhi 2" N "f\n"                                       \
+  "3" N ":\n\t"                                         \
+  "mov %[v], %[word]\n\t"                               \
+  "lsrs %[v], %[v], #16\n\t"                            \
+  "adds %[t], %[v]\n\t"                                 \
+  "strb %[t], [%[out], #" N "]\n\t"
+#define QPIPE_QUAD_ABOVE(N) "2" N ":\n\t" "movs %[t], %[v]\n\t" "b 3" N "b\n"
+
+template <std::size_t InC>
+[[gnu::always_inline]] inline void pointwise_quad_pixel_m0(const QuadChannel* q, const QuadChannel* end_in,
+                                                           const std::int32_t* w, const std::int8_t* x, std::int8_t* out,
+                                                           std::uint32_t word_in) {
+  static_assert(sizeof(QuadChannel) == 16 && InC % 4 == 0 && InC < 256);
+  // Six high registers: GCC's allocator hands out five of them itself, so they are named.
+  register const QuadChannel* const end asm("lr") = end_in;
+  register std::uint32_t word asm("r12") = word_in;
+  register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11");
+  std::uint32_t k;
+  std::int32_t a, v, t;
+  x -= 1;  // the index runs InC..1
+  asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */
+      "1:\n\t"
+      "ldr %[a], [%[q], #0]\n\t"
+      "mov %[acc0], %[a]\n\t"
+      "ldr %[a], [%[q], #16]\n\t"
+      "mov %[acc1], %[a]\n\t"
+      "ldr %[a], [%[q], #32]\n\t"
+      "mov %[acc2], %[a]\n\t"
+      "ldr %[a], [%[q], #48]\n\t"
+      "mov %[acc3], %[a]\n\t"
+      "movs %[k], %[inputs]\n"
+      "5:\n\t" QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP
+      "bne 5b\n\t"
+      QPIPE_QUAD_REQUANTIZE("acc0", "0", "4", "6", "8")
+      QPIPE_QUAD_REQUANTIZE("acc1", "1", "20", "22", "24")
+      QPIPE_QUAD_REQUANTIZE("acc2", "2", "36", "38", "40")
+      QPIPE_QUAD_REQUANTIZE("acc3", "3", "52", "54", "56")
+      "adds %[out], #4\n\t"
+      "adds %[q], #64\n\t"
+      "cmp %[q], %[end]\n\t"
+      "beq 4f\n\t"
+      "b 1b\n"
+      QPIPE_QUAD_ABOVE("0") QPIPE_QUAD_ABOVE("1") QPIPE_QUAD_ABOVE("2") QPIPE_QUAD_ABOVE("3")
+      "4:\n\t"
+      ".syntax divided"
+      : [q] "+l"(q), [w] "+l"(w), [out] "+l"(out), [k] "=&l"(k), [a] "=&l"(a), [v] "=&l"(v), [t] "=&l"(t),
+        [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)
+      : [x] "l"(x), [word] "h"(word), [end] "h"(end), [inputs] "I"(InC)
+      : "cc", "memory");
+}
+#undef QPIPE_QUAD_ABOVE
+#undef QPIPE_QUAD_REQUANTIZE
+#undef QPIPE_QUAD_STEP
+
+// The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
+// count, the input stride and the channel count are values).
+template <std::size_t InC>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_quad_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
+                                                       const std::int8_t* in, std::size_t rows, std::size_t columns,
+                                                       std::size_t column_step, std::size_t row_step, std::int8_t* out,
+                                                       std::uint32_t word) {
+  const std::size_t outputs = static_cast<std::size_t>(end - channel);
+  for (std::size_t y = 0; y < rows; ++y, in += row_step) {
+    const std::int8_t* x = in;
+    for (std::size_t c = 0; c < columns; ++c, x += column_step, out += outputs) pointwise_quad_pixel_m0<InC>(channel, end, w, x, out, word);
+  }
+}
+#endif
+
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
+struct PointwiseQuadKernel {
+  static constexpr std::size_t out_height = valid_output(H, 1, S);
+  static constexpr std::size_t out_width = valid_output(W, 1, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * InC;
+  static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
+
+  // weight[(g InC + InC - 1 - i)] holds input i's weights of channels 4 g .. 4 g + 3, byte j
+  // (little-endian) channel 4 g + j.
+  std::array<std::int32_t, OutC / 4 * InC> weight;
+  std::array<QuadChannel, OutC> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
+  std::uint32_t word;  // then: folded_halves_word
+
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t i) { return o / 4 * InC + InC - 1 - i; }
+  constexpr std::int8_t weight_of(std::size_t o, std::size_t i) const {
+    return static_cast<std::int8_t>(static_cast<std::uint32_t>(weight[weight_index(o, i)]) >> (8 * (o % 4)));
+  }
+
+  // What quantize_convolution fills in.
+  constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {
+    std::uint32_t v = static_cast<std::uint32_t>(weight[weight_index(o, i)]);
+    const unsigned at = 8 * (o % 4);
+    v = (v & ~(0xffu << at)) | static_cast<std::uint32_t>(static_cast<std::uint8_t>(w)) << at;
+    weight[weight_index(o, i)] = static_cast<std::int32_t>(v);
+  }
+  constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
+    clamp = r.clamp;
+    form = r.form;
+    for (std::size_t o = 0; o < OutC; ++o) {
+      channel[o].requantization = r.channel[o];
+      channel[o].negative_offset = 0;
+      if constexpr (TwoSided) channel[o].negative_offset = r.negative_offset[o];
+    }
+    folded = false;
+    word = 0;
+    if (!(form.pieces == 2 && form.halves && form.shift != FittedForm::per_channel_shift && form.shift >= 1)) return;
+    // Fold both offsets (the second one is the first where the layer has none of its own).
+    std::array<QuadChannel, OutC> both = channel;
+    for (std::size_t o = 0; o < OutC; ++o) {
+      FittedChannel negative = both[o].requantization.fitted;
+      if (form.negative_offsets) negative.offset = both[o].negative_offset;
+      const std::int32_t lowest = clamp.qmin - clamp.zero_point;
+      if (!fold_clamp_into_offset(both[o].requantization.fitted, range[o], form.piece_bits, form.shift, lowest) ||
+          !fold_clamp_into_offset(negative, range[o], form.piece_bits, form.shift, lowest)) {
+        return;
+      }
+      both[o].negative_offset = negative.offset;
+    }
+    channel = both;
+    folded = true;
+    word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+  }
+
+  // On the M0 the assembly channel loop where the requantizer was folded (a constant there).
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    if (!std::is_constant_evaluated() && folded) {
+      pointwise_quad_pixels_m0<InC>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width, S * InC,
+                                    S * W * InC, out, word);
+      return;
+    }
+#endif
+    portable(in, out);
+  }
+
+  constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* pixel = in + (y * S * W + x * S) * InC;
+        for (std::size_t o = 0; o < OutC; ++o) {
+          std::int32_t acc = channel[o].bias;
+          for (std::size_t i = 0; i < InC; ++i) acc += std::int32_t{weight_of(o, i)} * pixel[i];
+          if (folded) {
+            *out++ = folded_two_sided_code(acc, channel[o], word);
+          } else {
+            const std::int32_t negative = channel[o].negative_offset;
+            *out++ = requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
+          }
+        }
+      }
+    }
+  }
+};
+
+}  // namespace qpipe::detail
