@@ -196,7 +196,7 @@ struct PointwiseQuadKernel {
     }
     folded = false;
     word = 0;
-    if (!(form.pieces == 2 && form.halves && form.shift != FittedForm::per_channel_shift && form.shift >= 1)) return;
+    if (!is_halves_form(form, true)) return;
     // Fold both offsets (the second one is the first where the layer has none of its own).
     std::array<QuadChannel, OutC> both = channel;
     for (std::size_t o = 0; o < OutC; ++o) {

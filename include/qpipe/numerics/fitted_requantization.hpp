@@ -114,12 +114,13 @@ constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std:
   return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
 }
 
-// The common form: two pieces as halves, one final shift of at least 1, one offset. What the
-// assembly channel loops run, with the piece width b and the shift as values (one routine serves
-// several layers); the shift of at least 1 keeps y - lowest inside int32 (lane_pointwise.hpp).
-constexpr bool is_halves_form(FittedForm form) {
-  return form.pieces == 2 && form.halves && !form.negative_offsets && form.shift != FittedForm::per_channel_shift &&
-         form.shift >= 1;
+// The common form: two pieces as halves, one final shift of at least 1, one offset (or, where the
+// loop has room for it, an offset for each sign of the accumulator). What the assembly channel
+// loops run, folded (below), with the piece width b and the shift as values: one routine serves
+// several layers.
+constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = false) {
+  return form.pieces == 2 && form.halves && (with_negative_offsets || !form.negative_offsets) &&
+         form.shift != FittedForm::per_channel_shift && form.shift >= 1;
 }
 
 // The halves form with the clamp's lower end folded into each channel's offset, for assembly loops
