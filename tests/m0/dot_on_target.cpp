@@ -116,6 +116,23 @@ int check_depthwise_quad() {
   return bad;
 }
 
+// What the random requantization records below draw from: `bits` random bits.
+template <class Next>
+std::uint32_t random_bits(Next& next, unsigned bits) {
+  return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1);
+}
+// floor(acc (high 2^b + low) / 2^b), in 64 bits.
+std::int64_t scaled_in_64_bits(std::int64_t acc, const qpipe::FittedChannel& f, unsigned b) {
+  const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
+  return acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
+}
+// The folded form's code, in 64 bits: clamp((scaled + offset) >> shift, 0, qmax - qmin) + qmin.
+std::int64_t folded_code_in_64_bits(std::int64_t acc, const qpipe::FittedChannel& f, std::int32_t offset, unsigned b,
+                                    unsigned shift, std::int32_t qmin, std::int32_t qmax) {
+  const std::int64_t above = (scaled_in_64_bits(acc, f, b) + offset) >> shift;
+  return (above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above)) + qmin;
+}
+
 // A 1 x 3 image of InC channels through OutC random lane channels with a random fitted form (two
 // half pieces, one shift, the clamp folded into the offsets: the form the M0 loop serves), against
 // the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
@@ -124,7 +141,7 @@ template <std::size_t InC, std::size_t OutC, class Next>
 int check_lanes(Next& next) {
   using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
   Kernel& k = fresh_kernel<Kernel>();
-  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
   const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 20;
   const std::int32_t zp = next();
@@ -156,9 +173,7 @@ int check_lanes(Next& next) {
       };
       for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{w(i)} * in[p * InC + i];
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
-      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
-      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
-      std::int64_t code = ((scaled + offset[o]) >> shift) + zp;
+      std::int64_t code = ((scaled_in_64_bits(acc, f, b) + offset[o]) >> shift) + zp;
       code = code < qmin ? qmin : (code > qmax ? qmax : code);
       bad += got[p * OutC + o] != code;
     }
@@ -174,7 +189,7 @@ int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
   static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C>, "the case must reach the assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
-  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
   const bool relu = next() & 1;
   const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
@@ -199,11 +214,7 @@ int check_depthwise_pixels(Next& next) {
       for (std::size_t ky = 0; ky < K; ++ky)
         for (std::size_t kx = 0; kx < K; ++kx) acc += k.weights[(ky * K + kx) * C + c] * in[(ky * W + ox * S + kx) * C + c];
       const qpipe::FittedChannel& f = k.channel[c].requantization.fitted;
-      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
-      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
-      std::int64_t above = (scaled + f.offset) >> shift;
-      above = above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above);
-      bad += got[ox * C + c] != above + qmin;
+      bad += got[ox * C + c] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
     }
   return bad != 0;
 }
@@ -217,7 +228,7 @@ int check_quad_pixels(Next& next) {
   Kernel& k = fresh_kernel<Kernel>();
   const auto w = [](std::size_t o) { return w0 + o * InC; };  // the weights set, kept (w0 is refilled every round)
   static_assert(OutC * InC <= sizeof w0);
-  const auto u = [&](unsigned bits) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(next())) * 0x10101u & ((1u << bits) - 1); };
+  const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
   const bool relu = next() & 1;
   const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
@@ -242,11 +253,8 @@ int check_quad_pixels(Next& next) {
       std::int64_t acc = k.channel[o].bias;
       for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{w(o)[i]} * in[p * InC + i];
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
-      const std::int64_t m = (std::int64_t{f.high} << b) + f.low;
-      const std::int64_t scaled = acc * m >= 0 ? acc * m / (std::int64_t{1} << b) : -((-acc * m + (std::int64_t{1} << b) - 1) >> b);
-      std::int64_t above = (scaled + (acc < 0 ? k.channel[o].negative_offset : f.offset)) >> shift;
-      above = above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above);
-      bad += got[p * OutC + o] != above + qmin;
+      const std::int32_t offset = acc < 0 ? k.channel[o].negative_offset : f.offset;
+      bad += got[p * OutC + o] != folded_code_in_64_bits(acc, f, offset, b, shift, qmin, qmax);
     }
   return bad != 0;
 }

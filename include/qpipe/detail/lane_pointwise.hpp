@@ -159,8 +159,7 @@ struct PointwiseLaneKernel {
     clamp = r.clamp;
     form = r.form;
     negative_offset = r.negative_offset;
-    folded = fold_clamp_into_offsets(channel, range, form, clamp);
-    word = folded ? folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax) : 0;
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 
   // On the M0, the assembly channel loop when the compiler folded the form it implements (a

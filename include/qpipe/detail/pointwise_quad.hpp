@@ -191,27 +191,14 @@ struct PointwiseQuadKernel {
     form = r.form;
     for (std::size_t o = 0; o < OutC; ++o) {
       channel[o].requantization = r.channel[o];
-      channel[o].negative_offset = 0;
-      if constexpr (TwoSided) channel[o].negative_offset = r.negative_offset[o];
-    }
-    folded = false;
-    word = 0;
-    if (!is_halves_form(form, true)) return;
-    // Fold both offsets (the second one is the first where the layer has none of its own).
-    std::array<QuadChannel, OutC> both = channel;
-    for (std::size_t o = 0; o < OutC; ++o) {
-      FittedChannel negative = both[o].requantization.fitted;
-      if (form.negative_offsets) negative.offset = both[o].negative_offset;
-      const std::int32_t lowest = clamp.qmin - clamp.zero_point;
-      if (!fold_clamp_into_offset(both[o].requantization.fitted, range[o], form.piece_bits, form.shift, lowest) ||
-          !fold_clamp_into_offset(negative, range[o], form.piece_bits, form.shift, lowest)) {
-        return;
+      // The offset for acc < 0: the layer's second one, or the first where it has none (read only
+      // of a fitted layer: TFLite's form has neither).
+      channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
+      if constexpr (TwoSided) {
+        if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
       }
-      both[o].negative_offset = negative.offset;
     }
-    channel = both;
-    folded = true;
-    word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there).

@@ -61,8 +61,7 @@ struct DepthwiseConstants {
     form = r.form;
     negative_offset = r.negative_offset;
     for (std::size_t c = 0; c < C; ++c) channel[c].requantization = r.channel[c];
-    folded = fold_clamp_into_offsets(channel, range, form, clamp);
-    word = folded ? folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax) : 0;
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 };
 

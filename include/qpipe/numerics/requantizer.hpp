@@ -57,20 +57,31 @@ constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationC
 }
 
 // Folds the clamp's low end into the offsets of a layer's channel records (each has a
-// RequantizationChannel `requantization`) where the fit took the halves form: all of them, or none
-// when one channel's sums would leave int32 (fold_clamp_into_offset). True if folded; the records
-// then requantize with folded_halves_code and the layer's folded_halves_word.
+// RequantizationChannel `requantization`, and where the record has room for it a
+// `negative_offset`, the offset for acc < 0, folded too) where the fit took the halves form: all of
+// them, or none when one channel's sums would leave int32 (fold_clamp_into_offset). True if
+// folded; the records then requantize with folded_halves_code, with `word` (folded_halves_word;
+// 0 when not folded).
 template <class Record, std::size_t Channels>
 consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records, const std::array<AccumulatorRange, Channels>& range,
-                                       FittedForm form, const OutputClamp& clamp) {
-  if (!is_halves_form(form)) return false;
+                                       FittedForm form, const OutputClamp& clamp, std::uint32_t& word) {
+  constexpr bool two_offsets = requires(Record r) { r.negative_offset; };
+  word = 0;
+  if (!is_halves_form(form, two_offsets)) return false;
+  const std::int32_t lowest = clamp.qmin - clamp.zero_point;
   std::array<Record, Channels> folded = records;
   for (std::size_t c = 0; c < Channels; ++c) {
-    if (!fold_clamp_into_offset(folded[c].requantization.fitted, range[c], form.piece_bits, form.shift, clamp.qmin - clamp.zero_point)) {
-      return false;
+    FittedChannel& f = folded[c].requantization.fitted;
+    if constexpr (two_offsets) {
+      FittedChannel negative = f;
+      negative.offset = folded[c].negative_offset;
+      if (!fold_clamp_into_offset(negative, range[c], form.piece_bits, form.shift, lowest)) return false;
+      folded[c].negative_offset = negative.offset;
     }
+    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, form.shift, lowest)) return false;
   }
   records = folded;
+  word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
   return true;
 }
 
