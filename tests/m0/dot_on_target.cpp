@@ -10,7 +10,10 @@
 // halves requantization in assembly) against the sum and the folded formula in 64 bits, for
 // K = 2, 3, 5, strides 1 and 2, both clamps saturating; and the 1 x 1 kernel with four channels'
 // weights a word (detail/pointwise_quad.hpp: its assembly channel loop with the second offset for
-// acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels.
+// acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels; and the K x K lane kernel's
+// window loop (detail/window_lanes.hpp: input pairs along a kernel row times four channels' lane
+// weights) against the plain sum, for rows of 2 to 30 inputs, odd and even pair counts, with and
+// without a last input alone, row steps up to the immediate's 255.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
 #include <cstddef>
@@ -22,6 +25,7 @@
 #include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pad_runs.hpp"
 #include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/detail/window_lanes.hpp"
 #include "qpipe/layers/depthwise_conv2d.hpp"
 
 namespace {
@@ -29,7 +33,7 @@ namespace {
 std::int8_t w0[1024], w1[1024], x[4096];
 // The kernels of the lane, depthwise and four-channel checks, one at a time: statics each would not
 // fit the micro:bit's 16 KiB of RAM beside the buffers, nor its 2 KiB stack.
-alignas(8) unsigned char kernel_storage[1024];
+alignas(8) unsigned char kernel_storage[1536];
 template <class Kernel>
 Kernel& fresh_kernel() {
   static_assert(sizeof(Kernel) <= sizeof kernel_storage);
@@ -259,6 +263,34 @@ int check_quad_pixels(Next& next) {
   return bad != 0;
 }
 
+// One group of four channels of the K x K lane kernel over the window at x + at (rows W InC bytes
+// apart), from random biases, against the plain sum; and that the weight pointer ends on the next
+// group's weights.
+template <std::size_t K, std::size_t InC, std::size_t W, class Next>
+int check_window(Next& next, bool extremes) {
+  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, 4, false>;
+  constexpr std::size_t row = K * InC, stride = W * InC;
+  Kernel& k = fresh_kernel<Kernel>();
+  static_assert(4 * K * row <= sizeof w0 && (K - 1) * stride + row + 64 <= sizeof x);
+  for (std::size_t c = 0; c < 4; ++c)
+    for (std::size_t n = 0; n < K * row; ++n) {
+      const std::int8_t w = extremes ? static_cast<std::int8_t>(n % 3 == 0 ? -127 : 127) : static_cast<std::int8_t>(next() | 1);
+      k.set_weight(c, n, w0[c * K * row + n] = w);  // never -128
+    }
+  const std::size_t at = static_cast<std::uint8_t>(next()) % 64;  // any alignment
+  std::int32_t acc[4], want[4];
+  for (std::size_t c = 0; c < 4; ++c) {
+    acc[c] = want[c] = static_cast<std::int32_t>(next()) * 4096 + next();
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t e = 0; e < row; ++e) want[c] += std::int32_t{w0[(c * K + ky) * row + e]} * x[at + ky * stride + e];
+  }
+  const std::int32_t* w = k.weight.data();
+  Kernel::window_dot(w, x + at, acc);
+  int bad = w != k.weight.data() + Kernel::group_words;
+  for (std::size_t c = 0; c < 4; ++c) bad += acc[c] != want[c];
+  return bad != 0;
+}
+
 }  // namespace
 
 int main() {
@@ -300,8 +332,12 @@ int main() {
              check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
       bad += check_quad_pixels<32, 8>(next) + check_quad_pixels<12, 4>(next) + check_quad_pixels<16, 16>(next) +
              check_quad_pixels<32, 16>(next);
+      const bool extremes = round == 0 && n == 0;  // x is all -128 then
+      bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
+             check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
+             check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -11,6 +11,7 @@
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/detail/window_lanes.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
@@ -85,14 +86,17 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
   constexpr bool two_sided = sizeof...(Clamps) == 0;
-  // The 1 x 1 kernels with their own weight layouts (lane pairs for few inputs, four channels a
-  // word for many), else the row loops.
+  // The kernels with their own weight layouts (1 x 1: lane pairs for few inputs, four channels a
+  // word for many; K x K with many output pixels: lane pairs along the kernel rows), else the row
+  // loops.
   constexpr bool lanes = lane_packed_inputs<K, InC, channels, OutC>;
   constexpr bool quads = !lanes && quad_packed_weights<K, InC, channels, OutC>;
-  constexpr bool packed = lanes || quads;
+  constexpr bool windows = window_lane_weights<K, InC, W, channels, OutC, valid_output(H, K, S) * valid_output(W, K, S)>;
+  constexpr bool packed = lanes || quads || windows;
   std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>,
                      std::conditional_t<quads, PointwiseQuadKernel<H, W, InC, S, OutC, two_sided>,
-                                        ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>>
+                                        std::conditional_t<windows, WindowLaneKernel<H, W, InC, K, S, OutC, two_sided>,
+                                                           ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>>>
       k{};
   std::array<double, channels> accumulator_scale{};
   std::array<AccumulatorRange, channels> range{};
@@ -103,7 +107,7 @@ consteval auto quantize_convolution(Grid in, const P& p) {
         for (std::size_t i = 0; i < InC; ++i) {
           const std::int8_t w = quantize_weight(Block::weight(p, o, ky, kx, i), weight_scale[o]);
           if constexpr (packed) {
-            k.set_weight(o, i, w);
+            k.set_weight(o, (ky * K + kx) * InC + i, w);  // the 1 x 1 kernels: i
           } else {
             k.weights[((o * K + ky) * K + kx) * InC + i] = w;
           }

@@ -11,13 +11,6 @@
 
 namespace qpipe::detail {
 
-// One channel: the bias (the input zero-point term folded in) and its requantization constants,
-// in the order the assembly loop reads them.
-struct DepthwiseChannel {
-  std::int32_t bias;
-  RequantizationChannel requantization;
-};
-
 // The assembly loop's reach: an even channel count (channel pairs), the kernel sizes whose tap
 // sequence it spells out, and the immediates it adds: C - 1 between taps, RowStride - K C from one
 // kernel row to the next (the taps' index runs through the weights, the input pointers take the
@@ -76,13 +69,13 @@ inline constexpr bool depthwise_channels_m0_serves =
 #define QPIPE_DW_ABOVE(N) "2" N ":\n\t" "movs %[b], %[j]\n\t" "b 3" N "b\n"
 
 template <std::size_t K, std::size_t C, std::size_t RowStride>
-[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const DepthwiseChannel* q, const std::int8_t* w, const std::int8_t* x,
+[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
                                                       const std::int8_t* x1, std::int8_t* out, std::uint32_t word) {
-  static_assert(depthwise_channels_m0_serves<K, C, RowStride> && sizeof(DepthwiseChannel) == 12);
+  static_assert(depthwise_channels_m0_serves<K, C, RowStride> && sizeof(BiasedChannel) == 12);
   constexpr std::size_t back = (K - 1) * (RowStride - K * C) - 2;  // after the last row, less the next pair's 2
   // Six high registers: GCC's allocator hands out five of them itself, so they are named (lr
   // too: the routine saves it anyway, as it is not a leaf for GCC's purposes once clobbered).
-  register const DepthwiseChannel* const end asm("lr") = q + C;
+  register const BiasedChannel* const end asm("lr") = q + C;
   register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11");
   register std::uint32_t word_hi asm("r12") = word;
   std::uint32_t j;

@@ -155,8 +155,56 @@ template <std::size_t InC>
 }
 #endif
 
+// What the four-channel kernels (this one and the K x K lane kernel, window_lanes.hpp) keep per
+// channel and per layer, and their requantization of one output: the folded form where the
+// compiler folded the fit (what this kernel's assembly loop runs), else the general one. Record:
+// QuadChannel, or BiasedChannel (no second offset: 4 bytes a channel fewer) for a kernel whose
+// requantization is C++ and whose layer has a folded activation.
+template <std::size_t OutC, bool TwoSided, class Record = QuadChannel>
+struct QuadRecords {
+  static constexpr bool two_offsets = std::is_same_v<Record, QuadChannel>;
+  static_assert(two_offsets || !TwoSided);
+  std::array<Record, OutC> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
+  std::uint32_t word;  // then: folded_halves_word
+
+  constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
+    clamp = r.clamp;
+    form = r.form;
+    for (std::size_t o = 0; o < OutC; ++o) {
+      channel[o].requantization = r.channel[o];
+      if constexpr (two_offsets) {
+        // The offset for acc < 0: the layer's second one, or the first where it has none (read
+        // only of a fitted layer: TFLite's form has neither).
+        channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
+        if constexpr (TwoSided) {
+          if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
+        }
+      }
+    }
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+  }
+
+  constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
+    if constexpr (two_offsets) {
+      if (folded) return folded_two_sided_code(acc, channel[o], word);
+      const std::int32_t negative = channel[o].negative_offset;
+      return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
+    } else {
+      if (folded) return folded_halves_code(acc, channel[o].requantization.fitted, word);
+      return requantize_channel(acc, channel[o].requantization, nullptr, clamp, form);
+    }
+  }
+};
+
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwiseQuadKernel {
+struct PointwiseQuadKernel : QuadRecords<OutC, TwoSided> {
+  using QuadRecords<OutC, TwoSided>::channel;
+  using QuadRecords<OutC, TwoSided>::folded;
+  using QuadRecords<OutC, TwoSided>::word;
   static constexpr std::size_t out_height = valid_output(H, 1, S);
   static constexpr std::size_t out_width = valid_output(W, 1, S);
   static constexpr std::size_t input_size = H * W * InC;
@@ -167,11 +215,6 @@ struct PointwiseQuadKernel {
   // weight[(g InC + InC - 1 - i)] holds input i's weights of channels 4 g .. 4 g + 3, byte j
   // (little-endian) channel 4 g + j.
   std::array<std::int32_t, OutC / 4 * InC> weight;
-  std::array<QuadChannel, OutC> channel;
-  OutputClamp clamp;
-  FittedForm form;
-  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
-  std::uint32_t word;  // then: folded_halves_word
 
   static constexpr std::size_t weight_index(std::size_t o, std::size_t i) { return o / 4 * InC + InC - 1 - i; }
   constexpr std::int8_t weight_of(std::size_t o, std::size_t i) const {
@@ -184,21 +227,6 @@ struct PointwiseQuadKernel {
     const unsigned at = 8 * (o % 4);
     v = (v & ~(0xffu << at)) | static_cast<std::uint32_t>(static_cast<std::uint8_t>(w)) << at;
     weight[weight_index(o, i)] = static_cast<std::int32_t>(v);
-  }
-  constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
-  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
-    clamp = r.clamp;
-    form = r.form;
-    for (std::size_t o = 0; o < OutC; ++o) {
-      channel[o].requantization = r.channel[o];
-      // The offset for acc < 0: the layer's second one, or the first where it has none (read only
-      // of a fitted layer: TFLite's form has neither).
-      channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
-      if constexpr (TwoSided) {
-        if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
-      }
-    }
-    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there).
@@ -220,12 +248,7 @@ struct PointwiseQuadKernel {
         for (std::size_t o = 0; o < OutC; ++o) {
           std::int32_t acc = channel[o].bias;
           for (std::size_t i = 0; i < InC; ++i) acc += std::int32_t{weight_of(o, i)} * pixel[i];
-          if (folded) {
-            *out++ = folded_two_sided_code(acc, channel[o], word);
-          } else {
-            const std::int32_t negative = channel[o].negative_offset;
-            *out++ = requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
-          }
+          *out++ = this->code(acc, o);
         }
       }
     }

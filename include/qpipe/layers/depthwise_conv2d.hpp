@@ -41,7 +41,7 @@ namespace detail {
 template <std::size_t K, std::size_t C, bool TwoSided>
 struct DepthwiseConstants {
   std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
-  std::array<DepthwiseChannel, C> channel;
+  std::array<BiasedChannel, C> channel;
   OutputClamp clamp;
   FittedForm form;
   std::array<std::int32_t, TwoSided ? C : 0> negative_offset;

@@ -41,6 +41,13 @@ union RequantizationChannel {
   FittedChannel fitted;
 };
 
+// One output channel as the channel loops read it (depthwise, the K x K lane kernel): the bias
+// (the input zero-point term folded in), then its requantization constants. 12 bytes.
+struct BiasedChannel {
+  std::int32_t bias;
+  RequantizationChannel requantization;
+};
+
 // A channel's code for accumulator acc, given what its layer shares (the clamp and the fitted
 // form). negative_offset: the channel's second offset in a layer that has them (form.
 // negative_offsets), otherwise unused.

@@ -145,6 +145,37 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the four-channel w
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
 
+TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-pair window kernel and equal the naive reference") {
+  // Output channels in fours, a kernel row of at most 31 inputs, at least 64 output pixels (the
+  // stems): input pairs along the kernel rows times lane weights. Otherwise the row loops.
+  using detail::WindowLaneKernel;
+  static_assert(std::is_same_v<decltype(detail::quantize_convolution<22, 22, 3, 7, 2, 8, WeightGranularity::per_channel,
+                                                                     QConv2DPerChannel<7, 2>, Conv2DParams<7, 3, 8>, QRelu>(
+                                   Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}}).kernel),
+                               WindowLaneKernel<22, 22, 3, 7, 2, 8, false>>);
+  static_assert(detail::window_lane_weights<3, 4, 18, 8, 8, 64> && detail::window_lane_weights<5, 6, 12, 4, 4, 64> &&
+                detail::window_lane_weights<2, 1, 9, 4, 4, 100>);
+  static_assert(!detail::window_lane_weights<3, 8, 6, 8, 8, 16> &&   // the ResNet block's convolutions: 16 pixels
+                !detail::window_lane_weights<3, 4, 18, 1, 8, 64> &&  // a per-tensor scale
+                !detail::window_lane_weights<3, 4, 18, 6, 6, 64> &&  // six channels
+                !detail::window_lane_weights<4, 8, 18, 8, 8, 64> &&  // a row of 32 inputs
+                !detail::window_lane_weights<1, 8, 18, 8, 8, 64> &&  // 1 x 1
+                !detail::window_lane_weights<3, 4, 68, 8, 8, 64>);   // a row step of 260 bytes
+  check_conv<16, 16, 4, 8, 3, 2, 1, true, true, 71, -4, -128>();   // MobileNetV2's stem: pairs, no last input alone
+  check_conv<10, 10, 3, 4, 3, 1, 0, true, false, 72, 30, 12>();    // rows of 9: a last input alone; no ReLU
+  check_conv<10, 10, 2, 8, 3, 1, 0, true, false, 73, -100, -3>();  // rows of 6: an odd pair count
+  check_conv<8, 8, 1, 4, 2, 1, 1, true, true, 74, 0, 20>();       // rows of 2: one pair, no loop
+  check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
+  // The ResNet stem's case above takes this kernel too (16 x 16 x 3 padded by 3, 7 x 7, stride 2).
+  // That no-ReLU case keeps the second offset in its records, and its fit folds: its outputs above
+  // came from folded_two_sided_code after the lane arithmetic.
+  constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 27, 12);
+  static constexpr auto model = quantize(spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
+  constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(kernel.channel[0])>, detail::QuadChannel>);
+  static_assert(kernel.folded && kernel.form.negative_offsets);
+}
+
 TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 reference") {
   constexpr Grid in_grid{0.05, -9};
   constexpr Grid out_grid = saturating_output_grid(0.05, 8, 12);

@@ -1,0 +1,165 @@
+// K x K convolutions whose weights serve many output pixels (the stems): two MACs per multiply.
+// A kernel row's K * InC inputs are contiguous in the image, so they pair up as lane inputs
+// (lane_input: x0 + 2^16 x1, dot.hpp); each pair, built once from two bytes, is multiplied by four
+// output channels' lane weights, and the top half of each product is x0 w0 + x1 w1 (lane_mac).
+// On the Cortex-M0 that is 8 cycles to build the pair and 5 per channel (LDM of the weight pair,
+// MULS, ASRS, ADCS): 28 cycles per 8 MACs, where the byte loops take 19 per 4. The price is the
+// weights stored as 32-bit pairs, twice TFLite's bytes, which is why only layers with many output
+// pixels take this kernel (window_lane_weights).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::detail {
+
+// The flash a layer's weights take doubles while its MACs get about 1.5 cycles cheaper each; both
+// examples' stems (64 output pixels, each weight used 64 times) gain 90 to 140 cycles per added
+// byte, their 3 x 3 block convolutions (16 pixels) about 26. Below this many output pixels the
+// byte loops keep the weights at one byte.
+inline constexpr std::size_t window_lane_min_pixels = 64;
+
+// The kernel's reach: per-channel scales, output channels in fours, a kernel row of at most 31
+// inputs (its pairs' weights 16 bytes apart: one ADDS immediate spans a row, byte offsets stay
+// below 32) and a row step the loop adds as an immediate.
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels>
+inline constexpr bool window_lane_weights = K > 1 && Channels == OutC && OutC % 4 == 0 && K * InC <= 31 && K <= W &&
+                                            W * InC - K * InC / 2 * 2 <= 255 && OutPixels >= window_lane_min_pixels;
+
+#if defined(__ARM_ARCH_6M__)
+// acc[c] += the lane MACs of one output pixel's window with channel c of a group of four: Full
+// input pairs and, if Single, one last input alone per kernel row; the weights, [row][pair][c],
+// from w (left after them), the rows RowStride bytes apart. All eight low registers: the four
+// accumulators (ADCS takes low ones), the pair, a temporary, the input and weight pointers; the
+// end of a row's pairs and of the window's weights are high ones. Per pair 8 + 4 x 5 cycles; per
+// two pairs 5 for the loop; per row 8.
+#define QPIPE_WINDOW_MAC(ACC)  \
+  "ldm %[w]!, {%[t]}\n\t"      \
+  "muls %[t], %[pair]\n\t"     \
+  "asrs %[t], %[t], #16\n\t"   \
+  "adcs %[" ACC "], %[t]\n\t"
+#define QPIPE_WINDOW_MACS QPIPE_WINDOW_MAC("a0") QPIPE_WINDOW_MAC("a1") QPIPE_WINDOW_MAC("a2") QPIPE_WINDOW_MAC("a3")
+// The pair at byte AT of the row: LDRB has an immediate offset (LDRSB only a register one).
+#define QPIPE_WINDOW_PAIR(AT, NEXT)     \
+  "ldrb %[pair], [%[x], #" AT "]\n\t"   \
+  "ldrb %[t], [%[x], #" NEXT "]\n\t"    \
+  "sxtb %[pair], %[pair]\n\t"           \
+  "sxtb %[t], %[t]\n\t"                 \
+  "lsls %[t], %[t], #16\n\t"            \
+  "adds %[pair], %[t]\n\t" QPIPE_WINDOW_MACS
+
+template <std::size_t Full, bool Single, std::size_t RowStride>
+[[gnu::always_inline]] inline void window_lanes_m0(const std::int32_t*& w_io, const std::int32_t* window_end, const std::int8_t* x,
+                                                   std::int32_t (&acc)[4]) {
+  static_assert(Full >= 1 && 2 * Full + Single <= 31 && RowStride >= 2 * Full && RowStride - 2 * Full <= 255);
+  std::int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const std::int32_t* w = w_io;
+  std::int32_t pair, t;
+  const std::int32_t* pairs_end;
+  asm volatile(".syntax unified\n"  // volatile: the loads depend on memory the compiler does not see written
+      "1:\n\t"
+      "mov %[t], %[w]\n\t"
+      "adds %[t], %[full_bytes]\n\t"
+      "mov %[pairs_end], %[t]\n\t"
+      // gas's conditionals keep the parts this geometry needs: an odd pair count takes one pair
+      // before the loop of two, an odd row its last input alone
+      ".if %c[odd]\n\t" QPIPE_WINDOW_PAIR("0", "1")
+      "adds %[x], #2\n\t"
+      ".endif\n\t"
+      ".if %c[loop]\n"
+      "2:\n\t" QPIPE_WINDOW_PAIR("0", "1") QPIPE_WINDOW_PAIR("2", "3")
+      "adds %[x], #4\n\t"
+      "cmp %[w], %[pairs_end]\n\t"
+      "bne 2b\n\t"
+      ".endif\n\t"
+      ".if %c[single]\n\t"
+      "ldrb %[pair], [%[x], #0]\n\t"
+      "sxtb %[pair], %[pair]\n\t" QPIPE_WINDOW_MACS
+      ".endif\n"
+      "adds %[x], %[row_step]\n\t"
+      "cmp %[w], %[window_end]\n\t"
+      "bne 1b\n\t"
+      ".syntax divided"
+      : [a0] "+l"(a0), [a1] "+l"(a1), [a2] "+l"(a2), [a3] "+l"(a3), [w] "+l"(w), [x] "+l"(x), [pair] "=&l"(pair), [t] "=&l"(t),
+        [pairs_end] "=&h"(pairs_end)
+      : [window_end] "h"(window_end), [full_bytes] "I"(16 * Full), [row_step] "I"(RowStride - 2 * Full),
+        [odd] "i"(Full % 2), [loop] "i"(Full / 2 != 0), [single] "i"(Single ? 1 : 0)
+      : "cc", "memory");
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+  w_io = w;
+}
+#undef QPIPE_WINDOW_PAIR
+#undef QPIPE_WINDOW_MACS
+#undef QPIPE_WINDOW_MAC
+#endif
+
+// The layer: weights as lane pairs [group of four channels][kernel row][pair][channel], the
+// channel records and the requantization of the four-channel word kernel (QuadRecords, without
+// the second offset where the layer has no use for it). The host
+// and constant evaluation run the same lane arithmetic in C++ (lane_mac).
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided>
+struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
+  static constexpr std::size_t row = K * InC;           // a kernel row's inputs, contiguous in the image
+  static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
+  static constexpr std::size_t group_words = 4 * K * pairs;
+  static constexpr std::size_t out_height = valid_output(H, K, S);
+  static constexpr std::size_t out_width = valid_output(W, K, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * K * row;
+  static constexpr std::size_t parameter_bytes = OutC * K * row + 4 * OutC + 8 * OutC + 12;
+
+  std::array<std::int32_t, OutC / 4 * group_words> weight;
+
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t ky, std::size_t j) {
+    return o / 4 * group_words + (ky * pairs + j) * 4 + o % 4;
+  }
+
+  // What quantize_convolution fills in: n = (ky K + kx) InC + i, the input's place in the window.
+  // The high lane holds the even input's weight (lane_weight); 0 past a row's end.
+  constexpr void set_weight(std::size_t o, std::size_t n, std::int8_t w) {
+    const std::size_t ky = n / row, e = n % row;
+    std::int32_t& p = weight[weight_index(o, ky, e / 2)];
+    p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
+  }
+
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* window = in + (y * S * W + x * S) * InC;
+        const std::int32_t* w = weight.data();
+        for (std::size_t o = 0; o < OutC; o += 4) {
+          std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias, this->channel[o + 3].bias};
+          window_dot(w, window, acc);
+          for (std::size_t j = 0; j < 4; ++j) *out++ = this->code(acc[j], o + j);
+        }
+      }
+    }
+  }
+
+  // acc[c] += channel c's dot product with the window; w moves on to the next group's weights.
+  [[gnu::always_inline]] static constexpr void window_dot(const std::int32_t*& w, const std::int8_t* window, std::int32_t (&acc)[4]) {
+#if defined(__ARM_ARCH_6M__)
+    if (!std::is_constant_evaluated()) {
+      window_lanes_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
+      return;
+    }
+#endif
+    for (std::size_t ky = 0; ky < K; ++ky) {
+      const std::int8_t* x = window + ky * W * InC;
+      for (std::size_t j = 0; j < pairs; ++j, w += 4) {
+        const std::int32_t packed = lane_input(x[2 * j], 2 * j + 1 < row ? x[2 * j + 1] : 0);
+        for (std::size_t c = 0; c < 4; ++c) acc[c] = lane_mac(acc[c], packed, w[c]);
+      }
+    }
+  }
+};
+
+}  // namespace qpipe::detail
