@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Compile each source once and print the compiler's wall time and peak memory.
+"""Compile each source and print the compiler's CPU time, wall time and peak memory.
 
-usage: compile_cost.py -- COMPILER [FLAGS...] -- SOURCE...
-The numbers are for watching trends (one run, this machine), not for asserting.
+usage: compile_cost.py [--runs N] -- COMPILER [FLAGS...] -- SOURCE...
+With N runs (default 1) each figure is the best of the N: on a shared machine the wall and CPU
+times of one compile vary by a factor of two from hour to hour, the minimum CPU time much less,
+and the peak memory hardly at all. The numbers are for watching trends, not for asserting.
 """
 import os
 import subprocess
@@ -16,24 +18,32 @@ def measure(compiler, source):
         start = time.monotonic()
         proc = subprocess.Popen(compiler + ["-c", source, "-o", os.path.join(tmp, "out.o")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)  # usage includes the driver's cc1plus
         elapsed = time.monotonic() - start
         err = proc.stderr.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("compile_cost.py: %s did not compile:\n%s" % (source, err[:3000]))
-    return elapsed, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux
+    return usage.ru_utime + usage.ru_stime, elapsed, usage.ru_maxrss / 1024.0
 
 
 def main(argv):
+    runs = 1
+    if len(argv) >= 2 and argv[0] == "--runs":
+        if not argv[1].isdigit() or int(argv[1]) < 1:
+            print("compile_cost.py: --runs takes a positive count, not %r" % argv[1], file=sys.stderr)
+            return 2
+        runs, argv = int(argv[1]), argv[2:]
     if argv.count("--") != 2 or argv[0] != "--":
-        print("compile_cost.py: usage: -- COMPILER [FLAGS...] -- SOURCE...", file=sys.stderr)
+        print("compile_cost.py: usage: [--runs N] -- COMPILER [FLAGS...] -- SOURCE...", file=sys.stderr)
         return 2
     second = argv.index("--", 1)
     compiler, sources = argv[1:second], argv[second + 1:]
-    print("%-48s %9s %12s" % ("source", "seconds", "peak MiB"))
+    print("best of %d run%s" % (runs, "" if runs == 1 else "s"))
+    print("%-48s %9s %9s %12s" % ("source", "cpu s", "wall s", "peak MiB"))
     for source in sources:
-        seconds, mib = measure(compiler, source)
-        print("%-48s %9.2f %12.0f" % (os.path.relpath(source), seconds, mib))
+        cpu, wall, mib = map(min, zip(*(measure(compiler, source) for _ in range(runs))))
+        print("%-48s %9.2f %9.2f %12.0f" % (os.path.relpath(source), cpu, wall, mib))
     return 0
 
 
