@@ -2,9 +2,11 @@
 """Compile each source and print the compiler's CPU time, wall time and peak memory.
 
 usage: compile_cost.py [--runs N] -- COMPILER [FLAGS...] -- SOURCE...
-With N runs (default 1) each figure is the best of the N: on a shared machine the wall and CPU
-times of one compile vary by a factor of two from hour to hour, the minimum CPU time much less,
-and the peak memory hardly at all. The numbers are for watching trends, not for asserting.
+With N runs (default 1) each figure is the best of the N. That removes the noise between runs
+close together; it does not remove the drift of a shared machine over hours or days (the best
+CPU time of the same compile has differed by a factor of two between days). Peak memory hardly
+varies, so it is the figure to compare across reports. The numbers are for watching trends, not
+for asserting.
 """
 import os
 import subprocess
