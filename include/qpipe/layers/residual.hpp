@@ -5,12 +5,14 @@
 // then one ResidualParams for the add.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "qpipe/detail/plan.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/numerics/fitted_add.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
@@ -57,7 +59,24 @@ consteval OperandRescale operand_rescale(std::int32_t zero_point, double scale, 
   return {-zero_point, m.multiplier >> 11, m.multiplier & ((1 << 11) - 1), shift, shift > 0 ? std::int32_t{1} << (shift - 1) : 0};
 }
 
-// out = requantize_out(rescale_a((a - zp_a) << 20) + rescale_b((b - zp_b) << 20))
+// TFLite's arithmetic: out = requantize_out(rescale_a((a - zp_a) << 20) + rescale_b((b - zp_b) << 20)).
+struct TfliteAdd {
+  OperandRescale rescale_a, rescale_b;
+  Requantizer requantizer;
+
+  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const { return requantizer(rescale_a(a) + rescale_b(b)); }
+};
+
+// The same codes from the compiler's linear form (fitted_add.hpp), then the zero point and clamp.
+struct FittedAddCode {
+  FittedAdd form;
+  OutputClamp clamp;
+
+  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const {
+    return clamped_code(form(a, b), clamp.zero_point, clamp.qmin, clamp.qmax);
+  }
+};
+
 template <std::size_t Size>
 struct AddKernel {
   static constexpr std::size_t input_size = Size;
@@ -65,13 +84,32 @@ struct AddKernel {
   static constexpr std::size_t macs = 0;
   static constexpr std::size_t parameter_bytes = 44;  // two offsets, two multipliers, the requantizer
 
-  OperandRescale rescale_a, rescale_b;
-  Requantizer requantizer;
+  // One of the two: the fitted form where the compiler found one, else TFLite's arithmetic.
+  bool fitted;
+  union Arithmetic {
+    TfliteAdd tflite{};
+    FittedAddCode linear;
+  } arithmetic;
 
   constexpr void operator()(const std::int8_t* a, const std::int8_t* b, std::int8_t* out) const {
-    for (std::size_t i = 0; i < Size; ++i) out[i] = requantizer(rescale_a(a[i]) + rescale_b(b[i]));
+    if (fitted) {
+      for (std::size_t i = 0; i < Size; ++i) out[i] = arithmetic.linear(a[i], b[i]);
+    } else {
+      for (std::size_t i = 0; i < Size; ++i) out[i] = arithmetic.tflite(a[i], b[i]);
+    }
   }
 };
+
+// The linear form of TFLite's add, if the compiler finds one: every operand code rescaled once.
+consteval FittedAdd fitted_add_of(const TfliteAdd& t) {
+  std::array<std::int32_t, 256> a{}, b{};
+  for (int x = -128; x <= 127; ++x) {
+    a[static_cast<std::size_t>(x + 128)] = t.rescale_a(static_cast<std::int8_t>(x));
+    b[static_cast<std::size_t>(x + 128)] = t.rescale_b(static_cast<std::int8_t>(x));
+  }
+  const Requantizer& r = t.requantizer;
+  return fit_add(a, b, r.multiplier, r.shift > 0 ? r.shift : 0, r.shift > 0 ? 0 : -r.shift, r.zero_point, r.qmin, r.qmax);
+}
 
 // The add at the end of a Residual: reads the residual's input (the skip) and the branch's result.
 struct ResidualAdd {
@@ -91,11 +129,19 @@ struct ResidualAdd {
   static consteval auto quantize(Grid skip, Grid branch, const P& p) {
     const Grid out = checked(p.output);
     const double twice_max = 2 * (skip.scale > branch.scale ? skip.scale : branch.scale);
-    AddKernel<In::size> k{};
-    k.rescale_a = operand_rescale(skip.zero_point, skip.scale, twice_max);
-    k.rescale_b = operand_rescale(branch.zero_point, branch.scale, twice_max);
+    TfliteAdd t{};
+    t.rescale_a = operand_rescale(skip.zero_point, skip.scale, twice_max);
+    t.rescale_b = operand_rescale(branch.zero_point, branch.scale, twice_max);
     // The sum's scale is twice_max / 2^20 (exact in double, as the division below).
-    k.requantizer = requantizer_for(twice_max / (1 << add_left_shift), out, clamp_of<Clamps...>(out));
+    t.requantizer = requantizer_for(twice_max / (1 << add_left_shift), out, clamp_of<Clamps...>(out));
+    const FittedAdd form = fitted_add_of(t);
+    AddKernel<In::size> k{};
+    k.fitted = form.ok;
+    if (form.ok) {
+      k.arithmetic.linear = {form, {t.requantizer.zero_point, t.requantizer.qmin, t.requantizer.qmax}};
+    } else {
+      k.arithmetic.tflite = t;
+    }
     return Quantized<decltype(k)>{k, out};
   }
 
