@@ -4,7 +4,7 @@
 Runs a profile program (dsl_examples/*/profile.cpp) under qemu with -singlestep -d exec,nochain,
 which logs every executed instruction's address; counts the instructions executed between the
 program's calls to profile_begin() and profile_end(); attributes each to a step of the network
-through the debug line tables (the inlined Model::run_stage<K> frame), instructions of helper
+through the debug line tables (the inlined Model::run_stage<K> or run_stage_constant<K, Self> frame), instructions of helper
 functions (e.g. __aeabi_lmul) to the step that called them; and estimates cycles with the
 Cortex-M0 timing below. Instruction counts are exact and repeatable; cycles are an estimate
 (no flash wait states, no bus contention).
@@ -97,12 +97,13 @@ def symbols(nm, elf):
 
 
 def steps_of(addr2line, elf, addresses):
-    """address -> step index (the Model::run_stage<K> frame it is inlined in), or None"""
+    """address -> step index (the Model::run_stage<K> or run_stage_constant<K, Self> frame it is
+    inlined in), or None"""
     addresses = sorted(addresses)
     # -a prints each address before its inline chain (innermost function first).
     out = subprocess.run([addr2line, "-a", "-i", "-f", "-e", elf] + ["0x%x" % a for a in addresses],
                          check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()
-    result, current, stage_re = {}, None, re.compile(r"run_stageILj(\d+)E")
+    result, current, stage_re = {}, None, re.compile(r"run_stage(?:_constant)?ILj(\d+)E")
     for line in out:
         if line.startswith("0x"):
             current = int(line, 16)

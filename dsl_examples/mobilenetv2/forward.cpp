@@ -8,8 +8,9 @@
 namespace mobilenetv2 {
 
 void forward(const std::int8_t* image, std::int8_t* logits) {
-  network(std::span<const std::int8_t, Input::size>{image, Input::size},
-          std::span<std::int8_t, Model::output_shape::size>{logits, Model::output_shape::size});
+  // The network as a template argument: its layer constants become the M0 routines' immediates.
+  qpipe::run<network>(std::span<const std::int8_t, Input::size>{image, Input::size},
+                      std::span<std::int8_t, Model::output_shape::size>{logits, Model::output_shape::size});
 }
 
 }  // namespace mobilenetv2

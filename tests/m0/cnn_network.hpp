@@ -91,7 +91,10 @@ inline constexpr auto expected_outputs = [] {
   return out;
 }();
 
-// One forward pass, compiled in its own translation unit (the object checked for float and heap).
+// One forward pass, compiled in its own translation unit (the object checked for float and heap):
+// network(...), whose M0 routines read the layer words' fields at run time, and qpipe::run<network>,
+// whose routines take them as immediates.
 void forward(const std::int8_t* input, std::int8_t* output);
+void forward_constant(const std::int8_t* input, std::int8_t* output);
 
 }  // namespace cnn_test

@@ -13,7 +13,9 @@
 // acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels; and the K x K lane kernel's
 // window loop (detail/window_lanes.hpp: input pairs along a kernel row times four channels' lane
 // weights) against the plain sum, for rows of 2 to 30 inputs, odd and even pair counts, with and
-// without a last input alone, row steps up to the immediate's 255.
+// without a last input alone, row steps up to the immediate's 255. The lane, depthwise and
+// four-channel loops run twice: reading the layer word's fields, and taking them as immediates
+// (WordImmediates, as under qpipe::run) for three fixed clamps.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
 #include <cstddef>
@@ -141,16 +143,17 @@ std::int64_t folded_code_in_64_bits(std::int64_t acc, const qpipe::FittedChannel
 // half pieces, one shift, the clamp folded into the offsets: the form the M0 loop serves), against
 // the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
 // clamped, all in 64 bits.
-template <std::size_t InC, std::size_t OutC, class Next>
-int check_lanes(Next& next) {
+template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::WordImmediates{}, class Next>
+[[gnu::noinline]] int check_lanes(Next& next) {  // (the three loops' checks out of line: inlined, they outgrow the stack)
   using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
-  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 20;
+  const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 20;
   const std::int32_t zp = next();
   const bool relu = next() & 1;
-  const std::int32_t qmin = relu ? zp : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  std::int32_t qmin = relu ? zp : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
   k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
   std::int32_t offset[OutC];  // the unfolded offsets, which the expected codes below use
@@ -166,7 +169,7 @@ int check_lanes(Next& next) {
   std::int8_t in[3 * InC], got[3 * OutC];
   for (auto& v : in) v = next();
   if ((next() & 7) == 0) for (auto& v : in) v = -128;
-  k(in, got);
+  k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t p = 0; p < 3; ++p)
     for (std::size_t o = 0; o < OutC; ++o) {
@@ -188,15 +191,17 @@ int check_lanes(Next& next) {
 // acc = bias + the window's sum, then clamp(((floor(acc m / 2^b) + offset) >> shift), 0, span) +
 // qmin in 64 bits, m = high 2^b + low. The pixel pairs run the assembly loop on the M0 (an odd last
 // pixel the C++ one).
-template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, class Next>
-int check_depthwise_pixels(Next& next) {
+template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::WordImmediates I = qpipe::WordImmediates{},
+          class Next>
+[[gnu::noinline]] int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
   static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C>, "the case must reach the assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
-  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
+  const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
   const bool relu = next() & 1;
-  const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
   k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
   for (auto& v : k.weights) v = next();
@@ -210,7 +215,7 @@ int check_depthwise_pixels(Next& next) {
   std::int8_t in[K * W * C], got[Kernel::out_width * C];
   for (auto& v : in) v = next();
   if ((next() & 7) == 0) for (auto& v : in) v = -128;
-  k(in, got);
+  k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
     for (std::size_t c = 0; c < C; ++c) {
@@ -226,16 +231,17 @@ int check_depthwise_pixels(Next& next) {
 // A 1 x 3 image of InC channels through OutC channels with random weights, biases, folded
 // offsets for both signs of the accumulator and clamps, against the sum and the folded formula in
 // 64 bits (the offset taken by the sign of acc).
-template <std::size_t InC, std::size_t OutC, class Next>
-int check_quad_pixels(Next& next) {
+template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::WordImmediates{}, class Next>
+[[gnu::noinline]] int check_quad_pixels(Next& next) {
   using Kernel = qpipe::detail::PointwiseQuadKernel<1, 3, InC, 1, OutC, true>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto w = [](std::size_t o) { return w0 + o * InC; };  // the weights set, kept (w0 is refilled every round)
   static_assert(OutC * InC <= sizeof w0);
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
-  const unsigned b = 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
+  const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
   const bool relu = next() & 1;
-  const std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
+  if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
   k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
@@ -250,7 +256,7 @@ int check_quad_pixels(Next& next) {
   std::int8_t in[3 * InC], got[3 * OutC];
   for (auto& v : in) v = next();
   if ((next() & 7) == 0) for (auto& v : in) v = -128;
-  k(in, got);
+  k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t p = 0; p < 3; ++p)
     for (std::size_t o = 0; o < OutC; ++o) {
@@ -332,12 +338,19 @@ int main() {
              check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
       bad += check_quad_pixels<32, 8>(next) + check_quad_pixels<12, 4>(next) + check_quad_pixels<16, 16>(next) +
              check_quad_pixels<32, 16>(next);
+      // The same loops with the word's fields as immediates (what qpipe::run hands them): the full
+      // int8 range, a ReLU's range above a negative zero point, a range with a positive qmin.
+      constexpr qpipe::WordImmediates full{true, 13, 0x80, 255}, relu{true, 7, 0xec, 147}, narrow{true, 4, 5, 100};
+      bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
+      bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
+             check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);
+      bad += check_quad_pixels<32, 8, full>(next) + check_quad_pixels<12, 4, relu>(next) + check_quad_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

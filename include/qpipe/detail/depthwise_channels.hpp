@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/folded_code_m0.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 
 namespace qpipe::detail {
@@ -25,7 +26,8 @@ inline constexpr bool depthwise_channels_m0_serves =
 // Two output pixels (windows x and x1, outputs out[0, C) and out[C, 2 C)) of every channel pair:
 // the four accumulators start at the pair's biases; each weight tap is loaded once for both
 // pixels (22 cycles per tap for 4 MACs); then the four requantizations in the folded halves form
-// (folded_halves_code: 27 cycles each, with the clamp's constants in the one word) and stores.
+// (folded_halves_code: 27 cycles each with the clamp's constants read from the one word, 21 with
+// them as immediates) and stores.
 // Registers: the index, two temporaries, the three pointers of the MAC loop, the channel record
 // and the output pointer are the eight low ones; the accumulators, the word and the end are high
 // registers. About 330 cycles per channel pair where the C++ loop around the MAC block took 420.
@@ -42,33 +44,29 @@ inline constexpr bool depthwise_channels_m0_serves =
 #define QPIPE_DW_NEXT "adds %[j], %[next]\n\t"
 #define QPIPE_DW_ROW QPIPE_DW_NEXT "adds %[x], %[row]\n\t" "adds %[x1], %[row]\n\t"
 // One output: acc in a, the record's halves and offset at LOW, HIGH, OFFSET; the code's store.
-#define QPIPE_DW_REQUANTIZE(ACC, LOW, HIGH, OFFSET, N, STORE) \
-  "mov %[a], %[" ACC "]\n\t"                                  \
-  "ldrh %[b], [%[q], #" LOW "]\n\t"                           \
-  "muls %[b], %[a]\n\t"                                       \
-  "mov %[j], %[word]\n\t"                                     \
-  "asrs %[b], %[j]\n\t"                                       \
-  "ldrh %[j], [%[q], #" HIGH "]\n\t"                          \
-  "muls %[j], %[a]\n\t"                                       \
-  "adds %[b], %[j]\n\t"                                       \
-  "ldr %[j], [%[q], #" OFFSET "]\n\t"                         \
-  "adds %[b], %[j]\n\t"                                       \
-  "mov %[j], %[word]\n\t"                                     \
-  "lsrs %[j], %[j], #8\n\t"                                   \
-  "asrs %[b], %[j]\n\t"                                       \
-  "asrs %[j], %[b], #31\n\t"                                  \
-  "bics %[b], %[j]\n\t"                                       \
-  "mov %[j], %[word]\n\t"                                     \
-  "lsrs %[j], %[j], #24\n\t"                                  \
-  "cmp %[b], %[j]\n\t"                                        \
-  "bhi 2" N "f\n"                                             \
-  "3" N ":\n\t"                                               \
-  "mov %[j], %[word]\n\t"                                     \
-  "lsrs %[j], %[j], #16\n\t"                                  \
-  "adds %[b], %[j]\n\t" STORE
-#define QPIPE_DW_ABOVE(N) "2" N ":\n\t" "movs %[b], %[j]\n\t" "b 3" N "b\n"
+// MODE: how the word's fields are read (folded_code_m0.hpp).
+#define QPIPE_DW_REQUANTIZE(MODE, ACC, LOW, HIGH, OFFSET, N, STORE) \
+  "mov %[a], %[" ACC "]\n\t"                                        \
+  "ldrh %[b], [%[q], #" LOW "]\n\t"                                 \
+  "muls %[b], %[a]\n\t"                                             \
+  QPIPE_FOLDED_PIECE_SHIFT_##MODE("b", "j")                         \
+  "ldrh %[j], [%[q], #" HIGH "]\n\t"                                \
+  "muls %[j], %[a]\n\t"                                             \
+  "adds %[b], %[j]\n\t"                                             \
+  "ldr %[j], [%[q], #" OFFSET "]\n\t"                               \
+  "adds %[b], %[j]\n\t"                                             \
+  QPIPE_FOLDED_SHIFT_##MODE("b", "j")                               \
+  "asrs %[j], %[b], #31\n\t"                                        \
+  "bics %[b], %[j]\n\t"                                             \
+  QPIPE_FOLDED_SPAN_COMPARE_##MODE("b", "j")                        \
+  "bhi 2" N "f\n"                                                   \
+  "3" N ":\n\t"                                                     \
+  QPIPE_FOLDED_ADD_QMIN_##MODE("b", "j") STORE
+#define QPIPE_DW_ABOVE(MODE, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE("b", "j") "b 3" N "b\n"
 
-template <std::size_t K, std::size_t C, std::size_t RowStride>
+// I: the word's fields as immediates where the network is a template argument; `word` is then
+// the shift alone (WordImmediates::handed_word).
+template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 [[gnu::noinline]] inline void depthwise_pixel_pair_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
                                                       const std::int8_t* x1, std::int8_t* out, std::uint32_t word) {
   static_assert(depthwise_channels_m0_serves<K, C, RowStride> && sizeof(BiasedChannel) == 12);
@@ -80,7 +78,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
   register std::uint32_t word_hi asm("r12") = word;
   std::uint32_t j;
   std::int32_t a, b;
-#define QPIPE_DW_PAIRS(TAPS)                                                                                  \
+#define QPIPE_DW_PAIRS(MODE, TAPS)                                                                                 \
   asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */                                \
       "1:\n\t"                                                                                               \
       "ldr %[a], [%[q], #0]\n\t"                                                                             \
@@ -95,37 +93,44 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
       "subs %[x1], %[back1]\n\t"                                                                             \
       "subs %[x1], %[back2]\n\t"                                                                             \
       "adds %[w], #2\n\t"                                                                                    \
-      QPIPE_DW_REQUANTIZE("acc0", "4", "6", "8", "0", "strb %[b], [%[out], #0]\n\t")                         \
-      QPIPE_DW_REQUANTIZE("acc1", "16", "18", "20", "1", "strb %[b], [%[out], #1]\n\t")                      \
-      QPIPE_DW_REQUANTIZE("acc2", "4", "6", "8", "2", "movs %[a], %[second]\n\t" "strb %[b], [%[out], %[a]]\n\t") \
-      QPIPE_DW_REQUANTIZE("acc3", "16", "18", "20", "3", "movs %[a], %[second1]\n\t" "strb %[b], [%[out], %[a]]\n\t") \
+      QPIPE_DW_REQUANTIZE(MODE, "acc0", "4", "6", "8", "0", "strb %[b], [%[out], #0]\n\t")                         \
+      QPIPE_DW_REQUANTIZE(MODE, "acc1", "16", "18", "20", "1", "strb %[b], [%[out], #1]\n\t")                      \
+      QPIPE_DW_REQUANTIZE(MODE, "acc2", "4", "6", "8", "2", "movs %[a], %[second]\n\t" "strb %[b], [%[out], %[a]]\n\t") \
+      QPIPE_DW_REQUANTIZE(MODE, "acc3", "16", "18", "20", "3", "movs %[a], %[second1]\n\t" "strb %[b], [%[out], %[a]]\n\t") \
       "adds %[out], #2\n\t"                                                                                  \
       "adds %[q], #24\n\t"                                                                                   \
       "cmp %[q], %[end]\n\t"                                                                                 \
       "beq 4f\n\t"                                                                                           \
       "b 1b\n"                                                                                               \
-      QPIPE_DW_ABOVE("0") QPIPE_DW_ABOVE("1") QPIPE_DW_ABOVE("2") QPIPE_DW_ABOVE("3")                      \
+      QPIPE_DW_ABOVE(MODE, "0") QPIPE_DW_ABOVE(MODE, "1") QPIPE_DW_ABOVE(MODE, "2") QPIPE_DW_ABOVE(MODE, "3")                      \
       "4:\n\t"                                                                                               \
       ".syntax divided"                                                                                      \
       : [q] "+l"(q), [w] "+l"(w), [x] "+l"(x), [x1] "+l"(x1), [out] "+l"(out), [j] "=&l"(j), [a] "=&l"(a),   \
         [b] "=&l"(b), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)          \
       : [word] "h"(word_hi), [end] "h"(end), [next] "I"(C - 1), [row] "I"(RowStride - K * C),                    \
         [back1] "I"(back < 255 ? back : 255), [back2] "I"(back < 255 ? 0 : back - 255), [second] "I"(C),      \
-        [second1] "I"(C + 1)                                                                                 \
+        [second1] "I"(C + 1), [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)  \
       : "cc", "memory")
   // The taps in row-major order: NEXT between the taps of a row, ROW between rows.
-  if constexpr (K == 2) QPIPE_DW_PAIRS(QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);
-  if constexpr (K == 3) {
-    QPIPE_DW_PAIRS(QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW
-                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW
-                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);
-  }
-  if constexpr (K == 5) {
 #define QPIPE_DW_FIVE QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP
-    QPIPE_DW_PAIRS(QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW
-                       QPIPE_DW_FIVE);
-#undef QPIPE_DW_FIVE
+#define QPIPE_DW_KERNEL(MODE)                                                                                         \
+  if constexpr (K == 2) {                                                                                             \
+    QPIPE_DW_PAIRS(MODE, QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP); \
+  } else if constexpr (K == 3) {                                                                                      \
+    QPIPE_DW_PAIRS(MODE, QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW                \
+                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW                      \
+                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);                                 \
+  } else {                                                                                                            \
+    QPIPE_DW_PAIRS(MODE, QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW               \
+                   QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE);                                                           \
   }
+  if constexpr (I.known) {
+    QPIPE_DW_KERNEL(IMMEDIATE)
+  } else {
+    QPIPE_DW_KERNEL(WORD)
+  }
+#undef QPIPE_DW_KERNEL
+#undef QPIPE_DW_FIVE
 #undef QPIPE_DW_PAIRS
 }
 #undef QPIPE_DW_ABOVE

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/folded_code_m0.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 
@@ -44,37 +45,54 @@ struct LaneChannel {
 // layer's word (b | shift << 8 | qmin << 16 | span << 24); the four packed inputs, the channel
 // pointer and three temporaries take the eight low registers; the output pointer, the end, the
 // word and qmin are high registers. Per output: 2 + 5 per pair + 16 (requantization) + 3 (clamp)
-// + 9 (store, loop).
+// + 9 (store, loop); with the word's fields as immediates (WordImmediates) 4 fewer, and qmin's
+// register unused.
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
 #define QPIPE_LANE_MAC(J, OFFSET)                   \
   "ldr %[t], [%[c], #" OFFSET "]\n\t"               \
   "muls %[t], %[x" J "]\n\t"                        \
   "asrs %[t], %[t], #16\n\t"                        \
   "adcs %[acc], %[t]\n\t"
-#define QPIPE_LANE_CHANNELS(MACS, ...)                                                                      \
+// The requantization up to the compare with the span, qmin's addition and the value above the
+// range, per MODE (folded_code_m0.hpp): _WORD keeps the word's shifts readable by register
+// (%[word]) and qmin in a high register, _IMMEDIATE takes the word's fields as immediates.
+#define QPIPE_LANE_REQUANTIZE_WORD                                                                          \
+  "ldrh %[t], [%[c], %[low_at]]\n\t"                                                                        \
+  "muls %[t], %[acc]\n\t"                                                                                   \
+  "mov %[u], %[word]\n\t"                                                                                   \
+  "asrs %[t], %[u]\n\t"                                                                                     \
+  "ldrh %[u], [%[c], %[high_at]]\n\t"                                                                       \
+  "muls %[u], %[acc]\n\t"                                                                                   \
+  "adds %[t], %[u]\n\t"                                                                                     \
+  "ldr %[u], [%[c], %[offset_at]]\n\t"                                                                      \
+  "adds %[t], %[u]\n\t"                                                                                     \
+  "mov %[u], %[word]\n\t"                                                                                   \
+  "lsrs %[u], %[u], #8\n\t"                                                                                 \
+  "asrs %[t], %[u]\n\t"                                                                                     \
+  "lsrs %[acc], %[u], #16\n\t"                                                                              \
+  "asrs %[u], %[t], #31\n\t"                                                                                \
+  "bics %[t], %[u]\n\t"                                                                                     \
+  "cmp %[t], %[acc]\n\t"
+#define QPIPE_LANE_ADD_QMIN_WORD "mov %[acc], %[qmin]\n\t" "adds %[t], %[acc]\n\t"
+#define QPIPE_LANE_TO_SPAN_WORD "movs %[t], %[acc]\n\t"
+#define QPIPE_LANE_REQUANTIZE_IMMEDIATE                                                                     \
+  "ldrh %[t], [%[c], %[low_at]]\n\t"                                                                        \
+  "muls %[t], %[acc]\n\t" QPIPE_FOLDED_PIECE_SHIFT_IMMEDIATE("t", "u")                                      \
+  "ldrh %[u], [%[c], %[high_at]]\n\t"                                                                       \
+  "muls %[u], %[acc]\n\t"                                                                                   \
+  "adds %[t], %[u]\n\t"                                                                                     \
+  "ldr %[u], [%[c], %[offset_at]]\n\t"                                                                      \
+  "adds %[t], %[u]\n\t" QPIPE_FOLDED_SHIFT_IMMEDIATE("t", "u")                                              \
+  "asrs %[u], %[t], #31\n\t"                                                                                \
+  "bics %[t], %[u]\n\t" QPIPE_FOLDED_SPAN_COMPARE_IMMEDIATE("t", "u")
+#define QPIPE_LANE_ADD_QMIN_IMMEDIATE QPIPE_FOLDED_ADD_QMIN_IMMEDIATE("t", "u")
+#define QPIPE_LANE_TO_SPAN_IMMEDIATE QPIPE_FOLDED_TO_SPAN_IMMEDIATE("t", "u")
+#define QPIPE_LANE_CHANNELS(MODE, MACS, ...)                                                                \
   asm volatile(".syntax unified\n"  /* volatile: its stores are its purpose */                              \
       "1:\n\t"                                                                                              \
-      "ldr %[acc], [%[c], %[bias_at]]\n\t" MACS                                                             \
-      "ldrh %[t], [%[c], %[low_at]]\n\t"                                                                    \
-      "muls %[t], %[acc]\n\t"                                                                               \
-      "mov %[u], %[shifts]\n\t"                                                                             \
-      "asrs %[t], %[u]\n\t"                                                                                 \
-      "ldrh %[u], [%[c], %[high_at]]\n\t"                                                                   \
-      "muls %[u], %[acc]\n\t"                                                                               \
-      "adds %[t], %[u]\n\t"                                                                                 \
-      "ldr %[u], [%[c], %[offset_at]]\n\t"                                                                  \
-      "adds %[t], %[u]\n\t"                                                                                 \
-      "mov %[u], %[shifts]\n\t"                                                                             \
-      "lsrs %[u], %[u], #8\n\t"                                                                             \
-      "asrs %[t], %[u]\n\t"                                                                                 \
-      "lsrs %[acc], %[u], #16\n\t"                                                                          \
-      "asrs %[u], %[t], #31\n\t"                                                                            \
-      "bics %[t], %[u]\n\t"                                                                                 \
-      "cmp %[t], %[acc]\n\t"                                                                                \
+      "ldr %[acc], [%[c], %[bias_at]]\n\t" MACS QPIPE_LANE_REQUANTIZE_##MODE                                \
       "bhi 3f\n"                                                                                            \
-      "2:\n\t"                                                                                              \
-      "mov %[acc], %[qmin]\n\t"                                                                             \
-      "adds %[t], %[acc]\n\t"                                                                               \
+      "2:\n\t" QPIPE_LANE_ADD_QMIN_##MODE                                                                   \
       "mov %[acc], %[out]\n\t"                                                                              \
       "strb %[t], [%[acc]]\n\t"                                                                             \
       "adds %[acc], #1\n\t"                                                                                 \
@@ -82,50 +100,78 @@ struct LaneChannel {
       "adds %[c], %[record]\n\t"                                                                            \
       "cmp %[c], %[end]\n\t"                                                                                \
       "bne 1b\n\t"                                                                                          \
-      "b 4f\n"                                                                                              \
-      "3:\n\t" /* above the range */                                                                        \
-      "movs %[t], %[acc]\n\t"                                                                               \
-      "b 2b\n"                                                                                              \
+      "b 4f\n"                                                                                               \
+      "3:\n\t" /* above the range */ QPIPE_LANE_TO_SPAN_##MODE                                              \
+      "b 2b\n"                                                                                               \
       "4:\n\t"                                                                                              \
       ".syntax divided"                                                                                     \
       : [c] "+l"(c), [out] "+h"(out), [acc] "=&l"(acc), [t] "=&l"(t), [u] "=&l"(u)                          \
-      : __VA_ARGS__, [end] "h"(end), [shifts] "h"(word), [qmin] "h"(qmin),                                  \
-        [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4), [high_at] "I"(4 * Pairs + 6),                \
-        [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>))                            \
+      : __VA_ARGS__, [end] "h"(end), [word] "h"(word), [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4),  \
+        [high_at] "I"(4 * Pairs + 6), [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>)), \
+        [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                    \
       : "cc", "memory")
 
-template <std::size_t Pairs>
+// I: the word's fields as immediates where the network is a template argument; `word` is then
+// the shift alone (WordImmediates::handed_word).
+template <std::size_t Pairs, WordImmediates I>
 [[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,
                                                             const std::int32_t (&x)[Pairs], std::int8_t* out,
                                                             std::uint32_t word) {
   static_assert(sizeof(LaneChannel<Pairs>) == 4 * Pairs + 12 && Pairs >= 1 && Pairs <= 4);
-  const std::int32_t qmin = static_cast<std::int8_t>(word >> 16);
   std::int32_t acc, t, u;
+#define QPIPE_LANE_MACS_1 QPIPE_LANE_MAC("0", "0")
+#define QPIPE_LANE_MACS_2 QPIPE_LANE_MACS_1 QPIPE_LANE_MAC("1", "4")
+#define QPIPE_LANE_MACS_3 QPIPE_LANE_MACS_2 QPIPE_LANE_MAC("2", "8")
+#define QPIPE_LANE_MACS_4 QPIPE_LANE_MACS_3 QPIPE_LANE_MAC("3", "12")
+#define QPIPE_LANE_INPUTS_1 [x0] "l"(x[0])
+#define QPIPE_LANE_INPUTS_2 QPIPE_LANE_INPUTS_1, [x1] "l"(x[1])
+#define QPIPE_LANE_INPUTS_3 QPIPE_LANE_INPUTS_2, [x2] "l"(x[2])
+#define QPIPE_LANE_INPUTS_4 QPIPE_LANE_INPUTS_3, [x3] "l"(x[3])
+#define QPIPE_LANE_PAIRS(N)                                                                      \
+  if constexpr (I.known) {                                                                       \
+    QPIPE_LANE_CHANNELS(IMMEDIATE, QPIPE_LANE_MACS_##N, QPIPE_LANE_INPUTS_##N);                  \
+  } else {                                                                                       \
+    const std::int32_t qmin = static_cast<std::int8_t>(word >> 16);                             \
+    QPIPE_LANE_CHANNELS(WORD, QPIPE_LANE_MACS_##N, QPIPE_LANE_INPUTS_##N, [qmin] "h"(qmin));     \
+  }
   if constexpr (Pairs == 1) {
-    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0"), [x0] "l"(x[0]));
+    QPIPE_LANE_PAIRS(1)
   } else if constexpr (Pairs == 2) {
-    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4"), [x0] "l"(x[0]), [x1] "l"(x[1]));
+    QPIPE_LANE_PAIRS(2)
   } else if constexpr (Pairs == 3) {
-    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4") QPIPE_LANE_MAC("2", "8"), [x0] "l"(x[0]),
-                        [x1] "l"(x[1]), [x2] "l"(x[2]));
+    QPIPE_LANE_PAIRS(3)
   } else {
-    QPIPE_LANE_CHANNELS(QPIPE_LANE_MAC("0", "0") QPIPE_LANE_MAC("1", "4") QPIPE_LANE_MAC("2", "8") QPIPE_LANE_MAC("3", "12"),
-                        [x0] "l"(x[0]), [x1] "l"(x[1]), [x2] "l"(x[2]), [x3] "l"(x[3]));
+    QPIPE_LANE_PAIRS(4)
   }
   return out;
 }
+#undef QPIPE_LANE_PAIRS
+#undef QPIPE_LANE_INPUTS_4
+#undef QPIPE_LANE_INPUTS_3
+#undef QPIPE_LANE_INPUTS_2
+#undef QPIPE_LANE_INPUTS_1
+#undef QPIPE_LANE_MACS_4
+#undef QPIPE_LANE_MACS_3
+#undef QPIPE_LANE_MACS_2
+#undef QPIPE_LANE_MACS_1
+#undef QPIPE_LANE_TO_SPAN_IMMEDIATE
+#undef QPIPE_LANE_ADD_QMIN_IMMEDIATE
+#undef QPIPE_LANE_REQUANTIZE_IMMEDIATE
+#undef QPIPE_LANE_TO_SPAN_WORD
+#undef QPIPE_LANE_ADD_QMIN_WORD
+#undef QPIPE_LANE_REQUANTIZE_WORD
 #undef QPIPE_LANE_CHANNELS
 #undef QPIPE_LANE_MAC
 
 // The layer on the M0: one out-of-line copy for all layers of the same shape.
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC>
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, WordImmediates I>
 [[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<(InC + 1) / 2>* channel, const std::int8_t* in, std::int8_t* out,
                                              std::uint32_t word) {
   for (std::size_t y = 0; y < valid_output(H, 1, S); ++y) {
     for (std::size_t x = 0; x < valid_output(W, 1, S); ++x) {
       std::int32_t packed[(InC + 1) / 2];
       pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
-      out = lane_channels_m0<(InC + 1) / 2>(channel, channel + OutC, packed, out, word);
+      out = lane_channels_m0<(InC + 1) / 2, I>(channel, channel + OutC, packed, out, word);
     }
   }
 }
@@ -162,12 +208,18 @@ struct PointwiseLaneKernel {
     folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
+
   // On the M0, the assembly channel loop when the compiler folded the form it implements (a
-  // constant there, so only one of the two calls remains).
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+  // constant there, so only one of the two calls remains), with the word's fields as immediates
+  // where I knows them.
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated() && folded) {
-      lane_pixels_m0<H, W, InC, S, OutC>(channel.data(), in, out, word);
+      lane_pixels_m0<H, W, InC, S, OutC, I>(channel.data(), in, out, I.handed_word(word));
       return;
     }
 #endif

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "qpipe/detail/folded_code_m0.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 
@@ -44,7 +45,8 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
 // InC - 1 first: the index counts down while LDM walks up), out its outputs. Low registers: the
 // index, the input, the weight word, a temporary, the input and weight pointers, the channel
 // records, the output; high: the four accumulators, the word, the end. Per four outputs: 8 (biases)
-// + 19 per input + 3 per four inputs + 4 x 31 (requantization, store) + 7.
+// + 19 per input + 3 per four inputs + 4 x 31 (requantization, store; 25 with the word's fields
+// as immediates) + 7.
 #define QPIPE_QUAD_STEP                 \
   "ldrsb %[a], [%[x], %[k]]\n\t"        \
   "ldm %[w]!, {%[v]}\n\t"               \
@@ -64,37 +66,31 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
   "add %[acc3], %[t]\n\t"               \
   "subs %[k], #1\n\t"
 // Output N of the four: the record at 16 N, its offset at OFFSET or, for acc < 0, the word after.
-#define QPIPE_QUAD_REQUANTIZE(ACC, N, LOW, HIGH, OFFSET) \
-  "mov %[a], %[" ACC "]\n\t"                            \
-  "ldrh %[t], [%[q], #" LOW "]\n\t"                     \
-  "muls %[t], %[a]\n\t"                                 \
-  "mov %[v], %[word]\n\t"                               \
-  "asrs %[t], %[v]\n\t"                                 \
-  "ldrh %[v], [%[q], #" HIGH "]\n\t"                    \
-  "muls %[v], %[a]\n\t"                                 \
-  "adds %[t], %[v]\n\t"                                 \
-  "lsrs %[v], %[a], #31\n\t"                            \
-  "lsls %[v], %[v], #2\n\t"                             \
-  "adds %[v], %[q]\n\t"                                 \
-  "ldr %[v], [%[v], #" OFFSET "]\n\t"                   \
-  "adds %[t], %[v]\n\t"                                 \
-  "mov %[v], %[word]\n\t"                               \
-  "lsrs %[v], %[v], #8\n\t"                             \
-  "asrs %[t], %[v]\n\t"                                 \
-  "asrs %[v], %[t], #31\n\t"                            \
-  "bics %[t], %[v]\n\t"                                 \
-  "mov %[v], %[word]\n\t"                               \
-  "lsrs %[v], %[v], #24\n\t"                            \
-  "cmp %[t], %[v]\n\t"                                  \
-  "bhi 2" N "f\n"                                       \
-  "3" N ":\n\t"                                         \
-  "mov %[v], %[word]\n\t"                               \
-  "lsrs %[v], %[v], #16\n\t"                            \
-  "adds %[t], %[v]\n\t"                                 \
+// MODE: how the layer word's fields are read (folded_code_m0.hpp).
+#define QPIPE_QUAD_REQUANTIZE(MODE, ACC, N, LOW, HIGH, OFFSET) \
+  "mov %[a], %[" ACC "]\n\t"                                  \
+  "ldrh %[t], [%[q], #" LOW "]\n\t"                           \
+  "muls %[t], %[a]\n\t"                                       \
+  QPIPE_FOLDED_PIECE_SHIFT_##MODE("t", "v")                   \
+  "ldrh %[v], [%[q], #" HIGH "]\n\t"                          \
+  "muls %[v], %[a]\n\t"                                       \
+  "adds %[t], %[v]\n\t"                                       \
+  "lsrs %[v], %[a], #31\n\t"                                  \
+  "lsls %[v], %[v], #2\n\t"                                   \
+  "adds %[v], %[q]\n\t"                                       \
+  "ldr %[v], [%[v], #" OFFSET "]\n\t"                         \
+  "adds %[t], %[v]\n\t"                                       \
+  QPIPE_FOLDED_SHIFT_##MODE("t", "v")                         \
+  "asrs %[v], %[t], #31\n\t"                                  \
+  "bics %[t], %[v]\n\t"                                       \
+  QPIPE_FOLDED_SPAN_COMPARE_##MODE("t", "v")                  \
+  "bhi 2" N "f\n"                                             \
+  "3" N ":\n\t"                                               \
+  QPIPE_FOLDED_ADD_QMIN_##MODE("t", "v")                      \
   "strb %[t], [%[out], #" N "]\n\t"
-#define QPIPE_QUAD_ABOVE(N) "2" N ":\n\t" "movs %[t], %[v]\n\t" "b 3" N "b\n"
+#define QPIPE_QUAD_ABOVE(MODE, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE("t", "v") "b 3" N "b\n"
 
-template <std::size_t InC>
+template <std::size_t InC, WordImmediates I>
 [[gnu::always_inline]] inline void pointwise_quad_pixel_m0(const QuadChannel* q, const QuadChannel* end_in,
                                                            const std::int32_t* w, const std::int8_t* x, std::int8_t* out,
                                                            std::uint32_t word_in) {
@@ -106,43 +102,51 @@ template <std::size_t InC>
   std::uint32_t k;
   std::int32_t a, v, t;
   x -= 1;  // the index runs InC..1
-  asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */
-      "1:\n\t"
-      "ldr %[a], [%[q], #0]\n\t"
-      "mov %[acc0], %[a]\n\t"
-      "ldr %[a], [%[q], #16]\n\t"
-      "mov %[acc1], %[a]\n\t"
-      "ldr %[a], [%[q], #32]\n\t"
-      "mov %[acc2], %[a]\n\t"
-      "ldr %[a], [%[q], #48]\n\t"
-      "mov %[acc3], %[a]\n\t"
-      "movs %[k], %[inputs]\n"
-      "5:\n\t" QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP
-      "bne 5b\n\t"
-      QPIPE_QUAD_REQUANTIZE("acc0", "0", "4", "6", "8")
-      QPIPE_QUAD_REQUANTIZE("acc1", "1", "20", "22", "24")
-      QPIPE_QUAD_REQUANTIZE("acc2", "2", "36", "38", "40")
-      QPIPE_QUAD_REQUANTIZE("acc3", "3", "52", "54", "56")
-      "adds %[out], #4\n\t"
-      "adds %[q], #64\n\t"
-      "cmp %[q], %[end]\n\t"
-      "beq 4f\n\t"
-      "b 1b\n"
-      QPIPE_QUAD_ABOVE("0") QPIPE_QUAD_ABOVE("1") QPIPE_QUAD_ABOVE("2") QPIPE_QUAD_ABOVE("3")
-      "4:\n\t"
-      ".syntax divided"
-      : [q] "+l"(q), [w] "+l"(w), [out] "+l"(out), [k] "=&l"(k), [a] "=&l"(a), [v] "=&l"(v), [t] "=&l"(t),
-        [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)
-      : [x] "l"(x), [word] "h"(word), [end] "h"(end), [inputs] "I"(InC)
-      : "cc", "memory");
+#define QPIPE_QUAD_PIXEL(MODE)                                                                                     \
+  asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */                                    \
+      "1:\n\t"                                                                                                   \
+      "ldr %[a], [%[q], #0]\n\t"                                                                                 \
+      "mov %[acc0], %[a]\n\t"                                                                                    \
+      "ldr %[a], [%[q], #16]\n\t"                                                                                \
+      "mov %[acc1], %[a]\n\t"                                                                                    \
+      "ldr %[a], [%[q], #32]\n\t"                                                                                \
+      "mov %[acc2], %[a]\n\t"                                                                                    \
+      "ldr %[a], [%[q], #48]\n\t"                                                                                \
+      "mov %[acc3], %[a]\n\t"                                                                                    \
+      "movs %[k], %[inputs]\n"                                                                                    \
+      "5:\n\t" QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP QPIPE_QUAD_STEP                                    \
+      "bne 5b\n\t"                                                                                               \
+      QPIPE_QUAD_REQUANTIZE(MODE, "acc0", "0", "4", "6", "8")                                                     \
+      QPIPE_QUAD_REQUANTIZE(MODE, "acc1", "1", "20", "22", "24")                                                  \
+      QPIPE_QUAD_REQUANTIZE(MODE, "acc2", "2", "36", "38", "40")                                                  \
+      QPIPE_QUAD_REQUANTIZE(MODE, "acc3", "3", "52", "54", "56")                                                  \
+      "adds %[out], #4\n\t"                                                                                      \
+      "adds %[q], #64\n\t"                                                                                       \
+      "cmp %[q], %[end]\n\t"                                                                                     \
+      "beq 4f\n\t"                                                                                               \
+      "b 1b\n"                                                                                                    \
+      QPIPE_QUAD_ABOVE(MODE, "0") QPIPE_QUAD_ABOVE(MODE, "1") QPIPE_QUAD_ABOVE(MODE, "2") QPIPE_QUAD_ABOVE(MODE, "3") \
+      "4:\n\t"                                                                                                   \
+      ".syntax divided"                                                                                           \
+      : [q] "+l"(q), [w] "+l"(w), [out] "+l"(out), [k] "=&l"(k), [a] "=&l"(a), [v] "=&l"(v), [t] "=&l"(t),       \
+        [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)                           \
+      : [x] "l"(x), [word] "h"(word), [end] "h"(end), [inputs] "I"(InC), [piece_bits] "I"(I.piece_bits),          \
+        [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                                                          \
+      : "cc", "memory")
+  if constexpr (I.known) {
+    QPIPE_QUAD_PIXEL(IMMEDIATE);
+  } else {
+    QPIPE_QUAD_PIXEL(WORD);
+  }
+#undef QPIPE_QUAD_PIXEL
 }
 #undef QPIPE_QUAD_ABOVE
 #undef QPIPE_QUAD_REQUANTIZE
 #undef QPIPE_QUAD_STEP
 
 // The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
-// count, the input stride and the channel count are values).
-template <std::size_t InC>
+// count, the input stride and the channel count are values; I as in pointwise_quad_pixel_m0).
+template <std::size_t InC, WordImmediates I>
 [[gnu::noinline, gnu::noclone]] inline void pointwise_quad_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
                                                        const std::int8_t* in, std::size_t rows, std::size_t columns,
                                                        std::size_t column_step, std::size_t row_step, std::int8_t* out,
@@ -150,7 +154,7 @@ template <std::size_t InC>
   const std::size_t outputs = static_cast<std::size_t>(end - channel);
   for (std::size_t y = 0; y < rows; ++y, in += row_step) {
     const std::int8_t* x = in;
-    for (std::size_t c = 0; c < columns; ++c, x += column_step, out += outputs) pointwise_quad_pixel_m0<InC>(channel, end, w, x, out, word);
+    for (std::size_t c = 0; c < columns; ++c, x += column_step, out += outputs) pointwise_quad_pixel_m0<InC, I>(channel, end, w, x, out, word);
   }
 }
 #endif
@@ -229,12 +233,18 @@ struct PointwiseQuadKernel : QuadRecords<OutC, TwoSided> {
     weight[weight_index(o, i)] = static_cast<std::int32_t>(v);
   }
 
-  // On the M0 the assembly channel loop where the requantizer was folded (a constant there).
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
+
+  // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
+  // the word's fields as immediates where I knows them.
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated() && folded) {
-      pointwise_quad_pixels_m0<InC>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width, S * InC,
-                                    S * W * InC, out, word);
+      pointwise_quad_pixels_m0<InC, I>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width,
+                                       S * InC, S * W * InC, out, I.handed_word(word));
       return;
     }
 #endif

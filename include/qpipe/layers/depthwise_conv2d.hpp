@@ -81,9 +81,15 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
   static constexpr std::size_t macs = out_height * out_width * C * K * K;
   static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
 
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
+
   // Two output pixels of a row per pass, so that each weight tap is loaded once for both
-  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone. I: the
+  // word's fields as the assembly loop's immediates (known only where the network is a constant).
+  template <WordImmediates I>
+  constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
     bool assembly = false;
@@ -99,7 +105,8 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
 #if defined(__ARM_ARCH_6M__)
         if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
           if (assembly) {
-            depthwise_pixel_pair_m0<K, C, W * C>(channel.data(), weights.data(), window, window + S * C, o, word);
+            depthwise_pixel_pair_m0<K, C, W * C, I>(channel.data(), weights.data(), window, window + S * C, o,
+                                                   I.handed_word(word));
             continue;
           }
         }

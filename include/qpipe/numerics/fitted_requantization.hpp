@@ -141,6 +141,22 @@ constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& 
   if (u > span) u = span;
   return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
 }
+// What of a layer's word an M0 routine takes as immediates (asrs #b, cmp #span, adds #qmin)
+// when the network is a template argument (qpipe::run), so that the kernel's members are constant
+// expressions. The shift stays a value: layers of different shifts then still share one routine,
+// handed the shift alone (handed_word). known == false: the routine reads every field from the word.
+struct WordImmediates {
+  bool known = false;
+  unsigned piece_bits = 0;  // unsigned, not uint8_t: GCC passes a byte's 128..255 to an "I" asm operand as negative
+  unsigned qmin_byte = 0;
+  unsigned span = 0;
+
+  constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
+};
+constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
+  if (!folded) return {};
+  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24};
+}
 // c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
 // its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
 // false leaves c as it was.

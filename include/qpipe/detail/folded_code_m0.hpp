@@ -1,0 +1,27 @@
+// The steps of folded_halves_code that read the layer's word, as Thumb-1 assembly text for the M0
+// routines' requantization (depthwise_channels.hpp, pointwise_quad.hpp), in two spellings: _WORD
+// takes each field from the word in a high register (%[word]: b | shift << 8 | qmin << 16 | span
+// << 24), two or three cycles a field; _IMMEDIATE takes b, span and qmin as immediates
+// (%[piece_bits], %[span], %[qmin_byte]: WordImmediates) and %[word] holds the shift alone, one
+// cycle a field. X is the value's register operand, T a temporary's. They are macros because an
+// asm statement's text must be a string literal; they stay defined (a QPIPE_FOLDED_ prefix), as
+// two headers share them.
+#pragma once
+
+#if defined(__ARM_ARCH_6M__)
+// X >>= b: the low piece's product.
+#define QPIPE_FOLDED_PIECE_SHIFT_WORD(X, T) "mov %[" T "], %[word]\n\t" "asrs %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_PIECE_SHIFT_IMMEDIATE(X, T) "asrs %[" X "], %[" X "], %[piece_bits]\n\t"
+// X >>= shift: the final shift.
+#define QPIPE_FOLDED_SHIFT_WORD(X, T) "mov %[" T "], %[word]\n\t" "lsrs %[" T "], %[" T "], #8\n\t" "asrs %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_SHIFT_IMMEDIATE(X, T) "mov %[" T "], %[word]\n\t" "asrs %[" X "], %[" T "]\n\t"
+// Compare X with the span (an unsigned compare then branches above it); _WORD leaves the span in T.
+#define QPIPE_FOLDED_SPAN_COMPARE_WORD(X, T) "mov %[" T "], %[word]\n\t" "lsrs %[" T "], %[" T "], #24\n\t" "cmp %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_SPAN_COMPARE_IMMEDIATE(X, T) "cmp %[" X "], %[span]\n\t"
+// X = span: the value above the range.
+#define QPIPE_FOLDED_TO_SPAN_WORD(X, T) "movs %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_TO_SPAN_IMMEDIATE(X, T) "movs %[" X "], %[span]\n\t"
+// X += qmin (mod 256: only the low byte is stored). _WORD adds word >> 16, whose low byte is qmin's.
+#define QPIPE_FOLDED_ADD_QMIN_WORD(X, T) "mov %[" T "], %[word]\n\t" "lsrs %[" T "], %[" T "], #16\n\t" "adds %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_ADD_QMIN_IMMEDIATE(X, T) "adds %[" X "], %[qmin_byte]\n\t"
+#endif
