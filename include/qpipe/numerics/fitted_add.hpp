@@ -90,7 +90,6 @@ consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled,
   const std::int64_t* const b_term_of = b_term.data();
   const std::int64_t b_first = b_of[0], b_last = b_of[255], b_span = b_last - b_first;
   const int top = kmax - kmin;
-  std::int64_t lower = std::numeric_limits<std::int64_t>::min(), upper = std::numeric_limits<std::int64_t>::max();
   AddBounds r{};
   int first_index = 0;  // the code at b = 0, which grows with a
   for (int a = 0; a < 256; ++a) {
@@ -98,8 +97,8 @@ consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled,
     const std::int64_t a_part = a_rescaled[static_cast<std::size_t>(a)];
     while (a_part + b_first >= step_of[first_index + 1]) ++first_index;
     int index = first_index;
-    if (index > 0 && level_of[index] - row - b_term_of[0] > lower) {  // the first plateau's start
-      lower = level_of[index] - row - b_term_of[0];                  // (the code kmin clamps: no bound)
+    if (index > 0 && level_of[index] - row - b_term_of[0] > r.lower) {  // the first plateau's start
+      r.lower = level_of[index] - row - b_term_of[0];                  // (the code kmin clamps: no bound)
       r.lower_at = {a, 0, kmin + index, false};
     }
     std::int64_t target = step_of[index + 1] - a_part;  // the least b part of the next code
@@ -109,26 +108,24 @@ consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled,
       while (b_of[b] < target) ++b;
       while (b_of[b - 1] >= target) --b;
       const std::int64_t end = level_of[index + 1] - row - b_term_of[b - 1];  // the plateau ending at b - 1
-      if (end < upper) {
-        upper = end;
+      if (end < r.upper) {
+        r.upper = end;
         r.upper_at = {a, b - 1, kmin + index, true};
       }
       const std::int64_t sum = a_part + b_of[b];
       while (sum >= step_of[index + 1]) ++index;
       const std::int64_t start = level_of[index] - row - b_term_of[b];  // the new plateau's start
-      if (start > lower) {
-        lower = start;
+      if (start > r.lower) {
+        r.lower = start;
         r.lower_at = {a, b, kmin + index, false};
       }
       target = step_of[index + 1] - a_part;
     }
-    if (index < top && level_of[index + 1] - row - b_term_of[255] < upper) {  // the last plateau, unless the top code's
-      upper = level_of[index + 1] - row - b_term_of[255];
+    if (index < top && level_of[index + 1] - row - b_term_of[255] < r.upper) {  // the last plateau, unless the top code's
+      r.upper = level_of[index + 1] - row - b_term_of[255];
       r.upper_at = {a, 255, kmin + index, true};
     }
   }
-  r.lower = lower;
-  r.upper = upper;
   return r;
 }
 
@@ -157,6 +154,18 @@ struct AddCandidates {
     return lower == std::numeric_limits<std::int64_t>::min() || upper == std::numeric_limits<std::int64_t>::max() ? 0 : upper - lower;
   }
 };
+
+// The finest final shift (24 down to 8) at which the form, spanning about the sums' codes with
+// two codes' margin for the offset, stays inside int32; 0 if none does. Only that shift is tried:
+// a coarser one leaves the offset less room, not more.
+constexpr int finest_add_shift(double per_sum, AccumulatorRange sums) {
+  constexpr double int32_low = -2147483648.0, int32_high = 2147483647.0;
+  for (int shift = 24; shift >= 8; --shift) {
+    const double unit = math::ldexp(1.0, shift);
+    if (unit * (per_sum * sums.lo - 2) >= int32_low && unit * (per_sum * sums.hi + 2) <= int32_high) return shift;
+  }
+  return 0;
+}
 
 }  // namespace detail
 
@@ -195,36 +204,32 @@ consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled, con
   std::array<std::int64_t, 257> step{};
   for (std::int32_t k = st.kmin + 1; k <= st.kmax; ++k) step[static_cast<std::size_t>(k - st.kmin)] = st.step(k);
   step[static_cast<std::size_t>(st.kmax - st.kmin + 1)] = std::int64_t{1} << 40;  // above every sum: they stay below 2^32
-  constexpr double int32_low = -2147483648.0, int32_high = 2147483647.0;
+  const int shift = detail::finest_add_shift(per_sum, sums);
+  if (shift == 0) return {};
+  const double unit = math::ldexp(1.0, shift);
+  const std::int64_t ma0 = static_cast<std::int64_t>(math::round_half_away(per_a * unit));
+  const std::int64_t mb0 = static_cast<std::int64_t>(math::round_half_away(per_b * unit));
+  std::int64_t ma = ma0, mb = mb0;
+  detail::AddCandidates planes{};
   const int rounds = 256 * codes_along_b <= max_add_plateaus / 2 ? 2 : 1;
   constexpr int reach = 12;
-  for (int shift = 24; shift >= 8; --shift) {
-    const double unit = math::ldexp(1.0, shift);
-    // The form spans about the sums' codes; two codes' margin for the offset's freedom.
-    if (unit * (per_sum * sums.lo - 2) < int32_low || unit * (per_sum * sums.hi + 2) > int32_high) continue;
-    const std::int64_t ma0 = static_cast<std::int64_t>(math::round_half_away(per_a * unit));
-    const std::int64_t mb0 = static_cast<std::int64_t>(math::round_half_away(per_b * unit));
-    std::int64_t ma = ma0, mb = mb0;
-    detail::AddCandidates planes{};
-    for (int round = 0; round < rounds; ++round) {
-      const detail::AddBounds c = detail::add_offsets(a_rescaled, b_rescaled, step, st.kmin, st.kmax, ma, mb, shift);
-      if (!c.empty()) {
-        const std::int64_t offset = c.lower != std::numeric_limits<std::int64_t>::min() ? c.lower : c.upper - 1;
-        const std::int64_t lowest = offset - 128 * (ma + mb), highest = offset + 127 * (ma + mb);
-        if (lowest < std::numeric_limits<std::int32_t>::min() || highest > std::numeric_limits<std::int32_t>::max()) break;
-        return {static_cast<std::int32_t>(ma), static_cast<std::int32_t>(mb), static_cast<std::int32_t>(offset), shift, true};
-      }
-      planes.add(c.lower_at);
-      planes.add(c.upper_at);
-      std::int64_t best = 0;
-      for (std::int64_t da = -reach; da <= reach; ++da)
-        for (std::int64_t db = -reach; db <= reach; ++db) {
-          const std::int64_t room = planes.room(ma0 + da, mb0 + db, shift);
-          if (room > best) best = room, ma = ma0 + da, mb = mb0 + db;
-        }
-      if (best == 0) break;  // no scales near the slopes satisfy even these pairs
+  for (int round = 0; round < rounds; ++round) {
+    const detail::AddBounds c = detail::add_offsets(a_rescaled, b_rescaled, step, st.kmin, st.kmax, ma, mb, shift);
+    if (!c.empty()) {
+      const std::int64_t offset = c.lower != std::numeric_limits<std::int64_t>::min() ? c.lower : c.upper - 1;
+      const std::int64_t lowest = offset - 128 * (ma + mb), highest = offset + 127 * (ma + mb);
+      if (lowest < std::numeric_limits<std::int32_t>::min() || highest > std::numeric_limits<std::int32_t>::max()) return {};
+      return {static_cast<std::int32_t>(ma), static_cast<std::int32_t>(mb), static_cast<std::int32_t>(offset), shift, true};
     }
-    break;  // only the finest shift: a coarser one has less room, not more
+    planes.add(c.lower_at);
+    planes.add(c.upper_at);
+    std::int64_t best = 0;
+    for (std::int64_t da = -reach; da <= reach; ++da)
+      for (std::int64_t db = -reach; db <= reach; ++db) {
+        const std::int64_t room = planes.room(ma0 + da, mb0 + db, shift);
+        if (room > best) best = room, ma = ma0 + da, mb = mb0 + db;
+      }
+    if (best == 0) return {};  // no scales near the slopes satisfy even these pairs
   }
   return {};
 }

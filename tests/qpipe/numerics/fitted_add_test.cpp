@@ -89,3 +89,11 @@ TEST_CASE("the form's numbers for one grid triple, by hand") {
   // Zero operands (a = -128, b = 7) give the output's zero point.
   CHECK(int(k.arithmetic.linear(-128, 7)) == -20);
 }
+
+// The finest shift whose form stays inside int32 with two codes' margin, by hand: 2^shift
+// (per_sum hi + 2) <= 2^31 - 1. Sums within +-1000 at 1/256 a code: 5.9 codes, any shift up to 24;
+// +-10^6 at one code a unit: 2^shift <= 2147, so 11; +-2^24 at one a unit: 2^shift <= 127, below 8.
+static_assert(detail::finest_add_shift(1.0 / 256, {-1000, 1000}) == 24);
+static_assert(detail::finest_add_shift(1.0, {-1000000, 1000000}) == 11);
+static_assert(detail::finest_add_shift(1.0, {-1000000, 2000000}) == 10);
+static_assert(detail::finest_add_shift(1.0, {-(1 << 24), 1 << 24}) == 0);
