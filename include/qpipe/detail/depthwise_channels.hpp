@@ -45,24 +45,12 @@ inline constexpr bool depthwise_channels_m0_serves =
 #define QPIPE_DW_ROW QPIPE_DW_NEXT "adds %[x], %[row]\n\t" "adds %[x1], %[row]\n\t"
 // One output: acc in a, the record's halves and offset at LOW, HIGH, OFFSET; the code's store.
 // MODE: how the word's fields are read (folded_code_m0.hpp).
-#define QPIPE_DW_REQUANTIZE(MODE, ACC, LOW, HIGH, OFFSET, N, STORE) \
-  "mov %[a], %[" ACC "]\n\t"                                        \
-  "ldrh %[b], [%[q], #" LOW "]\n\t"                                 \
-  "muls %[b], %[a]\n\t"                                             \
-  QPIPE_FOLDED_PIECE_SHIFT_##MODE("b", "j")                         \
-  "ldrh %[j], [%[q], #" HIGH "]\n\t"                                \
-  "muls %[j], %[a]\n\t"                                             \
-  "adds %[b], %[j]\n\t"                                             \
-  "ldr %[j], [%[q], #" OFFSET "]\n\t"                               \
-  "adds %[b], %[j]\n\t"                                             \
-  QPIPE_FOLDED_SHIFT_##MODE("b", "j")                               \
-  "asrs %[j], %[b], #31\n\t"                                        \
-  "bics %[b], %[j]\n\t"                                             \
-  QPIPE_FOLDED_SPAN_COMPARE_##MODE("b", "j")                        \
-  "bhi 2" N "f\n"                                                   \
-  "3" N ":\n\t"                                                     \
-  QPIPE_FOLDED_ADD_QMIN_##MODE("b", "j") STORE
-#define QPIPE_DW_ABOVE(MODE, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE("b", "j") "b 3" N "b\n"
+#define QPIPE_DW_REQUANTIZE(MODE, ACC, LOW, HIGH, OFFSET, N, STORE)                            \
+  "mov %[a], %[" ACC "]\n\t"                                                                   \
+  QPIPE_FOLDED_SCALED(MODE, "b", "j", "a", "[%[q], #" LOW "]", "[%[q], #" HIGH "]")            \
+  "ldr %[j], [%[q], #" OFFSET "]\n\t"                                                          \
+  "adds %[b], %[j]\n\t" QPIPE_FOLDED_CLAMP(MODE, "b", "j", N) STORE
+#define QPIPE_DW_ABOVE(MODE, N) QPIPE_FOLDED_ABOVE(MODE, "b", "j", N)
 
 // I: the word's fields as immediates where the network is a template argument; `word` is then
 // the shift alone (WordImmediates::handed_word).

@@ -1,5 +1,6 @@
 // The steps of folded_halves_code that read the layer's word, as Thumb-1 assembly text for the M0
-// routines' requantization (depthwise_channels.hpp, pointwise_quad.hpp), in two spellings: _WORD
+// routines' requantization (depthwise_channels.hpp, pointwise_quad.hpp, and lane_pointwise.hpp
+// for its immediates), in two spellings: _WORD
 // takes each field from the word in a high register (%[word]: b | shift << 8 | qmin << 16 | span
 // << 24), two or three cycles a field; _IMMEDIATE takes b, span and qmin as immediates
 // (%[piece_bits], %[span], %[qmin_byte]: WordImmediates) and %[word] holds the shift alone, one
@@ -24,4 +25,22 @@
 // X += qmin (mod 256: only the low byte is stored). _WORD adds word >> 16, whose low byte is qmin's.
 #define QPIPE_FOLDED_ADD_QMIN_WORD(X, T) "mov %[" T "], %[word]\n\t" "lsrs %[" T "], %[" T "], #16\n\t" "adds %[" X "], %[" T "]\n\t"
 #define QPIPE_FOLDED_ADD_QMIN_IMMEDIATE(X, T) "adds %[" X "], %[qmin_byte]\n\t"
+
+// The whole code but its offset, from the pieces above. X = acc high + ((acc low) >> b): acc in
+// register A, the channel's halves at the addresses LOW and HIGH ("[%[q], #4]").
+#define QPIPE_FOLDED_SCALED(MODE, X, T, A, LOW, HIGH)                           \
+  "ldrh %[" X "], " LOW "\n\t"                                                 \
+  "muls %[" X "], %[" A "]\n\t" QPIPE_FOLDED_PIECE_SHIFT_##MODE(X, T)          \
+  "ldrh %[" T "], " HIGH "\n\t"                                                \
+  "muls %[" T "], %[" A "]\n\t"                                                \
+  "adds %[" X "], %[" T "]\n\t"
+// Then, the offset added: X >> shift clamped to [0, span], + qmin. Above the span it branches to
+// label 2N (QPIPE_FOLDED_ABOVE, placed off the straight path), which comes back at 3N.
+#define QPIPE_FOLDED_CLAMP(MODE, X, T, N)                                       \
+  QPIPE_FOLDED_SHIFT_##MODE(X, T)                                              \
+  "asrs %[" T "], %[" X "], #31\n\t"                                           \
+  "bics %[" X "], %[" T "]\n\t" QPIPE_FOLDED_SPAN_COMPARE_##MODE(X, T)         \
+  "bhi 2" N "f\n"                                                              \
+  "3" N ":\n\t" QPIPE_FOLDED_ADD_QMIN_##MODE(X, T)
+#define QPIPE_FOLDED_ABOVE(MODE, X, T, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE(X, T) "b 3" N "b\n"
 #endif

@@ -55,10 +55,11 @@ struct LaneChannel {
   "muls %[t], %[x" J "]\n\t"                        \
   "asrs %[t], %[t], #16\n\t"                        \
   "adcs %[acc], %[t]\n\t"
-// The requantization up to the compare with the span, qmin's addition and the value above the
-// range, per MODE (folded_code_m0.hpp): _WORD keeps the word's shifts readable by register
-// (%[word]) and qmin in a high register, _IMMEDIATE takes the word's fields as immediates.
-#define QPIPE_LANE_REQUANTIZE_WORD(BASE)                                                                    \
+// The requantization of the channel at BASE, its code in t, and the value above the range (label
+// 2N, back at 3N), per MODE: _WORD keeps the word's shifts readable by register (%[word]) and qmin
+// in a high register, where the other routines read it from the word (no low register to spare
+// for it); _IMMEDIATE is the shared sequence (folded_code_m0.hpp).
+#define QPIPE_LANE_REQUANTIZE_WORD(BASE, N)                                                                 \
   "ldrh %[t], [%[c], #" BASE "+%c[low_at]]\n\t"                                                             \
   "muls %[t], %[acc]\n\t"                                                                                   \
   "mov %[u], %[word]\n\t"                                                                                   \
@@ -74,27 +75,21 @@ struct LaneChannel {
   "lsrs %[acc], %[u], #16\n\t"                                                                              \
   "asrs %[u], %[t], #31\n\t"                                                                                \
   "bics %[t], %[u]\n\t"                                                                                     \
-  "cmp %[t], %[acc]\n\t"
-#define QPIPE_LANE_ADD_QMIN_WORD "mov %[acc], %[qmin]\n\t" "adds %[t], %[acc]\n\t"
-#define QPIPE_LANE_TO_SPAN_WORD "movs %[t], %[acc]\n\t"
-#define QPIPE_LANE_REQUANTIZE_IMMEDIATE(BASE)                                                               \
-  "ldrh %[t], [%[c], #" BASE "+%c[low_at]]\n\t"                                                             \
-  "muls %[t], %[acc]\n\t" QPIPE_FOLDED_PIECE_SHIFT_IMMEDIATE("t", "u")                                      \
-  "ldrh %[u], [%[c], #" BASE "+%c[high_at]]\n\t"                                                            \
-  "muls %[u], %[acc]\n\t"                                                                                   \
-  "adds %[t], %[u]\n\t"                                                                                     \
+  "cmp %[t], %[acc]\n\t"                                                                                    \
+  "bhi 2" N "f\n"                                                                                           \
+  "3" N ":\n\t"                                                                                             \
+  "mov %[acc], %[qmin]\n\t"                                                                                 \
+  "adds %[t], %[acc]\n\t"
+#define QPIPE_LANE_ABOVE_WORD(N) "2" N ":\n\t" "movs %[t], %[acc]\n\t" "b 3" N "b\n"
+#define QPIPE_LANE_REQUANTIZE_IMMEDIATE(BASE, N)                                                            \
+  QPIPE_FOLDED_SCALED(IMMEDIATE, "t", "u", "acc", "[%[c], #" BASE "+%c[low_at]]", "[%[c], #" BASE "+%c[high_at]]") \
   "ldr %[u], [%[c], #" BASE "+%c[offset_at]]\n\t"                                                           \
-  "adds %[t], %[u]\n\t" QPIPE_FOLDED_SHIFT_IMMEDIATE("t", "u")                                              \
-  "asrs %[u], %[t], #31\n\t"                                                                                \
-  "bics %[t], %[u]\n\t" QPIPE_FOLDED_SPAN_COMPARE_IMMEDIATE("t", "u")
-#define QPIPE_LANE_ADD_QMIN_IMMEDIATE QPIPE_FOLDED_ADD_QMIN_IMMEDIATE("t", "u")
-#define QPIPE_LANE_TO_SPAN_IMMEDIATE QPIPE_FOLDED_TO_SPAN_IMMEDIATE("t", "u")
+  "adds %[t], %[u]\n\t" QPIPE_FOLDED_CLAMP(IMMEDIATE, "t", "u", N)
+#define QPIPE_LANE_ABOVE_IMMEDIATE(N) QPIPE_FOLDED_ABOVE(IMMEDIATE, "t", "u", N)
 // One channel's code in t, its record at BASE: MACS(BASE), the requantization; N names its labels.
-#define QPIPE_LANE_CHANNEL(MODE, MACS, BASE, N)                                                             \
-  "ldr %[acc], [%[c], #" BASE "+%c[bias_at]]\n\t" MACS(BASE) QPIPE_LANE_REQUANTIZE_##MODE(BASE)             \
-  "bhi 3" N "f\n"                                                                                           \
-  "2" N ":\n\t" QPIPE_LANE_ADD_QMIN_##MODE
-#define QPIPE_LANE_ABOVE(MODE, N) "3" N ":\n\t" /* above the range */ QPIPE_LANE_TO_SPAN_##MODE "b 2" N "b\n"
+#define QPIPE_LANE_CHANNEL(MODE, MACS, BASE, N) \
+  "ldr %[acc], [%[c], #" BASE "+%c[bias_at]]\n\t" MACS(BASE) QPIPE_LANE_REQUANTIZE_##MODE(BASE, N)
+#define QPIPE_LANE_ABOVE(MODE, N) QPIPE_LANE_ABOVE_##MODE(N)
 // The channels one at a time, or (an even count) two a pass: the loop's step, compare and branch
 // and the output pointer's trip through a low register once for both.
 #define QPIPE_LANE_ONE(MODE, MACS)                                                                          \
@@ -185,11 +180,9 @@ template <std::size_t Pairs, WordImmediates I, bool Twos>
 #undef QPIPE_LANE_ONE
 #undef QPIPE_LANE_ABOVE
 #undef QPIPE_LANE_CHANNEL
-#undef QPIPE_LANE_TO_SPAN_IMMEDIATE
-#undef QPIPE_LANE_ADD_QMIN_IMMEDIATE
+#undef QPIPE_LANE_ABOVE_IMMEDIATE
 #undef QPIPE_LANE_REQUANTIZE_IMMEDIATE
-#undef QPIPE_LANE_TO_SPAN_WORD
-#undef QPIPE_LANE_ADD_QMIN_WORD
+#undef QPIPE_LANE_ABOVE_WORD
 #undef QPIPE_LANE_REQUANTIZE_WORD
 #undef QPIPE_LANE_CHANNELS
 #undef QPIPE_LANE_MAC

@@ -67,28 +67,16 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
   "subs %[k], #1\n\t"
 // Output N of the four: the record at 16 N, its offset at OFFSET or, for acc < 0, the word after.
 // MODE: how the layer word's fields are read (folded_code_m0.hpp).
-#define QPIPE_QUAD_REQUANTIZE(MODE, ACC, N, LOW, HIGH, OFFSET) \
-  "mov %[a], %[" ACC "]\n\t"                                  \
-  "ldrh %[t], [%[q], #" LOW "]\n\t"                           \
-  "muls %[t], %[a]\n\t"                                       \
-  QPIPE_FOLDED_PIECE_SHIFT_##MODE("t", "v")                   \
-  "ldrh %[v], [%[q], #" HIGH "]\n\t"                          \
-  "muls %[v], %[a]\n\t"                                       \
-  "adds %[t], %[v]\n\t"                                       \
-  "lsrs %[v], %[a], #31\n\t"                                  \
-  "lsls %[v], %[v], #2\n\t"                                   \
-  "adds %[v], %[q]\n\t"                                       \
-  "ldr %[v], [%[v], #" OFFSET "]\n\t"                         \
-  "adds %[t], %[v]\n\t"                                       \
-  QPIPE_FOLDED_SHIFT_##MODE("t", "v")                         \
-  "asrs %[v], %[t], #31\n\t"                                  \
-  "bics %[t], %[v]\n\t"                                       \
-  QPIPE_FOLDED_SPAN_COMPARE_##MODE("t", "v")                  \
-  "bhi 2" N "f\n"                                             \
-  "3" N ":\n\t"                                               \
-  QPIPE_FOLDED_ADD_QMIN_##MODE("t", "v")                      \
+#define QPIPE_QUAD_REQUANTIZE(MODE, ACC, N, LOW, HIGH, OFFSET)                                \
+  "mov %[a], %[" ACC "]\n\t"                                                                   \
+  QPIPE_FOLDED_SCALED(MODE, "t", "v", "a", "[%[q], #" LOW "]", "[%[q], #" HIGH "]")            \
+  "lsrs %[v], %[a], #31\n\t"                                                                   \
+  "lsls %[v], %[v], #2\n\t"                                                                    \
+  "adds %[v], %[q]\n\t"                                                                        \
+  "ldr %[v], [%[v], #" OFFSET "]\n\t"                                                          \
+  "adds %[t], %[v]\n\t" QPIPE_FOLDED_CLAMP(MODE, "t", "v", N)                                  \
   "strb %[t], [%[out], #" N "]\n\t"
-#define QPIPE_QUAD_ABOVE(MODE, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE("t", "v") "b 3" N "b\n"
+#define QPIPE_QUAD_ABOVE(MODE, N) QPIPE_FOLDED_ABOVE(MODE, "t", "v", N)
 
 template <std::size_t InC, WordImmediates I>
 [[gnu::always_inline]] inline void pointwise_quad_pixel_m0(const QuadChannel* q, const QuadChannel* end_in,
