@@ -195,7 +195,9 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::Wor
           class Next>
 [[gnu::noinline]] int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
-  static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C>, "the case must reach the assembly loop");
+  // With immediates, whole fours of 3 x 3 outputs at strides 1 and 2 take the four-pixel loop.
+  constexpr bool four_pixels = I.known && qpipe::detail::depthwise_four_pixels_m0_serves<K, S, C, W * C> && Kernel::out_width % 4 == 0;
+  static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C> || four_pixels, "the case must reach an assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
@@ -212,9 +214,11 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::Wor
     f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
     k.channel[c].requantization.fitted = f;
   }
-  std::int8_t in[K * W * C], got[Kernel::out_width * C];
-  for (auto& v : in) v = next();
-  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  static_assert(K * W * C <= sizeof padded);
+  std::int8_t* const in = padded;  // the padding checks' buffer: the wider rows would not fit the stack
+  std::int8_t got[Kernel::out_width * C];
+  for (std::size_t i = 0; i < K * W * C; ++i) in[i] = next();
+  if ((next() & 7) == 0) for (std::size_t i = 0; i < K * W * C; ++i) in[i] = -128;
   k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
@@ -344,13 +348,18 @@ int main() {
       bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
              check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);
+      // The four-pixel loop: MobileNetV2's two layers' rows, a row whose steps exceed one
+      // immediate, an odd channel count.
+      bad += check_depthwise_pixels<3, 32, 10, 1, full>(next) + check_depthwise_pixels<3, 32, 9, 2, relu>(next) +
+             check_depthwise_pixels<3, 32, 14, 1, narrow>(next) + check_depthwise_pixels<3, 5, 17, 2, full>(next) +
+             check_depthwise_pixels<3, 7, 6, 1, relu>(next);
       bad += check_quad_pixels<32, 8, full>(next) + check_quad_pixels<12, 4, relu>(next) + check_quad_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30 + 50;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

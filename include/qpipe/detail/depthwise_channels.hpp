@@ -22,6 +22,19 @@ inline constexpr bool depthwise_channels_m0_serves =
     C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) && RowStride >= K * C + 1 && RowStride - K * C <= 255 &&
     (K - 1) * (RowStride - K * C) >= 2 && (K - 1) * (RowStride - K * C) - 2 <= 2 * 255;
 
+// Four output pixels of a row (windows S apart), one channel at a time, for 3 x 3 kernels at
+// strides 1 and 2: a window row's 3 weights are loaded once into registers, and each input of the
+// row once for every output that reads it (a stride-1 row: 6 inputs for 12 MACs, where the pixel
+// pairs load 12); the channel's requantization constants are loaded once for its four outputs.
+// 64 cycles an output at stride 1 (the pixel pairs: 78), 69 at stride 2. Only with the word's
+// fields as immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run.
+// The immediates: C between a row's inputs; the steps from a row's last input to the next row's
+// first (RowStride - (3 S + 2) C, for the index) and from a row's weights to the next row's
+// (RowStride - 3 C, for the weight pointer, which the index also moves), in steps of 255.
+template <std::size_t K, std::size_t S, std::size_t C, std::size_t RowStride>
+inline constexpr bool depthwise_four_pixels_m0_serves =
+    K == 3 && (S == 1 || S == 2) && C >= 1 && C <= 255 && RowStride >= (3 * S + 3) * C;
+
 #if defined(__ARM_ARCH_6M__)
 // Two output pixels (windows x and x1, outputs out[0, C) and out[C, 2 C)) of every channel pair:
 // the four accumulators start at the pair's biases; each weight tap is loaded once for both
@@ -121,6 +134,164 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 #undef QPIPE_DW_FIVE
 #undef QPIPE_DW_PAIRS
 }
+// A weight of the row into register W; the input at the index; the index to the row's next input.
+#define QPIPE_DW4_WEIGHT(W) "ldrsb %[" W "], [%[wp], %[j]]\n\t"
+#define QPIPE_DW4_INPUT "ldrsb %[x], [%[xp], %[j]]\n\t"
+#define QPIPE_DW4_STEP "adds %[j], %[c]\n\t"
+// acc += x W, keeping x for a later output (COPY) or as its last use (LAST).
+#define QPIPE_DW4_COPY(W, ACC) "mov %[t], %[x]\n\t" "muls %[t], %[" W "]\n\t" "add %[" ACC "], %[t]\n\t"
+#define QPIPE_DW4_LAST(W, ACC) "muls %[x], %[" W "]\n\t" "add %[" ACC "], %[x]\n\t"
+// One window row of the four outputs: input k of the row meets weight k - p S of output p.
+#define QPIPE_DW4_ROW_S1                                                                              \
+  QPIPE_DW4_WEIGHT("w0") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w0", "acc0")                                 \
+  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w1") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w2") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") \
+  QPIPE_DW4_LAST("w0", "acc2")                                                                        \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_COPY("w1", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w1", "acc3")            \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w2", "acc3")
+#define QPIPE_DW4_ROW_S2                                                                              \
+  QPIPE_DW4_WEIGHT("w0") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w0", "acc0")                                 \
+  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w1") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc0")                  \
+  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w2") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc1")                                         \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2")            \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc2")                                         \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w0", "acc3")            \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc3")                                         \
+  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w2", "acc3")
+// From a row's last input to the next row's first (stride S); the weight pointer so that the
+// index finds the next row's weights.
+#define QPIPE_DW4_NEXT_ROW(S)                                                                         \
+  ".rept %c[index_step_" S "] / 255\n\tadds %[j], #255\n\t.endr\n\t"                                   \
+  "adds %[j], #%c[index_step_" S "] %% 255\n\t"                                                          \
+  ".rept %c[weight_step] / 255\n\tsubs %[wp], #255\n\t.endr\n\t"                                       \
+  "subs %[wp], #%c[weight_step] %% 255\n\t"
+// A channel's accumulators at its bias, the index at the window's first input.
+#define QPIPE_DW4_START                                                                               \
+  "mov %[t], %[record]\n\t"                                                                           \
+  "ldr %[t], [%[t], #0]\n\t"                                                                          \
+  "mov %[acc0], %[t]\n\t"                                                                             \
+  "mov %[acc1], %[t]\n\t"                                                                             \
+  "mov %[acc2], %[t]\n\t"                                                                             \
+  "mov %[acc3], %[t]\n\t"                                                                             \
+  "movs %[j], #0\n\t"
+// Output N from ACC: the channel's low and high halves in w0 and w1, its offset in w2, the shift in
+// wp, the output pointer in j (moved C on after outputs 0 to 2). Above the span: label 2N.
+#define QPIPE_DW4_REQUANTIZE(ACC, N, MOVE)                                                            \
+  "mov %[x], %[" ACC "]\n\t"                                                                          \
+  "mov %[t], %[x]\n\t"                                                                                \
+  "muls %[t], %[w0]\n\t"                                                                              \
+  "asrs %[t], %[t], %[piece_bits]\n\t"                                                                \
+  "muls %[x], %[w1]\n\t"                                                                              \
+  "adds %[x], %[t]\n\t"                                                                               \
+  "adds %[x], %[w2]\n\t"                                                                              \
+  "asrs %[x], %[wp]\n\t"                                                                              \
+  "asrs %[t], %[x], #31\n\t"                                                                          \
+  "bics %[x], %[t]\n\t"                                                                               \
+  "cmp %[x], %[span]\n\t"                                                                             \
+  "bhi 2" N "f\n"                                                                                     \
+  "3" N ":\n\t"                                                                                       \
+  "adds %[x], %[qmin_byte]\n\t"                                                                       \
+  "strb %[x], [%[j], #0]\n\t" MOVE
+#define QPIPE_DW4_ABOVE(N) "2" N ":\n\t" "movs %[x], %[span]\n\t" "b 3" N "b\n"
+
+// out[p C + c] for the windows at x + p S C, p = 0 .. 3, every channel c: the records q, the
+// weights w ([ky][kx][c]), the shift (WordImmediates::handed_word). One routine for both strides
+// (their window rows apart, the rest shared): the channel loop comes back to the stride's rows
+// through an address kept on the stack, 2 cycles a channel more than a branch.
+// Registers: the three weights of a row, the input, a temporary, the index and the weight and
+// input pointers are the eight low ones; the accumulators, the channel record and the end are
+// high registers; the output's distance from the input, the shift, the weights' distance from the
+// input and the loop's address are on the stack (16 bytes, below the routine's own frame).
+// GCC hands inline assembly over in divided syntax; the block switches to unified and back.
+template <std::size_t C, std::size_t RowStride, WordImmediates I>
+[[gnu::noinline]] inline void depthwise_four_pixels_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
+                                                       std::int8_t* out, std::uint32_t shift, std::uint32_t stride) {
+  static_assert(depthwise_four_pixels_m0_serves<3, 1, C, RowStride> && I.known && sizeof(BiasedChannel) == 12);
+  // From a row's last input (3 S + 2) to the next row's first; stride 2 is not taken where the
+  // image is too narrow for it.
+  constexpr std::size_t index_step_1 = RowStride - 5 * C;
+  constexpr std::size_t index_step_2 = RowStride >= 8 * C ? RowStride - 8 * C : 0;
+  constexpr std::size_t weight_step = RowStride - 3 * C;
+  register const std::int8_t* const end asm("lr") = x + C;
+  register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11");
+  register const BiasedChannel* record asm("r12");
+  // In: the stack words, the first record and the stride, in registers the routine then reuses.
+  std::uint32_t w0 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out) - reinterpret_cast<std::uintptr_t>(x));
+  std::uint32_t w1 = shift;
+  std::uint32_t w2 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w) - reinterpret_cast<std::uintptr_t>(x));
+  std::uint32_t j = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(q));
+  std::uint32_t t = stride;
+  std::int32_t v;
+  asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */
+      "sub sp, #16\n\t"
+      "str %[w0], [sp, #0]\n\t"
+      "str %[w1], [sp, #4]\n\t"
+      "str %[w2], [sp, #8]\n\t"
+      "mov %[record], %[j]\n\t"
+      "adr %[x], 1f\n\t"
+      "cmp %[t], #1\n\t"
+      "beq 7f\n\t"
+      "adr %[x], 5f\n"
+      "7:\n\t"
+      "str %[x], [sp, #12]\n\t"
+      "mov pc, %[x]\n\t"
+      ".balign 4\n"
+      "5:\n\t" QPIPE_DW4_START
+      "8:\n\t" QPIPE_DW4_ROW_S2 QPIPE_DW4_NEXT_ROW("2")
+      "ldr %[t], =%c[rows_end]\n\t"
+      "cmp %[j], %[t]\n\t"
+      "bne 8b\n\t"
+      "b 6f\n\t"
+      ".balign 4\n"
+      "1:\n\t" QPIPE_DW4_START QPIPE_DW4_ROW_S1 QPIPE_DW4_NEXT_ROW("1") QPIPE_DW4_ROW_S1 QPIPE_DW4_NEXT_ROW("1")
+      QPIPE_DW4_ROW_S1
+      "6:\n\t"
+      "mov %[j], %[record]\n\t"
+      "ldrh %[w0], [%[j], #4]\n\t"
+      "ldrh %[w1], [%[j], #6]\n\t"
+      "ldr %[w2], [%[j], #8]\n\t"
+      "adds %[j], #12\n\t"
+      "mov %[record], %[j]\n\t"
+      "ldr %[wp], [sp, #4]\n\t"
+      "ldr %[j], [sp, #0]\n\t"
+      "adds %[j], %[xp]\n\t"
+      QPIPE_DW4_REQUANTIZE("acc0", "0", QPIPE_DW4_STEP)
+      QPIPE_DW4_REQUANTIZE("acc1", "1", QPIPE_DW4_STEP)
+      QPIPE_DW4_REQUANTIZE("acc2", "2", QPIPE_DW4_STEP)
+      QPIPE_DW4_REQUANTIZE("acc3", "3", "")
+      "adds %[xp], #1\n\t"
+      "ldr %[wp], [sp, #8]\n\t"
+      "adds %[wp], %[xp]\n\t"
+      "cmp %[xp], %[end]\n\t"
+      "beq 4f\n\t"
+      "ldr %[x], [sp, #12]\n\t"
+      "mov pc, %[x]\n"
+      QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
+      ".ltorg\n"  /* rows_end, after the branch back */
+      "4:\n\t"
+      "add sp, #16\n\t"
+      ".syntax divided"
+      : [xp] "+l"(x), [wp] "+l"(w), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [j] "+l"(j), [t] "+l"(t),
+        [x] "=&l"(v), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3),
+        [record] "=&h"(record)
+      : [end] "h"(end), [c] "I"(C), [index_step_1] "n"(index_step_1), [index_step_2] "n"(index_step_2),
+        [weight_step] "n"(weight_step), [rows_end] "n"(3 * RowStride), [piece_bits] "I"(I.piece_bits),
+        [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)
+      : "cc", "memory");
+}
+#undef QPIPE_DW4_ABOVE
+#undef QPIPE_DW4_REQUANTIZE
+#undef QPIPE_DW4_START
+#undef QPIPE_DW4_NEXT_ROW
+#undef QPIPE_DW4_ROW_S2
+#undef QPIPE_DW4_ROW_S1
+#undef QPIPE_DW4_LAST
+#undef QPIPE_DW4_COPY
+#undef QPIPE_DW4_STEP
+#undef QPIPE_DW4_INPUT
+#undef QPIPE_DW4_WEIGHT
 #undef QPIPE_DW_ABOVE
 #undef QPIPE_DW_REQUANTIZE
 #undef QPIPE_DW_ROW

@@ -93,8 +93,19 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
 #if defined(__ARM_ARCH_6M__)
     // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
     bool assembly = false;
-    if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
+    if constexpr (depthwise_channels_m0_serves<K, C, W * C> || depthwise_four_pixels_m0_serves<K, S, C, W * C>) {
       if (!std::is_constant_evaluated()) assembly = folded;
+    }
+    // With the word's fields as immediates: four pixels of a row a pass, one channel at a time,
+    // where every row is whole fours.
+    if constexpr (I.known && depthwise_four_pixels_m0_serves<K, S, C, W * C> && out_width % 4 == 0) {
+      if (assembly) {
+        for (std::size_t y = 0; y < out_height; ++y)
+          for (std::size_t x = 0; x < out_width; x += 4)
+            depthwise_four_pixels_m0<C, W * C, I>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+                                                  out + (y * out_width + x) * C, I.handed_word(word), S);
+        return;
+      }
     }
 #endif
     for (std::size_t y = 0; y < out_height; ++y) {
