@@ -157,12 +157,12 @@ struct Model {
   // The run of qpipe::run<network>: Self is this model as a template argument, so that each
   // kernel's constants are constant expressions and its M0 routine takes what it can of them as
   // immediates (detail::TakesWordImmediates).
-  // Where no kernel takes immediates it is the plain run: the same work, and GCC then allocates
-  // the registers of the whole inlined pass as it did (ResNet-18 block by the other route: 56 B
-  // more code, 1.7k more cycles, for nothing).
+  // Where no kernel knows any (none takes them, or none was folded) it is the plain run: the same
+  // work, and GCC then allocates the registers of the whole inlined pass as it did (ResNet-18
+  // block by the other route: 32 to 56 B more code, 1.3k to 1.7k more cycles, for nothing).
   template <const Model& Self>
   static void run_constant(std::span<const std::int8_t, In::size> input, std::span<std::int8_t, Out::size> output) {
-    if constexpr (!(detail::TakesWordImmediates<Kernels> || ...)) {
+    if constexpr (!knows_immediates<Self>()) {
       Self(input, output);
     } else {
       [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -172,6 +172,17 @@ struct Model {
   }
 
  private:
+  template <const Model& Self>
+  static consteval bool knows_immediates() {
+    return [&]<std::size_t... K>(std::index_sequence<K...>) {
+      return (known_immediates<std::remove_cvref_t<decltype(boost::hana::at_c<K>(Self.kernels))>>(boost::hana::at_c<K>(Self.kernels)) || ...);
+    }(std::make_index_sequence<stage_count>{});
+  }
+  template <class Kernel>
+  static consteval bool known_immediates(const Kernel& kernel) {
+    if constexpr (detail::TakesWordImmediates<Kernel>) return kernel.immediates().known;
+    return false;
+  }
   static constexpr const std::int8_t* read_pointer(std::size_t b, const std::int8_t* input, std::int8_t* arena) {
     return b == 0 ? input : arena + buffer_offset(b);
   }

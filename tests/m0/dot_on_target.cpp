@@ -13,7 +13,9 @@
 // acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels; and the K x K lane kernel's
 // window loop (detail/window_lanes.hpp: input pairs along a kernel row times four channels' lane
 // weights) against the plain sum, for rows of 2 to 30 inputs, odd and even pair counts, with and
-// without a last input alone, row steps up to the immediate's 255. The lane, depthwise and
+// without a last input alone, row steps up to the immediate's 255, and its requantization of a
+// group's four outputs in assembly (window_codes_m0) against the folded formula; and the
+// depthwise four-pixel loop (3 x 3, strides 1 and 2, any channel count). The lane, depthwise and
 // four-channel loops run twice: reading the layer word's fields, and taking them as immediates
 // (WordImmediates, as under qpipe::run) for three fixed clamps.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
@@ -301,6 +303,46 @@ int check_window(Next& next, bool extremes) {
   return bad != 0;
 }
 
+// One row of a K x K lane kernel's outputs (H = K), OutC channels, with the word's fields as
+// immediates: random weights (never -128), biases and folded constants; every output against the
+// plain sum, then the folded formula in 64 bits (window_codes_m0 on the M0, the C++ code on the
+// host).
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, class Next>
+[[gnu::noinline]] int check_window_codes(Next& next) {
+  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, OutC, false>;
+  constexpr std::size_t row = K * InC;
+  Kernel& k = fresh_kernel<Kernel>();
+  static_assert(OutC * K * row <= sizeof w0 && K * W * InC <= sizeof padded);
+  const auto u = [&](unsigned bits) { return random_bits(next, bits); };
+  const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;  // shift in [1, 23]
+  const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
+  k.folded = true;
+  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  for (std::size_t o = 0; o < OutC; ++o) {
+    for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
+    k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
+    // |acc| < 2^20: high below 2^11 keeps acc high inside int32, as the fit does.
+    qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
+    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    k.channel[o].requantization.fitted = f;
+  }
+  std::int8_t* const in = padded;
+  std::int8_t got[Kernel::out_width * OutC];
+  for (std::size_t i = 0; i < K * W * InC; ++i) in[i] = next();
+  if ((next() & 7) == 0) for (std::size_t i = 0; i < K * W * InC; ++i) in[i] = -128;
+  k.template apply<I>(in, got);
+  int bad = 0;
+  for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
+    for (std::size_t o = 0; o < OutC; ++o) {
+      std::int64_t acc = k.channel[o].bias;
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t e = 0; e < row; ++e) acc += std::int64_t{w0[(o * K + ky) * row + e]} * in[ky * W * InC + ox * InC + e];
+      const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
+      bad += got[ox * OutC + o] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
+    }
+  return bad != 0;
+}
+
 }  // namespace
 
 int main() {
@@ -353,13 +395,15 @@ int main() {
       bad += check_depthwise_pixels<3, 32, 10, 1, full>(next) + check_depthwise_pixels<3, 32, 9, 2, relu>(next) +
              check_depthwise_pixels<3, 32, 14, 1, narrow>(next) + check_depthwise_pixels<3, 5, 17, 2, full>(next) +
              check_depthwise_pixels<3, 7, 6, 1, relu>(next);
+      bad += check_window_codes<3, 4, 6, 8, full>(next) + check_window_codes<7, 3, 9, 4, relu>(next) +
+             check_window_codes<3, 3, 5, 12, narrow>(next);
       bad += check_quad_pixels<32, 8, full>(next) + check_quad_pixels<12, 4, relu>(next) + check_quad_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30 + 50;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30 + 50 + 30;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;
