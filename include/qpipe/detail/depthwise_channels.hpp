@@ -26,7 +26,7 @@ inline constexpr bool depthwise_channels_m0_serves =
 // strides 1 and 2: a window row's 3 weights are loaded once into registers, and each input of the
 // row once for every output that reads it (a stride-1 row: 6 inputs for 12 MACs, where the pixel
 // pairs load 12); the channel's requantization constants are loaded once for its four outputs.
-// 64 cycles an output at stride 1 (the pixel pairs: 78), 69 at stride 2. Only with the word's
+// MobileNetV2's layers: 65 cycles an output at stride 1 (the pixel pairs: 78), 75 at stride 2. Only with the word's
 // fields as immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run.
 // The immediates: C between a row's inputs; the steps from a row's last input to the next row's
 // first (RowStride - (3 S + 2) C, for the index) and from a row's weights to the next row's
