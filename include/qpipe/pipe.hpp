@@ -175,7 +175,7 @@ struct Model {
   template <const Model& Self>
   static consteval bool knows_immediates() {
     return [&]<std::size_t... K>(std::index_sequence<K...>) {
-      return (known_immediates<std::remove_cvref_t<decltype(boost::hana::at_c<K>(Self.kernels))>>(boost::hana::at_c<K>(Self.kernels)) || ...);
+      return (known_immediates(boost::hana::at_c<K>(Self.kernels)) || ...);
     }(std::make_index_sequence<stage_count>{});
   }
   template <class Kernel>

@@ -186,15 +186,8 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
   "muls %[x], %[w1]\n\t"                                                                              \
   "adds %[x], %[t]\n\t"                                                                               \
   "adds %[x], %[w2]\n\t"                                                                              \
-  "asrs %[x], %[wp]\n\t"                                                                              \
-  "asrs %[t], %[x], #31\n\t"                                                                          \
-  "bics %[x], %[t]\n\t"                                                                               \
-  "cmp %[x], %[span]\n\t"                                                                             \
-  "bhi 2" N "f\n"                                                                                     \
-  "3" N ":\n\t"                                                                                       \
-  "adds %[x], %[qmin_byte]\n\t"                                                                       \
-  "strb %[x], [%[j], #0]\n\t" MOVE
-#define QPIPE_DW4_ABOVE(N) "2" N ":\n\t" "movs %[x], %[span]\n\t" "b 3" N "b\n"
+  "asrs %[x], %[wp]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t" MOVE
+#define QPIPE_DW4_ABOVE(N) QPIPE_FOLDED_ABOVE(IMMEDIATE, "x", "t", N)
 
 // out[p C + c] for the windows at x + p S C, p = 0 .. 3, every channel c: the records q, the
 // weights w ([ky][kx][c]), the shift (WordImmediates::handed_word). One routine for both strides

@@ -36,8 +36,9 @@
   "adds %[" X "], %[" T "]\n\t"
 // Then, the offset added: X >> shift clamped to [0, span], + qmin. Above the span it branches to
 // label 2N (QPIPE_FOLDED_ABOVE, placed off the straight path), which comes back at 3N.
-#define QPIPE_FOLDED_CLAMP(MODE, X, T, N)                                       \
-  QPIPE_FOLDED_SHIFT_##MODE(X, T)                                              \
+#define QPIPE_FOLDED_CLAMP(MODE, X, T, N) QPIPE_FOLDED_SHIFT_##MODE(X, T) QPIPE_FOLDED_RANGE(MODE, X, T, N)
+// The clamp alone, X already shifted (a routine that holds the shift in a low register).
+#define QPIPE_FOLDED_RANGE(MODE, X, T, N)                                       \
   "asrs %[" T "], %[" X "], #31\n\t"                                           \
   "bics %[" X "], %[" T "]\n\t" QPIPE_FOLDED_SPAN_COMPARE_##MODE(X, T)         \
   "bhi 2" N "f\n"                                                              \
