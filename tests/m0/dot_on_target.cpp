@@ -8,15 +8,16 @@
 // written out in 64 bits, for 1 to 4 input pairs, odd input counts, both clamps saturating; and
 // the depthwise layer's channel loop (detail/depthwise_channels.hpp: its MACs and the folded
 // halves requantization in assembly) against the sum and the folded formula in 64 bits, for
-// K = 2, 3, 5, strides 1 and 2, both clamps saturating; and the 1 x 1 kernel with four channels'
-// weights a word (detail/pointwise_quad.hpp: its assembly channel loop with the second offset for
-// acc < 0) the same way, for 12 to 32 inputs and 4 to 16 channels; and the K x K lane kernel's
+// K = 2, 3, 5, strides 1 and 2, both clamps saturating; and the 1 x 1 pair kernel
+// (detail/pointwise_pairs.hpp: the pixel's inputs packed in pairs on the stack, two channels a
+// pass, the second offset for acc < 0) the same way, for 12 to 32 inputs (steps of two and four
+// pairs) and 4 to 16 channels; and the K x K lane kernel's
 // window loop (detail/window_lanes.hpp: input pairs along a kernel row times four channels' lane
 // weights) against the plain sum, for rows of 2 to 30 inputs, odd and even pair counts, with and
 // without a last input alone, row steps up to the immediate's 255, and its requantization of a
 // group's four outputs in assembly (window_codes_m0) against the folded formula; and the
 // depthwise four-pixel loop (3 x 3, strides 1 and 2, any channel count). The lane, depthwise and
-// four-channel loops run twice: reading the layer word's fields, and taking them as immediates
+// pair loops run twice: reading the layer word's fields, and taking them as immediates
 // (WordImmediates, as under qpipe::run) for three fixed clamps.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status
 // 0 only if there are none.
@@ -28,7 +29,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
 #include "qpipe/detail/pad_runs.hpp"
-#include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/detail/pointwise_pairs.hpp"
 #include "qpipe/detail/window_lanes.hpp"
 #include "qpipe/layers/depthwise_conv2d.hpp"
 
@@ -238,8 +239,8 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::Wor
 // offsets for both signs of the accumulator and clamps, against the sum and the folded formula in
 // 64 bits (the offset taken by the sign of acc).
 template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::WordImmediates{}, class Next>
-[[gnu::noinline]] int check_quad_pixels(Next& next) {
-  using Kernel = qpipe::detail::PointwiseQuadKernel<1, 3, InC, 1, OutC, true>;
+[[gnu::noinline]] int check_pair_pixels(Next& next) {
+  using Kernel = qpipe::detail::PointwisePairKernel<1, 3, InC, 1, OutC, true>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto w = [](std::size_t o) { return w0 + o * InC; };  // the weights set, kept (w0 is refilled every round)
   static_assert(OutC * InC <= sizeof w0);
@@ -382,8 +383,8 @@ int main() {
              check_lanes<7, 1>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1>(next) + check_depthwise_pixels<3, 8, 5, 2>(next) +
              check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
-      bad += check_quad_pixels<32, 8>(next) + check_quad_pixels<12, 4>(next) + check_quad_pixels<16, 16>(next) +
-             check_quad_pixels<32, 16>(next);
+      bad += check_pair_pixels<32, 8>(next) + check_pair_pixels<12, 4>(next) + check_pair_pixels<16, 16>(next) + check_pair_pixels<20, 6>(next) +
+             check_pair_pixels<32, 16>(next);
       // The same loops with the word's fields as immediates (what qpipe::run hands them): the full
       // int8 range, a ReLU's range above a negative zero point, a range with a positive qmin.
       constexpr qpipe::WordImmediates full{true, 13, 0x80, 255}, relu{true, 7, 0xec, 147}, narrow{true, 4, 5, 100};
@@ -397,13 +398,13 @@ int main() {
              check_depthwise_pixels<3, 7, 6, 1, relu>(next);
       bad += check_window_codes<3, 4, 6, 8, full>(next) + check_window_codes<7, 3, 9, 4, relu>(next) +
              check_window_codes<3, 3, 5, 12, narrow>(next);
-      bad += check_quad_pixels<32, 8, full>(next) + check_quad_pixels<12, 4, relu>(next) + check_quad_pixels<16, 16, narrow>(next);
+      bad += check_pair_pixels<32, 8, full>(next) + check_pair_pixels<12, 4, relu>(next) + check_pair_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 40 + 80 + 30 + 40 + 30 + 50 + 30;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

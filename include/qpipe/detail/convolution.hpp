@@ -10,7 +10,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/lane_pointwise.hpp"
-#include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/detail/pointwise_pairs.hpp"
 #include "qpipe/detail/window_lanes.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/requantizer.hpp"
@@ -86,15 +86,15 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
   constexpr bool two_sided = sizeof...(Clamps) == 0;
-  // The kernels with their own weight layouts (1 x 1: lane pairs for few inputs, four channels a
-  // word for many; K x K with many output pixels: lane pairs along the kernel rows), else the row
-  // loops.
+  // The kernels with their own weight layouts (1 x 1: lane pairs, the packed inputs in registers
+  // for few inputs, on the stack for many; K x K with many output pixels: lane pairs along the
+  // kernel rows), else the row loops.
   constexpr bool lanes = lane_packed_inputs<K, InC, channels, OutC>;
-  constexpr bool quads = !lanes && quad_packed_weights<K, InC, channels, OutC>;
+  constexpr bool pairs = !lanes && pair_packed_weights<K, InC, channels, OutC>;
   constexpr bool windows = window_lane_weights<K, InC, W, channels, OutC, valid_output(H, K, S) * valid_output(W, K, S)>;
-  constexpr bool packed = lanes || quads || windows;
+  constexpr bool packed = lanes || pairs || windows;
   std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>,
-                     std::conditional_t<quads, PointwiseQuadKernel<H, W, InC, S, OutC, two_sided>,
+                     std::conditional_t<pairs, PointwisePairKernel<H, W, InC, S, OutC, two_sided>,
                                         std::conditional_t<windows, WindowLaneKernel<H, W, InC, K, S, OutC, two_sided>,
                                                            ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>>>
       k{};

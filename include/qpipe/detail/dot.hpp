@@ -343,6 +343,12 @@ constexpr std::int32_t lane_input(std::int32_t x0, std::int32_t x1) {
 constexpr std::int32_t lane_weight(std::int32_t w0, std::int32_t w1) {
   return static_cast<std::int32_t>((static_cast<std::uint32_t>(w0) << 16) + static_cast<std::uint32_t>(w1));
 }
+// A pixel's InC inputs as lane pairs (lane_input), the last one alone if InC is odd.
+template <std::size_t InC>
+constexpr void pack_pixel(const std::int8_t* pixel, std::int32_t (&packed)[(InC + 1) / 2]) {
+  for (std::size_t j = 0; j < (InC + 1) / 2; ++j) packed[j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
+}
+
 // acc + x0 w0 + x1 w1 from the packed pairs (the M0's instruction sequence, written out).
 constexpr std::int32_t lane_mac(std::int32_t acc, std::int32_t x, std::int32_t w) {
   const std::int32_t p = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) * static_cast<std::uint32_t>(w));

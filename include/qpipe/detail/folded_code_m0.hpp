@@ -1,5 +1,5 @@
 // The steps of folded_halves_code that read the layer's word, as Thumb-1 assembly text for the M0
-// routines' requantization (depthwise_channels.hpp, pointwise_quad.hpp, and lane_pointwise.hpp
+// routines' requantization (depthwise_channels.hpp, pointwise_pairs.hpp, and lane_pointwise.hpp
 // for its immediates), in two spellings: _WORD
 // takes each field from the word in a high register (%[word]: b | shift << 8 | qmin << 16 | span
 // << 24), two or three cycles a field; _IMMEDIATE takes b, span and qmin as immediates

@@ -19,12 +19,6 @@
 
 namespace qpipe::detail {
 
-// A pixel's InC inputs as lane pairs (lane_input), the last one alone if InC is odd.
-template <std::size_t InC>
-constexpr void pack_pixel(const std::int8_t* pixel, std::int32_t (&packed)[(InC + 1) / 2]) {
-  for (std::size_t j = 0; j < (InC + 1) / 2; ++j) packed[j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
-}
-
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
 inline constexpr bool lane_packed_inputs = K == 1 && InC >= 2 && InC <= 8 && Channels == OutC;
 

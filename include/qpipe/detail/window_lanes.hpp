@@ -16,7 +16,7 @@
 #include "qpipe/detail/dot.hpp"
 #include "qpipe/detail/folded_code_m0.hpp"
 #include "qpipe/detail/image.hpp"
-#include "qpipe/detail/pointwise_quad.hpp"
+#include "qpipe/detail/pointwise_pairs.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 
 namespace qpipe::detail {

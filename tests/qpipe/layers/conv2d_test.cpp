@@ -120,23 +120,26 @@ TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed 
   check_conv<3, 2, 8, 4, 1, 1, 1, true, false, 55, 0, 0>();      // padded: the border pixels are the zero point
 }
 
-TEST_CASE("1x1 per-channel convolutions with more inputs take the four-channel word kernel and equal the naive reference") {
-  // More than 8 inputs, a multiple of four, and output channels in fours: four channels' weights
-  // of an input in one word. Otherwise the row loops (a per-tensor scale, 10 inputs, 6 outputs).
-  using detail::PointwiseQuadKernel;
+TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pair kernel and equal the naive reference") {
+  // More than 8 inputs, a multiple of four below 256, and output channels in twos: the inputs
+  // packed in pairs on the stack, two channels' weight pairs side by side. Otherwise the row loops
+  // (a per-tensor scale, 10 inputs, 5 outputs).
+  using detail::PointwisePairKernel;
   static_assert(std::is_same_v<decltype(detail::quantize_convolution<2, 2, 32, 1, 1, 16, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 32, 16>>(
                                    Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).kernel),
-                               PointwiseQuadKernel<2, 2, 32, 1, 16, true>>);
-  static_assert(detail::quad_packed_weights<1, 12, 4, 4> && detail::quad_packed_weights<1, 252, 8, 8>);
-  static_assert(!detail::quad_packed_weights<1, 8, 4, 4> && !detail::quad_packed_weights<1, 10, 4, 4> &&
-                !detail::quad_packed_weights<1, 16, 6, 6> && !detail::quad_packed_weights<1, 16, 1, 4> &&
-                !detail::quad_packed_weights<3, 16, 4, 4> && !detail::quad_packed_weights<1, 256, 4, 4>);
+                               PointwisePairKernel<2, 2, 32, 1, 16, true>>);
+  static_assert(detail::pair_packed_weights<1, 12, 4, 4> && detail::pair_packed_weights<1, 252, 8, 8> &&
+                detail::pair_packed_weights<1, 16, 6, 6>);
+  static_assert(!detail::pair_packed_weights<1, 8, 4, 4> && !detail::pair_packed_weights<1, 10, 4, 4> &&
+                !detail::pair_packed_weights<1, 16, 5, 5> && !detail::pair_packed_weights<1, 16, 1, 4> &&
+                !detail::pair_packed_weights<3, 16, 4, 4> && !detail::pair_packed_weights<1, 256, 4, 4>);
   check_conv<4, 4, 32, 8, 1, 1, 0, true, false, 61, 5, -10>();    // MobileNetV2's first project shape
   check_conv<3, 3, 12, 4, 1, 1, 0, true, true, 62, -20, -128>();  // with a folded ReLU
   check_conv<5, 5, 16, 16, 1, 2, 0, true, false, 63, 100, 30>();  // stride 2
   check_conv<2, 3, 32, 16, 1, 1, 1, true, false, 64, 0, 0>();     // padded: the border pixels are the zero point
   check_conv<4, 4, 32, 16, 1, 1, 0, true, false, 65, -3, 7>();    // the second project shape
+  check_conv<3, 2, 20, 6, 1, 1, 0, true, true, 66, 9, -50>();      // six channels, ten input pairs (no step of four)
   // That last case's fit folds (both offsets: no ReLU), so its outputs above came from
   // folded_two_sided_code, which the M0's assembly loop computes.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 32, 7);

@@ -1,0 +1,293 @@
+// 1 x 1 convolutions with many inputs (MobileNet's project layers): two output channels per pass
+// over a pixel's inputs as lane pairs (lane_input, lane_weight: dot.hpp), two MACs per 32-bit
+// multiply. The pixel's inputs are packed once into pairs on the stack, for all its channels; a
+// channel's weights are stored as the pairs, twice TFLite's bytes. On the Cortex-M0 the whole
+// channel loop of a pixel is one assembly loop: per two input pairs one LDM of the two packed
+// inputs, per pair one LDM of the two channels' weight pairs and for each channel MULS, ASRS #16,
+// ADCS (the carry is the low lane's sign: lane_mac): 21 cycles per 8 MACs, where four weights of
+// one input in a word took 19 per 4 (its sign extensions and products by one input at a time); then
+// the two requantizations in the folded halves form, the offset chosen by the accumulator's sign.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/detail/dot.hpp"
+#include "qpipe/detail/folded_code_m0.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::detail {
+
+// One output channel: the bias (the input zero-point term folded in), the requantization and the
+// offset for acc < 0 (the same as the other one where the layer has no negative offsets).
+struct QuadChannel {
+  std::int32_t bias;
+  RequantizationChannel requantization;
+  std::int32_t negative_offset;
+};
+
+// The kernel's reach: per-channel scales, more inputs than the lane kernel takes (it keeps the
+// packed inputs in registers), the input count a multiple of four below 256 (the loops take two
+// pairs a step; the pack loop's index is an immediate), the output channels in twos.
+template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
+inline constexpr bool pair_packed_weights = K == 1 && InC > 8 && InC % 4 == 0 && InC < 256 && OutC % 2 == 0 && Channels == OutC;
+
+// The folded form with the offset for the accumulator's sign: what the assembly loop computes.
+constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word) {
+  FittedChannel f = c.requantization.fitted;
+  if (acc < 0) f.offset = c.negative_offset;
+  return folded_halves_code(acc, f, word);
+}
+
+#if defined(__ARM_ARCH_6M__)
+// Two input pairs (X, T) for the two channels: weight pairs from w, two words a pair.
+#define QPIPE_PAIRS_STEP                \
+  "ldm %[xp]!, {%[x], %[t]}\n\t"        \
+  "ldm %[w]!, {%[wa], %[wb]}\n\t"       \
+  "muls %[wa], %[x]\n\t"               \
+  "asrs %[wa], %[wa], #16\n\t"          \
+  "adcs %[acc0], %[wa]\n\t"             \
+  "muls %[wb], %[x]\n\t"               \
+  "asrs %[wb], %[wb], #16\n\t"          \
+  "adcs %[acc1], %[wb]\n\t"             \
+  "ldm %[w]!, {%[wa], %[wb]}\n\t"       \
+  "muls %[wa], %[t]\n\t"               \
+  "asrs %[wa], %[wa], #16\n\t"          \
+  "adcs %[acc0], %[wa]\n\t"             \
+  "muls %[wb], %[t]\n\t"               \
+  "asrs %[wb], %[wb], #16\n\t"          \
+  "adcs %[acc1], %[wb]\n\t"
+// One input pair packed: inputs k and k + 1 (bases x and x + 1, index k), stored at AT.
+#define QPIPE_PAIRS_PACK(AT)               \
+  "subs %[wa], #2\n\t"                   \
+  "ldrsb %[x], [%[acc0], %[wa]]\n\t"     \
+  "ldrsb %[t], [%[acc1], %[wa]]\n\t"     \
+  "lsls %[t], %[t], #16\n\t"             \
+  "adds %[x], %[t]\n\t"                  \
+  "str %[x], [%[xp], #" AT "]\n\t"
+// The code of the channel at [t, BASE] from ACC into X (WA a temporary), the offset by the sign of
+// ACC; above the span: label 2N.
+#define QPIPE_PAIRS_REQUANTIZE(MODE, X, ACC, N, LOW, HIGH, OFFSET)                           \
+  QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")         \
+  "lsrs %[wa], %[" ACC "], #31\n\t"                                                        \
+  "lsls %[wa], %[wa], #2\n\t"                                                              \
+  "adds %[wa], %[t]\n\t"                                                                   \
+  "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                                                    \
+  "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
+
+// One pixel's output channels [q, end) in twos: x the pixel's inputs, packed the stack words for
+// their pairs, w the weight pairs (channel pair by channel pair, input pair by input pair, the two
+// channels' words side by side), out its outputs. Low registers: the two accumulators, the
+// packed inputs' pointer and two of them, the weight pointer and the two weight words (r2 to r5
+// fixed: LDM fills registers in their numbers' order); high: the channel record, the output, the
+// end, the packed inputs' ends, the word. Per pixel 10 cycles an input pair (the pack); per two
+// outputs 6 + 10.5 per input pair + 4 per U pairs + 2 x 21 (requantization) + 14 (stores, loop).
+template <std::size_t InC, WordImmediates I>
+[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
+                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
+                                                            std::int8_t*& out, std::uint32_t word_in) {
+  static_assert(sizeof(QuadChannel) == 16 && InC % 4 == 0 && InC < 256);
+  constexpr std::size_t unroll = InC / 2 % 4 == 0 ? 4 : 2;  // input pairs a step of both loops
+  // High registers: GCC's allocator hands out five of them itself, so they are named.
+  register const QuadChannel* const end asm("lr") = end_in;
+  register std::uint32_t word asm("r12") = word_in;
+  register std::int32_t* const xbegin asm("r8") = packed;
+  register std::int32_t* const xend asm("r9") = packed + InC / 2;
+  register const QuadChannel* record asm("r10") = q;
+  register std::int8_t* o asm("r11") = out;
+  register std::int32_t xv asm("r2");
+  register std::int32_t t asm("r3");
+  register std::int32_t wa asm("r4");
+  register std::int32_t wb asm("r5");
+  std::int32_t acc0 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(x)), acc1;
+  std::int32_t* xp;
+#define QPIPE_PAIRS_PACK_STEP_2 QPIPE_PAIRS_PACK("4") QPIPE_PAIRS_PACK("0")
+#define QPIPE_PAIRS_PACK_STEP_4 QPIPE_PAIRS_PACK("12") QPIPE_PAIRS_PACK("8") QPIPE_PAIRS_PACK("4") QPIPE_PAIRS_PACK("0")
+#define QPIPE_PAIRS_MAC_STEP_2 QPIPE_PAIRS_STEP
+#define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
+#define QPIPE_PAIRS_PIXEL(MODE, U)                                                                                  \
+  asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
+      "adds %[acc1], %[acc0], #1\n\t"                                                                             \
+      "movs %[wa], %[inputs]\n\t"                                                                                 \
+      "mov %[xp], %[xend]\n"                                                                                       \
+      "6:\n\t"                                                                                                    \
+      "subs %[xp], #4 * " #U "\n\t" QPIPE_PAIRS_PACK_STEP_##U                                                       \
+      "cmp %[xp], %[xbegin]\n\t"                                                                                  \
+      "bne 6b\n"                                                                                                   \
+      "1:\n\t"                                                                                                    \
+      "mov %[t], %[record]\n\t"                                                                                   \
+      "ldr %[acc0], [%[t], #0]\n\t"                                                                               \
+      "ldr %[acc1], [%[t], #16]\n\t"                                                                              \
+      "mov %[xp], %[xbegin]\n"                                                                                     \
+      "5:\n\t" QPIPE_PAIRS_MAC_STEP_##U                                                                            \
+      "cmp %[xp], %[xend]\n\t"                                                                                    \
+      "bne 5b\n\t"                                                                                                \
+      "mov %[t], %[record]\n\t"                                                                                   \
+      QPIPE_PAIRS_REQUANTIZE(MODE, "x", "acc0", "0", "4", "6", "8")                                                \
+      QPIPE_PAIRS_REQUANTIZE(MODE, "wb", "acc1", "1", "20", "22", "24")                                             \
+      "mov %[wa], %[o]\n\t"                                                                                       \
+      "strb %[x], [%[wa], #0]\n\t"                                                                                \
+      "strb %[wb], [%[wa], #1]\n\t"                                                                               \
+      "adds %[wa], #2\n\t"                                                                                        \
+      "mov %[o], %[wa]\n\t"                                                                                       \
+      "adds %[t], #32\n\t"                                                                                        \
+      "mov %[record], %[t]\n\t"                                                                                   \
+      "cmp %[t], %[end]\n\t"                                                                                      \
+      "beq 4f\n\t"                                                                                                \
+      "b 1b\n"                                                                                                     \
+      QPIPE_FOLDED_ABOVE(MODE, "x", "wa", "0") QPIPE_FOLDED_ABOVE(MODE, "wb", "wa", "1")                            \
+      "4:\n\t"                                                                                                    \
+      ".syntax divided"                                                                                            \
+      : [acc0] "+l"(acc0), [acc1] "=&l"(acc1), [xp] "=&l"(xp), [w] "+l"(w), [x] "=&l"(xv), [t] "=&l"(t),           \
+        [wa] "=&l"(wa), [wb] "=&l"(wb), [record] "+h"(record), [o] "+h"(o)                                         \
+      : [xbegin] "h"(xbegin), [xend] "h"(xend), [word] "h"(word), [end] "h"(end), [inputs] "I"(InC),              \
+        [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
+      : "cc", "memory")
+#define QPIPE_PAIRS_MODE(MODE)         \
+  if constexpr (unroll == 4) {         \
+    QPIPE_PAIRS_PIXEL(MODE, 4);        \
+  } else {                             \
+    QPIPE_PAIRS_PIXEL(MODE, 2);        \
+  }
+  if constexpr (I.known) {
+    QPIPE_PAIRS_MODE(IMMEDIATE)
+  } else {
+    QPIPE_PAIRS_MODE(WORD)
+  }
+  out = o;
+#undef QPIPE_PAIRS_MODE
+#undef QPIPE_PAIRS_PIXEL
+#undef QPIPE_PAIRS_MAC_STEP_4
+#undef QPIPE_PAIRS_MAC_STEP_2
+#undef QPIPE_PAIRS_PACK_STEP_4
+#undef QPIPE_PAIRS_PACK_STEP_2
+}
+#undef QPIPE_PAIRS_REQUANTIZE
+#undef QPIPE_PAIRS_PACK
+#undef QPIPE_PAIRS_STEP
+
+// The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
+// count, the input stride and the channel count are values; I as in pointwise_pairs_pixel_m0).
+template <std::size_t InC, WordImmediates I>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
+                                                        const std::int8_t* in, std::size_t rows, std::size_t columns,
+                                                        std::size_t column_step, std::size_t row_step, std::int8_t* out,
+                                                        std::uint32_t word) {
+  std::int32_t packed[InC / 2];
+  for (std::size_t y = 0; y < rows; ++y, in += row_step) {
+    const std::int8_t* x = in;
+    for (std::size_t c = 0; c < columns; ++c, x += column_step) {
+      const std::int32_t* weights = w;
+      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, out, word);
+    }
+  }
+}
+#endif
+
+// What the four-channel kernels (this one and the K x K lane kernel, window_lanes.hpp) keep per
+// channel and per layer, and their requantization of one output: the folded form where the
+// compiler folded the fit (what this kernel's assembly loop runs), else the general one. Record:
+// QuadChannel, or BiasedChannel (no second offset: 4 bytes a channel fewer) for a kernel whose
+// requantization is C++ and whose layer has a folded activation.
+template <std::size_t OutC, bool TwoSided, class Record = QuadChannel>
+struct QuadRecords {
+  static constexpr bool two_offsets = std::is_same_v<Record, QuadChannel>;
+  static_assert(two_offsets || !TwoSided);
+  std::array<Record, OutC> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
+  std::uint32_t word;  // then: folded_halves_word
+
+  constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
+    clamp = r.clamp;
+    form = r.form;
+    for (std::size_t o = 0; o < OutC; ++o) {
+      channel[o].requantization = r.channel[o];
+      if constexpr (two_offsets) {
+        // The offset for acc < 0: the layer's second one, or the first where it has none (read
+        // only of a fitted layer: TFLite's form has neither).
+        channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
+        if constexpr (TwoSided) {
+          if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
+        }
+      }
+    }
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+  }
+
+  constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
+    if constexpr (two_offsets) {
+      if (folded) return folded_two_sided_code(acc, channel[o], word);
+      const std::int32_t negative = channel[o].negative_offset;
+      return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
+    } else {
+      if (folded) return folded_halves_code(acc, channel[o].requantization.fitted, word);
+      return requantize_channel(acc, channel[o].requantization, nullptr, clamp, form);
+    }
+  }
+};
+
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
+struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
+  using QuadRecords<OutC, TwoSided>::channel;
+  using QuadRecords<OutC, TwoSided>::folded;
+  using QuadRecords<OutC, TwoSided>::word;
+  static constexpr std::size_t pairs = InC / 2;
+  static constexpr std::size_t out_height = valid_output(H, 1, S);
+  static constexpr std::size_t out_width = valid_output(W, 1, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * InC;
+  static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
+
+  // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane
+  // pair (lane_weight).
+  std::array<std::int32_t, OutC * pairs> weight;
+
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t i) { return (o / 2 * pairs + i / 2) * 2 + o % 2; }
+
+  // What quantize_convolution fills in, input by input (the even input's weight is the high lane).
+  constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {
+    std::int32_t& pair = weight[weight_index(o, i)];
+    pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
+  }
+
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
+
+  // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
+  // the word's fields as immediates where I knows them.
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    if (!std::is_constant_evaluated() && folded) {
+      pointwise_pairs_pixels_m0<InC, I>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width,
+                                        S * InC, S * W * InC, out, I.handed_word(word));
+      return;
+    }
+#endif
+    portable(in, out);
+  }
+
+  constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        std::int32_t packed[pairs];
+        pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
+        for (std::size_t o = 0; o < OutC; ++o) {
+          std::int32_t acc = channel[o].bias;
+          for (std::size_t j = 0; j < pairs; ++j) acc = lane_mac(acc, packed[j], weight[weight_index(o, 2 * j)]);
+          *out++ = this->code(acc, o);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace qpipe::detail
