@@ -152,7 +152,7 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
-  const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 20;
+  const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = I.known ? I.shift : 1 + u(5) % 20;
   const std::int32_t zp = next();
   const bool relu = next() & 1;
   std::int32_t qmin = relu ? zp : -128, qmax = relu ? 127 : 100 + (next() & 27);
@@ -177,11 +177,7 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
   for (std::size_t p = 0; p < 3; ++p)
     for (std::size_t o = 0; o < OutC; ++o) {
       std::int64_t acc = k.channel[o].bias;
-      const auto w = [&](std::size_t i) {  // the weight set_weight stored, read back from the lanes
-        const std::int32_t pair = k.channel[o].weights[i / 2];
-        return i % 2 == 0 ? (pair - static_cast<std::int16_t>(pair & 0xffff)) / 65536 : static_cast<std::int16_t>(pair & 0xffff);
-      };
-      for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{w(i)} * in[p * InC + i];
+      for (std::size_t i = 0; i < InC; ++i) acc += std::int64_t{k.channel[o].weights[i]} * in[p * InC + i];
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
       std::int64_t code = ((scaled_in_64_bits(acc, f, b) + offset[o]) >> shift) + zp;
       code = code < qmin ? qmin : (code > qmax ? qmax : code);
@@ -387,7 +383,7 @@ int main() {
              check_pair_pixels<32, 16>(next);
       // The same loops with the word's fields as immediates (what qpipe::run hands them): the full
       // int8 range, a ReLU's range above a negative zero point, a range with a positive qmin.
-      constexpr qpipe::WordImmediates full{true, 13, 0x80, 255}, relu{true, 7, 0xec, 147}, narrow{true, 4, 5, 100};
+      constexpr qpipe::WordImmediates full{true, 13, 0x80, 255, 20}, relu{true, 7, 0xec, 147, 9}, narrow{true, 4, 5, 100, 1};
       bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
              check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);

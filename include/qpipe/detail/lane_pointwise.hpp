@@ -1,10 +1,10 @@
-// 1 x 1 convolutions with 2 to 8 input channels (MobileNet's expand layers): a pixel's inputs fit
-// four registers as lane pairs (lane_dot, dot.hpp), so they are packed once for all the pixel's
-// output channels, and each output is one 32-bit multiply per two inputs: 2.5 cycles per MAC on
-// the Cortex-M0 where the byte loops take 5.5. The weights are stored as the lane pairs, 4 bytes
-// per two, twice TFLite's bytes; with 8 inputs and a few MACs per output, the per-output work
-// (requantization, store) is as large as the MACs, so on the M0 the whole channel loop of a pixel
-// is one assembly loop (lane_channels_m0) for the fitted form the compiler finds for such layers.
+// 1 x 1 convolutions with 2 to 8 input channels (MobileNet's expand layers): each output is one
+// 32-bit multiply per two inputs (lane pairs, lane_mac: dot.hpp), 2.5 cycles per MAC on the
+// Cortex-M0 where the byte loops take 5.5. A channel's weights are kept as bytes (TFLite's
+// bytes) and its lane pairs, at most four, are built once into registers; on the M0 the layer runs
+// channel by channel over a block of pixels whose inputs were packed once into lane pairs on the
+// stack, so the channel's bias and requantization constants stay in registers too and an output
+// costs its MACs, 14 cycles of requantization and 9 of store and loop (lane_block_m0).
 #pragma once
 
 #include <array>
@@ -22,175 +22,206 @@ namespace qpipe::detail {
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
 inline constexpr bool lane_packed_inputs = K == 1 && InC >= 2 && InC <= 8 && Channels == OutC;
 
-// One output channel's constants, in the order the channel loop reads them: Pairs weight pairs,
-// the bias (the input zero-point term folded in), the requantization constants.
-template <std::size_t Pairs>
+// One output channel's constants, in the order the channel loop reads them: the bias (the input
+// zero-point term folded in), the requantization constants, the weights (padded to a word).
+template <std::size_t InC>
 struct LaneChannel {
-  std::array<std::int32_t, Pairs> weights;  // lane_weight(w[2j], w[2j + 1]), 0 past the inputs
   std::int32_t bias;
   RequantizationChannel requantization;
+  std::array<std::int8_t, (InC + 3) / 4 * 4> weights;
 };
 
-#if defined(__ARM_ARCH_6M__)
-// The channel loop of one pixel: for each of the channels [c, end), acc = bias + lane_dot, the
-// fitted requantization in the folded halves form (folded_halves_code: the clamp's low end is in
-// the offsets), the clamp to [0, span], + qmin, and the store. The shift amounts are values (one
-// routine serves several layers), so they are shifts by register reading the low byte of the
-// layer's word (b | shift << 8 | qmin << 16 | span << 24); the four packed inputs, the channel
-// pointer and three temporaries take the eight low registers; the output pointer, the end, the
-// word and qmin are high registers. Per output: 2 + 5 per pair + 16 (requantization) + 3 (clamp)
-// + 9 (store, loop); with the word's fields as immediates (WordImmediates) 4 fewer, and qmin's
-// register unused; with an even channel count, two channels a pass, 3.5 fewer again.
-// GCC hands inline assembly over in divided syntax; the block switches to unified and back.
-// BASE: the channel record's offset from %[c], "0" or "%c[record]" (the second of a pair; the
-// assembler adds the offsets).
-#define QPIPE_LANE_MAC(BASE, J, OFFSET)             \
-  "ldr %[t], [%[c], #" BASE "+" OFFSET "]\n\t"      \
-  "muls %[t], %[x" J "]\n\t"                        \
-  "asrs %[t], %[t], #16\n\t"                        \
-  "adcs %[acc], %[t]\n\t"
-// The requantization of the channel at BASE, its code in t, and the value above the range (label
-// 2N, back at 3N), per MODE: _WORD keeps the word's shifts readable by register (%[word]) and qmin
-// in a high register, where the other routines read it from the word (no low register to spare
-// for it); _IMMEDIATE is the shared sequence (folded_code_m0.hpp).
-#define QPIPE_LANE_REQUANTIZE_WORD(BASE, N)                                                                 \
-  "ldrh %[t], [%[c], #" BASE "+%c[low_at]]\n\t"                                                             \
-  "muls %[t], %[acc]\n\t"                                                                                   \
-  "mov %[u], %[word]\n\t"                                                                                   \
-  "asrs %[t], %[u]\n\t"                                                                                     \
-  "ldrh %[u], [%[c], #" BASE "+%c[high_at]]\n\t"                                                            \
-  "muls %[u], %[acc]\n\t"                                                                                   \
-  "adds %[t], %[u]\n\t"                                                                                     \
-  "ldr %[u], [%[c], #" BASE "+%c[offset_at]]\n\t"                                                           \
-  "adds %[t], %[u]\n\t"                                                                                     \
-  "mov %[u], %[word]\n\t"                                                                                   \
-  "lsrs %[u], %[u], #8\n\t"                                                                                 \
-  "asrs %[t], %[u]\n\t"                                                                                     \
-  "lsrs %[acc], %[u], #16\n\t"                                                                              \
-  "asrs %[u], %[t], #31\n\t"                                                                                \
-  "bics %[t], %[u]\n\t"                                                                                     \
-  "cmp %[t], %[acc]\n\t"                                                                                    \
-  "bhi 2" N "f\n"                                                                                           \
-  "3" N ":\n\t"                                                                                             \
-  "mov %[acc], %[qmin]\n\t"                                                                                 \
-  "adds %[t], %[acc]\n\t"
-#define QPIPE_LANE_ABOVE_WORD(N) "2" N ":\n\t" "movs %[t], %[acc]\n\t" "b 3" N "b\n"
-#define QPIPE_LANE_REQUANTIZE_IMMEDIATE(BASE, N)                                                            \
-  QPIPE_FOLDED_SCALED(IMMEDIATE, "t", "u", "acc", "[%[c], #" BASE "+%c[low_at]]", "[%[c], #" BASE "+%c[high_at]]") \
-  "ldr %[u], [%[c], #" BASE "+%c[offset_at]]\n\t"                                                           \
-  "adds %[t], %[u]\n\t" QPIPE_FOLDED_CLAMP(IMMEDIATE, "t", "u", N)
-#define QPIPE_LANE_ABOVE_IMMEDIATE(N) QPIPE_FOLDED_ABOVE(IMMEDIATE, "t", "u", N)
-// One channel's code in t, its record at BASE: MACS(BASE), the requantization; N names its labels.
-#define QPIPE_LANE_CHANNEL(MODE, MACS, BASE, N) \
-  "ldr %[acc], [%[c], #" BASE "+%c[bias_at]]\n\t" MACS(BASE) QPIPE_LANE_REQUANTIZE_##MODE(BASE, N)
-#define QPIPE_LANE_ABOVE(MODE, N) QPIPE_LANE_ABOVE_##MODE(N)
-// The channels one at a time, or (an even count) two a pass: the loop's step, compare and branch
-// and the output pointer's trip through a low register once for both.
-#define QPIPE_LANE_ONE(MODE, MACS)                                                                          \
-  "1:\n\t" QPIPE_LANE_CHANNEL(MODE, MACS, "0", "0")                                                         \
-  "mov %[acc], %[out]\n\t"                                                                                  \
-  "strb %[t], [%[acc]]\n\t"                                                                                 \
-  "adds %[acc], #1\n\t"                                                                                     \
-  "mov %[out], %[acc]\n\t"                                                                                  \
-  "adds %[c], %[record]\n\t"                                                                                \
-  "cmp %[c], %[end]\n\t"                                                                                    \
-  "bne 1b\n\t"                                                                                              \
-  "b 4f\n" QPIPE_LANE_ABOVE(MODE, "0")
-#define QPIPE_LANE_TWO(MODE, MACS)                                                                          \
-  "1:\n\t" QPIPE_LANE_CHANNEL(MODE, MACS, "0", "0")                                                         \
-  "mov %[acc], %[out]\n\t"                                                                                  \
-  "strb %[t], [%[acc]]\n\t" QPIPE_LANE_CHANNEL(MODE, MACS, "%c[record]", "1")                              \
-  "mov %[acc], %[out]\n\t"                                                                                  \
-  "strb %[t], [%[acc], #1]\n\t"                                                                             \
-  "adds %[acc], #2\n\t"                                                                                     \
-  "mov %[out], %[acc]\n\t"                                                                                  \
-  "adds %[c], %[records]\n\t"                                                                               \
-  "cmp %[c], %[end]\n\t"                                                                                    \
-  "bne 1b\n\t"                                                                                              \
-  "b 4f\n" QPIPE_LANE_ABOVE(MODE, "0") QPIPE_LANE_ABOVE(MODE, "1")
-#define QPIPE_LANE_CHANNELS(LOOP, MODE, MACS, ...)                                                          \
-  asm volatile(".syntax unified\n"  /* volatile: its stores are its purpose */                              \
-      QPIPE_LANE_##LOOP(MODE, MACS)                                                                         \
-      "4:\n\t"                                                                                              \
-      ".syntax divided"                                                                                     \
-      : [c] "+l"(c), [out] "+h"(out), [acc] "=&l"(acc), [t] "=&l"(t), [u] "=&l"(u)                          \
-      : __VA_ARGS__, [end] "h"(end), [word] "h"(word), [bias_at] "I"(4 * Pairs), [low_at] "I"(4 * Pairs + 4),  \
-        [high_at] "I"(4 * Pairs + 6), [offset_at] "I"(4 * Pairs + 8), [record] "I"(sizeof(LaneChannel<Pairs>)), \
-        [records] "I"(2 * sizeof(LaneChannel<Pairs>)), [piece_bits] "I"(I.piece_bits), [span] "I"(I.span),    \
-        [qmin_byte] "I"(I.qmin_byte)                                                                        \
-      : "cc", "memory")
+// The pixels the M0 loop packs at a time: 16 bytes of stack a pixel at most.
+inline constexpr std::size_t lane_block_pixels = 32;
 
-// I: the word's fields as immediates where the network is a template argument; `word` is then
-// the shift alone (WordImmediates::handed_word).
-template <std::size_t Pairs, WordImmediates I, bool Twos>
-[[gnu::always_inline]] inline std::int8_t* lane_channels_m0(const LaneChannel<Pairs>* c, const LaneChannel<Pairs>* end,
-                                                            const std::int32_t (&x)[Pairs], std::int8_t* out,
-                                                            std::uint32_t word) {
-  static_assert(sizeof(LaneChannel<Pairs>) == 4 * Pairs + 12 && Pairs >= 1 && Pairs <= 4);
-  std::int32_t acc, t, u;
-#define QPIPE_LANE_MACS_1(BASE) QPIPE_LANE_MAC(BASE, "0", "0")
-#define QPIPE_LANE_MACS_2(BASE) QPIPE_LANE_MACS_1(BASE) QPIPE_LANE_MAC(BASE, "1", "4")
-#define QPIPE_LANE_MACS_3(BASE) QPIPE_LANE_MACS_2(BASE) QPIPE_LANE_MAC(BASE, "2", "8")
-#define QPIPE_LANE_MACS_4(BASE) QPIPE_LANE_MACS_3(BASE) QPIPE_LANE_MAC(BASE, "3", "12")
-#define QPIPE_LANE_INPUTS_1 [x0] "l"(x[0])
-#define QPIPE_LANE_INPUTS_2 QPIPE_LANE_INPUTS_1, [x1] "l"(x[1])
-#define QPIPE_LANE_INPUTS_3 QPIPE_LANE_INPUTS_2, [x2] "l"(x[2])
-#define QPIPE_LANE_INPUTS_4 QPIPE_LANE_INPUTS_3, [x3] "l"(x[3])
-#define QPIPE_LANE_LOOP(LOOP, N)                                                                 \
-  if constexpr (I.known) {                                                                       \
-    QPIPE_LANE_CHANNELS(LOOP, IMMEDIATE, QPIPE_LANE_MACS_##N, QPIPE_LANE_INPUTS_##N);            \
-  } else {                                                                                       \
-    const std::int32_t qmin = static_cast<std::int8_t>(word >> 16);                             \
-    QPIPE_LANE_CHANNELS(LOOP, WORD, QPIPE_LANE_MACS_##N, QPIPE_LANE_INPUTS_##N, [qmin] "h"(qmin)); \
+#if defined(__ARM_ARCH_6M__)
+// packed[n] = lane_input(x[2 n], x[2 n + 1]) for n < count (count even): two pairs a step, from the
+// end (the index k counts the bytes down; x + 1 is the odd inputs' base). 11.5 cycles a pair.
+[[gnu::always_inline]] inline void pack_lane_pairs_m0(const std::int8_t* x, std::int32_t* packed, std::size_t count) {
+  const std::int8_t* odd = x + 1;
+  std::int32_t* p = packed + count;
+  std::size_t k = 2 * count;
+  std::int32_t a, t;
+  asm volatile(".syntax unified\n"
+      "1:\n\t"
+      "subs %[p], #8\n\t"
+      "subs %[k], #2\n\t"
+      "ldrsb %[a], [%[x], %[k]]\n\t"
+      "ldrsb %[t], [%[odd], %[k]]\n\t"
+      "lsls %[t], %[t], #16\n\t"
+      "adds %[a], %[t]\n\t"
+      "str %[a], [%[p], #4]\n\t"
+      "subs %[k], #2\n\t"
+      "ldrsb %[a], [%[x], %[k]]\n\t"
+      "ldrsb %[t], [%[odd], %[k]]\n\t"
+      "lsls %[t], %[t], #16\n\t"
+      "adds %[a], %[t]\n\t"
+      "str %[a], [%[p], #0]\n\t"
+      "cmp %[k], #0\n\t"
+      "bne 1b\n\t"
+      ".syntax divided"
+      : [p] "+l"(p), [k] "+l"(k), [a] "=&l"(a), [t] "=&l"(t)
+      : [x] "l"(x), [odd] "l"(odd)
+      : "cc", "memory");
+}
+
+// Channel J's lane pair of weights from the bytes at 12 + 2 J of the record in %[xp]: the even
+// input's weight in the high lane, the odd one's (none past the inputs) in the low.
+#define QPIPE_LANE_WEIGHT(J, HIGH_AT, LOW_AT, WITH_LOW)        \
+  "ldrb %[w" J "], [%[xp], #" HIGH_AT "]\n\t"                   \
+  "lsls %[w" J "], %[w" J "], #24\n\t"                         \
+  "asrs %[w" J "], %[w" J "], #8\n\t" WITH_LOW(J, LOW_AT)
+#define QPIPE_LANE_LOW(J, LOW_AT)                              \
+  "ldrb %[acc], [%[xp], #" LOW_AT "]\n\t"                       \
+  "sxtb %[acc], %[acc]\n\t"                                    \
+  "adds %[w" J "], %[acc]\n\t"
+#define QPIPE_LANE_NO_LOW(J, LOW_AT)
+// acc += the pair in A times weight pair J (the carry: the low lane's sign, lane_mac).
+#define QPIPE_LANE_MAC(A, J)          \
+  "muls %[" A "], %[w" J "]\n\t"     \
+  "asrs %[" A "], %[" A "], #16\n\t"  \
+  "adcs %[acc], %[" A "]\n\t"
+#define QPIPE_LANE_MACS_1 "ldm %[xp]!, {%[a]}\n\t" QPIPE_LANE_MAC("a", "0")
+#define QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a], %[b]}\n\t" QPIPE_LANE_MAC("a", "0") QPIPE_LANE_MAC("b", "1")
+#define QPIPE_LANE_MACS_3 QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a]}\n\t" QPIPE_LANE_MAC("a", "2")
+#define QPIPE_LANE_MACS_4 QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a], %[b]}\n\t" QPIPE_LANE_MAC("a", "2") QPIPE_LANE_MAC("b", "3")
+#define QPIPE_LANE_WEIGHTS_1(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", LAST)
+#define QPIPE_LANE_WEIGHTS_2(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("1", "14", "15", LAST)
+#define QPIPE_LANE_WEIGHTS_3(LAST) QPIPE_LANE_WEIGHTS_2(QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("2", "16", "17", LAST)
+#define QPIPE_LANE_WEIGHTS_4(LAST) QPIPE_LANE_WEIGHTS_3(QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("3", "18", "19", LAST)
+
+// out[p OutC + c] for the block's pixels p (their input pairs packed in [x, x_end), Pairs a pixel)
+// and the channels c of the records [c, end), in the folded halves form with every field of the
+// word an immediate (I, its shift too). Registers: the channel's weight pairs, the accumulator,
+// two packed inputs (r4, r5 fixed: LDM fills registers in their numbers' order) and the input
+// pointer are the eight low ones; the bias, the halves, the offset, the output and the inputs'
+// end are high registers; the record, the records' end, the block's inputs and the channel's
+// first output are on the stack (16 bytes, below the routine's own frame). Per output: 1 + 9 per
+// two pairs + 14 (requantization) + 5 (store) + 4 (loop); per channel about 45 more.
+template <std::size_t InC, std::size_t OutC, WordImmediates I>
+[[gnu::noinline]] inline void lane_block_m0(const LaneChannel<InC>* c, const LaneChannel<InC>* end, const std::int32_t* x,
+                                                 const std::int32_t* x_end, std::int8_t* out) {
+  constexpr std::size_t pairs = (InC + 1) / 2;
+  static_assert(I.known && sizeof(LaneChannel<InC>) == 12 + (InC + 3) / 4 * 4 && pairs >= 1 && pairs <= 4 && OutC < 256);
+  register const std::int32_t* const xend asm("lr") = x_end;
+  register std::int32_t bias asm("r8"), low asm("r9"), high asm("r10"), offset asm("r11");
+  register std::int8_t* o asm("r12");
+  register std::int32_t a asm("r4") = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(out));
+  register std::int32_t b asm("r5");
+  // In: the stack words, in registers the routine then reuses.
+  std::int32_t w0 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(c));
+  std::int32_t w1 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(end));
+  std::int32_t w2 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(x));
+  std::int32_t w3, acc;
+  const std::int32_t* xp;
+#define QPIPE_LANE_BLOCK(MACS, WEIGHTS)                                                                            \
+  asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
+      "sub sp, #16\n\t"                                                                                           \
+      "str %[w0], [sp, #0]\n\t"                                                                                   \
+      "str %[w1], [sp, #4]\n\t"                                                                                   \
+      "str %[w2], [sp, #8]\n\t"                                                                                   \
+      "str %[a], [sp, #12]\n\t"                                                                                   \
+      "mov %[o], %[a]\n"                                                                                           \
+      "1:\n\t"                                                                                                    \
+      "ldr %[xp], [sp, #0]\n\t"                                                                                   \
+      "ldr %[acc], [%[xp], #0]\n\t"                                                                                \
+      "mov %[bias], %[acc]\n\t"                                                                                   \
+      "ldrh %[acc], [%[xp], #4]\n\t"                                                                               \
+      "mov %[low], %[acc]\n\t"                                                                                    \
+      "ldrh %[acc], [%[xp], #6]\n\t"                                                                               \
+      "mov %[high], %[acc]\n\t"                                                                                   \
+      "ldr %[acc], [%[xp], #8]\n\t"                                                                                \
+      "mov %[offset], %[acc]\n\t" WEIGHTS                                                                         \
+      "ldr %[xp], [sp, #8]\n"                                                                                      \
+      "5:\n\t"                                                                                                    \
+      "mov %[acc], %[bias]\n\t" MACS                                                                              \
+      "mov %[a], %[low]\n\t"                                                                                      \
+      "muls %[a], %[acc]\n\t"                                                                                     \
+      "asrs %[a], %[a], %[piece_bits]\n\t"                                                                        \
+      "mov %[b], %[high]\n\t"                                                                                     \
+      "muls %[b], %[acc]\n\t"                                                                                     \
+      "adds %[a], %[b]\n\t"                                                                                       \
+      "mov %[b], %[offset]\n\t"                                                                                   \
+      "adds %[a], %[b]\n\t"                                                                                       \
+      "asrs %[a], %[a], %[shift]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "a", "b", "0")                                \
+      "mov %[b], %[o]\n\t"                                                                                        \
+      "strb %[a], [%[b], #0]\n\t"                                                                                 \
+      "adds %[b], %[outputs]\n\t"                                                                                 \
+      "mov %[o], %[b]\n\t"                                                                                        \
+      "cmp %[xp], %[xend]\n\t"                                                                                    \
+      "bne 5b\n\t"                                                                                                \
+      "ldr %[a], [sp, #12]\n\t"                                                                                   \
+      "adds %[a], #1\n\t"                                                                                         \
+      "str %[a], [sp, #12]\n\t"                                                                                   \
+      "mov %[o], %[a]\n\t"                                                                                        \
+      "ldr %[a], [sp, #0]\n\t"                                                                                    \
+      "adds %[a], %[record]\n\t"                                                                                  \
+      "str %[a], [sp, #0]\n\t"                                                                                    \
+      "ldr %[b], [sp, #4]\n\t"                                                                                    \
+      "cmp %[a], %[b]\n\t"                                                                                        \
+      "bne 1b\n\t"                                                                                                \
+      "b 4f\n" QPIPE_FOLDED_ABOVE(IMMEDIATE, "a", "b", "0")                                                        \
+      "4:\n\t"                                                                                                    \
+      "add sp, #16\n\t"                                                                                           \
+      ".syntax divided"                                                                                            \
+      : [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [w3] "=&l"(w3), [acc] "=&l"(acc),                             \
+        [xp] "=&l"(xp), [a] "+l"(a), [b] "=&l"(b), [bias] "=&h"(bias), [low] "=&h"(low), [high] "=&h"(high),        \
+        [offset] "=&h"(offset), [o] "=&h"(o)                                                                      \
+      : [xend] "h"(xend), [outputs] "I"(OutC), [record] "I"(sizeof(LaneChannel<InC>)), [piece_bits] "I"(I.piece_bits), \
+        [shift] "I"(I.shift), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                                    \
+      : "cc", "memory")
+  // N pairs a pixel; the last pair's low lane empty where InC is odd.
+#define QPIPE_LANE_PAIRS(N)                                                 \
+  if constexpr (InC % 2 == 0) {                                             \
+    QPIPE_LANE_BLOCK(QPIPE_LANE_MACS_##N, QPIPE_LANE_WEIGHTS_##N(QPIPE_LANE_LOW));    \
+  } else {                                                                  \
+    QPIPE_LANE_BLOCK(QPIPE_LANE_MACS_##N, QPIPE_LANE_WEIGHTS_##N(QPIPE_LANE_NO_LOW)); \
   }
-#define QPIPE_LANE_PAIRS(N)   \
-  if constexpr (Twos) {       \
-    QPIPE_LANE_LOOP(TWO, N)   \
-  } else {                    \
-    QPIPE_LANE_LOOP(ONE, N)   \
-  }
-  if constexpr (Pairs == 1) {
+  if constexpr (pairs == 1) {
     QPIPE_LANE_PAIRS(1)
-  } else if constexpr (Pairs == 2) {
+  } else if constexpr (pairs == 2) {
     QPIPE_LANE_PAIRS(2)
-  } else if constexpr (Pairs == 3) {
+  } else if constexpr (pairs == 3) {
     QPIPE_LANE_PAIRS(3)
   } else {
     QPIPE_LANE_PAIRS(4)
   }
-  return out;
-}
 #undef QPIPE_LANE_PAIRS
-#undef QPIPE_LANE_LOOP
-#undef QPIPE_LANE_INPUTS_4
-#undef QPIPE_LANE_INPUTS_3
-#undef QPIPE_LANE_INPUTS_2
-#undef QPIPE_LANE_INPUTS_1
+#undef QPIPE_LANE_BLOCK
+}
+#undef QPIPE_LANE_WEIGHTS_4
+#undef QPIPE_LANE_WEIGHTS_3
+#undef QPIPE_LANE_WEIGHTS_2
+#undef QPIPE_LANE_WEIGHTS_1
 #undef QPIPE_LANE_MACS_4
 #undef QPIPE_LANE_MACS_3
 #undef QPIPE_LANE_MACS_2
 #undef QPIPE_LANE_MACS_1
-#undef QPIPE_LANE_TWO
-#undef QPIPE_LANE_ONE
-#undef QPIPE_LANE_ABOVE
-#undef QPIPE_LANE_CHANNEL
-#undef QPIPE_LANE_ABOVE_IMMEDIATE
-#undef QPIPE_LANE_REQUANTIZE_IMMEDIATE
-#undef QPIPE_LANE_ABOVE_WORD
-#undef QPIPE_LANE_REQUANTIZE_WORD
-#undef QPIPE_LANE_CHANNELS
 #undef QPIPE_LANE_MAC
+#undef QPIPE_LANE_NO_LOW
+#undef QPIPE_LANE_LOW
+#undef QPIPE_LANE_WEIGHT
 
-// The layer on the M0: one out-of-line copy for all layers of the same shape.
+// The layer on the M0: blocks of lane_block_pixels pixels, each packed once (two pairs a step
+// where the block's inputs are one run of bytes, else pixel by pixel) and then run channel by
+// channel; one out-of-line copy for all layers of the same shape and word.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, WordImmediates I>
-[[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<(InC + 1) / 2>* channel, const std::int8_t* in, std::int8_t* out,
-                                             std::uint32_t word) {
-  for (std::size_t y = 0; y < valid_output(H, 1, S); ++y) {
-    for (std::size_t x = 0; x < valid_output(W, 1, S); ++x) {
-      std::int32_t packed[(InC + 1) / 2];
-      pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
-      out = lane_channels_m0<(InC + 1) / 2, I, OutC % 2 == 0>(channel, channel + OutC, packed, out, word);
+[[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<InC>* channel, const std::int8_t* in, std::int8_t* out) {
+  constexpr std::size_t pairs = (InC + 1) / 2, out_width = valid_output(W, 1, S), pixels = valid_output(H, 1, S) * out_width;
+  constexpr std::size_t block = pixels < lane_block_pixels ? pixels : lane_block_pixels;
+  std::int32_t packed[block * pairs];
+  for (std::size_t first = 0; first < pixels; first += block) {
+    const std::size_t count = pixels - first < block ? pixels - first : block;
+    if (S == 1 && InC % 2 == 0 && count * pairs % 2 == 0) {
+      pack_lane_pairs_m0(in + first * InC, packed, count * pairs);
+    } else {
+      for (std::size_t p = 0; p < count; ++p) {
+        const std::size_t y = (first + p) / out_width, x = (first + p) % out_width;
+        const std::int8_t* pixel = in + (y * S * W + x * S) * InC;
+        for (std::size_t j = 0; j < pairs; ++j) packed[p * pairs + j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
+      }
     }
+    lane_block_m0<InC, OutC, I>(channel, channel + OutC, packed, packed + count * pairs, out + first * OutC);
   }
 }
 #endif
@@ -205,7 +236,7 @@ struct PointwiseLaneKernel {
   static constexpr std::size_t macs = out_height * out_width * OutC * InC;
   static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
 
-  std::array<LaneChannel<pairs>, OutC> channel;
+  std::array<LaneChannel<InC>, OutC> channel;
   OutputClamp clamp;
   FittedForm form;
   std::array<std::int32_t, TwoSided ? OutC : 0> negative_offset;
@@ -213,10 +244,7 @@ struct PointwiseLaneKernel {
   std::uint32_t word;  // then: folded_halves_word
 
   // What quantize_convolution fills in.
-  constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {  // the high lane holds the even input's weight
-    std::int32_t& pair = channel[o].weights[i / 2];
-    pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
-  }
+  constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) { channel[o].weights[i] = w; }
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
   consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
     for (std::size_t o = 0; o < OutC; ++o) channel[o].requantization = r.channel[o];
@@ -230,28 +258,32 @@ struct PointwiseLaneKernel {
   // What qpipe::run hands apply: the word's fields, constants there.
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
-  // On the M0, the assembly channel loop when the compiler folded the form it implements (a
-  // constant there, so only one of the two calls remains), with the word's fields as immediates
-  // where I knows them.
+  // On the M0, the assembly layer loop when the compiler folded the form it implements and I
+  // knows the word's fields (what qpipe::run hands it); otherwise the portable loop.
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && folded) {
-      lane_pixels_m0<H, W, InC, S, OutC, I>(channel.data(), in, out, I.handed_word(word));
-      return;
+    if constexpr (I.known) {
+      if (!std::is_constant_evaluated() && folded) {
+        lane_pixels_m0<H, W, InC, S, OutC, I>(channel.data(), in, out);
+        return;
+      }
     }
 #endif
     portable(in, out);
   }
 
+  // Pixel by pixel, the inputs packed once for all channels (lane_mac: the same sums as the M0's).
   constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
         std::int32_t packed[pairs];
         pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
         for (std::size_t o = 0; o < OutC; ++o) {
-          const LaneChannel<pairs>& c = channel[o];
-          const std::int32_t acc = lane_dot<pairs>(c.bias, c.weights.data(), packed);
+          const LaneChannel<InC>& c = channel[o];
+          std::int32_t acc = c.bias;
+          for (std::size_t j = 0; j < pairs; ++j)
+            acc = lane_mac(acc, packed[j], lane_weight(c.weights[2 * j], 2 * j + 1 < InC ? c.weights[2 * j + 1] : 0));
           if (folded) {
             *out++ = folded_halves_code(acc, c.requantization.fitted, word);
             continue;

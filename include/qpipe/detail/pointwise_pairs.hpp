@@ -267,7 +267,7 @@ struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated() && folded) {
-      pointwise_pairs_pixels_m0<InC, I>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width,
+      pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width,
                                         S * InC, S * W * InC, out, I.handed_word(word));
       return;
     }

@@ -102,7 +102,7 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
       if (assembly) {
         for (std::size_t y = 0; y < out_height; ++y)
           for (std::size_t x = 0; x < out_width; x += 4)
-            depthwise_four_pixels_m0<C, W * C, I>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+            depthwise_four_pixels_m0<C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
                                                   out + (y * out_width + x) * C, I.handed_word(word), S);
         return;
       }
@@ -116,7 +116,7 @@ struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
 #if defined(__ARM_ARCH_6M__)
         if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
           if (assembly) {
-            depthwise_pixel_pair_m0<K, C, W * C, I>(channel.data(), weights.data(), window, window + S * C, o,
+            depthwise_pixel_pair_m0<K, C, W * C, I.without_shift()>(channel.data(), weights.data(), window, window + S * C, o,
                                                    I.handed_word(word));
             continue;
           }

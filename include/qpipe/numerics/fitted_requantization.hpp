@@ -150,12 +150,15 @@ struct WordImmediates {
   unsigned piece_bits = 0;  // unsigned, not uint8_t: GCC passes a byte's 128..255 to an "I" asm operand as negative
   unsigned qmin_byte = 0;
   unsigned span = 0;
+  unsigned shift = 0;  // for a routine that takes it as an immediate too (one copy per shift)
 
   constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
+  // For a routine that reads the shift from handed_word: one copy serves layers whose shifts differ.
+  constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0}; }
 };
 constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
   if (!folded) return {};
-  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24};
+  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu};
 }
 // c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
 // its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
