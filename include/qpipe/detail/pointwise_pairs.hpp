@@ -187,7 +187,7 @@ template <std::size_t InC, WordImmediates I>
 }
 #endif
 
-// What the four-channel kernels (this one and the K x K lane kernel, window_lanes.hpp) keep per
+// What the kernels with channel records (this one and the K x K lane kernel, window_lanes.hpp) keep per
 // channel and per layer, and their requantization of one output: the folded form where the
 // compiler folded the fit (what this kernel's assembly loop runs), else the general one. Record:
 // QuadChannel, or BiasedChannel (no second offset: 4 bytes a channel fewer) for a kernel whose

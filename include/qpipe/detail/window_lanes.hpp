@@ -128,8 +128,8 @@ template <WordImmediates I>
 #endif
 
 // The layer: weights as lane pairs [group of four channels][kernel row][pair][channel], the
-// channel records and the requantization of the four-channel word kernel (QuadRecords, without
-// the second offset where the layer has no use for it). The host
+// channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
+// pointwise_pairs.hpp, without the second offset where the layer has no use for it). The host
 // and constant evaluation run the same lane arithmetic in C++ (lane_mac).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided>
 struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
