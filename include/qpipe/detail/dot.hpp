@@ -356,6 +356,42 @@ constexpr std::int32_t lane_mac(std::int32_t acc, std::int32_t x, std::int32_t w
 }
 
 #if defined(__ARM_ARCH_6M__)
+// packed[n] = lane_input(x[2 n], x[2 n + 1]) for n < count (a multiple of Step, 2 or 4), Step
+// pairs a loop step from the end (the index k counts the bytes down; x + 1 is the odd inputs'
+// base): 9 cycles a pair, 5 a step.
+#define QPIPE_LANE_PACK(AT)            \
+  "subs %[k], #2\n\t"                 \
+  "ldrsb %[a], [%[x], %[k]]\n\t"      \
+  "ldrsb %[t], [%[odd], %[k]]\n\t"    \
+  "lsls %[t], %[t], #16\n\t"          \
+  "adds %[a], %[t]\n\t"               \
+  "str %[a], [%[p], #" AT "]\n\t"
+template <std::size_t Step>
+[[gnu::always_inline]] inline void pack_lane_pairs_m0(const std::int8_t* x, std::int32_t* packed, std::size_t count) {
+  static_assert(Step == 2 || Step == 4);
+  const std::int8_t* odd = x + 1;
+  std::int32_t* p = packed + count;
+  std::size_t k = 2 * count;
+  std::int32_t a, t;
+#define QPIPE_LANE_PACK_LOOP(STEPS)                                   \
+  asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */ \
+      "1:\n\t"                                                       \
+      "subs %[p], #4 * %c[step]\n\t" STEPS                           \
+      "cmp %[k], #0\n\t"                                             \
+      "bne 1b\n\t"                                                   \
+      ".syntax divided"                                               \
+      : [p] "+l"(p), [k] "+l"(k), [a] "=&l"(a), [t] "=&l"(t)           \
+      : [x] "l"(x), [odd] "l"(odd), [step] "I"(Step)                  \
+      : "cc", "memory")
+  if constexpr (Step == 4) {
+    QPIPE_LANE_PACK_LOOP(QPIPE_LANE_PACK("12") QPIPE_LANE_PACK("8") QPIPE_LANE_PACK("4") QPIPE_LANE_PACK("0"));
+  } else {
+    QPIPE_LANE_PACK_LOOP(QPIPE_LANE_PACK("4") QPIPE_LANE_PACK("0"));
+  }
+#undef QPIPE_LANE_PACK_LOOP
+}
+#undef QPIPE_LANE_PACK
+
 // lane_mac with the J-th weight pair of w: LDR (immediate offset), MULS, ASRS, ADCS, the carry
 // kept inside the asm statement.
 template <std::size_t J>

@@ -30,8 +30,9 @@ struct QuadChannel {
 };
 
 // The kernel's reach: per-channel scales, more inputs than the lane kernel takes (it keeps the
-// packed inputs in registers), the input count a multiple of four below 256 (the loops take two
-// pairs a step; the pack loop's index is an immediate), the output channels in twos.
+// packed inputs in registers), the input count a multiple of four (the loops take two pairs a
+// step) below 256 (a pixel's packed inputs stay under 512 bytes of stack), the output channels in
+// twos.
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
 inline constexpr bool pair_packed_weights = K == 1 && InC > 8 && InC % 4 == 0 && InC < 256 && OutC % 2 == 0 && Channels == OutC;
 
@@ -60,14 +61,6 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
   "muls %[wb], %[t]\n\t"               \
   "asrs %[wb], %[wb], #16\n\t"          \
   "adcs %[acc1], %[wb]\n\t"
-// One input pair packed: inputs k and k + 1 (bases x and x + 1, index k), stored at AT.
-#define QPIPE_PAIRS_PACK(AT)               \
-  "subs %[wa], #2\n\t"                   \
-  "ldrsb %[x], [%[acc0], %[wa]]\n\t"     \
-  "ldrsb %[t], [%[acc1], %[wa]]\n\t"     \
-  "lsls %[t], %[t], #16\n\t"             \
-  "adds %[x], %[t]\n\t"                  \
-  "str %[x], [%[xp], #" AT "]\n\t"
 // The code of the channel at [t, BASE] from ACC into X (WA a temporary), the offset by the sign of
 // ACC; above the span: label 2N.
 #define QPIPE_PAIRS_REQUANTIZE(MODE, X, ACC, N, LOW, HIGH, OFFSET)                           \
@@ -83,8 +76,9 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
 // channels' words side by side), out its outputs. Low registers: the two accumulators, the
 // packed inputs' pointer and two of them, the weight pointer and the two weight words (r2 to r5
 // fixed: LDM fills registers in their numbers' order); high: the channel record, the output, the
-// end, the packed inputs' ends, the word. Per pixel 10 cycles an input pair (the pack); per two
-// outputs 6 + 10.5 per input pair + 4 per U pairs + 2 x 21 (requantization) + 14 (stores, loop).
+// end, the packed inputs' ends, the word. Per pixel about 10 cycles an input pair (the pack,
+// pack_lane_pairs_m0); per two outputs 6 + 10.5 per input pair + 4 per U pairs + 2 x 21
+// (requantization) + 14 (stores, loop).
 template <std::size_t InC, WordImmediates I>
 [[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
                                                             const std::int8_t* x, std::int32_t (&packed)[InC / 2],
@@ -102,21 +96,13 @@ template <std::size_t InC, WordImmediates I>
   register std::int32_t t asm("r3");
   register std::int32_t wa asm("r4");
   register std::int32_t wb asm("r5");
-  std::int32_t acc0 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(x)), acc1;
+  pack_lane_pairs_m0<unroll>(x, packed, InC / 2);
+  std::int32_t acc0, acc1;
   std::int32_t* xp;
-#define QPIPE_PAIRS_PACK_STEP_2 QPIPE_PAIRS_PACK("4") QPIPE_PAIRS_PACK("0")
-#define QPIPE_PAIRS_PACK_STEP_4 QPIPE_PAIRS_PACK("12") QPIPE_PAIRS_PACK("8") QPIPE_PAIRS_PACK("4") QPIPE_PAIRS_PACK("0")
 #define QPIPE_PAIRS_MAC_STEP_2 QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_PIXEL(MODE, U)                                                                                  \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
-      "adds %[acc1], %[acc0], #1\n\t"                                                                             \
-      "movs %[wa], %[inputs]\n\t"                                                                                 \
-      "mov %[xp], %[xend]\n"                                                                                       \
-      "6:\n\t"                                                                                                    \
-      "subs %[xp], #4 * " #U "\n\t" QPIPE_PAIRS_PACK_STEP_##U                                                       \
-      "cmp %[xp], %[xbegin]\n\t"                                                                                  \
-      "bne 6b\n"                                                                                                   \
       "1:\n\t"                                                                                                    \
       "mov %[t], %[record]\n\t"                                                                                   \
       "ldr %[acc0], [%[t], #0]\n\t"                                                                               \
@@ -141,9 +127,9 @@ template <std::size_t InC, WordImmediates I>
       QPIPE_FOLDED_ABOVE(MODE, "x", "wa", "0") QPIPE_FOLDED_ABOVE(MODE, "wb", "wa", "1")                            \
       "4:\n\t"                                                                                                    \
       ".syntax divided"                                                                                            \
-      : [acc0] "+l"(acc0), [acc1] "=&l"(acc1), [xp] "=&l"(xp), [w] "+l"(w), [x] "=&l"(xv), [t] "=&l"(t),           \
+      : [acc0] "=&l"(acc0), [acc1] "=&l"(acc1), [xp] "=&l"(xp), [w] "+l"(w), [x] "=&l"(xv), [t] "=&l"(t),           \
         [wa] "=&l"(wa), [wb] "=&l"(wb), [record] "+h"(record), [o] "+h"(o)                                         \
-      : [xbegin] "h"(xbegin), [xend] "h"(xend), [word] "h"(word), [end] "h"(end), [inputs] "I"(InC),              \
+      : [xbegin] "h"(xbegin), [xend] "h"(xend), [word] "h"(word), [end] "h"(end),                                 \
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 #define QPIPE_PAIRS_MODE(MODE)         \
@@ -162,11 +148,8 @@ template <std::size_t InC, WordImmediates I>
 #undef QPIPE_PAIRS_PIXEL
 #undef QPIPE_PAIRS_MAC_STEP_4
 #undef QPIPE_PAIRS_MAC_STEP_2
-#undef QPIPE_PAIRS_PACK_STEP_4
-#undef QPIPE_PAIRS_PACK_STEP_2
 }
 #undef QPIPE_PAIRS_REQUANTIZE
-#undef QPIPE_PAIRS_PACK
 #undef QPIPE_PAIRS_STEP
 
 // The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
