@@ -160,8 +160,9 @@ def main():
             stages.append((kind, int(macs)))
     stack_line = [l for l in stdout.splitlines() if l.startswith("stack used")]
 
-    # The network's code: the example's forward function(s) (the kernels are inlined into them).
-    ranges = [syms[s] for s in syms if "forward" in s]
+    # The network's code: the example's forward function(s), with the kernels inlined into them,
+    # and any step GCC kept out of line (Model::run_stage_constant<K, Self>, a clone of it).
+    ranges = [syms[s] for s in syms if "forward" in s or "run_stage" in s]
     if not ranges:
         raise SystemExit("m0_profile.py: no forward function in %s" % args.elf)
     in_forward = lambda a: any(lo <= a < lo + size for lo, size in ranges)

@@ -1,7 +1,9 @@
 """The static worst-case stack of a network's forward() from GCC's -fstack-usage file of its object:
-forward()'s own frame (the kernels are inlined into it) and the largest frame of the object's
-other functions (the out-of-line row loops and the requantization routine that forward() calls;
-they call nothing). Shared by perf/m0_profile.py and tests/tools/ram_fit.py.
+forward()'s own frame (the kernels are inlined into it) and the deepest chain of the object's
+other functions below it: a step GCC kept out of line (Model::run_stage_constant<K, Self>) and
+the leaf routines (the out-of-line row loops, the requantization routine; they call nothing),
+which forward() or such a step calls. Every step is assumed to call the largest leaf, an upper
+bound. Shared by perf/m0_profile.py and tests/tools/ram_fit.py.
 """
 
 # The M0 requantization routine (include/qpipe/numerics/requantize_m0.hpp) is a naked function:
@@ -10,8 +12,8 @@ NAKED_REQUANTIZE_ROUTINE_BYTES = 20
 
 
 def forward_and_callee_frames(su_path):
-    """(forward()'s frame or None if absent, the deepest other frame) in bytes."""
-    forward, callee = None, 0
+    """(forward()'s frame or None if absent, the deepest chain of other frames) in bytes."""
+    forward, step, leaf = None, 0, 0
     with open(su_path) as f:
         for line in f:
             function, frame = line.split("\t")[0], int(line.split("\t")[1])
@@ -19,6 +21,8 @@ def forward_and_callee_frames(su_path):
                 frame = max(frame, NAKED_REQUANTIZE_ROUTINE_BYTES)
             if "forward" in function:
                 forward = frame
+            elif "run_stage" in function:
+                step = max(step, frame)
             else:
-                callee = max(callee, frame)
-    return forward, callee
+                leaf = max(leaf, frame)
+    return forward, (step + leaf if step else leaf)

@@ -303,10 +303,10 @@ int check_window(Next& next, bool extremes) {
 // One row of a K x K lane kernel's outputs (H = K), OutC channels, with the word's fields as
 // immediates: random weights (never -128), biases and folded constants; every output against the
 // plain sum, then the folded formula in 64 bits (window_codes_m0 on the M0, the C++ code on the
-// host).
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, class Next>
+// host). Stored: the weights as pairs, else as bytes with each group's pairs built at run time.
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, bool Stored = true, class Next>
 [[gnu::noinline]] int check_window_codes(Next& next) {
-  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, OutC, false>;
+  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, OutC, false, Stored>;
   constexpr std::size_t row = K * InC;
   Kernel& k = fresh_kernel<Kernel>();
   static_assert(OutC * K * row <= sizeof w0 && K * W * InC <= sizeof padded);
@@ -393,14 +393,15 @@ int main() {
              check_depthwise_pixels<3, 32, 14, 1, narrow>(next) + check_depthwise_pixels<3, 5, 17, 2, full>(next) +
              check_depthwise_pixels<3, 7, 6, 1, relu>(next);
       bad += check_window_codes<3, 4, 6, 8, full>(next) + check_window_codes<7, 3, 9, 4, relu>(next) +
-             check_window_codes<3, 3, 5, 12, narrow>(next);
+             check_window_codes<3, 3, 5, 12, narrow>(next) + check_window_codes<3, 8, 6, 8, full, false>(next) +
+             check_window_codes<3, 3, 7, 12, relu, false>(next);
       bad += check_pair_pixels<32, 8, full>(next) + check_pair_pixels<12, 4, relu>(next) + check_pair_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -87,15 +87,17 @@ consteval auto quantize_convolution(Grid in, const P& p) {
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
   constexpr bool two_sided = sizeof...(Clamps) == 0;
   // The kernels with their own weight layouts (1 x 1: lane pairs, the packed inputs in registers
-  // for few inputs, on the stack for many; K x K with many output pixels: lane pairs along the
-  // kernel rows), else the row loops.
+  // for few inputs, on the stack for many; K x K: lane pairs along the kernel rows, stored for
+  // many output pixels, built on the stack for fewer), else the row loops.
   constexpr bool lanes = lane_packed_inputs<K, InC, channels, OutC>;
   constexpr bool pairs = !lanes && pair_packed_weights<K, InC, channels, OutC>;
-  constexpr bool windows = window_lane_weights<K, InC, W, channels, OutC, valid_output(H, K, S) * valid_output(W, K, S)>;
+  constexpr std::size_t out_pixels = valid_output(H, K, S) * valid_output(W, K, S);
+  constexpr bool stored_windows = window_lane_weights<K, InC, W, channels, OutC, out_pixels>;
+  constexpr bool windows = stored_windows || window_lane_built<K, InC, W, channels, OutC, out_pixels>;
   constexpr bool packed = lanes || pairs || windows;
   std::conditional_t<lanes, PointwiseLaneKernel<H, W, InC, S, OutC, two_sided>,
                      std::conditional_t<pairs, PointwisePairKernel<H, W, InC, S, OutC, two_sided>,
-                                        std::conditional_t<windows, WindowLaneKernel<H, W, InC, K, S, OutC, two_sided>,
+                                        std::conditional_t<windows, WindowLaneKernel<H, W, InC, K, S, OutC, two_sided, stored_windows>,
                                                            ConvKernel<H, W, InC, K, S, OutC, channels, two_sided>>>>
       k{};
   std::array<double, channels> accumulator_scale{};

@@ -23,16 +23,28 @@ namespace qpipe::detail {
 
 // The flash a layer's weights take doubles while its MACs get about 1.5 cycles cheaper each; both
 // examples' stems (64 output pixels, each weight used 64 times) gain 90 to 140 cycles per added
-// byte, their 3 x 3 block convolutions (16 pixels) about 26. Below this many output pixels the
-// byte loops keep the weights at one byte.
+// byte, their 3 x 3 block convolutions (16 pixels) about 26. From this many output pixels the
+// weights are stored as pairs; below it they stay bytes and a group's pairs are built on the stack
+// once for all of its pixels (about 10 cycles a pair, where a pixel saves about 2 cycles a pair:
+// worth it from window_lane_built_min_pixels on, up to window_lane_built_max_bytes of stack).
 inline constexpr std::size_t window_lane_min_pixels = 64;
+inline constexpr std::size_t window_lane_built_min_pixels = 8;
+inline constexpr std::size_t window_lane_built_max_bytes = 1024;
 
 // The kernel's reach: per-channel scales, output channels in fours, a kernel row of at most 31
 // inputs (its pairs' weights 16 bytes apart: one ADDS immediate spans a row, byte offsets stay
 // below 32) and a row step the loop adds as an immediate.
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC>
+inline constexpr bool window_lane_geometry =
+    K > 1 && Channels == OutC && OutC % 4 == 0 && K * InC <= 31 && K <= W && W * InC - K * InC / 2 * 2 <= 255;
+// Weights stored as pairs (the stems).
 template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels>
-inline constexpr bool window_lane_weights = K > 1 && Channels == OutC && OutC % 4 == 0 && K * InC <= 31 && K <= W &&
-                                            W * InC - K * InC / 2 * 2 <= 255 && OutPixels >= window_lane_min_pixels;
+inline constexpr bool window_lane_weights = window_lane_geometry<K, InC, W, Channels, OutC> && OutPixels >= window_lane_min_pixels;
+// Weights stored as bytes, a group's pairs built at run time (ResNet's block convolutions).
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels>
+inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channels, OutC> && OutPixels < window_lane_min_pixels &&
+                                          OutPixels >= window_lane_built_min_pixels &&
+                                          16 * K * ((K * InC + 1) / 2) <= window_lane_built_max_bytes;
 
 #if defined(__ARM_ARCH_6M__)
 // acc[c] += the lane MACs of one output pixel's window with channel c of a group of four: Full
@@ -100,6 +112,14 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
 #undef QPIPE_WINDOW_MACS
 #undef QPIPE_WINDOW_MAC
 
+// The same, out of line: one copy for the layers of one geometry (the ResNet block's two
+// convolutions), where the loop runs for few pixels and its code would be paid twice.
+template <std::size_t Full, bool Single, std::size_t RowStride>
+[[gnu::noinline]] inline void window_lanes_shared_m0(const std::int32_t* w, const std::int32_t* window_end, const std::int8_t* x,
+                                                     std::int32_t (&acc)[4]) {
+  window_lanes_m0<Full, Single, RowStride>(w, window_end, x, acc);
+}
+
 // The four outputs of a group in the folded halves form with the word's fields as immediates
 // (WordImmediates; `shift` the shift alone): records q[0 .. 3], codes to out[0 .. 3]. About 20
 // cycles an output, 11 fewer than GCC's code for folded_halves_code with the word read at run time.
@@ -127,11 +147,13 @@ template <WordImmediates I>
 #undef QPIPE_WINDOW_CODE
 #endif
 
-// The layer: weights as lane pairs [group of four channels][kernel row][pair][channel], the
-// channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
+// The layer: weights as lane pairs [group of four channels][kernel row][pair][channel] (stored
+// so where StoredPairs, else as the pairs' two bytes, built into that layout one group at a time),
+// the channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
 // pointwise_pairs.hpp, without the second offset where the layer has no use for it). The host
 // and constant evaluation run the same lane arithmetic in C++ (lane_mac).
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided>
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
+          bool StoredPairs = true>
 struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
   static constexpr std::size_t row = K * InC;           // a kernel row's inputs, contiguous in the image
   static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
@@ -143,7 +165,9 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   static constexpr std::size_t macs = out_height * out_width * OutC * K * row;
   static constexpr std::size_t parameter_bytes = OutC * K * row + 4 * OutC + 8 * OutC + 12;
 
-  std::array<std::int32_t, OutC / 4 * group_words> weight;
+  // Pairs: weight[i]; bytes: the pair i's high lane at 2 i, its low lane at 2 i + 1 (a zero after
+  // an odd row's last weight).
+  std::array<std::conditional_t<StoredPairs, std::int32_t, std::int8_t>, OutC / 4 * group_words * (StoredPairs ? 1 : 2)> weight;
 
   static constexpr std::size_t weight_index(std::size_t o, std::size_t ky, std::size_t j) {
     return o / 4 * group_words + (ky * pairs + j) * 4 + o % 4;
@@ -153,8 +177,12 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   // The high lane holds the even input's weight (lane_weight); 0 past a row's end.
   constexpr void set_weight(std::size_t o, std::size_t n, std::int8_t w) {
     const std::size_t ky = n / row, e = n % row;
-    std::int32_t& p = weight[weight_index(o, ky, e / 2)];
-    p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
+    if constexpr (StoredPairs) {
+      std::int32_t& p = weight[weight_index(o, ky, e / 2)];
+      p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
+    } else {
+      weight[2 * weight_index(o, ky, e / 2) + e % 2] = w;
+    }
   }
 
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
@@ -163,34 +191,71 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
 
   // I: the word's fields, known where the network is a template argument; then, on the M0, a
   // folded layer with a folded activation (one offset a channel) requantizes in assembly.
+  // Stored pairs: pixel by pixel, the groups of a pixel in turn; built pairs: group by group (the
+  // group's pairs built once), its pixels in turn.
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < out_height; ++y) {
-      for (std::size_t x = 0; x < out_width; ++x) {
-        const std::int8_t* window = in + (y * S * W + x * S) * InC;
-        const std::int32_t* w = weight.data();
-        for (std::size_t o = 0; o < OutC; o += 4, out += 4) {
-          std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias, this->channel[o + 3].bias};
-          window_dot(w, window, acc);
-#if defined(__ARM_ARCH_6M__)
-          if constexpr (I.known && !TwoSided) {
-            if (!std::is_constant_evaluated() && this->folded) {
-              window_codes_m0<I>(&this->channel[o], acc, out, I.handed_word(this->word));
-              continue;
-            }
+    if constexpr (StoredPairs) {
+      for (std::size_t y = 0; y < out_height; ++y) {
+        for (std::size_t x = 0; x < out_width; ++x) {
+          const std::int8_t* window = in + (y * S * W + x * S) * InC;
+          const std::int32_t* w = weight.data();
+          for (std::size_t o = 0; o < OutC; o += 4, out += 4) group_codes<I>(w, window, o, out);
+        }
+      }
+    } else {
+      std::array<std::int32_t, group_words> built;
+      for (std::size_t o = 0; o < OutC; o += 4) {
+        build_group(&weight[2 * (o / 4) * group_words], built);
+        std::int8_t* group_out = out + o;
+        for (std::size_t y = 0; y < out_height; ++y) {
+          for (std::size_t x = 0; x < out_width; ++x, group_out += OutC) {
+            const std::int32_t* w = built.data();
+            group_codes<I>(w, in + (y * S * W + x * S) * InC, o, group_out);
           }
-#endif
-          for (std::size_t j = 0; j < 4; ++j) out[j] = this->code(acc[j], o + j);
         }
       }
     }
+  }
+
+  // A group's pairs from their bytes.
+  static constexpr void build_group(const std::int8_t* bytes, std::array<std::int32_t, group_words>& pairs_of_group) {
+    // Four pairs a step (group_words is a multiple of 4): GCC then reads the bytes at immediate
+    // offsets and stores the four words with one STM.
+    for (std::size_t i = 0; i < group_words; i += 4, bytes += 8) {
+      pairs_of_group[i] = lane_weight(bytes[0], bytes[1]);
+      pairs_of_group[i + 1] = lane_weight(bytes[2], bytes[3]);
+      pairs_of_group[i + 2] = lane_weight(bytes[4], bytes[5]);
+      pairs_of_group[i + 3] = lane_weight(bytes[6], bytes[7]);
+    }
+  }
+
+  // The codes of channels o .. o + 3 for the window, the group's pairs from w (left after them).
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void group_codes(const std::int32_t*& w, const std::int8_t* window, std::size_t o, std::int8_t* out) const {
+    std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias, this->channel[o + 3].bias};
+    window_dot(w, window, acc);
+#if defined(__ARM_ARCH_6M__)
+    if constexpr (I.known && !TwoSided) {
+      if (!std::is_constant_evaluated() && this->folded) {
+        window_codes_m0<I>(&this->channel[o], acc, out, I.handed_word(this->word));
+        return;
+      }
+    }
+#endif
+    for (std::size_t j = 0; j < 4; ++j) out[j] = this->code(acc[j], o + j);
   }
 
   // acc[c] += channel c's dot product with the window; w moves on to the next group's weights.
   [[gnu::always_inline]] static constexpr void window_dot(const std::int32_t*& w, const std::int8_t* window, std::int32_t (&acc)[4]) {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      window_lanes_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
+      if constexpr (StoredPairs) {
+        window_lanes_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
+      } else {
+        window_lanes_shared_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
+        w += group_words;
+      }
       return;
     }
 #endif

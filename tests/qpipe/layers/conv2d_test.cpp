@@ -169,6 +169,20 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   check_conv<10, 10, 2, 8, 3, 1, 0, true, false, 73, -100, -3>();  // rows of 6: an odd pair count
   check_conv<8, 8, 1, 4, 2, 1, 1, true, true, 74, 0, 20>();       // rows of 2: one pair, no loop
   check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
+  // Fewer output pixels (8 to 63): the weights stay bytes and each group's pairs are built at run
+  // time, group by group over the pixels.
+  static_assert(std::is_same_v<decltype(detail::quantize_convolution<6, 6, 8, 3, 1, 8, WeightGranularity::per_channel,
+                                                                     QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
+                                   Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).kernel),
+                               WindowLaneKernel<6, 6, 8, 3, 1, 8, false, false>>);
+  static_assert(detail::window_lane_built<3, 8, 6, 8, 8, 16> && detail::window_lane_built<3, 3, 7, 4, 4, 25> &&
+                !detail::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
+                !detail::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
+                !detail::window_lane_built<3, 8, 6, 1, 8, 16>);   // a per-tensor scale
+  check_conv<4, 4, 8, 8, 3, 1, 1, true, true, 76, -20, -128>();  // the ResNet block's convolutions, ReLU folded
+  check_conv<4, 4, 8, 8, 3, 1, 1, true, false, 77, 3, -7>();     // and without: two-sided records
+  check_conv<7, 7, 3, 12, 3, 1, 0, true, true, 78, 11, 5>();     // rows of 9: a last input alone; three groups
+  check_conv<9, 9, 2, 4, 3, 2, 1, true, false, 79, -50, 40>();   // stride 2, rows of 6: an odd pair count
   // The ResNet stem's case above takes this kernel too (16 x 16 x 3 padded by 3, 7 x 7, stride 2).
   // That no-ReLU case keeps the second offset in its records, and its fit folds: its outputs above
   // came from folded_two_sided_code after the lane arithmetic.
