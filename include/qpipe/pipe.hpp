@@ -55,6 +55,18 @@ concept TakesWordImmediates = requires(const K& k, const std::int8_t* in, std::i
   k.template apply<WordImmediates{}>(in, out);
 };
 
+// A kernel that can run on an input buffer it may overwrite, given input_capacity bytes of it
+// (apply_expanding<I>: WindowLaneKernel expands its input into lane pairs in place).
+template <class K>
+concept ExpandsInput = K::expands_input && requires(const K& k, std::int8_t* in, std::int8_t* out) {
+  { K::input_capacity } -> std::convertible_to<std::size_t>;
+  k.template apply_expanding<WordImmediates{}>(in, out);
+};
+template <class K>
+inline constexpr std::size_t input_capacity_of = 0;
+template <ExpandsInput K>
+inline constexpr std::size_t input_capacity_of<K> = K::input_capacity;
+
 template <class M>
 alignas(4) inline std::int8_t static_arena[M::arena_bytes > 0 ? M::arena_bytes : 1];
 
@@ -105,11 +117,33 @@ struct Model {
   using output_shape = Out;
   static constexpr std::size_t stage_count = sizeof...(Kernels);
 
-  // Bytes of each activation buffer: [0] the input, [k + 1] the output of stage k.
-  static constexpr std::array<std::size_t, stage_count + 1> buffer_bytes{In::size, Kernels::output_size...};
   // What each stage reads: {buffer, second buffer or `none`}.
   static constexpr auto reads = Wiring::reads;
   static constexpr std::size_t none = Wiring::none;
+  // The stages that run on their input in place (detail::ExpandsInput): a one-input stage whose
+  // buffer is an intermediate one (not the caller's input) that no other stage reads.
+  static constexpr std::array<bool, stage_count> expands = [] {
+    constexpr std::array<std::size_t, stage_count> capacity{detail::input_capacity_of<Kernels>...};
+    std::array<bool, stage_count> e{};
+    for (std::size_t k = 0; k < stage_count; ++k) {
+      const std::size_t b = reads[k][0];
+      if (capacity[k] == 0 || b == 0 || reads[k][1] != none) continue;
+      std::size_t readers = 0;
+      for (const auto& r : reads) readers += (r[0] == b) + (r[1] == b);
+      e[k] = readers == 1;
+    }
+    return e;
+  }();
+  // Bytes of each activation buffer: [0] the input, [k + 1] the output of stage k, or the room
+  // its reader asks for if that reader expands it.
+  static constexpr std::array<std::size_t, stage_count + 1> buffer_bytes = [] {
+    std::array<std::size_t, stage_count + 1> bytes{In::size, Kernels::output_size...};
+    constexpr std::array<std::size_t, stage_count> capacity{detail::input_capacity_of<Kernels>...};
+    for (std::size_t k = 0; k < stage_count; ++k) {
+      if (expands[k] && capacity[k] > bytes[reads[k][0]]) bytes[reads[k][0]] = capacity[k];
+    }
+    return bytes;
+  }();
   static constexpr std::array<std::size_t, stage_count> stage_macs{Kernels::macs...};
   static constexpr std::size_t macs = (std::size_t{0} + ... + Kernels::macs);
   static constexpr std::size_t parameter_bytes = (std::size_t{0} + ... + Kernels::parameter_bytes);
@@ -194,7 +228,9 @@ struct Model {
   constexpr void run_stage(const std::int8_t* input, std::int8_t* output, std::int8_t* arena) const {
     const std::int8_t* src = read_pointer(reads[K][0], input, arena);
     std::int8_t* dst = write_pointer<K>(output, arena);
-    if constexpr (reads[K][1] == none) {
+    if constexpr (expands[K]) {
+      boost::hana::at_c<K>(kernels).template apply_expanding<WordImmediates{}>(arena + buffer_offset(reads[K][0]), dst);
+    } else if constexpr (reads[K][1] == none) {
       boost::hana::at_c<K>(kernels)(src, dst);
     } else {
       boost::hana::at_c<K>(kernels)(src, read_pointer(reads[K][1], input, arena), dst);
@@ -204,7 +240,10 @@ struct Model {
   template <std::size_t K, const Model& Self>
   static void run_stage_constant(const std::int8_t* input, std::int8_t* output, std::int8_t* arena) {
     using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(Self.kernels))>;
-    if constexpr (detail::TakesWordImmediates<kernel_type> && reads[K][1] == none) {
+    if constexpr (expands[K] && detail::TakesWordImmediates<kernel_type>) {
+      constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
+      kernel.template apply_expanding<kernel.immediates()>(arena + buffer_offset(reads[K][0]), write_pointer<K>(output, arena));
+    } else if constexpr (detail::TakesWordImmediates<kernel_type> && reads[K][1] == none) {
       constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
       kernel.template apply<kernel.immediates()>(read_pointer(reads[K][0], input, arena), write_pointer<K>(output, arena));
     } else {

@@ -340,6 +340,50 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
   return bad != 0;
 }
 
+// A K x K lane kernel (stored pairs) over two rows of outputs at stride S, run the way the model
+// runs it where it owns its input buffer (apply_expanding: on the M0 the input expanded in place
+// into lane pairs, from an address `at` bytes past a word boundary); every output against the
+// plain sum, then the folded formula in 64 bits.
+template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, class Next>
+[[gnu::noinline]] int check_window_expanded(Next& next) {
+  constexpr std::size_t H = K + S;
+  using Kernel = qpipe::detail::WindowLaneKernel<H, W, InC, K, S, OutC, false, true>;
+  static_assert(Kernel::expands_input && Kernel::out_height == 2);
+  constexpr std::size_t row = K * InC;
+  Kernel& k = fresh_kernel<Kernel>();
+  static_assert(OutC * K * row <= sizeof w0 && Kernel::input_capacity + 3 <= sizeof padded && H * W * InC <= sizeof x);
+  const auto u = [&](unsigned bits) { return random_bits(next, bits); };
+  const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;
+  const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
+  k.folded = true;
+  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  for (std::size_t o = 0; o < OutC; ++o) {
+    for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
+    k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
+    qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
+    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    k.channel[o].requantization.fitted = f;
+  }
+  std::int8_t* const in = padded + u(2);  // any alignment
+  const bool lowest = (next() & 7) == 0;
+  for (std::size_t i = 0; i < H * W * InC; ++i) x[i] = lowest ? -128 : static_cast<std::int8_t>(next());
+  for (std::size_t i = 0; i < Kernel::input_capacity; ++i) in[i] = i < H * W * InC ? x[i] : static_cast<std::int8_t>(next());
+  std::int8_t got[2 * Kernel::out_width * OutC];
+  k.template apply_expanding<I>(in, got);
+  int bad = 0;
+  for (std::size_t oy = 0; oy < 2; ++oy)
+    for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
+      for (std::size_t o = 0; o < OutC; ++o) {
+        std::int64_t acc = k.channel[o].bias;
+        for (std::size_t ky = 0; ky < K; ++ky)
+          for (std::size_t e = 0; e < row; ++e)
+            acc += std::int64_t{w0[(o * K + ky) * row + e]} * x[((oy * S + ky) * W + ox * S) * InC + e];
+        const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
+        bad += got[(oy * Kernel::out_width + ox) * OutC + o] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
+      }
+  return bad != 0;
+}
+
 }  // namespace
 
 int main() {
@@ -395,13 +439,19 @@ int main() {
       bad += check_window_codes<3, 4, 6, 8, full>(next) + check_window_codes<7, 3, 9, 4, relu>(next) +
              check_window_codes<3, 3, 5, 12, narrow>(next) + check_window_codes<3, 8, 6, 8, full, false>(next) +
              check_window_codes<3, 3, 7, 12, relu, false>(next);
+      // In place: the ResNet stem's rows (21 inputs: a last one alone), MobileNetV2's (12), rows of
+      // 9 with three groups, stride 1 with two pairs a row, one pair a row (no loop).
+      // (147 MACs an output: the relu immediates' 7-bit pieces keep acc * low inside int32.)
+      bad += check_window_expanded<7, 2, 3, 10, 4, relu>(next) + check_window_expanded<3, 2, 4, 9, 8, full>(next) +
+             check_window_expanded<3, 2, 3, 8, 12, narrow>(next) + check_window_expanded<2, 1, 2, 6, 4, full>(next) +
+             check_window_expanded<2, 2, 1, 6, 4, relu>(next);
       bad += check_pair_pixels<32, 8, full>(next) + check_pair_pixels<12, 4, relu>(next) + check_pair_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
       bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2 + 5;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

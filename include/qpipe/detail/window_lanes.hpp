@@ -108,6 +108,49 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
   w_io = w;
 }
+
+// The same over an input already expanded into lane pairs, one word per two bytes (the layer's
+// input buffer, expanded in place: WindowLaneKernel::apply_expanding): a pair is one LDM, 2
+// cycles where building it from its bytes takes 8, so 22 cycles per 8 MACs. Pairs words a kernel
+// row (an odd row's last input is a full word whose partner meets a zero weight), RowStep bytes
+// from a row's end to the next row's first word.
+template <std::size_t Pairs, std::size_t RowStep>
+[[gnu::always_inline]] inline void window_lane_words_m0(const std::int32_t*& w_io, const std::int32_t* window_end, const std::int32_t* x,
+                                                        std::int32_t (&acc)[4]) {
+  static_assert(Pairs >= 1 && 16 * Pairs <= 255 && RowStep <= 255);
+  std::int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const std::int32_t* w = w_io;
+  std::int32_t pair, t;
+  const std::int32_t* pairs_end;
+  asm volatile(".syntax unified\n"  // volatile: the loads depend on memory the compiler does not see written
+      "1:\n\t"
+      ".if %c[loop]\n\t"
+      "mov %[t], %[w]\n\t"
+      "adds %[t], %[row_bytes]\n\t"
+      "mov %[pairs_end], %[t]\n\t"
+      ".endif\n\t"
+      ".if %c[odd]\n\t"
+      "ldm %[x]!, {%[pair]}\n\t" QPIPE_WINDOW_MACS
+      ".endif\n\t"
+      ".if %c[loop]\n"
+      "2:\n\t"
+      "ldm %[x]!, {%[pair]}\n\t" QPIPE_WINDOW_MACS
+      "ldm %[x]!, {%[pair]}\n\t" QPIPE_WINDOW_MACS
+      "cmp %[w], %[pairs_end]\n\t"
+      "bne 2b\n\t"
+      ".endif\n\t"
+      "adds %[x], %[row_step]\n\t"
+      "cmp %[w], %[window_end]\n\t"
+      "bne 1b\n\t"
+      ".syntax divided"
+      : [a0] "+l"(a0), [a1] "+l"(a1), [a2] "+l"(a2), [a3] "+l"(a3), [w] "+l"(w), [x] "+l"(x), [pair] "=&l"(pair), [t] "=&l"(t),
+        [pairs_end] "=&h"(pairs_end)
+      : [window_end] "h"(window_end), [row_bytes] "I"(16 * Pairs), [row_step] "I"(RowStep), [odd] "i"(Pairs % 2),
+        [loop] "i"(Pairs / 2 != 0)
+      : "cc", "memory");
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+  w_io = w;
+}
 #undef QPIPE_WINDOW_PAIR
 #undef QPIPE_WINDOW_MACS
 #undef QPIPE_WINDOW_MAC
@@ -189,6 +232,52 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   // What qpipe::run hands apply: the word's fields, constants there.
   constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
+  // With stored pairs, every window row starting on an even byte (S InC and W InC even), the
+  // layer can expand its input in place into lane pairs, one word per two bytes, where the model
+  // gives it the buffer alone and room for the words (Model::expands: an arena buffer no other
+  // step reads). Each pair is then built once for the whole layer (about 10 cycles) instead of
+  // once per window and group that reads it (8 cycles each time; a 7 x 7 stride-2 window reads
+  // an input about 12 times, twice per group pass with 8 channels). The words: every pair of the
+  // image, in steps of four, from the first word-aligned address of the buffer. An odd row's last
+  // input shares its word with the next input, which meets a zero weight; that one is inside the
+  // image row, since such a row has K and InC odd, so S and W even, so no window ends at W.
+  static constexpr std::size_t row_words = pairs;
+  static constexpr std::size_t row_word_step = 2 * W * InC - 4 * row_words;
+  static constexpr bool expands_input = StoredPairs && (S * InC) % 2 == 0 && (W * InC) % 2 == 0 && 16 * row_words <= 255 &&
+                                        2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
+                                        (row % 2 == 0 || (out_width - 1) * S + K < W);
+  static constexpr std::size_t expanded_words = (input_size / 2 + 3) / 4 * 4;
+  static constexpr std::size_t input_capacity = 4 * expanded_words + 3;
+
+  // The run on an input buffer of input_capacity bytes that the layer may overwrite (on the M0;
+  // elsewhere, and in constant evaluation, apply's).
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply_expanding(std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    if constexpr (expands_input) {
+      if (!std::is_constant_evaluated()) {
+        // Downwards, each pair's bytes read before its word is stored at or above them.
+        std::int32_t* const words = reinterpret_cast<std::int32_t*>((reinterpret_cast<std::uintptr_t>(in) + 3) & ~std::uintptr_t{3});
+        pack_lane_pairs_m0<4>(in, words, expanded_words);
+        for (std::size_t y = 0; y < out_height; ++y) {
+          for (std::size_t x = 0; x < out_width; ++x) {
+            const std::int32_t* window = words + (y * S * W + x * S) * InC / 2;
+            const std::int32_t* w = weight.data();
+            for (std::size_t o = 0; o < OutC; o += 4, out += 4) {
+              std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias,
+                                     this->channel[o + 3].bias};
+              window_lane_words_m0<row_words, row_word_step>(w, w + group_words, window, acc);
+              group_codes_of<I>(acc, o, out);
+            }
+          }
+        }
+        return;
+      }
+    }
+#endif
+    apply<I>(in, out);
+  }
+
   // I: the word's fields, known where the network is a template argument; then, on the M0, a
   // folded layer with a folded activation (one offset a channel) requantizes in assembly.
   // Stored pairs: pixel by pixel, the groups of a pixel in turn; built pairs: group by group (the
@@ -235,6 +324,11 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   [[gnu::always_inline]] constexpr void group_codes(const std::int32_t*& w, const std::int8_t* window, std::size_t o, std::int8_t* out) const {
     std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias, this->channel[o + 3].bias};
     window_dot(w, window, acc);
+    group_codes_of<I>(acc, o, out);
+  }
+  // The codes of channels o .. o + 3 from their accumulators.
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void group_codes_of(const std::int32_t (&acc)[4], std::size_t o, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if constexpr (I.known && !TwoSided) {
       if (!std::is_constant_evaluated() && this->folded) {

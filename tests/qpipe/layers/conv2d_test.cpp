@@ -193,6 +193,36 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
 
+TEST_CASE("a stored-pair window layer that alone reads an arena buffer runs on it in place, given the room") {
+  // The M0 expands such an input into lane pairs where it lies (WindowLaneKernel::apply_expanding);
+  // the model must hand it a buffer nobody else reads and size that buffer for the words.
+  constexpr Grid in_grid{0.02, 3};
+  static constexpr auto params = random_conv<3, 4, 8>(80, saturating_output_grid(0.02 / 3, 36, -128), true);
+  static constexpr auto padded = quantize(spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
+  using Padded = std::remove_const_t<decltype(padded)>;
+  using Kernel = std::remove_cvref_t<decltype(boost::hana::at_c<1>(padded.kernels))>;
+  static_assert(Kernel::expands_input && Padded::expands[1] && !Padded::expands[0]);
+  // 18 x 18 x 4 bytes are 648 pairs: 648 words and 3 bytes to reach a word boundary.
+  static_assert(Kernel::input_capacity == 4 * 648 + 3 && Padded::buffer_bytes[1] == 4 * 648 + 3);
+  // Reading the caller's input (no pad in front): the input is const, so no expansion.
+  static constexpr auto bare = quantize(spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
+  static_assert(!std::remove_const_t<decltype(bare)>::expands[0]);
+  // A buffer that the residual's add reads too stays as it is.
+  static constexpr auto same = random_conv<3, 4, 4>(81, saturating_output_grid(0.02 / 3, 36, 0), true);
+  static constexpr auto skip = quantize(spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
+      in_grid, same, ResidualParams{{0.05, 0}}));
+  using Skip = std::remove_const_t<decltype(skip)>;
+  static_assert(std::remove_cvref_t<decltype(boost::hana::at_c<1>(skip.kernels))>::expands_input && !Skip::expands[1]);
+  static_assert(Skip::buffer_bytes[1] == 10 * 10 * 4);
+  // Each runs as the naive layers do (the expansion is the M0's; the host takes the same model).
+  for (const auto& x : input_batch<16 * 16 * 4>(80)) {
+    naive::Tensor t = naive::pad(to_tensor<Shape<16, 16, 4>>(x), 1, 1, 1, 1, in_grid.zero_point);
+    const naive::Tensor want = naive::conv2d(t, to_naive(in_grid), to_naive(params), true, 2, to_naive(params.output), -128, 127);
+    const auto got = padded(x);
+    for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(int(got[i]) == int(want.v[i]));
+  }
+}
+
 TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 reference") {
   constexpr Grid in_grid{0.05, -9};
   constexpr Grid out_grid = saturating_output_grid(0.05, 8, 12);
