@@ -391,6 +391,12 @@ template <std::size_t Step>
 #undef QPIPE_LANE_PACK_LOOP
 }
 #undef QPIPE_LANE_PACK
+// The same out of line, one copy for the callers that pack a whole block or image at a time
+// (the expand layers' pixel blocks, the stems' inputs), where a call is nothing next to the loop.
+template <std::size_t Step>
+[[gnu::noinline]] inline void pack_lane_pairs_shared_m0(const std::int8_t* x, std::int32_t* packed, std::size_t count) {
+  pack_lane_pairs_m0<Step>(x, packed, count);
+}
 
 // lane_mac with the J-th weight pair of w: LDR (immediate offset), MULS, ASRS, ADCS, the carry
 // kept inside the asm statement.

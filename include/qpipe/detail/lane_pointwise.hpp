@@ -183,9 +183,9 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
   for (std::size_t first = 0; first < pixels; first += block) {
     const std::size_t count = pixels - first < block ? pixels - first : block;
     if (S == 1 && InC % 2 == 0 && count * pairs % 4 == 0) {
-      pack_lane_pairs_m0<4>(in + first * InC, packed, count * pairs);
+      pack_lane_pairs_shared_m0<4>(in + first * InC, packed, count * pairs);
     } else if (S == 1 && InC % 2 == 0 && count * pairs % 2 == 0) {
-      pack_lane_pairs_m0<2>(in + first * InC, packed, count * pairs);
+      pack_lane_pairs_shared_m0<2>(in + first * InC, packed, count * pairs);
     } else {
       for (std::size_t p = 0; p < count; ++p) {
         const std::size_t y = (first + p) / out_width, x = (first + p) % out_width;

@@ -258,7 +258,7 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
       if (!std::is_constant_evaluated()) {
         // Downwards, each pair's bytes read before its word is stored at or above them.
         std::int32_t* const words = reinterpret_cast<std::int32_t*>((reinterpret_cast<std::uintptr_t>(in) + 3) & ~std::uintptr_t{3});
-        pack_lane_pairs_m0<4>(in, words, expanded_words);
+        pack_lane_pairs_shared_m0<4>(in, words, expanded_words);
         for (std::size_t y = 0; y < out_height; ++y) {
           for (std::size_t x = 0; x < out_width; ++x) {
             const std::int32_t* window = words + (y * S * W + x * S) * InC / 2;
