@@ -35,17 +35,11 @@ constexpr bool parameter_block_count_matches() {
   return Expected == Given;
 }
 
-// What each step reads: {source, other}; other == no_buffer for one-input steps.
-template <class... Nodes>
+// What each step of a Pipe reads: {source, other}; other == none for one-input steps.
+template <class Structure>
 struct Wiring {
   static constexpr std::size_t none = no_buffer;
-  static constexpr std::array<std::array<std::size_t, 2>, sizeof...(Nodes)> reads{{{Nodes::source, Nodes::other}...}};
-};
-
-template <class Nodes> struct wiring_of;
-template <class... Nodes>
-struct wiring_of<type_list<Nodes...>> {
-  using type = Wiring<Nodes...>;
+  static constexpr auto reads = Structure::reads;
 };
 
 // A kernel whose M0 routine can take its layer word's fields as immediates (apply<immediates()>).
@@ -297,7 +291,7 @@ consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
   std::array<Grid, Plan::step_count + 1> grids{};
   grids[0] = s.input;
   using model_type = Model<typename SpecType::input_shape, typename Plan::output_shape,
-                           typename wiring_of<typename Plan::nodes>::type, typename Plan::template kernel<K>...>;
+                           Wiring<structure<typename SpecType::pipe>>, typename Plan::template kernel<K>...>;
   // The comma fold runs left to right, so every grid a step reads is ready before it runs.
   // (Assignment rather than a braced list of calls: GCC 12 rejects consteval calls in that pack
   // expansion.)

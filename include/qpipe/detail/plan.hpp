@@ -1,24 +1,22 @@
 // Type-level planning of a Pipe: which layers fold into which, how residual branches flatten into
 // one list of runtime steps reading earlier buffers, the shape of every buffer, and which
 // parameter block belongs to which step.
+//
+// Cost: the declaration becomes one flat list of tokens (a layer, the start of a residual branch,
+// the add that ends it) by pack expansions; folding, wiring and parameter slots are then values
+// computed over arrays; each buffer's shape is one instantiation that reads two earlier ones. No
+// step of it recurses over the network or builds lists of growing length, so compile time and
+// memory grow linearly with the number of layers (perf/compile_depth.py measures it).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <limits>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
-#include <boost/hana/append.hpp>
-#include <boost/hana/back.hpp>
-#include <boost/hana/drop_back.hpp>
-#include <boost/hana/fold_left.hpp>
-#include <boost/hana/length.hpp>
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
+#include "qpipe/detail/type_list.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/shape.hpp"
 
@@ -47,31 +45,6 @@ concept PipeType = detail::is_pipe<T>;
 
 namespace qpipe::detail {
 
-namespace hana = boost::hana;
-
-template <class... Ts>
-struct type_list {
-  static constexpr std::size_t size = sizeof...(Ts);
-};
-
-template <std::size_t I, class List> struct at;
-template <std::size_t I, class T, class... Ts>
-struct at<I, type_list<T, Ts...>> : at<I - 1, type_list<Ts...>> {};
-template <class T, class... Ts>
-struct at<0, type_list<T, Ts...>> {
-  using type = T;
-};
-template <std::size_t I, class List>
-using at_t = typename at<I, List>::type;
-
-template <class A, class B> struct concat;
-template <class... As, class... Bs>
-struct concat<type_list<As...>, type_list<Bs...>> {
-  using type = type_list<As..., Bs...>;
-};
-template <class List, class T>
-using append_t = typename concat<List, type_list<T>>::type;
-
 template <class At, std::size_t I> struct deeper;
 template <std::size_t... Is, std::size_t I>
 struct deeper<layer_at<Is...>, I> {
@@ -80,7 +53,10 @@ struct deeper<layer_at<Is...>, I> {
 
 // A layer that runs a branch on its input and adds the result to it (Residual<Pipe<...>>).
 template <class L>
-concept BranchLayer = Layer<L> && requires { typename L::branch; };
+concept BranchLayer = Layer<L> && requires {
+  typename L::branch;
+  typename L::add_layer;
+};
 
 // One runtime pass: the layer at position At of the user's declaration, plus the clamp layers
 // (ReLU, ReLU6) that follow it and fold into its requantizer.
@@ -107,79 +83,94 @@ struct Step {
   }
 };
 
-template <class S, class Clamp> struct with_clamp;
-template <class At, class L, class... Cs, class Clamp>
-struct with_clamp<Step<At, L, Cs...>, Clamp> {
-  using type = Step<At, L, Cs..., Clamp>;
-};
+// The tokens of a flattened declaration. A layer; the start of a residual branch; the add that
+// ends it (its step runs L::add_layer, and clamps after the Residual fold into it).
+enum class TokenRole { layer, clamp, branch_start, branch_add };
 
 template <class At, class L>
-struct positioned_layer {
+struct LayerToken {
   using position = At;
   using layer = L;
+  static constexpr TokenRole role = L::is_clamp ? TokenRole::clamp : TokenRole::layer;
+  static constexpr bool absorbs_clamp = L::absorbs_clamp;
+};
+template <class At, class L>
+struct BranchStartToken {
+  using position = At;
+  using layer = L;
+  static constexpr TokenRole role = TokenRole::branch_start;
+  static constexpr bool absorbs_clamp = false;
+};
+template <class At, class L>
+struct BranchAddToken {
+  using position = At;
+  using layer = typename L::add_layer;
+  static constexpr TokenRole role = TokenRole::branch_add;
+  static constexpr bool absorbs_clamp = L::absorbs_clamp;
 };
 
-// The layers of one Pipe level with their positions; a nested Pipe is spliced in (its layers
-// positioned one level deeper), so Pipe<A, Pipe<B, C>> runs as A, B, C.
-template <class Prefix, class Seq, class... Layers> struct positioned_layers;
+// The tokens of one Pipe level, nested Pipes spliced in (their layers positioned one level
+// deeper), so Pipe<A, Pipe<B, C>> runs as A, B, C; a Residual becomes start, branch, add.
+template <class Prefix, class Seq, class... Layers> struct level_tokens;
+template <class At, class L> struct layer_tokens {
+  using type = type_list<LayerToken<At, L>>;
+};
+template <class At, class... Inner> struct layer_tokens<At, Pipe<Inner...>> {
+  using type = typename level_tokens<At, std::index_sequence_for<Inner...>, Inner...>::type;
+};
+template <class At, BranchLayer L> struct layer_tokens<At, L> {
+  using branch = typename layer_tokens<At, typename L::branch>::type;
+  using type = join<type_list<BranchStartToken<At, L>>, branch, type_list<BranchAddToken<At, L>>>;
+};
 template <class Prefix, std::size_t... I, class... Layers>
-struct positioned_layers<Prefix, std::index_sequence<I...>, Layers...> {
-  template <class At, class L> struct one {
-    using type = type_list<positioned_layer<At, L>>;
-  };
-  template <class At, class... Inner> struct one<At, Pipe<Inner...>> {
-    using type = typename positioned_layers<At, std::index_sequence_for<Inner...>, Inner...>::type;
-  };
-  template <class... Lists> struct join {
-    using type = type_list<>;
-  };
-  template <class First, class... Rest> struct join<First, Rest...> {
-    using type = typename concat<First, typename join<Rest...>::type>::type;
-  };
-  using type = typename join<typename one<typename deeper<Prefix, I>::type, Layers>::type...>::type;
-};
-
-// Walk one Pipe level left to right: a clamp layer right after a layer that absorbs clamps
-// becomes part of that layer's step; every other layer starts a step of its own. A clamp at the
-// start of a residual branch stays on its own: folding it upstream would clamp the skip too.
-template <class... Positioned>
-constexpr auto fuse_steps(type_list<Positioned...>) {
-  return hana::fold_left(
-      hana::make_tuple(hana::type_c<Positioned>...), hana::tuple_t<>, [](auto steps, auto item) {
-        using Item = typename decltype(item)::type;
-        using L = typename Item::layer;
-        if constexpr (L::is_clamp && decltype(hana::length(steps))::value > 0) {
-          using Last = typename decltype(+hana::back(steps))::type;
-          if constexpr (Last::layer::absorbs_clamp) {
-            return hana::append(hana::drop_back(steps), hana::type_c<typename with_clamp<Last, L>::type>);
-          } else {
-            return hana::append(steps, hana::type_c<Step<typename Item::position, L>>);
-          }
-        } else {
-          return hana::append(steps, hana::type_c<Step<typename Item::position, L>>);
-        }
-      });
-}
-
-// hana::tuple_t<Ts...> to type_list<Ts...>. (A plain specialization: GCC 12 loses track of
-// a lambda inside decltype in an alias template used from a class template.)
-template <class HanaTypes> struct to_type_list_impl;
-template <class... Ts>
-struct to_type_list_impl<hana::tuple<Ts...>> {
-  using type = type_list<typename Ts::type...>;
-};
-
-template <class Prefix, class Pipe> struct fused_level;
-template <class Prefix, class... Layers>
-struct fused_level<Prefix, Pipe<Layers...>> {
-  using positioned = typename positioned_layers<Prefix, std::index_sequence_for<Layers...>, Layers...>::type;
-  using type = typename to_type_list_impl<decltype(fuse_steps(positioned{}))>::type;
+struct level_tokens<Prefix, std::index_sequence<I...>, Layers...> {
+  using type = join<typename layer_tokens<typename deeper<Prefix, I>::type, Layers>::type...>;
 };
 
 inline constexpr std::size_t no_buffer = std::numeric_limits<std::size_t>::max();
 
-// A runtime step with the buffers it reads. Buffer 0 is the network input; step k writes buffer
-// k + 1, so the last step writes the network output.
+// The runtime steps of a token list as values. Walking the tokens left to right: a clamp right
+// after a step whose layer absorbs clamps (or after a clamp folded into one) joins that step;
+// every other layer starts a step of its own. A clamp at the start of a residual branch stays on
+// its own: folding it upstream would clamp the skip too. Buffer 0 is the network input; step k
+// writes buffer k + 1, so the last step writes the network output. A branch's add reads the
+// buffer its branch started from and the branch's last buffer.
+template <std::size_t Tokens>
+struct StepTable {
+  std::size_t count = 0;
+  std::array<std::size_t, Tokens> token{};   // the token of step k's layer (or add)
+  std::array<std::size_t, Tokens> clamps{};  // how many clamp tokens after it fold into it
+  std::array<std::size_t, Tokens> source{};  // the buffer step k reads
+  std::array<std::size_t, Tokens> other{};   // its second input, no_buffer for one-input steps
+};
+
+template <std::size_t Tokens>
+consteval StepTable<Tokens> step_table(const std::array<TokenRole, Tokens>& role, const std::array<bool, Tokens>& absorbs) {
+  StepTable<Tokens> t{};
+  std::array<std::size_t, Tokens + 1> branch_inputs{};  // a stack: the buffer each open branch started from
+  std::size_t open = 0, current = 0;
+  bool absorbing = false;  // the token before can take a clamp
+  for (std::size_t i = 0; i < Tokens; ++i) {
+    if (role[i] == TokenRole::branch_start) {
+      branch_inputs[open++] = current;
+      absorbing = false;
+      continue;
+    }
+    if (role[i] == TokenRole::clamp && absorbing) {
+      ++t.clamps[t.count - 1];
+      continue;
+    }
+    const std::size_t k = t.count++;
+    t.token[k] = i;
+    t.source[k] = role[i] == TokenRole::branch_add ? branch_inputs[--open] : current;
+    t.other[k] = role[i] == TokenRole::branch_add ? current : no_buffer;
+    current = k + 1;
+    absorbing = absorbs[i];
+  }
+  return t;
+}
+
+// A runtime step with the buffers it reads.
 template <class S, std::size_t Source, std::size_t Other = no_buffer>
 struct Node {
   using step = S;
@@ -188,47 +179,36 @@ struct Node {
   static constexpr std::size_t arity = Other == no_buffer ? 1 : 2;
 };
 
-// Flatten fused steps into nodes. Current: the buffer the next step reads; Count: nodes so far.
-template <std::size_t Current, std::size_t Count, class Steps> struct flatten;
-
-template <std::size_t Current, std::size_t Count, class S, bool Branching = BranchLayer<typename S::layer>>
-struct expand {  // an ordinary step: one node
-  using nodes = type_list<Node<S, Current>>;
-  static constexpr std::size_t count = Count + 1;
-};
-
-// A residual step: its branch's nodes, then a two-input add of the residual's input and the
-// branch's result. The clamps folded into the residual belong to the add.
-
-template <std::size_t Current, std::size_t Count, class At, class L, class... Clamps>
-struct expand<Current, Count, Step<At, L, Clamps...>, true> {
-  using branch = flatten<Current, Count, typename fused_level<At, typename L::branch>::type>;
-  using add = Step<At, typename L::add_layer, Clamps...>;
-  using nodes = append_t<typename branch::nodes, Node<add, Current, branch::count>>;
-  static constexpr std::size_t count = branch::count + 1;
-};
-
-template <std::size_t Current, std::size_t Count>
-struct flatten<Current, Count, type_list<>> {
-  using nodes = type_list<>;
-  static constexpr std::size_t count = Count;
-};
-template <std::size_t Current, std::size_t Count, class S, class... Rest>
-struct flatten<Current, Count, type_list<S, Rest...>> {
-  using head = expand<Current, Count, S>;
-  using tail = flatten<head::count, head::count, type_list<Rest...>>;
-  using nodes = typename concat<typename head::nodes, typename tail::nodes>::type;
-  static constexpr std::size_t count = tail::count;
+template <class Tokens, std::size_t Token, class ClampSeq> struct make_step;
+template <class Tokens, std::size_t Token, std::size_t... C>
+struct make_step<Tokens, Token, std::index_sequence<C...>> {
+  using head = type_at<Token, Tokens>;
+  using type = Step<typename head::position, typename head::layer, typename type_at<Token + 1 + C, Tokens>::layer...>;
 };
 
 // The runtime steps of a Pipe, before any shape is known, and where each step's parameter block
 // sits among the blocks the user passes (one per step whose layer has parameters, in order).
 template <class Net>
 struct structure {
-  using nodes = typename flatten<0, 0, typename fused_level<layer_at<>, Net>::type>::nodes;
-  static constexpr std::size_t step_count = nodes::size;
-  template <std::size_t K> using node = at_t<K, nodes>;
-  template <std::size_t K> using step = typename node<K>::step;
+  using tokens = typename layer_tokens<layer_at<>, Net>::type;
+  template <class... T>
+  static consteval auto table_of(type_list<T...>) {
+    return step_table<sizeof...(T)>({T::role...}, {T::absorbs_clamp...});
+  }
+  static constexpr auto table = table_of(tokens{});
+  static constexpr std::size_t step_count = table.count;
+
+  template <std::size_t K>
+  using step = typename make_step<tokens, table.token[K], std::make_index_sequence<table.clamps[K]>>::type;
+  template <std::size_t K>
+  using node = Node<step<K>, table.source[K], table.other[K]>;
+
+  // What each step reads: {source, other}; other == no_buffer for one-input steps.
+  static constexpr auto reads = [] {
+    std::array<std::array<std::size_t, 2>, step_count> r{};
+    for (std::size_t k = 0; k < step_count; ++k) r[k] = {table.source[k], table.other[k]};
+    return r;
+  }();
 
   // slot[k] = blocks used by steps before k; slot[step_count] = all blocks.
   static constexpr auto param_slot = []<std::size_t... K>(std::index_sequence<K...>) {
@@ -267,44 +247,6 @@ template <class S, class In, class P> struct checked_output_shape<S, In, P, fals
   using type = In;  // after an error: keep going quietly rather than pile up follow-on errors
 };
 
-// Checks node N against the shapes so far and gives its output shape. After a first error the
-// checks of later nodes are skipped (Ok == false): one mistake, one diagnostic.
-template <class N, class Shapes, class P, bool Ok>
-struct node_output_shape {
-  using S = typename N::step;
-  using L = typename S::layer;
-  using In = at_t<N::source, Shapes>;
-  static constexpr bool shape_ok = layer_accepts_shape<typename S::position, L, In>();
-  static constexpr bool params_ok = shape_ok && L::template check_params<typename S::position, In, P>();
-  static constexpr bool other_ok = [] {
-    if constexpr (N::arity == 2) {
-      return branch_keeps_shape<typename S::position, In, at_t<N::other, Shapes>>();
-    } else {
-      return true;
-    }
-  }();
-  static constexpr bool ok = shape_ok && params_ok && other_ok;
-  using type = typename checked_output_shape<S, In, P, ok>::type;
-};
-template <class N, class Shapes, class P>
-struct node_output_shape<N, Shapes, P, false> {
-  static constexpr bool ok = false;
-  using type = at_t<N::source, Shapes>;
-};
-
-// Shapes of every buffer, node by node: buffer 0 is In, buffer k + 1 is node k's output.
-template <class Shapes, class Nodes, class ParamTypes, bool Ok = true> struct buffer_shapes;
-template <class Shapes, class ParamTypes, bool Ok>
-struct buffer_shapes<Shapes, type_list<>, ParamTypes, Ok> {
-  using type = Shapes;
-};
-template <class Shapes, class N, class... Rest, class P, class... Ps, bool Ok>
-struct buffer_shapes<Shapes, type_list<N, Rest...>, type_list<P, Ps...>, Ok> {
-  using node = node_output_shape<N, Shapes, P, Ok>;
-  using type = typename buffer_shapes<append_t<Shapes, typename node::type>, type_list<Rest...>, type_list<Ps...>,
-                                      node::ok>::type;
-};
-
 // The parameter block type of each step (NoParams for steps without parameters).
 template <class Structure, class Given, std::size_t K>
 struct step_params {
@@ -313,7 +255,58 @@ struct step_params {
 template <class Structure, class Given, std::size_t K>
   requires(Structure::template step<K>::layer::has_params)
 struct step_params<Structure, Given, K> {
-  using type = std::tuple_element_t<Structure::param_slot[K], Given>;
+  using type = type_at<Structure::param_slot[K], Given>;
+};
+
+// Checks step N against the shape it reads (and, for an add, the shape of its second input) and
+// gives its output shape. After a first error the checks of later steps are skipped (Ok ==
+// false): one mistake, one diagnostic.
+template <class N, class Input, class Other, class P, bool Ok>
+struct node_output_shape {
+  using S = typename N::step;
+  using L = typename S::layer;
+  static constexpr bool shape_ok = layer_accepts_shape<typename S::position, L, Input>();
+  static constexpr bool params_ok = shape_ok && L::template check_params<typename S::position, Input, P>();
+  static constexpr bool other_ok = [] {
+    if constexpr (N::arity == 2) {
+      return branch_keeps_shape<typename S::position, Input, Other>();
+    } else {
+      return true;
+    }
+  }();
+  static constexpr bool ok = shape_ok && params_ok && other_ok;
+  using type = typename checked_output_shape<S, Input, P, ok>::type;
+};
+template <class N, class Input, class Other, class P>
+struct node_output_shape<N, Input, Other, P, false> {
+  static constexpr bool ok = false;
+  using type = Input;
+};
+
+// The shape of buffer B (0: the input, B: the output of step B - 1). Instantiated in buffer order
+// (see shape_walk), so each reads complete earlier buffers and the instantiation depth stays
+// constant however long the network.
+template <class Structure, class In, class ParamTypes, std::size_t B>
+struct buffer_state {
+  using N = typename Structure::template node<B - 1>;
+  using previous = buffer_state<Structure, In, ParamTypes, B - 1>;
+  using input = typename buffer_state<Structure, In, ParamTypes, N::source>::shape;
+  using other = typename buffer_state<Structure, In, ParamTypes, N::arity == 2 ? N::other : 0>::shape;
+  using checked = node_output_shape<N, input, other, type_at<B - 1, ParamTypes>, previous::ok>;
+  static constexpr bool ok = checked::ok;
+  using shape = typename checked::type;
+};
+template <class Structure, class In, class ParamTypes>
+struct buffer_state<Structure, In, ParamTypes, 0> {
+  static constexpr bool ok = true;
+  using shape = In;
+};
+
+template <class Structure, class In, class ParamTypes, class Seq> struct shape_walk;
+template <class Structure, class In, class ParamTypes, std::size_t... B>
+struct shape_walk<Structure, In, ParamTypes, std::index_sequence<B...>> {
+  // The pack expansion instantiates the buffers in order.
+  using shapes = type_list<typename buffer_state<Structure, In, ParamTypes, B>::shape...>;
 };
 
 template <class Structure, class Given, class Seq> struct all_step_params;
@@ -337,12 +330,12 @@ template <class Net, ShapeType In, class... Params>
 struct plan : structure<Net> {
   using base = structure<Net>;
   using base::step_count;
-  using param_types = typename all_step_params<base, std::tuple<Params...>, std::make_index_sequence<step_count>>::type;
-  using shapes = typename buffer_shapes<type_list<In>, typename base::nodes, param_types>::type;
+  using param_types = typename all_step_params<base, type_list<Params...>, std::make_index_sequence<step_count>>::type;
+  using shapes = typename shape_walk<base, In, param_types, std::make_index_sequence<step_count + 1>>::shapes;
   template <std::size_t K> using node = typename base::template node<K>;
   template <std::size_t K> using step = typename node<K>::step;
-  template <std::size_t K> using params = at_t<K, param_types>;
-  template <std::size_t B> using buffer_shape = at_t<B, shapes>;
+  template <std::size_t K> using params = type_at<K, param_types>;
+  template <std::size_t B> using buffer_shape = type_at<B, shapes>;
   template <std::size_t K> using input_shape = buffer_shape<node<K>::source>;  // what step K reads
   using output_shape = buffer_shape<step_count>;
 
