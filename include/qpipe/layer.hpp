@@ -37,7 +37,9 @@ struct layer_at {};
 //   check_params<At, In, P>()       static_asserts naming the mismatch between P and the layer
 //   output_shape<In, P>
 //   quantize<In, P, Clamps...>(Grid, const P&) -> Quantized<Kernel>   (consteval)
-//   reference<In, P, Clamps...>(const P&, const double* in, double* out)
+//   reference<In, P, Clamps...>(const P&, double (&values)[N], FloatSlots at)
+//                                    the float function: reads values[at.in ...] (and, for a
+//                                    two-input step, values[at.other ...]), writes values[at.out ...]
 template <class L>
 concept Layer = requires {
   { L::kind } -> std::convertible_to<std::string_view>;
@@ -51,6 +53,14 @@ template <class L>
 concept ClampLayer = Layer<L> && L::is_clamp && requires(Grid g) {
   { L::clamp_on(g) } -> std::same_as<ClampRange>;
   { L::reference(0.0) } -> std::same_as<double>;
+};
+
+// Where a step's float buffers sit in the flat array of doubles its reference reads and writes:
+// the input, the second input of a two-input step, the output. The references index that one
+// built-in array rather than walk pointers: in GCC's constant evaluator, where calibration runs
+// them, a pointer access costs about 2.5 times the memory and 3 times the time of an index.
+struct FloatSlots {
+  std::size_t in = 0, other = 0, out = 0;
 };
 
 namespace detail {

@@ -336,33 +336,35 @@ consteval Grid output_grid(const Spec<Net, In, Params...>& s) {
 }
 
 // The float reference: the same Pipe and parameters evaluated in double, no quantization at all.
-// Every buffer is kept (one after the other in `values`): observers read them all.
+// Every buffer of one input is kept, one after the other in `values` (a residual's input is read
+// again at its add; observers read them all).
 template <class Net, ShapeType In, class... Params>
 struct FloatTrace {
   using plan = typename Spec<Net, In, Params...>::plan;
   static constexpr auto offset = detail::float_buffer_offsets<plan>(std::make_index_sequence<plan::step_count + 1>{});
-  std::array<double, offset.back()> values{};
-  constexpr const double* buffer(std::size_t b) const { return values.data() + offset[b]; }
+  double values[offset.back()]{};
+  constexpr const double* buffer(std::size_t b) const { return values + offset[b]; }
 };
+
+namespace detail {
+// Runs every step of the float reference over a trace whose input buffer is filled in.
+template <class Trace, class SpecType, std::size_t... K>
+constexpr void run_reference(const SpecType& s, Trace& t, std::index_sequence<K...>) {
+  using plan = typename Trace::plan;
+  ([&] {
+    using N = typename plan::template node<K>;
+    const FloatSlots at{Trace::offset[N::source], N::arity == 2 ? Trace::offset[N::other] : 0, Trace::offset[K + 1]};
+    N::step::template reference<typename plan::template input_shape<K>>(s.template params_of_step<K>(), t.values, at);
+  }(), ...);
+}
+}  // namespace detail
 
 template <class Net, ShapeType In, class... Params>
 constexpr auto reference_trace(const Spec<Net, In, Params...>& s, const std::array<double, In::size>& input) {
   using trace_type = FloatTrace<Net, In, Params...>;
-  using plan = typename trace_type::plan;
   trace_type t{};
   for (std::size_t i = 0; i < In::size; ++i) t.values[i] = input[i];
-  [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ([&] {
-      using N = typename plan::template node<K>;
-      using InShape = typename plan::template input_shape<K>;
-      double* out = t.values.data() + trace_type::offset[K + 1];
-      if constexpr (N::arity == 2) {
-        N::step::template reference<InShape>(s.template params_of_step<K>(), t.buffer(N::source), t.buffer(N::other), out);
-      } else {
-        N::step::template reference<InShape>(s.template params_of_step<K>(), t.buffer(N::source), out);
-      }
-    }(), ...);
-  }(std::make_index_sequence<plan::step_count>{});
+  detail::run_reference(s, t, std::make_index_sequence<trace_type::plan::step_count>{});
   return t;
 }
 

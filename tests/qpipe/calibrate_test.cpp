@@ -91,8 +91,9 @@ TEST_CASE("each block's observer chooses its own grid") {
     const auto i = std::size_t(rank);
     return i + 1 < v.size() ? v[i] + (rank - double(i)) * (v[i + 1] - v[i]) : v.back();
   };
-  CHECK(report[0].range.chosen.lo == doctest::Approx(percentile_of(in, 0)));
-  CHECK(report[0].range.chosen.hi == doctest::Approx(percentile_of(in, 90)));
+  // Exact: the streaming observer keeps only the order statistics it reads, the same ones.
+  CHECK(report[0].range.chosen.lo == percentile_of(in, 0));
+  CHECK(report[0].range.chosen.hi == percentile_of(in, 90));
   CHECK(calibrated.input == report[0].grid);
   CHECK(report[0].grid.scale == doctest::Approx((percentile_of(in, 90) - percentile_of(in, 0)) / 255));
 
@@ -100,8 +101,8 @@ TEST_CASE("each block's observer chooses its own grid") {
   CHECK(report[1].range.chosen.lo == 0.0);
   CHECK(std::get<0>(calibrated.params).output == report[1].grid);
 
-  CHECK(report[2].range.chosen.lo == doctest::Approx(percentile_of(mid, 2)));
-  CHECK(report[2].range.chosen.hi == doctest::Approx(percentile_of(mid, 97)));
+  CHECK(report[2].range.chosen.lo == percentile_of(mid, 2));
+  CHECK(report[2].range.chosen.hi == percentile_of(mid, 97));
   CHECK(report[2].range.seen.hi == *std::max_element(mid.begin(), mid.end()));
   const Grid g = std::get<1>(calibrated.params).output;
   const double span = std::max(percentile_of(mid, 97), 0.0) - std::min(percentile_of(mid, 2), 0.0);
@@ -129,4 +130,64 @@ TEST_CASE("the first sample's extremes count (regression: only its last value di
   CHECK(ranges[0].hi == 2.0);
   constexpr auto calibrated = calibrate(observed::unset, samples);
   CHECK(calibrated.input.scale == doctest::Approx(5.0 / 255));
+}
+
+// The same calibration one pass per step (what an exporter writes as one declaration per pass):
+// 40 samples, twice over because the third block's KL observer needs its histogram pass.
+namespace observed {
+using Passes = CalibrationPasses<unset, samples, percentile(0, 90)>;
+static_assert(Passes::passes == 80);
+inline constexpr auto all_passes = []() consteval {
+  Passes c{};
+  for (std::size_t i = 0; i < Passes::passes; ++i) c = c.next();
+  return c;
+}();
+inline constexpr auto stepwise_report = all_passes.report();
+inline constexpr auto stepwise = all_passes.spec();
+}  // namespace observed
+
+TEST_CASE("calibration one pass at a time gives calibrate()'s grids") {
+  using namespace observed;
+  for (std::size_t b = 0; b < report.size(); ++b) {
+    CAPTURE(b);
+    CHECK(stepwise_report[b].grid == report[b].grid);
+    CHECK(stepwise_report[b].range.chosen.lo == report[b].range.chosen.lo);
+    CHECK(stepwise_report[b].range.chosen.hi == report[b].range.chosen.hi);
+    CHECK(stepwise_report[b].range.threshold == report[b].range.threshold);
+  }
+  CHECK(stepwise.input == calibrated.input);
+  CHECK(std::get<2>(stepwise.params).output == std::get<2>(calibrated.params).output);
+}
+
+// Percentiles in the middle keep large tails, and a ReLU output repeats 0 many times: the kept
+// order statistics must still be the sorted values' (a reference that sorts everything here).
+namespace middle {
+using Net = Pipe<QDense<6>, QRelu>;
+inline constexpr auto block = [] {
+  auto p = observed::block(21, DenseParams<3, 6>{});
+  p.observer = percentile(35, 60);
+  return p;
+}();
+inline constexpr auto unset = spec<Net, Shape<3>>(Grid{1, 0}, block);
+inline constexpr auto report = calibration_report(unset, observed::samples, percentile(45, 55));
+}  // namespace middle
+
+TEST_CASE("percentiles in the middle of the values, with repeated values") {
+  std::vector<double> in, out;
+  for (const auto& x : observed::samples) {
+    const auto t = reference_trace(middle::unset, x);
+    in.insert(in.end(), t.buffer(0), t.buffer(0) + 3);
+    out.insert(out.end(), t.buffer(1), t.buffer(1) + 6);
+  }
+  auto percentile_of = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    const double rank = p / 100 * double(v.size() - 1);
+    const auto i = std::size_t(rank);
+    return i + 1 < v.size() ? v[i] + (rank - double(i)) * (v[i + 1] - v[i]) : v.back();
+  };
+  CHECK(std::count(out.begin(), out.end(), 0.0) > 40);
+  CHECK(middle::report[0].range.chosen.lo == percentile_of(in, 45));
+  CHECK(middle::report[0].range.chosen.hi == percentile_of(in, 55));
+  CHECK(middle::report[1].range.chosen.lo == percentile_of(out, 35));
+  CHECK(middle::report[1].range.chosen.hi == percentile_of(out, 60));
 }

@@ -137,26 +137,25 @@ consteval auto quantize_convolution(Grid in, const P& p) {
 }
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC,
-          class Block, class P, ClampLayer... Clamps>
-constexpr void convolution_reference(const P& p, const double* in, double* out) {
-  constexpr std::size_t OH = valid_output(H, K, S), OW = valid_output(W, K, S);
+          class Block, class P, ClampLayer... Clamps, std::size_t N>
+constexpr void convolution_reference(const P& p, double (&v)[N], FloatSlots at) {
+  constexpr std::size_t OH = valid_output(H, K, S), OW = valid_output(W, K, S), taps = K * K * InC;
   // The real weights once, flat (calibration runs this in the compiler, where every operation
   // counts against its limit).
-  std::array<double, OutC * K * K * InC> w{};
-  for (std::size_t o = 0, n = 0; o < OutC; ++o)
-    for (std::size_t ky = 0; ky < K; ++ky)
+  double w[OutC][taps]{};
+  for (std::size_t o = 0; o < OutC; ++o)
+    for (std::size_t ky = 0, n = 0; ky < K; ++ky)
       for (std::size_t kx = 0; kx < K; ++kx)
-        for (std::size_t i = 0; i < InC; ++i) w[n++] = real_weight(Block::weight(p, o, ky, kx, i), p.weight_scale[o]);
+        for (std::size_t i = 0; i < InC; ++i) w[o][n++] = real_weight(Block::weight(p, o, ky, kx, i), p.weight_scale[o]);
   for (std::size_t y = 0; y < OH; ++y) {
     for (std::size_t x = 0; x < OW; ++x) {
       for (std::size_t o = 0; o < OutC; ++o) {
         double acc = p.bias[o];
-        const double* wo = w.data() + o * K * K * InC;
         for (std::size_t ky = 0; ky < K; ++ky) {
-          const double* row = in + ((y * S + ky) * W + x * S) * InC;
-          for (std::size_t j = 0; j < K * InC; ++j) acc += wo[ky * K * InC + j] * row[j];
+          const std::size_t row = at.in + ((y * S + ky) * W + x * S) * InC, tap = ky * K * InC;
+          for (std::size_t j = 0; j < K * InC; ++j) acc += w[o][tap + j] * v[row + j];
         }
-        out[(y * OW + x) * OutC + o] = apply_clamps<Clamps...>(acc);
+        v[at.out + (y * OW + x) * OutC + o] = apply_clamps<Clamps...>(acc);
       }
     }
   }
@@ -182,9 +181,9 @@ struct ConvolutionLayer {
   static consteval auto quantize(Grid in, const P& p) {
     return quantize_convolution<height<In>, width<In>, channels<In>, K, S, P::output_channels, Granularity, Self, P, Clamps...>(in, p);
   }
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P& p, const double* in, double* out) {
-    convolution_reference<height<In>, width<In>, channels<In>, K, S, P::output_channels, Self, P, Clamps...>(p, in, out);
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P& p, double (&values)[N], FloatSlots at) {
+    convolution_reference<height<In>, width<In>, channels<In>, K, S, P::output_channels, Self, P, Clamps...>(p, values, at);
   }
 };
 

@@ -27,9 +27,9 @@ struct LutActivation : ElementwiseLayer {
   static consteval auto quantize(Grid in, const P&) {
     return Quantized<LutKernel<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
   }
-  template <ShapeType In, class P>
-  static constexpr void reference(const P&, const double* in, double* out) {
-    for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::function(in[i]);
+  template <ShapeType In, class P, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
+    for (std::size_t i = 0; i < In::size; ++i) v[at.out + i] = Self::function(v[at.in + i]);
   }
 };
 

@@ -73,13 +73,9 @@ struct Step {
   static consteval auto quantize(Grid in, Grid other, const P& p) {  // two-input steps
     return L::template quantize<In, P, Clamps...>(in, other, p);
   }
-  template <ShapeType In, class P>
-  static constexpr void reference(const P& p, const double* in, double* out) {
-    L::template reference<In, P, Clamps...>(p, in, out);
-  }
-  template <ShapeType In, class P>
-  static constexpr void reference(const P& p, const double* in, const double* other, double* out) {
-    L::template reference<In, P, Clamps...>(p, in, other, out);
+  template <ShapeType In, class P, std::size_t N>
+  static constexpr void reference(const P& p, double (&values)[N], FloatSlots at) {
+    L::template reference<In, P, Clamps...>(p, values, at);
   }
 };
 

@@ -44,15 +44,17 @@ struct QAvgPool2D : detail::PoolingLayer<K, S> {
     return Quantized<kernel>{{{}, detail::clamp_of<Clamps...>(in)}, in};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P&, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
     using G = detail::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    G::each_window(in, [&](std::size_t o, auto tap) {
-      double sum = 0;
-      for (std::size_t ky = 0; ky < K; ++ky)
-        for (std::size_t kx = 0; kx < K; ++kx) sum += tap(ky, kx);
-      out[o] = detail::apply_clamps<Clamps...>(sum / (K * K));
-    });
+    for (std::size_t y = 0, o = 0; y < G::out_height; ++y)
+      for (std::size_t x = 0; x < G::out_width; ++x)
+        for (std::size_t c = 0; c < detail::channels<In>; ++c, ++o) {
+          double sum = 0;
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx) sum += v[at.in + G::at(y * S + ky, x * S + kx, c)];
+          v[at.out + o] = detail::apply_clamps<Clamps...>(sum / (K * K));
+        }
   }
 };
 

@@ -131,12 +131,15 @@ struct QDense : detail::FullyConnectedLayer<Units> {
     return Quantized<decltype(k)>{k, out};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P& p, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P& p, double (&v)[N], FloatSlots at) {
+    double w[Units][In::size]{};
+    for (std::size_t u = 0; u < Units; ++u)
+      for (std::size_t i = 0; i < In::size; ++i) w[u][i] = real_weight(p.weights[u][i], p.weight_scale);
     for (std::size_t u = 0; u < Units; ++u) {
       double acc = p.bias[u];
-      for (std::size_t i = 0; i < In::size; ++i) acc += real_weight(p.weights[u][i], p.weight_scale) * in[i];
-      out[u] = detail::apply_clamps<Clamps...>(acc);
+      for (std::size_t i = 0; i < In::size; ++i) acc += w[u][i] * v[at.in + i];
+      v[at.out + u] = detail::apply_clamps<Clamps...>(acc);
     }
   }
 };

@@ -57,9 +57,9 @@ struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
     return detail::quantize_convolution<1, 1, In::size, 1, 1, Units, WeightGranularity::per_channel, detail::DenseWeights, P,
                                         Clamps...>(in, p);
   }
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P& p, const double* in, double* out) {
-    detail::convolution_reference<1, 1, In::size, 1, 1, Units, detail::DenseWeights, P, Clamps...>(p, in, out);
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P& p, double (&values)[N], FloatSlots at) {
+    detail::convolution_reference<1, 1, In::size, 1, 1, Units, detail::DenseWeights, P, Clamps...>(p, values, at);
   }
 };
 

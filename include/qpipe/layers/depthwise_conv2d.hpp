@@ -213,18 +213,21 @@ struct QDepthwiseConv2D {
     return Quantized<decltype(k)>{k, out};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P& p, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P& p, double (&v)[N], FloatSlots at) {
     constexpr std::size_t W = detail::width<In>, C = detail::channels<In>;
     using Out = output_shape<In, P>;
+    double w[K][K][C]{};
+    for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t kx = 0; kx < K; ++kx)
+        for (std::size_t c = 0; c < C; ++c) w[ky][kx][c] = real_weight(p.weights[ky][kx][c], p.weight_scale[c]);
     for (std::size_t y = 0; y < detail::height<Out>; ++y) {
       for (std::size_t x = 0; x < detail::width<Out>; ++x) {
         for (std::size_t c = 0; c < C; ++c) {
           double acc = p.bias[c];
           for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx)
-              acc += real_weight(p.weights[ky][kx][c], p.weight_scale[c]) * in[((y * S + ky) * W + (x * S + kx)) * C + c];
-          out[(y * detail::width<Out> + x) * C + c] = detail::apply_clamps<Clamps...>(acc);
+            for (std::size_t kx = 0; kx < K; ++kx) acc += w[ky][kx][c] * v[at.in + ((y * S + ky) * W + (x * S + kx)) * C + c];
+          v[at.out + (y * detail::width<Out> + x) * C + c] = detail::apply_clamps<Clamps...>(acc);
         }
       }
     }

@@ -56,13 +56,13 @@ struct QGlobalAvgPool2D {
     return Quantized<kernel>{{detail::clamp_of<Clamps...>(in)}, in};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P&, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
     constexpr std::size_t pixels = detail::height<In> * detail::width<In>, C = detail::channels<In>;
     for (std::size_t c = 0; c < C; ++c) {
       double sum = 0;
-      for (std::size_t p = 0; p < pixels; ++p) sum += in[p * C + c];
-      out[c] = detail::apply_clamps<Clamps...>(sum / pixels);
+      for (std::size_t p = 0; p < pixels; ++p) sum += v[at.in + p * C + c];
+      v[at.out + c] = detail::apply_clamps<Clamps...>(sum / pixels);
     }
   }
 };

@@ -44,15 +44,20 @@ struct QMaxPool2D : detail::PoolingLayer<K, S> {
     return Quantized<kernel>{{{}, detail::clamp_of<Clamps...>(in)}, in};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P&, const double* in, double* out) {
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
     using G = detail::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    G::each_window(in, [&](std::size_t o, auto tap) {
-      double best = tap(0, 0);
-      for (std::size_t ky = 0; ky < K; ++ky)
-        for (std::size_t kx = 0; kx < K; ++kx) best = tap(ky, kx) > best ? tap(ky, kx) : best;
-      out[o] = detail::apply_clamps<Clamps...>(best);
-    });
+    for (std::size_t y = 0, o = 0; y < G::out_height; ++y)
+      for (std::size_t x = 0; x < G::out_width; ++x)
+        for (std::size_t c = 0; c < detail::channels<In>; ++c, ++o) {
+          double best = v[at.in + G::at(y * S, x * S, c)];
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx) {
+              const double tap = v[at.in + G::at(y * S + ky, x * S + kx, c)];
+              best = tap > best ? tap : best;
+            }
+          v[at.out + o] = detail::apply_clamps<Clamps...>(best);
+        }
   }
 };
 

@@ -51,15 +51,15 @@ struct QPad2D {
     return Quantized<kernel>{{static_cast<std::int8_t>(in.zero_point)}, in};
   }
 
-  template <ShapeType In, class P>
-  static constexpr void reference(const P&, const double* in, double* out) {
+  template <ShapeType In, class P, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
     constexpr std::size_t H = detail::height<In>, W = detail::width<In>, C = detail::channels<In>;
     constexpr std::size_t OW = W + Left + Right;
     for (std::size_t y = 0; y < H + Top + Bottom; ++y) {
       for (std::size_t x = 0; x < OW; ++x) {
         for (std::size_t c = 0; c < C; ++c) {
           const bool inside = y >= Top && y < Top + H && x >= Left && x < Left + W;
-          out[(y * OW + x) * C + c] = inside ? in[((y - Top) * W + (x - Left)) * C + c] : 0.0;
+          v[at.out + (y * OW + x) * C + c] = inside ? v[at.in + ((y - Top) * W + (x - Left)) * C + c] : 0.0;
         }
       }
     }

@@ -34,9 +34,9 @@ struct StandaloneClamp : ElementwiseLayer {
   static consteval auto quantize(Grid in, const P&) {
     return Quantized<ClampKernel<In::size>>{{{}, Self::clamp_on(in)}, in};
   }
-  template <ShapeType In, class P>
-  static constexpr void reference(const P&, const double* in, double* out) {
-    for (std::size_t i = 0; i < In::size; ++i) out[i] = Self::reference(in[i]);
+  template <ShapeType In, class P, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
+    for (std::size_t i = 0; i < In::size; ++i) v[at.out + i] = Self::reference(v[at.in + i]);
   }
 };
 

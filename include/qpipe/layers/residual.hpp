@@ -145,9 +145,9 @@ struct ResidualAdd {
     return Quantized<decltype(k)>{k, out};
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static constexpr void reference(const P&, const double* skip, const double* branch, double* out) {
-    for (std::size_t i = 0; i < In::size; ++i) out[i] = apply_clamps<Clamps...>(skip[i] + branch[i]);
+  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {  // at.in the skip, at.other the branch
+    for (std::size_t i = 0; i < In::size; ++i) v[at.out + i] = apply_clamps<Clamps...>(v[at.in + i] + v[at.other + i]);
   }
 };
 

@@ -51,16 +51,16 @@ struct QSoftmax {
     return Quantized<kernel>{{softmax_constants(in.scale)}, softmax_output_grid};
   }
 
-  template <ShapeType In, class P>
-  static constexpr void reference(const P&, const double* in, double* out) {
+  template <ShapeType In, class P, std::size_t N>
+  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
     constexpr std::size_t depth = In::dims[In::rank - 1];
     for (std::size_t r = 0; r < In::size / depth; ++r) {
-      const double* row = in + r * depth;
-      double largest = row[0];
-      for (std::size_t i = 1; i < depth; ++i) largest = row[i] > largest ? row[i] : largest;
+      const std::size_t row = at.in + r * depth;
+      double largest = v[row];
+      for (std::size_t i = 1; i < depth; ++i) largest = v[row + i] > largest ? v[row + i] : largest;
       double sum = 0;
-      for (std::size_t i = 0; i < depth; ++i) sum += math::exp(row[i] - largest);
-      for (std::size_t i = 0; i < depth; ++i) out[r * depth + i] = math::exp(row[i] - largest) / sum;
+      for (std::size_t i = 0; i < depth; ++i) sum += math::exp(v[row + i] - largest);
+      for (std::size_t i = 0; i < depth; ++i) v[at.out + r * depth + i] = math::exp(v[row + i] - largest) / sum;
     }
   }
 };

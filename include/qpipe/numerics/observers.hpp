@@ -65,13 +65,28 @@ consteval Range min_max_of(const std::vector<double>& values) {
   return r;
 }
 
-// The p-th percentile of sorted values: rank p / 100 * (n - 1), interpolated between neighbours.
-consteval double percentile_of_sorted(const std::vector<double>& sorted, double p) {
-  const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
+// The order statistics a percentile needs among n values: ranks below and below + 1 of the
+// sorted values (or the largest alone, where below is the last rank).
+struct PercentileRank {
+  std::size_t below;
+  double fraction;
+};
+constexpr PercentileRank percentile_rank(std::size_t n, double p) {
+  const double rank = p / 100.0 * static_cast<double>(n - 1);
   const auto below = static_cast<std::size_t>(math::floor(rank));
-  if (below + 1 >= sorted.size()) return sorted.back();
-  const double t = rank - static_cast<double>(below);
-  return sorted[below] + t * (sorted[below + 1] - sorted[below]);
+  return {below, rank - static_cast<double>(below)};
+}
+
+// The p-th percentile of n sorted values, value(i) giving the i-th: rank p / 100 * (n - 1),
+// interpolated between its neighbours.
+template <class Value>
+constexpr double percentile_of(std::size_t n, double p, Value value) {
+  const auto [below, t] = percentile_rank(n, p);
+  if (below + 1 >= n) return value(n - 1);
+  return value(below) + t * (value(below + 1) - value(below));
+}
+consteval double percentile_of_sorted(const std::vector<double>& sorted, double p) {
+  return percentile_of(sorted.size(), p, [&](std::size_t i) { return sorted[i]; });
 }
 
 // KL divergence between the reference distribution P (the histogram's first `edge` bins, the
@@ -137,18 +152,24 @@ struct Histogram {
   }
 };
 
-// Values of one sign get the whole int8 grid on [0, T] (256 levels); values of both signs are
-// clipped symmetrically to [-T, T], 128 levels a side as in TensorRT.
-consteval ObservedRange kl_divergence_range(const std::vector<double>& values, std::size_t bins) {
-  const Range seen = min_max_of(values);
+// The histogram of |x| over [0, largest] in `bins` equal bins (the last one closed) that the KL
+// observer sweeps; calibration builds it one sample at a time with add_to_histogram.
+consteval double histogram_bin_width(const Range& seen, std::size_t bins) {
   const double largest = math::abs(seen.lo) > math::abs(seen.hi) ? math::abs(seen.lo) : math::abs(seen.hi);
-  if (largest == 0) return {seen, seen, 0};
-  const double width = largest / static_cast<double>(bins);
-  std::vector<double> count(bins, 0.0);
-  for (double v : values) {
-    auto b = static_cast<std::size_t>(math::abs(v) / width);
-    count[b < bins ? b : bins - 1] += 1;
-  }
+  return largest / static_cast<double>(bins);
+}
+constexpr void add_to_histogram(double* count, std::size_t bins, double width, double v) {
+  const auto b = static_cast<std::size_t>(math::abs(v) / width);
+  count[b < bins ? b : bins - 1] += 1;
+}
+
+// Values of one sign get the whole int8 grid on [0, T] (256 levels); values of both signs are
+// clipped symmetrically to [-T, T], 128 levels a side as in TensorRT. `count` is the histogram of
+// the values seen.
+consteval ObservedRange kl_divergence_choice(const Range& seen, std::vector<double> count) {
+  const std::size_t bins = count.size();
+  const double width = histogram_bin_width(seen, bins);
+  if (width == 0) return {seen, seen, 0};
   const Histogram h{static_cast<std::vector<double>&&>(count)};
   const std::size_t levels = (seen.lo >= 0 || seen.hi <= 0) ? 256 : 128;
   std::size_t best_edge = bins;
@@ -163,6 +184,15 @@ consteval ObservedRange kl_divergence_range(const std::vector<double>& values, s
   const double threshold = static_cast<double>(best_edge) * width;
   const Range chosen{seen.lo < -threshold ? -threshold : seen.lo, seen.hi > threshold ? threshold : seen.hi};
   return {seen, chosen, threshold};
+}
+
+consteval ObservedRange kl_divergence_range(const std::vector<double>& values, std::size_t bins) {
+  const Range seen = min_max_of(values);
+  const double width = histogram_bin_width(seen, bins);
+  if (width == 0) return {seen, seen, 0};
+  std::vector<double> count(bins, 0.0);
+  for (double v : values) add_to_histogram(count.data(), bins, width, v);
+  return kl_divergence_choice(seen, static_cast<std::vector<double>&&>(count));
 }
 
 }  // namespace detail
