@@ -1,20 +1,28 @@
 #!/usr/bin/python3
 """qpipe_torch: export a trained torch.nn model to a qpipe C++ header.
 
-The header declares the network as a qpipe type (`using Net = qpipe::Pipe<...>`) and gives its
-float parameters, its calibration samples and the calls that have the compiler calibrate and
-quantize it:
+The header declares the network as a qpipe type (`using Net = qpipe::Pipe<...>`), gives its float
+parameters and the grid of every calibrated buffer, and has the compiler quantize it:
 
-    inline constexpr auto spec = qpipe::calibrate(qpipe::spec<Net, Input>(placeholder, blocks...), samples);
+    inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
     inline constexpr auto network = qpipe::quantize(spec);
 
-Only floats are written: every integer constant (quantized weights, biases, requantizers, tables)
-is derived by the C++ compiler. Batch normalization after a convolution is written as a
-`qpipe::fold_batch_norm` call, so that the compiler folds it too.
+Calibration (the grids) runs on the host or in the compiler (--calibrate, default auto: by size).
+On the host, tools/qpipe_calibration.py runs qpipe's float reference and observers in numpy, bit
+for bit as the compiler would, and the header holds the resulting grids. In the compiler, the
+header holds the calibration samples instead and calibrates with qpipe::CalibrationPasses, one
+sample per declaration (docs/calibration.md: what each costs). Either way only floats are
+written: every integer constant (quantized weights, biases, requantizers, tables) is derived by
+the C++ compiler, and batch normalization after a convolution is written as a
+`qpipe::fold_batch_norm` call, so that the compiler folds it too. On success the exporter prints
+where it calibrated and why, the MACs and the planned activation arena (stdout); on failure one
+`qpipe_torch: error:` line (stderr) and exit status 1.
 
-Python API:  export(model, calibration, path, namespace, per_channel=True, check_inputs=None)
+Python API:  export(model, calibration, path, namespace, per_channel=True, check_inputs=None,
+                    observers=None, input_observer=None, calibrate="auto")
 Command line (use Debian's interpreter, which has torch):
     /usr/bin/python3 tools/qpipe_torch.py --model m.pt --calibration c.npy --out net.hpp --namespace ns
+        [--calibrate host|compiler|auto] [--observer LAYER=OBSERVER]... [--input-observer OBSERVER]
 
 Supported: Conv2d (zero padding, square kernel, equal strides, groups 1 or depthwise), BatchNorm2d
 after a conv (BatchNorm1d after a Linear), ReLU, ReLU6 / Hardtanh(0, 6), MaxPool2d, AvgPool2d,
@@ -28,9 +36,17 @@ import copy
 import importlib
 import math
 import operator
+import os
 import re
 import sys
+import time
 import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import qpipe_calibration as qc  # the host calibration (numpy)
+except ImportError:  # no numpy: main() says so in one line
+    qc = None
 
 PROG = "qpipe_torch"
 
@@ -83,26 +99,73 @@ sizeof static static_assert static_cast struct switch template this thread_local
 typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
 # Names the header itself declares.
 HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "network", "check_inputs",
-                "check_outputs", "qpipe", "std"}
+                "check_outputs", "qpipe", "std", "input_grid", "unset_spec"}
 
 
 # ---------------------------------------------------------------------------------------------
 # What the walk over the graph produces
 
 
-class Layer:
-    """One qpipe layer type, with the name of its parameter block if it has one."""
+# The layers without arguments, by C++ type, as the host calibration names them.
+PLAIN_LAYERS = {"qpipe::QRelu": "relu", "qpipe::QRelu6": "relu6", "qpipe::QSigmoid": "sigmoid", "qpipe::QTanh": "tanh",
+                "qpipe::QSoftmax": "softmax", "qpipe::QGlobalAvgPool2D": "global_avg_pool"}
 
-    def __init__(self, cpp_type, block=None):
+
+class Layer:
+    """One qpipe layer type, with the name of its parameter block if it has one, and the same layer
+    for the host calibration (a qpipe_calibration.Layer)."""
+
+    def __init__(self, cpp_type, block=None, calib=None):
         self.cpp_type = cpp_type
         self.block = block
+        self.calib = calib if calib is not None else qc.Layer(PLAIN_LAYERS[cpp_type])
 
 
 class Residual:
-    """Residual<Pipe<branch...>>: the branch's items, then the add's ResidualParams block."""
+    """Residual<Pipe<branch...>>: the branch's items, then the add's ResidualParams block `block`
+    (a BlockText)."""
 
-    def __init__(self, items):
+    def __init__(self, items, block):
         self.items = items
+        self.block = block
+
+
+class BlockText:
+    """A parameter block of the header: its C++ definition (and the batch norm the compiler folds
+    into it), written once calibration has run: with the grid of its output where the host chose
+    it, with the placeholder and its observer where the compiler calibrates."""
+
+    def __init__(self, name, cpp_type, body, observer, calib):
+        self.name, self.cpp_type, self.body, self.observer, self.calib = name, cpp_type, body, observer, calib
+        self.raw = None       # the block before batch normalization is folded in, if there is one
+        self.bn_label = None
+        self.bn_text = None
+
+    def text(self, grid=None, comment=None):
+        fields = self.body
+        if grid is not None:
+            fields += "    .output = {%s, %d},\n" % (cpp_double(grid[0]), grid[1])
+        else:
+            fields += "    .output = placeholder,\n"
+            if self.observer is not None:
+                fields += "    .observer = %s,\n" % observer_cpp(self.observer)
+        lines = ["// %s" % comment] if comment else []
+        lines.append("inline constexpr %s %s{\n%s};" % (self.cpp_type, self.raw or self.name, fields))
+        if self.raw is not None:
+            lines.append("// %s folded in by the compiler.\ninline constexpr auto %s = qpipe::fold_batch_norm(%s, %s);"
+                         % (self.bn_label, self.name, self.raw, self.bn_text))
+        return "\n".join(lines)
+
+
+def calib_items(items):
+    """The same network for qpipe_calibration."""
+    out = []
+    for item in items:
+        if isinstance(item, Residual):
+            out.append(qc.Residual(calib_items(item.items), item.block.calib))
+        else:
+            out.append(item.calib)
+    return out
 
 
 def pipe_text(items):
@@ -121,16 +184,17 @@ def block_list(items):
     for item in items:
         if isinstance(item, Residual):
             names += block_list(item.items)
-            names.append("qpipe::ResidualParams{placeholder}")
+            names.append(item.block.name)
         elif item.block is not None:
             names.append(item.block)
     return names
 
 
 def pad_layer(top, bottom, left, right):
+    calib = qc.Layer("pad", pads=(top, bottom, left, right))
     if top == bottom == left == right:
-        return Layer("qpipe::QPad2D<%d>" % top)
-    return Layer("qpipe::QPad2D<%d, %d, %d, %d>" % (top, bottom, left, right))
+        return Layer("qpipe::QPad2D<%d>" % top, calib=calib)
+    return Layer("qpipe::QPad2D<%d, %d, %d, %d>" % (top, bottom, left, right), calib=calib)
 
 
 def with_stride(name, kernel, stride):
@@ -141,24 +205,22 @@ def pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
-def observer_cpp(text):
-    """C++ for an observer given as min_max, percentile:LO:HI or kl[:BINS] (see calibrate.hpp)."""
-    parts = text.strip().split(":")
+def parse_observer(text):
+    """The observer given as min_max, percentile:LO:HI or kl[:BINS] (see calibrate.hpp)."""
     try:
-        if parts == ["min_max"]:
-            return "qpipe::min_max()"
-        if parts[0] == "percentile" and len(parts) == 3:
-            lo, hi = float(parts[1]), float(parts[2])
-            if 0 <= lo < hi <= 100:
-                return "qpipe::percentile(%s, %s)" % (cpp_double(lo), cpp_double(hi))
-        if parts[0] == "kl" and len(parts) <= 2:
-            bins = int(parts[1]) if len(parts) == 2 else 2048
-            if bins >= 512:
-                return "qpipe::kl_divergence(%d)" % bins
+        return qc.Observer.parse(text)
     except ValueError:
-        pass
-    raise ExportError("observer '%s' is not min_max, percentile:LO:HI (0 <= LO < HI <= 100) or kl[:BINS] "
-                      "(BINS >= 512)" % text)
+        raise ExportError("observer '%s' is not min_max, percentile:LO:HI (0 <= LO < HI <= 100) or kl[:BINS] "
+                          "(BINS >= 512)" % text)
+
+
+def observer_cpp(observer):
+    """The C++ expression of an observer."""
+    if observer.method == "percentile":
+        return "qpipe::percentile(%s, %s)" % (cpp_double(observer.lower), cpp_double(observer.upper))
+    if observer.method == "kl_divergence":
+        return "qpipe::kl_divergence(%d)" % observer.bins
+    return "qpipe::min_max()"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,7 +231,7 @@ class Exporter:
     def __init__(self, torch, model, calibration, per_channel, observers=None):
         self.torch = torch
         # Layer name (a module's path, or a BatchNorm folded into it) -> C++ observer expression.
-        self.observers = {name: observer_cpp(text) for name, text in (observers or {}).items()}
+        self.observers = {name: parse_observer(text) for name, text in (observers or {}).items()}
         self.observers_used = set()
         self.nn = torch.nn
         self.F = torch.nn.functional
@@ -274,7 +336,7 @@ class Exporter:
                                       % (self.torch_shape(node), self.torch_shape(end)))
                 if not first + rest:  # x + x, or x + dropout(x): no branch layer to build
                     raise layer_error(add, "add", "a residual around an empty branch (x + x) is not supported")
-                items.append(Residual(first + rest))
+                items.append(Residual(first + rest, self.residual_block(add)))
                 node = add
                 continue
             where = "the input" if node.op == "placeholder" else "the output of '%s'" % node_label(node)
@@ -434,7 +496,7 @@ class Exporter:
         name = re.sub(r"\W", "_", node_label(node))
         if not re.match(r"[A-Za-z_]", name):
             name = "layer_" + name
-        if name in CPP_KEYWORDS or name in HEADER_NAMES:
+        if name in CPP_KEYWORDS or name in HEADER_NAMES or name.startswith("calibration_pass_"):
             name += "_block"
         base, n = name, 2
         while name in self.block_names:
@@ -454,38 +516,50 @@ class Exporter:
                 return users[0], module
         return None, None
 
-    def batch_norm_text(self, bn_node, bn, channels):
+    def batch_norm_values(self, bn_node, bn, channels):
+        """(gamma, beta, mean, variance, epsilon) as float64 lists."""
         kind = type(bn).__name__
         if bn.running_mean is None or bn.running_var is None:
             raise layer_error(bn_node, kind, "batch normalization without running statistics cannot be folded")
-        gamma = self.array(bn.weight) if bn.affine else [1.0] * channels
-        beta = self.array(bn.bias) if bn.affine else [0.0] * channels
-        return ("qpipe::BatchNorm<%d>{\n    .gamma = %s,\n    .beta = %s,\n    .mean = %s,\n"
-                "    .variance = %s,\n    .epsilon = %s}"
-                % (channels, cpp_braces(list(map(float, gamma))), cpp_braces(list(map(float, beta))),
-                   cpp_braces(self.array(bn.running_mean).tolist()), cpp_braces(self.array(bn.running_var).tolist()),
-                   cpp_double(bn.eps)))
+        gamma = list(map(float, self.array(bn.weight))) if bn.affine else [1.0] * channels
+        beta = list(map(float, self.array(bn.bias))) if bn.affine else [0.0] * channels
+        return gamma, beta, self.array(bn.running_mean).tolist(), self.array(bn.running_var).tolist(), float(bn.eps)
 
-    def add_block(self, node, cpp_type, weights, bias, bn_kind):
-        """Define the block (folding a following batch normalization) and return (name, last node)."""
+    def add_block(self, node, cpp_type, weights, bias, bn_kind, calib_kind):
+        """Define the block (folding a following batch normalization) and return (name, last node,
+        the block for the host calibration)."""
         name = self.block_name(node)
-        body = ("    .weights = %s,\n    .bias = %s,\n    .output = {1.0, 0},\n"
-                % (cpp_braces(weights), cpp_braces(bias)))
         bn_node, bn = self.batch_norm_after(node, bn_kind)
+        observer = None
         for label in [node_label(node)] + ([node_label(bn_node)] if bn is not None else []):
             if label in self.observers:
-                body += "    .observer = %s,\n" % self.observers[label]
+                observer = self.observers[label]
                 self.observers_used.add(label)
-        if bn is None:
-            self.blocks.append("inline constexpr %s %s{\n%s};" % (cpp_type, name, body))
-            return name, node
-        raw = name + "_unfolded"
-        self.block_names.add(raw)
-        self.blocks.append("inline constexpr %s %s{\n%s};" % (cpp_type, raw, body))
-        channels = len(bias)
-        self.blocks.append("// %s folded in by the compiler.\ninline constexpr auto %s = qpipe::fold_batch_norm(%s, %s);"
-                           % (node_label(bn_node), name, raw, self.batch_norm_text(bn_node, bn, channels)))
-        return name, bn_node
+        bn_values = self.batch_norm_values(bn_node, bn, len(bias)) if bn is not None else None
+        calib = qc.Block(calib_kind, weights, bias, observer=observer, batch_norm=bn_values, name=name)
+        block = BlockText(name, cpp_type, "    .weights = %s,\n    .bias = %s,\n" % (cpp_braces(weights), cpp_braces(bias)),
+                          observer, calib)
+        if bn is not None:
+            block.raw = name + "_unfolded"
+            self.block_names.add(block.raw)
+            block.bn_label = node_label(bn_node)
+            gamma, beta, mean, variance, epsilon = bn_values
+            block.bn_text = ("qpipe::BatchNorm<%d>{\n    .gamma = %s,\n    .beta = %s,\n    .mean = %s,\n"
+                             "    .variance = %s,\n    .epsilon = %s}"
+                             % (len(bias), cpp_braces(gamma), cpp_braces(beta), cpp_braces(mean), cpp_braces(variance),
+                                cpp_double(epsilon)))
+        self.blocks.append(block)
+        return name, (bn_node if bn is not None else node), calib
+
+    def residual_block(self, add):
+        """The ResidualParams block of a residual's add (its observer named by the add's node)."""
+        name = self.block_name(add)
+        observer = self.observers.get(node_label(add))
+        if observer is not None:
+            self.observers_used.add(node_label(add))
+        block = BlockText(name, "qpipe::ResidualParams", "", observer, qc.Block("residual", observer=observer, name=name))
+        self.blocks.append(block)
+        return block
 
     def convert_conv(self, node, conv, qshape):
         kind = type(conv).__name__
@@ -518,19 +592,22 @@ class Exporter:
                 layer = "qpipe::QPointwiseConv2DPerChannel" if self.per_channel else "qpipe::QPointwiseConv2D"
                 cpp_type = "qpipe::PointwiseConv2DParams<%d, %d>" % (in_c, out_c)
                 weights = weight[:, :, 0, 0].tolist()  # [out][in]
+                calib_kind = "pointwise"
             else:
                 layer = with_stride("qpipe::QConv2DPerChannel" if self.per_channel else "qpipe::QConv2D", k, s)
                 cpp_type = "qpipe::Conv2DParams<%d, %d, %d>" % (k, in_c, out_c)
                 weights = weight.transpose(0, 2, 3, 1).tolist()  # OIHW -> [out][ky][kx][in]
+                calib_kind = "conv"
         elif conv.groups == in_c == out_c:
             layer = with_stride("qpipe::QDepthwiseConv2D", k, s)
             cpp_type = "qpipe::DepthwiseConv2DParams<%d, %d>" % (k, in_c)
             weights = weight[:, 0, :, :].transpose(1, 2, 0).tolist()  # (C, 1, KH, KW) -> [ky][kx][c]
+            calib_kind = "depthwise"
         else:
             raise layer_error(node, kind, "groups=%d: only 1 or depthwise (groups == in == out channels) are "
                               "supported" % conv.groups)
-        name, last = self.add_block(node, cpp_type, weights, bias, self.nn.BatchNorm2d)
-        items.append(Layer(layer, name))
+        name, last, block = self.add_block(node, cpp_type, weights, bias, self.nn.BatchNorm2d, calib_kind)
+        items.append(Layer(layer, name, qc.Layer(calib_kind, block, k=k, s=s, per_channel=self.per_channel)))
         return items, last, self.image_qshape(node)
 
     def convert_linear(self, node, linear, qshape):
@@ -547,8 +624,9 @@ class Exporter:
             weight = weight.reshape(units, c, h, w).transpose(0, 2, 3, 1).reshape(units, h * w * c)
         bias = self.array(linear.bias).tolist() if linear.bias is not None else [0.0] * linear.out_features
         cpp_type = "qpipe::DenseParams<%d, %d>" % (linear.in_features, linear.out_features)
-        name, last = self.add_block(node, cpp_type, weight.tolist(), bias, self.nn.BatchNorm1d)
-        return [Layer("qpipe::QDense<%d>" % linear.out_features, name)], last, (linear.out_features,)
+        name, last, block = self.add_block(node, cpp_type, weight.tolist(), bias, self.nn.BatchNorm1d, "dense")
+        return ([Layer("qpipe::QDense<%d>" % linear.out_features, name, qc.Layer("dense", block))], last,
+                (linear.out_features,))
 
     def convert_pool(self, node, pool, qshape):
         kind = type(pool).__name__
@@ -578,7 +656,8 @@ class Exporter:
         valid = ((h + 2 * p[0] - k[0]) // s[0] + 1, (w + 2 * p[1] - k[1]) // s[1] + 1, c)
         if out != valid:  # ceil_mode adding a partial window
             raise layer_error(node, kind, "ceil_mode with a partial window is not supported")
-        items.append(Layer(name + ("<%d>" % k[0] if s[0] == k[0] else "<%d, %d>" % (k[0], s[0]))))
+        calib = qc.Layer("max_pool" if name == "qpipe::QMaxPool2D" else "avg_pool", k=k[0], s=s[0])
+        items.append(Layer(name + ("<%d>" % k[0] if s[0] == k[0] else "<%d, %d>" % (k[0], s[0])), calib=calib))
         return items, node, out
 
     # -- data -----------------------------------------------------------------------------------
@@ -624,31 +703,214 @@ def cpp_table(name, width, rows):
             "}};"]
 
 
-def header_text(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
-                input_observer=None):
-    """The C++ header for `model`, as a string (see export)."""
+# ---------------------------------------------------------------------------------------------
+# Where calibration runs
+#
+# In the compiler, a pass (one sample through the float reference and its observers) costs GCC's
+# constant evaluator about OPS_PER_MAC operations per multiply-accumulate and OPS_PER_VALUE per
+# activation value; the last declaration, which turns what the observers kept into grids, costs
+# a KL observer's sweep over its candidate thresholds. Measured with g++ 12 by lowering
+# -fconstexpr-ops-limit until a header no longer compiles (docs/calibration.md): a DS-CNN pass
+# (2.41 M MACs, 121,562 values) takes 109.1 M, the estimate below 111.6 M. GCC stops a constant
+# evaluation after 2^25 operations unless -fconstexpr-ops-limit raises the limit; each pass is a
+# declaration of its own, so the limit applies to one pass. Auto calibrates in the compiler only
+# while the whole calibration fits in what GCC allows one evaluation by default (2^25, a few
+# seconds of compile time), and on the host otherwise.
+
+OPS_PER_MAC = 38.0
+OPS_PER_VALUE = 165.0
+KL_OPS_PER_LEVEL = 92.0       # per candidate threshold and int8 level of a KL sweep
+KL_OPS_PER_CANDIDATE = 5504.0
+OPS_PER_LOG = 150.0           # a KL observer's table of logarithms, per entry
+GCC_DEFAULT_OPS_LIMIT = 1 << 25
+CALIBRATE_CHOICES = ("host", "compiler", "auto")
+# The quantization itself (qpipe::quantize, one declaration) is cheap for the host build (a DS-CNN:
+# 8.9 M operations) but the Cortex-M0 backend fits each output channel's requantizer by a search
+# that costs about 210,000 operations per channel (DS-CNN: 121 M for 577 channels; measured as
+# above with arm-none-eabi-g++ 12). Not calibration's cost, and no flag can avoid it: the exporter
+# only says when an M0 build will need the limit raised.
+M0_FIT_OPS_PER_CHANNEL = 210000.0
+
+
+def compiler_costs(items, in_shape, samples, input_observer):
+    """(passes, estimated operations of one pass, of the last declaration)."""
+    steps = qc.plan(items)
+    shapes = qc.buffer_shapes(steps, in_shape)
+    observers = [input_observer or qc.Observer()] + [s.block.observer if s.block is not None else None for s in steps]
+    kl = [(o.bins, math.prod(shape) * samples) for o, shape in zip(observers, shapes)
+          if o is not None and o.method == "kl_divergence"]
+    passes = samples * (2 if kl else 1)
+    per_pass = OPS_PER_MAC * qc.macs(items, in_shape) + OPS_PER_VALUE * sum(math.prod(shape) for shape in shapes)
+    last = 0.0
+    for bins, values in kl:  # the sweep's cost for the worse of 128 and 256 levels, and the logarithms
+        last += max(KL_OPS_PER_LEVEL * (bins - levels + 1) * levels + KL_OPS_PER_CANDIDATE * (bins - levels + 1)
+                    for levels in (128, 256))
+        last += OPS_PER_LOG * max(bins, values)
+    return passes, per_pass, last
+
+
+class ExportInfo:
+    """What export() did: where it calibrated and why, the sizes, and the flag a compile needs."""
+
+    def __init__(self):
+        self.calibrate = None        # "host" or "compiler"
+        self.reason = ""             # the line printed about the choice
+        self.macs = 0
+        self.arena_bytes = 0
+        self.samples = 0
+        self.passes = 0              # declarations of CalibrationPasses (compiler path)
+        self.ops_per_pass = 0        # estimated constexpr operations of the largest calibration declaration
+        self.ops_limit = None        # -fconstexpr-ops-limit value the header needs, or None
+        self.seconds = 0.0           # the exporter's time for the host calibration
+        self.calibration = None      # the host calibration's result (qpipe_calibration.Calibration)
+        self.m0_quantize_ops = 0     # estimated operations of qpipe::quantize in a Cortex-M0 build
+        self.m0_ops_limit = None     # the limit such a build needs (whatever the calibration path)
+        self.path = None
+
+    def lines(self):
+        out = [self.reason]
+        if self.ops_limit is not None:
+            out.append("%s: compile the header with -fconstexpr-ops-limit=%d (a calibration declaration takes up to "
+                       "about %s constexpr operations; GCC stops one at 2^25 = %d by default)"
+                       % (PROG, self.ops_limit, millions(self.ops_per_pass), GCC_DEFAULT_OPS_LIMIT))
+        if self.m0_ops_limit is not None:
+            out.append("%s: note: a Cortex-M0 build needs -fconstexpr-ops-limit=%d for the quantization itself (the "
+                       "M0 requantizer fit, about %s constexpr operations for this network; the host build does not)"
+                       % (PROG, self.m0_ops_limit, millions(self.m0_quantize_ops)))
+        out.append("%s: wrote %s: %s MACs per inference, activation arena %s bytes planned"
+                   % (PROG, self.path or "the header", "{:,}".format(self.macs), "{:,}".format(self.arena_bytes)))
+        return out
+
+
+def millions(n):
+    return "%.3g M" % (n / 1e6) if n >= 1e5 else "{:,}".format(int(round(n)))
+
+
+def ops_limit_for(ops):
+    """-fconstexpr-ops-limit for an evaluation of about `ops` operations: a power of two with a 25 %
+    margin over the estimate, or None when GCC's default is enough."""
+    needed = ops * 1.25
+    if needed <= GCC_DEFAULT_OPS_LIMIT:
+        return None
+    return 1 << math.ceil(math.log2(needed))
+
+
+def requantized_channels(items):
+    """Output channels with a requantizer of their own (per-channel layers), one per other layer that
+    has weights."""
+    channels = 0
+    for step in qc.plan(items):
+        if step.kind in ("conv", "pointwise"):
+            channels += step.block.weights.shape[0] if step.layer.per_channel else 1
+        elif step.kind == "depthwise":
+            channels += step.block.weights.shape[-1]
+        elif step.kind in ("dense", "dense_per_channel"):
+            channels += step.block.weights.shape[0] if step.kind == "dense_per_channel" else 1
+    return channels
+
+
+def choose_calibration(calibrate, items, in_shape, samples, input_observer, info):
+    """Fill info.calibrate and info.reason, and the figures of the compiler path."""
+    info.macs = qc.macs(items, in_shape)
+    info.arena_bytes = qc.arena_bytes(items, in_shape)
+    info.samples = samples
+    info.passes, per_pass, last = compiler_costs(items, in_shape, samples, input_observer)
+    info.ops_per_pass = max(per_pass, last)
+    total = per_pass * info.passes + last
+    limit = ops_limit_for(info.ops_per_pass)
+    size = "%s MACs x %d %s" % (millions(info.macs), samples, "sample" if samples == 1 else "samples")
+    if info.passes != samples:
+        size += ", %d passes for a KL observer's histogram" % info.passes
+    if limit is not None:
+        compiler_note = "in the compiler it would need -fconstexpr-ops-limit=%d" % limit
+    else:
+        compiler_note = "in the compiler about %s constexpr operations in all" % millions(total)
+    if calibrate == "host":
+        info.calibrate = "host"
+        info.reason = "%s: calibrating on the host, as asked (%s; %s)" % (PROG, size, compiler_note)
+    elif calibrate == "compiler":
+        info.calibrate = "compiler"
+        info.reason = ("%s: calibrating in the compiler, as asked (%s: about %s constexpr operations in all, one "
+                       "pass per declaration)" % (PROG, size, millions(total)))
+    elif total > GCC_DEFAULT_OPS_LIMIT:
+        info.calibrate = "host"
+        info.reason = "%s: calibrating on the host (%s; %s)" % (PROG, size, compiler_note)
+    else:
+        info.calibrate = "compiler"
+        info.reason = ("%s: calibrating in the compiler (%s: about %s constexpr operations in all, within GCC's "
+                       "default limit for one; --calibrate host moves it to the exporter)" % (PROG, size, millions(total)))
+    if info.calibrate == "compiler":
+        info.ops_limit = limit
+    info.m0_quantize_ops = M0_FIT_OPS_PER_CHANNEL * requantized_channels(items)
+    info.m0_ops_limit = ops_limit_for(info.m0_quantize_ops)
+
+
+def range_text(r):
+    return "[%.6g, %.6g]" % r
+
+
+def grid_comment(what, b, samples):
+    """Which observer chose a grid, from what."""
+    text = "%s: %s over %d sample%s saw %s" % (what, observer_text(b.observer), samples, "" if samples == 1 else "s",
+                                                range_text(b.seen))
+    if b.observer.method == "kl_divergence":
+        text += ", clipped at |x| <= %.6g to %s" % (b.threshold, range_text(b.chosen))
+    elif b.observer.method == "percentile":
+        text += ", chose %s" % range_text(b.chosen)
+    return text + ", on the host"
+
+
+def observer_text(observer):
+    return observer_cpp(observer).replace("qpipe::", "")
+
+
+def build_header(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
+                 input_observer=None, calibrate="auto"):
+    """(the C++ header for `model` as a string, an ExportInfo); see export."""
     import torch
 
+    if calibrate not in CALIBRATE_CHOICES:
+        raise ExportError("calibrate='%s': choose host, compiler or auto" % calibrate)
     if not isinstance(model, torch.nn.Module):
         raise ExportError("the model is a value of type %s, not a torch.nn.Module" % type(model).__name__)
     if not re.fullmatch(r"[A-Za-z_]\w*(::[A-Za-z_]\w*)*", namespace or "") or namespace in CPP_KEYWORDS:
         raise ExportError("namespace '%s' is not a C++ identifier" % namespace)
+    input_obs = parse_observer(input_observer) if input_observer else None
     calibration = as_batch(torch, calibration, "calibration batch")
     exporter = Exporter(torch, model, calibration, per_channel, observers)
     items = exporter.run()
     unused = sorted(set(exporter.observers) - exporter.observers_used)
     if unused:
         raise ExportError("observer given for '%s', which is not a layer with parameters (name a Conv2d or Linear "
-                          "module, or the BatchNorm folded into it)" % unused[0])
-    calibrate_extra = ", " + observer_cpp(input_observer) if input_observer else ""
+                          "module, the BatchNorm folded into it, or a residual add)" % unused[0])
 
     in_shape = exporter.input_qshape
     out_size = math.prod(exporter.output_qshape)
     samples = exporter.samples_nhwc(calibration)
+    finite = __import__("numpy").isfinite(samples)
+    if not finite.all():
+        cpp_double(samples[~finite][0])  # the error the sample table of the compiler path raises
+    network = calib_items(items)
+    info = ExportInfo()
+    choose_calibration(calibrate, network, in_shape, len(samples), input_obs, info)
+
+    host = info.calibrate == "host"
     lines = [
         "// Generated by tools/qpipe_torch.py%s. Do not edit." % (" from " + source if source else ""),
-        "// Float parameters only: the compiler calibrates the grids, folds batch normalization and",
-        "// derives every integer constant.%s" % (" Images are NHWC (torch's NCHW transposed)." if len(in_shape) == 3 else ""),
+    ]
+    if host:
+        lines += [
+            "// Float parameters and grids: the grids were calibrated on the host (tools/qpipe_calibration.py, the",
+            "// compiler's calibration bit for bit); the compiler folds batch normalization and derives every",
+            "// integer constant.%s" % (" Images are NHWC (torch's NCHW transposed)." if len(in_shape) == 3 else ""),
+        ]
+    else:
+        lines += [
+            "// Float parameters only: the compiler calibrates the grids (one sample per declaration), folds",
+            "// batch normalization and derives every integer constant.%s"
+            % (" Images are NHWC (torch's NCHW transposed)." if len(in_shape) == 3 else ""),
+        ]
+    lines += [
         "#pragma once",
         "",
         "#include <array>",
@@ -661,19 +923,55 @@ def header_text(model, calibration, namespace, per_channel=True, check_inputs=No
         "using Input = qpipe::Shape<%s>;" % ", ".join(str(d) for d in in_shape),
         "",
     ]
-    lines += exporter.blocks
-    lines += [
-        "",
-        "// The calibration batch (NHWC, one row per sample).",
-        *cpp_table("calibration_samples", "Input::size", samples),
-        "",
-        "// A placeholder grid: calibrate() sets every grid from the samples.",
-        "inline constexpr qpipe::Grid placeholder{1.0, 0};",
-        "inline constexpr auto spec = qpipe::calibrate(",
-        "    qpipe::spec<Net, Input>(%s),\n    calibration_samples%s);" % (", ".join(["placeholder"] + block_list(items)),
-                                                                   calibrate_extra),
-        "inline constexpr auto network = qpipe::quantize(spec);",
-    ]
+    block_names = block_list(items)
+    if host:
+        start = time.monotonic()
+        try:
+            result = qc.calibrate(network, in_shape, samples, input_obs)
+        except ValueError as e:  # batch norm with variance + epsilon not positive
+            raise ExportError("host calibration: %s" % e)
+        for b, buffer in enumerate(result.buffers):
+            if buffer.calibrated and not (math.isfinite(buffer.grid[0]) and buffer.grid[0] > 0):
+                what = "the input" if b == 0 else "the output of %s" % result.steps[b - 1].block.name
+                raise ExportError("calibration gives %s no finite grid (it saw %s)" % (what, range_text(buffer.seen)))
+        info.seconds = time.monotonic() - start
+        info.calibration = result
+        lines += ["// " + grid_comment("input grid", result.buffers[0], len(samples)),
+                  "inline constexpr qpipe::Grid input_grid{%s, %d};" % (cpp_double(result.input[0]), result.input[1]), ""]
+        for block in exporter.blocks:
+            b = result.block(block.calib)
+            lines.append(block.text(b.grid, grid_comment("output grid", b, len(samples))))
+        lines += [
+            "",
+            "inline constexpr auto spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
+            "inline constexpr auto network = qpipe::quantize(spec);",
+        ]
+    else:
+        lines += ["// A placeholder grid: calibration sets every grid from the samples.",
+                  "inline constexpr qpipe::Grid placeholder{1.0, 0};", ""]
+        lines += [block.text() for block in exporter.blocks]
+        template_args = "unset_spec, calibration_samples" + (", " + observer_cpp(input_obs) if input_obs else "")
+        lines += [
+            "",
+            "// The calibration batch (NHWC, one row per sample).",
+            *cpp_table("calibration_samples", "Input::size", samples),
+            "",
+            "inline constexpr auto unset_spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["placeholder"] + block_names),
+            "",
+            "// Calibration one pass per declaration (a sample through the float reference and the observers),",
+            "// a function definition between two passes so that GCC frees each pass's memory before the next.",
+            "inline constexpr qpipe::CalibrationPasses<%s> calibration_pass_0{};" % template_args,
+            "static_assert(decltype(calibration_pass_0)::passes == %d);" % info.passes,
+        ]
+        for k in range(1, info.passes + 1):
+            lines += ["inline constexpr auto calibration_pass_%d = calibration_pass_%d.next();" % (k, k - 1),
+                      "template <class> void calibration_pass_%d_done() {}" % k]
+        lines += [
+            "inline constexpr const auto& calibration = calibration_pass_%d;  // .report(): per buffer, what its "
+            "observer saw and chose" % info.passes,
+            "inline constexpr auto spec = calibration.spec();",
+            "inline constexpr auto network = qpipe::quantize(spec);",
+        ]
     if check_inputs is not None:
         check = as_batch(torch, check_inputs, "check inputs")
         if tuple(check.shape[1:]) != tuple(calibration.shape[1:]):
@@ -688,16 +986,22 @@ def header_text(model, calibration, namespace, per_channel=True, check_inputs=No
             *cpp_table("check_outputs", str(out_size), outs),
         ]
     lines += ["", "}  // namespace %s" % namespace, ""]
-    return "\n".join(lines)
+    return "\n".join(lines), info
+
+
+def header_text(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
+                input_observer=None, calibrate="auto"):
+    """The C++ header for `model`, as a string (see export)."""
+    return build_header(model, calibration, namespace, per_channel, check_inputs, source, observers, input_observer,
+                        calibrate)[0]
 
 
 def export(model, calibration, path, namespace, per_channel=True, check_inputs=None, observers=None,
-           input_observer=None, source=""):
-    """Write the qpipe header for a torch model.
+           input_observer=None, source="", calibrate="auto", quiet=False):
+    """Write the qpipe header for a torch model; return an ExportInfo.
 
     model:        a torch.nn.Module (traced with torch.fx; exported in eval mode)
-    calibration:  a batch (torch tensor or numpy array), (N, C, H, W) or (N, features); keep N small,
-                  the compiler runs the float network on every sample
+    calibration:  a batch (torch tensor or numpy array), (N, C, H, W) or (N, features)
     path:         the header to write
     namespace:    the C++ namespace of everything the header declares
     per_channel:  per-output-channel conv weight scales (TFLite's default); False for per tensor
@@ -705,17 +1009,28 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
                   float64 outputs for them (`check_inputs`, `check_outputs`)
     observers:    {layer name: observer} for the grids calibration chooses, observer one of
                   "min_max" (the default), "percentile:LO:HI", "kl" or "kl:BINS"; a layer is named
-                  by its module path (a Conv2d or Linear, or the BatchNorm folded into it)
+                  by its module path (a Conv2d or Linear, or the BatchNorm folded into it) or, for
+                  a residual add, by its graph node (add, add_1, ...)
     input_observer: the same, for the input grid
     source:       where the model came from, named in the header's first line
+    calibrate:    "host": the exporter calibrates (tools/qpipe_calibration.py, bit for bit the
+                  compiler's calibration) and writes the grids; "compiler": the header holds the
+                  samples and the compiler calibrates, one pass per declaration; "auto" (default):
+                  the compiler for small networks and few samples, the host otherwise
+    quiet:        do not print the lines saying where calibration ran, the MACs and the arena
     Raises ExportError (one-line message) for anything qpipe cannot express."""
-    text = header_text(model, calibration, namespace, per_channel, check_inputs, source=source, observers=observers,
-                       input_observer=input_observer)
+    text, info = build_header(model, calibration, namespace, per_channel, check_inputs, source=source,
+                              observers=observers, input_observer=input_observer, calibrate=calibrate)
+    info.path = path
     try:
         with open(path, "w") as f:
             f.write(text)
     except OSError as e:
         raise ExportError("cannot write '%s': %s" % (path, e.strerror or e))
+    if not quiet:
+        for line in info.lines():
+            print(line)
+    return info
 
 
 def load_array(path, what):
@@ -763,6 +1078,9 @@ def main(argv):
                         help="how calibration chooses LAYER's output range: min_max (default), percentile:LO:HI, "
                              "kl or kl:BINS (repeatable)")
     parser.add_argument("--input-observer", metavar="OBSERVER", help="the same for the input range")
+    parser.add_argument("--calibrate", choices=CALIBRATE_CHOICES, default="auto",
+                        help="where the grids are calibrated: host (the exporter, bit for bit the compiler's "
+                             "result), compiler (the header holds the samples) or auto (default: by size)")
     args = parser.parse_args(argv)
     # torch warns on stderr (e.g. about changed source code of a saved class): the contract is
     # one error line or nothing.
@@ -785,7 +1103,7 @@ def main(argv):
                 raise ExportError("--observer '%s' is not LAYER=OBSERVER" % item)
             observers[name] = what
         export(model, calibration, args.out, args.namespace, not args.per_tensor, check, observers=observers,
-               input_observer=args.input_observer, source=args.model)
+               input_observer=args.input_observer, source=args.model, calibrate=args.calibrate)
     except ExportError as e:
         print("%s: error: %s" % (PROG, e), file=sys.stderr)
         return 1

@@ -84,6 +84,14 @@ def case_files(case, folder):
         return save_model(nn.Sequential(nn.Linear(4, 2)), folder, vectors) + (["observer 'percentile:90:10'"],)
     if case == "observer-of-unknown-layer":
         return save_model(nn.Sequential(nn.Linear(4, 2)), folder, vectors) + (["observer given for 'fc9'"],)
+    if case == "bad-calibrate":
+        return save_model(nn.Sequential(nn.Linear(4, 2)), folder, vectors) + (["--calibrate", "'gpu'"],)
+    if case == "bad-batch-norm-on-host":
+        # variance + epsilon < 0: the host calibration folds batch normalization as the compiler
+        # would, and refuses it as the compiler would.
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+        model[1].running_var.data = torch.full((4,), -1.0)
+        return save_model(model, folder, image_batch()) + (["block 'layer_0'", "variance + epsilon not positive"],)
     raise SystemExit("check_errors.py: unknown case '%s'" % case)
 
 
@@ -91,6 +99,8 @@ def case_files(case, folder):
 EXTRA_ARGS = {
     "bad-observer": ["--observer", "0=percentile:90:10"],
     "observer-of-unknown-layer": ["--observer", "fc9=kl"],
+    "bad-calibrate": ["--calibrate", "gpu"],
+    "bad-batch-norm-on-host": ["--calibrate", "host"],
 }
 
 
