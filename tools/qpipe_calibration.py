@@ -448,7 +448,6 @@ class Layer:
     CLAMPS = ("relu", "relu6")
     ABSORBS = ("conv", "pointwise", "depthwise", "dense", "dense_per_channel", "max_pool", "avg_pool",
                "global_avg_pool")
-    WITH_BLOCK = ("conv", "pointwise", "depthwise", "dense", "dense_per_channel")
 
     def __init__(self, kind, block=None, k=1, s=1, pads=(0, 0, 0, 0), per_channel=True):
         self.kind, self.block, self.k, self.s, self.pads = kind, block, k, s, tuple(pads)

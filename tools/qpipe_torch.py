@@ -99,7 +99,7 @@ sizeof static static_assert static_cast struct switch template this thread_local
 typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
 # Names the header itself declares.
 HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "network", "check_inputs",
-                "check_outputs", "qpipe", "std", "input_grid", "unset_spec"}
+                "check_outputs", "qpipe", "std", "input_grid", "unset_spec", "calibration"}
 
 
 # ---------------------------------------------------------------------------------------------
