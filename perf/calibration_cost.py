@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""What calibration costs on the host and in the compiler, on a keyword-spotting DS-CNN.
+
+usage: calibration_cost.py [--compiler G++] [--flags "FLAGS"] [--include DIR] [--samples 1,8,32]
+                           [--paths host,compiler] [--ops-limit-search]
+
+The network is MLPerf Tiny's DS-CNN shape: a 49 x 10 x 1 input (MFCC frames), a 3 x 3 stride-2
+stem to 64 channels, four depthwise 3 x 3 + pointwise 64 -> 64 blocks, each convolution followed
+by BatchNorm and ReLU, global average pooling and a Linear layer to 12 classes: 2.41 M MACs. Its
+weights are torch's default initialization under a fixed seed, its batch norms have seeded
+non-trivial running statistics, its calibration batch is seeded smooth frames plus noise.
+
+For each number of samples and each path (tools/qpipe_torch.py --calibrate host|compiler) it
+exports the header through the Python API and compiles it (`G++ -std=c++20 -O1 -I include` and
+FLAGS, plus the -fconstexpr-ops-limit the exporter says the compiler path needs), and prints one
+row: the exporter's own time (of which the host calibration), the compiler's CPU time and peak
+memory (os.wait4's ru_maxrss: the driver and cc1plus), and, for the compiler path, the compiler's
+cost per sample and per MAC per sample over the host path's compile of the same network (which has
+the quantization alone). With
+--ops-limit-search it also finds, by bisection on -fconstexpr-ops-limit with -fsyntax-only, the
+constexpr operations of the largest single evaluation of each header (one calibration pass in the
+compiler path; the quantization in the host path).
+
+A measurement, not a test: it asserts nothing. One compile at a time (the machine may be shared).
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+
+def ds_cnn(torch):
+    """The DS-CNN shape, in eval mode, with deterministic weights and batch norm statistics."""
+    nn = torch.nn
+    torch.manual_seed(1234)
+
+    def conv_bn_relu(cin, cout, k, stride=1, groups=1):
+        return [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups), nn.BatchNorm2d(cout), nn.ReLU()]
+
+    layers = conv_bn_relu(1, 64, 3, stride=2)
+    for _ in range(4):
+        layers += conv_bn_relu(64, 64, 3, groups=64) + conv_bn_relu(64, 64, 1)
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 12)]
+    model = nn.Sequential(*layers)
+    generator = torch.Generator().manual_seed(99)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.weight.data = 0.5 + torch.rand(c, generator=generator)
+            m.bias.data = 0.2 * torch.randn(c, generator=generator)
+            m.running_mean.data = 0.1 * torch.randn(c, generator=generator)
+            m.running_var.data = 0.2 + torch.rand(c, generator=generator)
+    return model.eval()
+
+
+def frames(torch, n, seed=5):
+    """n MFCC-like inputs (n, 1, 49, 10): smooth bands over time plus noise."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.linspace(0, 1, 49).view(1, 1, 49, 1)
+    band = torch.linspace(0, 1, 10).view(1, 1, 1, 10)
+    phase = torch.rand(n, 1, 1, 1, generator=g) * 6.28
+    level = 2 + 3 * torch.rand(n, 1, 1, 10, generator=g)
+    smooth = level * torch.sin(6.0 * t + phase + 2.0 * band)
+    return smooth + 0.5 * torch.randn(n, 1, 49, 10, generator=g)
+
+
+def compile_header(compiler, include, header, extra, syntax_only=False, flags=()):
+    """(cpu seconds, peak MiB, ok, first error line) of compiling a file that includes the header."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "main.cpp")
+        with open(source, "w") as f:
+            f.write('#include "%s"\nint main() { return ds_cnn::network.macs > 0 ? 0 : 1; }\n' % header)
+        command = [compiler, "-std=c++20", "-O1", "-I", include] + list(flags) + extra
+        command += ["-fsyntax-only", source] if syntax_only else ["-c", source, "-o", os.path.join(tmp, "main.o")]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+    first = next((line for line in err.splitlines() if "error" in line), "")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status) == 0, first
+
+
+def ops_needed(compiler, include, header, low=1 << 16, high=1 << 34, flags=()):
+    """The smallest -fconstexpr-ops-limit the header compiles with (to 1 %), by bisection."""
+    if not compile_header(compiler, include, header, ["-fconstexpr-ops-limit=%d" % high], True, flags)[2]:
+        return None
+    while high - low > max(1, low // 100):
+        mid = (low + high) // 2
+        if compile_header(compiler, include, header, ["-fconstexpr-ops-limit=%d" % mid], True, flags)[2]:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--compiler", default="g++")
+    parser.add_argument("--flags", default="", help="more compiler flags, one string")
+    parser.add_argument("--include", default=os.path.join(ROOT, "include"))
+    parser.add_argument("--samples", default="1,8,32")
+    parser.add_argument("--paths", default="host,compiler")
+    parser.add_argument("--ops-limit-search", action="store_true")
+    args = parser.parse_args(argv)
+
+    import torch
+    import qpipe_torch
+    torch.set_num_threads(1)
+    model = ds_cnn(torch)
+    counts = [int(n) for n in args.samples.split(",")]
+    paths = args.paths.split(",")
+    print("DS-CNN (49x10x1, stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], BN + ReLU, GAP, Linear 12)")
+    flags = args.flags.split()
+    print("compiler: %s -std=c++20 -O1 -I %s %s" % (args.compiler, os.path.relpath(args.include), " ".join(flags)))
+    print("%-9s %7s %9s %12s %14s %9s %10s  %s" % ("path", "samples", "export s", "calibrate s", "compile cpu s",
+                                                    "peak MiB", "MACs", "flag the exporter asked for"))
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in counts:
+            batch = frames(torch, n)
+            for path in paths:
+                header = os.path.join(tmp, "ds_cnn_%s_%d.hpp" % (path, n))
+                start = time.monotonic()
+                info = qpipe_torch.export(model, batch, header, "ds_cnn", calibrate=path, quiet=True)
+                exported = time.monotonic() - start
+                flag = ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else []
+                cpu, mib, ok, error = compile_header(args.compiler, args.include, header, flag, flags=flags)
+                rows[(path, n)] = (cpu, mib, ok, info)
+                print("%-9s %7d %9.2f %12s %14s %9.0f %10d  %s"
+                      % (path, n, exported, "%.2f" % info.seconds if path == "host" else "-",
+                         "%.2f" % cpu if ok else "FAILED", mib, info.macs, " ".join(flag) or "-"), flush=True)
+                if not ok:
+                    print("          (%s)" % error[:200])
+                if args.ops_limit_search:
+                    ops = ops_needed(args.compiler, args.include, header, flags=flags)
+                    what = ("the quantization" if path == "host" else
+                            "a calibration pass; the exporter estimated {:,.0f}".format(info.ops_per_pass))
+                    print("          largest constant evaluation: %s constexpr operations (-fsyntax-only bisection; %s)"
+                          % ("over 2^34" if ops is None else "{:,}".format(ops), what), flush=True)
+    print()
+    print("compiler path over the host path's compile (the quantization alone):")
+    print("%7s %14s %14s %20s %16s" % ("samples", "extra cpu s", "per sample s", "per MAC per sample", "peak MiB extra"))
+    for n in counts:
+        if ("host", n) in rows and ("compiler", n) in rows and rows[("compiler", n)][2]:
+            (hc, hm, host_ok, info), (cc, cm, _, _) = rows[("host", n)], rows[("compiler", n)]
+            if not host_ok:
+                continue
+            extra = cc - hc
+            print("%7d %14.2f %14.2f %17.2f us %16.0f" % (n, extra, extra / n, 1e6 * extra / n / info.macs, cm - hm))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
