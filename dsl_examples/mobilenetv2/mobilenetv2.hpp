@@ -87,6 +87,10 @@ inline constexpr auto spec = calibrate(qpipe::spec<Net, Input>(Grid{1, 0}, stem,
                                        calibration_images);
 inline constexpr auto network = quantize(spec);
 using Model = std::remove_const_t<decltype(network)>;
+// The model a Cortex-M0 build runs (the default there; on the host, the reference loop nests run):
+// its arena is the one printed, the same line on both builds. (Its window kernel takes its input
+// buffer in place, with room for the expanded words.)
+using M0Model = std::remove_const_t<decltype(qpipe::quantize<qpipe::m0::Backend>(spec))>;
 
 // The test images on the input grid (quantized by the compiler: no float on the target).
 inline constexpr auto test_inputs = examples::quantized(test_images, spec.input);

@@ -31,6 +31,9 @@
 #include <utility>
 #include <vector>
 
+#include <boost/hana/at.hpp>
+#include <boost/hana/tuple.hpp>
+
 #include "qpipe/detail/compile_error.hpp"
 #include "qpipe/numerics/constexpr_math.hpp"
 #include "qpipe/numerics/grid.hpp"
@@ -69,7 +72,7 @@ template <class Plan, std::size_t K, class SpecType, std::size_t Buffers>
 consteval void take_step_observer(const SpecType& s, std::array<BufferCalibration, Buffers>& report) {
   if constexpr (Plan::template step<K>::layer::has_params) {
     report[K + 1].calibrated = true;
-    report[K + 1].observer = std::get<Plan::param_slot[K]>(s.params).observer;
+    report[K + 1].observer = boost::hana::at_c<Plan::param_slot[K]>(s.params).observer;
   }
 }
 
@@ -83,7 +86,7 @@ consteval void take_step_observers(const SpecType& s, std::array<BufferCalibrati
 template <class Plan, std::size_t K, class SpecType, std::size_t Buffers>
 consteval void set_output_grid(SpecType& s, const std::array<BufferCalibration, Buffers>& report) {
   if constexpr (Plan::template step<K>::layer::has_params) {
-    std::get<Plan::param_slot[K]>(s.params).output = report[K + 1].grid;
+    boost::hana::at_c<Plan::param_slot[K]>(s.params).output = report[K + 1].grid;
   }
 }
 
@@ -170,7 +173,11 @@ template <class Net, ShapeType In, class... Params, std::size_t Buffers, class D
 consteval void observe_sample(const Spec<Net, In, Params...>& s, const ObservationLayout<Buffers>& l,
                               Observations<Buffers, Doubles>& o, const std::array<double, In::size>& sample, std::size_t pass) {
   using trace_type = FloatTrace<Net, In, Params...>;
-  const trace_type t = reference_trace(s, sample);
+  // Built here rather than returned by reference_trace(s, sample): GCC keeps the result of every
+  // constexpr call with constant arguments, and a sample's whole trace would stay with it.
+  trace_type t{};
+  for (std::size_t i = 0; i < In::size; ++i) t.values[i] = sample[i];
+  run_reference(s, t, std::make_index_sequence<Spec<Net, In, Params...>::plan::step_count>{});
   double* kept = o.kept.data();
   for (std::size_t b = 0; b < Buffers; ++b) {
     const std::size_t begin = trace_type::offset[b], end = trace_type::offset[b + 1];

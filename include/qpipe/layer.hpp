@@ -19,10 +19,11 @@ struct NoParams {
   friend constexpr bool operator==(const NoParams&, const NoParams&) = default;
 };
 
-// The integer result of quantizing one layer: its kernel and the grid its output lies on.
-template <class Kernel>
+// The integer result of quantizing one layer: its portable op (ops/) and the grid its output lies
+// on. A backend then lowers the op into the kernel it runs.
+template <class Op>
 struct Quantized {
-  Kernel kernel;
+  Op op;
   Grid output;
 };
 
@@ -36,7 +37,7 @@ struct layer_at {};
 //   accepts<In>                      can it take that shape at all
 //   check_params<At, In, P>()       static_asserts naming the mismatch between P and the layer
 //   output_shape<In, P>
-//   quantize<In, P, Clamps...>(Grid, const P&) -> Quantized<Kernel>   (consteval)
+//   quantize<In, P, Clamps...>(Grid, const P&) -> Quantized<Op>       (consteval; Op from ops/)
 //   reference<In, P, Clamps...>(const P&, double (&values)[N], FloatSlots at)
 //                                    the float function: reads values[at.in ...] (and, for a
 //                                    two-input step, values[at.other ...]), writes values[at.out ...]

@@ -14,10 +14,10 @@
 #include <boost/hana/at.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include "qpipe/backends/select.hpp"
 #include "qpipe/detail/arena.hpp"
 #include "qpipe/detail/plan.hpp"
 #include "qpipe/layer.hpp"
-#include "qpipe/numerics/fitted_requantization.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/shape.hpp"
 
@@ -42,19 +42,23 @@ struct Wiring {
   static constexpr auto reads = Structure::reads;
 };
 
-// A kernel whose M0 routine can take its layer word's fields as immediates (apply<immediates()>).
+// A kernel that can take some of its constants as a template argument (apply<I>), where the
+// network is one (qpipe::run): immediates() gives them, `known` saying whether it has any. The
+// Cortex-M0 kernels take their layer word's fields so (backends/m0/requantizer.hpp).
 template <class K>
-concept TakesWordImmediates = requires(const K& k, const std::int8_t* in, std::int8_t* out) {
-  { k.immediates() } -> std::same_as<WordImmediates>;
-  k.template apply<WordImmediates{}>(in, out);
+concept TakesImmediates = requires(const K& k, const std::int8_t* in, std::int8_t* out) {
+  typename K::immediates_type;
+  { k.immediates() } -> std::same_as<typename K::immediates_type>;
+  { k.immediates().known } -> std::convertible_to<bool>;
+  k.template apply<typename K::immediates_type{}>(in, out);
 };
 
 // A kernel that can run on an input buffer it may overwrite, given input_capacity bytes of it
-// (apply_expanding<I>: WindowLaneKernel expands its input into lane pairs in place).
+// (apply_expanding<I>: the M0's WindowLaneKernel expands its input into lane pairs in place).
 template <class K>
-concept ExpandsInput = K::expands_input && requires(const K& k, std::int8_t* in, std::int8_t* out) {
+concept ExpandsInput = TakesImmediates<K> && K::expands_input && requires(const K& k, std::int8_t* in, std::int8_t* out) {
   { K::input_capacity } -> std::convertible_to<std::size_t>;
-  k.template apply_expanding<WordImmediates{}>(in, out);
+  k.template apply_expanding<typename K::immediates_type{}>(in, out);
 };
 template <class K>
 inline constexpr std::size_t input_capacity_of = 0;
@@ -76,12 +80,15 @@ struct Spec {
   using output_shape = typename plan::output_shape;
 
   Grid input;
-  std::tuple<Params...> params;
+  // The blocks in Pipe order (boost::hana::at_c<i>(spec.params)). A Hana tuple, flat: a
+  // std::tuple nests one level per block, and GCC's -Wsequence-point (in -Wall) then takes
+  // minutes over a network of a few hundred blocks.
+  boost::hana::tuple<Params...> params;
 
   template <std::size_t K>
   constexpr const auto& params_of_step() const {
     if constexpr (plan::template step<K>::layer::has_params) {
-      return std::get<plan::param_slot[K]>(params);
+      return boost::hana::at_c<plan::param_slot[K]>(params);
     } else {
       return no_params;
     }
@@ -97,7 +104,7 @@ consteval auto spec(Grid input, const Params&... params) {
     // Naming the last buffer's shape walks the whole Pipe: every shape and block is checked here.
     using checked_output = typename detail::plan<Net, In, Params...>::output_shape;
     static_assert(ShapeType<checked_output>);
-    return Spec<Net, In, Params...>{checked(input), {params...}};
+    return Spec<Net, In, Params...>{checked(input), boost::hana::tuple<Params...>{params...}};
   } else {
     return NoParams{};  // after the error above: nothing more to report
   }
@@ -183,8 +190,8 @@ struct Model {
   }
 
   // The run of qpipe::run<network>: Self is this model as a template argument, so that each
-  // kernel's constants are constant expressions and its M0 routine takes what it can of them as
-  // immediates (detail::TakesWordImmediates).
+  // kernel's constants are constant expressions and its routine takes what it can of them as
+  // immediates (detail::TakesImmediates).
   // Where no kernel knows any (none takes them, or none was folded) it is the plain run: the same
   // work, and GCC then allocates the registers of the whole inlined pass as it did (ResNet-18
   // block by the other route: 32 to 56 B more code, 1.3k to 1.7k more cycles, for nothing).
@@ -208,7 +215,7 @@ struct Model {
   }
   template <class Kernel>
   static consteval bool known_immediates(const Kernel& kernel) {
-    if constexpr (detail::TakesWordImmediates<Kernel>) return kernel.immediates().known;
+    if constexpr (detail::TakesImmediates<Kernel>) return kernel.immediates().known;
     return false;
   }
   static constexpr const std::int8_t* read_pointer(std::size_t b, const std::int8_t* input, std::int8_t* arena) {
@@ -223,7 +230,8 @@ struct Model {
     const std::int8_t* src = read_pointer(reads[K][0], input, arena);
     std::int8_t* dst = write_pointer<K>(output, arena);
     if constexpr (expands[K]) {
-      boost::hana::at_c<K>(kernels).template apply_expanding<WordImmediates{}>(arena + buffer_offset(reads[K][0]), dst);
+      using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(kernels))>;
+      boost::hana::at_c<K>(kernels).template apply_expanding<typename kernel_type::immediates_type{}>(arena + buffer_offset(reads[K][0]), dst);
     } else if constexpr (reads[K][1] == none) {
       boost::hana::at_c<K>(kernels)(src, dst);
     } else {
@@ -234,10 +242,10 @@ struct Model {
   template <std::size_t K, const Model& Self>
   static void run_stage_constant(const std::int8_t* input, std::int8_t* output, std::int8_t* arena) {
     using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(Self.kernels))>;
-    if constexpr (expands[K] && detail::TakesWordImmediates<kernel_type>) {
+    if constexpr (expands[K] && detail::TakesImmediates<kernel_type>) {
       constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
       kernel.template apply_expanding<kernel.immediates()>(arena + buffer_offset(reads[K][0]), write_pointer<K>(output, arena));
-    } else if constexpr (detail::TakesWordImmediates<kernel_type> && reads[K][1] == none) {
+    } else if constexpr (detail::TakesImmediates<kernel_type> && reads[K][1] == none) {
       constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
       kernel.template apply<kernel.immediates()>(read_pointer(reads[K][0], input, arena), write_pointer<K>(output, arena));
     } else {
@@ -247,6 +255,14 @@ struct Model {
 };
 
 namespace detail {
+template <class T>
+inline constexpr bool is_spec = false;
+template <class Net, ShapeType In, class... Params>
+inline constexpr bool is_spec<Spec<Net, In, Params...>> = true;
+// What spec<Net, Shape>(...) returns.
+template <class T>
+concept SpecType = is_spec<T>;
+
 template <class T>
 inline constexpr bool is_model = false;
 template <ShapeType In, ShapeType Out, class Wiring, class... Kernels>
@@ -270,64 +286,116 @@ void run(std::span<const std::int8_t, std::remove_cvref_t<decltype(network)>::in
 
 namespace detail {
 
-// Quantize step K from the grids of the buffers it reads, and record the grid of its output.
-template <class Plan, std::size_t K, class SpecType>
-consteval auto quantize_step(const SpecType& s, std::array<Grid, Plan::step_count + 1>& grids) {
+// Step K quantized into its portable op from the grids of the buffers it reads (Quantized: the op
+// and the grid of its output).
+template <class Plan, std::size_t K, class SpecType, std::size_t Buffers>
+consteval auto quantize_step(const SpecType& s, const std::array<Grid, Buffers>& grids) {
   using N = typename Plan::template node<K>;
   using In = typename Plan::template input_shape<K>;
   if constexpr (N::arity == 2) {
-    auto q = N::step::template quantize<In>(grids[N::source], grids[N::other], s.template params_of_step<K>());
-    grids[K + 1] = q.output;
-    return q.kernel;
+    return N::step::template quantize<In>(grids[N::source], grids[N::other], s.template params_of_step<K>());
   } else {
-    auto q = N::step::template quantize<In>(grids[N::source], s.template params_of_step<K>());
-    grids[K + 1] = q.output;
-    return q.kernel;
+    return N::step::template quantize<In>(grids[N::source], s.template params_of_step<K>());
   }
 }
 
+// The grid of every buffer: [0] the input, [k + 1] the output of step k. The comma fold runs left
+// to right, so every grid a step reads is ready before it runs.
 template <class Plan, class SpecType, std::size_t... K>
-consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
+consteval auto grids_of(const SpecType& s, std::index_sequence<K...>) {
   std::array<Grid, Plan::step_count + 1> grids{};
   grids[0] = s.input;
-  using model_type = Model<typename SpecType::input_shape, typename Plan::output_shape,
-                           Wiring<structure<typename SpecType::pipe>>, typename Plan::template kernel<K>...>;
-  // The comma fold runs left to right, so every grid a step reads is ready before it runs.
-  // (Assignment rather than a braced list of calls: GCC 12 rejects consteval calls in that pack
-  // expansion.)
-  model_type model{};
-  ((boost::hana::at_c<K>(model.kernels) = quantize_step<Plan, K>(s, grids)), ...);
-  return std::pair{model, grids};
+  ((grids[K + 1] = quantize_step<Plan, K>(s, grids).output), ...);
+  return grids;
 }
 
-// Every step in order, each output grid threaded into the steps that read it. Returns the model
-// and the grid of every buffer (grids are doubles: they stay in the compiler).
-template <class Net, ShapeType In, class... Params>
-consteval auto quantize_with_grids(const Spec<Net, In, Params...>& s) {
-  using plan = typename Spec<Net, In, Params...>::plan;
-  return quantize_steps<plan>(s, std::make_index_sequence<plan::step_count>{});
+template <class Backend, class SpecType, class Seq> struct model_of;
+template <class Backend, class SpecType, std::size_t... K>
+struct model_of<Backend, SpecType, std::index_sequence<K...>> {
+  using plan = typename SpecType::plan;
+  using type = Model<typename SpecType::input_shape, typename plan::output_shape, Wiring<structure<typename SpecType::pipe>>,
+                     decltype(Backend::lower(std::declval<const typename plan::template op<K>&>()))...>;
+};
+// The Model a spec quantizes into for a backend.
+template <class Backend, class SpecType>
+using model_type = typename model_of<Backend, SpecType, std::make_index_sequence<SpecType::plan::step_count>>::type;
+
+// Step K lowered by the backend, its output grid recorded for the steps that read it.
+template <class Backend, class Plan, std::size_t K, class SpecType, std::size_t Buffers>
+consteval auto lower_threaded(const SpecType& s, std::array<Grid, Buffers>& grids) {
+  const auto q = quantize_step<Plan, K>(s, grids);
+  grids[K + 1] = q.output;
+  return Backend::lower(q.op);
+}
+
+// Every step in order, each output grid threaded into the steps that read it, each op lowered by
+// the backend: one constant evaluation for the whole network. (Assignment rather than a braced
+// list of calls, and function templates rather than lambdas: GCC 12 rejects consteval calls in
+// those positions.)
+template <class Backend, class SpecType, std::size_t... K>
+consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
+  using plan = typename SpecType::plan;
+  std::array<Grid, plan::step_count + 1> grids{};
+  grids[0] = s.input;
+  model_type<Backend, SpecType> model{};
+  ((boost::hana::at_c<K>(model.kernels) = lower_threaded<Backend, plan, K>(s, grids)), ...);
+  return model;
+}
+
+// One step's kernel as a constant of its own (quantize<spec>()): the compiler's limit on the
+// operations of one constant evaluation then applies to each step, not to the whole network.
+template <const auto& Spec>
+inline constexpr auto spec_grids =
+    grids_of<typename std::remove_cvref_t<decltype(Spec)>::plan>(Spec, std::make_index_sequence<std::remove_cvref_t<decltype(Spec)>::plan::step_count>{});
+template <const auto& Spec, class Backend, std::size_t K>
+consteval auto lower_step() {
+  return Backend::lower(quantize_step<typename std::remove_cvref_t<decltype(Spec)>::plan, K>(Spec, spec_grids<Spec>).op);
+}
+template <const auto& Spec, class Backend, std::size_t K>
+inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
+
+template <const auto& Spec, class Backend, std::size_t... K>
+consteval auto quantize_each_step(std::index_sequence<K...>) {
+  model_type<Backend, std::remove_cvref_t<decltype(Spec)>> model{};
+  ((boost::hana::at_c<K>(model.kernels) = step_kernel<Spec, Backend, K>), ...);
+  return model;
 }
 
 template <class Plan, std::size_t... B>
 constexpr auto float_buffer_offsets(std::index_sequence<B...>) {
+  constexpr std::size_t size[] = {Plan::template buffer_shape<B>::size...};
   std::array<std::size_t, sizeof...(B) + 1> offset{};
-  std::size_t next = 0;
-  ((offset[B] = next, next += Plan::template buffer_shape<B>::size), ...);
-  offset[sizeof...(B)] = next;
+  for (std::size_t b = 0; b < sizeof...(B); ++b) offset[b + 1] = offset[b] + size[b];
   return offset;
 }
 
 }  // namespace detail
 
-template <class Net, ShapeType In, class... Params>
+// The integer network for a backend: the default one of the target (backends/select.hpp), or one
+// named, e.g. quantize<qpipe::m0::Backend>(spec) to run the Cortex-M0's kernels on the host. One
+// constant evaluation: GCC's limit on its operations (-fconstexpr-ops-limit, 2^25 by default)
+// applies to the whole network.
+template <class Backend = DefaultBackend, class Net, ShapeType In, class... Params>
 consteval auto quantize(const Spec<Net, In, Params...>& s) {
-  return detail::quantize_with_grids(s).first;
+  using plan = typename Spec<Net, In, Params...>::plan;
+  return detail::quantize_steps<Backend>(s, std::make_index_sequence<plan::step_count>{});
+}
+
+// The same network for a spec with static storage (an inline constexpr variable), each step's
+// kernel computed as a constant of its own: a deep network needs no raised limit.
+//   inline constexpr auto network = qpipe::quantize<spec>();
+template <const auto& Spec, class Backend = DefaultBackend>
+  requires detail::SpecType<std::remove_cvref_t<decltype(Spec)>>
+consteval auto quantize() {
+  using plan = typename std::remove_cvref_t<decltype(Spec)>::plan;
+  return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
 }
 
 // The grid of every buffer ([0] the input, [k + 1] the output of step k), for dequantizing on the host.
 template <class Net, ShapeType In, class... Params>
 consteval auto grids(const Spec<Net, In, Params...>& s) {
-  return detail::quantize_with_grids(s).second;
+  using plan = typename Spec<Net, In, Params...>::plan;
+  return detail::grids_of<plan>(s, std::make_index_sequence<plan::step_count>{});
 }
 
 template <class Net, ShapeType In, class... Params>
@@ -347,15 +415,19 @@ struct FloatTrace {
 };
 
 namespace detail {
-// Runs every step of the float reference over a trace whose input buffer is filled in.
+// Step K of the float reference over a trace whose earlier buffers are filled in.
+template <std::size_t K, class Trace, class SpecType>
+constexpr void reference_step(const SpecType& s, Trace& t) {
+  using plan = typename Trace::plan;
+  using N = typename plan::template node<K>;
+  const FloatSlots at{Trace::offset[N::source], N::arity == 2 ? Trace::offset[N::other] : 0, Trace::offset[K + 1]};
+  N::step::template reference<typename plan::template input_shape<K>>(s.template params_of_step<K>(), t.values, at);
+}
+// Every step in order. (Calls of a function template, not lambdas: GCC's -Wsequence-point, in
+// -Wall, takes time quadratic in the steps over a fold of lambda calls.)
 template <class Trace, class SpecType, std::size_t... K>
 constexpr void run_reference(const SpecType& s, Trace& t, std::index_sequence<K...>) {
-  using plan = typename Trace::plan;
-  ([&] {
-    using N = typename plan::template node<K>;
-    const FloatSlots at{Trace::offset[N::source], N::arity == 2 ? Trace::offset[N::other] : 0, Trace::offset[K + 1]};
-    N::step::template reference<typename plan::template input_shape<K>>(s.template params_of_step<K>(), t.values, at);
-  }(), ...);
+  (reference_step<K>(s, t), ...);
 }
 }  // namespace detail
 

@@ -26,12 +26,12 @@
 #include <cstdio>
 #include <new>
 
-#include "qpipe/detail/dot.hpp"
-#include "qpipe/detail/lane_pointwise.hpp"
-#include "qpipe/detail/pad_runs.hpp"
-#include "qpipe/detail/pointwise_pairs.hpp"
-#include "qpipe/detail/window_lanes.hpp"
-#include "qpipe/layers/depthwise_conv2d.hpp"
+#include "qpipe/backends/m0/depthwise.hpp"
+#include "qpipe/backends/m0/dot.hpp"
+#include "qpipe/backends/m0/pad.hpp"
+#include "qpipe/backends/m0/pointwise_lanes.hpp"
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
+#include "qpipe/backends/m0/window_lanes.hpp"
 
 namespace {
 
@@ -54,7 +54,7 @@ int check_pad(std::size_t shift) {
   static_assert(OH * OW * C + 8 <= sizeof padded);
   for (auto& v : padded) v = 99;
   const std::int8_t fill = -7;
-  qpipe::detail::write_pad<C % 4 == 0>(x + shift, padded + shift, qpipe::detail::pad_runs<H, W, C, T, B, L, R>, fill);
+  qpipe::m0::write_pad<C % 4 == 0>(x + shift, padded + shift, qpipe::m0::pad_runs<H, W, C, T, B, L, R>, fill);
   int bad = 0;
   for (std::size_t y = 0; y < OH; ++y)
     for (std::size_t ox = 0; ox < OW; ++ox)
@@ -70,7 +70,7 @@ int check_pad(std::size_t shift) {
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 int check_pair() {
   std::int32_t a0 = 7, a1 = -3, b0 = 7, b1 = -3;
-  qpipe::detail::dot_pair<Row, Rows, Stride>(w0, w1, x, a0, a1);
+  qpipe::m0::dot_pair<Row, Rows, Stride>(w0, w1, x, a0, a1);
   for (std::size_t r = 0; r < Rows; ++r)
     for (std::size_t i = 0; i < Row; ++i) {
       b0 += w0[r * Row + i] * x[r * Stride + i];
@@ -82,7 +82,7 @@ int check_pair() {
 template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t ChannelStride>
 int check_quad() {
   std::int32_t got[4] = {1, -2, 3, -4}, want[4] = {1, -2, 3, -4};
-  qpipe::detail::dot_quad<Row, Rows, Stride, ChannelStride>(w0, x, got);
+  qpipe::m0::dot_quad<Row, Rows, Stride, ChannelStride>(w0, x, got);
   int bad = 0;
   for (std::size_t j = 0; j < 4; ++j) {
     for (std::size_t r = 0; r < Rows; ++r)
@@ -97,7 +97,7 @@ int check_depthwise() {
   int bad = 0;
   for (std::size_t c = 0; c + 1 < C; c += 2) {
     std::int32_t a0 = 5, a1 = -9, b0 = 5, b1 = -9;
-    qpipe::detail::depthwise_pair<K, C, RowStride>(w0 + c, x + c, a0, a1);
+    qpipe::m0::depthwise_pair<K, C, RowStride>(w0 + c, x + c, a0, a1);
     for (std::size_t ky = 0; ky < K; ++ky)
       for (std::size_t kx = 0; kx < K; ++kx) {
         b0 += w0[(ky * K + kx) * C + c] * x[ky * RowStride + kx * C + c];
@@ -114,7 +114,7 @@ int check_depthwise_quad() {
   int bad = 0;
   for (std::size_t c = 0; c + 1 < C; c += 2) {
     std::int32_t got[4] = {5, -9, 11, 2}, want[4] = {5, -9, 11, 2};
-    qpipe::detail::depthwise_quad<K, C, RowStride, PixelStride>(w0 + c, x + c, got);
+    qpipe::m0::depthwise_quad<K, C, RowStride, PixelStride>(w0 + c, x + c, got);
     for (std::size_t p = 0; p < 2; ++p)
       for (std::size_t ky = 0; ky < K; ++ky)
         for (std::size_t kx = 0; kx < K; ++kx)
@@ -146,9 +146,9 @@ std::int64_t folded_code_in_64_bits(std::int64_t acc, const qpipe::FittedChannel
 // half pieces, one shift, the clamp folded into the offsets: the form the M0 loop serves), against
 // the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
 // clamped, all in 64 bits.
-template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::WordImmediates{}, class Next>
+template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{}, class Next>
 [[gnu::noinline]] int check_lanes(Next& next) {  // (the three loops' checks out of line: inlined, they outgrow the stack)
-  using Kernel = qpipe::detail::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
+  using Kernel = qpipe::m0::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   // b in [4, 13], shift in [1, 20] (so that the folded offsets below stay inside int32).
@@ -158,7 +158,7 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
   std::int32_t qmin = relu ? zp : -128, qmax = relu ? 127 : 100 + (next() & 27);
   if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   std::int32_t offset[OutC];  // the unfolded offsets, which the expected codes below use
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t i = 0; i < InC; ++i) k.set_weight(o, i, static_cast<std::int8_t>(next() | 1));  // never -128
@@ -190,13 +190,13 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
 // acc = bias + the window's sum, then clamp(((floor(acc m / 2^b) + offset) >> shift), 0, span) +
 // qmin in 64 bits, m = high 2^b + low. The pixel pairs run the assembly loop on the M0 (an odd last
 // pixel the C++ one).
-template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::WordImmediates I = qpipe::WordImmediates{},
+template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{},
           class Next>
 [[gnu::noinline]] int check_depthwise_pixels(Next& next) {
-  using Kernel = qpipe::detail::DepthwiseKernel<K, W, C, K, S, false>;
+  using Kernel = qpipe::m0::DepthwiseKernel<K, W, C, K, S, false>;
   // With immediates, whole fours of 3 x 3 outputs at strides 1 and 2 take the four-pixel loop.
-  constexpr bool four_pixels = I.known && qpipe::detail::depthwise_four_pixels_m0_serves<K, S, C, W * C> && Kernel::out_width % 4 == 0;
-  static_assert(qpipe::detail::depthwise_channels_m0_serves<K, C, W * C> || four_pixels, "the case must reach an assembly loop");
+  constexpr bool four_pixels = I.known && qpipe::m0::depthwise_four_pixels_m0_serves<K, S, C, W * C> && Kernel::out_width % 4 == 0;
+  static_assert(qpipe::m0::depthwise_channels_m0_serves<K, C, W * C> || four_pixels, "the case must reach an assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
@@ -204,7 +204,7 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::Wor
   std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
   if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (auto& v : k.weights) v = next();
   for (std::size_t c = 0; c < C; ++c) {
     k.channel[c].bias = static_cast<std::int32_t>(next()) * 32 + next();
@@ -234,9 +234,9 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::Wor
 // A 1 x 3 image of InC channels through OutC channels with random weights, biases, folded
 // offsets for both signs of the accumulator and clamps, against the sum and the folded formula in
 // 64 bits (the offset taken by the sign of acc).
-template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::WordImmediates{}, class Next>
+template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{}, class Next>
 [[gnu::noinline]] int check_pair_pixels(Next& next) {
-  using Kernel = qpipe::detail::PointwisePairKernel<1, 3, InC, 1, OutC, true>;
+  using Kernel = qpipe::m0::PointwisePairKernel<1, 3, InC, 1, OutC, true>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto w = [](std::size_t o) { return w0 + o * InC; };  // the weights set, kept (w0 is refilled every round)
   static_assert(OutC * InC <= sizeof w0);
@@ -246,7 +246,7 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
   std::int32_t qmin = relu ? next() : -128, qmax = relu ? 127 : 100 + (next() & 27);
   if (I.known) qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t i = 0; i < InC; ++i) k.set_weight(o, i, w(o)[i] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
@@ -277,7 +277,7 @@ template <std::size_t InC, std::size_t OutC, qpipe::WordImmediates I = qpipe::Wo
 // group's weights.
 template <std::size_t K, std::size_t InC, std::size_t W, class Next>
 int check_window(Next& next, bool extremes) {
-  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, 4, false>;
+  using Kernel = qpipe::m0::WindowLaneKernel<K, W, InC, K, 1, 4, false>;
   constexpr std::size_t row = K * InC, stride = W * InC;
   Kernel& k = fresh_kernel<Kernel>();
   static_assert(4 * K * row <= sizeof w0 && (K - 1) * stride + row + 64 <= sizeof x);
@@ -304,9 +304,9 @@ int check_window(Next& next, bool extremes) {
 // immediates: random weights (never -128), biases and folded constants; every output against the
 // plain sum, then the folded formula in 64 bits (window_codes_m0 on the M0, the C++ code on the
 // host). Stored: the weights as pairs, else as bytes with each group's pairs built at run time.
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, bool Stored = true, class Next>
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I, bool Stored = true, class Next>
 [[gnu::noinline]] int check_window_codes(Next& next) {
-  using Kernel = qpipe::detail::WindowLaneKernel<K, W, InC, K, 1, OutC, false, Stored>;
+  using Kernel = qpipe::m0::WindowLaneKernel<K, W, InC, K, 1, OutC, false, Stored>;
   constexpr std::size_t row = K * InC;
   Kernel& k = fresh_kernel<Kernel>();
   static_assert(OutC * K * row <= sizeof w0 && K * W * InC <= sizeof padded);
@@ -314,7 +314,7 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
   const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;  // shift in [1, 23]
   const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
@@ -344,10 +344,10 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
 // runs it where it owns its input buffer (apply_expanding: on the M0 the input expanded in place
 // into lane pairs, from an address `at` bytes past a word boundary); every output against the
 // plain sum, then the folded formula in 64 bits.
-template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::WordImmediates I, class Next>
+template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I, class Next>
 [[gnu::noinline]] int check_window_expanded(Next& next) {
   constexpr std::size_t H = K + S;
-  using Kernel = qpipe::detail::WindowLaneKernel<H, W, InC, K, S, OutC, false, true>;
+  using Kernel = qpipe::m0::WindowLaneKernel<H, W, InC, K, S, OutC, false, true>;
   static_assert(Kernel::expands_input && Kernel::out_height == 2);
   constexpr std::size_t row = K * InC;
   Kernel& k = fresh_kernel<Kernel>();
@@ -356,7 +356,7 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
   const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;
   const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
@@ -427,7 +427,7 @@ int main() {
              check_pair_pixels<32, 16>(next);
       // The same loops with the word's fields as immediates (what qpipe::run hands them): the full
       // int8 range, a ReLU's range above a negative zero point, a range with a positive qmin.
-      constexpr qpipe::WordImmediates full{true, 13, 0x80, 255, 20}, relu{true, 7, 0xec, 147, 9}, narrow{true, 4, 5, 100, 1};
+      constexpr qpipe::m0::WordImmediates full{true, 13, 0x80, 255, 20}, relu{true, 7, 0xec, 147, 9}, narrow{true, 4, 5, 100, 1};
       bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
              check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/lut.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
@@ -32,13 +33,13 @@ constexpr qpipe::QuantizedMultiplier third = qpipe::quantize_multiplier(1.0 / 3.
 constexpr std::array<double, 4> accumulator_scales{1.1e-4, 2.3e-4, 0.7e-4, 3.9e-4};
 constexpr std::array<qpipe::AccumulatorRange, 4> ranges{qpipe::AccumulatorRange{-400000, 390000}, {-90000, 120000},
                                                         {-1500000, 1450000}, {-20000, 35000}};
-constexpr auto relu_layer = qpipe::channel_requantizer_for(accumulator_scales, qpipe::Grid{0.02, -128},
-                                                           qpipe::ClampRange{-128, 127}, ranges);
-constexpr auto linear_layer = qpipe::channel_requantizer_for<true>(accumulator_scales, qpipe::Grid{0.05, 9},
-                                                                   qpipe::ClampRange{-128, 127}, ranges);
+constexpr auto relu_requantization = qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.02, -128}, qpipe::ClampRange{-128, 127});
+constexpr auto linear_requantization = qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.05, 9}, qpipe::ClampRange{-128, 127});
+constexpr auto relu_layer = qpipe::m0::fitted_requantizer(relu_requantization, ranges);
+constexpr auto linear_layer = qpipe::m0::fitted_requantizer<true>(linear_requantization, ranges);
 static_assert(relu_layer.form.pieces != 0 && linear_layer.form.pieces != 0);
-constexpr auto relu_tflite = qpipe::tflite_requantizer_for(accumulator_scales, qpipe::Grid{0.02, -128}, qpipe::ClampRange{-128, 127});
-constexpr auto linear_tflite = qpipe::tflite_requantizer_for(accumulator_scales, qpipe::Grid{0.05, 9}, qpipe::ClampRange{-128, 127});
+constexpr auto relu_tflite = qpipe::m0::tflite_requantizer_for(relu_requantization);
+constexpr auto linear_tflite = qpipe::m0::tflite_requantizer_for(linear_requantization);
 
 }  // namespace
 
@@ -64,7 +65,7 @@ int main() {
     // and a layer's requantizer, which on the M0 is the assembly routine of requantize_m0.hpp.
     const auto left = static_cast<std::uint8_t>(shift > 0 ? shift : 0), right = static_cast<std::uint8_t>(shift > 0 ? 0 : -shift);
     hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize_split(acc, multiplier, left, right, zero_point, -128, 127)));
-    const qpipe::ChannelRequantizer<1> layer{{qpipe::SplitMultiplier{multiplier, left, right}}, {zero_point, -100 + n % 7, 90}, {}, {}};
+    const qpipe::m0::ChannelRequantizer<1> layer{{qpipe::SplitMultiplier{multiplier, left, right}}, {zero_point, -100 + n % 7, 90}, {}, {}};
     hash = fnv1a(hash, static_cast<std::uint8_t>(layer(acc, 0)));
   }
   std::printf("requantize checksum: %08lx\n", static_cast<unsigned long>(hash));

@@ -25,7 +25,7 @@ TEST_CASE("calibration sets the input grid and every block's grid from the obser
   CHECK(ranges[0].lo == lo);
   CHECK(ranges[0].hi == hi);
   // The stem's grid (its step writes buffer 2: after the pad) comes from the post-ReLU range.
-  CHECK(std::get<0>(cnn_test::spec.params).output == min_max_grid(ranges[2]));
+  CHECK(boost::hana::at_c<0>(cnn_test::spec.params).output == min_max_grid(ranges[2]));
   CHECK(ranges[2].lo == 0.0);
 }
 
@@ -99,12 +99,12 @@ TEST_CASE("each block's observer chooses its own grid") {
 
   // The first block (MinMax, ReLU folded): [0, max].
   CHECK(report[1].range.chosen.lo == 0.0);
-  CHECK(std::get<0>(calibrated.params).output == report[1].grid);
+  CHECK(boost::hana::at_c<0>(calibrated.params).output == report[1].grid);
 
   CHECK(report[2].range.chosen.lo == percentile_of(mid, 2));
   CHECK(report[2].range.chosen.hi == percentile_of(mid, 97));
   CHECK(report[2].range.seen.hi == *std::max_element(mid.begin(), mid.end()));
-  const Grid g = std::get<1>(calibrated.params).output;
+  const Grid g = boost::hana::at_c<1>(calibrated.params).output;
   const double span = std::max(percentile_of(mid, 97), 0.0) - std::min(percentile_of(mid, 2), 0.0);
   CHECK(g.scale == doctest::Approx(span / 255));
   CHECK(g.zero_point == int(std::lround(-128 - std::min(percentile_of(mid, 2), 0.0) / g.scale)));
@@ -116,7 +116,7 @@ TEST_CASE("each block's observer chooses its own grid") {
   CHECK(t <= std::max(-lo, hi) + 1e-12);
   CHECK(report[3].range.chosen.lo == std::max(lo, -t));
   CHECK(report[3].range.chosen.hi == std::min(hi, t));
-  CHECK(std::get<2>(calibrated.params).output == report[3].grid);
+  CHECK(boost::hana::at_c<2>(calibrated.params).output == report[3].grid);
   CHECK(report[3].observer.method == Observer::Method::kl_divergence);
   CHECK(report[1].observer.method == Observer::Method::min_max);
 }
@@ -156,7 +156,7 @@ TEST_CASE("calibration one pass at a time gives calibrate()'s grids") {
     CHECK(stepwise_report[b].range.threshold == report[b].range.threshold);
   }
   CHECK(stepwise.input == calibrated.input);
-  CHECK(std::get<2>(stepwise.params).output == std::get<2>(calibrated.params).output);
+  CHECK(boost::hana::at_c<2>(stepwise.params).output == boost::hana::at_c<2>(calibrated.params).output);
 }
 
 // Percentiles in the middle keep large tails, and a ReLU output repeats 0 many times: the kept

@@ -22,7 +22,7 @@ static_assert(std::is_same_v<XorPlan::step<1>, detail::Step<layer_at<2>, QDense<
 static_assert(std::is_same_v<XorPlan::shapes, detail::type_list<Shape<2>, Shape<4>, Shape<1>, Shape<1>>>);
 static_assert(XorPlan::param_count == 2);
 // The folded ReLU is the hidden layer's lower clamp, at the hidden grid's zero point.
-static_assert(boost::hana::at_c<0>(xor_example::network.kernels).requantizer.clamp.qmin == -128);
+static_assert(boost::hana::at_c<0>(xor_example::network.kernels).op.requantization.clamp.qmin == -128);
 static_assert(XorModel::macs == 2 * 4 + 4 * 1);
 static_assert(XorModel::parameter_bytes == (8 + 16) + (4 + 4) + 256);
 // Intermediates: 4 bytes after the hidden layer, 1 after the logit; both live during the second pass.

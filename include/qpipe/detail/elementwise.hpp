@@ -1,5 +1,4 @@
-// What elementwise layers and kernels share: any shape in, the same shape out, no parameters
-// block, no multiply-accumulates.
+// What elementwise layers share: any shape in, the same shape out, no parameters block.
 #pragma once
 
 #include <cstddef>
@@ -16,14 +15,6 @@ struct ElementwiseLayer {
   template <ShapeType In> static constexpr bool accepts = true;
   template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
   template <ShapeType In, class P> using output_shape = In;
-};
-
-template <std::size_t Size, std::size_t ParameterBytes>
-struct ElementwiseKernel {
-  static constexpr std::size_t input_size = Size;
-  static constexpr std::size_t output_size = Size;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = ParameterBytes;
 };
 
 }  // namespace qpipe::detail

@@ -8,24 +8,16 @@
 #include "qpipe/detail/elementwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/lut.hpp"
+#include "qpipe/ops/elementwise.hpp"
 
 namespace qpipe::detail {
-
-template <std::size_t Size>
-struct LutKernel : ElementwiseKernel<Size, 256> {
-  Lut table;
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t i = 0; i < Size; ++i) out[i] = table[lut_index(in[i])];
-  }
-};
 
 // Self provides `output_grid` and `static constexpr double function(double)`.
 template <class Self>
 struct LutActivation : ElementwiseLayer {
   template <ShapeType In, class P>
   static consteval auto quantize(Grid in, const P&) {
-    return Quantized<LutKernel<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
+    return Quantized<ops::Lookup<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
   }
   template <ShapeType In, class P, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {

@@ -207,13 +207,14 @@ struct structure {
   }();
 
   // slot[k] = blocks used by steps before k; slot[step_count] = all blocks.
-  static constexpr auto param_slot = []<std::size_t... K>(std::index_sequence<K...>) {
+  template <std::size_t... K>
+  static constexpr std::array<std::size_t, step_count + 1> slots(std::index_sequence<K...>) {
+    constexpr bool has_params[] = {step<K>::layer::has_params..., false};
     std::array<std::size_t, step_count + 1> slot{};
-    std::size_t next = 0;
-    ((slot[K] = next, next += step<K>::layer::has_params ? 1 : 0), ...);
-    slot[step_count] = next;
+    for (std::size_t k = 0; k < step_count; ++k) slot[k + 1] = slot[k] + (has_params[k] ? 1 : 0);
     return slot;
-  }(std::make_index_sequence<step_count>{});
+  }
+  static constexpr auto param_slot = slots(std::make_index_sequence<step_count>{});
   static constexpr std::size_t param_count = param_slot.back();
 };
 
@@ -312,13 +313,13 @@ struct all_step_params<Structure, Given, std::index_sequence<K...>> {
 };
 
 template <class N, class In, class P, std::size_t Arity = N::arity>
-struct kernel_of {
-  using type = decltype(N::step::template quantize<In>(std::declval<Grid>(), std::declval<const P&>()).kernel);
+struct op_of {
+  using type = decltype(N::step::template quantize<In>(std::declval<Grid>(), std::declval<const P&>()).op);
 };
 template <class N, class In, class P>
-struct kernel_of<N, In, P, 2> {
+struct op_of<N, In, P, 2> {
   using type = decltype(N::step::template quantize<In>(std::declval<Grid>(), std::declval<Grid>(),
-                                                      std::declval<const P&>()).kernel);
+                                                      std::declval<const P&>()).op);
 };
 
 // The whole plan of a Pipe for an input shape and the types of the parameter blocks given.
@@ -335,9 +336,9 @@ struct plan : structure<Net> {
   template <std::size_t K> using input_shape = buffer_shape<node<K>::source>;  // what step K reads
   using output_shape = buffer_shape<step_count>;
 
-  // The kernel type step K quantizes into (an unevaluated call: nothing is computed here).
+  // The portable op step K quantizes into (an unevaluated call: nothing is computed here).
   template <std::size_t K>
-  using kernel = typename kernel_of<node<K>, input_shape<K>, params<K>>::type;
+  using op = typename op_of<node<K>, input_shape<K>, params<K>>::type;
 };
 
 }  // namespace qpipe::detail

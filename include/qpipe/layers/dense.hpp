@@ -8,12 +8,13 @@
 #include <string_view>
 #include <type_traits>
 
-#include "qpipe/detail/dot.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/numerics/accumulator_range.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/requantizer.hpp"
 #include "qpipe/numerics/weights.hpp"
+#include "qpipe/ops/fully_connected.hpp"
 
 namespace qpipe {
 
@@ -36,40 +37,6 @@ namespace detail {
 
 template <class P> inline constexpr bool is_dense_params = false;
 template <std::size_t I, std::size_t U, class W> inline constexpr bool is_dense_params<DenseParams<I, U, W>> = true;
-
-// out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), with the zero-point
-// term folded into the bias by the compiler (see ConvKernel). One requantizer for the tensor
-// (fitted to the union of the units' accumulator ranges where a fit exists).
-template <std::size_t Inputs, std::size_t Units, bool TwoSided = false>
-struct DenseKernel {
-  static constexpr std::size_t input_size = Inputs;
-  static constexpr std::size_t output_size = Units;
-  static constexpr std::size_t macs = Inputs * Units;
-  static constexpr std::size_t parameter_bytes = Inputs * Units + 4 * Units;
-
-  std::array<std::int8_t, Inputs * Units> weights;
-  std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
-  ChannelRequantizer<1, TwoSided> requantizer;
-
-  // Beyond 16 weights neither loop is unrolled: unrolled, GCC turns every constant weight into
-  // shifts and adds (800 bytes of code for ResNet's 8 x 4 head), and a dense head is a few hundred
-  // cycles of a network whose code is flash. Up to 16 (XOR's layers) the unrolled code is smaller
-  // than the loops, and twice as fast.
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    if constexpr (Inputs * Units <= 16) {
-      for (std::size_t u = 0; u < Units; ++u) out[u] = requantizer(bias[u] + dot<Inputs>(&weights[u * Inputs], in), 0);
-    } else {
-#pragma GCC unroll 1
-      for (std::size_t u = 0; u < Units; ++u) {
-        std::int32_t acc = bias[u];
-        const std::int8_t* w = &weights[u * Inputs];
-#pragma GCC unroll 1
-        for (std::size_t i = 0; i < Inputs; ++i) acc += std::int32_t{w[i]} * std::int32_t{in[i]};
-        out[u] = requantizer(acc, 0);
-      }
-    }
-  }
-};
 
 // What QDense and QDensePerChannel share: a layer with parameters that reads its input flat,
 // writes Units values and takes a following clamp into its requantization.
@@ -113,22 +80,20 @@ struct QDense : detail::FullyConnectedLayer<Units> {
     const double accumulator_scale = in.scale * weight_scale;
 
     constexpr bool two_sided = sizeof...(Clamps) == 0;  // no activation: the output may go below its zero point
-    detail::DenseKernel<inputs, Units, two_sided> k{};
-    std::array<AccumulatorRange, 1> range{};
+    ops::FullyConnected<inputs, Units, two_sided> op{};
     for (std::size_t u = 0; u < Units; ++u) {
       ChannelWeightSums sums{};
       for (std::size_t i = 0; i < inputs; ++i) {
         const std::int8_t w = quantize_weight(p.weights[u][i], weight_scale);
-        k.weights[u * inputs + i] = w;
+        op.weights[u * inputs + i] = w;
         sums.add(w);
       }
-      k.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
-      const AccumulatorRange r = accumulator_range(k.bias[u], sums.sum, sums.absolute_sum);
-      range[0] = u == 0 ? r : range[0].spanning(r);
+      op.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
+      const AccumulatorRange r = accumulator_range(op.bias[u], sums.sum, sums.absolute_sum);
+      op.range[0] = u == 0 ? r : op.range[0].spanning(r);
     }
-    k.requantizer = channel_requantizer_for<two_sided>(std::array<double, 1>{accumulator_scale}, out,
-                                                       detail::clamp_of<Clamps...>(out), range);
-    return Quantized<decltype(k)>{k, out};
+    op.requantization = requantization_for(std::array<double, 1>{accumulator_scale}, out, detail::clamp_of<Clamps...>(out));
+    return Quantized<decltype(op)>{op, out};
   }
 
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>

@@ -10,34 +10,9 @@
 
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
-#include "qpipe/numerics/fixed_point.hpp"
+#include "qpipe/ops/pooling.hpp"
 
 namespace qpipe {
-
-namespace detail {
-
-template <std::size_t Pixels, std::size_t C>
-struct GlobalAvgPoolKernel {
-  static constexpr std::size_t input_size = Pixels * C;
-  static constexpr std::size_t output_size = C;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = 8;
-  ClampRange clamp;
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t c = 0; c < C; ++c) {
-      std::int32_t sum = 0;
-      // Not unrolled: the layer is a few hundred cycles of a whole network, its code is flash.
-#pragma GCC unroll 1
-      for (std::size_t p = 0; p < Pixels; ++p) sum += in[p * C + c];
-      std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(Pixels));
-      mean = mean < clamp.qmin ? clamp.qmin : (mean > clamp.qmax ? clamp.qmax : mean);
-      out[c] = static_cast<std::int8_t>(mean);
-    }
-  }
-};
-
-}  // namespace detail
 
 struct QGlobalAvgPool2D {
   static constexpr std::string_view kind = "QGlobalAvgPool2D";
@@ -52,8 +27,8 @@ struct QGlobalAvgPool2D {
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P&) {
-    using kernel = detail::GlobalAvgPoolKernel<detail::height<In> * detail::width<In>, detail::channels<In>>;
-    return Quantized<kernel>{{detail::clamp_of<Clamps...>(in)}, in};
+    using op = ops::GlobalAveragePool<detail::height<In> * detail::width<In>, detail::channels<In>>;
+    return Quantized<op>{{detail::clamp_of<Clamps...>(in)}, in};
   }
 
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>

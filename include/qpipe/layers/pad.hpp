@@ -8,30 +8,10 @@
 #include <string_view>
 
 #include "qpipe/detail/image.hpp"
-#include "qpipe/detail/pad_runs.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/ops/pad.hpp"
 
 namespace qpipe {
-
-namespace detail {
-
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
-struct PadKernel {
-  static constexpr std::size_t out_height = H + Top + Bottom;
-  static constexpr std::size_t out_width = W + Left + Right;
-  static constexpr std::size_t input_size = H * W * C;
-  static constexpr std::size_t output_size = out_height * out_width * C;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = 1;
-
-  std::int8_t fill;  // the input zero point
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    write_pad<C % 4 == 0>(in, out, pad_runs<H, W, C, Top, Bottom, Left, Right>, fill);
-  }
-};
-
-}  // namespace detail
 
 template <std::size_t Top, std::size_t Bottom = Top, std::size_t Left = Top, std::size_t Right = Left>
 struct QPad2D {
@@ -47,8 +27,8 @@ struct QPad2D {
 
   template <ShapeType In, class P>
   static consteval auto quantize(Grid in, const P&) {
-    using kernel = detail::PadKernel<detail::height<In>, detail::width<In>, detail::channels<In>, Top, Bottom, Left, Right>;
-    return Quantized<kernel>{{static_cast<std::int8_t>(in.zero_point)}, in};
+    using op = ops::Pad<detail::height<In>, detail::width<In>, detail::channels<In>, Top, Bottom, Left, Right>;
+    return Quantized<op>{{static_cast<std::int8_t>(in.zero_point)}, in};
   }
 
   template <ShapeType In, class P, std::size_t N>

@@ -8,22 +8,11 @@
 #include "qpipe/detail/elementwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/ops/elementwise.hpp"
 
 namespace qpipe {
 
 namespace detail {
-
-template <std::size_t Size>
-struct ClampKernel : ElementwiseKernel<Size, 0> {
-  ClampRange range;
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t i = 0; i < Size; ++i) {
-      const std::int32_t q = in[i];
-      out[i] = static_cast<std::int8_t>(q < range.qmin ? range.qmin : (q > range.qmax ? range.qmax : q));
-    }
-  }
-};
 
 // Shared by every clamp layer that runs as a pass of its own.
 template <class Self>
@@ -32,7 +21,7 @@ struct StandaloneClamp : ElementwiseLayer {
 
   template <ShapeType In, class P>
   static consteval auto quantize(Grid in, const P&) {
-    return Quantized<ClampKernel<In::size>>{{{}, Self::clamp_on(in)}, in};
+    return Quantized<ops::Clamp<In::size>>{{{}, Self::clamp_on(in)}, in};
   }
   template <ShapeType In, class P, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {

@@ -11,27 +11,11 @@
 #include "qpipe/numerics/constexpr_math.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/softmax.hpp"
+#include "qpipe/ops/elementwise.hpp"
 
 namespace qpipe {
 
 inline constexpr Grid softmax_output_grid{1.0 / 256.0, -128};
-
-namespace detail {
-
-template <std::size_t Rows, std::size_t Depth>
-struct SoftmaxKernel {
-  static constexpr std::size_t input_size = Rows * Depth;
-  static constexpr std::size_t output_size = Rows * Depth;
-  static constexpr std::size_t macs = 0;
-  static constexpr std::size_t parameter_bytes = sizeof(SoftmaxConstants);
-  SoftmaxConstants constants;
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t r = 0; r < Rows; ++r) softmax_row(in + r * Depth, out + r * Depth, Depth, constants);
-  }
-};
-
-}  // namespace detail
 
 struct QSoftmax {
   static constexpr std::string_view kind = "QSoftmax";
@@ -47,8 +31,8 @@ struct QSoftmax {
   template <ShapeType In, class P>
   static consteval auto quantize(Grid in, const P&) {
     constexpr std::size_t depth = In::dims[In::rank - 1];
-    using kernel = detail::SoftmaxKernel<In::size / depth, depth>;
-    return Quantized<kernel>{{softmax_constants(in.scale)}, softmax_output_grid};
+    using op = ops::Softmax<In::size / depth, depth>;
+    return Quantized<op>{{{}, softmax_constants(in.scale)}, softmax_output_grid};
   }
 
   template <ShapeType In, class P, std::size_t N>

@@ -26,30 +26,10 @@
 #include <cstdint>
 #include <limits>
 
+#include "qpipe/numerics/accumulator_range.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 
 namespace qpipe {
-
-// The accumulator values one output channel can produce: its bias (with the input zero-point term
-// folded in) plus any int8 inputs against its weights.
-struct AccumulatorRange {
-  std::int32_t lo = 0;
-  std::int32_t hi = 0;
-
-  // The range of a tensor-wide requantizer: the union over its channels.
-  constexpr AccumulatorRange spanning(AccumulatorRange other) const {
-    return {lo < other.lo ? lo : other.lo, hi > other.hi ? hi : other.hi};
-  }
-};
-
-// From the folded bias and the sums of the channel's positive and negative weights: the smallest
-// accumulator takes -128 on every positive weight and 127 on every negative one.
-consteval AccumulatorRange accumulator_range(std::int32_t folded_bias, std::int32_t weight_sum, std::int32_t absolute_weight_sum) {
-  const std::int64_t positive = (std::int64_t{absolute_weight_sum} + weight_sum) / 2;
-  const std::int64_t negative = (std::int64_t{absolute_weight_sum} - weight_sum) / 2;  // sum of |w| over w < 0
-  return {static_cast<std::int32_t>(folded_bias - 128 * positive - 127 * negative),
-          static_cast<std::int32_t>(folded_bias + 127 * positive + 128 * negative)};
-}
 
 // The layer-wide shape of the fitted form. pieces == 0: not fitted, the channels hold TFLite's
 // multipliers.
@@ -112,67 +92,6 @@ constexpr std::int8_t clamped_code(std::int32_t y, std::int32_t zero_point, std:
   std::uint32_t u = static_cast<std::uint32_t>(y) - static_cast<std::uint32_t>(lowest);  // modulo 2^32: no overflow
   if (u > span) u = y < lowest ? 0 : span;
   return static_cast<std::int8_t>(static_cast<std::int32_t>(u) + qmin);
-}
-
-// The common form: two pieces as halves, one final shift of at least 1, one offset (or, where the
-// loop has room for it, an offset for each sign of the accumulator). What the assembly channel
-// loops run, folded (below), with the piece width b and the shift as values: one routine serves
-// several layers.
-constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = false) {
-  return form.pieces == 2 && form.halves && (with_negative_offsets || !form.negative_offsets) &&
-         form.shift != FittedForm::per_channel_shift && form.shift >= 1;
-}
-
-// The halves form with the clamp's lower end folded into each channel's offset, for assembly loops
-// that have no register to spare for it: C - lowest 2^shift in place of C gives ((scaled + C) >>
-// shift) - lowest exactly (the term is a multiple of 2^shift), so the clamp is to [0, span] and
-// the code is the clamped value + qmin. What the layer's channels share is one word, b | shift << 8
-// | (qmin mod 256) << 16 | span << 24, whose bytes the loop takes by shifts: a shift by register
-// reads its low byte, and adding word >> 16 (qmin's byte, then the span) gives the code as its low
-// byte.
-constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int32_t qmin, std::int32_t qmax) {
-  return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 | static_cast<std::uint32_t>(qmax - qmin) << 24;
-}
-constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
-  const unsigned b = word & 0xffu, shift = (word >> 8) & 0xffu, span = word >> 24;
-  const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
-  const std::int32_t above = (scaled + c.offset) >> shift;
-  std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
-  if (u > span) u = span;
-  return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
-}
-// What of a layer's word an M0 routine takes as immediates (asrs #b, cmp #span, adds #qmin)
-// when the network is a template argument (qpipe::run), so that the kernel's members are constant
-// expressions. The shift stays a value: layers of different shifts then still share one routine,
-// handed the shift alone (handed_word). known == false: the routine reads every field from the word.
-struct WordImmediates {
-  bool known = false;
-  unsigned piece_bits = 0;  // unsigned, not uint8_t: GCC passes a byte's 128..255 to an "I" asm operand as negative
-  unsigned qmin_byte = 0;
-  unsigned span = 0;
-  unsigned shift = 0;  // for a routine that takes it as an immediate too (one copy per shift)
-
-  constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
-  // For a routine that reads the shift from handed_word: one copy serves layers whose shifts differ.
-  constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0}; }
-};
-constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
-  if (!folded) return {};
-  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu};
-}
-// c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
-// its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
-// false leaves c as it was.
-consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift, std::int32_t lowest) {
-  const std::int64_t offset = std::int64_t{c.offset} - std::int64_t{lowest} * (std::int64_t{1} << shift);
-  constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
-  if (offset < lo || offset > hi) return false;
-  for (const std::int32_t acc : {range.lo, range.hi}) {
-    const std::int64_t scaled = std::int64_t{acc} * c.high + ((std::int64_t{acc} * c.low) >> b);
-    if (scaled + offset < lo || scaled + offset > hi) return false;
-  }
-  c.offset = static_cast<std::int32_t>(offset);
-  return true;
 }
 
 namespace detail {

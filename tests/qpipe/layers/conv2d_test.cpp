@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 
+#include "both_backends.hpp"
 #include "layer_cases.hpp"
 
 using namespace qpipe;
@@ -34,7 +35,7 @@ Saturation check_conv(bool each_case_saturates = true) {
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / (PerChannel ? 3 : 1), K * K * InC, OutZp);
   static constexpr auto params = random_conv<K, InC, OutC>(Seed, out_grid, PerChannel);
   static constexpr auto s = spec<Net, In>(in_grid, params);
-  static constexpr auto model = quantize(s);
+  using models = BothBackends<s>;
 
   const auto cw = to_naive(params);
   const int qmin = Relu ? std::max(-128, OutZp) : -128;
@@ -43,7 +44,7 @@ Saturation check_conv(bool each_case_saturates = true) {
     naive::Tensor t = to_tensor<In>(x);
     if (Pad > 0) t = naive::pad(t, Pad, Pad, Pad, Pad, InZp);
     const naive::Tensor expected = naive::conv2d(t, to_naive(in_grid), cw, PerChannel, S, to_naive(out_grid), qmin, 127);
-    const auto got = model(x);
+    const auto got = models::run(x);
     REQUIRE(got.size() == expected.v.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       CAPTURE(i);
@@ -104,15 +105,15 @@ TEST_CASE("QConv2DPerChannel equals the naive reference") {
 TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed kernel and equal the naive reference") {
   // The kernel the compiler picks: lane pairs for 2 to 8 inputs per channel, the byte loops
   // otherwise (one input, nine, or a per-tensor scale).
-  using detail::ConvKernel;
-  using detail::PointwiseLaneKernel;
-  static_assert(std::is_same_v<decltype(detail::quantize_convolution<2, 2, 8, 1, 1, 32, WeightGranularity::per_channel,
+  using m0::ConvKernel;
+  using m0::PointwiseLaneKernel;
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<2, 2, 8, 1, 1, 32, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 8, 32>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}}).kernel),
+                                   Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}}).op)),
                                PointwiseLaneKernel<2, 2, 8, 1, 32, false>>);
-  static_assert(detail::lane_packed_inputs<1, 2, 5, 5> && detail::lane_packed_inputs<1, 7, 3, 3>);
-  static_assert(!detail::lane_packed_inputs<1, 1, 4, 4> && !detail::lane_packed_inputs<1, 9, 4, 4> &&
-                !detail::lane_packed_inputs<3, 4, 4, 4> && !detail::lane_packed_inputs<1, 8, 1, 32>);
+  static_assert(m0::lane_packed_inputs<1, 2, 5, 5> && m0::lane_packed_inputs<1, 7, 3, 3>);
+  static_assert(!m0::lane_packed_inputs<1, 1, 4, 4> && !m0::lane_packed_inputs<1, 9, 4, 4> &&
+                !m0::lane_packed_inputs<3, 4, 4, 4> && !m0::lane_packed_inputs<1, 8, 1, 32>);
   check_conv<5, 4, 2, 9, 1, 1, 0, true, true, 51, -3, -100>();
   check_conv<3, 3, 3, 16, 1, 1, 0, true, false, 52, 20, 5>();
   check_conv<4, 6, 5, 7, 1, 2, 0, true, true, 56, -128, -60>();  // stride 2
@@ -124,16 +125,16 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
   // More than 8 inputs, a multiple of four below 256, and output channels in twos: the inputs
   // packed in pairs on the stack, two channels' weight pairs side by side. Otherwise the row loops
   // (a per-tensor scale, 10 inputs, 5 outputs).
-  using detail::PointwisePairKernel;
-  static_assert(std::is_same_v<decltype(detail::quantize_convolution<2, 2, 32, 1, 1, 16, WeightGranularity::per_channel,
+  using m0::PointwisePairKernel;
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<2, 2, 32, 1, 1, 16, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 32, 16>>(
-                                   Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).kernel),
+                                   Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).op)),
                                PointwisePairKernel<2, 2, 32, 1, 16, true>>);
-  static_assert(detail::pair_packed_weights<1, 12, 4, 4> && detail::pair_packed_weights<1, 252, 8, 8> &&
-                detail::pair_packed_weights<1, 16, 6, 6>);
-  static_assert(!detail::pair_packed_weights<1, 8, 4, 4> && !detail::pair_packed_weights<1, 10, 4, 4> &&
-                !detail::pair_packed_weights<1, 16, 5, 5> && !detail::pair_packed_weights<1, 16, 1, 4> &&
-                !detail::pair_packed_weights<3, 16, 4, 4> && !detail::pair_packed_weights<1, 256, 4, 4>);
+  static_assert(m0::pair_packed_weights<1, 12, 4, 4> && m0::pair_packed_weights<1, 252, 8, 8> &&
+                m0::pair_packed_weights<1, 16, 6, 6>);
+  static_assert(!m0::pair_packed_weights<1, 8, 4, 4> && !m0::pair_packed_weights<1, 10, 4, 4> &&
+                !m0::pair_packed_weights<1, 16, 5, 5> && !m0::pair_packed_weights<1, 16, 1, 4> &&
+                !m0::pair_packed_weights<3, 16, 4, 4> && !m0::pair_packed_weights<1, 256, 4, 4>);
   check_conv<4, 4, 32, 8, 1, 1, 0, true, false, 61, 5, -10>();    // MobileNetV2's first project shape
   check_conv<3, 3, 12, 4, 1, 1, 0, true, true, 62, -20, -128>();  // with a folded ReLU
   check_conv<5, 5, 16, 16, 1, 2, 0, true, false, 63, 100, 30>();  // stride 2
@@ -143,7 +144,8 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
   // That last case's fit folds (both offsets: no ReLU), so its outputs above came from
   // folded_two_sided_code, which the M0's assembly loop computes.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 32, 7);
-  static constexpr auto model = quantize(spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
+  static constexpr auto model =
+      quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
@@ -151,19 +153,19 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
 TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-pair window kernel and equal the naive reference") {
   // Output channels in fours, a kernel row of at most 31 inputs, at least 64 output pixels (the
   // stems): input pairs along the kernel rows times lane weights. Otherwise the row loops.
-  using detail::WindowLaneKernel;
-  static_assert(std::is_same_v<decltype(detail::quantize_convolution<22, 22, 3, 7, 2, 8, WeightGranularity::per_channel,
+  using m0::WindowLaneKernel;
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<22, 22, 3, 7, 2, 8, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<7, 2>, Conv2DParams<7, 3, 8>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}}).kernel),
+                                   Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}}).op)),
                                WindowLaneKernel<22, 22, 3, 7, 2, 8, false>>);
-  static_assert(detail::window_lane_weights<3, 4, 18, 8, 8, 64> && detail::window_lane_weights<5, 6, 12, 4, 4, 64> &&
-                detail::window_lane_weights<2, 1, 9, 4, 4, 100>);
-  static_assert(!detail::window_lane_weights<3, 8, 6, 8, 8, 16> &&   // the ResNet block's convolutions: 16 pixels
-                !detail::window_lane_weights<3, 4, 18, 1, 8, 64> &&  // a per-tensor scale
-                !detail::window_lane_weights<3, 4, 18, 6, 6, 64> &&  // six channels
-                !detail::window_lane_weights<4, 8, 18, 8, 8, 64> &&  // a row of 32 inputs
-                !detail::window_lane_weights<1, 8, 18, 8, 8, 64> &&  // 1 x 1
-                !detail::window_lane_weights<3, 4, 68, 8, 8, 64>);   // a row step of 260 bytes
+  static_assert(m0::window_lane_weights<3, 4, 18, 8, 8, 64> && m0::window_lane_weights<5, 6, 12, 4, 4, 64> &&
+                m0::window_lane_weights<2, 1, 9, 4, 4, 100>);
+  static_assert(!m0::window_lane_weights<3, 8, 6, 8, 8, 16> &&   // the ResNet block's convolutions: 16 pixels
+                !m0::window_lane_weights<3, 4, 18, 1, 8, 64> &&  // a per-tensor scale
+                !m0::window_lane_weights<3, 4, 18, 6, 6, 64> &&  // six channels
+                !m0::window_lane_weights<4, 8, 18, 8, 8, 64> &&  // a row of 32 inputs
+                !m0::window_lane_weights<1, 8, 18, 8, 8, 64> &&  // 1 x 1
+                !m0::window_lane_weights<3, 4, 68, 8, 8, 64>);   // a row step of 260 bytes
   check_conv<16, 16, 4, 8, 3, 2, 1, true, true, 71, -4, -128>();   // MobileNetV2's stem: pairs, no last input alone
   check_conv<10, 10, 3, 4, 3, 1, 0, true, false, 72, 30, 12>();    // rows of 9: a last input alone; no ReLU
   check_conv<10, 10, 2, 8, 3, 1, 0, true, false, 73, -100, -3>();  // rows of 6: an odd pair count
@@ -171,14 +173,14 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
   // Fewer output pixels (8 to 63): the weights stay bytes and each group's pairs are built at run
   // time, group by group over the pixels.
-  static_assert(std::is_same_v<decltype(detail::quantize_convolution<6, 6, 8, 3, 1, 8, WeightGranularity::per_channel,
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<6, 6, 8, 3, 1, 8, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).kernel),
+                                   Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).op)),
                                WindowLaneKernel<6, 6, 8, 3, 1, 8, false, false>>);
-  static_assert(detail::window_lane_built<3, 8, 6, 8, 8, 16> && detail::window_lane_built<3, 3, 7, 4, 4, 25> &&
-                !detail::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
-                !detail::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
-                !detail::window_lane_built<3, 8, 6, 1, 8, 16>);   // a per-tensor scale
+  static_assert(m0::window_lane_built<3, 8, 6, 8, 8, 16> && m0::window_lane_built<3, 3, 7, 4, 4, 25> &&
+                !m0::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
+                !m0::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
+                !m0::window_lane_built<3, 8, 6, 1, 8, 16>);   // a per-tensor scale
   check_conv<4, 4, 8, 8, 3, 1, 1, true, true, 76, -20, -128>();  // the ResNet block's convolutions, ReLU folded
   check_conv<4, 4, 8, 8, 3, 1, 1, true, false, 77, 3, -7>();     // and without: two-sided records
   check_conv<7, 7, 3, 12, 3, 1, 0, true, true, 78, 11, 5>();     // rows of 9: a last input alone; three groups
@@ -187,9 +189,10 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   // That no-ReLU case keeps the second offset in its records, and its fit folds: its outputs above
   // came from folded_two_sided_code after the lane arithmetic.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 27, 12);
-  static constexpr auto model = quantize(spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
+  static constexpr auto model =
+      quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
-  static_assert(std::is_same_v<std::remove_cvref_t<decltype(kernel.channel[0])>, detail::QuadChannel>);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(kernel.channel[0])>, m0::QuadChannel>);
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
 
@@ -198,23 +201,24 @@ TEST_CASE("a stored-pair window layer that alone reads an arena buffer runs on i
   // the model must hand it a buffer nobody else reads and size that buffer for the words.
   constexpr Grid in_grid{0.02, 3};
   static constexpr auto params = random_conv<3, 4, 8>(80, saturating_output_grid(0.02 / 3, 36, -128), true);
-  static constexpr auto padded = quantize(spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
+  static constexpr auto padded = quantize<m0::Backend>(spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
   using Padded = std::remove_const_t<decltype(padded)>;
   using Kernel = std::remove_cvref_t<decltype(boost::hana::at_c<1>(padded.kernels))>;
   static_assert(Kernel::expands_input && Padded::expands[1] && !Padded::expands[0]);
   // 18 x 18 x 4 bytes are 648 pairs: 648 words and 3 bytes to reach a word boundary.
   static_assert(Kernel::input_capacity == 4 * 648 + 3 && Padded::buffer_bytes[1] == 4 * 648 + 3);
   // Reading the caller's input (no pad in front): the input is const, so no expansion.
-  static constexpr auto bare = quantize(spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
+  static constexpr auto bare = quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
   static_assert(!std::remove_const_t<decltype(bare)>::expands[0]);
   // A buffer that the residual's add reads too stays as it is.
   static constexpr auto same = random_conv<3, 4, 4>(81, saturating_output_grid(0.02 / 3, 36, 0), true);
-  static constexpr auto skip = quantize(spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
+  static constexpr auto skip = quantize<m0::Backend>(spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
       in_grid, same, ResidualParams{{0.05, 0}}));
   using Skip = std::remove_const_t<decltype(skip)>;
   static_assert(std::remove_cvref_t<decltype(boost::hana::at_c<1>(skip.kernels))>::expands_input && !Skip::expands[1]);
   static_assert(Skip::buffer_bytes[1] == 10 * 10 * 4);
-  // Each runs as the naive layers do (the expansion is the M0's; the host takes the same model).
+  // Each runs as the naive layers do (the expansion is the M0's; on the host the same kernel runs
+  // its C++ path).
   for (const auto& x : input_batch<16 * 16 * 4>(80)) {
     naive::Tensor t = naive::pad(to_tensor<Shape<16, 16, 4>>(x), 1, 1, 1, 1, in_grid.zero_point);
     const naive::Tensor want = naive::conv2d(t, to_naive(in_grid), to_naive(params), true, 2, to_naive(params.output), -128, 127);
@@ -236,15 +240,17 @@ TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 r
     p.output = full.output;
     return p;
   }();
-  static constexpr auto per_tensor = quantize(spec<Pipe<QPointwiseConv2D>, Shape<3, 5, 8>>(in_grid, params));
-  static constexpr auto per_channel = quantize(spec<Pipe<QPointwiseConv2DPerChannel>, Shape<3, 5, 8>>(in_grid, params));
+  static constexpr auto per_tensor_spec = spec<Pipe<QPointwiseConv2D>, Shape<3, 5, 8>>(in_grid, params);
+  static constexpr auto per_channel_spec = spec<Pipe<QPointwiseConv2DPerChannel>, Shape<3, 5, 8>>(in_grid, params);
+  using per_tensor = BothBackends<per_tensor_spec>;
+  using per_channel = BothBackends<per_channel_spec>;
   const auto cw = to_naive(params);
   for (const auto& x : input_batch<3 * 5 * 8>(31)) {
     const auto t = to_tensor<Shape<3, 5, 8>>(x);
     const auto e_tensor = naive::conv2d(t, to_naive(in_grid), cw, false, 1, to_naive(out_grid), -128, 127);
     const auto e_channel = naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(out_grid), -128, 127);
-    const auto g_tensor = per_tensor(x);
-    const auto g_channel = per_channel(x);
+    const auto g_tensor = per_tensor::run(x);
+    const auto g_channel = per_channel::run(x);
     for (std::size_t i = 0; i < g_tensor.size(); ++i) {
       REQUIRE(int(g_tensor[i]) == int(e_tensor.v[i]));
       REQUIRE(int(g_channel[i]) == int(e_channel.v[i]));
@@ -262,14 +268,16 @@ TEST_CASE("int8 weights given with their scales are used as they are") {
       .weight_scale = {0.01, 0.02, 0.004},
   };
   constexpr Grid in_grid{0.03, 7};
-  static constexpr auto model = quantize(spec<Pipe<QConv2DPerChannel<3>>, Shape<4, 5, 2>>(in_grid, params));
-  // The kernel holds exactly the given codes.
-  static_assert(boost::hana::at_c<0>(model.kernels).weights[0] == 127);
-  static_assert(boost::hana::at_c<0>(model.kernels).weights[1] == -127);
+  static constexpr auto s = spec<Pipe<QConv2DPerChannel<3>>, Shape<4, 5, 2>>(in_grid, params);
+  using model = BothBackends<s>;
+  // The op holds exactly the given codes, and so does the M0's kernel.
+  static_assert(boost::hana::at_c<0>(model::reference.kernels).op.weights[0] == 127);
+  static_assert(boost::hana::at_c<0>(model::reference.kernels).op.weights[1] == -127);
+  static_assert(boost::hana::at_c<0>(model::m0.kernels).weights[0] == 127);
   const auto cw = to_naive(params);
   for (const auto& x : input_batch<4 * 5 * 2>(41)) {
     const auto e = naive::conv2d(to_tensor<Shape<4, 5, 2>>(x), to_naive(in_grid), cw, true, 1, naive::QGrid{0.08, -3}, -128, 127);
-    const auto g = model(x);
+    const auto g = model::run(x);
     for (std::size_t i = 0; i < g.size(); ++i) REQUIRE(int(g[i]) == int(e.v[i]));
   }
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 
+#include "both_backends.hpp"
 #include "layer_cases.hpp"
 
 using namespace qpipe;
@@ -28,9 +29,11 @@ inline constexpr auto uneven = [] {
 TEST_CASE("QDensePerChannel equals the naive per-channel 1x1 convolution, flat input, with and without ReLU") {
   constexpr Grid in_grid{0.05, -9};
   static constexpr DensePerChannelParams<12, 5> params = uneven;
-  static constexpr auto plain = quantize(spec<Pipe<QDensePerChannel<5>>, Shape<2, 2, 3>>(in_grid, params));
-  static constexpr auto relu = quantize(spec<Pipe<QDensePerChannel<5>, QRelu>, Shape<12>>(in_grid, params));
-  static_assert(decltype(relu)::stage_count == 1, "the ReLU folds into the layer's clamp");
+  static constexpr auto plain_spec = spec<Pipe<QDensePerChannel<5>>, Shape<2, 2, 3>>(in_grid, params);
+  static constexpr auto relu_spec = spec<Pipe<QDensePerChannel<5>, QRelu>, Shape<12>>(in_grid, params);
+  using plain = BothBackends<plain_spec>;
+  using relu = BothBackends<relu_spec>;
+  static_assert(decltype(relu::m0)::stage_count == 1, "the ReLU folds into the layer's clamp");
   const auto cw = to_naive(params);
   Saturation saturation;
   for (const auto& x : input_batch<12>(41, 20)) {
@@ -38,8 +41,8 @@ TEST_CASE("QDensePerChannel equals the naive per-channel 1x1 convolution, flat i
     const auto want = naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(params.output), -128, 127);
     const auto want_relu =
         naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(params.output), std::max(-128, params.output.zero_point), 127);
-    const auto got = plain(x);
-    const auto got_relu = relu(x);
+    const auto got = plain::run(x);
+    const auto got_relu = relu::run(x);
     saturation.count(got);
     for (std::size_t u = 0; u < 5; ++u) {
       REQUIRE(int(got[u]) == int(want.v[u]));

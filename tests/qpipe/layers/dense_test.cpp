@@ -8,8 +8,10 @@
 #include <random>
 #include <vector>
 
+#include "qpipe/backends/m0/backend.hpp"
 #include "qpipe/layers/dense.hpp"
 #include "qpipe/layers/relu.hpp"
+#include "qpipe/reference/backend.hpp"
 #include "reference/random_params.hpp"
 #include "reference/requantize_reference.hpp"
 
@@ -52,43 +54,55 @@ Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid 
   return e;
 }
 
-// The kernel under test, quantized by the compiler from the same parameters.
+// The op under test, quantized by the compiler from the same parameters, and the kernels both
+// backends lower it into.
 template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
-inline constexpr auto compiled_kernel =
-    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, qpipe::DenseParams<In, Units>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).kernel;
+inline constexpr auto compiled_op =
+    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, qpipe::DenseParams<In, Units>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).op;
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+inline constexpr auto m0_kernel = qpipe::m0::Backend::lower(compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>);
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+inline constexpr auto reference_kernel = qpipe::reference_ops::Backend::lower(compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>);
 
 template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
 void check_dense() {
   const auto p = random_dense<In, Units>(Seed, OutGrid);
   const Expected e = expected_constants(p, InGrid);
-  const auto& kernel = compiled_kernel<In, Units, Seed, InGrid, OutGrid, Clamps...>;
+  const auto& op = compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>;
+  const auto& m0 = m0_kernel<In, Units, Seed, InGrid, OutGrid, Clamps...>;
+  const auto& reference = reference_kernel<In, Units, Seed, InGrid, OutGrid, Clamps...>;
   CAPTURE(In);
   CAPTURE(Units);
-  for (std::size_t i = 0; i < In * Units; ++i) REQUIRE(kernel.weights[i] == e.weights[i]);
-  // The kernel stores TFLite's bias minus input_zero_point * sum(w): the zero-point term, folded.
+  for (std::size_t i = 0; i < In * Units; ++i) REQUIRE(op.weights[i] == e.weights[i]);
+  // The op stores TFLite's bias minus input_zero_point * sum(w): the zero-point term, folded.
   for (std::size_t u = 0; u < Units; ++u) {
     long long weight_sum = 0;
     for (std::size_t i = 0; i < In; ++i) weight_sum += e.weights[u * In + i];
-    REQUIRE(kernel.bias[u] == e.bias[u] - InGrid.zero_point * weight_sum);
+    REQUIRE(op.bias[u] == e.bias[u] - InGrid.zero_point * weight_sum);
   }
-  // The requantizer is fitted to the kernel's accumulators (fitted_requantization.hpp): checked
-  // below against TFLite's arithmetic with the multiplier and shift derived here.
-  CHECK(kernel.requantizer.form.pieces != 0);
+  CHECK(op.requantization.multiplier[0].multiplier == e.multiplier);
+  CHECK(m0.weights == op.weights);
+  CHECK(m0.bias == op.bias);
+  // The M0's requantizer is fitted to the accumulators (fitted_requantization.hpp): checked below
+  // against TFLite's arithmetic with the multiplier and shift derived here, as is the reference.
+  CHECK(m0.requantizer.form.pieces != 0);
   const int qmin = sizeof...(Clamps) ? std::max(-128, OutGrid.zero_point) : -128;
 
   std::mt19937 rng(Seed);
   std::uniform_int_distribution<int> code(-128, 127);
   int saturated_low = 0, saturated_high = 0;
   for (int trial = 0; trial < 500; ++trial) {
-    std::int8_t x[In], y[Units];
+    std::int8_t x[In], y[Units], z[Units];
     for (auto& v : x) v = static_cast<std::int8_t>(trial == 0 ? -128 : trial == 1 ? 127 : code(rng));
-    kernel(x, y);
+    m0(x, y);
+    reference(x, z);
     for (std::size_t u = 0; u < Units; ++u) {
       long long acc = e.bias[u];
       for (std::size_t i = 0; i < In; ++i) acc += e.weights[u * In + i] * (x[i] - InGrid.zero_point);
       const int want = qpipe_test::exact_requantize(static_cast<std::int32_t>(acc), e.multiplier, e.shift,
                                                     OutGrid.zero_point, qmin, 127);
       CHECK(int{y[u]} == want);
+      CHECK(int{z[u]} == want);
       saturated_low += want == -128;
       saturated_high += want == 127;
     }
@@ -109,7 +123,7 @@ TEST_CASE("QDense matches the spec-derived reference") {
 
 TEST_CASE("a folded ReLU6 clamps at the codes of 0 and 6") {
   constexpr qpipe::Grid out{0.05, -100};  // 6.0 is code -100 + 120 = 20
-  constexpr auto k = compiled_kernel<4, 3, 9, qpipe::Grid{0.1, 0}, out, qpipe::QRelu6>;
-  static_assert(k.requantizer.clamp.qmin == -100 && k.requantizer.clamp.qmax == 20);
-  CHECK(k.requantizer.clamp.qmax == 20);
+  constexpr auto op = compiled_op<4, 3, 9, qpipe::Grid{0.1, 0}, out, qpipe::QRelu6>;
+  static_assert(op.requantization.clamp.qmin == -100 && op.requantization.clamp.qmax == 20);
+  CHECK(m0_kernel<4, 3, 9, qpipe::Grid{0.1, 0}, out, qpipe::QRelu6>.requantizer.clamp.qmax == 20);
 }

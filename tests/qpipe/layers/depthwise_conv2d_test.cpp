@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "both_backends.hpp"
 #include "layer_cases.hpp"
 
 using namespace qpipe;
@@ -19,7 +20,8 @@ bool check_depthwise(bool each_case_saturates = true) {
   constexpr Grid in_grid{0.03, InZp};
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, K * K, OutZp);
   static constexpr auto params = random_depthwise<K, C>(Seed, out_grid);
-  static constexpr auto model = quantize(spec<Net, In>(in_grid, params));
+  static constexpr auto s = spec<Net, In>(in_grid, params);
+  using models = BothBackends<s>;
 
   const auto cw = to_naive(params);
   // ReLU6 folds into the clamp: [zero point, code of 6.0].
@@ -29,7 +31,7 @@ bool check_depthwise(bool each_case_saturates = true) {
   for (const auto& x : input_batch<In::size>(Seed)) {
     const naive::Tensor t = naive::pad(to_tensor<In>(x), Pad, Pad, Pad, Pad, InZp);
     const naive::Tensor expected = naive::depthwise_conv2d(t, to_naive(in_grid), cw, S, to_naive(out_grid), qmin, qmax);
-    const auto got = model(x);
+    const auto got = models::run(x);
     REQUIRE(got.size() == expected.v.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       CAPTURE(i);
@@ -44,7 +46,7 @@ bool check_depthwise(bool each_case_saturates = true) {
     if (!Relu6) CHECK(sat.high > 0);
   }
   // Whether the requantizer runs in the folded halves form (what the M0's assembly loop needs).
-  return boost::hana::at_c<1>(model.kernels).folded;
+  return boost::hana::at_c<1>(models::m0.kernels).folded;
 }
 
 }  // namespace

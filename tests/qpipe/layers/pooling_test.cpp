@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "both_backends.hpp"
 #include "layer_cases.hpp"
 
 using namespace qpipe;
@@ -13,10 +14,11 @@ namespace {
 
 template <class Net, class In, Grid G, class Expected>
 void check_against(std::uint32_t seed, Expected expected) {
-  static constexpr auto model = quantize(spec<Net, In>(G));
+  static constexpr auto s = spec<Net, In>(G);
+  using models = BothBackends<s>;
   for (const auto& x : input_batch<In::size>(seed)) {
     const std::vector<std::int8_t> e = expected(to_tensor<In>(x));
-    const auto got = model(x);
+    const auto got = models::run(x);
     REQUIRE(got.size() == e.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       CAPTURE(i);

@@ -3,6 +3,7 @@
 // kernel alone on all 65,536 operand pairs, fitted and not: tests/qpipe/numerics/fitted_add_test.cpp.
 #include <doctest/doctest.h>
 
+#include "both_backends.hpp"
 #include "layer_cases.hpp"
 
 using namespace qpipe;
@@ -13,12 +14,13 @@ TEST_CASE("a residual of an identity-like branch is TFLite ADD of the input and 
   using Net = Pipe<Residual<Pipe<QMaxPool2D<1, 1>>>>;
   constexpr Grid in_grid{0.05, 10};
   constexpr ResidualParams add{{0.07, -20}};
-  static constexpr auto model = quantize(spec<Net, Shape<4, 4, 3>>(in_grid, add));
+  static constexpr auto s = spec<Net, Shape<4, 4, 3>>(in_grid, add);
+  using models = BothBackends<s>;
   Saturation sat;
   for (const auto& x : input_batch<48>(101)) {
     std::vector<std::int8_t> v(x.begin(), x.end());
     const auto e = naive::add(v, to_naive(in_grid), v, to_naive(in_grid), naive::QGrid{0.07, -20}, -128, 127);
-    const auto got = model(x);
+    const auto got = models::run(x);
     for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(int(got[i]) == int(e[i]));
     sat.count(got);
   }
@@ -39,8 +41,8 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
   static constexpr auto c2 = random_conv<3, 8, 8>(113, g2, true);
   constexpr Grid gsum{g0.scale * 1.5, -60};
   static constexpr auto s = spec<Net, In>(in_grid, stem, c1, c2, ResidualParams{gsum});
-  static constexpr auto model = quantize(s);
-  using M = std::remove_const_t<decltype(model)>;
+  using models = BothBackends<s>;
+  using M = std::remove_const_t<decltype(models::m0)>;
   static_assert(M::stage_count == 6);  // stem, pad, conv, pad, conv, add (the ReLUs are folded)
   static_assert(M::reads[5][0] == 1 && M::reads[5][1] == 5);  // the add reads the stem's output and the branch's
 
@@ -50,7 +52,7 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
     const naive::Tensor b = naive::conv2d(naive::pad(a, 1, 1, 1, 1, g0.zero_point), ng(g0), to_naive(c1), true, 1, ng(g1), g1.zero_point, 127);
     const naive::Tensor c = naive::conv2d(naive::pad(b, 1, 1, 1, 1, g1.zero_point), ng(g1), to_naive(c2), true, 1, ng(g2), -128, 127);
     const auto e = naive::add(a.v, ng(g0), c.v, ng(g2), ng(gsum), gsum.zero_point, 127);
-    const auto got = model(x);
+    const auto got = models::run(x);
     for (std::size_t i = 0; i < got.size(); ++i) {
       CAPTURE(i);
       REQUIRE(int(got[i]) == int(e[i]));
@@ -61,7 +63,7 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
 TEST_CASE("the add's operand rescale equals TFLite's MultiplyByQuantizedMultiplier for every int8 input") {
   // Grid pairs with scale ratios from 1/64 to 1 and all kinds of zero points.
   struct Case {
-    detail::OperandRescale rescale;
+    OperandRescale rescale;
     QuantizedMultiplier tflite;
   };
   static constexpr auto cases = []() consteval {
@@ -71,7 +73,7 @@ TEST_CASE("the add's operand rescale equals TFLite's MultiplyByQuantizedMultipli
       const double other = 0.001 * (1 + static_cast<double>(n * 53 % 67));
       const double twice_max = 2 * (scale > other ? scale : other);
       const std::int32_t zp = static_cast<std::int32_t>(n * 71 % 256) - 128;
-      c[n] = {detail::operand_rescale(zp, scale, twice_max), quantize_multiplier(scale / twice_max)};
+      c[n] = {operand_rescale(zp, scale, twice_max), quantize_multiplier(scale / twice_max)};
     }
     return c;
   }();

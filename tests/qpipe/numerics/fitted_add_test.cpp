@@ -17,13 +17,14 @@ struct AddCase {
   bool relu;  // a ReLU after the add: the clamp starts at the output's zero point
 };
 
+// The M0's add kernel (backends/m0/add.hpp), which takes the fitted form where one exists.
 template <AddCase C>
 constexpr auto add_kernel() {
   constexpr ResidualParams p{C.out};
   if constexpr (C.relu) {
-    return detail::ResidualAdd::quantize<Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).kernel;
+    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).op);
   } else {
-    return detail::ResidualAdd::quantize<Shape<65536>, ResidualParams>(C.skip, C.branch, p).kernel;
+    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, ResidualParams>(C.skip, C.branch, p).op);
   }
 }
 

@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <utility>
 
-#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
 
 namespace {
 
 using qpipe::AccumulatorRange;
-using qpipe::ChannelRequantizer;
+using qpipe::m0::ChannelRequantizer;
 
 // A requantizer of the given TFLite constants for Channels channels, fitted like a layer's.
 template <bool TwoSided, std::size_t Channels>
@@ -21,7 +21,7 @@ consteval ChannelRequantizer<Channels, TwoSided> fitted(const std::array<std::in
                                                          const std::array<AccumulatorRange, Channels>& range) {
   ChannelRequantizer<Channels, TwoSided> r{{}, clamp, {}, {}};
   for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
-  return qpipe::fitted_to(r, range);
+  return qpipe::m0::fitted_to(r, range);
 }
 
 template <std::size_t Channels, bool TwoSided>
@@ -190,16 +190,16 @@ TEST_CASE("no fit where the TFLite form must stay: a left shift that can saturat
 // The word of a folded layer and what qpipe::run hands its M0 routine: b, qmin's byte and the
 // span as immediates, the shift alone as the value (hand-computed: b 14, shift 21, clamp [-128,
 // 127] is 0xff80150e; a ReLU above zero point -20 with b 7, shift 9 is 0x93ec0907).
-static_assert(qpipe::folded_halves_word(14, 21, -128, 127) == 0xff80150eu);
-static_assert(qpipe::folded_halves_word(7, 9, -20, 127) == 0x93ec0907u);
+static_assert(qpipe::m0::folded_halves_word(14, 21, -128, 127) == 0xff80150eu);
+static_assert(qpipe::m0::folded_halves_word(7, 9, -20, 127) == 0x93ec0907u);
 TEST_CASE("immediates_of: the fields of a folded layer's word, nothing for an unfolded one") {
-  constexpr auto full = qpipe::immediates_of(true, 0xff80150eu);
+  constexpr auto full = qpipe::m0::immediates_of(true, 0xff80150eu);
   static_assert(full.known && full.piece_bits == 14 && full.qmin_byte == 0x80 && full.span == 255);
   static_assert(full.handed_word(0xff80150eu) == 21);
-  constexpr auto relu = qpipe::immediates_of(true, 0x93ec0907u);
+  constexpr auto relu = qpipe::m0::immediates_of(true, 0x93ec0907u);
   static_assert(relu.known && relu.piece_bits == 7 && relu.qmin_byte == 0xec && relu.span == 147);
   static_assert(relu.handed_word(0x93ec0907u) == 9);
-  constexpr auto unfolded = qpipe::immediates_of(false, 0x93ec0907u);
+  constexpr auto unfolded = qpipe::m0::immediates_of(false, 0x93ec0907u);
   static_assert(!unfolded.known && unfolded.handed_word(0x93ec0907u) == 0x93ec0907u);
   CHECK(full.span - relu.span == 108);  // 255 - (127 - (-20))
 }

@@ -14,12 +14,13 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "qpipe/detail/dot.hpp"
-#include "qpipe/detail/folded_code_m0.hpp"
+#include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/detail/image.hpp"
-#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
 
-namespace qpipe::detail {
+#include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
+
+namespace qpipe::m0 {
 
 // One output channel: the bias (the input zero-point term folded in), the requantization and the
 // offset for acc < 0 (the same as the other one where the layer has no negative offsets).
@@ -28,6 +29,9 @@ struct QuadChannel {
   RequantizationChannel requantization;
   std::int32_t negative_offset;
 };
+// The byte offsets the assembly loop reads a record at (bias 0, halves 4 and 6, offsets 8 and 12).
+static_assert(offsetof(QuadChannel, bias) == 0 && offsetof(QuadChannel, requantization) == 4 &&
+              offsetof(QuadChannel, negative_offset) == 12 && sizeof(QuadChannel) == 16);
 
 // The kernel's reach: per-channel scales, more inputs than the lane kernel takes (it keeps the
 // packed inputs in registers), the input count a multiple of four (the loops take two pairs a
@@ -221,8 +225,8 @@ struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
   using QuadRecords<OutC, TwoSided>::folded;
   using QuadRecords<OutC, TwoSided>::word;
   static constexpr std::size_t pairs = InC / 2;
-  static constexpr std::size_t out_height = valid_output(H, 1, S);
-  static constexpr std::size_t out_width = valid_output(W, 1, S);
+  static constexpr std::size_t out_height = detail::valid_output(H, 1, S);
+  static constexpr std::size_t out_width = detail::valid_output(W, 1, S);
   static constexpr std::size_t input_size = H * W * InC;
   static constexpr std::size_t output_size = out_height * out_width * OutC;
   static constexpr std::size_t macs = out_height * out_width * OutC * InC;
@@ -242,6 +246,7 @@ struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
 
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.
+  using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
@@ -273,4 +278,6 @@ struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
   }
 };
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0
+
+#include "qpipe/backends/m0/asm/folded_code_end.hpp"

@@ -1,4 +1,4 @@
-// The byte runs a zero-padding pass writes, and the loop that writes them. A padded NHWC image is,
+// The Cortex-M0's padding: the byte runs a zero-padding pass writes, and the loop that writes them. A padded NHWC image is,
 // in memory order: fill (the top rows and the first row's left border), then for every input row
 // its W * C bytes and the fill between it and the next row (right border + left border), the last
 // row followed by the right border and the bottom rows. So a pad is one loop over the input rows
@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <type_traits>
 
-namespace qpipe::detail {
+#include "qpipe/ops/pad.hpp"
+
+namespace qpipe::m0 {
 
 struct PadRuns {
   std::uint32_t rows;          // H
@@ -130,4 +132,25 @@ constexpr void write_pad(const std::int8_t* in, std::int8_t* out, const PadRuns&
   write_pad_bytes(in, out, r, fill);
 }
 
-}  // namespace qpipe::detail
+// The kernel of an ops::Pad: every pad of a network shares the one loop above.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+struct PadKernel {
+  using op = ops::Pad<H, W, C, Top, Bottom, Left, Right>;
+  static constexpr std::size_t input_size = op::input_size;
+  static constexpr std::size_t output_size = op::output_size;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = op::parameter_bytes;
+
+  std::int8_t fill;  // the input zero point
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    write_pad<C % 4 == 0>(in, out, pad_runs<H, W, C, Top, Bottom, Left, Right>, fill);
+  }
+};
+
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+consteval PadKernel<H, W, C, Top, Bottom, Left, Right> lower(const ops::Pad<H, W, C, Top, Bottom, Left, Right>& op) {
+  return {op.fill};
+}
+
+}  // namespace qpipe::m0

@@ -8,9 +8,17 @@
 // tests/m0/numerics_on_target.cpp and by every golden.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
-namespace qpipe::detail {
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::m0 {
+
+// The byte offsets the routine reads its arguments at.
+static_assert(offsetof(SplitMultiplier, multiplier) == 0 && offsetof(SplitMultiplier, left_shift) == 4 &&
+              offsetof(SplitMultiplier, right_shift) == 5);
+static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qmin) == 4 && offsetof(OutputClamp, qmax) == 8);
 
 #if defined(__ARM_ARCH_6M__)
 // r0 = acc, r1 -> {int32 multiplier in [0, 2^31); uint8 left_shift; uint8 right_shift},
@@ -93,13 +101,11 @@ namespace qpipe::detail {
       ".syntax divided");
 }
 
-// Calls the routine. Multiplier: {int32, uint8 left, uint8 right}; clamp: {int32 zero point,
-// qmin, qmax} (ChannelRequantizer's layout).
-template <class Multiplier, class Clamp>
-[[gnu::always_inline]] inline std::int8_t requantize_split_m0(std::int32_t acc, const Multiplier& m, const Clamp& clamp) {
+// Calls the routine.
+[[gnu::always_inline]] inline std::int8_t requantize_split_m0(std::int32_t acc, const SplitMultiplier& m, const OutputClamp& clamp) {
   register std::int32_t r0 asm("r0") = acc;
-  register const Multiplier* r1 asm("r1") = &m;
-  register const Clamp* r2 asm("r2") = &clamp;
+  register const SplitMultiplier* r1 asm("r1") = &m;
+  register const OutputClamp* r2 asm("r2") = &clamp;
   asm("bl %c[routine]"
       : "+r"(r0), "+r"(r1), "+r"(r2)
       : [routine] "i"(requantize_split_routine), "m"(m), "m"(clamp)
@@ -108,4 +114,4 @@ template <class Multiplier, class Clamp>
 }
 #endif
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0

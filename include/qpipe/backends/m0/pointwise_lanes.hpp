@@ -12,12 +12,13 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "qpipe/detail/dot.hpp"
-#include "qpipe/detail/folded_code_m0.hpp"
+#include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/detail/image.hpp"
-#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
 
-namespace qpipe::detail {
+#include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
+
+namespace qpipe::m0 {
 
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
 inline constexpr bool lane_packed_inputs = K == 1 && InC >= 2 && InC <= 8 && Channels == OutC;
@@ -30,6 +31,9 @@ struct LaneChannel {
   RequantizationChannel requantization;
   std::array<std::int8_t, (InC + 3) / 4 * 4> weights;
 };
+// The byte offsets the assembly loop reads a record at (bias 0, halves 4 and 6, offset 8, weights 12).
+static_assert(offsetof(LaneChannel<8>, bias) == 0 && offsetof(LaneChannel<8>, requantization) == 4 &&
+              offsetof(LaneChannel<8>, weights) == 12);
 
 // The pixels the M0 loop packs at a time: 16 bytes of stack a pixel at most.
 inline constexpr std::size_t lane_block_pixels = 32;
@@ -177,7 +181,7 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
 // channel; one out-of-line copy for all layers of the same shape and word.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, WordImmediates I>
 [[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<InC>* channel, const std::int8_t* in, std::int8_t* out) {
-  constexpr std::size_t pairs = (InC + 1) / 2, out_width = valid_output(W, 1, S), pixels = valid_output(H, 1, S) * out_width;
+  constexpr std::size_t pairs = (InC + 1) / 2, out_width = detail::valid_output(W, 1, S), pixels = detail::valid_output(H, 1, S) * out_width;
   constexpr std::size_t block = pixels < lane_block_pixels ? pixels : lane_block_pixels;
   std::int32_t packed[block * pairs];
   for (std::size_t first = 0; first < pixels; first += block) {
@@ -201,8 +205,8 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
 struct PointwiseLaneKernel {
   static constexpr std::size_t pairs = (InC + 1) / 2;
-  static constexpr std::size_t out_height = valid_output(H, 1, S);
-  static constexpr std::size_t out_width = valid_output(W, 1, S);
+  static constexpr std::size_t out_height = detail::valid_output(H, 1, S);
+  static constexpr std::size_t out_width = detail::valid_output(W, 1, S);
   static constexpr std::size_t input_size = H * W * InC;
   static constexpr std::size_t output_size = out_height * out_width * OutC;
   static constexpr std::size_t macs = out_height * out_width * OutC * InC;
@@ -228,6 +232,7 @@ struct PointwiseLaneKernel {
 
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.
+  using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // On the M0, the assembly layer loop when the compiler folded the form it implements and I
@@ -269,4 +274,6 @@ struct PointwiseLaneKernel {
   }
 };
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0
+
+#include "qpipe/backends/m0/asm/folded_code_end.hpp"

@@ -13,13 +13,14 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "qpipe/detail/dot.hpp"
-#include "qpipe/detail/folded_code_m0.hpp"
+#include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/detail/image.hpp"
-#include "qpipe/detail/pointwise_pairs.hpp"
-#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
 
-namespace qpipe::detail {
+#include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
+
+namespace qpipe::m0 {
 
 // The flash a layer's weights take doubles while its MACs get about 1.5 cycles cheaper each; both
 // examples' stems (64 output pixels, each weight used 64 times) gain 90 to 140 cycles per added
@@ -201,8 +202,8 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   static constexpr std::size_t row = K * InC;           // a kernel row's inputs, contiguous in the image
   static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
   static constexpr std::size_t group_words = 4 * K * pairs;
-  static constexpr std::size_t out_height = valid_output(H, K, S);
-  static constexpr std::size_t out_width = valid_output(W, K, S);
+  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
+  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
   static constexpr std::size_t input_size = H * W * InC;
   static constexpr std::size_t output_size = out_height * out_width * OutC;
   static constexpr std::size_t macs = out_height * out_width * OutC * K * row;
@@ -230,6 +231,7 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
 
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.
+  using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
   // With stored pairs, every window row starting on an even byte (S InC and W InC even), the
@@ -363,4 +365,6 @@ struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSide
   }
 };
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0
+
+#include "qpipe/backends/m0/asm/folded_code_end.hpp"

@@ -1,14 +1,12 @@
-// The steps of folded_halves_code that read the layer's word, as Thumb-1 assembly text for the M0
-// routines' requantization (depthwise_channels.hpp, pointwise_pairs.hpp, and lane_pointwise.hpp
-// for its immediates), in two spellings: _WORD
-// takes each field from the word in a high register (%[word]: b | shift << 8 | qmin << 16 | span
-// << 24), two or three cycles a field; _IMMEDIATE takes b, span and qmin as immediates
-// (%[piece_bits], %[span], %[qmin_byte]: WordImmediates) and %[word] holds the shift alone, one
-// cycle a field. X is the value's register operand, T a temporary's. They are macros because an
-// asm statement's text must be a string literal; they stay defined (a QPIPE_FOLDED_ prefix), as
-// two headers share them.
-#pragma once
-
+// The steps of folded_halves_code (requantizer.hpp) that read the layer's word, as Thumb-1 assembly
+// text for the M0 routines' requantization, in two spellings: _WORD takes each field from the word
+// in a high register (%[word]: b | shift << 8 | qmin << 16 | span << 24), two or three cycles a
+// field; _IMMEDIATE takes b, span and qmin as immediates (%[piece_bits], %[span], %[qmin_byte]:
+// WordImmediates) and %[word] holds the shift alone, one cycle a field. X is the value's register
+// operand, T a temporary's. They are macros because an asm statement's text must be a string
+// literal. A header that writes such a routine includes this file after its other includes and
+// asm/folded_code_end.hpp at its end, which takes them away again: no macro outlives the header
+// that uses it. (No include guard, on purpose.)
 #if defined(__ARM_ARCH_6M__)
 // X >>= b: the low piece's product.
 #define QPIPE_FOLDED_PIECE_SHIFT_WORD(X, T) "mov %[" T "], %[word]\n\t" "asrs %[" X "], %[" T "]\n\t"
@@ -44,4 +42,4 @@
   "bhi 2" N "f\n"                                                              \
   "3" N ":\n\t" QPIPE_FOLDED_ADD_QMIN_##MODE(X, T)
 #define QPIPE_FOLDED_ABOVE(MODE, X, T, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE(X, T) "b 3" N "b\n"
-#endif
+#endif  // __ARM_ARCH_6M__

@@ -7,10 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "qpipe/detail/folded_code_m0.hpp"
-#include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
 
-namespace qpipe::detail {
+#include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
+
+namespace qpipe::m0 {
 
 // The assembly loop's reach: an even channel count (channel pairs), the kernel sizes whose tap
 // sequence it spells out, and the immediates it adds: C - 1 between taps, RowStride - K C from one
@@ -293,4 +294,6 @@ template <std::size_t C, std::size_t RowStride, WordImmediates I>
 #undef QPIPE_DW_CHANNEL
 #endif
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0
+
+#include "qpipe/backends/m0/asm/folded_code_end.hpp"

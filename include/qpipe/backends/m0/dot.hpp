@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace qpipe::detail {
+namespace qpipe::m0 {
 
 // sum_i w[i] * x[i * Stride]
 template <std::size_t N, std::size_t Stride = 1>
@@ -473,4 +473,4 @@ constexpr void dot_quad(const std::int8_t* w, const std::int8_t* x, std::int32_t
   dot_pair<Row, Rows, Stride>(w + 2 * ChannelStride, w + 3 * ChannelStride, x, acc[2], acc[3]);
 }
 
-}  // namespace qpipe::detail
+}  // namespace qpipe::m0

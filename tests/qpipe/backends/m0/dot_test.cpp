@@ -1,4 +1,4 @@
-// The lane pairs of detail/dot.hpp: one 32-bit product of a packed input pair and a packed weight
+// The lane pairs of backends/m0/dot.hpp: one 32-bit product of a packed input pair and a packed weight
 // pair gives x0 w0 + x1 w1. Checked against the two products for every input x0 and weight w1
 // (the low lane, whose sign the borrow follows) with a spread of x1 and w0 that includes the
 // extremes, and at compile time for hand-picked cases.
@@ -6,11 +6,11 @@
 
 #include <cstdint>
 
-#include "qpipe/detail/dot.hpp"
+#include "qpipe/backends/m0/dot.hpp"
 
-using qpipe::detail::lane_input;
-using qpipe::detail::lane_mac;
-using qpipe::detail::lane_weight;
+using qpipe::m0::lane_input;
+using qpipe::m0::lane_mac;
+using qpipe::m0::lane_weight;
 
 // -128 * 127 + -128 * 127: the most negative sum; 127 * -127 twice with a negative low lane.
 static_assert(lane_mac(0, lane_input(-128, -128), lane_weight(127, 127)) == -32512);
@@ -39,5 +39,5 @@ TEST_CASE("a lane pair's product is x0 w0 + x1 w1 for every low lane") {
 TEST_CASE("lane_dot sums its pairs") {
   const std::int32_t x[3] = {lane_input(-128, 127), lane_input(5, -6), lane_input(100, 0)};
   const std::int32_t w[3] = {lane_weight(-127, 127), lane_weight(-3, 9), lane_weight(-1, 0)};
-  CHECK(qpipe::detail::lane_dot<3>(-7, w, x) == -7 + 128 * 127 + 127 * 127 - 15 - 54 - 100);
+  CHECK(qpipe::m0::lane_dot<3>(-7, w, x) == -7 + 128 * 127 + 127 * 127 - 15 - 54 - 100);
 }

@@ -1,0 +1,75 @@
+// The Cortex-M0's add: the compiler's linear form of TFLite's ADD (numerics/fitted_add.hpp) where
+// it proves one equal on all 65,536 operand pairs, else TFLite's arithmetic; and its dispatcher.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/numerics/add.hpp"
+#include "qpipe/numerics/fitted_add.hpp"
+#include "qpipe/numerics/fitted_requantization.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/ops/add.hpp"
+
+namespace qpipe::m0 {
+
+// The same codes from the compiler's linear form (fitted_add.hpp), then the zero point and clamp.
+struct FittedAddCode {
+  FittedAdd form;
+  OutputClamp clamp;
+
+  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const {
+    return clamped_code(form(a, b), clamp.zero_point, clamp.qmin, clamp.qmax);
+  }
+};
+
+template <std::size_t Size>
+struct AddKernel {
+  static constexpr std::size_t input_size = Size;
+  static constexpr std::size_t output_size = Size;
+  static constexpr std::size_t macs = 0;
+  static constexpr std::size_t parameter_bytes = 44;  // two offsets, two multipliers, the requantizer
+
+  // One of the two: the fitted form where the compiler found one, else TFLite's arithmetic.
+  bool fitted;
+  union Arithmetic {
+    TfliteAdd tflite{};
+    FittedAddCode linear;
+  } arithmetic;
+
+  constexpr void operator()(const std::int8_t* a, const std::int8_t* b, std::int8_t* out) const {
+    if (fitted) {
+      for (std::size_t i = 0; i < Size; ++i) out[i] = arithmetic.linear(a[i], b[i]);
+    } else {
+      for (std::size_t i = 0; i < Size; ++i) out[i] = arithmetic.tflite(a[i], b[i]);
+    }
+  }
+};
+
+// The linear form of TFLite's add, if the compiler finds one: every operand code rescaled once.
+consteval FittedAdd fitted_add_of(const TfliteAdd& t) {
+  std::array<std::int32_t, 256> a{}, b{};
+  for (int x = -128; x <= 127; ++x) {
+    a[static_cast<std::size_t>(x + 128)] = t.rescale_a(static_cast<std::int8_t>(x));
+    b[static_cast<std::size_t>(x + 128)] = t.rescale_b(static_cast<std::int8_t>(x));
+  }
+  const Requantizer& r = t.requantizer;
+  return fit_add(a, b, r.multiplier, r.shift > 0 ? r.shift : 0, r.shift > 0 ? 0 : -r.shift, r.zero_point, r.qmin, r.qmax);
+}
+
+template <std::size_t Size>
+consteval AddKernel<Size> lower(const ops::Add<Size>& op) {
+  const TfliteAdd& t = op.arithmetic;
+  const FittedAdd form = fitted_add_of(t);
+  AddKernel<Size> k{};
+  k.fitted = form.ok;
+  if (form.ok) {
+    k.arithmetic.linear = {form, {t.requantizer.zero_point, t.requantizer.qmin, t.requantizer.qmax}};
+  } else {
+    k.arithmetic.tflite = t;
+  }
+  return k;
+}
+
+}  // namespace qpipe::m0

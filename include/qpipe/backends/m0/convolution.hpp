@@ -1,0 +1,108 @@
+// The Cortex-M0's convolutions: which kernel runs an ops::Convolution, and the general one.
+// The dispatcher (lower) takes the specialised kernels where their geometry fits -- lane pairs for
+// 1 x 1 layers with few inputs (pointwise_lanes.hpp), two channels' lane pairs for 1 x 1 layers
+// with many (pointwise_pairs.hpp), lane pairs along the kernel rows for K x K layers with enough
+// output pixels (window_lanes.hpp) -- and ConvKernel, the row loops, for every other geometry.
+// Each packs the op's weights into its own layout and fits the op's requantization at compile
+// time; all compute the op's bytes exactly.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/backends/m0/dot.hpp"
+#include "qpipe/backends/m0/pointwise_lanes.hpp"
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/backends/m0/window_lanes.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/ops/convolution.hpp"
+
+namespace qpipe::m0 {
+
+// The general M0 convolution (any K, S, channel count): the op's weights and folded biases as they
+// are, the fitted requantizer; each kernel row is one contiguous dot product of K * InC terms.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
+          bool TwoSided = false>
+struct ConvKernel {
+  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
+  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
+  static constexpr std::size_t input_size = H * W * InC;
+  static constexpr std::size_t output_size = out_height * out_width * OutC;
+  static constexpr std::size_t macs = out_height * out_width * OutC * K * K * InC;
+  static constexpr std::size_t parameter_bytes = OutC * K * K * InC + 4 * OutC + 8 * Channels + 12;
+
+  std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
+  std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
+  ChannelRequantizer<Channels, TwoSided> requantizer;
+
+  // Output channels in fours (K x K kernels, a call per four outputs) or pairs, so that each input
+  // row is read once for several of them (dot_quad, dot_pair); an odd last channel alone.
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    constexpr std::size_t row = K * InC;  // one kernel row: contiguous in the input and the weights
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* window = in + (y * S * W + x * S) * InC;
+        if constexpr (K > 1 && OutC % 4 == 0) {  // K x K kernels: four channels per pass (dot_quad)
+          for (std::size_t o = 0; o < OutC; o += 4) {
+            std::int32_t acc[4] = {bias[o], bias[o + 1], bias[o + 2], bias[o + 3]};
+            dot_quad<row, K, W * InC, K * row>(&weights[o * K * row], window, acc);
+            for (std::size_t j = 0; j < 4; ++j) *out++ = requantizer(acc[j], o + j);
+          }
+          continue;
+        }
+        std::size_t o = 0;
+        for (; o + 1 < OutC; o += 2) {
+          std::int32_t acc0 = bias[o], acc1 = bias[o + 1];
+          const std::int8_t* w = &weights[o * K * row];
+          dot_pair<row, K, W * InC>(w, w + K * row, window, acc0, acc1);
+          *out++ = requantizer(acc0, o);
+          *out++ = requantizer(acc1, o + 1);
+        }
+        if constexpr (OutC % 2 == 1) {
+          std::int32_t acc = bias[o];
+          const std::int8_t* w = &weights[o * K * row];
+          for (std::size_t ky = 0; ky < K; ++ky) acc += dot<row>(w + ky * row, window + ky * W * InC);
+          *out++ = requantizer(acc, o);
+        }
+      }
+    }
+  }
+};
+
+// A kernel with its own weight layout, from the op: the weights through set_weight (n: the
+// weight's place in its channel's K x K x InC window), the biases and the fitted requantizer.
+template <class Kernel, class Op, class Requantizer>
+consteval Kernel packed_kernel(const Op& op, const Requantizer& requantizer) {
+  constexpr std::size_t window = Op::kernel_size * Op::kernel_size * Op::input_channels;
+  Kernel k{};
+  for (std::size_t o = 0; o < Op::output_channels; ++o) {
+    for (std::size_t n = 0; n < window; ++n) k.set_weight(o, n, op.weights[o * window + n]);
+    k.set_bias(o, op.bias[o]);
+  }
+  k.set_requantizer(requantizer, op.range);
+  return k;
+}
+
+// The kernel for an op: the first specialised one whose reach takes its geometry, else the row
+// loops.
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
+          bool TwoSided>
+consteval auto lower(const ops::Convolution<H, W, InC, K, S, OutC, Channels, TwoSided>& op) {
+  constexpr std::size_t out_pixels = detail::valid_output(H, K, S) * detail::valid_output(W, K, S);
+  const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
+  if constexpr (lane_packed_inputs<K, InC, Channels, OutC>) {
+    return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+  } else if constexpr (pair_packed_weights<K, InC, Channels, OutC>) {
+    return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+  } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, out_pixels>) {
+    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true>>(op, requantizer);
+  } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, out_pixels>) {
+    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false>>(op, requantizer);
+  } else {
+    return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{op.weights, op.bias, requantizer};
+  }
+}
+
+}  // namespace qpipe::m0

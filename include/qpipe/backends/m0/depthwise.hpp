@@ -1,0 +1,150 @@
+// The Cortex-M0's depthwise convolution: the layer's constants as records per channel, the kernel,
+// and the dispatcher that builds it from an ops::DepthwiseConvolution.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "qpipe/backends/m0/depthwise_channels.hpp"
+#include "qpipe/backends/m0/dot.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/ops/depthwise.hpp"
+
+namespace qpipe::m0 {
+
+// The constants of a depthwise layer, apart from its image size and stride. folded: the fit took
+// the halves form and every channel's offset has the clamp folded in (folded_halves_code, with
+// `word`), which is what the M0's assembly loop runs; otherwise the channels requantize as
+// requantize_channel says.
+template <std::size_t K, std::size_t C, bool TwoSided>
+struct DepthwiseConstants {
+  std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
+  std::array<BiasedChannel, C> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  std::array<std::int32_t, TwoSided ? C : 0> negative_offset;
+  bool folded;
+  std::uint32_t word;
+
+  constexpr std::int8_t requantize(std::int32_t acc, std::size_t c) const {
+    if (folded) return folded_halves_code(acc, channel[c].requantization.fitted, word);
+    const std::int32_t* negative = nullptr;
+    if constexpr (TwoSided) negative = &negative_offset[c];
+    return requantize_channel(acc, channel[c].requantization, negative, clamp, form);
+  }
+
+  // What the layer's quantize fills in: the requantizer, folded where it can be.
+  consteval void set_requantizer(const ChannelRequantizer<C, TwoSided>& r, const std::array<AccumulatorRange, C>& range) {
+    clamp = r.clamp;
+    form = r.form;
+    negative_offset = r.negative_offset;
+    for (std::size_t c = 0; c < C; ++c) channel[c].requantization = r.channel[c];
+    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+  }
+};
+
+// The M0's depthwise convolution (ops::DepthwiseConvolution, any K and S): assembly channel loops
+// where they reach (depthwise_channels.hpp), else the pixel-pair and single loops.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
+struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
+  using DepthwiseConstants<K, C, TwoSided>::weights;
+  using DepthwiseConstants<K, C, TwoSided>::channel;
+  using DepthwiseConstants<K, C, TwoSided>::folded;
+  using DepthwiseConstants<K, C, TwoSided>::word;
+  using DepthwiseConstants<K, C, TwoSided>::requantize;
+  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
+  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
+  static constexpr std::size_t input_size = H * W * C;
+  static constexpr std::size_t output_size = out_height * out_width * C;
+  static constexpr std::size_t macs = out_height * out_width * C * K * K;
+  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  using immediates_type = WordImmediates;
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
+
+  // Two output pixels of a row per pass, so that each weight tap is loaded once for both
+  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone. I: the
+  // word's fields as the assembly loop's immediates (known only where the network is a constant).
+  template <WordImmediates I>
+  constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
+    bool assembly = false;
+    if constexpr (depthwise_channels_m0_serves<K, C, W * C> || depthwise_four_pixels_m0_serves<K, S, C, W * C>) {
+      if (!std::is_constant_evaluated()) assembly = folded;
+    }
+    // With the word's fields as immediates: four pixels of a row a pass, one channel at a time,
+    // where every row is whole fours.
+    if constexpr (I.known && depthwise_four_pixels_m0_serves<K, S, C, W * C> && out_width % 4 == 0) {
+      if (assembly) {
+        for (std::size_t y = 0; y < out_height; ++y)
+          for (std::size_t x = 0; x < out_width; x += 4)
+            depthwise_four_pixels_m0<C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+                                                  out + (y * out_width + x) * C, I.handed_word(word), S);
+        return;
+      }
+    }
+#endif
+    for (std::size_t y = 0; y < out_height; ++y) {
+      std::size_t x = 0;
+      for (; x + 1 < out_width; x += 2) {
+        const std::int8_t* window = in + (y * S * W + x * S) * C;
+        std::int8_t* o = out + (y * out_width + x) * C;
+#if defined(__ARM_ARCH_6M__)
+        if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
+          if (assembly) {
+            depthwise_pixel_pair_m0<K, C, W * C, I.without_shift()>(channel.data(), weights.data(), window, window + S * C, o,
+                                                   I.handed_word(word));
+            continue;
+          }
+        }
+#endif
+        std::size_t c = 0;
+        for (; c + 1 < C; c += 2) {
+          std::int32_t acc[4] = {channel[c].bias, channel[c + 1].bias, channel[c].bias, channel[c + 1].bias};
+          depthwise_quad<K, C, W * C, S * C>(&weights[c], window + c, acc);
+          for (std::size_t j = 0; j < 4; ++j) o[(j >> 1) * C + c + (j & 1)] = requantize(acc[j], c + (j & 1));
+        }
+        if constexpr (C % 2 == 1) {
+          o[c] = single_channel(window, c);
+          o[C + c] = single_channel(window + S * C, c);
+        }
+      }
+      if constexpr (out_width % 2 == 1) pixel(in + (y * S * W + x * S) * C, out + (y * out_width + x) * C);
+    }
+  }
+
+ private:
+  // One output pixel, adjacent channels in pairs (one pass over the window for both on the M0).
+  constexpr void pixel(const std::int8_t* window, std::int8_t* out) const {
+    std::size_t c = 0;
+    for (; c + 1 < C; c += 2) {
+      std::int32_t acc0 = channel[c].bias, acc1 = channel[c + 1].bias;
+      depthwise_pair<K, C, W * C>(&weights[c], window + c, acc0, acc1);
+      *out++ = requantize(acc0, c);
+      *out++ = requantize(acc1, c + 1);
+    }
+    if constexpr (C % 2 == 1) *out = single_channel(window, c);
+  }
+  // One channel of one pixel: K kernel rows of K taps, C apart in the input and the weights.
+  constexpr std::int8_t single_channel(const std::int8_t* window, std::size_t c) const {
+    std::int32_t acc = channel[c].bias;
+    for (std::size_t ky = 0; ky < K; ++ky) acc += dot<K, C>(&weights[ky * K * C + c], window + ky * W * C + c);
+    return requantize(acc, c);
+  }
+};
+
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided>
+consteval DepthwiseKernel<H, W, C, K, S, TwoSided> lower(const ops::DepthwiseConvolution<H, W, C, K, S, TwoSided>& op) {
+  DepthwiseKernel<H, W, C, K, S, TwoSided> k{};
+  k.weights = op.weights;
+  for (std::size_t c = 0; c < C; ++c) k.channel[c].bias = op.bias[c];
+  k.set_requantizer(fitted_requantizer<TwoSided>(op.requantization, op.range), op.range);
+  return k;
+}
+
+}  // namespace qpipe::m0

@@ -1,0 +1,205 @@
+// How the Cortex-M0 kernels requantize: the fitted form (numerics/fitted_requantization.hpp)
+// where the compiler found one, else TFLite's multipliers through the shared assembly routine
+// (requantize_split.hpp); and the encodings of the fitted form that the assembly loops read (the
+// clamp folded into the offsets, the layer's word of shared fields, its fields as immediates).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "qpipe/backends/m0/requantize_split.hpp"
+#include "qpipe/numerics/accumulator_range.hpp"
+#include "qpipe/numerics/fitted_requantization.hpp"
+#include "qpipe/numerics/requantizer.hpp"
+
+namespace qpipe::m0 {
+
+// The common form: two pieces as halves, one final shift of at least 1, one offset (or, where the
+// loop has room for it, an offset for each sign of the accumulator). What the assembly channel
+// loops run, folded (below), with the piece width b and the shift as values: one routine serves
+// several layers.
+constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = false) {
+  return form.pieces == 2 && form.halves && (with_negative_offsets || !form.negative_offsets) &&
+         form.shift != FittedForm::per_channel_shift && form.shift >= 1;
+}
+
+// The halves form with the clamp's lower end folded into each channel's offset, for assembly loops
+// that have no register to spare for it: C - lowest 2^shift in place of C gives ((scaled + C) >>
+// shift) - lowest exactly (the term is a multiple of 2^shift), so the clamp is to [0, span] and
+// the code is the clamped value + qmin. What the layer's channels share is one word, b | shift << 8
+// | (qmin mod 256) << 16 | span << 24, whose bytes the loop takes by shifts: a shift by register
+// reads its low byte, and adding word >> 16 (qmin's byte, then the span) gives the code as its low
+// byte.
+constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int32_t qmin, std::int32_t qmax) {
+  return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 | static_cast<std::uint32_t>(qmax - qmin) << 24;
+}
+constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
+  const unsigned b = word & 0xffu, shift = (word >> 8) & 0xffu, span = word >> 24;
+  const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
+  const std::int32_t above = (scaled + c.offset) >> shift;
+  std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
+  if (u > span) u = span;
+  return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
+}
+// What of a layer's word an M0 routine takes as immediates (asrs #b, cmp #span, adds #qmin)
+// when the network is a template argument (qpipe::run), so that the kernel's members are constant
+// expressions. The shift stays a value: layers of different shifts then still share one routine,
+// handed the shift alone (handed_word). known == false: the routine reads every field from the word.
+struct WordImmediates {
+  bool known = false;
+  unsigned piece_bits = 0;  // unsigned, not uint8_t: GCC passes a byte's 128..255 to an "I" asm operand as negative
+  unsigned qmin_byte = 0;
+  unsigned span = 0;
+  unsigned shift = 0;  // for a routine that takes it as an immediate too (one copy per shift)
+
+  constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
+  // For a routine that reads the shift from handed_word: one copy serves layers whose shifts differ.
+  constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0}; }
+};
+constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
+  if (!folded) return {};
+  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu};
+}
+// c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
+// its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
+// false leaves c as it was.
+consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift, std::int32_t lowest) {
+  const std::int64_t offset = std::int64_t{c.offset} - std::int64_t{lowest} * (std::int64_t{1} << shift);
+  constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+  if (offset < lo || offset > hi) return false;
+  for (const std::int32_t acc : {range.lo, range.hi}) {
+    const std::int64_t scaled = std::int64_t{acc} * c.high + ((std::int64_t{acc} * c.low) >> b);
+    if (scaled + offset < lo || scaled + offset > hi) return false;
+  }
+  c.offset = static_cast<std::int32_t>(offset);
+  return true;
+}
+
+// One channel's requantization constants: its fitted constants (the layer's form.pieces != 0: the
+// whole layer was fitted by the compiler, fitted_requantization.hpp) or TFLite's multiplier and
+// shifts. 8 bytes either way.
+union RequantizationChannel {
+  SplitMultiplier tflite;
+  FittedChannel fitted;
+};
+
+// One output channel as the channel loops read it (depthwise, the K x K lane kernel): the bias
+// (the input zero-point term folded in), then its requantization constants. 12 bytes.
+struct BiasedChannel {
+  std::int32_t bias;
+  RequantizationChannel requantization;
+};
+
+// The byte offsets the assembly loops read the records at ("[%[q], #4]" and so on).
+static_assert(offsetof(FittedChannel, low) == 0 && offsetof(FittedChannel, high) == 2 && offsetof(FittedChannel, offset) == 4 &&
+              sizeof(FittedChannel) == 8);
+static_assert(sizeof(RequantizationChannel) == 8);
+static_assert(offsetof(BiasedChannel, bias) == 0 && offsetof(BiasedChannel, requantization) == 4 && sizeof(BiasedChannel) == 12);
+
+// A channel's code for accumulator acc, given what its layer shares (the clamp and the fitted
+// form). negative_offset: the channel's second offset in a layer that has them (form.
+// negative_offsets), otherwise unused.
+constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationChannel& channel, const std::int32_t* negative_offset,
+                                         const OutputClamp& clamp, FittedForm form) {
+  if (form.pieces != 0) {
+    return clamped_code(fitted_requantize(acc, channel.fitted, negative_offset, form), clamp.zero_point, clamp.qmin, clamp.qmax);
+  }
+  const SplitMultiplier& m = channel.tflite;
+#if defined(__ARM_ARCH_6M__)
+  if (!std::is_constant_evaluated()) return requantize_split_m0(acc, m, clamp);
+#endif
+  return requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, clamp.zero_point, clamp.qmin, clamp.qmax);
+}
+
+// Folds the clamp's low end into the offsets of a layer's channel records (each has a
+// RequantizationChannel `requantization`, and where the record has room for it a
+// `negative_offset`, the offset for acc < 0, folded too) where the fit took the halves form: all of
+// them, or none when one channel's sums would leave int32 (fold_clamp_into_offset). True if
+// folded; the records then requantize with folded_halves_code, with `word` (folded_halves_word;
+// 0 when not folded).
+template <class Record, std::size_t Channels>
+consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records, const std::array<AccumulatorRange, Channels>& range,
+                                       FittedForm form, const OutputClamp& clamp, std::uint32_t& word) {
+  constexpr bool two_offsets = requires(Record r) { r.negative_offset; };
+  word = 0;
+  if (!is_halves_form(form, two_offsets)) return false;
+  const std::int32_t lowest = clamp.qmin - clamp.zero_point;
+  std::array<Record, Channels> folded = records;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    FittedChannel& f = folded[c].requantization.fitted;
+    if constexpr (two_offsets) {
+      FittedChannel negative = f;
+      negative.offset = folded[c].negative_offset;
+      if (!fold_clamp_into_offset(negative, range[c], form.piece_bits, form.shift, lowest)) return false;
+      folded[c].negative_offset = negative.offset;
+    }
+    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, form.shift, lowest)) return false;
+  }
+  records = folded;
+  word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+  return true;
+}
+
+// Requantization with one multiplier per output channel (Channels == 1: one for the tensor); the
+// fitted form gives the same codes as TFLite's for every accumulator the layer can produce, in two
+// or three multiplies. TwoSided: room for the negative-accumulator offsets of a layer whose output
+// may go below its zero point.
+template <std::size_t Channels, bool TwoSided = false>
+struct ChannelRequantizer {
+  using Channel = RequantizationChannel;
+  std::array<Channel, Channels> channel;
+  OutputClamp clamp;
+  FittedForm form;
+  std::array<std::int32_t, TwoSided ? Channels : 0> negative_offset;
+
+  constexpr std::int8_t operator()(std::int32_t acc, std::size_t c) const {
+    const std::size_t i = Channels == 1 ? 0 : c;
+    const std::int32_t* negative = nullptr;
+    if constexpr (TwoSided) negative = &negative_offset[i];
+    return requantize_channel(acc, channel[i], negative, clamp, form);
+  }
+};
+
+// TFLite's multipliers and shifts, unfitted (what fitting starts from; tests use it to run the
+// TFLite form itself).
+template <bool TwoSided = false, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(const Requantization<Channels>& requantization) {
+  ChannelRequantizer<Channels, TwoSided> r{{}, requantization.clamp, {}, {}};
+  for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = requantization.multiplier[c];
+  return r;
+}
+
+// A requantizer in TFLite's form, fitted to the accumulator range of each channel where a fit
+// exists (fitted_requantization.hpp); unchanged otherwise. Same codes either way.
+template <std::size_t Channels, bool TwoSided>
+consteval ChannelRequantizer<Channels, TwoSided> fitted_to(ChannelRequantizer<Channels, TwoSided> r,
+                                                          const std::array<AccumulatorRange, Channels>& range) {
+  std::array<std::int32_t, Channels> multiplier{};
+  std::array<std::uint8_t, Channels> left{}, right{};
+  for (std::size_t c = 0; c < Channels; ++c) {
+    multiplier[c] = r.channel[c].tflite.multiplier;
+    left[c] = r.channel[c].tflite.left_shift;
+    right[c] = r.channel[c].tflite.right_shift;
+  }
+  const LayerFit<Channels> fit =
+      fit_layer(multiplier, left, right, r.clamp.zero_point, r.clamp.qmin, r.clamp.qmax, range, TwoSided);
+  if (fit.form.pieces == 0 || (fit.form.negative_offsets && !TwoSided)) return r;
+  r.form = fit.form;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    r.channel[c].fitted = fit.channel[c];
+    if constexpr (TwoSided) r.negative_offset[c] = fit.negative_offset[c];
+  }
+  return r;
+}
+
+// The requantizer an M0 kernel runs for an op's TFLite requantization.
+template <bool TwoSided = false, std::size_t Channels>
+consteval ChannelRequantizer<Channels, TwoSided> fitted_requantizer(const Requantization<Channels>& requantization,
+                                                                    const std::array<AccumulatorRange, Channels>& range) {
+  return fitted_to(tflite_requantizer_for<TwoSided>(requantization), range);
+}
+
+}  // namespace qpipe::m0

@@ -1,0 +1,37 @@
+// The reference backend: every op runs its plain loop nest (reference/<op>.hpp). The default on
+// the host; what runs in constant expressions when a network was lowered for it.
+#pragma once
+
+#include <cstdint>
+
+#include "qpipe/reference/add.hpp"
+#include "qpipe/reference/convolution.hpp"
+#include "qpipe/reference/depthwise.hpp"
+#include "qpipe/reference/elementwise.hpp"
+#include "qpipe/reference/fully_connected.hpp"
+#include "qpipe/reference/pad.hpp"
+#include "qpipe/reference/pooling.hpp"
+
+namespace qpipe::reference_ops {
+
+// An op with its loop nest as the kernel a Model runs (one input, or two: an add).
+template <class Op>
+struct Kernel {
+  static constexpr std::size_t input_size = Op::input_size;
+  static constexpr std::size_t output_size = Op::output_size;
+  static constexpr std::size_t macs = Op::macs;
+  static constexpr std::size_t parameter_bytes = Op::parameter_bytes;
+  Op op;
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { run(op, in, out); }
+  constexpr void operator()(const std::int8_t* a, const std::int8_t* b, std::int8_t* out) const { run(op, a, b, out); }
+};
+
+struct Backend {
+  template <class Op>
+  static consteval Kernel<Op> lower(const Op& op) {
+    return {op};
+  }
+};
+
+}  // namespace qpipe::reference_ops
