@@ -13,7 +13,7 @@ input scale x weight scale) and writes one header holding
     inline constexpr qpipe::Grid input_grid{scale, zero_point};
     inline constexpr qpipe::...Params<...> <one block per layer with parameters>;
     inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
-    inline constexpr auto network = qpipe::quantize(spec);
+    inline constexpr auto network = qpipe::quantize<spec>();
 
 The model's int8 weights, weight scales, int32 biases and activation grids are written as they
 are: nothing is quantized again here, and qpipe then reproduces the model's integer arithmetic
@@ -856,7 +856,7 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     text = "\n".join(lines) + "\n" + "\n".join(b for _, b in blocks)
     args = ", ".join(["input_grid"] + [n for n, _ in blocks])
     text += ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
-             "inline constexpr auto network = qpipe::quantize(spec);\n\n}  // namespace %s\n") % (args, namespace)
+             "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
     if out_path is not None:
         try:
             with open(out_path, "w") as f:

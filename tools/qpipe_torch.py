@@ -5,7 +5,7 @@ The header declares the network as a qpipe type (`using Net = qpipe::Pipe<...>`)
 parameters and the grid of every calibrated buffer, and has the compiler quantize it:
 
     inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
-    inline constexpr auto network = qpipe::quantize(spec);
+    inline constexpr auto network = qpipe::quantize<spec>();
 
 Calibration (the grids) runs on the host or in the compiler (--calibrate, default auto: by size).
 On the host, tools/qpipe_calibration.py runs qpipe's float reference and observers in numpy, bit
@@ -724,11 +724,12 @@ KL_OPS_PER_CANDIDATE = 5504.0
 OPS_PER_LOG = 150.0           # a KL observer's table of logarithms, per entry
 GCC_DEFAULT_OPS_LIMIT = 1 << 25
 CALIBRATE_CHOICES = ("host", "compiler", "auto")
-# The quantization itself (qpipe::quantize, one declaration) is cheap for the host build (a DS-CNN:
-# 8.9 M operations) but the Cortex-M0 backend fits each output channel's requantizer by a search
-# that costs about 210,000 operations per channel (DS-CNN: 121 M for 577 channels; measured as
-# above with arm-none-eabi-g++ 12). Not calibration's cost, and no flag can avoid it: the exporter
-# only says when an M0 build will need the limit raised.
+# The quantization itself is cheap for the host build (a DS-CNN: 8.9 M operations) but the
+# Cortex-M0 backend fits each output channel's requantizer by a search that costs about 210,000
+# operations per channel (measured as above with arm-none-eabi-g++ 12). The header quantizes with
+# qpipe::quantize<spec>(), each step a constant evaluation of its own, so the limit applies to
+# the largest layer (DS-CNN: 64 channels, about 13 M), not to the network (577 channels, 121 M):
+# the exporter only says when a layer is too large for it.
 M0_FIT_OPS_PER_CHANNEL = 210000.0
 
 
@@ -775,7 +776,7 @@ class ExportInfo:
                        % (PROG, self.ops_limit, millions(self.ops_per_pass), GCC_DEFAULT_OPS_LIMIT))
         if self.m0_ops_limit is not None:
             out.append("%s: note: a Cortex-M0 build needs -fconstexpr-ops-limit=%d for the quantization itself (the "
-                       "M0 requantizer fit, about %s constexpr operations for this network; the host build does not)"
+                       "M0 requantizer fit of its largest layer, about %s constexpr operations; the host build does not)"
                        % (PROG, self.m0_ops_limit, millions(self.m0_quantize_ops)))
         out.append("%s: wrote %s: %s MACs per inference, activation arena %s bytes planned"
                    % (PROG, self.path or "the header", "{:,}".format(self.macs), "{:,}".format(self.arena_bytes)))
@@ -795,18 +796,20 @@ def ops_limit_for(ops):
     return 1 << math.ceil(math.log2(needed))
 
 
-def requantized_channels(items):
-    """Output channels with a requantizer of their own (per-channel layers), one per other layer that
-    has weights."""
-    channels = 0
+def largest_requantized_layer(items):
+    """The most output channels with a requantizer of their own (per-channel layers; one for a
+    per-tensor layer) in one layer: what one step of qpipe::quantize<spec>() fits."""
+    largest = 0
     for step in qc.plan(items):
+        channels = 0
         if step.kind in ("conv", "pointwise"):
-            channels += step.block.weights.shape[0] if step.layer.per_channel else 1
+            channels = step.block.weights.shape[0] if step.layer.per_channel else 1
         elif step.kind == "depthwise":
-            channels += step.block.weights.shape[-1]
+            channels = step.block.weights.shape[-1]
         elif step.kind in ("dense", "dense_per_channel"):
-            channels += step.block.weights.shape[0] if step.kind == "dense_per_channel" else 1
-    return channels
+            channels = step.block.weights.shape[0] if step.kind == "dense_per_channel" else 1
+        largest = max(largest, channels)
+    return largest
 
 
 def choose_calibration(calibrate, items, in_shape, samples, input_observer, info):
@@ -841,7 +844,7 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
                        "default limit for one; --calibrate host moves it to the exporter)" % (PROG, size, millions(total)))
     if info.calibrate == "compiler":
         info.ops_limit = limit
-    info.m0_quantize_ops = M0_FIT_OPS_PER_CHANNEL * requantized_channels(items)
+    info.m0_quantize_ops = M0_FIT_OPS_PER_CHANNEL * largest_requantized_layer(items)
     info.m0_ops_limit = ops_limit_for(info.m0_quantize_ops)
 
 
@@ -944,7 +947,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         lines += [
             "",
             "inline constexpr auto spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
-            "inline constexpr auto network = qpipe::quantize(spec);",
+            "inline constexpr auto network = qpipe::quantize<spec>();  // each step a constant evaluation of its own",
         ]
     else:
         lines += ["// A placeholder grid: calibration sets every grid from the samples.",
@@ -970,7 +973,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "inline constexpr const auto& calibration = calibration_pass_%d;  // .report(): per buffer, what its "
             "observer saw and chose" % info.passes,
             "inline constexpr auto spec = calibration.spec();",
-            "inline constexpr auto network = qpipe::quantize(spec);",
+            "inline constexpr auto network = qpipe::quantize<spec>();  // each step a constant evaluation of its own",
         ]
     if check_inputs is not None:
         check = as_batch(torch, check_inputs, "check inputs")
