@@ -14,14 +14,8 @@ namespace qpipe {
 
 template <std::size_t K, std::size_t S = K>
   requires(K > 0 && S > 0)
-struct QAvgPool2D : detail::PoolingLayer<K, S> {
+struct QAvgPool2D : detail::PoolingLayer<K, S, ops::AveragePool> {
   static constexpr std::string_view kind = "QAvgPool2D";
-
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static consteval auto quantize(Grid in, const P&) {
-    using op = ops::AveragePool<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    return Quantized<op>{{{}, detail::clamp_of<Clamps...>(in)}, in};
-  }
 
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {

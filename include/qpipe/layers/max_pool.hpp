@@ -14,14 +14,8 @@ namespace qpipe {
 
 template <std::size_t K, std::size_t S = K>
   requires(K > 0 && S > 0)
-struct QMaxPool2D : detail::PoolingLayer<K, S> {
+struct QMaxPool2D : detail::PoolingLayer<K, S, ops::MaxPool> {
   static constexpr std::string_view kind = "QMaxPool2D";
-
-  template <ShapeType In, class P, ClampLayer... Clamps>
-  static consteval auto quantize(Grid in, const P&) {
-    using op = ops::MaxPool<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    return Quantized<op>{{{}, detail::clamp_of<Clamps...>(in)}, in};
-  }
 
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {

@@ -13,14 +13,18 @@ namespace qpipe::ops {
 
 // out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), the zero-point term
 // folded into bias[u] (see Convolution); range: the union of the units' accumulator ranges.
-template <std::size_t Inputs, std::size_t Units, bool TwoSided>
-struct FullyConnected {
+template <std::size_t Inputs, std::size_t Units>
+struct FullyConnectedGeometry {
   static constexpr std::size_t inputs = Inputs, units = Units;
-  static constexpr bool two_sided = TwoSided;
   static constexpr std::size_t input_size = Inputs;
   static constexpr std::size_t output_size = Units;
   static constexpr std::size_t macs = Inputs * Units;
   static constexpr std::size_t parameter_bytes = Inputs * Units + 4 * Units;
+};
+
+template <std::size_t Inputs, std::size_t Units, bool TwoSided>
+struct FullyConnected : FullyConnectedGeometry<Inputs, Units> {
+  static constexpr bool two_sided = TwoSided;
 
   std::array<std::int8_t, Inputs * Units> weights;  // [unit][input]
   std::array<std::int32_t, Units> bias;             // with the input zero-point term folded in

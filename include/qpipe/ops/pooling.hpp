@@ -4,22 +4,17 @@
 
 #include <cstddef>
 
-#include "qpipe/detail/image.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/ops/geometry.hpp"
 
 namespace qpipe::ops {
 
 // K x K windows moved by S over an H x W x C image.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-struct PoolGeometry {
-  static constexpr std::size_t height = H, width = W, channels = C, kernel_size = K, stride = S;
-  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
-  static constexpr std::size_t input_size = H * W * C;
-  static constexpr std::size_t output_size = out_height * out_width * C;
+struct PoolGeometry : WindowGeometry<H, W, C, K, S> {
+  static constexpr std::size_t output_size = WindowGeometry<H, W, C, K, S>::out_height * WindowGeometry<H, W, C, K, S>::out_width * C;
   static constexpr std::size_t macs = 0;
   static constexpr std::size_t parameter_bytes = 8;
-  static constexpr std::size_t at(std::size_t y, std::size_t x, std::size_t c) { return (y * W + x) * C + c; }
 };
 
 // The largest value of each window.

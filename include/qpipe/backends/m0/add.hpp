@@ -6,10 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/numerics/add.hpp"
 #include "qpipe/numerics/fitted_add.hpp"
 #include "qpipe/numerics/fitted_requantization.hpp"
-#include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/ops/add.hpp"
 
 namespace qpipe::m0 {

@@ -25,13 +25,9 @@ namespace qpipe::m0 {
 // are, the fitted requantizer; each kernel row is one contiguous dot product of K * InC terms.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
           bool TwoSided = false>
-struct ConvKernel {
-  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
-  static constexpr std::size_t input_size = H * W * InC;
-  static constexpr std::size_t output_size = out_height * out_width * OutC;
-  static constexpr std::size_t macs = out_height * out_width * OutC * K * K * InC;
-  static constexpr std::size_t parameter_bytes = OutC * K * K * InC + 4 * OutC + 8 * Channels + 12;
+struct ConvKernel : ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels> {
+  using ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels>::out_height;
+  using ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels>::out_width;
 
   std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
@@ -101,7 +97,7 @@ consteval auto lower(const ops::Convolution<H, W, InC, K, S, OutC, Channels, Two
   } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, out_pixels>) {
     return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false>>(op, requantizer);
   } else {
-    return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{op.weights, op.bias, requantizer};
+    return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{{}, op.weights, op.bias, requantizer};
   }
 }
 

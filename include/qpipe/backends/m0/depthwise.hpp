@@ -48,18 +48,14 @@ struct DepthwiseConstants {
 // The M0's depthwise convolution (ops::DepthwiseConvolution, any K and S): assembly channel loops
 // where they reach (depthwise_channels.hpp), else the pixel-pair and single loops.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
-struct DepthwiseKernel : DepthwiseConstants<K, C, TwoSided> {
+struct DepthwiseKernel : ops::DepthwiseGeometry<H, W, C, K, S>, DepthwiseConstants<K, C, TwoSided> {
   using DepthwiseConstants<K, C, TwoSided>::weights;
   using DepthwiseConstants<K, C, TwoSided>::channel;
   using DepthwiseConstants<K, C, TwoSided>::folded;
   using DepthwiseConstants<K, C, TwoSided>::word;
   using DepthwiseConstants<K, C, TwoSided>::requantize;
-  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
-  static constexpr std::size_t input_size = H * W * C;
-  static constexpr std::size_t output_size = out_height * out_width * C;
-  static constexpr std::size_t macs = out_height * out_width * C * K * K;
-  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
+  using ops::DepthwiseGeometry<H, W, C, K, S>::out_height;
+  using ops::DepthwiseGeometry<H, W, C, K, S>::out_width;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.

@@ -14,11 +14,7 @@ namespace qpipe::m0 {
 // The M0's fully connected layer (ops::FullyConnected): the op's weights and folded biases, one
 // requantizer for the tensor fitted to the union of the units' accumulator ranges.
 template <std::size_t Inputs, std::size_t Units, bool TwoSided = false>
-struct DenseKernel {
-  static constexpr std::size_t input_size = Inputs;
-  static constexpr std::size_t output_size = Units;
-  static constexpr std::size_t macs = Inputs * Units;
-  static constexpr std::size_t parameter_bytes = Inputs * Units + 4 * Units;
+struct DenseKernel : ops::FullyConnectedGeometry<Inputs, Units> {
 
   std::array<std::int8_t, Inputs * Units> weights;
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
@@ -46,7 +42,7 @@ struct DenseKernel {
 
 template <std::size_t Inputs, std::size_t Units, bool TwoSided>
 consteval DenseKernel<Inputs, Units, TwoSided> lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
-  return {op.weights, op.bias, fitted_requantizer<TwoSided>(op.requantization, op.range)};
+  return {{}, op.weights, op.bias, fitted_requantizer<TwoSided>(op.requantization, op.range)};
 }
 
 }  // namespace qpipe::m0

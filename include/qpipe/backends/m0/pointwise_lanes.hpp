@@ -13,8 +13,9 @@
 #include <type_traits>
 
 #include "qpipe/backends/m0/dot.hpp"
-#include "qpipe/detail/image.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/ops/convolution.hpp"
 
 #include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
 
@@ -203,14 +204,10 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
 #endif
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwiseLaneKernel {
+struct PointwiseLaneKernel : ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC> {
+  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_height;
+  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_width;
   static constexpr std::size_t pairs = (InC + 1) / 2;
-  static constexpr std::size_t out_height = detail::valid_output(H, 1, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, 1, S);
-  static constexpr std::size_t input_size = H * W * InC;
-  static constexpr std::size_t output_size = out_height * out_width * OutC;
-  static constexpr std::size_t macs = out_height * out_width * OutC * InC;
-  static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
 
   std::array<LaneChannel<InC>, OutC> channel;
   OutputClamp clamp;

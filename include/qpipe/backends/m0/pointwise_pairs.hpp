@@ -15,8 +15,9 @@
 #include <type_traits>
 
 #include "qpipe/backends/m0/dot.hpp"
-#include "qpipe/detail/image.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/ops/convolution.hpp"
 
 #include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
 
@@ -220,17 +221,13 @@ struct QuadRecords {
 };
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwisePairKernel : QuadRecords<OutC, TwoSided> {
+struct PointwisePairKernel : ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>, QuadRecords<OutC, TwoSided> {
   using QuadRecords<OutC, TwoSided>::channel;
   using QuadRecords<OutC, TwoSided>::folded;
   using QuadRecords<OutC, TwoSided>::word;
+  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_height;
+  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_width;
   static constexpr std::size_t pairs = InC / 2;
-  static constexpr std::size_t out_height = detail::valid_output(H, 1, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, 1, S);
-  static constexpr std::size_t input_size = H * W * InC;
-  static constexpr std::size_t output_size = out_height * out_width * OutC;
-  static constexpr std::size_t macs = out_height * out_width * OutC * InC;
-  static constexpr std::size_t parameter_bytes = OutC * InC + 4 * OutC + 8 * OutC + 12;
 
   // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane
   // pair (lane_weight).

@@ -14,9 +14,10 @@
 #include <type_traits>
 
 #include "qpipe/backends/m0/dot.hpp"
-#include "qpipe/detail/image.hpp"
 #include "qpipe/backends/m0/pointwise_pairs.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/image.hpp"
+#include "qpipe/ops/convolution.hpp"
 
 #include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
 
@@ -198,16 +199,15 @@ template <WordImmediates I>
 // and constant evaluation run the same lane arithmetic in C++ (lane_mac).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
           bool StoredPairs = true>
-struct WindowLaneKernel : QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
+struct WindowLaneKernel : ops::ConvolutionGeometry<H, W, InC, K, S, OutC, OutC>,
+                          QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
+  using geometry = ops::ConvolutionGeometry<H, W, InC, K, S, OutC, OutC>;
+  using geometry::input_size;
+  using geometry::out_height;
+  using geometry::out_width;
   static constexpr std::size_t row = K * InC;           // a kernel row's inputs, contiguous in the image
   static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
   static constexpr std::size_t group_words = 4 * K * pairs;
-  static constexpr std::size_t out_height = detail::valid_output(H, K, S);
-  static constexpr std::size_t out_width = detail::valid_output(W, K, S);
-  static constexpr std::size_t input_size = H * W * InC;
-  static constexpr std::size_t output_size = out_height * out_width * OutC;
-  static constexpr std::size_t macs = out_height * out_width * OutC * K * row;
-  static constexpr std::size_t parameter_bytes = OutC * K * row + 4 * OutC + 8 * OutC + 12;
 
   // Pairs: weight[i]; bytes: the pair i's high lane at 2 i, its low lane at 2 i + 1 (a zero after
   // an odd row's last weight).
