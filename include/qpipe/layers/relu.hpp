@@ -1,5 +1,10 @@
-// QRelu and QRelu6: clamps that keep the grid. After a layer with a requantizer they fold into its
-// clamp and cost nothing at run time; elsewhere they run as a clamp pass.
+// QRelu, QRelu6 and QReluN1To1: clamps that keep the grid. After a layer with a requantizer (or a
+// pool, or a residual add) they fold into its clamp and cost nothing at run time; elsewhere they run
+// as a clamp pass. The bounds are TFLite's fused activation range (kernel_util.cc,
+// CalculateActivationRangeQuantized): zero_point + TfLiteRound(bound / scale) computed in float on
+// the float32 rounding of the grid's scale (tflite_float.hpp), so that a bound whose quotient lands
+// on a float k + 1/2 rounds as TFLite rounds it. TFLite Micro's standalone RELU/RELU6 compute the
+// same codes (roundf of a float quotient).
 #pragma once
 
 #include <cstddef>
@@ -8,6 +13,7 @@
 #include "qpipe/detail/elementwise.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/tflite_float.hpp"
 #include "qpipe/ops/elementwise.hpp"
 
 namespace qpipe {
@@ -42,10 +48,20 @@ struct QRelu : detail::StandaloneClamp<QRelu> {
 struct QRelu6 : detail::StandaloneClamp<QRelu6> {
   static constexpr std::string_view kind = "QRelu6";
   static constexpr ClampRange clamp_on(Grid g) {
-    return {std::max(int8_min, g.zero_point), std::min<std::int32_t>(int8_max, qpipe::quantize(6.0, g))};
+    return {std::max(int8_min, g.zero_point), tflite_float::activation_code(6.0f, g)};
   }
   static constexpr double reference(double x) { return x < 0 ? 0 : (x > 6 ? 6 : x); }
   using detail::StandaloneClamp<QRelu6>::reference;
+};
+
+// TFLite's RELU_N1_TO_1 (fused activation kTfLiteActReluN1To1, or the op of that name): [-1, 1].
+struct QReluN1To1 : detail::StandaloneClamp<QReluN1To1> {
+  static constexpr std::string_view kind = "QReluN1To1";
+  static constexpr ClampRange clamp_on(Grid g) {
+    return {tflite_float::activation_code(-1.0f, g), tflite_float::activation_code(1.0f, g)};
+  }
+  static constexpr double reference(double x) { return x < -1 ? -1 : (x > 1 ? 1 : x); }
+  using detail::StandaloneClamp<QReluN1To1>::reference;
 };
 
 }  // namespace qpipe
