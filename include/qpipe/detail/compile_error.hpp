@@ -11,7 +11,7 @@ void requantizer_multiplier_is_not_finite(double multiplier);
 void requantizer_multiplier_below_2_pow_minus_32_would_zero_every_output(double multiplier);
 void requantizer_multiplier_at_or_above_2_pow_30_saturates_every_output(double multiplier);
 
-void softmax_input_scale_below_2_pow_minus_26_is_not_supported_by_tflite(double scale);
+void softmax_beta_times_input_scale_must_be_above_2_pow_minus_26_as_tflite_requires(double beta_times_scale);
 
 void grid_scale_must_be_positive_and_finite(double scale);
 void grid_zero_point_must_be_in_int8_range(int zero_point);

@@ -1,6 +1,10 @@
-// QSoftmax: TFLite SOFTMAX int8 (beta = 1) over the last dimension (each pixel's channels, or the
-// whole vector). Output grid fixed at scale 1/256, zero point -128. The arithmetic is TFLite's
-// gemmlowp fixed point (qpipe/numerics/softmax.hpp); the compiler computes its input constants.
+// QSoftmaxBeta<beta> and QSoftmax (= QSoftmaxBeta<1.0>): TFLite SOFTMAX int8 over the last
+// dimension (each pixel's channels, or the whole vector), softmax(beta * x). Output grid fixed at
+// scale 1/256, zero point -128. The arithmetic is the gemmlowp fixed point of TFLite's reference
+// kernel and TFLite Micro's (qpipe/numerics/softmax.hpp); the compiler computes its input constants
+// from the input scale and beta (a float32 in TFLite's schema: QSoftmaxBeta<b> takes float32(b)).
+// Any input scale TFLite takes is accepted: beta * scale above 2^-26 (below it TFLite refuses the
+// model too); at or above 16 only the row maxima share the output.
 #pragma once
 
 #include <cstddef>
@@ -17,8 +21,11 @@ namespace qpipe {
 
 inline constexpr Grid softmax_output_grid{1.0 / 256.0, -128};
 
-struct QSoftmax {
-  static constexpr std::string_view kind = "QSoftmax";
+namespace detail {
+
+// What QSoftmax and QSoftmaxBeta<beta> share; Self provides `beta`.
+template <class Self>
+struct SoftmaxLayer {
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = false;
   static constexpr bool has_params = false;
@@ -32,7 +39,7 @@ struct QSoftmax {
   static consteval auto quantize(Grid in, const P&) {
     constexpr std::size_t depth = In::dims[In::rank - 1];
     using op = ops::Softmax<In::size / depth, depth>;
-    return Quantized<op>{{{}, softmax_constants(in.scale)}, softmax_output_grid};
+    return Quantized<op>{{{}, softmax_constants(in.scale, Self::beta)}, softmax_output_grid};
   }
 
   template <ShapeType In, class P, std::size_t N>
@@ -42,11 +49,29 @@ struct QSoftmax {
       const std::size_t row = at.in + r * depth;
       double largest = v[row];
       for (std::size_t i = 1; i < depth; ++i) largest = v[row + i] > largest ? v[row + i] : largest;
+      // softmax(beta x) = exp(beta (x - max)) / sum; beta 1 multiplies nothing (the same doubles as before).
+      auto scaled = [](double d) { return Self::beta == 1.0 ? d : Self::beta * d; };
       double sum = 0;
-      for (std::size_t i = 0; i < depth; ++i) sum += math::exp(v[row + i] - largest);
-      for (std::size_t i = 0; i < depth; ++i) v[at.out + r * depth + i] = math::exp(v[row + i] - largest) / sum;
+      for (std::size_t i = 0; i < depth; ++i) sum += math::exp(scaled(v[row + i] - largest));
+      for (std::size_t i = 0; i < depth; ++i) v[at.out + r * depth + i] = math::exp(scaled(v[row + i] - largest)) / sum;
     }
   }
+};
+
+}  // namespace detail
+
+// Beta 1, the default of every converter: the layer most networks end with.
+struct QSoftmax : detail::SoftmaxLayer<QSoftmax> {
+  static constexpr std::string_view kind = "QSoftmax";
+  static constexpr double beta = 1.0;
+};
+
+// Any other beta (a double template argument: GCC 11 and later; Clang up to 17 accepts the
+// declaration but not a use). QSoftmaxBeta<1.0> computes what QSoftmax computes.
+template <double Beta>
+struct QSoftmaxBeta : detail::SoftmaxLayer<QSoftmaxBeta<Beta>> {
+  static constexpr std::string_view kind = "QSoftmaxBeta";
+  static constexpr double beta = Beta;
 };
 
 }  // namespace qpipe

@@ -64,7 +64,8 @@ constexpr std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-// x * 2^shift for shift in [0, 30], saturated to int32. TFLite leaves the overflow undefined;
+// x * 2^shift for shift in [0, 30], saturated to int32 (and shift 31, which only SOFTMAX's input
+// multiplier takes and only ever applies to a difference of 0). TFLite leaves the overflow undefined;
 // saturating gives the answer the final clamp would give for the exact product.
 constexpr std::int32_t saturating_left_shift(std::int32_t x, int shift) {
   if (x > (std::numeric_limits<std::int32_t>::max() >> shift)) return std::numeric_limits<std::int32_t>::max();

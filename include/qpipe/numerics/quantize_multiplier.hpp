@@ -30,9 +30,15 @@ struct multiplier_result {
   multiplier_status status;
 };
 
-// The mantissa and exponent come straight from the IEEE-754 bits (std::frexp is not constexpr);
-// the mantissa is rounded to 31 bits with ties away from zero, as TFLite's std::round does.
-constexpr multiplier_result try_quantize_multiplier(double real) {
+// TFLite's QuantizeMultiplier (quantization_util.cc): q = frexp(real, &shift), multiplier =
+// TfLiteRound(q * 2^31) in double; a multiplier rounded up to 2^31 becomes 2^30 with shift + 1; a
+// shift below -31 flushes the multiplier to 0 (qpipe refuses that instead: every output would be
+// the zero point). The mantissa and exponent come straight from the IEEE-754 bits (std::frexp is
+// not constexpr); q * 2^31 is exact, so rounding the 53-bit significand to 31 bits with ties away
+// from zero is TfLiteRound's result. A subnormal real (frexp's exponent below -1021) is far below
+// 2^-31 and takes the too_small branch too. max_shift: the largest left shift the caller's kernel
+// takes (30 for requantizers; SOFTMAX's input multiplier may take 31, see softmax.hpp).
+constexpr multiplier_result try_quantize_multiplier(double real, int max_shift = max_multiplier_shift) {
   if (math::is_nan(real) || real == math::infinity) return {{0, 0}, multiplier_status::not_finite};
   if (!(real > 0)) return {{0, 0}, multiplier_status::not_positive};
   const auto bits = std::bit_cast<std::uint64_t>(real);
@@ -47,7 +53,7 @@ constexpr multiplier_result try_quantize_multiplier(double real) {
     ++shift;
   }
   if (shift < min_multiplier_shift) return {{0, 0}, multiplier_status::too_small};
-  if (shift > max_multiplier_shift) return {{0, 0}, multiplier_status::too_large};
+  if (shift > max_shift) return {{0, 0}, multiplier_status::too_large};
   return {{static_cast<std::int32_t>(q31), shift}, multiplier_status::ok};
 }
 

@@ -13,6 +13,7 @@
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
+#include "qpipe/numerics/tflite_float.hpp"
 
 namespace qpipe {
 
@@ -106,21 +107,31 @@ static_assert(1515870810 == static_cast<std::int32_t>(48.0 / 17.0 * (1 << 29)) &
 
 }  // namespace softmax_fixed_point
 
-// The constants of a softmax on an input grid (beta = 1): differences from the row maximum are
-// multiplied onto Q5 by input_multiplier * 2^input_left_shift; a difference below diff_min would
-// give an exponential that rounds to nothing and its output is the minimum.
+// The constants of a softmax on an input grid: differences from the row maximum are multiplied
+// onto Q5 by input_multiplier * 2^input_left_shift; a difference below diff_min would give an
+// exponential that rounds to nothing and its output is the minimum.
 struct SoftmaxConstants {
   std::int32_t input_multiplier;
   std::int32_t input_left_shift;
   std::int32_t diff_min;
 };
 
-consteval SoftmaxConstants softmax_constants(double input_scale) {
+// TFLite Micro's SOFTMAX prepare (softmax_common.cc), which TFLite's reference kernel shares:
+// PreprocessSoftmaxScaling(beta, input_scale, 5) computes min(beta * input_scale * 2^26, 2^31 - 1)
+// in double, in that order (beta a float32 widened: TFLite's schema stores it so; the input scale
+// taken as the grid gives it), and QuantizeMultiplierGreaterThanOne refuses a product that is not
+// above 1. The cap makes every input scale at or above 16 / beta legal: the shift is then 31 and
+// diff_min 0, so only the row's maxima count (each other value is the output minimum), and a
+// shift of 31 is only ever applied to a difference of 0. diff_min = -floor(CalculateInputRadius(5,
+// shift, 31)) = -floor(31 * 2^26 / 2^shift), in double.
+consteval SoftmaxConstants softmax_constants(double input_scale, double beta = 1.0) {
   constexpr int integer_bits = softmax_fixed_point::diff_integer_bits;
-  double real = input_scale * double(std::int64_t{1} << (31 - integer_bits));
+  const double tflite_beta = static_cast<double>(tflite_float::f32(beta));
+  double real = tflite_beta * input_scale * double(std::int64_t{1} << (31 - integer_bits));
   if (real > 2147483647.0) real = 2147483647.0;
-  const QuantizedMultiplier m = quantize_multiplier(real);
-  if (m.shift < 0) compile_error::softmax_input_scale_below_2_pow_minus_26_is_not_supported_by_tflite(input_scale);
+  if (!(real > 1.0)) compile_error::softmax_beta_times_input_scale_must_be_above_2_pow_minus_26_as_tflite_requires(tflite_beta * input_scale);
+  const detail::multiplier_result r = detail::try_quantize_multiplier(real, 31);
+  const QuantizedMultiplier m = r.value;  // real in (1, 2^31 - 1]: always ok, shift in [1, 31]
   // The largest Q5 magnitude, brought back to the scale of the input differences.
   const double radius = double((std::int64_t{1} << integer_bits) - 1) * double(std::int64_t{1} << (31 - integer_bits)) /
                         double(std::int64_t{1} << m.shift);
