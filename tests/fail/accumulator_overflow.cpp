@@ -1,7 +1,9 @@
 // A bias code of 2147480000 (real 1690.93 on an accumulator grid of 0.1 / 127) leaves less room
 // than two weights of 127 times an input of -128 need: some input would overflow the int32
-// accumulator, so the compiler refuses the layer (the trace names it).
-// EXPECT: an_accumulator_could_overflow_int32_for_some_input
+// accumulator, so the compiler refuses the layer (the trace names it) and prints the bound,
+// |2147480000| + 128 * (127 + 127) = 2147512512.
+// EXPECT: this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max
+// EXPECT: array subscript value .2147512512.
 // EXPECT: Step<qpipe::layer_at<0>, qpipe::QDense<1> >::quantize
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;

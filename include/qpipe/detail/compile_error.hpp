@@ -25,7 +25,9 @@ void a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChan
 void bias_is_not_finite();
 void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
 void bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
-void an_accumulator_could_overflow_int32_for_some_input();
+// Read at the offending value as a subscript (out of bounds, so the evaluation stops): GCC's
+// message then shows the number as well as the sentence.
+inline constexpr bool this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max_the_subscript_is_that_bound[1] = {};
 
 void batch_norm_variance_plus_epsilon_must_be_positive_and_finite();
 

@@ -12,12 +12,13 @@
 
 namespace qpipe::detail {
 
-// Self provides `output_grid` and `static constexpr double function(double)`.
+// Self provides `output_grid`, `static constexpr double function(double)` (the float reference) and
+// `static consteval Lut table(Grid in)` (TFLite's table for an input grid, numerics/lut.hpp).
 template <class Self>
 struct LutActivation : ElementwiseLayer {
   template <ShapeType In, class P>
   static consteval auto quantize(Grid in, const P&) {
-    return Quantized<ops::Lookup<In::size>>{{{}, lut_for(in, Self::output_grid, Self::function)}, Self::output_grid};
+    return Quantized<ops::Lookup<In::size>>{{{}, Self::table(in)}, Self::output_grid};
   }
   template <ShapeType In, class P, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {

@@ -13,6 +13,7 @@
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/requantizer.hpp"
+#include "qpipe/numerics/tflite_float.hpp"
 #include "qpipe/numerics/weights.hpp"
 #include "qpipe/ops/fully_connected.hpp"
 
@@ -92,7 +93,9 @@ struct QDense : detail::FullyConnectedLayer<Units> {
       const AccumulatorRange r = accumulator_range(op.bias[u], sums.sum, sums.absolute_sum);
       op.range[0] = u == 0 ? r : op.range[0].spanning(r);
     }
-    op.requantization = requantization_for(std::array<double, 1>{accumulator_scale}, out, detail::clamp_of<Clamps...>(out));
+    // TFLite's per-tensor FULLY_CONNECTED multiplies input and weight scale in float (tflite_float.hpp).
+    const double product_scale = tflite_float::fully_connected_product_scale(in.scale, weight_scale);
+    op.requantization = requantization_for(std::array<double, 1>{product_scale}, out, detail::clamp_of<Clamps...>(out));
     return Quantized<decltype(op)>{op, out};
   }
 

@@ -14,6 +14,7 @@ struct QSigmoid : detail::LutActivation<QSigmoid> {
   static constexpr std::string_view kind = "QSigmoid";
   static constexpr Grid output_grid = sigmoid_output_grid;
   static constexpr double function(double x) { return math::sigmoid(x); }
+  static consteval Lut table(Grid in) { return sigmoid_lut(in); }
 };
 
 }  // namespace qpipe

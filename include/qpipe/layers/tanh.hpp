@@ -14,6 +14,7 @@ struct QTanh : detail::LutActivation<QTanh> {
   static constexpr std::string_view kind = "QTanh";
   static constexpr Grid output_grid = tanh_output_grid;
   static constexpr double function(double x) { return math::tanh(x); }
+  static consteval Lut table(Grid in) { return tanh_lut(in); }
 };
 
 }  // namespace qpipe

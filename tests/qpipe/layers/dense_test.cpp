@@ -46,7 +46,8 @@ Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid 
     for (double w : row) e.weights.push_back(static_cast<int>(std::clamp(std::round(w / ws), -127.0, 127.0)));
   for (double b : p.bias) e.bias.push_back(std::llround(b / (in.scale * ws)));
   int exponent = 0;
-  const double q = std::frexp(in.scale * ws / p.output.scale, &exponent);
+  // GetQuantizedConvolutionMultipler: the scales' product in float, the division in double.
+  const double q = std::frexp(static_cast<double>(static_cast<float>(in.scale) * static_cast<float>(ws)) / p.output.scale, &exponent);
   long long fixed = std::llround(q * 2147483648.0);
   if (fixed == (1LL << 31)) fixed /= 2, ++exponent;
   e.multiplier = static_cast<int>(fixed);
