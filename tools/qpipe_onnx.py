@@ -880,6 +880,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="the header to write")
     parser.add_argument("--namespace", required=True, help="C++ namespace of the generated names")
     args = parser.parse_args(argv)
+    # protobuf and onnx warn on stderr about damaged files: the contract is one error line or nothing.
+    import warnings
+    warnings.simplefilter("ignore")
     try:
         write_header(read_qdq(args.model), args.out, args.namespace)
     except QdqError as e:

@@ -32,8 +32,10 @@ and residual adds x + f(x). Anything else is one error line naming the layer, an
 """
 
 import argparse
+import contextlib
 import copy
 import importlib
+import io
 import math
 import operator
 import os
@@ -248,10 +250,14 @@ class Exporter:
             raise ExportError("torch.fx cannot trace the model: %s" % one_line(e))
         try:
             from torch.fx.passes.shape_prop import ShapeProp
-            ShapeProp(self.graph_module).propagate(calibration)
+            # ShapeProp prints the failing node's traceback on stderr before it raises: keep it
+            # off (the contract is one error line) and report the cause, the error torch raised.
+            with contextlib.redirect_stderr(io.StringIO()):
+                ShapeProp(self.graph_module).propagate(calibration)
         except Exception as e:
+            cause = e.__cause__ or e.__context__ or e
             raise ExportError("the model does not run on the calibration batch of shape %s: %s"
-                              % (tuple(calibration.shape), one_line(e)))
+                              % (tuple(calibration.shape), one_line(cause)))
 
         # The functions and tensor methods the walk understands.
         F = self.F
@@ -536,6 +542,13 @@ class Exporter:
                 observer = self.observers[label]
                 self.observers_used.add(label)
         bn_values = self.batch_norm_values(bn_node, bn, len(bias)) if bn is not None else None
+        # What the compiler would refuse in the header: say it here, in one line.
+        import numpy as np
+        w = np.asarray(weights, dtype=np.float64)
+        if not np.all(np.isfinite(w)) or not np.all(np.isfinite(np.asarray(bias, dtype=np.float64))):
+            raise layer_error(node, cpp_type, "a weight or bias is not finite")
+        if not np.any(w):
+            raise layer_error(node, cpp_type, "every weight is zero: there is no weight scale to quantize with")
         calib = qc.Block(calib_kind, weights, bias, observer=observer, batch_norm=bn_values, name=name)
         block = BlockText(name, cpp_type, "    .weights = %s,\n    .bias = %s,\n" % (cpp_braces(weights), cpp_braces(bias)),
                           observer, calib)
