@@ -20,7 +20,7 @@ $sudo apt-get install -y -q --no-install-recommends \
   g++ meson ninja-build cmake pkg-config python3 doctest-dev libboost-dev \
   gcc-arm-none-eabi binutils-arm-none-eabi libstdc++-arm-none-eabi-dev picolibc-arm-none-eabi \
   qemu-system-arm python3-matplotlib clang libclang-rt-14-dev \
-  python3-torch python3-onnx python3-numpy
+  python3-torch python3-onnx python3-numpy python3-flatbuffers
 
 if [ -d build/meson-info ]; then
   meson setup --reconfigure build --cross-file cross/cortex-m0.ini
