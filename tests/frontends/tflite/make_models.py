@@ -451,6 +451,27 @@ def _(s):
     return b.finish(b.unary(b.x, "RELU_N1_TO_1"))
 
 
+@model("dense_per_tensor_float_product_boundary")
+def _(s):
+    # Per-tensor FULLY_CONNECTED takes float(s_in x s_w) / s_out: with these scales an accumulator
+    # of -213258 requantizes to -254 (float product) where the double product gives -253.
+    b = B((4,), (float.fromhex("0x1.1bcb1ap-4"), 0), s)
+    m = b.m
+    w = m.tensor([1, 4], "int8", [float.fromhex("0x1.42573ep-8")], [0], data=np.full((1, 4), 127), name="weights")
+    bias = m.tensor([1], "int32", [0.0], [0], data=np.array([-213258 + 127 * 512]), name="bias")
+    y = b.act([1, 1], (float.fromhex("0x1.25910cp-2"), 127))
+    m.op("FULLY_CONNECTED", [b.x, w, bias], [y], fused="NONE")
+    return b.finish(y)
+
+
+@model("leaky_relu_float_multiplier_boundary", "leaky_relu")
+def _(s):
+    # LEAKY_RELU's identity multiplier is s_in / s_out in float: input code 84 gives 89, not 88.
+    b = B((256,), (float.fromhex("0x1.bb6a48p-7"), -128), s)
+    return b.finish(b.unary(b.x, "LEAKY_RELU", (float.fromhex("0x1.0a4ce2p-5"), 0),
+                            alpha=float.fromhex("0x1.46b6d0p-3")))
+
+
 # Standalone activations
 @model("relu_op_same_grid")
 def _(s):
@@ -576,6 +597,7 @@ def inputs_for(model, rng, count=5):
         rows.append(np.arange(127, -129, -1))
     else:
         rows.append(np.where(np.arange(size) % 2, 127, -128))
+        rows.append(np.full(size, -128))
     while len(rows) < count:
         rows.append(rng.integers(-128, 128, size=size))
     return [np.asarray(r, dtype=np.int64) for r in rows]
