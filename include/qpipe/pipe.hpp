@@ -35,11 +35,13 @@ constexpr bool parameter_block_count_matches() {
   return Expected == Given;
 }
 
-// What each step of a Pipe reads: {source, other}; other == none for one-input steps.
+// What each step of a Pipe reads: {source, other}; other == none for one-input steps. The view
+// steps (QReshape, QFlatten) run nothing: their buffer is the one they read.
 template <class Structure>
 struct Wiring {
   static constexpr std::size_t none = no_buffer;
   static constexpr auto reads = Structure::reads;
+  static constexpr auto views = Structure::views;
 };
 
 // A kernel that can take some of its constants as a template argument (apply<I>), where the
@@ -121,6 +123,8 @@ struct Model {
   // What each stage reads: {buffer, second buffer or `none`}.
   static constexpr auto reads = Wiring::reads;
   static constexpr std::size_t none = Wiring::none;
+  // The stages that run nothing (views: their output is their input's bytes, where they lie).
+  static constexpr auto views = Wiring::views;
   // The stages that run on their input in place (detail::ExpandsInput): a one-input stage whose
   // buffer is an intermediate one (not the caller's input) that no other stage reads.
   static constexpr std::array<bool, stage_count> expands = [] {
@@ -142,6 +146,7 @@ struct Model {
     constexpr std::array<std::size_t, stage_count> capacity{detail::input_capacity_of<Kernels>...};
     for (std::size_t k = 0; k < stage_count; ++k) {
       if (expands[k] && capacity[k] > bytes[reads[k][0]]) bytes[reads[k][0]] = capacity[k];
+      if (views[k]) bytes[k + 1] = 0;
     }
     return bytes;
   }();
@@ -229,7 +234,9 @@ struct Model {
   constexpr void run_stage(const std::int8_t* input, std::int8_t* output, std::int8_t* arena) const {
     const std::int8_t* src = read_pointer(reads[K][0], input, arena);
     std::int8_t* dst = write_pointer<K>(output, arena);
-    if constexpr (expands[K]) {
+    if constexpr (views[K]) {
+      // Nothing to do: the stages after it read its input's bytes.
+    } else if constexpr (expands[K]) {
       using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(kernels))>;
       boost::hana::at_c<K>(kernels).template apply_expanding<typename kernel_type::immediates_type{}>(arena + buffer_offset(reads[K][0]), dst);
     } else if constexpr (reads[K][1] == none) {
@@ -293,7 +300,8 @@ consteval auto quantize_step(const SpecType& s, const std::array<Grid, Buffers>&
   using N = typename Plan::template node<K>;
   using In = typename Plan::template input_shape<K>;
   if constexpr (N::arity == 2) {
-    return N::step::template quantize<In>(grids[N::source], grids[N::other], s.template params_of_step<K>());
+    return N::step::template quantize_merge<In, typename Plan::template other_shape<K>>(grids[N::source], grids[N::other],
+                                                                                       s.template params_of_step<K>());
   } else {
     return N::step::template quantize<In>(grids[N::source], s.template params_of_step<K>());
   }
@@ -421,7 +429,12 @@ constexpr void reference_step(const SpecType& s, Trace& t) {
   using plan = typename Trace::plan;
   using N = typename plan::template node<K>;
   const FloatSlots at{Trace::offset[N::source], N::arity == 2 ? Trace::offset[N::other] : 0, Trace::offset[K + 1]};
-  N::step::template reference<typename plan::template input_shape<K>>(s.template params_of_step<K>(), t.values, at);
+  if constexpr (N::arity == 2) {
+    N::step::template reference_merge<typename plan::template input_shape<K>, typename plan::template other_shape<K>>(
+        s.template params_of_step<K>(), t.values, at);
+  } else {
+    N::step::template reference<typename plan::template input_shape<K>>(s.template params_of_step<K>(), t.values, at);
+  }
 }
 // Every step in order. (Calls of a function template, not lambdas: GCC's -Wsequence-point, in
 // -Wall, takes time quadratic in the steps over a fold of lambda calls.)

@@ -37,7 +37,7 @@ namespace detail {
 // calls f(weight&) for every weight of output channel c (or of input channel c).
 template <class P> struct block_channels;
 
-template <std::size_t K, std::size_t InC, std::size_t OutC>
+template <auto K, std::size_t InC, std::size_t OutC>
 struct block_channels<Conv2DParams<K, InC, OutC>> {
   static constexpr std::size_t outputs = OutC, inputs = InC;
   template <class F> static constexpr void each_output_weight(Conv2DParams<K, InC, OutC>& p, std::size_t o, F f) {
@@ -75,7 +75,7 @@ struct block_channels<DenseParams<Inputs, Units>> {
 };
 
 // A depthwise channel is both an output and an input channel.
-template <std::size_t K, std::size_t C>
+template <auto K, std::size_t C>
 struct block_channels<DepthwiseConv2DParams<K, C>> {
   static constexpr std::size_t outputs = C, inputs = C;
   template <class F> static constexpr void each_output_weight(DepthwiseConv2DParams<K, C>& p, std::size_t c, F f) {

@@ -1,6 +1,6 @@
 // A 3x3 layer given 5x5 weights: the expected block shows K = 3.
 // EXPECT: a parameter block does not fit its layer
-// EXPECT: L = qpipe::QDepthwiseConv2D<3, 2>; Expected = qpipe::DepthwiseConv2DParams<3, 4(, double)?>; Given = qpipe::DepthwiseConv2DParams<5, 4>
+// EXPECT: L = qpipe::QDepthwiseConv2D<3, 2>; Expected = qpipe::DepthwiseConv2DParams<3, 4(, double, 1)?>; Given = qpipe::DepthwiseConv2DParams<5, 4>
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDepthwiseConv2D<3, 2>>;
 constexpr qpipe::DepthwiseConv2DParams<5, 4> dw{.weights = {{{1}}}, .bias = {}, .output = {0.1, 0}};

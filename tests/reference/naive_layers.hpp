@@ -182,60 +182,111 @@ inline int valid_out_size(int in, int k, int stride) {
   return (in - k) / stride + 1;
 }
 
-// VALID convolution, TFLite CONV_2D int8 semantics.
-inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, bool per_channel, int stride, QGrid out_grid,
-                     int qmin, int qmax) {
+// A 2-D window as TFLite describes it: kernel, stride, dilation (a pool has none) and padding.
+struct Window {
+  int kh, kw;
+  int sh = 1, sw = 1;
+  int dh = 1, dw = 1;
+  bool same = false;
+};
+
+// Where a window's outputs lie on one axis: VALID keeps every tap inside the input; SAME gives
+// ceil(in / stride) outputs and pads by the shortfall, the odd cell at the end (TFLite's
+// ComputePaddingHeightWidth: before = total / 2).
+struct AxisPlacement {
+  int out, pad_before;
+};
+
+inline AxisPlacement place_axis(int in, int k, int stride, int dilation, bool same) {
+  const int span = (k - 1) * dilation + 1;
+  if (!same) return {valid_out_size(in, span, stride), 0};
+  const int out = (in + stride - 1) / stride;
+  const int total = std::max(0, (out - 1) * stride + span - in);
+  return {out, total / 2};
+}
+
+// Calls tap(iy, ix) for every tap of output (y, x) that falls inside the input; padded taps
+// are skipped, which is what TFLite's loops do (and, after the input offset, what a zero-point
+// border would add: nothing).
+template <typename Tap>
+void for_each_tap(const Tensor& in, const Window& win, AxisPlacement py, AxisPlacement px, int y, int x, Tap tap) {
+  for (int ky = 0; ky < win.kh; ++ky)
+    for (int kx = 0; kx < win.kw; ++kx) {
+      const int iy = y * win.sh - py.pad_before + ky * win.dh;
+      const int ix = x * win.sw - px.pad_before + kx * win.dw;
+      if (iy >= 0 && iy < in.h && ix >= 0 && ix < in.w) tap(ky, kx, iy, ix);
+    }
+}
+
+// TFLite CONV_2D int8: any window (rectangular kernel, stride, dilation, VALID or SAME).
+inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, bool per_channel, const Window& win,
+                     QGrid out_grid, int qmin, int qmax) {
   if (in.c != cw.in_c) throw std::invalid_argument("conv2d: channel mismatch");
+  if (win.kh != cw.kh || win.kw != cw.kw) throw std::invalid_argument("conv2d: window and weights disagree");
   const std::vector<double> scales = weight_scales(cw, per_channel);
   const std::vector<std::int8_t> wq = quantized_weights(cw, scales, false);
-  const int oh = valid_out_size(in.h, cw.kh, stride), ow = valid_out_size(in.w, cw.kw, stride);
-  Tensor out = make_tensor(oh, ow, cw.out_c);
+  const AxisPlacement py = place_axis(in.h, win.kh, win.sh, win.dh, win.same);
+  const AxisPlacement px = place_axis(in.w, win.kw, win.sw, win.dw, win.same);
+  Tensor out = make_tensor(py.out, px.out, cw.out_c);
   for (int o = 0; o < cw.out_c; ++o) {
     const double acc_scale = in_grid.scale * scales[static_cast<std::size_t>(o)];
     const std::int32_t bias_q = quantize_bias(bias_of(cw, o), acc_scale);
     const Multiplier m = quantize_multiplier(acc_scale / out_grid.scale);
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x) {
+    for (int y = 0; y < py.out; ++y)
+      for (int x = 0; x < px.out; ++x) {
         long long acc = bias_q;
-        for (int ky = 0; ky < cw.kh; ++ky)
-          for (int kx = 0; kx < cw.kw; ++kx)
-            for (int i = 0; i < cw.in_c; ++i) {
-              const int wv = wq[((static_cast<std::size_t>(o) * cw.kh + ky) * cw.kw + kx) * cw.in_c + i];
-              const int iv = in.at(y * stride + ky, x * stride + kx, i) - in_grid.zero_point;
-              acc += static_cast<long long>(wv) * iv;
-            }
+        for_each_tap(in, win, py, px, y, x, [&](int ky, int kx, int iy, int ix) {
+          for (int i = 0; i < cw.in_c; ++i) {
+            const int wv = wq[((static_cast<std::size_t>(o) * cw.kh + ky) * cw.kw + kx) * cw.in_c + i];
+            acc += static_cast<long long>(wv) * (in.at(iy, ix, i) - in_grid.zero_point);
+          }
+        });
         out.at(y, x, o) = exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
       }
   }
   return out;
 }
 
-// Depthwise VALID convolution, depth multiplier 1, per-channel weights laid out [y][x][c].
-inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, int stride, QGrid out_grid, int qmin,
-                               int qmax) {
-  if (in.c != cw.in_c || cw.in_c != cw.out_c) throw std::invalid_argument("depthwise: channel mismatch");
-  const int channels = in.c;
+// VALID convolution with a square stride.
+inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, bool per_channel, int stride, QGrid out_grid,
+                     int qmin, int qmax) {
+  return conv2d(in, in_grid, cw, per_channel, Window{cw.kh, cw.kw, stride, stride}, out_grid, qmin, qmax);
+}
+
+// TFLite DEPTHWISE_CONV_2D int8, per-channel weights laid out [y][x][c * multiplier + m]: output
+// channel c * multiplier + m reads input channel c. Any window.
+inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, const Window& win, QGrid out_grid,
+                               int qmin, int qmax) {
+  if (in.c != cw.in_c || cw.out_c % cw.in_c != 0) throw std::invalid_argument("depthwise: channel mismatch");
+  if (win.kh != cw.kh || win.kw != cw.kw) throw std::invalid_argument("depthwise: window and weights disagree");
+  const int multiplier = cw.out_c / cw.in_c;
   const std::vector<double> scales = weight_scales(cw, true, true);
   const std::vector<std::int8_t> wq = quantized_weights(cw, scales, true);
-  const int oh = valid_out_size(in.h, cw.kh, stride), ow = valid_out_size(in.w, cw.kw, stride);
-  Tensor out = make_tensor(oh, ow, channels);
-  for (int ch = 0; ch < channels; ++ch) {
-    const double acc_scale = in_grid.scale * scales[static_cast<std::size_t>(ch)];
-    const std::int32_t bias_q = quantize_bias(bias_of(cw, ch), acc_scale);
+  const AxisPlacement py = place_axis(in.h, win.kh, win.sh, win.dh, win.same);
+  const AxisPlacement px = place_axis(in.w, win.kw, win.sw, win.dw, win.same);
+  Tensor out = make_tensor(py.out, px.out, cw.out_c);
+  for (int oc = 0; oc < cw.out_c; ++oc) {
+    const int ic = oc / multiplier;
+    const double acc_scale = in_grid.scale * scales[static_cast<std::size_t>(oc)];
+    const std::int32_t bias_q = quantize_bias(bias_of(cw, oc), acc_scale);
     const Multiplier m = quantize_multiplier(acc_scale / out_grid.scale);
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x) {
+    for (int y = 0; y < py.out; ++y)
+      for (int x = 0; x < px.out; ++x) {
         long long acc = bias_q;
-        for (int ky = 0; ky < cw.kh; ++ky)
-          for (int kx = 0; kx < cw.kw; ++kx) {
-            const int wv = wq[(static_cast<std::size_t>(ky) * cw.kw + kx) * channels + ch];
-            const int iv = in.at(y * stride + ky, x * stride + kx, ch) - in_grid.zero_point;
-            acc += static_cast<long long>(wv) * iv;
-          }
-        out.at(y, x, ch) = exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
+        for_each_tap(in, win, py, px, y, x, [&](int ky, int kx, int iy, int ix) {
+          const int wv = wq[(static_cast<std::size_t>(ky) * cw.kw + kx) * cw.out_c + oc];
+          acc += static_cast<long long>(wv) * (in.at(iy, ix, ic) - in_grid.zero_point);
+        });
+        out.at(y, x, oc) = exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
       }
   }
   return out;
+}
+
+// Depthwise VALID convolution with a square stride.
+inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, int stride, QGrid out_grid, int qmin,
+                               int qmax) {
+  return depthwise_conv2d(in, in_grid, cw, Window{cw.kh, cw.kw, stride, stride}, out_grid, qmin, qmax);
 }
 
 // Fully connected, per-tensor symmetric weights [unit][input], input read flat.
@@ -262,35 +313,44 @@ inline std::vector<std::int8_t> dense(const std::vector<std::int8_t>& in, QGrid 
 // Pooling
 // ---------------------------------------------------------------------------------------------
 
-inline Tensor max_pool(const Tensor& in, int k, int stride) {
-  const int oh = valid_out_size(in.h, k, stride), ow = valid_out_size(in.w, k, stride);
-  Tensor out = make_tensor(oh, ow, in.c);
-  for (int y = 0; y < oh; ++y)
-    for (int x = 0; x < ow; ++x)
+// TFLite MAX_POOL_2D int8: the largest code among the window's cells inside the input.
+inline Tensor max_pool(const Tensor& in, const Window& win) {
+  const AxisPlacement py = place_axis(in.h, win.kh, win.sh, 1, win.same);
+  const AxisPlacement px = place_axis(in.w, win.kw, win.sw, 1, win.same);
+  Tensor out = make_tensor(py.out, px.out, in.c);
+  for (int y = 0; y < py.out; ++y)
+    for (int x = 0; x < px.out; ++x)
       for (int ch = 0; ch < in.c; ++ch) {
         int best = -128;
-        for (int ky = 0; ky < k; ++ky)
-          for (int kx = 0; kx < k; ++kx) best = std::max(best, static_cast<int>(in.at(y * stride + ky, x * stride + kx, ch)));
+        for_each_tap(in, win, py, px, y, x, [&](int, int, int iy, int ix) { best = std::max(best, static_cast<int>(in.at(iy, ix, ch))); });
         out.at(y, x, ch) = static_cast<std::int8_t>(best);
       }
   return out;
 }
 
-// Sum of the window, divided by the count rounding half away from zero (TFLite int8 AVERAGE_POOL_2D:
-// (sum +- count/2) / count in C division; for odd counts no tie exists and both rules agree).
-inline Tensor avg_pool(const Tensor& in, int k, int stride) {
-  const int oh = valid_out_size(in.h, k, stride), ow = valid_out_size(in.w, k, stride);
-  Tensor out = make_tensor(oh, ow, in.c);
-  for (int y = 0; y < oh; ++y)
-    for (int x = 0; x < ow; ++x)
+inline Tensor max_pool(const Tensor& in, int k, int stride) { return max_pool(in, Window{k, k, stride, stride}); }
+
+// TFLite AVERAGE_POOL_2D int8: the sum of the window's cells inside the input divided by their
+// count (under SAME padding the border windows count fewer cells), rounding half away from zero:
+// (sum +- count/2) / count in C division.
+inline Tensor avg_pool(const Tensor& in, const Window& win) {
+  const AxisPlacement py = place_axis(in.h, win.kh, win.sh, 1, win.same);
+  const AxisPlacement px = place_axis(in.w, win.kw, win.sw, 1, win.same);
+  Tensor out = make_tensor(py.out, px.out, in.c);
+  for (int y = 0; y < py.out; ++y)
+    for (int x = 0; x < px.out; ++x)
       for (int ch = 0; ch < in.c; ++ch) {
-        long long sum = 0;
-        for (int ky = 0; ky < k; ++ky)
-          for (int kx = 0; kx < k; ++kx) sum += in.at(y * stride + ky, x * stride + kx, ch);
-        out.at(y, x, ch) = static_cast<std::int8_t>(clamp_to(round_div_half_away(sum, static_cast<long long>(k) * k), -128, 127));
+        long long sum = 0, count = 0;
+        for_each_tap(in, win, py, px, y, x, [&](int, int, int iy, int ix) {
+          sum += in.at(iy, ix, ch);
+          ++count;
+        });
+        out.at(y, x, ch) = static_cast<std::int8_t>(clamp_to(round_div_half_away(sum, count), -128, 127));
       }
   return out;
 }
+
+inline Tensor avg_pool(const Tensor& in, int k, int stride) { return avg_pool(in, Window{k, k, stride, stride}); }
 
 inline std::vector<std::int8_t> global_avg_pool(const Tensor& in) {
   std::vector<std::int8_t> out(static_cast<std::size_t>(in.c));
@@ -300,6 +360,33 @@ inline std::vector<std::int8_t> global_avg_pool(const Tensor& in) {
       for (int x = 0; x < in.w; ++x) sum += in.at(y, x, ch);
     out[static_cast<std::size_t>(ch)] =
         static_cast<std::int8_t>(clamp_to(round_div_half_away(sum, static_cast<long long>(in.h) * in.w), -128, 127));
+  }
+  return out;
+}
+
+// TFLite Micro MEAN int8 over height and width (reduce_common.cc's EvalIntegerMean). When the two
+// grids are equal (float32 scales and zero points) it is reference_ops::Mean: the sum of the raw
+// codes divided by H * W with C's division, which truncates towards zero. Otherwise it is
+// QuantizedMeanOrSum: (sum - zp_in * n) times the multiplier of scale_in / scale_out, into which
+// 1 / n is folded as (multiplier * 2^s) / n, truncated, with s = min(floor(log2 n), 32,
+// 31 + shift) and the shift lowered by s; plus zp_out, clamped.
+inline std::vector<std::int8_t> mean(const Tensor& in, QGrid in_grid, QGrid out_grid, int qmin = -128, int qmax = 127) {
+  const long long n = static_cast<long long>(in.h) * in.w;
+  const bool same = static_cast<float>(in_grid.scale) == static_cast<float>(out_grid.scale) && in_grid.zero_point == out_grid.zero_point;
+  const Multiplier m = quantize_multiplier(in_grid.scale / out_grid.scale);
+  int s = 0;
+  while ((1LL << (s + 1)) <= n) ++s;
+  s = std::min(s, 32);
+  s = std::min(s, 31 + m.shift);
+  const auto folded = static_cast<std::int32_t>((static_cast<long long>(m.multiplier) << s) / n);
+  std::vector<std::int8_t> out(static_cast<std::size_t>(in.c));
+  for (int ch = 0; ch < in.c; ++ch) {
+    long long sum = 0;
+    for (int y = 0; y < in.h; ++y)
+      for (int x = 0; x < in.w; ++x) sum += in.at(y, x, ch);
+    out[static_cast<std::size_t>(ch)] =
+        same ? static_cast<std::int8_t>(clamp_to(sum / n, qmin, qmax))
+             : exact_requantize(static_cast<std::int32_t>(sum - in_grid.zero_point * n), folded, m.shift - s, out_grid.zero_point, qmin, qmax);
   }
   return out;
 }
@@ -334,6 +421,106 @@ inline std::vector<std::int8_t> add(const std::vector<std::int8_t>& a, QGrid ga,
     r[k] = exact_requantize(sum, p.out.multiplier, p.out.shift, out.zero_point, qmin, qmax);
   }
   return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise MUL, CONCATENATION (channels), and the one-input maps QUANTIZE, LEAKY_RELU and
+// HARD_SWISH (TFLite int8)
+// ---------------------------------------------------------------------------------------------
+
+// (a - zp_a)(b - zp_b) requantized by scale_a * scale_b / scale_out (computed in double).
+inline std::vector<std::int8_t> mul(const std::vector<std::int8_t>& a, QGrid ga, const std::vector<std::int8_t>& b, QGrid gb,
+                                    QGrid out, int qmin, int qmax) {
+  if (a.size() != b.size()) throw std::invalid_argument("mul: size mismatch");
+  const Multiplier m = quantize_multiplier(ga.scale * gb.scale / out.scale);
+  std::vector<std::int8_t> r(a.size());
+  for (std::size_t k = 0; k < a.size(); ++k)
+    r[k] = exact_requantize((a[k] - ga.zero_point) * (b[k] - gb.zero_point), m.multiplier, m.shift, out.zero_point, qmin, qmax);
+  return r;
+}
+
+// Channels of a, then channels of b, at every pixel (codes copied: one grid).
+inline Tensor concat_channels(const Tensor& a, const Tensor& b) {
+  if (a.h != b.h || a.w != b.w) throw std::invalid_argument("concat: pixel grids differ");
+  Tensor out = make_tensor(a.h, a.w, a.c + b.c);
+  for (int y = 0; y < a.h; ++y)
+    for (int x = 0; x < a.w; ++x) {
+      for (int ch = 0; ch < a.c; ++ch) out.at(y, x, ch) = a.at(y, x, ch);
+      for (int ch = 0; ch < b.c; ++ch) out.at(y, x, a.c + ch) = b.at(y, x, ch);
+    }
+  return out;
+}
+
+// QUANTIZE int8 -> int8: (q - zp_in) requantized by scale_in / scale_out (double).
+inline std::int8_t requantize_code(int q, QGrid in, QGrid out) {
+  const Multiplier m = quantize_multiplier(in.scale / out.scale);
+  return exact_requantize(q - in.zero_point, m.multiplier, m.shift, out.zero_point, -128, 127);
+}
+
+// LEAKY_RELU int8: the identity multiplier scale_in / scale_out for codes at or above the input
+// zero point, scale_in * alpha / scale_out below it; both quotients formed in float32 arithmetic
+// from float32 operands (TFLite Micro's leaky_relu_common.cc).
+inline std::int8_t leaky_relu_code(int q, QGrid in, QGrid out, double alpha) {
+  const float s_in = static_cast<float>(in.scale), s_out = static_cast<float>(out.scale), a = static_cast<float>(alpha);
+  const float identity = s_in / s_out;
+  const float product = s_in * a;
+  const float slope = product / s_out;
+  const int v = q - in.zero_point;
+  const Multiplier m = quantize_multiplier(static_cast<double>(v >= 0 ? identity : slope));
+  return exact_requantize(v, m.multiplier, m.shift, out.zero_point, -128, 127);
+}
+
+// HARD_SWISH int8, TFLite's 16-bit fixed-point reference kernel, spelled out step by step with
+// 64-bit intermediates:
+//   multipliers (float arithmetic on float32 scales): hires = scale_in / 128;
+//     output multiplier hires / scale_out, relu-ish multiplier hires / (3 / 32768), each
+//     QuantizeMultiplier'd to Q31 then rounded to Q15: (m + 2^15) >> 16, 32767 from 2^31 - 2^15 - 1;
+//   x = (q - zp_in) * 128;
+//   on_out = round_high16(x, output Q15)                (nudged doubling high multiply)
+//   r = x, scaled by the relu-ish multiplier and shift (left shifts saturate at int16), then
+//       r = (r + 32768) >> 1 maps [-1, 1] onto [0, 1];
+//   y = trunc_high16(r, on_out)                         (doubling high multiply, truncating)
+//   code = round(y / 2^-output_shift) + zp_out in int16, then clamped to int8.
+namespace hard_swish_detail {
+inline long long sat16(long long v) { return v < -32768 ? -32768 : (v > 32767 ? 32767 : v); }
+inline long long round_high16(long long a, long long b) {  // gemmlowp's int16 SaturatingRoundingDoublingHighMul
+  if (a == -32768 && b == -32768) return 32767;
+  const long long p = a * b;
+  const long long q = p + (p >= 0 ? (1 << 14) : (1 - (1 << 14)));
+  return q / 32768;  // C++ division truncates toward zero, as TFLite's
+}
+inline long long trunc_high16(long long a, long long b) {
+  if (a == -32768 && b == -32768) return 32767;
+  return (a * b) / 32768;
+}
+inline long long round_shift_right(long long x, int e) {  // gemmlowp RoundingDivideByPOT
+  if (e == 0) return x;
+  const long long mask = (1LL << e) - 1, remainder = x & mask, threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+inline long long q15_of(std::int32_t q31) { return q31 >= 2147483647 - 32768 ? 32767 : (static_cast<long long>(q31) + 32768) >> 16; }
+}  // namespace hard_swish_detail
+
+inline std::int8_t hard_swish_code(int q, QGrid in, QGrid out) {
+  using namespace hard_swish_detail;
+  const float hires = (1.0f / 128.0f) * static_cast<float>(in.scale);
+  const float out_real = hires / static_cast<float>(out.scale);
+  const float relu_real = hires / (3.0f / 32768.0f);
+  const Multiplier mo = quantize_multiplier(static_cast<double>(out_real));
+  const Multiplier mr = quantize_multiplier(static_cast<double>(relu_real));
+  if (mo.shift > 0) throw std::invalid_argument("hard_swish: TFLite requires output multiplier exponent <= 0");
+  const long long x = static_cast<long long>(q - in.zero_point) * 128;
+  const long long on_out = round_high16(x, q15_of(mo.multiplier));
+  long long r = x;
+  if (mr.shift > 0) r = sat16(r * (1LL << (mr.shift - 1)));
+  r = round_high16(r, q15_of(mr.multiplier));
+  if (mr.shift > 0) r = sat16(r * 2);
+  if (mr.shift < 0) r = round_shift_right(r, -mr.shift);
+  r = (r + 32768) >> 1;
+  const long long y = trunc_high16(r, on_out);
+  long long code = round_shift_right(y, -mo.shift) + out.zero_point;
+  code = static_cast<std::int16_t>(static_cast<std::uint16_t>(code & 0xffff));  // TFLite adds in int16
+  return static_cast<std::int8_t>(code < -128 ? -128 : (code > 127 ? 127 : code));
 }
 
 // ---------------------------------------------------------------------------------------------

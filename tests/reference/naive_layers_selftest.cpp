@@ -180,6 +180,91 @@ TEST_CASE("depthwise_conv2d: 3x3x2 input, 2x2 kernel, stride 1 and 2") {
   CHECK(sc[1] == sc[0]);
 }
 
+TEST_CASE("windows: SAME padding, dilation and a depth multiplier") {
+  // Integer weights at scale 1, no bias, input and output scale 1: the multiplier is exactly 1, so
+  // each output code is its accumulator (plus the output zero point).
+  const nv::QGrid unit{1.0, 0};
+  nv::ConvWeights ones3{3, 3, 1, 1, {}, {}, {1.0}, {1, 1, 1, 1, 1, 1, 1, 1, 1}};
+  // SAME, stride 1, 3 x 3 input codes 1..9 with zero point 1: d = [0 1 2; 3 4 5; 6 7 8]. The border
+  // is one cell all round and adds nothing (not -zp): each output sums the d of its neighbours.
+  //   corners 0+1+3+4 = 8, 1+2+4+5 = 12, 3+4+6+7 = 20, 4+5+7+8 = 24; edges 15, 21, 27, 33; centre 36.
+  const nv::Tensor in = make(3, 3, 1, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const nv::Tensor same1 = nv::conv2d(in, {1.0, 1}, ones3, false, nv::Window{3, 3, 1, 1, 1, 1, true}, unit, -128, 127);
+  CHECK(same1.h == 3);
+  CHECK(same1.w == 3);
+  CHECK(ints(same1.v) == std::vector<int>{8, 15, 12, 21, 36, 27, 20, 33, 24});
+  // SAME, stride 2, on a 4 x 4 input q = 4y + x: ceil(4 / 2) = 2 outputs; the padding needed is
+  // (2 - 1) 2 + 3 - 4 = 1 cell, all of it after (before = 1 / 2 = 0). Windows rows/cols {0,1,2}, {2,3}:
+  //   (0,0) 3 (0+4+8) + 3 (0+1+2) = 45; (0,1) 2 (0+4+8) + 3 (2+3) = 39; (1,0) 3 (8+12) + 2 (0+1+2) = 66;
+  //   (1,1) 2 (8+12) + 2 (2+3) = 50.
+  nv::Tensor in4 = nv::make_tensor(4, 4, 1);
+  for (int k = 0; k < 16; ++k) in4.v[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(k);
+  const nv::Tensor same2 = nv::conv2d(in4, unit, ones3, false, nv::Window{3, 3, 2, 2, 1, 1, true}, unit, -128, 127);
+  CHECK(same2.h == 2);
+  CHECK(ints(same2.v) == std::vector<int>{45, 39, 66, 50});
+  // Dilation 2, VALID: a 2 x 2 kernel [1 2; 3 4] spans 3 x 3 and reads the corners 1, 3, 7, 9 of the
+  // 3 x 3 input: 1 + 6 + 21 + 36 = 64.
+  nv::ConvWeights corner{2, 2, 1, 1, {}, {}, {1.0}, {1, 2, 3, 4}};
+  const nv::Tensor dilated = nv::conv2d(in, unit, corner, false, nv::Window{2, 2, 1, 1, 2, 2, false}, unit, -128, 127);
+  CHECK(dilated.h == 1);
+  CHECK(ints(dilated.v) == std::vector<int>{64});
+  // Depthwise, multiplier 2: input 1 x 2 pixels (1, 3) and (2, 4); kernel 1 x 2, weights [x][c 2 + m]:
+  // x0 [1 2 3 4], x1 [5 6 7 8]. Output channels 0, 1 read input channel 0, channels 2, 3 channel 1:
+  //   1 + 10 = 11, 2 + 12 = 14, 9 + 28 = 37, 12 + 32 = 44; output zero point -4.
+  nv::ConvWeights multiplied{1, 2, 2, 4, {}, {}, {1.0}, {1, 2, 3, 4, 5, 6, 7, 8}};
+  const nv::Tensor dw = nv::depthwise_conv2d(make(1, 2, 2, {1, 3, 2, 4}), unit, multiplied, nv::Window{1, 2}, {1.0, -4}, -128, 127);
+  CHECK(dw.c == 4);
+  CHECK(ints(dw.v) == std::vector<int>{7, 10, 33, 40});
+}
+
+TEST_CASE("pools: SAME windows count only the cells inside the input") {
+  // 2 x 2, stride 2, SAME on 3 x 3 codes 1..9: 2 outputs a side, the padding (1 cell) after.
+  // Windows {1 2 4 5}, {3 6}, {7 8}, {9}: max 5, 6, 8, 9; mean 3, 4.5 -> 5, 7.5 -> 8, 9.
+  const nv::Tensor in = make(3, 3, 1, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const nv::Window same2{2, 2, 2, 2, 1, 1, true};
+  CHECK(ints(nv::max_pool(in, same2).v) == std::vector<int>{5, 6, 8, 9});
+  CHECK(ints(nv::avg_pool(in, same2).v) == std::vector<int>{3, 5, 8, 9});
+  // Negated: ties away from zero (-4.5 -> -5), and the max of {-7, -8} is -7.
+  const nv::Tensor neg = make(3, 3, 1, {-1, -2, -3, -4, -5, -6, -7, -8, -9});
+  CHECK(ints(nv::avg_pool(neg, same2).v) == std::vector<int>{-3, -5, -8, -9});
+  CHECK(ints(nv::max_pool(neg, same2).v) == std::vector<int>{-1, -3, -7, -9});
+  // A 1 x 3 window with stride (1, 2), VALID, on 2 x 5 codes 1..10: means of {1 2 3}, {3 4 5},
+  // {6 7 8}, {8 9 10}.
+  const nv::Tensor row = make(2, 5, 1, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  CHECK(ints(nv::avg_pool(row, nv::Window{1, 3, 1, 2}).v) == std::vector<int>{2, 4, 7, 9});
+}
+
+TEST_CASE("mul, concat, requantize, leaky relu, hard swish: hand-computed") {
+  // MUL: a on {0.5, 1}, b on {0.25, -2}, out {0.125, 3}: multiplier 0.5 * 0.25 / 0.125 = 1 exactly.
+  // (4 - 1)(6 + 2) = 24 -> 27; (-1 - 1)(-2 + 2) = 0 -> 3; (127 - 1)(127 + 2) = 16254 -> 127 (clamp).
+  CHECK(ints(nv::mul(bytes({4, -1, 127}), {0.5, 1}, bytes({6, -2, 127}), {0.25, -2}, {0.125, 3}, -128, 127)) ==
+        std::vector<int>{27, 3, 127});
+  // Concatenation: per pixel, a's channels then b's.
+  const nv::Tensor cat = nv::concat_channels(make(1, 2, 1, {1, 2}), make(1, 2, 2, {10, 11, 20, 21}));
+  CHECK(cat.c == 3);
+  CHECK(ints(cat.v) == std::vector<int>{1, 10, 11, 2, 20, 21});
+  // QUANTIZE {0.5, 3} -> {0.25, -1}: multiplier 2: (5 - 3) 2 - 1 = 3; (-128 - 3) 2 - 1 = -263 -> -128.
+  CHECK(nv::requantize_code(5, {0.5, 3}, {0.25, -1}) == 3);
+  CHECK(nv::requantize_code(-128, {0.5, 3}, {0.25, -1}) == -128);
+  // LEAKY_RELU {0.5, 0} -> {0.25, 0}, alpha 0.25: identity multiplier 2, slope 0.5.
+  //   10 -> 20; -10 -> -5; -11 -> -5.5, which the doubling high multiply rounds toward +infinity: -5.
+  CHECK(nv::leaky_relu_code(10, {0.5, 0}, {0.25, 0}, 0.25) == 20);
+  CHECK(nv::leaky_relu_code(-10, {0.5, 0}, {0.25, 0}, 0.25) == -5);
+  CHECK(nv::leaky_relu_code(-11, {0.5, 0}, {0.25, 0}, 0.25) == -5);
+  // HARD_SWISH with both scales 3/64 (float32 exact), zero points 0: the relu-ish multiplier is
+  // (3/64/128) / (3/32768) = 4 (Q15 16384, exponent 3), the output multiplier 1/128 (16384, -6).
+  //   q = -64 (x = -3): 16-bit x -8192, shifted left 2 -> -32768, high multiply -> -16384, doubled
+  //     -> -32768, onto [0, 1] -> 0: the product is 0, code 0.
+  //   q = 64 (x = 3): 8192 -> 32767 (saturated) -> 16384 -> 32767; (32767 + 32768) >> 1 = 32767;
+  //     on the output scale 8192 * 16384 rounds to 4096; 32767 * 4096 / 2^15 truncates to 4095;
+  //     4095 / 2^6 rounds to 64: 3 / (3/64) = 64.
+  //   q = 0: 0.
+  CHECK(nv::hard_swish_code(-64, {0.046875, 0}, {0.046875, 0}) == 0);
+  CHECK(nv::hard_swish_code(64, {0.046875, 0}, {0.046875, 0}) == 64);
+  CHECK(nv::hard_swish_code(0, {0.046875, 0}, {0.046875, 0}) == 0);
+  CHECK(nv::hard_swish_code(-128, {0.046875, 0}, {0.046875, 0}) == 0);  // x = -6: below -3, the gate is 0
+}
+
 TEST_CASE("dense: 3 inputs, 2 units") {
   // Input [10, -20, 30], grid scale 0.5 zp 10: d = [0, -30, 20].
   // Weights u0 [1.984375, 0.5, -0.25], u1 [0.015625, -1, 0.75]: max 127/64 -> scale 1/64;
@@ -204,6 +289,24 @@ TEST_CASE("max_pool") {
   CHECK(ints(nv::max_pool(in, 2, 2).v) == std::vector<int>{7});
   // All -128 stays -128; channels independent.
   CHECK(ints(nv::max_pool(make(2, 2, 2, {-128, 5, -128, -9, -128, 0, -128, -1}), 2, 2).v) == std::vector<int>{-128, 5});
+}
+
+TEST_CASE("mean: TFLite Micro's two integer forms, by hand") {
+  // One grid: the code sum over H * W in C division. [1 2; 3 5] = 11 / 4 -> 2 (not 3); the
+  // negatives -> -2 (towards zero).
+  const nv::QGrid g{0.5, 0};
+  CHECK(ints(nv::mean(make(2, 2, 1, {1, 2, 3, 5}), g, g)) == std::vector<int>{2});
+  CHECK(ints(nv::mean(make(2, 2, 1, {-1, -2, -3, -5}), g, g)) == std::vector<int>{-2});
+  // Scale 0.5 -> 0.25, zero point 3: real multiplier 2 is Q31 2^30 with shift 2; n = 4 folds
+  // s = 2 in: multiplier 2^30 * 4 / 4, shift 0. 11 -> 2 * 11 * 2^30 / 2^32 =
+  // 5.5 -> 6 (ties upwards), + 3 = 9. -11 -> -5.5 -> -5, + 3 = -2.
+  CHECK(ints(nv::mean(make(2, 2, 1, {1, 2, 3, 5}), g, {0.25, 3})) == std::vector<int>{9});
+  CHECK(ints(nv::mean(make(2, 2, 1, {-1, -2, -3, -5}), g, {0.25, 3})) == std::vector<int>{-2});
+  // n = 3: s = 1, multiplier 2^31 / 3 = 715827882, shift 1. Sum 4: 8 * 715827882 / 2^31 = 2.67 -> 3.
+  CHECK(ints(nv::mean(make(1, 3, 1, {1, 1, 2}), g, {0.25, 0})) == std::vector<int>{3});
+  // The input zero point comes off the sum: codes 10 on zero point 10 are 0; 3 x 12 -> 6 ->
+  // 12 * 715827882 / 2^31 = 3.99999 -> 4.
+  CHECK(ints(nv::mean(make(1, 3, 2, {10, 12, 10, 12, 10, 12}), {0.5, 10}, {0.25, 0})) == std::vector<int>{0, 4});
 }
 
 TEST_CASE("avg_pool: rounding half away from zero") {

@@ -31,6 +31,11 @@ inline constexpr bool this_layer_is_refused_because_its_accumulator_bound_abs_bi
 
 void batch_norm_variance_plus_epsilon_must_be_positive_and_finite();
 
+void concatenated_branches_must_end_on_one_grid_as_tflite_int8_requires_add_a_QQuantize(double first_scale, int first_zero_point,
+                                                                                       double second_scale, int second_zero_point);
+void leaky_relu_alpha_must_be_positive_and_finite(double alpha);
+void hard_swish_needs_input_scale_below_128_times_output_scale_as_tflite_requires(double input_over_output_scale);
+
 void percentile_observer_needs_0_le_lower_lt_upper_le_100();
 void kl_divergence_observer_needs_at_least_512_bins();
 

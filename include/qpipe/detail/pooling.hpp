@@ -6,23 +6,64 @@
 
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/ops/geometry.hpp"
+#include "qpipe/options.hpp"
 
 namespace qpipe::detail {
 
-// Op: the portable op (ops::MaxPool, ops::AveragePool), whose only constant is the clamp.
-template <std::size_t K, std::size_t S, template <std::size_t, std::size_t, std::size_t, std::size_t, std::size_t> class Op>
+// Reported when a pool's options are not what it takes; the instantiation line names the layer.
+template <class Layer, bool WellFormed>
+constexpr bool pool_options_are_well_formed() {
+  static_assert(WellFormed,
+                "qpipe: a pool takes a window (an integer, or kernel(h, w)), then optionally a stride (an integer, "
+                "or stride(h, w); the window's by default), same or valid, each at most once (see the layer in the "
+                "instantiation above)");
+  return true;  // the assertion above is the one diagnostic; the caller's must not add a second
+}
+
+// O: the window options; Op: the portable op (ops::MaxPool, ops::AveragePool), whose only
+// constant is the clamp.
+template <class Self, WindowOptions O, template <ops::Window> class Op>
 struct PoolingLayer {
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = false;
-  template <ShapeType In> static constexpr bool accepts = window_fits<In, K>;
+  static constexpr WindowOptions options = O;
+  static_assert(pool_options_are_well_formed<Self, O.well_formed && !O.has_dilation && !O.has_multiplier>());
+
+  template <ShapeType In> static constexpr bool accepts = is_image<In> && O.fits(height<In>, width<In>);
+  template <ShapeType In> static constexpr ops::Window window = O.window_over(height<In>, width<In>, channels<In>);
   template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
-  template <ShapeType In, class P> using output_shape = window_output_shape<In, K, S>;
+  template <ShapeType In, class P> using output_shape = Shape<window<In>.out_height, window<In>.out_width, channels<In>>;
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P&) {
-    using op = Op<height<In>, width<In>, channels<In>, K, S>;
-    return Quantized<op>{{{}, clamp_of<Clamps...>(in)}, in};
+    return Quantized<Op<window<In>>>{{{}, clamp_of<Clamps...>(in)}, in};
+  }
+
+  // The float reference: reduce(first, f) folds f over the window's cells inside the image (the
+  // first cell's value seeds it) and gives the result for count cells.
+  template <ShapeType In, ClampLayer... Clamps, std::size_t N, class Reduce>
+  static constexpr void reference_of(double (&v)[N], FloatSlots at, Reduce reduce) {
+    constexpr ops::Window G = window<In>;
+    using geometry = ops::WindowGeometry<G>;
+    for (std::size_t y = 0, o = 0; y < G.out_height; ++y)
+      for (std::size_t x = 0; x < G.out_width; ++x)
+        for (std::size_t c = 0; c < G.channels; ++c, ++o) {
+          double result = 0;
+          std::size_t count = 0;
+          for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
+            const std::size_t row = y * G.stride_height + ky;  // in the padded image
+            if (row < G.pad_top || row - G.pad_top >= G.height) continue;
+            for (std::size_t kx = 0; kx < G.kernel_width; ++kx) {
+              const std::size_t column = x * G.stride_width + kx;
+              if (column < G.pad_left || column - G.pad_left >= G.width) continue;
+              const double tap = v[at.in + geometry::at(row - G.pad_top, column - G.pad_left, c)];
+              result = count++ == 0 ? reduce.first(tap) : reduce.next(result, tap);
+            }
+          }
+          v[at.out + o] = apply_clamps<Clamps...>(reduce.last(result, count));
+        }
   }
 };
 

@@ -1,5 +1,8 @@
-// QAvgPool2D<K, S>: the mean of each K x K window, stride S, TFLite AVERAGE_POOL_2D (VALID): an
-// integer sum divided by K*K with ties away from zero, on the input's grid.
+// QAvgPool2D<Options...>: the mean of each window, TFLite AVERAGE_POOL_2D: an integer sum divided
+// by the number of cells with ties away from zero, on the input's grid. The options name the
+// window (qpipe/options.hpp): QAvgPool2D<2> is 2 x 2 with stride 2; QAvgPool2D<kernel(25, 5),
+// stride(1), same> pads as TFLite's SAME and divides by the cells inside the image, as TFLite
+// does (a QPad2D in front would count the padding).
 #pragma once
 
 #include <cstddef>
@@ -9,25 +12,22 @@
 #include "qpipe/detail/pooling.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/ops/pooling.hpp"
+#include "qpipe/options.hpp"
 
 namespace qpipe {
 
-template <std::size_t K, std::size_t S = K>
-  requires(K > 0 && S > 0)
-struct QAvgPool2D : detail::PoolingLayer<K, S, ops::AveragePool> {
+template <auto... Options>
+struct QAvgPool2D : detail::PoolingLayer<QAvgPool2D<Options...>, detail::window_options<true, Options...>(), ops::AveragePool> {
   static constexpr std::string_view kind = "QAvgPool2D";
 
+  struct Mean {
+    static constexpr double first(double tap) { return 0.0 + tap; }
+    static constexpr double next(double sum, double tap) { return sum + tap; }
+    static constexpr double last(double sum, std::size_t count) { return sum / count; }
+  };
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
-    using G = ops::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    for (std::size_t y = 0, o = 0; y < G::out_height; ++y)
-      for (std::size_t x = 0; x < G::out_width; ++x)
-        for (std::size_t c = 0; c < detail::channels<In>; ++c, ++o) {
-          double sum = 0;
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) sum += v[at.in + G::at(y * S + ky, x * S + kx, c)];
-          v[at.out + o] = detail::apply_clamps<Clamps...>(sum / (K * K));
-        }
+    QAvgPool2D::template reference_of<In, Clamps...>(v, at, Mean{});
   }
 };
 

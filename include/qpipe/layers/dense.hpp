@@ -82,6 +82,7 @@ struct QDense : detail::FullyConnectedLayer<Units> {
 
     constexpr bool two_sided = sizeof...(Clamps) == 0;  // no activation: the output may go below its zero point
     ops::FullyConnected<inputs, Units, two_sided> op{};
+    op.input_zero_point = in.zero_point;
     for (std::size_t u = 0; u < Units; ++u) {
       ChannelWeightSums sums{};
       for (std::size_t i = 0; i < inputs; ++i) {
@@ -89,8 +90,8 @@ struct QDense : detail::FullyConnectedLayer<Units> {
         op.weights[u * inputs + i] = w;
         sums.add(w);
       }
-      op.bias[u] = folded_bias(quantize_bias(p.bias[u], accumulator_scale), in.zero_point, sums);
-      const AccumulatorRange r = accumulator_range(op.bias[u], sums.sum, sums.absolute_sum);
+      op.bias[u] = quantize_bias(p.bias[u], accumulator_scale);
+      const AccumulatorRange r = accumulator_range(folded_bias(op.bias[u], in.zero_point, sums), sums.sum, sums.absolute_sum);
       op.range[0] = u == 0 ? r : op.range[0].spanning(r);
     }
     // TFLite's per-tensor FULLY_CONNECTED multiplies input and weight scale in float (tflite_float.hpp).

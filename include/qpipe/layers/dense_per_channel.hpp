@@ -45,6 +45,8 @@ template <std::size_t Units>
   requires(Units > 0)
 struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
   static constexpr std::string_view kind = "QDensePerChannel";
+  // The input read flat: a 1 x 1 image whose channels are the values.
+  template <ShapeType In> static constexpr ops::Window flat_window = ops::valid_window(1, 1, In::size, 1, 1, 1, 1);
 
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
@@ -54,12 +56,12 @@ struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P& p) {
-    return detail::quantize_convolution<1, 1, In::size, 1, 1, Units, WeightGranularity::per_channel, detail::DenseWeights, P,
-                                        Clamps...>(in, p);
+    return detail::quantize_convolution<flat_window<In>, Units, WeightGranularity::per_channel, detail::DenseWeights, P, Clamps...>(
+        in, p);
   }
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P& p, double (&values)[N], FloatSlots at) {
-    detail::convolution_reference<1, 1, In::size, 1, 1, Units, detail::DenseWeights, P, Clamps...>(p, values, at);
+    detail::convolution_reference<flat_window<In>, Units, detail::DenseWeights, P, Clamps...>(p, values, at);
   }
 };
 

@@ -1,5 +1,8 @@
-// QMaxPool2D<K, S>: the largest value of each K x K window, stride S, TFLite MAX_POOL_2D (VALID).
-// Max commutes with the monotonic dequantization, so the output keeps the input's grid.
+// QMaxPool2D<Options...>: the largest value of each window, TFLite MAX_POOL_2D. The options name
+// the window (qpipe/options.hpp): QMaxPool2D<2> is 2 x 2 with stride 2 (a pool's stride defaults
+// to its window); QMaxPool2D<kernel(3, 2), stride(1), same> pads as TFLite's SAME, the maximum
+// taken over the cells inside the image. Max commutes with the monotonic dequantization, so the
+// output keeps the input's grid.
 #pragma once
 
 #include <cstddef>
@@ -9,28 +12,22 @@
 #include "qpipe/detail/pooling.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/ops/pooling.hpp"
+#include "qpipe/options.hpp"
 
 namespace qpipe {
 
-template <std::size_t K, std::size_t S = K>
-  requires(K > 0 && S > 0)
-struct QMaxPool2D : detail::PoolingLayer<K, S, ops::MaxPool> {
+template <auto... Options>
+struct QMaxPool2D : detail::PoolingLayer<QMaxPool2D<Options...>, detail::window_options<true, Options...>(), ops::MaxPool> {
   static constexpr std::string_view kind = "QMaxPool2D";
 
+  struct Largest {
+    static constexpr double first(double tap) { return tap; }
+    static constexpr double next(double best, double tap) { return tap > best ? tap : best; }
+    static constexpr double last(double best, std::size_t) { return best; }
+  };
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
-    using G = ops::PoolGeometry<detail::height<In>, detail::width<In>, detail::channels<In>, K, S>;
-    for (std::size_t y = 0, o = 0; y < G::out_height; ++y)
-      for (std::size_t x = 0; x < G::out_width; ++x)
-        for (std::size_t c = 0; c < detail::channels<In>; ++c, ++o) {
-          double best = v[at.in + G::at(y * S, x * S, c)];
-          for (std::size_t ky = 0; ky < K; ++ky)
-            for (std::size_t kx = 0; kx < K; ++kx) {
-              const double tap = v[at.in + G::at(y * S + ky, x * S + kx, c)];
-              best = tap > best ? tap : best;
-            }
-          v[at.out + o] = detail::apply_clamps<Clamps...>(best);
-        }
+    QMaxPool2D::template reference_of<In, Clamps...>(v, at, Largest{});
   }
 };
 

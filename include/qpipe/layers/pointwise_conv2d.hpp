@@ -1,6 +1,6 @@
 // QPointwiseConv2D and QPointwiseConv2DPerChannel: 1 x 1 convolutions (MobileNet's expand and
-// project), a per-pixel dense layer over the channels. Same kernel as QConv2D<1, 1>; the block
-// drops the two unit kernel dimensions.
+// project), a per-pixel dense layer over the channels. Same op as QConv2D<1>; the block drops the
+// two unit kernel dimensions.
 #pragma once
 
 #include <cstddef>
@@ -43,7 +43,7 @@ struct expected_pointwise_block<InC, PointwiseConv2DParams<I, O, std::int8_t>> {
 };
 
 template <class Self, WeightGranularity Granularity>
-struct PointwiseConv2DLayer : ConvolutionLayer<Self, 1, 1, Granularity> {
+struct PointwiseConv2DLayer : ConvolutionLayer<Self, window_options<false, 1>(), Granularity> {
   template <std::size_t InC, class P>
   using block = typename expected_pointwise_block<InC, P>::type;
   template <class P>

@@ -9,14 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
+#include "qpipe/detail/merge.hpp"
 #include "qpipe/detail/plan.hpp"
 #include "qpipe/layer.hpp"
-#include "qpipe/numerics/add.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
-#include "qpipe/numerics/requantizer.hpp"
-#include "qpipe/ops/add.hpp"
 
 namespace qpipe {
 
@@ -27,6 +26,15 @@ struct ResidualParams {
 
 namespace detail {
 
+// Reported when a residual branch returns a different shape than it was given.
+template <class At, class SkipShape, class BranchShape>
+constexpr bool branch_keeps_shape() {
+  static_assert(std::is_same_v<SkipShape, BranchShape>,
+                "qpipe: a Residual branch must return the shape it was given (see At, SkipShape "
+                "and BranchShape in the instantiation above)");
+  return std::is_same_v<SkipShape, BranchShape>;
+}
+
 // The add at the end of a Residual: reads the residual's input (the skip) and the branch's result.
 struct ResidualAdd {
   static constexpr std::string_view kind = "Residual (add)";
@@ -34,28 +42,24 @@ struct ResidualAdd {
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = true;
 
-  template <ShapeType In> static constexpr bool accepts = true;
+  template <class At, ShapeType Skip, ShapeType Branch>
+  static constexpr bool check_shapes() {
+    return branch_keeps_shape<At, Skip, Branch>();
+  }
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
     return parameter_block_matches<At, ResidualAdd, ResidualParams, P>();
   }
-  template <ShapeType In, class P> using output_shape = In;
+  template <ShapeType Skip, ShapeType Branch, class P> using merged_shape = Skip;
 
-  template <ShapeType In, class P, ClampLayer... Clamps>
+  template <ShapeType Skip, ShapeType Branch, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid skip, Grid branch, const P& p) {
-    const Grid out = checked(p.output);
-    const double twice_max = 2 * (skip.scale > branch.scale ? skip.scale : branch.scale);
-    ops::Add<In::size> op{};
-    op.arithmetic.rescale_a = operand_rescale(skip.zero_point, skip.scale, twice_max);
-    op.arithmetic.rescale_b = operand_rescale(branch.zero_point, branch.scale, twice_max);
-    // The sum's scale is twice_max / 2^20 (exact in double, as the division below).
-    op.arithmetic.requantizer = requantizer_for(twice_max / (1 << add_left_shift), out, clamp_of<Clamps...>(out));
-    return Quantized<decltype(op)>{op, out};
+    return quantize_add<Skip::size, Clamps...>(skip, branch, p.output);
   }
 
-  template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
+  template <ShapeType Skip, ShapeType Branch, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {  // at.in the skip, at.other the branch
-    for (std::size_t i = 0; i < In::size; ++i) v[at.out + i] = apply_clamps<Clamps...>(v[at.in + i] + v[at.other + i]);
+    merge_elementwise<Skip::size, Clamps...>(v, at, [](double a, double b) { return a + b; });
   }
 };
 

@@ -61,4 +61,18 @@ consteval Requantizer requantizer_for(double accumulator_scale, Grid out, ClampR
   return {m.multiplier, m.shift, out.zero_point, clamp.qmin, clamp.qmax};
 }
 
+// TFLite Micro's MEAN (QuantizedMeanOrSum): the multiplier input_scale / output_scale, then 1 / count
+// folded into it in integers: s = min(floor(log2 count), 32, 31 + shift) (the bounds keep the
+// product in int64 and the final shift at or above -31), multiplier (q << s) / count truncated,
+// shift lowered by s. The result need not be normalised; MultiplyByQuantizedMultiplier takes it.
+consteval Requantizer mean_requantizer(Grid in, Grid out, std::size_t count, ClampRange clamp) {
+  const QuantizedMultiplier m = quantize_multiplier(in.scale / out.scale);
+  int s = 0;
+  while ((std::size_t{2} << s) <= count) ++s;
+  s = s < 32 ? s : 32;
+  s = s < 31 + m.shift ? s : 31 + m.shift;
+  const auto folded = (static_cast<std::int64_t>(m.multiplier) << s) / static_cast<std::int64_t>(count);
+  return {static_cast<std::int32_t>(folded), m.shift - s, out.zero_point, clamp.qmin, clamp.qmax};
+}
+
 }  // namespace qpipe

@@ -1,5 +1,6 @@
-// The portable depthwise convolution (TFLite DEPTHWISE_CONV_2D, depth multiplier 1, VALID, per
-// channel), target-neutral.
+// The portable depthwise convolution (TFLite DEPTHWISE_CONV_2D, per channel): KH x KW kernel,
+// per-axis strides and dilations, VALID or SAME, depth multiplier M (output channel c M + j reads
+// input channel c), target-neutral.
 #pragma once
 
 #include <array>
@@ -12,26 +13,28 @@
 
 namespace qpipe::ops {
 
-// out[y][x][c] = requantize_c(bias[c] + sum_{ky,kx} w[ky][kx][c] * (in[y*S+ky][x*S+kx][c] - input_zero_point)),
-// the zero-point term folded into bias[c] (see Convolution).
 // The geometry alone: what every kernel of this op shares.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-struct DepthwiseGeometry : WindowGeometry<H, W, C, K, S> {
-  using WindowGeometry<H, W, C, K, S>::out_height;
-  using WindowGeometry<H, W, C, K, S>::out_width;
-  static constexpr std::size_t output_size = out_height * out_width * C;
-  static constexpr std::size_t macs = out_height * out_width * C * K * K;
-  static constexpr std::size_t parameter_bytes = K * K * C + 4 * C + 8 * C + 12;
+template <Window G, std::size_t M>
+struct DepthwiseGeometry : WindowGeometry<G> {
+  static constexpr std::size_t multiplier = M, output_channels = G.channels * M;
+  static constexpr std::size_t output_size = G.out_height * G.out_width * output_channels;
+  static constexpr std::size_t macs = output_size * G.kernel_height * G.kernel_width;
+  static constexpr std::size_t parameter_bytes = G.kernel_height * G.kernel_width * output_channels + 4 * output_channels +
+                                                 8 * output_channels + 12;
 };
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided>
-struct DepthwiseConvolution : DepthwiseGeometry<H, W, C, K, S> {
+// out[y][x][c M + j] = requantize(bias[c M + j] + sum over the taps inside the image of
+//                                 w[ky][kx][c M + j] * (in[...][c] - input_zero_point)), TFLite's arithmetic.
+template <Window G, std::size_t M, bool TwoSided>
+struct DepthwiseConvolution : DepthwiseGeometry<G, M> {
   static constexpr bool two_sided = TwoSided;
+  static constexpr std::size_t out_channels = G.channels * M;
 
-  std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c], TFLite's 1 x K x K x C
-  std::array<std::int32_t, C> bias;            // with the input zero-point term folded in
-  Requantization<C> requantization;
-  std::array<AccumulatorRange, C> range;
+  std::array<std::int8_t, G.kernel_height * G.kernel_width * out_channels> weights;  // [ky][kx][c M + j], TFLite's 1 x KH x KW x C M
+  std::array<std::int32_t, out_channels> bias;                                     // TFLite's int32 bias
+  std::int32_t input_zero_point;
+  Requantization<out_channels> requantization;
+  std::array<AccumulatorRange, out_channels> range;
 };
 
 }  // namespace qpipe::ops

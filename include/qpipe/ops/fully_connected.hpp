@@ -11,8 +11,8 @@
 
 namespace qpipe::ops {
 
-// out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), the zero-point term
-// folded into bias[u] (see Convolution); range: the union of the units' accumulator ranges.
+// out[u] = requantize(bias[u] + sum_i w[u][i] * (in[i] - input_zero_point)), TFLite's arithmetic;
+// range: the union of the units' accumulator ranges.
 template <std::size_t Inputs, std::size_t Units>
 struct FullyConnectedGeometry {
   static constexpr std::size_t inputs = Inputs, units = Units;
@@ -27,7 +27,8 @@ struct FullyConnected : FullyConnectedGeometry<Inputs, Units> {
   static constexpr bool two_sided = TwoSided;
 
   std::array<std::int8_t, Inputs * Units> weights;  // [unit][input]
-  std::array<std::int32_t, Units> bias;             // with the input zero-point term folded in
+  std::array<std::int32_t, Units> bias;             // TFLite's int32 bias
+  std::int32_t input_zero_point;
   Requantization<1> requantization;
   std::array<AccumulatorRange, 1> range;
 };

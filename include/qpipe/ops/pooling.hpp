@@ -1,5 +1,5 @@
-// The portable pools (TFLite MAX_POOL_2D and AVERAGE_POOL_2D, VALID, and an average over the whole
-// image), on the input's grid, a folded activation as their clamp.
+// The portable pools (TFLite MAX_POOL_2D and AVERAGE_POOL_2D, VALID or SAME, and an average over
+// the whole image), on the input's grid, a folded activation as their clamp.
 #pragma once
 
 #include <cstddef>
@@ -9,23 +9,23 @@
 
 namespace qpipe::ops {
 
-// K x K windows moved by S over an H x W x C image.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-struct PoolGeometry : WindowGeometry<H, W, C, K, S> {
-  static constexpr std::size_t output_size = WindowGeometry<H, W, C, K, S>::out_height * WindowGeometry<H, W, C, K, S>::out_width * C;
+template <Window G>
+struct PoolGeometry : WindowGeometry<G> {
+  static constexpr std::size_t output_size = G.out_height * G.out_width * G.channels;
   static constexpr std::size_t macs = 0;
   static constexpr std::size_t parameter_bytes = 8;
 };
 
-// The largest value of each window.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-struct MaxPool : PoolGeometry<H, W, C, K, S> {
+// The largest value of each window (of its cells inside the image, for SAME).
+template <Window G>
+struct MaxPool : PoolGeometry<G> {
   ClampRange clamp;
 };
 
-// The mean of each window: the integer sum divided by K * K, ties away from zero.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-struct AveragePool : PoolGeometry<H, W, C, K, S> {
+// The mean of each window: the integer sum divided by the number of cells, ties away from zero
+// (for SAME, TFLite counts only the cells inside the image).
+template <Window G>
+struct AveragePool : PoolGeometry<G> {
   ClampRange clamp;
 };
 

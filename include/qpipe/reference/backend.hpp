@@ -5,12 +5,16 @@
 #include <cstdint>
 
 #include "qpipe/reference/add.hpp"
+#include "qpipe/reference/concatenation.hpp"
 #include "qpipe/reference/convolution.hpp"
 #include "qpipe/reference/depthwise.hpp"
 #include "qpipe/reference/elementwise.hpp"
 #include "qpipe/reference/fully_connected.hpp"
+#include "qpipe/reference/mean.hpp"
+#include "qpipe/reference/mul.hpp"
 #include "qpipe/reference/pad.hpp"
 #include "qpipe/reference/pooling.hpp"
+#include "qpipe/reference/reshape.hpp"
 
 namespace qpipe::reference_ops {
 

@@ -9,24 +9,26 @@
 
 namespace qpipe::reference_ops {
 
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
-          bool TwoSided>
-constexpr void run(const ops::Convolution<H, W, InC, K, S, OutC, Channels, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {
-  using Op = ops::Convolution<H, W, InC, K, S, OutC, Channels, TwoSided>;
-  for (std::size_t y = 0; y < Op::out_height; ++y) {
-    for (std::size_t x = 0; x < Op::out_width; ++x) {
+template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+constexpr void run(const ops::Convolution<G, OutC, Channels, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {
+  for (std::size_t y = 0; y < G.out_height; ++y) {
+    for (std::size_t x = 0; x < G.out_width; ++x) {
       for (std::size_t o = 0; o < OutC; ++o) {
-        std::int32_t acc = op.bias[o];  // the input zero point's term is in the bias
-        for (std::size_t ky = 0; ky < K; ++ky) {
-          for (std::size_t kx = 0; kx < K; ++kx) {
-            for (std::size_t i = 0; i < InC; ++i) {
-              const std::int32_t input = in[((y * S + ky) * W + (x * S + kx)) * InC + i];
-              const std::int32_t weight = op.weights[((o * K + ky) * K + kx) * InC + i];
-              acc += input * weight;
+        std::int32_t acc = op.bias[o];
+        for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
+          const std::size_t row = y * G.stride_height + ky * G.dilation_height;  // in the padded image
+          if (row < G.pad_top || row - G.pad_top >= G.height) continue;  // padding: real 0, adds nothing
+          for (std::size_t kx = 0; kx < G.kernel_width; ++kx) {
+            const std::size_t column = x * G.stride_width + kx * G.dilation_width;
+            if (column < G.pad_left || column - G.pad_left >= G.width) continue;
+            for (std::size_t i = 0; i < G.channels; ++i) {
+              const std::int32_t input = in[((row - G.pad_top) * G.width + (column - G.pad_left)) * G.channels + i];
+              const std::int32_t weight = op.weights[((o * G.kernel_height + ky) * G.kernel_width + kx) * G.channels + i];
+              acc += (input - op.input_zero_point) * weight;
             }
           }
         }
-        out[(y * Op::out_width + x) * OutC + o] = op.requantization(acc, o);
+        out[(y * G.out_width + x) * OutC + o] = op.requantization(acc, o);
       }
     }
   }

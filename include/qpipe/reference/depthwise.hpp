@@ -8,21 +8,28 @@
 
 namespace qpipe::reference_ops {
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided>
-constexpr void run(const ops::DepthwiseConvolution<H, W, C, K, S, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {
-  using Op = ops::DepthwiseConvolution<H, W, C, K, S, TwoSided>;
-  for (std::size_t y = 0; y < Op::out_height; ++y) {
-    for (std::size_t x = 0; x < Op::out_width; ++x) {
-      for (std::size_t c = 0; c < C; ++c) {
-        std::int32_t acc = op.bias[c];  // the input zero point's term is in the bias
-        for (std::size_t ky = 0; ky < K; ++ky) {
-          for (std::size_t kx = 0; kx < K; ++kx) {
-            const std::int32_t input = in[((y * S + ky) * W + (x * S + kx)) * C + c];
-            const std::int32_t weight = op.weights[(ky * K + kx) * C + c];
-            acc += input * weight;
+template <ops::Window G, std::size_t M, bool TwoSided>
+constexpr void run(const ops::DepthwiseConvolution<G, M, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {
+  constexpr std::size_t out_channels = G.channels * M;
+  for (std::size_t y = 0; y < G.out_height; ++y) {
+    for (std::size_t x = 0; x < G.out_width; ++x) {
+      for (std::size_t c = 0; c < G.channels; ++c) {
+        for (std::size_t j = 0; j < M; ++j) {
+          const std::size_t oc = c * M + j;
+          std::int32_t acc = op.bias[oc];
+          for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
+            const std::size_t row = y * G.stride_height + ky * G.dilation_height;  // in the padded image
+            if (row < G.pad_top || row - G.pad_top >= G.height) continue;  // padding: real 0, adds nothing
+            for (std::size_t kx = 0; kx < G.kernel_width; ++kx) {
+              const std::size_t column = x * G.stride_width + kx * G.dilation_width;
+              if (column < G.pad_left || column - G.pad_left >= G.width) continue;
+              const std::int32_t input = in[((row - G.pad_top) * G.width + (column - G.pad_left)) * G.channels + c];
+              const std::int32_t weight = op.weights[(ky * G.kernel_width + kx) * out_channels + oc];
+              acc += (input - op.input_zero_point) * weight;
+            }
           }
+          out[(y * G.out_width + x) * out_channels + oc] = op.requantization(acc, oc);
         }
-        out[(y * Op::out_width + x) * C + c] = op.requantization(acc, c);
       }
     }
   }

@@ -10,40 +10,83 @@
 
 namespace qpipe::reference_ops {
 
-// Calls reduce(output_index, tap) for every output value, tap(ky, kx) reading that value's
-// window: the pools differ only in the reduction.
-template <class Geometry, class Reduce>
+// Calls reduce(output_index, tap) for every output value of a window that lies inside the image,
+// tap(ky, kx) reading that value's window: the pools differ only in the reduction.
+template <ops::Window G, class Reduce>
 constexpr void each_window(const std::int8_t* in, Reduce reduce) {
-  for (std::size_t y = 0; y < Geometry::out_height; ++y)
-    for (std::size_t x = 0; x < Geometry::out_width; ++x)
-      for (std::size_t c = 0; c < Geometry::channels; ++c)
-        reduce((y * Geometry::out_width + x) * Geometry::channels + c,
-               [&](std::size_t ky, std::size_t kx) { return in[Geometry::at(y * Geometry::stride + ky, x * Geometry::stride + kx, c)]; });
+  using geometry = ops::WindowGeometry<G>;
+  for (std::size_t y = 0; y < G.out_height; ++y)
+    for (std::size_t x = 0; x < G.out_width; ++x)
+      for (std::size_t c = 0; c < G.channels; ++c)
+        reduce((y * G.out_width + x) * G.channels + c,
+               [&](std::size_t ky, std::size_t kx) { return in[geometry::at(y * G.stride_height + ky, x * G.stride_width + kx, c)]; });
 }
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-constexpr void run(const ops::MaxPool<H, W, C, K, S>& op, const std::int8_t* in, std::int8_t* out) {
-  each_window<ops::PoolGeometry<H, W, C, K, S>>(in, [&](std::size_t o, auto tap) {
-    std::int32_t best = op.clamp.qmin;  // the clamp's floor is below or at every candidate that counts
-    for (std::size_t ky = 0; ky < K; ++ky)
-      for (std::size_t kx = 0; kx < K; ++kx) {
-        const std::int32_t v = tap(ky, kx);
-        best = v > best ? v : best;
-      }
-    out[o] = static_cast<std::int8_t>(best < op.clamp.qmax ? best : op.clamp.qmax);
-  });
+// Calls reduce(output_index, taps) with the window's cells inside the image (SAME padding),
+// taps(f) calling f(value) for each of them and returning their count.
+template <ops::Window G, class Reduce>
+constexpr void each_padded_window(const std::int8_t* in, Reduce reduce) {
+  using geometry = ops::WindowGeometry<G>;
+  for (std::size_t y = 0; y < G.out_height; ++y)
+    for (std::size_t x = 0; x < G.out_width; ++x)
+      for (std::size_t c = 0; c < G.channels; ++c)
+        reduce((y * G.out_width + x) * G.channels + c, [&](auto f) {
+          std::int32_t count = 0;
+          for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
+            const std::size_t row = y * G.stride_height + ky;  // in the padded image
+            if (row < G.pad_top || row - G.pad_top >= G.height) continue;
+            for (std::size_t kx = 0; kx < G.kernel_width; ++kx) {
+              const std::size_t column = x * G.stride_width + kx;
+              if (column < G.pad_left || column - G.pad_left >= G.width) continue;
+              f(std::int32_t{in[geometry::at(row - G.pad_top, column - G.pad_left, c)]});
+              ++count;
+            }
+          }
+          return count;
+        });
 }
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S>
-constexpr void run(const ops::AveragePool<H, W, C, K, S>& op, const std::int8_t* in, std::int8_t* out) {
-  each_window<ops::PoolGeometry<H, W, C, K, S>>(in, [&](std::size_t o, auto tap) {
-    std::int32_t sum = 0;
-    for (std::size_t ky = 0; ky < K; ++ky)
-      for (std::size_t kx = 0; kx < K; ++kx) sum += tap(ky, kx);
-    std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(K * K));
-    mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
-    out[o] = static_cast<std::int8_t>(mean);
-  });
+template <ops::Window G>
+constexpr void run(const ops::MaxPool<G>& op, const std::int8_t* in, std::int8_t* out) {
+  if constexpr (G.inside()) {
+    each_window<G>(in, [&](std::size_t o, auto tap) {
+      std::int32_t best = op.clamp.qmin;  // the clamp's floor is below or at every candidate that counts
+      for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
+        for (std::size_t kx = 0; kx < G.kernel_width; ++kx) {
+          const std::int32_t v = tap(ky, kx);
+          best = v > best ? v : best;
+        }
+      out[o] = static_cast<std::int8_t>(best < op.clamp.qmax ? best : op.clamp.qmax);
+    });
+  } else {
+    each_padded_window<G>(in, [&](std::size_t o, auto taps) {
+      std::int32_t best = op.clamp.qmin;
+      taps([&](std::int32_t v) { best = v > best ? v : best; });
+      out[o] = static_cast<std::int8_t>(best < op.clamp.qmax ? best : op.clamp.qmax);
+    });
+  }
+}
+
+template <ops::Window G>
+constexpr void run(const ops::AveragePool<G>& op, const std::int8_t* in, std::int8_t* out) {
+  if constexpr (G.inside()) {
+    each_window<G>(in, [&](std::size_t o, auto tap) {
+      std::int32_t sum = 0;
+      for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
+        for (std::size_t kx = 0; kx < G.kernel_width; ++kx) sum += tap(ky, kx);
+      std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(G.kernel_height * G.kernel_width));
+      mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
+      out[o] = static_cast<std::int8_t>(mean);
+    });
+  } else {
+    each_padded_window<G>(in, [&](std::size_t o, auto taps) {
+      std::int32_t sum = 0;
+      const std::int32_t count = taps([&](std::int32_t v) { sum += v; });
+      std::int32_t mean = rounding_divide(sum, count);  // TFLite divides by the cells inside the image
+      mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
+      out[o] = static_cast<std::int8_t>(mean);
+    });
+  }
 }
 
 template <std::size_t Pixels, std::size_t C>

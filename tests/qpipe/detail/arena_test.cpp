@@ -117,6 +117,14 @@ constexpr auto twin = quantize(spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise
                                                              ResidualParams{g}, random_depthwise<3, 6>(34, g), ResidualParams{g},
                                                              ResidualParams{g}, random_dense<6, 2>(35, g)));
 
+// A DAG: ResNet-8's downsampling block (two branches with layers on both sides of the add), then
+// a concatenation of three branches, one of them the input itself.
+using DagNet = Pipe<QPointwiseConv2D, Add<Pipe<QConv2DPerChannel<3, 2, same>, QRelu, QConv2DPerChannel<3, same>>, QConv2DPerChannel<1, 2>>,
+                    QRelu, Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>, QGlobalAvgPool2D, QDense<2>>;
+constexpr auto dag = quantize(spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2, 4>(41, g, 0.1), random_conv<3, 4, 4>(42, g, true),
+                                                           random_conv<3, 4, 4>(43, g, true), random_conv<1, 4, 4>(44, g, true), AddParams{g},
+                                                           random_dense<12, 2>(45, g)));
+
 }  // namespace
 
 TEST_CASE("chain: arena = brute-force peak, placement disjoint, same outputs as unshared buffers") {
@@ -150,6 +158,19 @@ TEST_CASE("residual after residual, one nested as a whole branch") {
   using M = std::remove_const_t<decltype(twin)>;
   check_placement<M>();
   check_runs_like_unshared<twin>(4);
+}
+
+TEST_CASE("a DAG: two-sided add, three-way concat") {
+  using M = std::remove_const_t<decltype(dag)>;
+  // 1 = 8x8x4 (256), 2 = 4x4x4 (64), 3 = 64, 4 = shortcut 64 from buffer 1, 5 = sum 64, 6 = max
+  // 64, 7 = concat 128, 8 = average 64, 9 = concat 192, 10 = pooled 12. Buffer 1 lives until the
+  // shortcut (step 3), with 2 and 3 beside it at step 2, and 3 and 4 at step 3: 384. The
+  // concatenations: 5, 6 and 7 at step 6 (256), 5, 7 and 8 at step 7, 7, 8 and 9 at step 8 (384).
+  static_assert(M::reads[3][0] == 1 && M::reads[4][0] == 3 && M::reads[4][1] == 4);
+  static_assert(M::reads[6][0] == 5 && M::reads[6][1] == 6 && M::reads[7][0] == 5 && M::reads[8][0] == 7 && M::reads[8][1] == 8);
+  static_assert(M::arena_bytes == 384);
+  check_placement<M>();
+  check_runs_like_unshared<dag>(6);
 }
 
 TEST_CASE("the calibrated test CNN (inverted residual, pools, softmax)") {

@@ -71,6 +71,39 @@ void check_random_conv(Saturation& total) {
   total.high += s.high;
 }
 
+// One case of a convolution written with window options (rectangular kernels and strides,
+// dilation, SAME padding): the layer as a user writes it, and the naive window that says the same
+// thing in TFLite's terms. The options give the output shape; the naive reference computes it on
+// its own and the two must agree.
+template <class Layer, class In, std::size_t OutC, auto Kernel, naive::Window Win, bool PerChannel, std::uint32_t Seed, int InZp,
+          int OutZp>
+void check_window_conv() {
+  using Net = Pipe<Layer>;
+  constexpr Grid in_grid{0.02, InZp};
+  constexpr std::size_t taps = std::size_t(Win.kh) * std::size_t(Win.kw) * In::dims[2];
+  constexpr Grid out_grid = saturating_output_grid(in_grid.scale / (PerChannel ? 3 : 1), taps, OutZp);
+  static constexpr auto params = random_conv<Kernel, In::dims[2], OutC>(Seed, out_grid, PerChannel);
+  static constexpr auto s = spec<Net, In>(in_grid, params);
+  using models = BothBackends<s>;
+  const auto cw = to_naive(params);
+  Saturation sat;
+  for (const auto& x : input_batch<In::size>(Seed)) {
+    const naive::Tensor expected = naive::conv2d(to_tensor<In>(x), to_naive(in_grid), cw, PerChannel, Win, to_naive(out_grid), -128, 127);
+    using Out = typename std::remove_const_t<decltype(s)>::output_shape;
+    REQUIRE(Out::dims[0] == std::size_t(expected.h));
+    REQUIRE(Out::dims[1] == std::size_t(expected.w));
+    const auto got = models::run(x);
+    REQUIRE(got.size() == expected.v.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(int(got[i]) == int(expected.v[i]));
+    }
+    sat.count(got);
+  }
+  CHECK(sat.low > 0);
+  CHECK(sat.high > 0);
+}
+
 }  // namespace
 
 TEST_CASE("random geometries drawn by the compiler, both flavours") {
@@ -107,7 +140,7 @@ TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed 
   // otherwise (one input, nine, or a per-tensor scale).
   using m0::ConvKernel;
   using m0::PointwiseLaneKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<2, 2, 8, 1, 1, 32, WeightGranularity::per_channel,
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(2, 2, 8, 1, 1, 1, 1), 32, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 8, 32>, QRelu>(
                                    Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}}).op)),
                                PointwiseLaneKernel<2, 2, 8, 1, 32, false>>);
@@ -126,7 +159,7 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
   // packed in pairs on the stack, two channels' weight pairs side by side. Otherwise the row loops
   // (a per-tensor scale, 10 inputs, 5 outputs).
   using m0::PointwisePairKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<2, 2, 32, 1, 1, 16, WeightGranularity::per_channel,
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(2, 2, 32, 1, 1, 1, 1), 16, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 32, 16>>(
                                    Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).op)),
                                PointwisePairKernel<2, 2, 32, 1, 16, true>>);
@@ -154,7 +187,7 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   // Output channels in fours, a kernel row of at most 31 inputs, at least 64 output pixels (the
   // stems): input pairs along the kernel rows times lane weights. Otherwise the row loops.
   using m0::WindowLaneKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<22, 22, 3, 7, 2, 8, WeightGranularity::per_channel,
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(22, 22, 3, 7, 7, 2, 2), 8, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<7, 2>, Conv2DParams<7, 3, 8>, QRelu>(
                                    Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}}).op)),
                                WindowLaneKernel<22, 22, 3, 7, 2, 8, false>>);
@@ -173,7 +206,7 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
   // Fewer output pixels (8 to 63): the weights stay bytes and each group's pairs are built at run
   // time, group by group over the pixels.
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<6, 6, 8, 3, 1, 8, WeightGranularity::per_channel,
+  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
                                    Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).op)),
                                WindowLaneKernel<6, 6, 8, 3, 1, 8, false, false>>);
@@ -280,4 +313,47 @@ TEST_CASE("int8 weights given with their scales are used as they are") {
     const auto g = model::run(x);
     for (std::size_t i = 0; i < g.size(); ++i) REQUIRE(int(g[i]) == int(e.v[i]));
   }
+}
+
+TEST_CASE("window options: rectangular kernels and strides, dilation and SAME padding equal the naive reference") {
+  // DS-CNN's first layer (MLPerf Tiny keyword spotting): 49 x 10 MFCCs, 10 x 4 kernel, stride 2, SAME.
+  check_window_conv<QConv2DPerChannel<kernel(10, 4), stride(2), same>, Shape<49, 10, 1>, 16, kernel(10, 4),
+                    naive::Window{10, 4, 2, 2, 1, 1, true}, true, 301, -5, 3>();
+  // ResNet-8's downsampling: 3 x 3, stride 2, SAME on an even input (no padding before, one after).
+  check_window_conv<QConv2DPerChannel<3, 2, same>, Shape<8, 8, 4>, 6, 3, naive::Window{3, 3, 2, 2, 1, 1, true}, true, 302, 17, -9>();
+  // SAME on odd inputs pads one cell before and one after.
+  check_window_conv<QConv2D<3, same>, Shape<5, 7, 3>, 4, 3, naive::Window{3, 3, 1, 1, 1, 1, true}, false, 303, -100, 0>();
+  // A rectangular kernel with a rectangular stride, VALID; the integer stride spelling of the height.
+  check_window_conv<QConv2D<kernel(3, 5), stride(1, 2)>, Shape<6, 11, 2>, 3, kernel(3, 5), naive::Window{3, 5, 1, 2, 1, 1, false}, false,
+                    304, 40, -40>();
+  // Dilation, VALID and SAME, square and not.
+  check_window_conv<QConv2DPerChannel<3, dilation(2)>, Shape<9, 8, 3>, 5, 3, naive::Window{3, 3, 1, 1, 2, 2, false}, true, 305, 0, 12>();
+  check_window_conv<QConv2DPerChannel<3, stride(2), dilation(2, 1), same>, Shape<9, 6, 2>, 4, 3, naive::Window{3, 3, 2, 2, 2, 1, true},
+                    true, 306, -128, 127>();
+  // 1 x 1 with stride 2 and SAME (no padding at all), and a 1 x 3 row kernel.
+  check_window_conv<QConv2DPerChannel<1, 2, same>, Shape<7, 7, 5>, 4, 1, naive::Window{1, 1, 2, 2, 1, 1, true}, true, 307, 9, -70>();
+  check_window_conv<QConv2DPerChannel<kernel(1, 3), same>, Shape<4, 6, 4>, 8, kernel(1, 3), naive::Window{1, 3, 1, 1, 1, 1, true},
+                    true, 308, -30, 50>();
+}
+
+TEST_CASE("window options give the output shapes TFLite gives") {
+  constexpr Conv2DParams<3, 1, 1> three{};
+  constexpr Conv2DParams<kernel(10, 4), 1, 1> ds{};
+  using qpipe::valid;
+  // SAME: ceil(input / stride); VALID: (input - dilated kernel) / stride + 1.
+  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, 2, same>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+                               Shape<16, 16, 1>>);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, 2, valid>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+                               Shape<15, 15, 1>>);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, dilation(3)>>, Shape<9, 12, 1>>(Grid{}, three))>::output_shape,
+                               Shape<3, 6, 1>>);
+  static_assert(std::is_same_v<
+                std::remove_const_t<decltype(spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
+                Shape<25, 5, 1>>);
+  // The M0 runs square VALID windows on its own kernels and any other window on the reference
+  // loops (both computing the same codes, as the cases above check).
+  static constexpr auto same_spec = spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_m0 = quantize<same_spec, m0::Backend>();
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>,
+                               reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels).op)>>>);
 }

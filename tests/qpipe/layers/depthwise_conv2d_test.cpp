@@ -49,6 +49,35 @@ bool check_depthwise(bool each_case_saturates = true) {
   return boost::hana::at_c<1>(models::m0.kernels).folded;
 }
 
+// A depthwise layer written with window options and a depth multiplier, against the naive
+// reference's window of the same meaning.
+template <class Layer, class In, auto Kernel, std::size_t M, naive::Window Win, std::uint32_t Seed, int InZp, int OutZp>
+void check_window_depthwise() {
+  constexpr Grid in_grid{0.03, InZp};
+  constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, std::size_t(Win.kh) * std::size_t(Win.kw), OutZp);
+  static constexpr auto params = random_depthwise<Kernel, In::dims[2], M>(Seed, out_grid);
+  static constexpr auto s = spec<Pipe<Layer>, In>(in_grid, params);
+  using models = BothBackends<s>;
+  using Out = typename std::remove_const_t<decltype(s)>::output_shape;
+  static_assert(Out::dims[2] == In::dims[2] * M);
+  const auto cw = to_naive(params);
+  Saturation sat;
+  for (const auto& x : input_batch<In::size>(Seed)) {
+    const naive::Tensor expected = naive::depthwise_conv2d(to_tensor<In>(x), to_naive(in_grid), cw, Win, to_naive(out_grid), -128, 127);
+    REQUIRE(Out::dims[0] == std::size_t(expected.h));
+    REQUIRE(Out::dims[1] == std::size_t(expected.w));
+    const auto got = models::run(x);
+    REQUIRE(got.size() == expected.v.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(int(got[i]) == int(expected.v[i]));
+    }
+    sat.count(got);
+  }
+  CHECK(sat.low > 0);
+  CHECK(sat.high > 0);
+}
+
 }  // namespace
 
 // (Tiny random images may be too small to saturate; the fixed cases below require it.)
@@ -71,4 +100,16 @@ TEST_CASE("QDepthwiseConv2D equals the naive reference") {
   // MobileNetV2's block-2 geometry; its fit folds the clamp into the offsets, so the outputs above
   // come from folded_halves_code.
   CHECK(check_depthwise<8, 8, 32, 3, 2, 1, true, 55, -100, -128>());
+}
+
+TEST_CASE("QDepthwiseConv2D with window options and depth multipliers equals the naive reference") {
+  // DS-CNN's depthwise layers: 3 x 3, SAME, on 25 x 5.
+  check_window_depthwise<QDepthwiseConv2D<3, same>, Shape<25, 5, 8>, 3, 1, naive::Window{3, 3, 1, 1, 1, 1, true}, 401, -6, 2>();
+  // MobileNetV1's downsampling depthwise: 3 x 3, stride 2, SAME on an even input.
+  check_window_depthwise<QDepthwiseConv2D<3, 2, same>, Shape<10, 10, 4>, 3, 1, naive::Window{3, 3, 2, 2, 1, 1, true}, 402, 50, -50>();
+  // Depth multipliers, VALID and SAME, with a rectangular kernel, stride and dilation.
+  check_window_depthwise<QDepthwiseConv2D<3, multiplier(2)>, Shape<6, 5, 3>, 3, 2, naive::Window{3, 3}, 403, 0, 0>();
+  check_window_depthwise<QDepthwiseConv2D<kernel(3, 1), stride(1, 2), dilation(2), same, multiplier(3)>, Shape<7, 8, 2>, kernel(3, 1), 3,
+                         naive::Window{3, 1, 1, 2, 2, 2, true}, 404, -128, 100>();
+  check_window_depthwise<QDepthwiseConv2D<1, multiplier(4)>, Shape<3, 3, 1>, 1, 4, naive::Window{1, 1}, 405, 7, -7>();
 }

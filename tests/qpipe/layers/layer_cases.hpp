@@ -28,7 +28,7 @@ constexpr qpipe::Grid saturating_output_grid(double input_scale, std::size_t ter
   return {sum_std / 64.0, zero_point};
 }
 
-template <std::size_t K, std::size_t InC, std::size_t OutC>
+template <auto K, std::size_t InC, std::size_t OutC>
 constexpr qpipe::Conv2DParams<K, InC, OutC> random_conv(std::uint32_t seed, qpipe::Grid out, bool uneven_channels) {
   qpipe_test::Lcg rng{seed};
   qpipe::Conv2DParams<K, InC, OutC> p{};
@@ -44,13 +44,13 @@ constexpr qpipe::Conv2DParams<K, InC, OutC> random_conv(std::uint32_t seed, qpip
   return p;
 }
 
-template <std::size_t K, std::size_t C>
-constexpr qpipe::DepthwiseConv2DParams<K, C> random_depthwise(std::uint32_t seed, qpipe::Grid out) {
+template <auto K, std::size_t C, std::size_t M = 1>
+constexpr qpipe::DepthwiseConv2DParams<K, C, double, M> random_depthwise(std::uint32_t seed, qpipe::Grid out) {
   qpipe_test::Lcg rng{seed};
-  qpipe::DepthwiseConv2DParams<K, C> p{};
+  qpipe::DepthwiseConv2DParams<K, C, double, M> p{};
   for (auto& row : p.weights)
     for (auto& col : row)
-      for (std::size_t c = 0; c < C; ++c) col[c] = rng.uniform(-1, 1) / double(1 + c % 4);
+      for (std::size_t c = 0; c < C * M; ++c) col[c] = rng.uniform(-1, 1) / double(1 + c % 4);
   for (auto& b : p.bias) b = rng.uniform(-2, 2) * out.scale * 10;
   p.output = out;
   return p;
@@ -79,12 +79,13 @@ constexpr qpipe::DenseParams<Inputs, Units> random_dense(std::uint32_t seed, qpi
   return p;
 }
 
-template <std::size_t K, std::size_t InC, std::size_t OutC, class W>
+template <auto K, std::size_t InC, std::size_t OutC, class W>
 naive::ConvWeights to_naive(const qpipe::Conv2DParams<K, InC, OutC, W>& p) {
-  naive::ConvWeights cw{int(K), int(K), int(InC), int(OutC), {}, {}, {}, {}};
+  using P = qpipe::Conv2DParams<K, InC, OutC, W>;
+  naive::ConvWeights cw{int(P::kernel_height), int(P::kernel_width), int(InC), int(OutC), {}, {}, {}, {}};
   for (std::size_t o = 0; o < OutC; ++o)
-    for (std::size_t y = 0; y < K; ++y)
-      for (std::size_t x = 0; x < K; ++x)
+    for (std::size_t y = 0; y < P::kernel_height; ++y)
+      for (std::size_t x = 0; x < P::kernel_width; ++x)
         for (std::size_t i = 0; i < InC; ++i) {
           if constexpr (std::is_same_v<W, std::int8_t>) {
             cw.int8_weights.push_back(p.weights[o][y][x][i]);
@@ -106,16 +107,23 @@ naive::ConvWeights to_naive(const qpipe::PointwiseConv2DParams<InC, OutC>& p) {
   return cw;
 }
 
-template <std::size_t K, std::size_t C>
-naive::ConvWeights to_naive(const qpipe::DepthwiseConv2DParams<K, C>& p) {
-  naive::ConvWeights cw{int(K), int(K), int(C), int(C), {}, {}, {}, {}};
-  for (std::size_t y = 0; y < K; ++y)
-    for (std::size_t x = 0; x < K; ++x)
-      for (std::size_t c = 0; c < C; ++c) cw.w.push_back(p.weights[y][x][c]);
-  for (std::size_t c = 0; c < C; ++c) cw.bias.push_back(p.bias[c]);
+template <auto K, std::size_t C, class W, std::size_t M>
+naive::ConvWeights to_naive(const qpipe::DepthwiseConv2DParams<K, C, W, M>& p) {
+  using P = qpipe::DepthwiseConv2DParams<K, C, W, M>;
+  naive::ConvWeights cw{int(P::kernel_height), int(P::kernel_width), int(C), int(C * M), {}, {}, {}, {}};
+  for (std::size_t y = 0; y < P::kernel_height; ++y)
+    for (std::size_t x = 0; x < P::kernel_width; ++x)
+      for (std::size_t c = 0; c < C * M; ++c) {
+        if constexpr (std::is_same_v<W, std::int8_t>) {
+          cw.int8_weights.push_back(p.weights[y][x][c]);
+        } else {
+          cw.w.push_back(p.weights[y][x][c]);
+        }
+      }
+  for (std::size_t c = 0; c < C * M; ++c) cw.bias.push_back(p.bias[c]);
+  if (p.weight_scale[0] != 0) cw.given_scales.assign(std::begin(p.weight_scale), std::end(p.weight_scale));
   return cw;
 }
-
 // A random convolution geometry drawn by the compiler from a seed: kernel 1, 3 or 7, stride 1 or
 // 2, padding 0 .. K/2, channels 1 .. 9, an input at least as large as the kernel, zero points
 // anywhere in int8.

@@ -55,6 +55,28 @@ TEST_CASE("QAvgPool2D equals the naive reference (ties away from zero)") {
   check_against<Pipe<QAvgPool2D<2>, QRelu>, Shape<4, 4, 5>, Grid{0.1, -10}>(84, [](const naive::Tensor& t) { return clamped(naive::avg_pool(t, 2, 2).v, -10); });
 }
 
+TEST_CASE("pools with window options: rectangular windows and strides, SAME (border windows count their inside cells)") {
+  using qpipe::valid;
+  // DS-CNN's average pool: the whole 25 x 5 map in one window.
+  check_against<Pipe<QAvgPool2D<kernel(25, 5)>>, Shape<25, 5, 6>, Grid{0.1, 4}>(
+      85, [](const naive::Tensor& t) { return naive::avg_pool(t, naive::Window{25, 5, 25, 5}).v; });
+  check_against<Pipe<QAvgPool2D<3, 2, same>>, Shape<7, 6, 3>, Grid{0.1, -20}>(
+      86, [](const naive::Tensor& t) { return naive::avg_pool(t, naive::Window{3, 3, 2, 2, 1, 1, true}).v; });
+  check_against<Pipe<QAvgPool2D<kernel(2, 3), stride(1, 2), valid>>, Shape<5, 9, 2>, Grid{0.1, 0}>(
+      87, [](const naive::Tensor& t) { return naive::avg_pool(t, naive::Window{2, 3, 1, 2}).v; });
+  check_against<Pipe<QAvgPool2D<2, same>>, Shape<5, 5, 2>, Grid{0.1, 0}>(
+      88, [](const naive::Tensor& t) { return naive::avg_pool(t, naive::Window{2, 2, 2, 2, 1, 1, true}).v; });
+  check_against<Pipe<QMaxPool2D<3, 2, same>>, Shape<8, 8, 3>, Grid{0.1, 5}>(
+      74, [](const naive::Tensor& t) { return naive::max_pool(t, naive::Window{3, 3, 2, 2, 1, 1, true}).v; });
+  check_against<Pipe<QMaxPool2D<kernel(3, 2), same>, QRelu>, Shape<5, 7, 2>, Grid{0.1, -3}>(
+      75, [](const naive::Tensor& t) { return clamped(naive::max_pool(t, naive::Window{3, 2, 3, 2, 1, 1, true}).v, -3); });
+  // Shapes: a pool's stride defaults to its kernel; SAME gives ceil(input / stride).
+  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QMaxPool2D<kernel(3, 2), same>>, Shape<5, 7, 2>>(Grid{0.1, 0}))>::output_shape,
+                               Shape<2, 4, 2>>);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QAvgPool2D<kernel(25, 5)>>, Shape<25, 5, 6>>(Grid{0.1, 0}))>::output_shape,
+                               Shape<1, 1, 6>>);
+}
+
 TEST_CASE("QGlobalAvgPool2D equals the naive reference") {
   check_against<Pipe<QGlobalAvgPool2D>, Shape<4, 4, 16>, Grid{0.1, 0}>(91, [](const naive::Tensor& t) { return naive::global_avg_pool(t); });
   check_against<Pipe<QGlobalAvgPool2D>, Shape<3, 5, 7>, Grid{0.1, -50}>(92, [](const naive::Tensor& t) { return naive::global_avg_pool(t); });

@@ -22,9 +22,9 @@ template <AddCase C>
 constexpr auto add_kernel() {
   constexpr ResidualParams p{C.out};
   if constexpr (C.relu) {
-    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).op);
+    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).op);
   } else {
-    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, ResidualParams>(C.skip, C.branch, p).op);
+    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, Shape<65536>, ResidualParams>(C.skip, C.branch, p).op);
   }
 }
 

@@ -298,7 +298,7 @@ TEST_CASE("ADD: every multiplier in double from the float scales, the sum at 2^2
   const float a_f = va / twice_f;
   REQUIRE(quantize_multiplier_tflite(double{out_f}).multiplier != tout.multiplier);
   REQUIRE(quantize_multiplier_tflite(double{a_f}).multiplier != ta.multiplier);
-  constexpr auto op = detail::ResidualAdd::quantize<Shape<4>, ResidualParams>(Grid{a, 1}, Grid{b, -2}, ResidualParams{{o, 5}}).op;
+  constexpr auto op = detail::ResidualAdd::quantize<Shape<4>, Shape<4>, ResidualParams>(Grid{a, 1}, Grid{b, -2}, ResidualParams{{o, 5}}).op;
   CHECK(((op.arithmetic.rescale_a.high << 11) | op.arithmetic.rescale_a.low) == ta.multiplier);
   CHECK(op.arithmetic.rescale_a.shift == -ta.shift);
   CHECK(op.arithmetic.requantizer.multiplier == tout.multiplier);

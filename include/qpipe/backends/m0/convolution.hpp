@@ -18,6 +18,7 @@
 #include "qpipe/backends/m0/window_lanes.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/ops/convolution.hpp"
+#include "qpipe/reference/backend.hpp"
 
 namespace qpipe::m0 {
 
@@ -25,9 +26,10 @@ namespace qpipe::m0 {
 // are, the fitted requantizer; each kernel row is one contiguous dot product of K * InC terms.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
           bool TwoSided = false>
-struct ConvKernel : ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels> {
-  using ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels>::out_height;
-  using ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels>::out_width;
+struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, Channels> {
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, Channels>;
+  using geometry::out_height;
+  using geometry::out_width;
 
   std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
@@ -67,37 +69,57 @@ struct ConvKernel : ops::ConvolutionGeometry<H, W, InC, K, S, OutC, Channels> {
   }
 };
 
+// The op's biases with the input zero point's term folded in, bias[o] - zp sum(w[o]): every
+// output of a window inside the image reads all of its weights, so the kernels multiply raw
+// input codes and the compiler adds the constant. (The op checked that these fit int32.)
+template <class Op>
+consteval std::array<std::int32_t, Op::output_channels> folded_biases(const Op& op) {
+  std::array<std::int32_t, Op::output_channels> folded{};
+  for (std::size_t o = 0; o < Op::output_channels; ++o) {
+    std::int64_t sum = 0;
+    for (std::size_t n = 0; n < Op::taps; ++n) sum += op.weights[o * Op::taps + n];
+    folded[o] = static_cast<std::int32_t>(op.bias[o] - std::int64_t{op.input_zero_point} * sum);
+  }
+  return folded;
+}
+
 // A kernel with its own weight layout, from the op: the weights through set_weight (n: the
-// weight's place in its channel's K x K x InC window), the biases and the fitted requantizer.
+// weight's place in its channel's K x K x InC window), the folded biases and the fitted
+// requantizer.
 template <class Kernel, class Op, class Requantizer>
 consteval Kernel packed_kernel(const Op& op, const Requantizer& requantizer) {
-  constexpr std::size_t window = Op::kernel_size * Op::kernel_size * Op::input_channels;
+  const auto bias = folded_biases(op);
   Kernel k{};
   for (std::size_t o = 0; o < Op::output_channels; ++o) {
-    for (std::size_t n = 0; n < window; ++n) k.set_weight(o, n, op.weights[o * window + n]);
-    k.set_bias(o, op.bias[o]);
+    for (std::size_t n = 0; n < Op::taps; ++n) k.set_weight(o, n, op.weights[o * Op::taps + n]);
+    k.set_bias(o, bias[o]);
   }
   k.set_requantizer(requantizer, op.range);
   return k;
 }
 
-// The kernel for an op: the first specialised one whose reach takes its geometry, else the row
-// loops.
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
-          bool TwoSided>
-consteval auto lower(const ops::Convolution<H, W, InC, K, S, OutC, Channels, TwoSided>& op) {
-  constexpr std::size_t out_pixels = detail::valid_output(H, K, S) * detail::valid_output(W, K, S);
-  const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
-  if constexpr (lane_packed_inputs<K, InC, Channels, OutC>) {
-    return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
-  } else if constexpr (pair_packed_weights<K, InC, Channels, OutC>) {
-    return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
-  } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, out_pixels>) {
-    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true>>(op, requantizer);
-  } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, out_pixels>) {
-    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false>>(op, requantizer);
+// The kernel for an op: for a square window with one stride, no dilation and no padding, the
+// first specialised kernel whose reach takes its geometry, else the row loops; any other
+// geometry (rectangular, dilated, SAME) runs the reference loop nest.
+template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
+  if constexpr (!G.square_valid()) {
+    return reference_ops::Kernel<ops::Convolution<G, OutC, Channels, TwoSided>>{op};
   } else {
-    return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{{}, op.weights, op.bias, requantizer};
+    constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, S = G.stride_height;
+    constexpr std::size_t out_pixels = G.out_height * G.out_width;
+    const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
+    if constexpr (lane_packed_inputs<K, InC, Channels, OutC>) {
+      return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+    } else if constexpr (pair_packed_weights<K, InC, Channels, OutC>) {
+      return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+    } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, out_pixels>) {
+      return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true>>(op, requantizer);
+    } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, out_pixels>) {
+      return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false>>(op, requantizer);
+    } else {
+      return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{{}, op.weights, folded_biases(op), requantizer};
+    }
   }
 }
 

@@ -11,6 +11,7 @@
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/ops/depthwise.hpp"
+#include "qpipe/reference/backend.hpp"
 
 namespace qpipe::m0 {
 
@@ -48,14 +49,15 @@ struct DepthwiseConstants {
 // The M0's depthwise convolution (ops::DepthwiseConvolution, any K and S): assembly channel loops
 // where they reach (depthwise_channels.hpp), else the pixel-pair and single loops.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
-struct DepthwiseKernel : ops::DepthwiseGeometry<H, W, C, K, S>, DepthwiseConstants<K, C, TwoSided> {
+struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>, DepthwiseConstants<K, C, TwoSided> {
+  using geometry = ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>;
   using DepthwiseConstants<K, C, TwoSided>::weights;
   using DepthwiseConstants<K, C, TwoSided>::channel;
   using DepthwiseConstants<K, C, TwoSided>::folded;
   using DepthwiseConstants<K, C, TwoSided>::word;
   using DepthwiseConstants<K, C, TwoSided>::requantize;
-  using ops::DepthwiseGeometry<H, W, C, K, S>::out_height;
-  using ops::DepthwiseGeometry<H, W, C, K, S>::out_width;
+  using geometry::out_height;
+  using geometry::out_width;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.
@@ -134,13 +136,25 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<H, W, C, K, S>, DepthwiseConstan
   }
 };
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided>
-consteval DepthwiseKernel<H, W, C, K, S, TwoSided> lower(const ops::DepthwiseConvolution<H, W, C, K, S, TwoSided>& op) {
-  DepthwiseKernel<H, W, C, K, S, TwoSided> k{};
-  k.weights = op.weights;
-  for (std::size_t c = 0; c < C; ++c) k.channel[c].bias = op.bias[c];
-  k.set_requantizer(fitted_requantizer<TwoSided>(op.requantization, op.range), op.range);
-  return k;
+// The kernel for an op: the channel loops for a square window with one stride, no dilation, no
+// padding and a depth multiplier of 1 (with the input zero point's term folded into the biases:
+// every output reads all of its weights); any other geometry runs the reference loop nest.
+template <ops::Window G, std::size_t M, bool TwoSided>
+consteval auto lower(const ops::DepthwiseConvolution<G, M, TwoSided>& op) {
+  if constexpr (M != 1 || !G.square_valid()) {
+    return reference_ops::Kernel<ops::DepthwiseConvolution<G, M, TwoSided>>{op};
+  } else {
+    constexpr std::size_t C = G.channels, K = G.kernel_height;
+    DepthwiseKernel<G.height, G.width, C, K, G.stride_height, TwoSided> k{};
+    k.weights = op.weights;
+    for (std::size_t c = 0; c < C; ++c) {
+      std::int64_t sum = 0;
+      for (std::size_t t = 0; t < K * K; ++t) sum += op.weights[t * C + c];
+      k.channel[c].bias = static_cast<std::int32_t>(op.bias[c] - std::int64_t{op.input_zero_point} * sum);
+    }
+    k.set_requantizer(fitted_requantizer<TwoSided>(op.requantization, op.range), op.range);
+    return k;
+  }
 }
 
 }  // namespace qpipe::m0

@@ -40,9 +40,16 @@ struct DenseKernel : ops::FullyConnectedGeometry<Inputs, Units> {
   }
 };
 
+// The op's biases with the input zero point's term folded in (every output reads all inputs).
 template <std::size_t Inputs, std::size_t Units, bool TwoSided>
 consteval DenseKernel<Inputs, Units, TwoSided> lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
-  return {{}, op.weights, op.bias, fitted_requantizer<TwoSided>(op.requantization, op.range)};
+  std::array<std::int32_t, Units> folded{};
+  for (std::size_t u = 0; u < Units; ++u) {
+    std::int64_t sum = 0;
+    for (std::size_t i = 0; i < Inputs; ++i) sum += op.weights[u * Inputs + i];
+    folded[u] = static_cast<std::int32_t>(op.bias[u] - std::int64_t{op.input_zero_point} * sum);
+  }
+  return {{}, op.weights, folded, fitted_requantizer<TwoSided>(op.requantization, op.range)};
 }
 
 }  // namespace qpipe::m0

@@ -204,9 +204,10 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
 #endif
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwiseLaneKernel : ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC> {
-  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_height;
-  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_width;
+struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC> {
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
+  using geometry::out_height;
+  using geometry::out_width;
   static constexpr std::size_t pairs = (InC + 1) / 2;
 
   std::array<LaneChannel<InC>, OutC> channel;

@@ -221,12 +221,13 @@ struct QuadRecords {
 };
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwisePairKernel : ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>, QuadRecords<OutC, TwoSided> {
+struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>, QuadRecords<OutC, TwoSided> {
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
   using QuadRecords<OutC, TwoSided>::channel;
   using QuadRecords<OutC, TwoSided>::folded;
   using QuadRecords<OutC, TwoSided>::word;
-  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_height;
-  using ops::ConvolutionGeometry<H, W, InC, 1, S, OutC, OutC>::out_width;
+  using geometry::out_height;
+  using geometry::out_width;
   static constexpr std::size_t pairs = InC / 2;
 
   // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane

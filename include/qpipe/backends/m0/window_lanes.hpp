@@ -199,9 +199,9 @@ template <WordImmediates I>
 // and constant evaluation run the same lane arithmetic in C++ (lane_mac).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
           bool StoredPairs = true>
-struct WindowLaneKernel : ops::ConvolutionGeometry<H, W, InC, K, S, OutC, OutC>,
+struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, OutC>,
                           QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
-  using geometry = ops::ConvolutionGeometry<H, W, InC, K, S, OutC, OutC>;
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, OutC>;
   using geometry::input_size;
   using geometry::out_height;
   using geometry::out_width;

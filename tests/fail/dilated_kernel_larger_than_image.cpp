@@ -1,0 +1,8 @@
+// A 3 x 3 kernel dilated by 4 spans 9 x 9, more than the 8 x 8 image a VALID window can cover.
+// EXPECT: this layer cannot take the shape that reaches it
+// EXPECT: L = qpipe::QConv2D<3, qpipe::Dilation2D\{4, 4\}>; InShape = qpipe::Shape<8, 8, 1>
+#include <qpipe.hpp>
+using namespace qpipe;
+using Net = Pipe<QConv2D<3, dilation(4)>>;
+constexpr Conv2DParams<3, 1, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
+constexpr auto s = spec<Net, Shape<8, 8, 1>>(Grid{0.1, 0}, conv);
