@@ -1461,7 +1461,8 @@ def _blocks(layers, out, names):
         for b in layer.branches:
             _blocks(b, out, names)
         k = layer.kind
-        if k not in ("conv", "depthwise", "dense", "residual", "add", "mul", "concat", "mean", "leaky_relu",
+        # Concat has no parameter block: its inputs and output share one grid (checked above).
+        if k not in ("conv", "depthwise", "dense", "residual", "add", "mul", "mean", "leaky_relu",
                      "hard_swish", "quantize"):
             continue
         base = _ident("op%d_%s" % (layer.op_index, k))
@@ -1470,7 +1471,7 @@ def _blocks(layers, out, names):
             name, i = "%s_%d" % (base, i), i + 1
         names.add(name)
         layer.name = name
-        simple = {"residual": "ResidualParams", "add": "AddParams", "mul": "MulParams", "concat": "ConcatParams",
+        simple = {"residual": "ResidualParams", "add": "AddParams", "mul": "MulParams",
                   "mean": "MeanParams", "hard_swish": "HardSwishParams", "quantize": "QuantizeParams"}
         if k in simple:
             out.append((name, "inline constexpr qpipe::%s %s{.output = %s};  // %s\n"

@@ -66,8 +66,7 @@ PROBES = {
                    "constexpr qpipe::AddParams p{.output = {1.0, 0}};",
     "qpipe::Mul<": "using L = qpipe::Mul<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;\n"
                    "constexpr qpipe::MulParams p{.output = {1.0, 0}};",
-    "qpipe::Concat<": "using L = qpipe::Concat<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;\n"
-                      "constexpr qpipe::ConcatParams p{.output = {1.0, 0}};",
+    "qpipe::Concat<": "using L = qpipe::Concat<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;",
     "qpipe::Identity": "using L = qpipe::Identity;",
 }
 

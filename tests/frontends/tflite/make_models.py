@@ -355,6 +355,13 @@ def _(s):
     return b.finish(b.reshape(y, [1, 4]))
 
 
+@model("mean_one_grid", "mean")
+def _(s):
+    # Keras' usual case: the mean keeps the input's grid, and TFLite Micro truncates the code sum.
+    b = B((4, 5, 6), (f32(0.05), -9), s)
+    return b.finish(b.mean(b.x, False, out_grid=(f32(0.05), -9)))
+
+
 # Reshape
 @model("reshape_to_image", "reshape")
 def _(s):

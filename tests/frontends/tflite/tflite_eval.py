@@ -14,7 +14,9 @@ from qpipe's code or tools/qpipe_tflite.py:
   divided by s_out in double (GetQuantizedConvolutionMultipler), per channel all in double.
 - AVERAGE_POOL_2D: the sum over the valid cells divided by their count, ties away from zero;
   MAX_POOL_2D the maximum over the valid cells; both clamped by the fused activation.
-- MEAN over H, W: QuantizedMeanOrSum's form: multiplier of input/output scale, folded with
+- MEAN over H, W: on one grid (equal float32 scales and zero points) the code sum over the count,
+  truncated towards zero (TFLite Micro's EvalIntegerMean takes reference_ops::Mean); otherwise
+  QuantizedMeanOrSum's form: multiplier of input/output scale, folded with
   1 / count as (multiplier << shift) / count with shift = min(floor(log2 count), 32, 31 + exponent),
   applied to sum - zero_point x count.
 - ADD: left shift 20, both operands rescaled by scale / (2 max scale), the sum by
@@ -414,6 +416,10 @@ class Evaluator:
         if name == "MEAN":
             _, h, wd, c = x.shape
             n = h * wd
+            if np.float32(gi[0]) == np.float32(go[0]) and gi[1] == go[1]:
+                # One grid: TFLite Micro's reference_ops::Mean, the code sum over n in C division.
+                t = x[0].astype(np.int64).sum(axis=(0, 1))
+                return np.where(t >= 0, t // n, -((-t) // n))
             s = x[0].astype(np.int64).sum(axis=(0, 1)) - gi[1] * n
             q, e = quantize_multiplier(float(gi[0]) / float(go[0]))
             shift = min(n.bit_length() - 1, 32, 31 + e)
