@@ -14,6 +14,8 @@
 
 #include <qpipe.hpp>
 
+#include "reference/requantize_reference.hpp"
+
 using namespace qpipe;
 
 namespace {
@@ -303,4 +305,86 @@ TEST_CASE("ADD: every multiplier in double from the float scales, the sum at 2^2
   CHECK(op.arithmetic.rescale_a.shift == -ta.shift);
   CHECK(op.arithmetic.requantizer.multiplier == tout.multiplier);
   CHECK(op.arithmetic.requantizer.shift == tout.shift);
+}
+
+TEST_CASE("MUL: double(s1) * double(s2) / double(s_out), the product first") {
+  // mul.cc / mul_common.cc widen each scale and multiply before dividing. A float product (what
+  // FULLY_CONNECTED per tensor takes) gives another multiplier at these scales.
+  constexpr float a = 0x1.092e46p-6f, b = 0x1.7acd4ep-5f, o = 0x1.ffd946p-7f;
+  const Tfl t = quantize_multiplier_tflite(double{a} * double{b} / double{o});
+  volatile float va = a, vb = b;
+  const float product = va * vb;
+  REQUIRE(quantize_multiplier_tflite(double{product} / double{o}).multiplier != t.multiplier);
+  constexpr auto op = detail::MulMerge::quantize<Shape<4>, Shape<4>, MulParams>(Grid{a, 3}, Grid{b, -1}, MulParams{{o, 0}}).op;
+  CHECK(op.requantizer.multiplier == t.multiplier);
+  CHECK(op.requantizer.shift == t.shift);
+  CHECK(op.offset_a == -3);
+  CHECK(op.offset_b == 1);
+}
+
+TEST_CASE("QUANTIZE int8 -> int8: double(s_in) / double(s_out)") {
+  // quantize_common.cc: the effective scale in double. At these scales code -64 (zero points 3
+  // and -7) gives -74; the float quotient's multiplier would give -75.
+  constexpr float si = 0x1.58766ep-3f, so = 0x1.55e93ap-3f;
+  const Tfl t = quantize_multiplier_tflite(double{si} / double{so});
+  volatile float vi = si, vo = so;
+  const Tfl in_float = quantize_multiplier_tflite(double{vi / vo});
+  const int expected = qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(t.multiplier), t.shift, -7, -128, 127);
+  REQUIRE(expected == -74);
+  REQUIRE(qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(in_float.multiplier), in_float.shift, -7, -128, 127) == -75);
+  static constexpr auto q = spec<Pipe<QQuantize>, Shape<256>>(Grid{si, 3}, QuantizeParams{{so, -7}});
+  const auto y = on_both_backends(quantize<reference_ops::Backend>(q), quantize<m0::Backend>(q), every_code());
+  CHECK(int{y[-64 + 128]} == expected);
+}
+
+TEST_CASE("LEAKY_RELU: the alpha multiplier float(float(s_in * alpha) / s_out)") {
+  // leaky_relu_common.cc computes both multipliers in float. Code -102 gives -125 with the float
+  // alpha multiplier and -126 with the double one.
+  constexpr float si = 0x1.4d5f34p-4f, so = 0x1.aa291ep-6f, alpha = 0x1.92a67p-2f;
+  volatile float vi = si, vo = so, va = alpha;
+  const float product = vi * va;
+  const Tfl t = quantize_multiplier_tflite(double{product / vo});
+  const Tfl in_double = quantize_multiplier_tflite(double{si} * double{alpha} / double{so});
+  const int expected = qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(t.multiplier), t.shift, 0, -128, 127);
+  REQUIRE(expected == -125);
+  REQUIRE(qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(in_double.multiplier), in_double.shift, 0, -128, 127) == -126);
+  static constexpr auto l = spec<Pipe<QLeakyRelu>, Shape<256>>(Grid{si, 0}, LeakyReluParams{alpha, {so, 0}});
+  const auto y = on_both_backends(quantize<reference_ops::Backend>(l), quantize<m0::Backend>(l), every_code());
+  CHECK(int{y[-102 + 128]} == expected);
+}
+
+TEST_CASE("HARD_SWISH: hires_input_scale / s_out in float, narrowed to Q15") {
+  // activations.cc HardSwishPrepare: (1/128) * s_in and its quotient by s_out, both float, then
+  // DownScaleInt32ToInt16Multiplier. The double quotient narrows to 28514, the float one to 28515.
+  // (The reluish multiplier divides by 3/32768 in float too; no float32 s_in was found, in 2e7
+  // random tries, where that quotient differs from the double one after narrowing.)
+  constexpr float si = 0x1.72e8a8p-6f, so = 0x1.aa3cb8p-4f;
+  volatile float vi = si, vo = so, k = 1.0f / 128.0f;
+  const float hires = k * vi;
+  const auto narrow = [](long long m) { return m >= 2147483647 - 32768 ? 32767 : static_cast<int>((m + 32768) >> 16); };
+  const Tfl t = quantize_multiplier_tflite(double{hires / vo});
+  REQUIRE(narrow(t.multiplier) == 28515);
+  REQUIRE(narrow(quantize_multiplier_tflite(double{hires} / double{so}).multiplier) == 28514);
+  constexpr auto c = detail::hard_swish_constants(Grid{si, 0}, Grid{so, 0});
+  CHECK(c.output_multiplier == 28515);
+  CHECK(c.output_exponent == t.shift);
+}
+
+TEST_CASE("MEAN: double(s_in) / double(s_out), 1 / count folded in integers; one float32 grid truncates") {
+  // TFLite Micro reduce_common.cc: the multiplier in double; QuantizedMeanOrSum folds 1 / count
+  // as (multiplier << s) / count, shift - s. With 2 x 2 pixels s = 2 and the fold is exact, so the
+  // op holds TFLite's double multiplier (not the float quotient's) with its shift lowered by 2.
+  constexpr float si = 0x1.52d656p-3f, so = 0x1.54d1e6p-3f;
+  const Tfl t = quantize_multiplier_tflite(double{si} / double{so});
+  volatile float vi = si, vo = so;
+  REQUIRE(quantize_multiplier_tflite(double{vi / vo}).multiplier != t.multiplier);
+  constexpr auto op = QMean::quantize<Shape<2, 2, 3>, MeanParams>(Grid{si, 0}, MeanParams{{so, 0}}).op;
+  CHECK(!op.same_grid);
+  CHECK(op.requantizer.multiplier == t.multiplier);
+  CHECK(op.requantizer.shift == t.shift - 2);
+  // EvalIntegerMean compares the float32 scales: grids equal as float32 take the truncating form.
+  constexpr auto same = QMean::quantize<Shape<2, 2, 3>, MeanParams>(Grid{0.1, 4}, MeanParams{{0.1 + 1e-12, 4}}).op;
+  static_assert(same.same_grid);
+  constexpr auto other_zero_point = QMean::quantize<Shape<2, 2, 3>, MeanParams>(Grid{0.1, 4}, MeanParams{{0.1, 5}}).op;
+  static_assert(!other_zero_point.same_grid);
 }
