@@ -24,13 +24,17 @@ where Keras has padding='same', Flatten as a RESHAPE, and the final SOFTMAX on i
 (1/256, -128).
 
 How the numbers are chosen (deterministic: one numpy Generator per model, seeded by its name):
-- Weights: He-normal floats (standard deviation sqrt(2 / fan-in)) times a per-output-channel gain
-  drawn log-normally (sigma 0.35), standing for a folded batch normalization's gamma / sigma;
-  quantized as the converter does, symmetric, scale = max |w| / 127 per channel (per tensor for
-  FULLY_CONNECTED), so every channel holds a +-127.
-- Biases: per channel, a normal draw of mean 0.2 and deviation 0.4 times the spread that channel's
-  accumulator shows on the calibration samples (a folded beta - gamma mean / sigma of plausible
-  size: most ReLU units stay alive), rounded to int32 at input scale x weight scale.
+- Weights: He-normal floats (standard deviation sqrt(2 / fan-in)), quantized as the converter
+  does, symmetric, scale = max |w| / 127 per output channel (per tensor for FULLY_CONNECTED), so
+  every channel holds a +-127.
+- Batch normalization, where Keras has one after the layer: folded with the statistics the
+  calibration samples give (each channel's output before it normalized to mean 0, deviation 1),
+  then gamma (log-normal around 1, sigma 0.25) and beta (normal, mean 0.1, deviation 0.4): most
+  ReLU units stay alive and no layer's range drifts with depth. Per channel the fold only changes
+  the weight scale; per tensor (a dense layer) the folded weights are quantized again. Layers Keras
+  gives no batch normalization (the ResNet shortcuts, the classifiers, the autoencoder's output)
+  get a small bias (deviation a tenth of the output's spread). Biases are int32 at input scale x
+  weight scale.
 - Activation grids: calibrated layer by layer as the converter's representative-dataset pass
   does. The model grows one operator at a time; each new operator's real-valued outputs are
   computed from the int8 codes that reach it on five calibration inputs (its exact int32
