@@ -269,6 +269,12 @@ consteval auto calibrate(const Spec<Net, In, Params...>& s, const std::array<std
   return detail::calibrated_spec(s, calibration_report(s, samples, input_observer));
 }
 
+// A refused declaration stays refused (its error was reported where it was declared).
+template <ShapeType In, ShapeType Out, class Samples>
+consteval auto calibrate(const detail::Refused<In, Out>& s, const Samples&, Observer = {}) {
+  return s;
+}
+
 // Calibration one pass at a time, each pass a declaration of its own:
 //
 //   inline constexpr qpipe::CalibrationPasses<unset_spec, samples> calibration_0{};

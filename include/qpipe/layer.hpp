@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "qpipe/detail/diagnostic.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/shape.hpp"
 
@@ -73,14 +74,67 @@ constexpr ClampRange clamp_of([[maybe_unused]] Grid out) {
   return clamp;
 }
 
-// Reported when a parameter block's type is not the one its layer needs; the instantiation line
-// names the layer's position, its kind, the block it expects (with the sizes) and the one given.
+// "layer 3 (QConv2DPerChannel<3>)": where a layer sits (its index from 0 in the Pipe; a dot goes
+// one level into a branch: 4.1 is the second layer of the branch of the Residual at 4, 2.0.1 the
+// second layer of the first branch of the Add at 2) and what it is (its type, or its kind when
+// the type is long, as a merge's with its branches).
+template <class At> struct position_of;
+template <std::size_t... Is>
+struct position_of<layer_at<Is...>> {
+  static constexpr void write(Sentence& s) {
+    std::size_t n = 0;
+    ((s << (n++ == 0 ? "" : ".") << Is), ...);
+  }
+};
+template <class At, class L>
+constexpr Sentence& describe(Sentence& s) {
+  s << "layer ";
+  position_of<At>::write(s);
+  Sentence name{};
+  append_type(name, type_name<L>());
+  s << " (";
+  // A merge's two-input step is a detail type; its kind names the merge ("Residual (add)").
+  if (name.size() <= 72 && std::string_view{L::kind}.find(" (") == std::string_view::npos) {
+    s << std::string_view{name.text, name.size()};
+  } else {
+    s << L::kind;
+  }
+  return s << ")";
+}
+
+// Reported when a parameter block's type is not the one its layer needs: the position, the block
+// the layer expects here (its sizes from the input that reaches it) and the one given.
 template <class At, class L, class Expected, class Given>
 constexpr bool parameter_block_matches() {
-  static_assert(std::is_same_v<Expected, Given>,
-                "qpipe::spec: a parameter block does not fit its layer (see At, L, Expected and "
-                "Given in the instantiation above)");
-  return std::is_same_v<Expected, Given>;
+  if constexpr (std::is_same_v<Expected, Given>) {
+    return true;
+  } else {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": ";
+      // The usual mistakes first, in the words of the layer.
+      if constexpr (requires { Expected::input_channels + Given::input_channels; }) {
+        if (Expected::input_channels != Given::input_channels)
+          s << "the input has " << Expected::input_channels << " channels, its parameter block " << Given::input_channels << "; ";
+      } else if constexpr (requires { Expected::inputs + Given::inputs; }) {
+        if (Expected::inputs != Given::inputs)
+          s << "the input has " << Expected::inputs << " values, its parameter block takes " << Given::inputs << "; ";
+      } else if constexpr (requires { Expected::channels + Given::channels; }) {
+        if (Expected::channels != Given::channels)
+          s << "the input has " << Expected::channels << " channels, its parameter block " << Given::channels << "; ";
+      }
+      if constexpr (requires { Expected::kernel_height + Given::kernel_height; }) {
+        if (Expected::kernel_height != Given::kernel_height || Expected::kernel_width != Given::kernel_width)
+          s << "its kernel is " << Expected::kernel_height << " x " << Expected::kernel_width << ", its parameter block's "
+            << Given::kernel_height << " x " << Given::kernel_width << "; ";
+      }
+      s << "the block must be a ";
+      append_type(s, type_name<Expected>()) << ", the one given is a ";
+      append_type(s, type_name<Given>());
+      return s;
+    }();
+    return report<message>();
+  }
 }
 
 template <ClampLayer... Clamps>

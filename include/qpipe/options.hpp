@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "qpipe/detail/diagnostic.hpp"
 #include "qpipe/ops/geometry.hpp"
 
 namespace qpipe {
@@ -62,6 +63,13 @@ struct WindowOptions {
                ? ops::same_window(h, w, c, kernel.height, kernel.width, stride.height, stride.width, dilation.height, dilation.width)
                : ops::valid_window(h, w, c, kernel.height, kernel.width, stride.height, stride.width, dilation.height,
                                    dilation.width);
+  }
+  // Why fits(h, w) is false, for a diagnostic.
+  constexpr void explain(Sentence& s) const {
+    s << "its " << kernel.height << " x " << kernel.width << " window";
+    if (dilation.height != 1 || dilation.width != 1)
+      s << " (dilated to " << (kernel.height - 1) * dilation.height + 1 << " x " << (kernel.width - 1) * dilation.width + 1 << ")";
+    s << " is larger than the image, and VALID padding takes only windows inside it";
   }
   // The input a VALID window needs (SAME takes any size).
   constexpr bool fits(std::size_t h, std::size_t w) const {

@@ -25,15 +25,98 @@ namespace qpipe {
 
 namespace detail {
 
-// Reported when the number of parameter blocks is wrong: one block per layer with parameters
-// (QDense, QConv2D, ..., and one per Residual for its add), in the order the steps run.
-template <std::size_t Expected, std::size_t Given>
-constexpr bool parameter_block_count_matches() {
-  static_assert(Expected == Given,
-                "qpipe::spec: wrong number of parameter blocks (Expected vs Given above): give one "
-                "per layer with parameters, in Pipe order, a Residual's add block after its branch's");
-  return Expected == Given;
+// The step whose parameter block is block number Slot (from 0), or the step count if none is.
+template <class Structure, std::size_t Slot, std::size_t... K>
+constexpr std::size_t step_of_block(std::index_sequence<K...>) {
+  constexpr bool has_params[] = {Structure::template step<K>::layer::has_params..., false};
+  for (std::size_t k = 0; k < sizeof...(K); ++k)
+    if (has_params[k] && Structure::param_slot[k] == Slot) return k;
+  return sizeof...(K);
 }
+
+// Reported when the number of parameter blocks is wrong: one block per layer with parameters
+// (QDense, QConv2D, ..., one per Residual for its add, one per Add or Mul), in the order the steps
+// run; the message names the layer whose block is the first one missing.
+// The first block given whose type is not the one its layer takes, for layers with one block type
+// (a merge's, QMean's, the tables'): where a missing or extra block shifts the others. Past the
+// end if none is.
+template <class Structure, class... Params, std::size_t... I>
+constexpr std::size_t first_block_of_another_type(std::index_sequence<I...>) {
+  constexpr bool differs[] = {[] {
+    if constexpr (I >= Structure::param_count) {
+      return false;
+    } else {
+      using layer = typename Structure::template step<step_of_block<Structure, I>(std::make_index_sequence<Structure::step_count>{})>::layer;
+      if constexpr (requires { typename layer::block_type; }) {
+        return !std::is_same_v<typename layer::block_type, Params>;
+      } else {
+        return false;
+      }
+    }
+  }()..., false};
+  for (std::size_t i = 0; i < sizeof...(I); ++i)
+    if (differs[i]) return i;
+  return sizeof...(I);
+}
+
+template <class Net, class... Params>
+constexpr bool parameter_block_count_matches() {
+  using S = structure<Net>;
+  constexpr std::size_t Given = sizeof...(Params);
+  constexpr std::size_t expected = S::param_count;
+  if constexpr (expected == Given) {
+    return true;
+  } else {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      s << "the Pipe takes " << expected << " parameter blocks (one per layer with parameters, in Pipe order; a "
+        << "merge's after its branches'), " << Given << " given";
+      constexpr std::size_t wrong = first_block_of_another_type<S, Params...>(std::index_sequence_for<Params...>{});
+      if constexpr (wrong < sizeof...(Params) && wrong < expected) {
+        constexpr std::size_t k = step_of_block<S, wrong>(std::make_index_sequence<S::step_count>{});
+        using taker = typename S::template step<k>;
+        s << ": block " << wrong + 1 << " is a ";
+        append_type(s, type_name<type_at<wrong, type_list<Params...>>>()) << ", where ";
+        describe<typename taker::position, typename taker::layer>(s) << " takes a ";
+        append_type(s, type_name<typename taker::layer::block_type>());
+      } else if constexpr (Given < expected) {
+        constexpr std::size_t k = step_of_block<S, Given>(std::make_index_sequence<S::step_count>{});
+        using missing = typename S::template step<k>;
+        s << ": block " << Given + 1 << " of " << expected << " is missing, the one of ";
+        describe<typename missing::position, typename missing::layer>(s);
+      } else {
+        s << ": the last " << Given - expected << " are too many";
+      }
+      return s;
+    }();
+    return report<message>();
+  }
+}
+
+// What spec() gives for a declaration it reported an error about: quantize, a call, calibrate and
+// the other functions of a spec take it quietly, so that the user reads one error. In and Out the
+// shapes as far as they are known.
+template <ShapeType In, ShapeType Out>
+struct Refused {
+  using input_shape = In;
+  using output_shape = Out;
+  Grid input{};
+};
+template <ShapeType In, ShapeType Out>
+struct RefusedModel {
+  using input_shape = In;
+  using output_shape = Out;
+  static constexpr std::size_t stage_count = 0, macs = 0, parameter_bytes = 0, arena_bytes = 0, peak_live_bytes = 0,
+                               unplanned_arena_bytes = 0;
+  template <class... Arguments>
+  constexpr std::array<std::int8_t, Out::size> operator()(const Arguments&...) const {
+    return {};
+  }
+};
+template <class T> inline constexpr bool is_refused = false;
+template <ShapeType In, ShapeType Out> inline constexpr bool is_refused<Refused<In, Out>> = true;
+template <class T> inline constexpr bool is_refused_model = false;
+template <ShapeType In, ShapeType Out> inline constexpr bool is_refused_model<RefusedModel<In, Out>> = true;
 
 // What each step of a Pipe reads: {source, other}; other == none for one-input steps. The view
 // steps (QReshape, QFlatten) run nothing: their buffer is the one they read.
@@ -100,15 +183,16 @@ struct Spec {
 
 template <class Net, ShapeType In, class... Params>
 consteval auto spec(Grid input, const Params&... params) {
-  constexpr std::size_t expected = detail::structure<Net>::param_count;
-  static_assert(detail::parameter_block_count_matches<expected, sizeof...(Params)>());
-  if constexpr (expected == sizeof...(Params)) {
-    // Naming the last buffer's shape walks the whole Pipe: every shape and block is checked here.
-    using checked_output = typename detail::plan<Net, In, Params...>::output_shape;
-    static_assert(ShapeType<checked_output>);
-    return Spec<Net, In, Params...>{checked(input), boost::hana::tuple<Params...>{params...}};
+  if constexpr (!detail::parameter_block_count_matches<Net, Params...>()) {
+    return detail::Refused<In, Shape<1>>{};  // after the error above: nothing more to report
   } else {
-    return NoParams{};  // after the error above: nothing more to report
+    // The plan's walk checks every shape and block, in order, and stops at the first mistake.
+    using plan = detail::plan<Net, In, Params...>;
+    if constexpr (!plan::ok) {
+      return detail::Refused<In, typename plan::output_shape>{};
+    } else {
+      return Spec<Net, In, Params...>{checked(input), boost::hana::tuple<Params...>{params...}};
+    }
   }
 }
 
@@ -194,6 +278,20 @@ struct Model {
     return output;
   }
 
+  // A call whose buffers do not have the network's sizes: one error that says so.
+  template <class Input>
+    requires(!std::is_convertible_v<const Input&, const std::array<std::int8_t, In::size>&>)
+  constexpr std::array<std::int8_t, Out::size> operator()(const Input&) const {
+    [[maybe_unused]] constexpr bool reported = wrong_buffers<Input>();
+    return {};
+  }
+  template <class Input, class Output>
+    requires(!(std::is_convertible_v<const Input&, std::span<const std::int8_t, In::size>> &&
+               std::is_convertible_v<Output&, std::span<std::int8_t, Out::size>>))
+  constexpr void operator()(const Input&, Output&) const {
+    [[maybe_unused]] constexpr bool reported = wrong_buffers<Input, Output>();
+  }
+
   // The run of qpipe::run<network>: Self is this model as a template argument, so that each
   // kernel's constants are constant expressions and its routine takes what it can of them as
   // immediates (detail::TakesImmediates).
@@ -212,6 +310,18 @@ struct Model {
   }
 
  private:
+  template <class... Buffers>
+  static constexpr bool wrong_buffers() {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      s << "the network reads " << In::size << " int8 codes (shape " << In{} << ") and writes " << Out::size << " (shape "
+        << Out{} << "); call it with std::array<std::int8_t, " << In::size << "> or spans of exactly those sizes, not ";
+      std::size_t n = 0;
+      ((s << (n++ == 0 ? "" : " and ") << detail::type_name<Buffers>()), ...);
+      return s;
+    }();
+    return detail::report<message>();
+  }
   template <const Model& Self>
   static consteval bool knows_immediates() {
     return [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -284,6 +394,11 @@ concept ModelType = is_model<T>;
 // constants are then constant expressions, and the M0 routines take the layer constants they
 // share (the clamp, the piece bits of the fitted requantization) as immediates. The same outputs,
 // bit for bit; on the M0 fewer cycles.
+// A refused declaration's model runs nothing (its error was reported where it was declared).
+template <const auto& network, class... Arguments>
+  requires detail::is_refused_model<std::remove_cvref_t<decltype(network)>>
+void run(const Arguments&...) {}
+
 template <const auto& network>
   requires detail::ModelType<std::remove_cvref_t<decltype(network)>>
 void run(std::span<const std::int8_t, std::remove_cvref_t<decltype(network)>::input_shape::size> input,
@@ -362,6 +477,125 @@ consteval auto lower_step() {
 template <const auto& Spec, class Backend, std::size_t K>
 inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
 
+// ---- Diagnosing a spec that does not quantize (quantize<spec>()) ----------------------------------
+// A step whose constants cannot be computed stops its constant evaluation at a compile_error
+// function. quantize<spec>() first asks whether each step's evaluation would succeed (a failed
+// constant expression inside a requires-expression is just false, and GCC caches the successful
+// evaluations for the real run), and if one would not, reports that step alone: with a sentence
+// naming the layer and the value for the usual mistakes, else by running the failing step on its
+// own (its compile_error function names the rule). The model is then refused: no second error.
+template <int> struct constant_probe {};
+template <class Plan, const auto& Spec, std::size_t Count>
+consteval int grids_up_to() {
+  (void)grids_of<Plan>(Spec, std::make_index_sequence<Count>{});
+  return 0;
+}
+template <class Plan, const auto& Spec, std::size_t Count>
+inline constexpr bool grids_computable = requires { typename constant_probe<grids_up_to<Plan, Spec, Count>()>; };
+template <const auto& Spec, class Backend, std::size_t K>
+consteval int lowers() {
+  (void)lower_step<Spec, Backend, K>();
+  return 0;
+}
+template <const auto& Spec, class Backend, std::size_t K>
+inline constexpr bool step_lowers = requires { typename constant_probe<lowers<Spec, Backend, K>()>; };
+
+// The first step whose quantization fails (the step count if none does).
+template <class Plan, const auto& Spec, std::size_t... K>
+consteval std::size_t first_failing_step(std::index_sequence<K...>) {
+  if constexpr (grids_computable<Plan, Spec, sizeof...(K)>) {
+    return sizeof...(K);
+  } else {
+    constexpr bool ok[] = {grids_computable<Plan, Spec, K + 1>...};
+    for (std::size_t k = 0; k < sizeof...(K); ++k)
+      if (!ok[k]) return k;
+    return sizeof...(K);
+  }
+}
+
+constexpr bool grid_ok(Grid g) { return g.scale > 0 && math::is_finite(g.scale) && g.zero_point >= int8_min && g.zero_point <= int8_max; }
+constexpr void explain_grid(Sentence& s, std::string_view which, Grid g) {
+  s << which << " has scale " << g.scale << " and zero point " << g.zero_point << "; ";
+  if (!(g.scale > 0) || !math::is_finite(g.scale)) {
+    s << "a scale must be positive and finite";
+  } else {
+    s << "a zero point must lie in [-128, 127]";
+  }
+}
+// Every weight, however nested the arrays.
+template <class F, class T>
+constexpr void each_weight(const T& x, F&& f) {
+  if constexpr (std::is_array_v<T>) {
+    for (const auto& e : x) each_weight(e, f);
+  } else {
+    f(x);
+  }
+}
+
+// The usual mistakes of step K's parameters, as a sentence (empty when none applies).
+template <class Plan, const auto& Spec, std::size_t K>
+consteval Sentence parameter_mistake() {
+  using N = typename Plan::template node<K>;
+  using S = typename N::step;
+  Sentence s{};
+  if (N::source == 0 && !grid_ok(Spec.input)) {
+    explain_grid(s, "the input grid", Spec.input);
+    return s;
+  }
+  const auto& p = Spec.template params_of_step<K>();
+  using P = std::remove_cvref_t<decltype(p)>;
+  if constexpr (requires { p.output.scale; }) {
+    if (!grid_ok(p.output)) {
+      describe<typename S::position, typename S::layer>(s) << ": ";
+      explain_grid(s, "its output grid", p.output);
+      return s;
+    }
+  }
+  if constexpr (requires { p.weights; typename P::weight_type; }) {
+    bool finite = true, any = false;
+    each_weight(p.weights, [&](auto w) {
+      finite = finite && math::is_finite(static_cast<double>(w));
+      any = any || w != 0;
+    });
+    bool scales_given = false;
+    each_weight(p.weight_scale, [&](double w) { scales_given = scales_given || w != 0; });
+    if (!finite || (!any && !scales_given) || (std::is_same_v<typename P::weight_type, std::int8_t> && !scales_given)) {
+      describe<typename S::position, typename S::layer>(s) << ": ";
+      if (!finite) {
+        s << "a weight is not finite";
+      } else if (!any) {
+        s << "its weights are all zero, so the scale max |w| / 127 would be 0; give weight_scale, or real weights";
+      } else {
+        s << "its weights are int8, so their scales must be given (weight_scale)";
+      }
+      return s;
+    }
+  }
+  if constexpr (requires { p.bias; }) {
+    bool finite = true;
+    each_weight(p.bias, [&](double b) { finite = finite && math::is_finite(b); });
+    if (!finite) {
+      describe<typename S::position, typename S::layer>(s) << ": a bias is not finite";
+      return s;
+    }
+  }
+  return s;
+}
+
+// Reports step K's failure (see above).
+template <class Plan, const auto& Spec, std::size_t K>
+inline constexpr auto failing_step_alone = quantize_step<Plan, K>(Spec, grids_of<Plan>(Spec, std::make_index_sequence<K>{}));
+template <class Plan, const auto& Spec, std::size_t K>
+constexpr bool report_failing_step() {
+  constexpr Sentence mistake = parameter_mistake<Plan, Spec, K>();
+  if constexpr (mistake.size() > 0) {
+    return report<mistake>();
+  } else {
+    [[maybe_unused]] const auto* run_alone = &failing_step_alone<Plan, Spec, K>;
+    return false;
+  }
+}
+
 template <const auto& Spec, class Backend, std::size_t... K>
 consteval auto quantize_each_step(std::index_sequence<K...>) {
   model_type<Backend, std::remove_cvref_t<decltype(Spec)>> model{};
@@ -389,14 +623,32 @@ consteval auto quantize(const Spec<Net, In, Params...>& s) {
   return detail::quantize_steps<Backend>(s, std::make_index_sequence<plan::step_count>{});
 }
 
+template <class Backend = DefaultBackend, ShapeType In, ShapeType Out>
+consteval auto quantize(const detail::Refused<In, Out>&) {
+  return detail::RefusedModel<In, Out>{};
+}
+
 // The same network for a spec with static storage (an inline constexpr variable), each step's
 // kernel computed as a constant of its own: a deep network needs no raised limit.
 //   inline constexpr auto network = qpipe::quantize<spec>();
 template <const auto& Spec, class Backend = DefaultBackend>
   requires detail::SpecType<std::remove_cvref_t<decltype(Spec)>>
 consteval auto quantize() {
-  using plan = typename std::remove_cvref_t<decltype(Spec)>::plan;
-  return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+  using spec_type = std::remove_cvref_t<decltype(Spec)>;
+  using plan = typename spec_type::plan;
+  constexpr std::size_t failing = detail::first_failing_step<plan, Spec>(std::make_index_sequence<plan::step_count>{});
+  if constexpr (failing < plan::step_count) {
+    [[maybe_unused]] constexpr bool reported = detail::report_failing_step<plan, Spec, failing>();
+    return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
+  } else {
+    return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+  }
+}
+template <const auto& Spec, class Backend = DefaultBackend>
+  requires detail::is_refused<std::remove_cvref_t<decltype(Spec)>>
+consteval auto quantize() {
+  using refused = std::remove_cvref_t<decltype(Spec)>;
+  return detail::RefusedModel<typename refused::input_shape, typename refused::output_shape>{};
 }
 
 // The grid of every buffer ([0] the input, [k + 1] the output of step k), for dequantizing on the host.
@@ -409,6 +661,15 @@ consteval auto grids(const Spec<Net, In, Params...>& s) {
 template <class Net, ShapeType In, class... Params>
 consteval Grid output_grid(const Spec<Net, In, Params...>& s) {
   return grids(s).back();
+}
+// A refused declaration's grids and float reference: quiet placeholders (see detail::Refused).
+template <ShapeType In, ShapeType Out>
+consteval Grid output_grid(const detail::Refused<In, Out>&) {
+  return {1.0, 0};
+}
+template <ShapeType In, ShapeType Out>
+constexpr std::array<double, Out::size> reference(const detail::Refused<In, Out>&, const std::array<double, In::size>&) {
+  return {};
 }
 
 // The float reference: the same Pipe and parameters evaluated in double, no quantization at all.

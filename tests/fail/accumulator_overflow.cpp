@@ -5,7 +5,8 @@
 // EXPECT: this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max
 // EXPECT: array subscript value .2147512512.
 // EXPECT: Step<qpipe::layer_at<0>, qpipe::QDense<1> >::quantize
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<2, 1> fc{.weights = {{1, 1}}, .bias = {2147480000.0 * 0.1 / 127}, .output = {1e3, 0}};
-constexpr auto m = qpipe::quantize(qpipe::spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc));
+constexpr auto s = qpipe::spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc);

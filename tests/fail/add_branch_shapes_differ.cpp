@@ -1,7 +1,7 @@
 // An Add whose first branch downsamples and whose second is the input itself: the error names the
 // Add (layer 0), the merge and both shapes.
-// EXPECT: the two branches of an elementwise merge \(Add, Mul\) must end in the same shape
-// EXPECT: At = qpipe::layer_at<0>; L = (qpipe::detail::)?AddMerge; First = qpipe::Shape<4, 4, 2>; Second = qpipe::Shape<8, 8, 2>
+// EXPECT: layer 0 \(Add \(merge\)\): its branches end in 4 x 4 x 2 and 8 x 8 x 2; an elementwise merge takes two tensors of one shape
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<Add<QConv2DPerChannel<3, 2, same>, Identity>>;

@@ -1,7 +1,7 @@
 // A convolution fed a flat vector: the error names the layer's position (layer 1), its kind and
 // the shape that reached it.
-// EXPECT: this layer cannot take the shape that reaches it
-// EXPECT: At = qpipe::layer_at<1>; L = qpipe::QConv2D<3>; InShape = qpipe::Shape<16>
+// EXPECT: layer 1 \(QConv2D<3>\): cannot take its input, shape 16; it takes an image, H x W x C
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<16>, qpipe::QConv2D<3>>;
 constexpr qpipe::DenseParams<4, 16> fc{.weights = {{1}}, .bias = {}, .output = {0.1, 0}};

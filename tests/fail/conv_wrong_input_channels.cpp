@@ -1,7 +1,7 @@
 // The second convolution's weights are for 4 input channels but the first produces 8: the error
 // names layer 2, the block it expects (K 3, 8 in, 16 out as given) and the block given.
-// EXPECT: a parameter block does not fit its layer
-// EXPECT: At = qpipe::layer_at<2>; L = qpipe::QConv2D<3>; Expected = qpipe::Conv2DParams<3, 8, 16(, double)?>; Given = qpipe::Conv2DParams<3, 4, 16>
+// EXPECT: layer 2 \(QConv2D<3>\): the input has 8 channels, its parameter block 4; the block must be a Conv2DParams<3, 8, 16>, the one given is a Conv2DParams<3, 4, 16>
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QConv2D<3>, qpipe::QRelu, qpipe::QConv2D<3>>;
 constexpr qpipe::Conv2DParams<3, 3, 8> first{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};

@@ -1,7 +1,7 @@
 // A depth multiplier of 2 needs a block with 2 output channels per input channel: the expected
 // block names the multiplier.
-// EXPECT: a parameter block does not fit its layer
-// EXPECT: Expected = qpipe::DepthwiseConv2DParams<3, 4, double, 2>; Given = qpipe::DepthwiseConv2DParams<3, 4>
+// EXPECT: layer 0 \(QDepthwiseConv2D<3, DepthMultiplier\{2\}>\): the block must be a DepthwiseConv2DParams<3, 4, double, 2>, the one given is a DepthwiseConv2DParams<3, 4>
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<QDepthwiseConv2D<3, multiplier(2)>>;

@@ -1,6 +1,6 @@
 // A 3 x 3 kernel dilated by 4 spans 9 x 9, more than the 8 x 8 image a VALID window can cover.
-// EXPECT: this layer cannot take the shape that reaches it
-// EXPECT: L = qpipe::QConv2D<3, qpipe::Dilation2D\{4, 4\}>; InShape = qpipe::Shape<8, 8, 1>
+// EXPECT: layer 0 \(QConv2D<3, Dilation2D\{4, 4\}>\): cannot take its input, shape 8 x 8 x 1; its 3 x 3 window \(dilated to 9 x 9\) is larger than the image
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<QConv2D<3, dilation(4)>>;

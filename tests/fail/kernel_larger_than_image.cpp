@@ -1,7 +1,7 @@
 // A 7x7 kernel over the 4x4 image left by two stride-2 layers: the error names the layer (index 2
 // of the Pipe), its kind with K and S, and the 4x4x3 shape it got.
-// EXPECT: this layer cannot take the shape that reaches it
-// EXPECT: At = qpipe::layer_at<2>; L = qpipe::QConv2DPerChannel<7, 2>; InShape = qpipe::Shape<4, 4, 3>
+// EXPECT: layer 2 \(QConv2DPerChannel<7, 2>\): cannot take its input, shape 4 x 4 x 3; its 7 x 7 window is larger than the image
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QMaxPool2D<2>, qpipe::QMaxPool2D<2>, qpipe::QConv2DPerChannel<7, 2>>;
 constexpr qpipe::Conv2DParams<7, 3, 8> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};

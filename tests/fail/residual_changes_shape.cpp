@@ -1,7 +1,7 @@
 // A residual branch with a stride-2 convolution returns 4x4x8 for an 8x8x8 input: the error names
 // the residual (layer 1) and both shapes.
-// EXPECT: a Residual branch must return the shape it was given
-// EXPECT: At = qpipe::layer_at<1>; SkipShape = qpipe::Shape<8, 8, 8>; BranchShape = qpipe::Shape<4, 4, 8>
+// EXPECT: layer 1 \(Residual \(add\)\): its branch takes 8 x 8 x 8 and returns 4 x 4 x 8; a Residual adds the branch
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<0, 1, 0, 1>, QConv2D<3, 2>>>>;

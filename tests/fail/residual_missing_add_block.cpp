@@ -1,6 +1,6 @@
 // A residual's add needs its own block (ResidualParams with the sum's grid) after the branch's.
-// EXPECT: wrong number of parameter blocks
-// EXPECT: Expected = 2; long unsigned int Given = 1
+// EXPECT: the Pipe takes 2 parameter blocks .*1 given: block 2 of 2 is missing, the one of layer 0 \(Residual \(add\)\)
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<Residual<Pipe<QPad2D<1>, QConv2D<3>>>>;

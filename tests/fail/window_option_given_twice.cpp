@@ -1,6 +1,6 @@
 // Two strides for one convolution: the options error names the layer with what it was given.
-// EXPECT: a window layer takes a kernel .* each at most once
-// EXPECT: qpipe::QConv2D<3, qpipe::Stride2D\{2, 2\}, qpipe::Stride2D\{1, 1\}>
+// EXPECT: layer 0 \(QConv2D<3, Stride2D\{2, 2\}, Stride2D\{1, 1\}>\): a convolution takes a kernel .* each at most once
+// USER-PATH: s
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<QConv2D<3, stride(2), stride(1)>>;

@@ -1,7 +1,7 @@
 // A dense layer fed 2 values given a block for 3 inputs: the error names layer 0, QDense<4>,
 // the block it expects and the one it got.
-// EXPECT: a parameter block does not fit its layer
-// EXPECT: At = qpipe::layer_at<0>; L = qpipe::QDense<4>; Expected = qpipe::DenseParams<2, 4, double>; Given = qpipe::DenseParams<3, 4>
+// EXPECT: layer 0 \(QDense<4>\): the input has 2 values, its parameter block takes 3; the block must be a DenseParams<2, 4>, the one given is a DenseParams<3, 4>
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<4>, qpipe::QRelu, qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<3, 4> first{.weights = {{1, 1, 1}}, .bias = {}, .output = {0.1, 0}};

@@ -1,5 +1,5 @@
-// EXPECT: wrong number of parameter blocks
-// EXPECT: Expected = 2; long unsigned int Given = 1
+// EXPECT: the Pipe takes 2 parameter blocks .*1 given: block 2 of 2 is missing, the one of layer 2 \(QDense<1>\)
+// USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<4>, qpipe::QRelu, qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<2, 4> first{.weights = {{1, 1}}, .bias = {}, .output = {0.1, 0}};

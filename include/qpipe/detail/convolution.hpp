@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string_view>
 #include <cstdint>
 #include <type_traits>
 
@@ -88,17 +89,6 @@ constexpr void convolution_reference(const P& p, double (&v)[N], FloatSlots at) 
   }
 }
 
-// Reported when a window layer's options are not what it takes; the instantiation line names the
-// layer.
-template <class Layer, bool WellFormed>
-constexpr bool window_options_are_well_formed() {
-  static_assert(WellFormed,
-                "qpipe: a window layer takes a kernel (an integer, or kernel(h, w)), then optionally a stride (an "
-                "integer, or stride(h, w)), dilation(d) or dilation(h, w), same or valid, each at most once; "
-                "multiplier(m) only on QDepthwiseConv2D (see the layer in the instantiation above)");
-  return true;  // the assertion above is the one diagnostic; the caller's must not add a second
-}
-
 // The layer side: Self names the layer in diagnostics and says which block it takes
 // (Self::template block<InC, P>: the block expected for InC input channels, given P); O its
 // window options.
@@ -109,9 +99,21 @@ struct ConvolutionLayer {
   static constexpr bool has_params = true;
   static constexpr WeightGranularity granularity = Granularity;
   static constexpr WindowOptions options = O;
-  static_assert(window_options_are_well_formed<Self, O.well_formed && !O.has_multiplier>());
+  static constexpr bool options_ok = O.well_formed && !O.has_multiplier;
+  static constexpr std::string_view options_rule =
+      "a convolution takes a kernel (an integer, or kernel(h, w)), then optionally a stride (an integer, or "
+      "stride(h, w)), dilation(d) or dilation(h, w), same or valid, each at most once; multiplier(m) only on "
+      "QDepthwiseConv2D";
 
   template <ShapeType In> static constexpr bool accepts = is_image<In> && O.fits(height<In>, width<In>);
+  template <ShapeType In>
+  static constexpr void explain_refusal(Sentence& s) {
+    if constexpr (is_image<In>) {
+      O.explain(s);
+    } else {
+      s << "it takes an image, H x W x C";
+    }
+  }
   template <ShapeType In> static constexpr ops::Window window = O.window_over(height<In>, width<In>, channels<In>);
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {

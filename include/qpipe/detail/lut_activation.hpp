@@ -33,6 +33,7 @@ struct LutActivation : ElementwiseLayer {
 // grid and the block's output grid, clamped).
 template <class Self, class Block>
 struct TableLayer {
+  using block_type = Block;
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;  // into the table
   static constexpr bool has_params = true;

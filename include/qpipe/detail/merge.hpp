@@ -15,14 +15,21 @@
 
 namespace qpipe::detail {
 
-// Reported when the two branches of an elementwise merge end in different shapes; the
-// instantiation line names the merge's position, its kind and both shapes.
+// Reported when the two branches of an elementwise merge end in different shapes: the merge's
+// position and both shapes.
 template <class At, class L, class First, class Second>
 constexpr bool branches_end_in_one_shape() {
-  static_assert(std::is_same_v<First, Second>,
-                "qpipe: the two branches of an elementwise merge (Add, Mul) must end in the same shape (see At, L, "
-                "First and Second in the instantiation above)");
-  return true;  // the assertion above is the one diagnostic
+  if constexpr (std::is_same_v<First, Second>) {
+    return true;
+  } else {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": its branches end in " << First{} << " and " << Second{}
+                         << "; an elementwise merge takes two tensors of one shape";
+      return s;
+    }();
+    return report<message>();
+  }
 }
 
 // TFLite ADD of a tensor on grid a and one on grid b onto grid out: both rescaled onto a common

@@ -280,14 +280,39 @@ struct structure {
   static constexpr std::size_t param_count = param_slot.back();
 };
 
-// Reported when a layer cannot take the shape that reaches it; the instantiation line names the
-// layer's position in the Pipe, its kind and the shape.
+// Reported when a layer's options are malformed, or when it cannot take the shape that reaches
+// it: the position, the rule, and the shape (a layer may say why: L::explain_refusal<InShape>).
+template <class L>
+constexpr bool options_well_formed() {
+  if constexpr (requires { L::options_ok; }) {
+    return L::options_ok;
+  } else {
+    return true;
+  }
+}
 template <class At, class L, class InShape>
 constexpr bool layer_accepts_shape() {
-  static_assert(L::template accepts<InShape>,
-                "qpipe: this layer cannot take the shape that reaches it (see At, L and InShape in "
-                "the instantiation above)");
-  return L::template accepts<InShape>;
+  if constexpr (!options_well_formed<L>()) {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": " << L::options_rule;
+      return s;
+    }();
+    return report<message>();
+  } else if constexpr (!L::template accepts<InShape>) {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": cannot take its input, shape " << InShape{};
+      if constexpr (requires(Sentence& t) { L::template explain_refusal<InShape>(t); }) {
+        s << "; ";
+        L::template explain_refusal<InShape>(s);
+      }
+      return s;
+    }();
+    return report<message>();
+  } else {
+    return true;
+  }
 }
 
 template <class S, class In, class Other, class P, bool Ok, std::size_t Arity> struct checked_output_shape {
@@ -326,7 +351,13 @@ struct node_output_shape {
       return layer_accepts_shape<typename S::position, L, Input>();
     }
   }();
-  static constexpr bool params_ok = shape_ok && L::template check_params<typename S::position, Input, P>();
+  static constexpr bool params_ok = [] {
+    if constexpr (shape_ok) {
+      return L::template check_params<typename S::position, Input, P>();
+    } else {
+      return false;  // reported above: one mistake, one diagnostic
+    }
+  }();
   static constexpr bool ok = shape_ok && params_ok;
   using type = typename checked_output_shape<S, Input, Other, P, ok, N::arity>::type;
 };
@@ -393,6 +424,8 @@ struct plan : structure<Net> {
   // A merge's second input (for one-input steps: the network input, unused).
   template <std::size_t K> using other_shape = buffer_shape<node<K>::arity == 2 ? node<K>::other : 0>;
   using output_shape = buffer_shape<step_count>;
+  // Every shape and block passed its checks (otherwise one was reported).
+  static constexpr bool ok = buffer_state<base, In, param_types, step_count>::ok;
 
   // The portable op step K quantizes into (an unevaluated call: nothing is computed here).
   template <std::size_t K>

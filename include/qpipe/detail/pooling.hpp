@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
@@ -10,16 +11,6 @@
 #include "qpipe/options.hpp"
 
 namespace qpipe::detail {
-
-// Reported when a pool's options are not what it takes; the instantiation line names the layer.
-template <class Layer, bool WellFormed>
-constexpr bool pool_options_are_well_formed() {
-  static_assert(WellFormed,
-                "qpipe: a pool takes a window (an integer, or kernel(h, w)), then optionally a stride (an integer, "
-                "or stride(h, w); the window's by default), same or valid, each at most once (see the layer in the "
-                "instantiation above)");
-  return true;  // the assertion above is the one diagnostic; the caller's must not add a second
-}
 
 // O: the window options; Op: the portable op (ops::MaxPool, ops::AveragePool), whose only
 // constant is the clamp.
@@ -29,9 +20,20 @@ struct PoolingLayer {
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = false;
   static constexpr WindowOptions options = O;
-  static_assert(pool_options_are_well_formed<Self, O.well_formed && !O.has_dilation && !O.has_multiplier>());
+  static constexpr bool options_ok = O.well_formed && !O.has_dilation && !O.has_multiplier;
+  static constexpr std::string_view options_rule =
+      "a pool takes a window (an integer, or kernel(h, w)), then optionally a stride (an integer, or stride(h, "
+      "w); the window's by default), same or valid, each at most once; no dilation, no multiplier";
 
   template <ShapeType In> static constexpr bool accepts = is_image<In> && O.fits(height<In>, width<In>);
+  template <ShapeType In>
+  static constexpr void explain_refusal(Sentence& s) {
+    if constexpr (is_image<In>) {
+      O.explain(s);
+    } else {
+      s << "it takes an image, H x W x C";
+    }
+  }
   template <ShapeType In> static constexpr ops::Window window = O.window_over(height<In>, width<In>, channels<In>);
   template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
   template <ShapeType In, class P> using output_shape = Shape<window<In>.out_height, window<In>.out_width, channels<In>>;

@@ -27,6 +27,7 @@ namespace detail {
 
 // The two-input step of an Add.
 struct AddMerge {
+  using block_type = AddParams;
   static constexpr std::string_view kind = "Add (merge)";
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;

@@ -37,10 +37,17 @@ consteval bool concatenable() {
 // Reported when the branches of a Concat end in shapes that differ in more than their channels.
 template <class At, class L, class First, class Second>
 constexpr bool branches_differ_only_in_channels() {
-  static_assert(concatenable<First, Second>(),
-                "qpipe: the branches of a Concat must end in shapes that differ only in their last "
-                "dimension, the channels (see At, L, First and Second in the instantiation above)");
-  return true;  // the assertion above is the one diagnostic
+  if constexpr (concatenable<First, Second>()) {
+    return true;
+  } else {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": its branches end in " << First{} << " and " << Second{}
+                         << "; a Concat joins shapes that differ only in their last dimension, the channels";
+      return s;
+    }();
+    return report<message>();
+  }
 }
 
 template <ShapeType First, ShapeType Second, class Seq> struct concatenated;

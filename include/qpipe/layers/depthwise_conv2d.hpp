@@ -53,16 +53,6 @@ struct expected_depthwise_block<O, C, DepthwiseConv2DParams<K, C2, W, M>> {
   using type = DepthwiseConv2DParams<expected_kernel<O, K>(), C, W, O.multiplier>;
 };
 
-// Reported when depthwise options are malformed (conv's sentence, multiplier(m) allowed).
-template <class Layer, bool WellFormed>
-constexpr bool depthwise_options_are_well_formed() {
-  static_assert(WellFormed,
-                "qpipe: QDepthwiseConv2D takes a kernel (an integer, or kernel(h, w)), then optionally a stride (an "
-                "integer, or stride(h, w)), dilation(d) or dilation(h, w), same or valid, multiplier(m), each at most "
-                "once (see the layer in the instantiation above)");
-  return true;  // the assertion above is the one diagnostic; the caller's must not add a second
-}
-
 }  // namespace detail
 
 template <auto... Options>
@@ -73,9 +63,20 @@ struct QDepthwiseConv2D {
   static constexpr bool has_params = true;
   static constexpr detail::WindowOptions options = detail::window_options<false, Options...>();
   static constexpr std::size_t M = options.multiplier;
-  static_assert(detail::depthwise_options_are_well_formed<QDepthwiseConv2D, options.well_formed>());
+  static constexpr bool options_ok = options.well_formed;
+  static constexpr std::string_view options_rule =
+      "QDepthwiseConv2D takes a kernel (an integer, or kernel(h, w)), then optionally a stride (an integer, or "
+      "stride(h, w)), dilation(d) or dilation(h, w), same or valid, multiplier(m), each at most once";
 
   template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && options.fits(detail::height<In>, detail::width<In>);
+  template <ShapeType In>
+  static constexpr void explain_refusal(Sentence& s) {
+    if constexpr (detail::is_image<In>) {
+      options.explain(s);
+    } else {
+      s << "it takes an image, H x W x C";
+    }
+  }
   template <ShapeType In>
   static constexpr ops::Window window = options.window_over(detail::height<In>, detail::width<In>, detail::channels<In>);
   template <class At, ShapeType In, class P>

@@ -27,6 +27,7 @@ struct MeanParams {
 };
 
 struct QMean {
+  using block_type = MeanParams;
   static constexpr std::string_view kind = "QMean";
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;

@@ -27,6 +27,7 @@ namespace detail {
 
 // The two-input step of a Mul.
 struct MulMerge {
+  using block_type = MulParams;
   static constexpr std::string_view kind = "Mul (merge)";
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;

@@ -27,16 +27,24 @@ struct ResidualParams {
 namespace detail {
 
 // Reported when a residual branch returns a different shape than it was given.
-template <class At, class SkipShape, class BranchShape>
+template <class At, class L, class SkipShape, class BranchShape>
 constexpr bool branch_keeps_shape() {
-  static_assert(std::is_same_v<SkipShape, BranchShape>,
-                "qpipe: a Residual branch must return the shape it was given (see At, SkipShape "
-                "and BranchShape in the instantiation above)");
-  return std::is_same_v<SkipShape, BranchShape>;
+  if constexpr (std::is_same_v<SkipShape, BranchShape>) {
+    return true;
+  } else {
+    constexpr Sentence message = [] {
+      Sentence s{};
+      describe<At, L>(s) << ": its branch takes " << SkipShape{} << " and returns " << BranchShape{}
+                         << "; a Residual adds the branch's result to its input, so the branch must keep the shape";
+      return s;
+    }();
+    return report<message>();
+  }
 }
 
 // The add at the end of a Residual: reads the residual's input (the skip) and the branch's result.
 struct ResidualAdd {
+  using block_type = ResidualParams;
   static constexpr std::string_view kind = "Residual (add)";
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
@@ -44,7 +52,7 @@ struct ResidualAdd {
 
   template <class At, ShapeType Skip, ShapeType Branch>
   static constexpr bool check_shapes() {
-    return branch_keeps_shape<At, Skip, Branch>();
+    return branch_keeps_shape<At, ResidualAdd, Skip, Branch>();
   }
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
