@@ -42,8 +42,8 @@ function(qpipe_boost_headers target)
   if(QPIPE_BOOST_LINK_FOLDER)
     set(link_folder "${CMAKE_BINARY_DIR}/qpipe-target-boost")
     file(MAKE_DIRECTORY "${link_folder}")
-    # Replaces a link left by an earlier configure; copies the headers where links are refused.
-    file(CREATE_LINK "${boost_dir}/boost" "${link_folder}/boost" SYMBOLIC COPY_ON_ERROR)
+    # Replaces a link left by an earlier configure.
+    file(CREATE_LINK "${boost_dir}/boost" "${link_folder}/boost" SYMBOLIC)
     set(boost_dir "${link_folder}")
   endif()
   target_include_directories(${target} SYSTEM INTERFACE "${boost_dir}")
