@@ -10,9 +10,11 @@
 // (quantize, a call) accepts it quietly: no follow-on errors.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "qpipe/shape.hpp"
 
@@ -28,16 +30,19 @@ struct Sentence {
     return *this;
   }
   constexpr Sentence& operator<<(const char* s) { return *this << std::string_view{s}; }
-  constexpr Sentence& operator<<(long long v) {
-    if (v < 0) {
-      put('-');
-      // The magnitude of the most negative value still fits an unsigned long long.
-      return digits(0ull - static_cast<unsigned long long>(v));
+  // Any integer type (int32_t is long on arm-none-eabi, size_t unsigned int: one template for all).
+  template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  constexpr Sentence& operator<<(T v) {
+    if constexpr (std::is_signed_v<T>) {
+      if (v < 0) {
+        put('-');
+        // The magnitude of the most negative value still fits an unsigned long long.
+        return digits(0ull - static_cast<unsigned long long>(v));
+      }
     }
     return digits(static_cast<unsigned long long>(v));
   }
-  constexpr Sentence& operator<<(int v) { return *this << static_cast<long long>(v); }
-  constexpr Sentence& operator<<(std::size_t v) { return digits(v); }
   // Six significant digits, as printf's %g would give for ordinary magnitudes.
   constexpr Sentence& operator<<(double v) {
     if (v != v) return *this << "nan";
