@@ -23,16 +23,29 @@ order, on the same operands.
 - Batch normalization is folded as transforms.hpp folds it (with qpipe's sqrt), since the
   compiler folds the header's fold_batch_norm(...) call before it runs the reference.
 
+- Window layers (convolutions, depthwise, pools) with any kernel, stride and dilation, VALID or
+  TFLite's SAME, skip the taps that fall on SAME's padding as the C++ loops do (not adding 0.0,
+  which could turn a -0.0 sum into +0.0); the pools seed with the first tap inside the image and
+  divide by the count of such taps.
+
 numpy only (the exporter imports it; so can any other front end). The network is described with
 the classes below, which mirror the C++ declaration: a list of layers, Residual(items, add block),
-parameter blocks in the C++ layouts (conv [out][ky][kx][in], depthwise [ky][kx][c], pointwise
-and dense [out][in]), samples as rows of NHWC float64.
+Merge(kind, branches, block) for Add / Mul / Concat (a branch [] is Identity), parameter blocks
+in the C++ layouts (conv [out][ky][kx][in], depthwise [ky][kx][c M + j], pointwise and dense
+[out][in]), samples as rows of NHWC float64. plan() numbers the buffers as detail/plan.hpp does
+(a merge's first branch, then its second, then the merge).
 
     grids = calibrate(items, input_shape, samples, input_observer=Observer())
     grids.input, grids.block_grid(block), grids.buffers (per buffer: observer, seen, chosen, grid)
 """
 
+import os
+import sys
+
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qpipe_window  # noqa: E402  (the window geometry the front ends share)
 
 # ---------------------------------------------------------------------------------------------
 # qpipe::math, operation by operation (include/qpipe/numerics/constexpr_math.hpp). Every function
@@ -441,71 +454,110 @@ def fold_batch_norm(kind, weights, bias, gamma, beta, mean, variance, epsilon=1e
 
 class Layer:
     """One layer of the declaration. kind and its arguments:
-    pad(top, bottom, left, right) conv(k, s, block, per_channel) pointwise(block, per_channel) depthwise(k, s, block)
-    dense(block) dense_per_channel(block) max_pool(k, s) avg_pool(k, s) global_avg_pool
-    relu relu6 sigmoid tanh softmax"""
+    pad(pads: top, bottom, left, right)
+    conv(block, k, s, d, same, per_channel)  pointwise(block, per_channel)  depthwise(block, k, s, d, same, multiplier)
+    dense(block)  dense_per_channel(block)
+    max_pool(k, s, same)  avg_pool(k, s, same)  global_avg_pool
+    relu  relu6  relu_n1_to_1  sigmoid  tanh  softmax
+    leaky_relu(block, alpha)  hard_swish(block)  quantize(block)  flatten
+    k, s and d are an int (square) or a (height, width) pair; same: TFLite's SAME padding."""
 
-    CLAMPS = ("relu", "relu6")
+    CLAMPS = ("relu", "relu6", "relu_n1_to_1")
     ABSORBS = ("conv", "pointwise", "depthwise", "dense", "dense_per_channel", "max_pool", "avg_pool",
-               "global_avg_pool")
+               "global_avg_pool", "leaky_relu", "hard_swish", "quantize")
+    VIEWS = ("flatten",)
 
-    def __init__(self, kind, block=None, k=1, s=1, pads=(0, 0, 0, 0), per_channel=True):
-        self.kind, self.block, self.k, self.s, self.pads = kind, block, k, s, tuple(pads)
+    def __init__(self, kind, block=None, k=1, s=1, pads=(0, 0, 0, 0), per_channel=True, d=1, same=False,
+                 multiplier=1, alpha=None):
+        self.kind, self.block, self.pads = kind, block, tuple(pads)
+        self.kernel, self.stride, self.dilation = _pair(k), _pair(s), _pair(d)
+        self.same, self.multiplier, self.alpha = same, multiplier, alpha
         self.per_channel = per_channel  # conv and pointwise: one weight scale per output channel (the
         #                                 float reference is the same either way)
 
 
-class Residual:
-    """Residual<Pipe<items...>>, its add's block (kind 'residual') last."""
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class Merge:
+    """A merge of branches run on the same input (Add<A, B>, Mul<A, B>, Concat<A, B, ...>): kind 'add',
+    'mul' or 'concat'; branches: one item list per branch, [] for Identity (the input itself);
+    block: the AddParams / MulParams block (kind 'add' / 'mul'), None for a Concat. A Concat of more
+    than two branches is Concat<Concat<A, B>, C>, as the C++ declares it."""
+
+    ABSORBS = ("add", "mul")
+
+    def __init__(self, kind, branches, block=None):
+        if kind not in ("add", "mul", "concat") or len(branches) < 2 or (kind != "concat" and len(branches) != 2):
+            raise ValueError("a merge is add or mul of two branches, or concat of two or more")
+        self.kind, self.branches, self.block = kind, [list(b) for b in branches], block
+
+
+class Residual(Merge):
+    """Residual<Pipe<items...>>: Add<Identity, Pipe<items...>> with its ResidualParams block (kind
+    'residual')."""
 
     def __init__(self, items, add_block):
+        super().__init__("add", [[], items], add_block)
         self.items, self.add_block = items, add_block
 
 
 class Step:
-    """One runtime step: a layer (or a residual's add) with the clamps folded into it, the buffer it
-    reads (and, for an add, the second one)."""
+    """One runtime step: a layer (or a merge) with the clamps folded into it, the buffer it reads
+    (and, for a merge, the second one)."""
 
     def __init__(self, layer, source, other=None):
         self.layer, self.source, self.other, self.clamps = layer, source, other, []
 
     @property
     def block(self):
-        return self.layer.block if isinstance(self.layer, Layer) else self.layer.add_block
+        return self.layer.block
 
     @property
     def kind(self):
-        return self.layer.kind if isinstance(self.layer, Layer) else "add"
+        return self.layer.kind
+
+
+def _tokens(items, out):
+    """detail::layer_tokens: a layer; a merge as fork, first branch, switch, second branch, merge."""
+    for item in items:
+        if isinstance(item, Merge):
+            first = item.branches[0]
+            if len(item.branches) > 2:  # Concat<A, B, C> = Concat<Concat<A, B>, C>
+                first = [Merge(item.kind, item.branches[:-1])]
+            out.append(("fork", item))
+            _tokens(first, out)
+            out.append(("switch", item))
+            _tokens(item.branches[-1], out)
+            out.append(("merge", item))
+        else:
+            out.append(("clamp" if item.kind in Layer.CLAMPS else "layer", item))
+    return out
 
 
 def plan(items):
     """The runtime steps (detail::step_table): a clamp after a layer that absorbs clamps (or after
-    a clamp folded into one) joins that step, except at the start of a residual branch; buffer 0
-    is the input, step k writes buffer k + 1; an add reads the branch's input and its result."""
-    tokens = []
-
-    def flatten(level):
-        for item in level:
-            if isinstance(item, Residual):
-                tokens.append(("start", item))
-                flatten(item.items)
-                tokens.append(("add", item))
-            else:
-                tokens.append(("clamp" if item.kind in Layer.CLAMPS else "layer", item))
-
-    flatten(items)
-    steps, open_branches, current, absorbing = [], [], 0, False
-    for role, item in tokens:
-        if role == "start":
-            open_branches.append(current)
+    a clamp folded into one) joins that step, except at the start of a branch; buffer 0 is the
+    input, step k writes buffer k + 1; a merge reads the ends of its first and second branch (an
+    empty branch ends at the fork's input)."""
+    steps, forks, current, absorbing = [], [], 0, False
+    for role, item in _tokens(items, []):
+        if role == "fork":
+            forks.append([current, None])
+            absorbing = False
+            continue
+        if role == "switch":
+            forks[-1][1] = current
+            current = forks[-1][0]
             absorbing = False
             continue
         if role == "clamp" and absorbing:
             steps[-1].clamps.append(item.kind)
             continue
-        if role == "add":
-            steps.append(Step(item, open_branches.pop(), current))
-            absorbing = True
+        if role == "merge":
+            steps.append(Step(item, forks.pop()[1], current))
+            absorbing = item.kind in Merge.ABSORBS
         else:
             steps.append(Step(item, current))
             absorbing = item.kind in Layer.ABSORBS
@@ -513,18 +565,29 @@ def plan(items):
     return steps
 
 
-def _valid(size, k, s):
-    return (size - k) // s + 1
+def window_of(layer, shape):
+    """(out height, out width, pad top, pad left) of a window layer over an H x W x C input."""
+    h, w = shape[0], shape[1]
+    (kh, kw), (sh, sw), (dh, dw) = layer.kernel, layer.stride, layer.dilation
+    if layer.same:
+        oh, top, _ = qpipe_window.same_placement(h, kh, sh, dh)
+        ow, left, _ = qpipe_window.same_placement(w, kw, sw, dw)
+        return oh, ow, top, left
+    return qpipe_window.valid_outputs(h, kh, sh, dh), qpipe_window.valid_outputs(w, kw, sw, dw), 0, 0
 
 
-def output_shape(step, shape):
+def output_shape(step, shape, other=None):
     kind = step.kind
-    if kind in ("conv", "depthwise", "max_pool", "avg_pool", "pointwise"):
-        h, w, c = shape
-        k, s = (1, 1) if kind == "pointwise" else (step.layer.k, step.layer.s)
-        if kind in ("conv", "pointwise"):
+    if kind in ("conv", "depthwise", "max_pool", "avg_pool"):
+        oh, ow, _, _ = window_of(step.layer, shape)
+        c = shape[2]
+        if kind == "conv":
             c = step.block.weights.shape[0]
-        return (_valid(h, k, s), _valid(w, k, s), c)
+        elif kind == "depthwise":
+            c *= step.layer.multiplier
+        return (oh, ow, c)
+    if kind == "pointwise":
+        return (shape[0], shape[1], step.block.weights.shape[0])
     if kind == "pad":
         top, bottom, left, right = step.layer.pads
         return (shape[0] + top + bottom, shape[1] + left + right, shape[2])
@@ -532,19 +595,25 @@ def output_shape(step, shape):
         return (step.block.weights.shape[0],)
     if kind == "global_avg_pool":
         return (shape[2],)
+    if kind == "flatten":
+        return (int(np.prod(shape)),)
+    if kind == "concat":
+        return tuple(shape[:-1]) + (shape[-1] + other[-1],)
     return shape
 
 
 def buffer_shapes(steps, input_shape):
     shapes = [tuple(input_shape)]
     for step in steps:
-        shapes.append(output_shape(step, shapes[step.source]))
+        shapes.append(output_shape(step, shapes[step.source], shapes[step.other] if step.other is not None else None))
     return shapes
 
 
 def _clamp(kind, x):
     if kind == "relu":
         return np.where(x > 0, x, 0.0)
+    if kind == "relu_n1_to_1":
+        return np.where(x < -1, -1.0, np.where(x > 1, 1.0, x))
     return np.where(x < 0, 0.0, np.where(x > 6, 6.0, x))  # relu6
 
 
@@ -554,24 +623,86 @@ def _apply_clamps(clamps, x):
     return x
 
 
-def _window(x, ky, kx, oh, ow, s):
-    """x[:, y * s + ky, x * s + kx, :] for every output pixel (y, x)."""
-    return x[:, ky:ky + s * (oh - 1) + 1:s, kx:kx + s * (ow - 1) + 1:s, :]
+def _taps(size, out, stride, offset, before):
+    """The outputs whose tap at `offset` (ky * dilation) lies inside an axis of `size` cells, and the
+    input cells they read: (first output, end output, slice of the input)."""
+    first = max(0, -(-(before - offset) // stride))
+    end = min(out, (size - 1 + before - offset) // stride + 1)
+    if end <= first:
+        return first, first, slice(0, 0)
+    start = first * stride + offset - before
+    return first, end, slice(start, start + (end - first - 1) * stride + 1, stride)
 
 
-def _convolution(x, w, bias, k, s):
-    """convolution_reference: acc = bias[o]; for ky, kx, i in order: acc += w[o][ky][kx][i] * x."""
-    n, h, wd, in_c = x.shape
-    out_c = w.shape[0]
-    oh, ow = _valid(h, k, s), _valid(wd, k, s)
-    acc = np.empty((n, oh, ow, out_c))
+def _window_sweep(x, layer, visit):
+    """Calls visit(ky, kx, (rows, columns) of the outputs, taps) for every kernel tap in C++ order,
+    with the outputs whose tap lies inside the image (a tap on padding is skipped) and the input
+    cells they read."""
+    n, h, w, c = x.shape
+    oh, ow, top, left = window_of(layer, (h, w, c))
+    (kh, kw), (sh, sw), (dh, dw) = layer.kernel, layer.stride, layer.dilation
+    for ky in range(kh):
+        y0, y1, rows = _taps(h, oh, sh, ky * dh, top)
+        for kx in range(kw):
+            x0, x1, cols = _taps(w, ow, sw, kx * dw, left)
+            if y1 > y0 and x1 > x0:
+                visit(ky, kx, (slice(y0, y1), slice(x0, x1)), x[:, rows, cols, :])
+    return oh, ow
+
+
+def _convolution(x, w, bias, layer):
+    """convolution_reference: acc = bias[o]; for ky, kx (taps inside the image), i in order:
+    acc += w[o][ky][kx][i] * x."""
+    n, h, wd, _ = x.shape
+    oh, ow, _, _ = window_of(layer, x.shape[1:])
+    acc = np.empty((n, oh, ow, w.shape[0]))
     acc[...] = bias
-    for ky in range(k):
-        for kx in range(k):
-            window = _window(x, ky, kx, oh, ow, s)
-            for i in range(in_c):
-                acc += w[:, ky, kx, i] * window[:, :, :, i:i + 1]
+
+    def visit(ky, kx, at, window):
+        for i in range(window.shape[3]):
+            acc[:, at[0], at[1], :] += w[:, ky, kx, i] * window[:, :, :, i:i + 1]
+
+    _window_sweep(x, layer, visit)
     return acc
+
+
+def _depthwise(x, w, bias, layer):
+    """Depthwise reference: output channel c M + j reads input channel c; acc = bias, then the taps
+    inside the image in (ky, kx) order."""
+    multiplier = layer.multiplier
+    expanded = np.repeat(x, multiplier, axis=3) if multiplier != 1 else x
+    n = x.shape[0]
+    oh, ow, _, _ = window_of(layer, x.shape[1:])
+    acc = np.empty((n, oh, ow, w.shape[2]))
+    acc[...] = bias
+
+    def visit(ky, kx, at, window):
+        acc[:, at[0], at[1], :] += w[ky, kx, :] * window
+
+    _window_sweep(expanded, layer, visit)
+    return acc
+
+
+def _pool(x, layer, average):
+    """PoolingLayer::reference_of: over the window's cells inside the image in (ky, kx) order, the
+    first seeds the result (a max: the tap; a mean: 0.0 + tap), then max or sum; a mean divides by
+    the count of those cells."""
+    n, _, _, c = x.shape
+    oh, ow, _, _ = window_of(layer, x.shape[1:])
+    result = np.zeros((n, oh, ow, c))
+    count = np.zeros((oh, ow, 1))
+
+    def visit(ky, kx, at, tap):
+        seen = count[at] > 0
+        if average:
+            result[:, at[0], at[1], :] = np.where(seen, result[:, at[0], at[1], :] + tap, 0.0 + tap)
+        else:
+            current = result[:, at[0], at[1], :]
+            result[:, at[0], at[1], :] = np.where(seen & ~(tap > current), current, tap)
+        count[at] += 1
+
+    _window_sweep(x, layer, visit)
+    return result / count if average else result
 
 
 def _dense(x, w, bias):
@@ -585,49 +716,34 @@ def _dense(x, w, bias):
     return acc
 
 
+def _hard_swish(x):
+    """QHardSwish::function: x * clamp(x + 3, 0, 6) / 6."""
+    gate = np.where(x + 3 < 0, 0.0, np.where(x + 3 > 6, 6.0, x + 3))
+    return x * gate / 6.0
+
+
 def run_step(step, x, other=None):
     """One step of the float reference over a batch: x is [N, *shape] of the buffer it reads."""
     kind = step.kind
     if kind in ("conv", "pointwise"):
         w, b = step.block.real()
         if kind == "pointwise":
-            w = w[:, None, None, :]
-        k, s = (1, 1) if kind == "pointwise" else (step.layer.k, step.layer.s)
-        y = _convolution(x, w, b, k, s)
+            y = _convolution(x, w[:, None, None, :], b, Layer("conv"))
+        else:
+            y = _convolution(x, w, b, step.layer)
     elif kind in ("dense", "dense_per_channel"):
         w, b = step.block.real()
         y = _dense(x, w, b)
     elif kind == "depthwise":
         w, b = step.block.real()
-        k, s = step.layer.k, step.layer.s
-        n, h, wd, c = x.shape
-        oh, ow = _valid(h, k, s), _valid(wd, k, s)
-        y = np.empty((n, oh, ow, c))
-        y[...] = b
-        for ky in range(k):
-            for kx in range(k):
-                y += w[ky, kx, :] * _window(x, ky, kx, oh, ow, s)
+        y = _depthwise(x, w, b, step.layer)
     elif kind == "pad":
         top, bottom, left, right = step.layer.pads
         n, h, wd, c = x.shape
         y = np.zeros((n, h + top + bottom, wd + left + right, c))
         y[:, top:top + h, left:left + wd, :] = x
     elif kind in ("max_pool", "avg_pool"):
-        k, s = step.layer.k, step.layer.s
-        n, h, wd, c = x.shape
-        oh, ow = _valid(h, k, s), _valid(wd, k, s)
-        if kind == "max_pool":
-            y = _window(x, 0, 0, oh, ow, s).copy()
-            for ky in range(k):
-                for kx in range(k):
-                    tap = _window(x, ky, kx, oh, ow, s)
-                    y = np.where(tap > y, tap, y)
-        else:
-            total = np.zeros((n, oh, ow, c))
-            for ky in range(k):
-                for kx in range(k):
-                    total = total + _window(x, ky, kx, oh, ow, s)
-            y = total / float(k * k)
+        y = _pool(x, step.layer, kind == "avg_pool")
     elif kind == "global_avg_pool":
         n, h, wd, c = x.shape
         pixels = x.reshape(n, h * wd, c)
@@ -635,7 +751,7 @@ def run_step(step, x, other=None):
         for p in range(h * wd):
             total = total + pixels[:, p, :]
         y = total / float(h * wd)
-    elif kind in ("relu", "relu6"):
+    elif kind in Layer.CLAMPS:
         y = _clamp(kind, x)
     elif kind == "sigmoid":
         y = sigmoid(x)
@@ -652,8 +768,18 @@ def run_step(step, x, other=None):
         y = np.empty(x.shape)
         for i in range(depth):
             y[..., i] = exp(x[..., i] - largest) / total
+    elif kind == "leaky_relu":
+        y = np.where(x >= 0, x, step.layer.alpha * x)
+    elif kind == "hard_swish":
+        y = _hard_swish(x)
+    elif kind in ("quantize", "flatten"):
+        y = x.copy()
     elif kind == "add":
         y = x + other
+    elif kind == "mul":
+        y = x * other
+    elif kind == "concat":
+        y = np.concatenate([x, other], axis=-1)
     else:
         raise ValueError("unknown layer kind %r" % kind)
     return _apply_clamps(step.clamps, y)
@@ -727,37 +853,46 @@ def calibrate(items, input_shape, samples, input_observer=None):
 
 
 def macs(items, input_shape):
-    """Multiply-accumulates of one inference (Model::macs: convolutions and dense layers)."""
+    """Multiply-accumulates of one inference (Model::macs: convolutions, dense layers, a Mul's products)."""
     steps = plan(items)
     shapes = buffer_shapes(steps, input_shape)
     total = 0
     for k, step in enumerate(steps):
-        out, src = shapes[k + 1], shapes[step.source]
-        if step.kind == "conv":
-            total += int(np.prod(out)) * step.layer.k * step.layer.k * src[2]
+        out, src = int(np.prod(shapes[k + 1])), shapes[step.source]
+        if step.kind in ("conv", "depthwise"):
+            kh, kw = step.layer.kernel
+            total += out * kh * kw * (src[2] if step.kind == "conv" else 1)
         elif step.kind == "pointwise":
-            total += int(np.prod(out)) * src[2]
-        elif step.kind == "depthwise":
-            total += int(np.prod(out)) * step.layer.k * step.layer.k
+            total += out * src[2]
         elif step.kind in ("dense", "dense_per_channel"):
-            total += int(np.prod(out)) * int(np.prod(src))
+            total += out * int(np.prod(src))
+        elif step.kind == "mul":
+            total += out
     return total
 
 
 def arena_bytes(items, input_shape):
     """The most bytes of intermediate buffers (1 .. S-1) live during one step (Model::peak_live_bytes,
     which the arena planner reaches): each buffer lives from the step that writes it to the last
-    step that reads it. Model::arena_bytes is this figure unless a K x K lane kernel asks for
-    a wider input buffer to expand into in place; only the compiler knows that."""
+    step that reads it; a view (flatten) holds no bytes, the steps after it read the buffer it
+    views. Model::arena_bytes is this figure unless a K x K lane kernel asks for a wider input
+    buffer to expand into in place; only the compiler knows that."""
     steps = plan(items)
     shapes = buffer_shapes(steps, input_shape)
     count = len(steps)
     size = [int(np.prod(s)) for s in shapes]
+    lies_in = list(range(count + 1))  # the buffer whose bytes buffer b is
+    for k, step in enumerate(steps[:-1]):
+        if step.kind in Layer.VIEWS:
+            lies_in[k + 1] = lies_in[step.source]
+            size[k + 1] = 0
     last = list(range(-1, count))  # buffer b is written by step b - 1
     for k, step in enumerate(steps):
         for r in (step.source, step.other):
-            if r is not None and r > 0 and k > last[r]:
-                last[r] = k
+            if r is not None:
+                r = lies_in[r]
+                if r > 0 and k > last[r]:
+                    last[r] = k
     peak = 0
     for k in range(count):
         live = sum(size[b] for b in range(1, count) if b - 1 <= k <= last[b])
