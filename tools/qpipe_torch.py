@@ -24,11 +24,17 @@ Command line (use Debian's interpreter, which has torch):
     /usr/bin/python3 tools/qpipe_torch.py --model m.pt --calibration c.npy --out net.hpp --namespace ns
         [--calibrate host|compiler|auto] [--observer LAYER=OBSERVER]... [--input-observer OBSERVER]
 
-Supported: Conv2d (zero padding, square kernel, equal strides, groups 1 or depthwise), BatchNorm2d
-after a conv (BatchNorm1d after a Linear), ReLU, ReLU6 / Hardtanh(0, 6), MaxPool2d, AvgPool2d,
-AdaptiveAvgPool2d(1) and mean over H and W, ZeroPad2d, Flatten / flatten / view(N, -1), Linear,
-Sigmoid, Tanh, Softmax over the features (channels), Dropout / Identity (no-ops in eval mode),
-and residual adds x + f(x). Anything else is one error line naming the layer, and exit status 1.
+Supported (docs/frontends.md has the table): Conv2d with any kernel, stride and dilation, zero
+padding (with a ZeroPad2d or F.pad before it: qpipe::same where the sum is TFLite's SAME, else a
+QPad2D), groups 1 or depthwise with a multiplier; BatchNorm2d after a conv (BatchNorm1d after a
+Linear); ReLU, ReLU6 / Hardtanh(0, 6), Hardtanh(-1, 1), LeakyReLU, Hardswish; MaxPool2d and
+AvgPool2d with rectangular windows, padding, ceil_mode and count_include_pad where qpipe's VALID or
+SAME windows (or a QPad2D in front) compute the same; AdaptiveAvgPool2d(1) and mean over H and W;
+ZeroPad2d; Flatten / flatten / view(N, -1); Linear; Sigmoid, Tanh, Softmax over the features
+(channels); Dropout / Identity (no-ops in eval mode); residual adds x + f(x); and branches that an
+add, a product or a cat along the channels joins again (qpipe::Add, Mul, Concat; the branches of a
+Concat end on one grid, which the host calibration chooses). Anything else is one error line
+naming the layer, and exit status 1.
 """
 
 import argparse
@@ -49,6 +55,7 @@ try:
     import qpipe_calibration as qc  # the host calibration (numpy)
 except ImportError:  # no numpy: main() says so in one line
     qc = None
+import qpipe_window  # noqa: E402  (the window geometry the front ends share)
 
 PROG = "qpipe_torch"
 
@@ -109,8 +116,9 @@ HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "n
 
 
 # The layers without arguments, by C++ type, as the host calibration names them.
-PLAIN_LAYERS = {"qpipe::QRelu": "relu", "qpipe::QRelu6": "relu6", "qpipe::QSigmoid": "sigmoid", "qpipe::QTanh": "tanh",
-                "qpipe::QSoftmax": "softmax", "qpipe::QGlobalAvgPool2D": "global_avg_pool"}
+PLAIN_LAYERS = {"qpipe::QRelu": "relu", "qpipe::QRelu6": "relu6", "qpipe::QReluN1To1": "relu_n1_to_1",
+                "qpipe::QSigmoid": "sigmoid", "qpipe::QTanh": "tanh", "qpipe::QSoftmax": "softmax",
+                "qpipe::QGlobalAvgPool2D": "global_avg_pool", "qpipe::QFlatten": "flatten"}
 
 
 class Layer:
@@ -123,14 +131,24 @@ class Layer:
         self.calib = calib if calib is not None else qc.Layer(PLAIN_LAYERS[cpp_type])
 
 
-class Residual:
-    """Residual<Pipe<branch...>>: the branch's items, then the add's ResidualParams block `block`
-    (a BlockText)."""
+class Merge:
+    """Add<A, B>, Mul<A, B> or Concat<A, B, ...> (kind 'add', 'mul', 'concat'): one item list per
+    branch ([] for qpipe::Identity, the fork's input itself), then the merge's AddParams / MulParams
+    block `block` (a BlockText; None for a Concat)."""
+
+    CPP = {"add": "qpipe::Add", "mul": "qpipe::Mul", "concat": "qpipe::Concat"}
+
+    def __init__(self, kind, branches, block):
+        self.kind, self.branches, self.block = kind, branches, block
+
+
+class Residual(Merge):
+    """Residual<Pipe<branch...>>: x + f(x), the branch's items, then the add's ResidualParams block
+    `block` (a BlockText)."""
 
     def __init__(self, items, block):
+        super().__init__("add", [[], items], block)
         self.items = items
-        self.block = block
-
 
 class BlockText:
     """A parameter block of the header: its C++ definition (and the batch norm the compiler folds
@@ -165,6 +183,9 @@ def calib_items(items):
     for item in items:
         if isinstance(item, Residual):
             out.append(qc.Residual(calib_items(item.items), item.block.calib))
+        elif isinstance(item, Merge):
+            out.append(qc.Merge(item.kind, [calib_items(b) for b in item.branches],
+                                item.block.calib if item.block is not None else None))
         else:
             out.append(item.calib)
     return out
@@ -175,18 +196,24 @@ def pipe_text(items):
     for item in items:
         if isinstance(item, Residual):
             parts.append("qpipe::Residual<qpipe::Pipe<%s>>" % pipe_text(item.items))
+        elif isinstance(item, Merge):
+            parts.append("%s<%s>" % (Merge.CPP[item.kind], ", ".join(
+                "qpipe::Pipe<%s>" % pipe_text(b) if b else "qpipe::Identity" for b in item.branches)))
         else:
             parts.append(item.cpp_type)
     return ", ".join(parts)
 
 
 def block_list(items):
-    """The parameter blocks in the order spec<> wants them: each layer's, a residual's branch then its add."""
+    """The parameter blocks in the order spec<> wants them: each layer's; a merge's branches in
+    order, then its own block (a residual's branch, then its add)."""
     names = []
     for item in items:
-        if isinstance(item, Residual):
-            names += block_list(item.items)
-            names.append(item.block.name)
+        if isinstance(item, Merge):
+            for branch in item.branches:
+                names += block_list(branch)
+            if item.block is not None:
+                names.append(item.block.name)
         elif item.block is not None:
             names.append(item.block)
     return names
@@ -197,10 +224,6 @@ def pad_layer(top, bottom, left, right):
     if top == bottom == left == right:
         return Layer("qpipe::QPad2D<%d>" % top, calib=calib)
     return Layer("qpipe::QPad2D<%d, %d, %d, %d>" % (top, bottom, left, right), calib=calib)
-
-
-def with_stride(name, kernel, stride):
-    return "%s<%d>" % (name, kernel) if stride == 1 else "%s<%d, %d>" % (name, kernel, stride)
 
 
 def pair(value):
@@ -266,8 +289,15 @@ class Exporter:
         self.tanh_functions = {torch.tanh, "tanh"}
         self.softmax_functions = {F.softmax, torch.softmax, "softmax"}
         self.flatten_functions = {torch.flatten, "flatten", "view", "reshape"}
-        self.add_functions = {operator.add, operator.iadd, torch.add, "add"}
         self.mean_functions = {torch.mean, "mean"}
+        # Where branches join: the merge kind of each function or tensor method.
+        self.merge_functions = {operator.add: "add", operator.iadd: "add", torch.add: "add", "add": "add",
+                                operator.mul: "mul", operator.imul: "mul", torch.mul: "mul", "mul": "mul",
+                                torch.cat: "cat"}
+        for name in ("concat", "concatenate"):  # aliases of torch.cat in newer releases
+            if hasattr(torch, name):
+                self.merge_functions[getattr(torch, name)] = "cat"
+        self._must = None
 
     # -- shapes ---------------------------------------------------------------------------------
 
@@ -299,7 +329,12 @@ class Exporter:
         if out_shape is None or math.prod(out_shape[1:]) != math.prod(qshape):
             raise ExportError("the model's output %s does not match the exported network's %s"
                               % (out_shape, qshape))
+        if len(out_shape) == 2 and len(qshape) == 3:
+            raise ExportError("the model's output is a flattened %dx%dx%d image, whose values torch orders (C, H, W) "
+                              "and qpipe (H, W, C); end the model with the image or a Linear" % (qshape[2], qshape[0],
+                                                                                                 qshape[1]))
         self.output_qshape = qshape
+        self.shared_grids = self.tie_concat_grids(items)
         return items
 
     def flow_users(self, node):
@@ -307,9 +342,8 @@ class Exporter:
         return [u for u in node.users if not (u.op == "call_method" and u.target == "size")]
 
     def walk(self, node, qshape, stop):
-        """Follow the data from `node` until the output (or until `stop`, a residual's add).
-
-        Returns (items, the last node, the qpipe shape there)."""
+        """Follow the data from `node` until the output (or until `stop`, the merge that ends the
+        branch being walked). Returns (items, the last node, the qpipe shape there)."""
         items = []
         while True:
             users = self.flow_users(node)
@@ -317,56 +351,140 @@ class Exporter:
                 return items, node, qshape
             if len(users) == 1 and users[0].op == "output":
                 if stop is not None:
-                    raise layer_error(stop, "add", "the residual branch does not reach this add")
+                    raise layer_error(stop, self.kind_of(stop), "a branch of this merge ends at the model's output")
                 return items, node, qshape
-            if len(users) == 1:
-                user = users[0]
-                if self.is_add(user):
-                    raise layer_error(user, "add", "an add that is not a residual x + f(x) around a branch")
-                new_items, node, qshape = self.convert(user, node, qshape)
+            if len(users) == 1 and self.merge_kind(users[0]) is None:
+                new_items, node, qshape = self.convert(users[0], node, qshape)
                 items += new_items
                 continue
-            adds = [u for u in users if self.is_add(u)]
-            if len(users) == 2 and len(adds) >= 1:
-                add = adds[0]
-                branch_start = users[1] if users[0] is add else users[0]
-                if self.is_add(branch_start):
-                    raise layer_error(branch_start, "add", "an add that is not a residual x + f(x) around a branch")
-                first, end, branch_qshape = self.convert(branch_start, node, qshape)
-                rest, end, branch_qshape = self.walk(end, branch_qshape, stop=add)
-                operands = self.add_operands(add)
-                if set(operands) != {node, end}:
-                    raise layer_error(add, "add", "an add that is not a residual x + f(x) around a branch")
-                if self.torch_shape(end) != self.torch_shape(node) or branch_qshape != qshape:
-                    raise layer_error(add, "add", "the residual branch changes the shape %s to %s"
-                                      % (self.torch_shape(node), self.torch_shape(end)))
-                if not first + rest:  # x + x, or x + dropout(x): no branch layer to build
-                    raise layer_error(add, "add", "a residual around an empty branch (x + x) is not supported")
-                items.append(Residual(first + rest, self.residual_block(add)))
-                node = add
+            new_items, node, qshape = self.fork(node, qshape, users, stop)
+            items += new_items
+
+    def join_point(self, node):
+        """The first node that every path from `node` to the output passes through (None if some
+        path from it ends elsewhere)."""
+        if self._must is None:
+            nodes = list(self.graph_module.graph.nodes)
+            self._order = {n: i for i, n in enumerate(nodes)}
+            must = {}
+            for n in reversed(nodes):  # the graph is in topological order
+                if n.op == "output":
+                    must[n] = frozenset()
+                    continue
+                result = None
+                for u in self.flow_users(n):
+                    rest = must.get(u)
+                    if rest is None:
+                        result = None
+                        break
+                    result = rest | {u} if result is None else result & (rest | {u})
+                must[n] = result
+            self._must = must
+        after = self._must.get(node)
+        return min(after, key=self._order.get) if after else None
+
+    def fork(self, node, qshape, users, stop):
+        """`node` feeds several layers (or one merge through several operands): the branches up to
+        the merge that joins them, and that merge. Returns (items, the merge node, its qpipe shape)."""
+        where = "the input" if node.op == "placeholder" else "the output of '%s'" % node_label(node)
+        merge = self.join_point(node)
+        if merge is None or merge is stop or self.merge_kind(merge) is None:
+            joined = "" if merge is None or merge is stop else ", which join again at '%s' (%s)" % (
+                node_label(merge), self.kind_of(merge))
+            raise ExportError("%s feeds %d layers (%s)%s; qpipe branches only where an add, a mul or a cat joins the "
+                              "branches again" % (where, len(users), ", ".join(node_label(u) for u in users), joined))
+        ends = {}  # the last node of each branch -> (items, qpipe shape)
+        for user in users:
+            if user is merge:
                 continue
-            where = "the input" if node.op == "placeholder" else "the output of '%s'" % node_label(node)
-            raise ExportError("%s feeds %d layers (%s); qpipe only branches for a residual add"
-                              % (where, len(users), ", ".join(node_label(u) for u in users)))
+            first, end, branch_qshape = self.convert(user, node, qshape)
+            rest, end, branch_qshape = self.walk(end, branch_qshape, stop=merge)
+            if end in ends:
+                raise layer_error(merge, self.kind_of(merge), "two branches end at '%s'" % node_label(end))
+            ends[end] = (first + rest, branch_qshape)
+        branches, used = [], set()
+        for operand in self.merge_operands(merge):
+            if operand is node:
+                branches.append(([], qshape, node))
+            elif operand in ends and operand not in used:
+                used.add(operand)
+                branches.append(ends[operand] + (operand,))
+            elif operand in used:
+                raise layer_error(merge, self.kind_of(merge), "reads the result of one branch twice ('%s'); qpipe runs "
+                                  "each branch once per operand" % node_label(operand))
+            else:
+                raise layer_error(merge, self.kind_of(merge), "its operand '%s' does not come from a branch of %s (qpipe "
+                                  "joins branches of one fork)" % (node_label(operand), where))
+        if set(ends) - used:
+            raise layer_error(merge, self.kind_of(merge), "a branch from %s is not one of its operands" % where)
+        item, out_qshape = self.merge_item(merge, node, branches)
+        return [item], merge, out_qshape
 
     def function_key(self, node):
-        if node.op == "call_function":
-            return node.target
-        if node.op == "call_method":
+        if node.op in ("call_function", "call_method"):
             return node.target
         return None
 
-    def is_add(self, node):
-        return node.op in ("call_function", "call_method") and self.function_key(node) in self.add_functions
+    def merge_kind(self, node):
+        """'add', 'mul' or 'cat' for a node that merges tensors, else None."""
+        if node.op not in ("call_function", "call_method"):
+            return None
+        try:
+            return self.merge_functions.get(self.function_key(node))
+        except TypeError:  # an unhashable target
+            return None
 
-    def add_operands(self, add):
-        args = list(add.args)
-        # torch.add(a, b, alpha=...) / a.add(b, alpha=...): a scaled add is not a residual.
-        if add.kwargs.get("alpha", 1) != 1 or len(args) > 2:
-            raise layer_error(add, "add", "an add with alpha is not supported")
+    def merge_operands(self, merge):
+        """The tensors a merge reads, in order."""
+        kind = self.merge_kind(merge)
+        what = self.kind_of(merge)
+        args = list(merge.args)
+        if kind == "cat":
+            tensors = args[0] if args else merge.kwargs.get("tensors")
+            if not isinstance(tensors, (list, tuple)) or len(tensors) < 2 or \
+                    not all(hasattr(t, "op") for t in tensors):
+                raise layer_error(merge, what, "only a cat of two or more tensors of the model is supported")
+            return list(tensors)
+        # torch.add(a, b, alpha=...) / a.add(b, alpha=...): a scaled add is not supported.
+        if merge.kwargs.get("alpha", 1) != 1 or len(args) > 2 or set(merge.kwargs) - {"alpha"}:
+            raise layer_error(merge, what, "an %s with alpha or other arguments is not supported" % kind)
         if len(args) != 2 or not all(hasattr(a, "op") for a in args):
-            raise layer_error(add, "add", "an add of a tensor and a constant is not supported")
+            raise layer_error(merge, what, "an %s of a tensor and a constant is not supported" % kind)
         return args
+
+    def merge_item(self, merge, node, branches):
+        """The qpipe merge for `merge` over branches [(items, qpipe shape, operand node)] from `node`.
+        Returns (the item, the qpipe shape after it)."""
+        kind = self.merge_kind(merge)
+        what = self.kind_of(merge)
+        shapes = [self.torch_shape(b[2]) for b in branches]
+        qshapes = [b[1] for b in branches]
+        if kind in ("add", "mul"):
+            if shapes[0] != shapes[1] or qshapes[0] != qshapes[1]:
+                raise layer_error(merge, what, "operands of shapes %s and %s; qpipe's %s takes two of one shape (no "
+                                  "broadcasting)" % (shapes[0], shapes[1], "Add" if kind == "add" else "Mul"))
+            empty = [not b[0] for b in branches]
+            if kind == "add" and empty.count(True) == 1:  # x + f(x)
+                return Residual(branches[empty.index(False)][0], self.merge_block(merge, "qpipe::ResidualParams",
+                                                                                   "residual")), qshapes[0]
+            cpp = "qpipe::AddParams" if kind == "add" else "qpipe::MulParams"
+            return Merge(kind, [b[0] for b in branches], self.merge_block(merge, cpp, kind)), qshapes[0]
+        out = self.torch_shape(merge)
+        dim = merge.kwargs.get("dim", merge.args[1] if len(merge.args) > 1 else 0)
+        rank = len(shapes[0])
+        if not isinstance(dim, int) or dim % rank != 1:
+            raise layer_error(merge, what, "a cat along dim %s of a %d-D tensor; qpipe concatenates the channels "
+                              "(dim 1) only" % (dim, rank))
+        if any(len(q) != len(qshapes[0]) or q[:-1] != qshapes[0][:-1] for q in qshapes) or \
+                (rank == 2 and len(qshapes[0]) != 1):
+            raise layer_error(merge, what, "operands of shapes %s; qpipe concatenates images of one size along the "
+                              "channels, or vectors" % ", ".join(str(s) for s in shapes))
+        out_qshape = tuple(qshapes[0][:-1]) + (sum(q[-1] for q in qshapes),)
+        if out is None or math.prod(out[1:]) != math.prod(out_qshape):
+            raise layer_error(merge, what, "its output %s is not the concatenation of its operands" % (out,))
+        item = Merge("concat", [b[0] for b in branches], None)
+        item.node = merge
+        return item, out_qshape
 
     # -- one node -------------------------------------------------------------------------------
 
@@ -374,6 +492,9 @@ class Exporter:
         """The qpipe layers for `node` (whose data input is `source`).
 
         Returns (items, the node the data continues from, the qpipe shape after it)."""
+        if self.merge_kind(node) is not None:
+            raise layer_error(node, self.kind_of(node), "merges tensors that do not come from one fork of the data "
+                              "(qpipe joins the branches of a fork with an add, a mul or a cat)")
         if node.op == "call_module":
             module = self.graph_module.get_submodule(node.target)
             return self.convert_module(node, module, qshape)
@@ -391,6 +512,15 @@ class Exporter:
         if len(qshape) != 3 or len(self.torch_shape(node.args[0]) or ()) != 4:
             raise layer_error(node, kind, "needs an (N, C, H, W) image input, qpipe has shape %s here" % (qshape,))
 
+    def single_user_module(self, node, kind):
+        """The module of kind `kind` that alone reads `node`'s output, as (node, module), or (None, None)."""
+        users = self.flow_users(node)
+        if len(users) == 1 and users[0].op == "call_module":
+            module = self.graph_module.get_submodule(users[0].target)
+            if isinstance(module, kind):
+                return users[0], module
+        return None, None
+
     def convert_module(self, node, module, qshape):
         nn = self.nn
         kind = type(module).__name__
@@ -403,9 +533,11 @@ class Exporter:
         if isinstance(module, nn.ReLU):
             return [Layer("qpipe::QRelu")], node, qshape
         if isinstance(module, nn.Hardtanh):  # nn.ReLU6 is a Hardtanh(0, 6)
-            if module.min_val == 0 and module.max_val == 6:
-                return [Layer("qpipe::QRelu6")], node, qshape
-            raise layer_error(node, kind, "only Hardtanh(0, 6), a ReLU6, is supported")
+            return self.hardtanh(node, kind, module.min_val, module.max_val), node, qshape
+        if isinstance(module, nn.LeakyReLU):
+            return self.leaky_relu(node, kind, module.negative_slope), node, qshape
+        if isinstance(module, nn.Hardswish):
+            return [self.table_layer(node, "qpipe::QHardSwish", "qpipe::HardSwishParams", "hard_swish")], node, qshape
         if isinstance(module, nn.Sigmoid):
             return [Layer("qpipe::QSigmoid")], node, qshape
         if isinstance(module, nn.Tanh):
@@ -417,13 +549,11 @@ class Exporter:
         if isinstance(module, nn.Flatten):
             if module.start_dim != 1 or module.end_dim != -1:
                 raise layer_error(node, kind, "only Flatten(1, -1) (flatten all but the batch) is supported")
-            return [], node, qshape  # qpipe's dense layer reads its input flat
+            return self.flatten(qshape), node, self.flat_qshape(qshape)
         if isinstance(module, nn.ZeroPad2d):
             self.check_image(node, kind, qshape)
             left, right, top, bottom = module.padding
-            if min(module.padding) < 0:
-                raise layer_error(node, kind, "negative padding (cropping) is not supported")
-            return [pad_layer(top, bottom, left, right)], node, self.image_qshape(node)
+            return self.zero_pad(node, kind, qshape, (top, bottom, left, right))
         if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             return self.convert_pool(node, module, qshape)
         if isinstance(module, nn.AdaptiveAvgPool2d):
@@ -437,44 +567,92 @@ class Exporter:
         n, c, h, w = self.torch_shape(node)
         return (h, w, c)
 
+    @staticmethod
+    def flat_qshape(qshape):
+        """The qpipe shape after flattening: a vector where qpipe's order is torch's (a vector
+        already, or an image of one pixel or one channel); else the image, which a Linear reads flat
+        with its columns reordered."""
+        if len(qshape) == 3 and qshape[0] * qshape[1] != 1 and qshape[2] != 1:
+            return qshape
+        return (math.prod(qshape),)
+
+    def flatten(self, qshape):
+        """A QFlatten (a view: no copy) where it makes a vector of an image in torch's order."""
+        return [Layer("qpipe::QFlatten")] if len(qshape) == 3 and len(self.flat_qshape(qshape)) == 1 else []
+
+    def zero_pad(self, node, kind, qshape, pads):
+        """A ZeroPad2d / F.pad of zeros: folded into the Conv2d that alone reads it (into SAME padding where
+        that is what the sum comes to), else a QPad2D."""
+        if min(pads) < 0:
+            raise layer_error(node, kind, "negative padding (cropping) is not supported")
+        conv_node, conv = self.single_user_module(node, self.nn.Conv2d)
+        if conv is not None:
+            return self.convert_conv(conv_node, conv, qshape, pads)
+        return [pad_layer(*pads)], node, self.image_qshape(node)
+
+    def hardtanh(self, node, kind, low, high):
+        if (low, high) == (0, 6):
+            return [Layer("qpipe::QRelu6")]
+        if (low, high) == (-1, 1):
+            return [Layer("qpipe::QReluN1To1")]
+        raise layer_error(node, kind, "hardtanh(%s, %s): only (0, 6), a ReLU6, and (-1, 1) are supported" % (low, high))
+
+    def leaky_relu(self, node, kind, slope):
+        if slope == 0:
+            return [Layer("qpipe::QRelu")]
+        if not (slope > 0 and math.isfinite(slope)):
+            raise layer_error(node, kind, "negative_slope %r: qpipe's leaky ReLU takes a positive finite slope" % slope)
+        return [self.table_layer(node, "qpipe::QLeakyRelu", "qpipe::LeakyReluParams", "leaky_relu",
+                                 "    .alpha = %s,\n" % cpp_double(slope), alpha=float(slope))]
+
     def convert_function(self, node, qshape):
         key = self.function_key(node)
         kind = self.kind_of(node)
         F = self.F
+
+        def arg(index, name, default):
+            return node.kwargs.get(name, node.args[index] if len(node.args) > index else default)
+
         if key in self.relu_functions:
             return [Layer("qpipe::QRelu")], node, qshape
         if key is F.relu6:
             return [Layer("qpipe::QRelu6")], node, qshape
         if key is F.hardtanh:
-            low = node.kwargs.get("min_val", node.args[1] if len(node.args) > 1 else -1.0)
-            high = node.kwargs.get("max_val", node.args[2] if len(node.args) > 2 else 1.0)
-            if (low, high) == (0, 6):
-                return [Layer("qpipe::QRelu6")], node, qshape
-            raise layer_error(node, kind, "only hardtanh(x, 0, 6), a ReLU6, is supported")
+            return self.hardtanh(node, kind, arg(1, "min_val", -1.0), arg(2, "max_val", 1.0)), node, qshape
+        if key is F.leaky_relu:
+            return self.leaky_relu(node, kind, arg(1, "negative_slope", 0.01)), node, qshape
+        if key is F.hardswish:
+            return [self.table_layer(node, "qpipe::QHardSwish", "qpipe::HardSwishParams", "hard_swish")], node, qshape
         if key in self.sigmoid_functions:
             return [Layer("qpipe::QSigmoid")], node, qshape
         if key in self.tanh_functions:
             return [Layer("qpipe::QTanh")], node, qshape
         if key in self.softmax_functions:
-            dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
-            return self.convert_softmax(node, kind, dim, qshape)
+            return self.convert_softmax(node, kind, arg(1, "dim", None), qshape)
         if key in self.flatten_functions:
             # flatten(x, 1) / x.view(x.size(0), -1): only the batch dimension kept.
             out_shape = self.torch_shape(node)
             in_shape = self.torch_shape(node.args[0])
             if out_shape is None or len(out_shape) != 2 or out_shape[0] != in_shape[0]:
                 raise layer_error(node, kind, "only flattening all but the batch dimension is supported")
-            return [], node, qshape
+            return self.flatten(qshape), node, self.flat_qshape(qshape)
+        if key is F.pad:
+            pads = arg(1, "pad", None)
+            if arg(2, "mode", "constant") != "constant" or arg(3, "value", None) not in (None, 0, 0.0) or \
+                    not isinstance(pads, (list, tuple)) or len(pads) != 4:
+                raise layer_error(node, kind, "only pad(x, (left, right, top, bottom)) with zeros is supported")
+            self.check_image(node, kind, qshape)
+            left, right, top, bottom = pads
+            return self.zero_pad(node, kind, qshape, (top, bottom, left, right))
         if key in self.mean_functions:
-            dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
+            dims = arg(1, "dim", None)
             dims = {dims} if isinstance(dims, int) else set(dims or ())
             if {d % 4 for d in dims} != {2, 3}:
                 raise layer_error(node, kind, "only the mean over H and W (global average pooling) is supported")
             self.check_image(node, kind, qshape)
             return [Layer("qpipe::QGlobalAvgPool2D")], node, (qshape[2],)
         if key is F.adaptive_avg_pool2d:
-            size = node.kwargs.get("output_size", node.args[1] if len(node.args) > 1 else None)
-            if pair(size) != (1, 1):
+            if pair(arg(1, "output_size", None)) != (1, 1):
                 raise layer_error(node, kind, "only adaptive_avg_pool2d(x, 1) is supported")
             self.check_image(node, kind, qshape)
             return [Layer("qpipe::QGlobalAvgPool2D")], node, (qshape[2],)
@@ -498,8 +676,8 @@ class Exporter:
 
     # -- layers with parameters -----------------------------------------------------------------
 
-    def block_name(self, node):
-        name = re.sub(r"\W", "_", node_label(node))
+    def block_name(self, node, suffix=""):
+        name = re.sub(r"\W", "_", node_label(node) + suffix)
         if not re.match(r"[A-Za-z_]", name):
             name = "layer_" + name
         if name in CPP_KEYWORDS or name in HEADER_NAMES or name.startswith("calibration_pass_"):
@@ -515,12 +693,7 @@ class Exporter:
 
     def batch_norm_after(self, node, kind_wanted):
         """The BatchNorm module that alone reads `node`'s output, or None."""
-        users = self.flow_users(node)
-        if len(users) == 1 and users[0].op == "call_module":
-            module = self.graph_module.get_submodule(users[0].target)
-            if isinstance(module, kind_wanted):
-                return users[0], module
-        return None, None
+        return self.single_user_module(node, kind_wanted)
 
     def batch_norm_values(self, bn_node, bn, channels):
         """(gamma, beta, mean, variance, epsilon) as float64 lists."""
@@ -564,64 +737,84 @@ class Exporter:
         self.blocks.append(block)
         return name, (bn_node if bn is not None else node), calib
 
-    def residual_block(self, add):
-        """The ResidualParams block of a residual's add (its observer named by the add's node)."""
-        name = self.block_name(add)
-        observer = self.observers.get(node_label(add))
+    def merge_block(self, node, cpp_type, calib_kind, body=""):
+        """A block with an output grid only (ResidualParams, AddParams, MulParams, a table layer's),
+        its observer named by the node (a module's path or the function's graph node)."""
+        name = self.block_name(node)
+        observer = self.observers.get(node_label(node))
         if observer is not None:
-            self.observers_used.add(node_label(add))
-        block = BlockText(name, "qpipe::ResidualParams", "", observer, qc.Block("residual", observer=observer, name=name))
+            self.observers_used.add(node_label(node))
+        block = BlockText(name, cpp_type, body, observer, qc.Block(calib_kind, observer=observer, name=name))
         self.blocks.append(block)
         return block
 
-    def convert_conv(self, node, conv, qshape):
+    def table_layer(self, node, layer, cpp_type, calib_kind, body="", alpha=None):
+        """QLeakyRelu, QHardSwish: a layer with an output grid of its own."""
+        block = self.merge_block(node, cpp_type, calib_kind, body)
+        return Layer(layer, block.name, qc.Layer(calib_kind, block.calib, alpha=alpha))
+
+    def convert_conv(self, node, conv, qshape, pads=(0, 0, 0, 0)):
+        """A Conv2d, with the zero padding `pads` (top, bottom, left, right) of a ZeroPad2d before it."""
         kind = type(conv).__name__
         self.check_image(node, kind, qshape)
-        kh, kw = conv.kernel_size
-        sh, sw = conv.stride
-        if kh != kw:
-            raise layer_error(node, kind, "kernel %dx%d: qpipe convolutions are square" % (kh, kw))
-        if sh != sw:
-            raise layer_error(node, kind, "stride %s: qpipe takes the same stride in both directions" % (conv.stride,))
-        if tuple(conv.dilation) != (1, 1):
-            raise layer_error(node, kind, "dilation is not supported")
         if conv.padding_mode != "zeros":
             raise layer_error(node, kind, "padding mode '%s': only zero padding is supported" % conv.padding_mode)
-        k, s = kh, sh
+        kernel, stride, dilation = tuple(conv.kernel_size), tuple(conv.stride), tuple(conv.dilation)
         if conv.padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif conv.padding == "same":  # stride 1; torch puts the odd cell at the end
-            total = k - 1
-            pads = (total // 2, total - total // 2, total // 2, total - total // 2)
+            own = ((0, 0), (0, 0))
+        elif conv.padding == "same":  # stride 1; torch puts the odd cell after, as TFLite
+            own = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
         else:
-            ph, pw = conv.padding
-            pads = (ph, ph, pw, pw)
-        items = [pad_layer(*pads)] if any(pads) else []
+            own = tuple((p, p) for p in conv.padding)
+        top, bottom, left, right = pads[0] + own[0][0], pads[1] + own[0][1], pads[2] + own[1][0], pads[3] + own[1][1]
+        h, w = qshape[0], qshape[1]
+        mode = qpipe_window.convolution_mode([(h, kernel[0], stride[0], dilation[0], top, bottom),
+                                              (w, kernel[1], stride[1], dilation[1], left, right)])
+        items = [pad_layer(top, bottom, left, right)] if mode is None else []
+        same = mode == "same"
         in_c, out_c = conv.in_channels, conv.out_channels
         weight = self.array(conv.weight)  # OIHW
         bias = self.array(conv.bias).tolist() if conv.bias is not None else [0.0] * out_c
+        multiplier = 1
         if conv.groups == 1:
-            if k == 1 and s == 1:
+            if kernel == (1, 1) and stride == (1, 1) and not items:
                 layer = "qpipe::QPointwiseConv2DPerChannel" if self.per_channel else "qpipe::QPointwiseConv2D"
                 cpp_type = "qpipe::PointwiseConv2DParams<%d, %d>" % (in_c, out_c)
                 weights = weight[:, :, 0, 0].tolist()  # [out][in]
                 calib_kind = "pointwise"
             else:
-                layer = with_stride("qpipe::QConv2DPerChannel" if self.per_channel else "qpipe::QConv2D", k, s)
-                cpp_type = "qpipe::Conv2DParams<%d, %d, %d>" % (k, in_c, out_c)
+                layer = "qpipe::QConv2DPerChannel" if self.per_channel else "qpipe::QConv2D"
+                cpp_type = "qpipe::Conv2DParams<%s, %d, %d>" % (qpipe_window.block_kernel(kernel), in_c, out_c)
                 weights = weight.transpose(0, 2, 3, 1).tolist()  # OIHW -> [out][ky][kx][in]
                 calib_kind = "conv"
-        elif conv.groups == in_c == out_c:
-            layer = with_stride("qpipe::QDepthwiseConv2D", k, s)
-            cpp_type = "qpipe::DepthwiseConv2DParams<%d, %d>" % (k, in_c)
-            weights = weight[:, 0, :, :].transpose(1, 2, 0).tolist()  # (C, 1, KH, KW) -> [ky][kx][c]
+        elif conv.groups == in_c and out_c % in_c == 0:
+            # Output channel c M + j reads input channel c, in torch as in TFLite.
+            multiplier = out_c // in_c
+            layer = "qpipe::QDepthwiseConv2D"
+            cpp_type = "qpipe::DepthwiseConv2DParams<%s, %d%s>" % (qpipe_window.block_kernel(kernel), in_c,
+                                                                    ", double, %d" % multiplier if multiplier != 1 else "")
+            weights = weight[:, 0, :, :].transpose(1, 2, 0).tolist()  # (C M, 1, KH, KW) -> [ky][kx][c M + j]
             calib_kind = "depthwise"
         else:
-            raise layer_error(node, kind, "groups=%d: only 1 or depthwise (groups == in == out channels) are "
-                              "supported" % conv.groups)
+            raise layer_error(node, kind, "groups=%d with %d -> %d channels: qpipe takes groups 1 or a depthwise "
+                              "convolution (groups == in_channels, out_channels a multiple of it)"
+                              % (conv.groups, in_c, out_c))
+        if calib_kind != "pointwise":
+            layer += "<%s>" % qpipe_window.template_args(kernel, stride, dilation, same, multiplier)
         name, last, block = self.add_block(node, cpp_type, weights, bias, self.nn.BatchNorm2d, calib_kind)
-        items.append(Layer(layer, name, qc.Layer(calib_kind, block, k=k, s=s, per_channel=self.per_channel)))
-        return items, last, self.image_qshape(node)
+        items.append(Layer(layer, name, qc.Layer(calib_kind, block, k=kernel, s=stride, d=dilation, same=same,
+                                                 multiplier=multiplier, per_channel=self.per_channel)))
+        out = self.image_qshape(node)
+        self.check_window(node, kind, items, qshape, out)
+        return items, last, out
+
+    def check_window(self, node, kind, items, qshape, out):
+        """The layers chosen must give torch's output shape (a guard on the geometry above)."""
+        shape = tuple(qshape)
+        for step in qc.plan([item.calib for item in items]):
+            shape = qc.output_shape(step, shape)
+        if shape != tuple(out):
+            raise layer_error(node, kind, "qpipe's window gives %s, torch %s" % (shape, tuple(out)))
 
     def convert_linear(self, node, linear, qshape):
         kind = type(linear).__name__
@@ -645,33 +838,73 @@ class Exporter:
         kind = type(pool).__name__
         self.check_image(node, kind, qshape)
         k = pair(pool.kernel_size)
-        s = pair(pool.stride if pool.stride is not None else pool.kernel_size)
+        s = pair(pool.stride if pool.stride is not None and pool.stride != () else pool.kernel_size)
         p = pair(pool.padding)
-        if k[0] != k[1] or s[0] != s[1]:
-            raise layer_error(node, kind, "kernel %s stride %s: qpipe pools are square with one stride" % (k, s))
-        items = []
-        if isinstance(pool, self.nn.MaxPool2d):
-            if pair(pool.dilation) != (1, 1) or pool.return_indices:
-                raise layer_error(node, kind, "dilation and return_indices are not supported")
-            if p != (0, 0):  # torch pads a max pool with -inf, qpipe's pad with 0
-                raise layer_error(node, kind, "a padded max pool is not supported")
-            name = "qpipe::QMaxPool2D"
-        else:
+        average = isinstance(pool, self.nn.AvgPool2d)
+        if average:
             if pool.divisor_override is not None:
                 raise layer_error(node, kind, "divisor_override is not supported")
-            if p != (0, 0):
-                if not pool.count_include_pad:
-                    raise layer_error(node, kind, "padding with count_include_pad=False is not supported")
-                items.append(pad_layer(p[0], p[0], p[1], p[1]))  # zeros counted: a pad, then a VALID pool
-            name = "qpipe::QAvgPool2D"
+            count_pad = bool(pool.count_include_pad)
+        else:
+            if pair(pool.dilation) != (1, 1) or pool.return_indices:
+                raise layer_error(node, kind, "dilation and return_indices are not supported")
+            count_pad = False
         h, w, c = qshape
+        axes = [(h, k[0], s[0], p[0], p[0]), (w, k[1], s[1], p[1], p[1])]
+        mode = qpipe_window.pool_mode(axes, bool(pool.ceil_mode), average, count_pad)
+        if mode is None:
+            raise layer_error(node, kind, qpipe_window.pool_refusal(axes, bool(pool.ceil_mode), average, count_pad,
+                                                                    "padding %s" % (p,), "count_include_pad=%s" % count_pad))
+        name = "qpipe::QAvgPool2D" if average else "qpipe::QMaxPool2D"
+        items = [pad_layer(p[0], p[0], p[1], p[1])] if mode == "pad" else []
+        calib = qc.Layer("avg_pool" if average else "max_pool", k=k, s=s, same=mode == "same")
+        items.append(Layer("%s<%s>" % (name, qpipe_window.template_args(k, s, same=mode == "same", pool=True)),
+                           calib=calib))
         out = self.image_qshape(node)
-        valid = ((h + 2 * p[0] - k[0]) // s[0] + 1, (w + 2 * p[1] - k[1]) // s[1] + 1, c)
-        if out != valid:  # ceil_mode adding a partial window
-            raise layer_error(node, kind, "ceil_mode with a partial window is not supported")
-        calib = qc.Layer("max_pool" if name == "qpipe::QMaxPool2D" else "avg_pool", k=k[0], s=s[0])
-        items.append(Layer(name + ("<%d>" % k[0] if s[0] == k[0] else "<%d, %d>" % (k[0], s[0])), calib=calib))
+        self.check_window(node, kind, items, qshape, out)
         return items, node, out
+
+    # -- concatenations -------------------------------------------------------------------------
+
+    # Layers whose output keeps the grid of their input.
+    GRID_KEEPING = ("pad", "max_pool", "avg_pool", "global_avg_pool", "relu", "relu6", "relu_n1_to_1", "flatten")
+
+    def grid_owner(self, branch):
+        """The block whose output grid a branch ends on, if it lies in the branch and may take any
+        grid; else None."""
+        for item in reversed(branch):
+            if isinstance(item, Merge):
+                return item.block  # an add's or mul's; None for a concatenation
+            if item.calib.kind in self.GRID_KEEPING:
+                continue
+            return next((b for b in self.blocks if b.name == item.block), None) if item.block is not None else None
+        return None  # the fork's own grid
+
+    def tie_concat_grids(self, items):
+        """TFLite's int8 CONCATENATION (and qpipe's Concat) takes every input on one grid. Each branch
+        of a Concat ends on the grid of a block in it (a QQuantize is appended to a branch whose grid
+        comes from before the fork or is fixed, e.g. a sigmoid's); calibration then gives those
+        blocks one grid, of the union of their ranges. Returns the groups of blocks that share a
+        grid, innermost first."""
+        groups = []
+        for item in items:
+            if not isinstance(item, Merge):
+                continue
+            for branch in item.branches:
+                groups += self.tie_concat_grids(branch)
+            if item.kind != "concat":
+                continue
+            owners = []
+            for i, branch in enumerate(item.branches):
+                owner = self.grid_owner(branch)
+                if owner is None:
+                    name = self.block_name(item.node, "_quantize_%d" % i)
+                    owner = BlockText(name, "qpipe::QuantizeParams", "", None, qc.Block("quantize", name=name))
+                    self.blocks.append(owner)
+                    branch.append(Layer("qpipe::QQuantize", name, qc.Layer("quantize", owner.calib)))
+                owners.append(owner)
+            groups.append((node_label(item.node), owners))
+        return groups
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -777,6 +1010,8 @@ class ExportInfo:
         self.ops_limit = None        # -fconstexpr-ops-limit value the header needs, or None
         self.seconds = 0.0           # the exporter's time for the host calibration
         self.calibration = None      # the host calibration's result (qpipe_calibration.Calibration)
+        self.input_grid = None       # host calibration: the input grid (scale, zero point)
+        self.grids = {}              # host calibration: each block's output grid, by block name
         self.m0_quantize_ops = 0     # estimated operations of qpipe::quantize in a Cortex-M0 build
         self.m0_ops_limit = None     # the limit such a build needs (whatever the calibration path)
         self.path = None
@@ -825,8 +1060,9 @@ def largest_requantized_layer(items):
     return largest
 
 
-def choose_calibration(calibrate, items, in_shape, samples, input_observer, info):
-    """Fill info.calibrate and info.reason, and the figures of the compiler path."""
+def choose_calibration(calibrate, items, in_shape, samples, input_observer, info, host_only=None):
+    """Fill info.calibrate and info.reason, and the figures of the compiler path. host_only: why the
+    compiler cannot calibrate this network (a concatenation's shared grid), or None."""
     info.macs = qc.macs(items, in_shape)
     info.arena_bytes = qc.arena_bytes(items, in_shape)
     info.samples = samples
@@ -841,7 +1077,12 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
         compiler_note = "in the compiler it would need -fconstexpr-ops-limit=%d" % limit
     else:
         compiler_note = "in the compiler about %s constexpr operations in all" % millions(total)
-    if calibrate == "host":
+    if host_only is not None:
+        if calibrate == "compiler":
+            raise ExportError("--calibrate compiler: %s" % host_only)
+        info.calibrate = "host"
+        info.reason = "%s: calibrating on the host (%s; %s)" % (PROG, size, host_only)
+    elif calibrate == "host":
         info.calibrate = "host"
         info.reason = "%s: calibrating on the host, as asked (%s; %s)" % (PROG, size, compiler_note)
     elif calibrate == "compiler":
@@ -859,6 +1100,21 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
         info.ops_limit = limit
     info.m0_quantize_ops = M0_FIT_OPS_PER_CHANNEL * largest_requantized_layer(items)
     info.m0_ops_limit = ops_limit_for(info.m0_quantize_ops)
+
+
+def share_grids(result, groups):
+    """Gives each group of blocks (the ends of a concatenation's branches) the grid of the union of
+    their chosen ranges. Returns {block name: a note for its grid comment}."""
+    notes = {}
+    for label, blocks in groups:
+        buffers = [result.block(b.calib) for b in blocks]
+        lo, hi = min(b.chosen[0] for b in buffers), max(b.chosen[1] for b in buffers)
+        grid = qc.min_max_grid(lo, hi)
+        for block, buffer in zip(blocks, buffers):
+            buffer.grid = grid
+            notes[block.name] = "; the grid of %s, shared by the inputs of the concatenation '%s'" % (range_text((lo, hi)),
+                                                                                                   label)
+    return notes
 
 
 def range_text(r):
@@ -898,7 +1154,8 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
     unused = sorted(set(exporter.observers) - exporter.observers_used)
     if unused:
         raise ExportError("observer given for '%s', which is not a layer with parameters (name a Conv2d or Linear "
-                          "module, the BatchNorm folded into it, or a residual add)" % unused[0])
+                          "module, the BatchNorm folded into it, a LeakyReLU or Hardswish, or an add or mul by its graph node)"
+                          % unused[0])
 
     in_shape = exporter.input_qshape
     out_size = math.prod(exporter.output_qshape)
@@ -908,7 +1165,11 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         cpp_double(samples[~finite][0])  # the error the sample table of the compiler path raises
     network = calib_items(items)
     info = ExportInfo()
-    choose_calibration(calibrate, network, in_shape, len(samples), input_obs, info)
+    host_only = None
+    if exporter.shared_grids:
+        host_only = ("the branches of the concatenation '%s' must end on one grid, which only the host calibration "
+                     "chooses (the union of their ranges)" % exporter.shared_grids[0][0])
+    choose_calibration(calibrate, network, in_shape, len(samples), input_obs, info, host_only)
 
     host = info.calibrate == "host"
     lines = [
@@ -950,13 +1211,16 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             if buffer.calibrated and not (math.isfinite(buffer.grid[0]) and buffer.grid[0] > 0):
                 what = "the input" if b == 0 else "the output of %s" % result.steps[b - 1].block.name
                 raise ExportError("calibration gives %s no finite grid (it saw %s)" % (what, range_text(buffer.seen)))
+        shared = share_grids(result, exporter.shared_grids)
         info.seconds = time.monotonic() - start
         info.calibration = result
+        info.input_grid = result.input
         lines += ["// " + grid_comment("input grid", result.buffers[0], len(samples)),
                   "inline constexpr qpipe::Grid input_grid{%s, %d};" % (cpp_double(result.input[0]), result.input[1]), ""]
         for block in exporter.blocks:
             b = result.block(block.calib)
-            lines.append(block.text(b.grid, grid_comment("output grid", b, len(samples))))
+            info.grids[block.name] = b.grid
+            lines.append(block.text(b.grid, grid_comment("output grid", b, len(samples)) + shared.get(block.name, "")))
         lines += [
             "",
             "inline constexpr auto spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
@@ -1025,8 +1289,9 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
                   float64 outputs for them (`check_inputs`, `check_outputs`)
     observers:    {layer name: observer} for the grids calibration chooses, observer one of
                   "min_max" (the default), "percentile:LO:HI", "kl" or "kl:BINS"; a layer is named
-                  by its module path (a Conv2d or Linear, or the BatchNorm folded into it) or, for
-                  a residual add, by its graph node (add, add_1, ...)
+                  by its module path (a Conv2d or Linear, or the BatchNorm folded into it, a
+                  LeakyReLU or Hardswish) or, for an add or a product (and a functional leaky_relu
+                  or hardswish), by its graph node (add, add_1, mul, ...)
     input_observer: the same, for the input grid
     source:       where the model came from, named in the header's first line
     calibrate:    "host": the exporter calibrates (tools/qpipe_calibration.py, bit for bit the

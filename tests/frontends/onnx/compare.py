@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Compares qpipe's outputs with the expected outputs make_models.py wrote.
 
-usage: compare.py NAME_expected.txt [--float-bound N] -- CMD...
+usage: compare.py NAME_expected.txt [--float-bound N] [--float-label TEXT] -- CMD...
 
 CMD prints one `out v1 v2 ...` line per test input. Each must match the integer evaluator's
-`int` line within the file's tolerance (0: exact). The distance to the plain float QDQ semantics
-(`float` lines) is reported; with --float-bound it must not exceed N codes.
+`int` line within the file's tolerance (0: exact). The distance to the `float` lines (the plain
+float QDQ semantics, or what --float-label names) is reported; with --float-bound it must not
+exceed N codes.
 """
 import subprocess
 import sys
@@ -16,6 +17,7 @@ def main(argv):
     opts, cmd = argv[:split], argv[split + 1:]
     expected_path = opts[0]
     float_bound = int(opts[opts.index("--float-bound") + 1]) if "--float-bound" in opts else None
+    float_label = opts[opts.index("--float-label") + 1] if "--float-label" in opts else "float QDQ semantics"
     tolerance, ints, floats = 0, [], []
     with open(expected_path) as f:
         for line in f:
@@ -44,13 +46,14 @@ def main(argv):
     fdiff = [abs(g - e) for gs, es in zip(got, floats) for g, e in zip(gs, es)]
     print("integer evaluator (TFLite arithmetic): %d of %d outputs equal, max |diff| %d (tolerance %d)"
           % (exact, total, worst, tolerance))
-    print("float QDQ semantics: %d of %d outputs differ, max |diff| %d%s"
-          % (sum(d != 0 for d in fdiff), total, max(fdiff), "" if float_bound is None else " (bound %d)" % float_bound))
+    print("%s: %d of %d outputs differ, max |diff| %d%s"
+          % (float_label, sum(d != 0 for d in fdiff), total, max(fdiff),
+             "" if float_bound is None else " (bound %d)" % float_bound))
     if worst > tolerance:
         print("FAIL: qpipe differs from the integer evaluator by more than the tolerance")
         return 1
     if float_bound is not None and max(fdiff) > float_bound:
-        print("FAIL: qpipe is further than %d code(s) from the float QDQ semantics" % float_bound)
+        print("FAIL: qpipe is further than %d code(s) from the %s" % (float_bound, float_label))
         return 1
     print("ok")
     return 0

@@ -26,6 +26,9 @@
 #include "identity_b_compiler.hpp"
 #include "identity_b_host.hpp"
 #include "identity_b_report.hpp"
+#include "identity_c_compiler.hpp"
+#include "identity_c_host.hpp"
+#include "identity_c_report.hpp"
 
 namespace {
 
@@ -54,6 +57,10 @@ static_assert(same_grids<identity_b_host::spec, identity_b_compiler::spec>,
               "model b: the host calibration's grids differ from the compiler's");
 static_assert(compiler_report<identity_b_compiler::calibration> == identity_b_report::rows,
               "model b: the host calibration saw or chose a range the compiler's did not");
+static_assert(same_grids<identity_c_host::spec, identity_c_compiler::spec>,
+              "model c: the host calibration's grids differ from the compiler's");
+static_assert(compiler_report<identity_c_compiler::calibration> == identity_c_report::rows,
+              "model c: the host calibration saw or chose a range the compiler's did not");
 #endif
 
 template <const auto& HostSpec, const auto& CompilerSpec, const auto& HostNetwork, const auto& CompilerNetwork,
@@ -121,6 +128,8 @@ int main() {
                     identity_a_host::check_inputs, identity_a_report::rows, identity_a_compiler::calibration>("a");
   problems += check<identity_b_host::spec, identity_b_compiler::spec, identity_b_host::network, identity_b_compiler::network,
                     identity_b_host::check_inputs, identity_b_report::rows, identity_b_compiler::calibration>("b");
+  problems += check<identity_c_host::spec, identity_c_compiler::spec, identity_c_host::network, identity_c_compiler::network,
+                    identity_c_host::check_inputs, identity_c_report::rows, identity_c_compiler::calibration>("c");
   std::printf("%s\n", problems == 0 ? "PASS" : "FAIL");
   return problems == 0 ? 0 : 1;
 }

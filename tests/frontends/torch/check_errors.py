@@ -5,8 +5,9 @@ usage: check_errors.py QPIPE_TORCH_PY CASE
 
 A failing case must exit with status 1 and write exactly one line on stderr, starting with
 `qpipe_torch: error:` and containing the case's expected words (no traceback, no warning).
-The `softmax-channels` case is the control: a softmax over the channels of an image is what
-qpipe's softmax computes, so it must export (status 0, nothing on stderr).
+The controls must export (status 0, nothing on stderr): `softmax-channels` (a softmax over the
+channels of an image is what qpipe's softmax computes) and `add-of-two-branches` (conv_a(x) +
+conv_b(x) is qpipe::Add<Pipe<...>, Pipe<...>>).
 """
 import os
 import subprocess
@@ -19,15 +20,34 @@ from torch import nn
 
 
 class Fork(nn.Module):
-    """conv_a(x) + conv_b(x): an add of two branches, not a residual x + f(x)."""
+    """join(conv_a(x), conv_b(x)): two branches that an add joins again (or, with join=torch.sub,
+    something that is not a merge qpipe has)."""
 
-    def __init__(self):
+    def __init__(self, join=torch.add):
         super().__init__()
         self.conv_a = nn.Conv2d(3, 4, 3, padding=1)
         self.conv_b = nn.Conv2d(3, 4, 1)
+        self.join = join
 
     def forward(self, x):
-        return self.conv_a(x) + self.conv_b(x)
+        return self.join(self.conv_a(x), self.conv_b(x))
+
+
+class Functional(nn.Module):
+    """A forward given as a function of (self, x): traced, then pickled without this class."""
+
+    def __init__(self, forward, **modules):
+        super().__init__()
+        for name, module in modules.items():
+            setattr(self, name, module)
+        self.body = forward
+
+    def forward(self, x):
+        return self.body(self, x)
+
+
+def traced(forward, **modules):
+    return torch.fx.symbolic_trace(Functional(forward, **modules))
 
 
 def image_batch():
@@ -76,7 +96,42 @@ def case_files(case, folder):
     if case == "add-of-two-branches":
         # A traced GraphModule pickles its generated code: loadable without the Fork class.
         model = torch.fx.symbolic_trace(Fork())
-        return save_model(model, folder, image_batch()) + (["feeds 2 layers"],)
+        return save_model(model, folder, image_batch()) + ([],)
+    if case == "fork-joined-by-sub":
+        model = torch.fx.symbolic_trace(Fork(torch.sub))
+        return save_model(model, folder, image_batch()) + (["feeds 2 layers", "join again at 'sub'"],)
+    if case == "grouped-conv":
+        model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Conv2d(4, 4, 3, groups=2))
+        return save_model(model, folder, image_batch()) + (["layer '1' (Conv2d)", "groups=2 with 4 -> 4 channels"],)
+    if case == "avg-pool-not-same":
+        # 6 x 6, stride 2: TFLite's SAME pads 0 above and 1 below; torch pads 1 on both sides.
+        model = nn.Sequential(nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False))
+        return save_model(model, folder, image_batch()) + (["layer '0' (AvgPool2d)", "count_include_pad=False",
+                                                            "not TFLite SAME's placement"],)
+    if case == "avg-pool-counts-partial-window":
+        # 4 x 4 padded by 1, ceil_mode: the last window reaches past the end padding.
+        model = nn.Sequential(nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True))
+        return save_model(model, folder, image_batch()[:, :, :4, :4]) + (
+            ["layer '0' (AvgPool2d)", "count_include_pad=True counts padded cells"],)
+    if case == "max-pool-not-same":
+        model = nn.Sequential(nn.MaxPool2d(3, stride=2, padding=1))
+        return save_model(model, folder, image_batch()) + (["layer '0' (MaxPool2d)", "padding (1, 1)"],)
+    if case == "cat-along-width":
+        model = traced(lambda m, x: torch.cat([x, m.conv(x)], dim=3), conv=nn.Conv2d(3, 3, 1))
+        return save_model(model, folder, image_batch()) + (["layer 'cat' (cat)", "dim 3"],)
+    if case == "broadcasting-add":
+        model = traced(lambda m, x: x + torch.mean(x, (2, 3), keepdim=True))
+        return save_model(model, folder, image_batch()) + (["layer 'add' (add)", "no broadcasting"],)
+    if case == "negative-leaky-slope":
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LeakyReLU(-0.1))
+        return save_model(model, folder, image_batch()) + (["layer '1' (LeakyReLU)", "negative_slope -0.1"],)
+    if case == "concat-in-the-compiler":
+        model = traced(lambda m, x: torch.cat([m.a(x), m.b(x)], dim=1), a=nn.Conv2d(3, 2, 1), b=nn.Conv2d(3, 2, 3,
+                                                                                                          padding=1))
+        return save_model(model, folder, image_batch()) + (["--calibrate compiler", "concatenation 'cat'"],)
+    if case == "flattened-image-output":
+        model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten())
+        return save_model(model, folder, image_batch()) + (["flattened 2x4x4 image"],)
     if case == "conv-on-vector":
         model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 2, 1))
         return save_model(model, folder, image_batch()) + (["layer '2' (Conv2d)", "shape (4,)"],)
@@ -101,7 +156,9 @@ EXTRA_ARGS = {
     "observer-of-unknown-layer": ["--observer", "fc9=kl"],
     "bad-calibrate": ["--calibrate", "gpu"],
     "bad-batch-norm-on-host": ["--calibrate", "host"],
+    "concat-in-the-compiler": ["--calibrate", "compiler"],
 }
+CONTROLS = ("softmax-channels", "add-of-two-branches")
 
 
 def main(argv):
@@ -118,7 +175,7 @@ def main(argv):
         wrote_header = os.path.exists(out)
     lines = done.stderr.splitlines()
     print("exit status %d; stderr:\n%s" % (done.returncode, done.stderr), end="")
-    if case == "softmax-channels":
+    if case in CONTROLS:
         ok = done.returncode == 0 and not lines and wrote_header
         print("PASS" if ok else "FAIL: expected a successful export")
         return 0 if ok else 1

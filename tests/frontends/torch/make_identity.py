@@ -3,12 +3,13 @@
 
 usage: make_identity.py OUTDIR
 
-Writes OUTDIR/identity_{a,b}_{host,compiler}.hpp (namespaces identity_a_host, ...). Both headers of
+Writes OUTDIR/identity_{a,b,c}_{host,compiler}.hpp (namespaces identity_a_host, ...). Both headers of
 a model come from the same model, the same calibration batch and the same check inputs; only
 --calibrate differs. calibration_identity.cpp then requires every buffer's grid and the int8
 outputs to be identical. OUTDIR/identity_{a,b}_report.hpp hold what the host calibration saw and
 chose for every buffer (its range over the samples, the observer's range and KL threshold), as
-exact doubles, for the test to compare with the compiler's calibration report.
+exact doubles, for the test to compare with the compiler's calibration report. OUTDIR/identity_*_report.hpp
+likewise for a, b and c.
 
 - a: per-channel convolutions: Conv2d + BatchNorm2d + ReLU (percentile observer: ReLU's zeros
   repeat at its lower rank), MaxPool2d, a residual block (depthwise conv + BatchNorm + ReLU6,
@@ -20,6 +21,13 @@ exact doubles, for the test to compare with the compiler's calibration report.
   image read flat), Linear + BatchNorm1d + Sigmoid, Linear + ReLU (min_max), Linear (percentile
   21.5 .. 78.5: interpolated between ranks); the input through a KL observer (one-signed values,
   256 levels).
+- c: the newer vocabulary: ZeroPad2d + Conv2d 6 x 4 stride 2 (TFLite SAME: qpipe::same) +
+  BatchNorm2d + ReLU; a depthwise 3 x 3 with multiplier 2 and dilation 2 (SAME) + LeakyReLU
+  (percentile observer); AvgPool2d((3, 1), padding (1, 0), count_include_pad=False) (SAME: a
+  divisor of 2 at the borders); MaxPool2d(2, ceil_mode=True) on 5 rows (SAME); the add of two
+  branches (a 1 x 1 conv, a 3 x 3 conv + Hardswish; percentile observer), the product of that
+  sum and its sigmoid (Mul<Identity, Pipe<QSigmoid>>, KL observer), adaptive_avg_pool2d(1),
+  Linear.
 """
 import os
 import sys
@@ -81,6 +89,30 @@ class NetB(nn.Module):
         return self.fc3(torch.relu(self.fc2(x)))
 
 
+class NetC(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ZeroPad2d((1, 1, 2, 3))
+        self.stem = nn.Conv2d(2, 6, (6, 4), stride=2)
+        self.stem_bn = nn.BatchNorm2d(6)
+        self.dw = nn.Conv2d(6, 12, 3, padding=2, dilation=2, groups=6)
+        self.leaky = nn.LeakyReLU(0.2)
+        self.smooth = nn.AvgPool2d((3, 1), stride=1, padding=(1, 0), count_include_pad=False)
+        self.pool = nn.MaxPool2d(2, ceil_mode=True)
+        self.a = nn.Conv2d(12, 8, 1)
+        self.b = nn.Conv2d(12, 8, 3, padding=1)
+        self.hs = nn.Hardswish()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.stem_bn(self.stem(self.pad(x))))   # 2x9x8 -> 6x5x4
+        x = self.leaky(self.dw(x))                             # 12x5x4
+        x = self.pool(self.smooth(x))                          # 12x3x2
+        y = self.a(x) + self.hs(self.b(x))                     # 8x3x2
+        y = y * torch.sigmoid(y)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(y, 1), 1))
+
+
 def randomize(model, generator):
     """Seeded weights (1 / sqrt(fan in): activations neither vanish nor saturate), and non-trivial
     batch norm statistics."""
@@ -115,6 +147,9 @@ def main(argv):
         "b": (randomize(NetB(), generator), torch.rand(12, 2, 9, 9, generator=generator),
               torch.rand(6, 2, 9, 9, generator=generator),
               dict(per_channel=False, input_observer="kl:512", observers={"fc3": "percentile:21.5:78.5"})),
+        "c": (randomize(NetC(), generator), torch.rand(10, 2, 9, 8, generator=generator),
+              torch.rand(6, 2, 9, 8, generator=generator),
+              dict(observers={"leaky": "percentile:0:99.5", "add": "percentile:1:99", "mul": "kl:600"})),
     }
     for name, (model, calibration, check, options) in models.items():
         for path in ("host", "compiler"):
