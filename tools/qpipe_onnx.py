@@ -22,6 +22,14 @@ the grid of the QuantizeLinear that ends it; a Relu between two QuantizeLinear n
 has no other reader is fused into the layer before it, on the grid after the Relu (what a TFLite
 converter does).
 
+Operators (docs/frontends.md has the table): Conv (any kernel, strides, dilations; pads or
+auto_pad become qpipe::same where they are TFLite's SAME, else a QPad2D; group 1 or depthwise with
+a multiplier), Gemm, MatMul (+ bias Add), Relu, Clip(0, 6), LeakyRelu, HardSwish, Sigmoid, Tanh,
+Softmax, MaxPool and AveragePool (rectangular; pads, ceil_mode, count_include_pad where qpipe's
+windows compute the same), GlobalAveragePool, Flatten, Reshape to [1, N]; a tensor read by several
+nodes starts branches that an Add (Residual, or qpipe::Add), Mul or Concat joins again (a branch
+not on the Concat's output grid ends with a QQuantize onto it).
+
 Layout: ONNX is NCHW, qpipe NHWC. The generated network takes its input in NHWC order (H, W, C)
 and gives image outputs in NHWC order; vector inputs and outputs are unchanged. A Gemm/MatMul
 fed by a Flatten of an image has its weight columns permuted to NHWC order.
@@ -39,6 +47,9 @@ import os
 import re
 import sys
 from typing import Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qpipe_window  # noqa: E402  (the window geometry the front ends share)
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -65,11 +76,16 @@ class Grid:
 @dataclasses.dataclass
 class Layer:
     """One qpipe layer. kind: pad, conv, pointwise, depthwise, dense, maxpool, avgpool, gap, relu,
-    relu6, sigmoid, tanh, softmax, residual."""
+    relu6, sigmoid, tanh, softmax, leaky_relu, hard_swish, quantize, flatten, residual, add, mul,
+    concat."""
     kind: str
     source: str = ""                      # the ONNX node it comes from
-    kernel: int = 1
-    stride: int = 1
+    kernel: tuple = (1, 1)                # window layers: (height, width)
+    stride: tuple = (1, 1)
+    dilation: tuple = (1, 1)
+    same: bool = False                    # TFLite's SAME padding (qpipe::same)
+    multiplier: int = 1                   # depthwise: output channels per input channel
+    alpha: float = 0.0                    # leaky_relu: the slope below zero
     pads: tuple = (0, 0, 0, 0)            # top, bottom, left, right (pad)
     weights: object = None                # int8 ndarray in qpipe layout
     weight_scale: object = None           # float ndarray, one per output channel (dense: one)
@@ -77,8 +93,8 @@ class Layer:
     bias: object = None                   # int32 ndarray (bias_kind 'int32') or float64 ndarray
     bias_kind: str = "int32"              # 'int32': on input scale x weight scale; 'float': real values
     input_grid: Optional[Grid] = None     # the grid the layer reads (for bias emission)
-    output: Optional[Grid] = None         # block's output grid (conv, dense, residual add)
-    branch: list = dataclasses.field(default_factory=list)  # residual: the branch's layers
+    output: Optional[Grid] = None         # block's output grid (conv, dense, merges, table layers, quantize)
+    branches: list = dataclasses.field(default_factory=list)  # merges: one layer list per branch ([]: Identity)
     name: str = ""                        # C++ name of its parameter block
 
 
@@ -101,7 +117,9 @@ class Network:
 
 
 SUPPORTED = {"QuantizeLinear", "DequantizeLinear", "Conv", "MatMul", "Gemm", "Relu", "Clip", "Sigmoid", "Tanh",
-             "Softmax", "Add", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Constant"}
+             "Softmax", "Add", "Mul", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
+             "LeakyRelu", "HardSwish", "Constant"}
+MERGES = ("Add", "Mul", "Concat")
 
 SIGMOID_GRID = (1.0 / 256.0, -128)
 TANH_GRID = (1.0 / 128.0, 0)
@@ -156,6 +174,7 @@ class _Reader:
                     self.consumers.setdefault(i, []).append(node)
         self.outputs = [o.name for o in g.output]
         self.visited = set()
+        self._must = None
 
     # --- small helpers ---------------------------------------------------------------------
 
@@ -385,68 +404,171 @@ class _Reader:
         layers, v = self.chain(v, None)
         for node in g.node:
             if node.op_type != "Constant" and id(node) not in self.visited:
-                raise QdqError("%s: not on the chain from the input to the output (qpipe takes one chain with "
-                               "residual adds)" % _where(node))
+                raise QdqError("%s: not on a path from the input to the output (qpipe takes one chain whose forks "
+                               "merge again)" % _where(node))
+        if len(v.qshape) == 3 and len(v.onnx_shape) == 1 and v.qshape[0] * v.qshape[1] != 1 and v.qshape[2] != 1:
+            raise QdqError("the graph output '%s' is a flattened %dx%dx%d image, whose values ONNX orders (C, H, W) and "
+                           "qpipe (H, W, C); end the graph with the image or a Gemm/MatMul" % (
+                               v.qname, v.qshape[2], v.qshape[0], v.qshape[1]))
         out_name = next(o for o in self.outputs if o == v.qname or o in v.floats)
         return Network(self.source, inp.name, shape, qshape, input_grid, layers, out_name, v.qshape, v.grid,
                        v.onnx_shape)
 
     def chain(self, v, stop):
-        """Lowers the nodes from value v on until the graph output (stop None) or until the Add
-        `stop` (a residual branch). Returns (layers, last value)."""
+        """Lowers the nodes from value v on until the graph output (stop None) or until the merge
+        `stop` (Add, Mul, Concat) that ends the branch being lowered. Returns (layers, last value)."""
         layers = []
         while True:
-            readers = self.readers(v)
-            if stop is not None and any(r is stop for r, _ in readers):
+            readers = self.reader_nodes(v)
+            if stop is not None and any(r is stop for r in readers):
                 if len(readers) != 1:
-                    raise QdqError("%s: a residual branch's result has other readers" % _where(stop))
+                    raise QdqError("%s: a branch's result has other readers" % _where(stop))
                 return layers, v
             if self.is_output(v):
                 if readers:
                     raise QdqError("the graph output '%s' is also read by %s; qpipe takes one output"
-                                   % (v.qname, _where(readers[0][0])))
+                                   % (v.qname, _where(readers[0])))
                 if stop is not None:
-                    raise QdqError("%s: the residual branch ends at the graph output" % _where(stop))
+                    raise QdqError("%s: a branch of it ends at the graph output" % _where(stop))
                 return layers, v
             if not readers:
                 raise QdqError("tensor '%s' leads nowhere (not a graph output, no reader)" % v.qname)
-            adds = [r for r, _ in readers if r.op_type == "Add" and all(i in v.floats or self.is_activation(i) for i in r.input)]
-            if len(readers) == 2 and len(adds) == 1:
-                add = adds[0]
-                first = next(r for r, _ in readers if r is not add)
-                layer, v = self.residual(v, add, first)
-                layers.append(layer)
-                layers.extend(layer._after)
+            if len(readers) == 1 and readers[0].op_type not in MERGES:
+                node = readers[0]
+                new_layers, v = self.lower(node, next(f for f in node.input if f in v.floats), v)
+                layers.extend(new_layers)
                 continue
-            if len(readers) != 1:
-                raise QdqError("tensor '%s' is read by %d nodes (%s); qpipe takes a chain whose only forks are "
-                               "residual adds" % (v.qname, len(readers), ", ".join(_where(r) for r, _ in readers)))
-            node, fname = readers[0]
-            new_layers, v = self.lower(node, fname, v)
+            new_layers, v = self.fork(v, readers, stop)
             layers.extend(new_layers)
+
+    def reader_nodes(self, v):
+        """The nodes that read v (through any of its DequantizeLinear outputs), each once."""
+        out = []
+        for node, _ in self.readers(v):
+            if not any(node is n for n in out):
+                out.append(node)
+        return out
+
+    def join_point(self, v):
+        """The first node other than Quantize/DequantizeLinear that every path from v to the graph
+        output passes through (None if a path from v ends elsewhere)."""
+        if self._must is None:
+            nodes = [n for n in self.graph.node if n.op_type != "Constant"]
+            self._order = {id(n): i for i, n in enumerate(nodes)}
+            must = {}  # tensor -> ids of the nodes on every path from it to the output, or None
+
+            def after(name):
+                result = frozenset() if name in self.outputs else None
+                readers = self.cons(name)
+                if not readers and result is None:
+                    return None
+                for r in readers:
+                    rest = must.get(r.output[0]) if r.output else None
+                    if rest is None:
+                        return None
+                    result = rest | {id(r)} if result is None else result & (rest | {id(r)})
+                return result
+
+            for node in reversed(nodes):  # the graph is in topological order (the checker requires it)
+                for o in node.output:
+                    must[o] = after(o)
+            self._must, self._after = must, after
+            self._by_id = {id(n): n for n in nodes}
+        ids = self._must[v.qname] if v.qname in self._must else self._after(v.qname)
+        joins = [self._by_id[i] for i in (ids or ()) if self._by_id[i].op_type not in ("QuantizeLinear",
+                                                                                      "DequantizeLinear")]
+        return min(joins, key=lambda n: self._order[id(n)]) if joins else None
+
+    def fork(self, v, readers, stop):
+        """v is read by several nodes (or by one merge through several operands): the branches up to
+        the Add, Mul or Concat that joins them, and that merge. Returns (layers, the merge's value)."""
+        merge = self.join_point(v)
+        if merge is None or merge is stop or merge.op_type not in MERGES:
+            joined = "" if merge is None or merge is stop else ", which join again at %s" % _where(merge)
+            raise QdqError("tensor '%s' is read by %d nodes (%s)%s; qpipe branches only where an Add, Mul or Concat "
+                           "joins the branches again" % (v.qname, len(readers), ", ".join(_where(r) for r in readers),
+                                                         joined))
+        self.visited.add(id(merge))
+        ends = []  # (layers, value) of each branch
+        for r in readers:
+            if r is merge:
+                continue
+            # The branch starts from v as read by r alone; a ReLU at its start cannot move v's grid.
+            start = dataclasses.replace(v, floats=set(f for f in v.floats if f in r.input), refit=None)
+            first, bv = self.lower(r, next(f for f in r.input if f in start.floats), start)
+            more, bv = self.chain(bv, merge)
+            ends.append((first + more, bv))
+        branches, used = [], set()
+        for name in merge.input:
+            if name in v.floats:
+                branches.append(None)
+                continue
+            hit = [i for i, (_, bv) in enumerate(ends) if name in bv.floats]
+            if not hit:
+                what = "a constant" if name in self.init or not self.is_activation(name) else "'%s'" % name
+                raise QdqError("%s: its input %s does not come from a branch of tensor '%s' (qpipe joins the branches "
+                               "of one fork)" % (_where(merge), what, v.qname))
+            if hit[0] in used:
+                raise QdqError("%s: reads the result of one branch twice; qpipe runs each branch once per input"
+                               % _where(merge))
+            used.add(hit[0])
+            branches.append(ends[hit[0]])
+        if len(used) != len(ends):
+            raise QdqError("%s: a branch from tensor '%s' is not one of its inputs" % (_where(merge), v.qname))
+        return self.merge(merge, v, branches)
+
+    def merge(self, node, v, branches):
+        """The qpipe merge of `branches` (per input of `node`: (layers, value), None for v itself)."""
+        np = self.np
+        op = node.op_type
+        values = [v if b is None else b[1] for b in branches]
+        layers = [[] if b is None else b[0] for b in branches]
+        if op in ("Add", "Mul"):
+            if len(branches) != 2:
+                raise QdqError("%s: %d inputs, expected 2" % (_where(node), len(branches)))
+            if values[0].onnx_shape != values[1].onnx_shape or values[0].qshape != values[1].qshape:
+                raise QdqError("%s: inputs of shapes %s and %s; qpipe's %s takes two of one shape (no broadcasting)"
+                               % (_where(node), list(values[0].onnx_shape), list(values[1].onnx_shape), op))
+            if op == "Add" and [b is None for b in branches].count(True) == 1:
+                layer = Layer("residual", source=node.name, branches=[next(l for l in layers if l)])
+            else:
+                layer = Layer(op.lower(), source=node.name, branches=layers)
+            after, nv = self.step_output(node, node.output[0], values[0].onnx_shape, values[0].qshape, values[0].perm,
+                                         layer)
+            return [layer] + after, nv
+        rank = len(values[0].onnx_shape) + 1
+        axis = self.attr(node, "axis", None)
+        if axis is None or axis % rank != 1:
+            raise QdqError("%s: concatenation along axis %s of a rank-%d tensor; qpipe concatenates the channels "
+                           "(axis 1)" % (_where(node), axis, rank))
+        q = [x.qshape for x in values]
+        if any(len(s) != len(q[0]) or s[:-1] != q[0][:-1] for s in q) or \
+                (len(q[0]) == 3 and any(len(x.onnx_shape) != 3 for x in values)):
+            raise QdqError("%s: inputs of shapes %s; qpipe concatenates images of one size along the channels, or "
+                           "vectors" % (_where(node), ", ".join(str(list(x.onnx_shape)) for x in values)))
+        channels = sum(s[-1] for s in q)
+        if len(q[0]) == 3:
+            h, w = q[0][0], q[0][1]
+            onnx_shape, qshape, perm = (channels, h, w), (h, w, channels), _image_perm(np, channels, h, w)
+        else:
+            onnx_shape, qshape, perm = (channels,), (channels,), np.arange(channels)
+        acts, qn = self.follow(node.output[0], node)
+        nv = self.value_from_q(qn, onnx_shape, qshape, perm)
+        # TFLite's int8 CONCATENATION takes every input on the output's grid: the QDQ semantics
+        # (dequantize, concatenate, quantize) requantizes the others, which QQuantize does.
+        for branch, x in zip(layers, values):
+            if (x.grid.scale, x.grid.zero_point) != (nv.grid.scale, nv.grid.zero_point):
+                branch.append(Layer("quantize", source=node.name, output=nv.grid))
+        return [Layer("concat", source=node.name, branches=layers)] + self.activations(acts, node, nv), nv
+
+    def activations(self, acts, node, v):
+        """Relu / Clip read in float after a layer without a requantizer of its own: clamps on its
+        grid."""
+        return [Layer(a, source=node.name) for a in acts]
 
     def is_activation(self, name):
         p = self.producer.get(name)
         return p is not None and p.op_type == "DequantizeLinear" and p.input[0] not in self.init
-
-    def residual(self, v, add, first):
-        self.visited.add(id(add))
-        branch_start = dataclasses.replace(v, floats=set(f for f in v.floats if any(r is first for r in self.cons(f))))
-        # Lower the branch from its first node on, then the rest of it, up to the add.
-        node_floats = [f for f in first.input if f in v.floats]
-        branch, bv = self.lower(first, node_floats[0], branch_start)
-        more, bv = self.chain(bv, add)
-        branch += more
-        skip_in = [i for i in add.input if i in v.floats]
-        other = [i for i in add.input if i in bv.floats]
-        if len(skip_in) != 1 or len(other) != 1:
-            raise QdqError("%s: a residual add must read the block's input and the branch's result" % _where(add))
-        if bv.qshape != v.qshape:
-            raise QdqError("%s: the residual branch changes the shape %s -> %s" % (_where(add), v.qshape, bv.qshape))
-        layer = Layer("residual", source=add.name, branch=branch)
-        after, nv = self.step_output(add, add.output[0], v.onnx_shape, v.qshape, v.perm, layer)
-        layer._after = after
-        return layer, nv
 
     def lower(self, node, fname, v):
         """One step from node (reading float tensor fname = dequantized v). Returns (layers, value)."""
@@ -457,17 +579,32 @@ class _Reader:
             return self.conv(node, fname, v)
         if op in ("Gemm", "MatMul"):
             return self.dense(node, fname, v)
+        if op == "LeakyRelu" and self.attr(node, "alpha", 0.01) == 0:
+            op = "Relu"  # a slope of 0 is a ReLU
         if op in ("Relu", "Clip"):
             kind = self.activation_kind(node)
             acts, q = self.follow(node.output[0], node)
             nv = self.value_from_q(q, v.onnx_shape, v.qshape, v.perm, v.refit)
+            layers = [Layer(kind, source=node.name)] + self.activations(acts, node, nv)
             if (nv.grid.scale, nv.grid.zero_point) != (v.grid.scale, v.grid.zero_point):
-                # Fuse into the layer before it, on the grid after the activation (TFLite's fusion).
-                if v.refit is None or len(self.readers(v)) != 1:
-                    raise QdqError("%s: its output grid differs from its input's and there is no layer before it to "
-                                   "fuse it into" % _where(node))
-                v.refit.output = nv.grid
-            return [Layer(kind, source=node.name)] + [Layer(a, source=node.name) for a in acts], nv
+                if v.refit is not None and len(self.readers(v)) == 1:
+                    # Fuse into the layer before it, on the grid after the activation (TFLite's fusion).
+                    v.refit.output = nv.grid
+                else:
+                    # Requantize onto the new grid, then clamp there (TFLite's int8 RELU).
+                    quantize = Layer("quantize", source=node.name, output=nv.grid)
+                    layers.insert(0, quantize)
+                    nv.refit = quantize
+            return layers, nv
+        if op in ("LeakyRelu", "HardSwish"):
+            layer = Layer("leaky_relu" if op == "LeakyRelu" else "hard_swish", source=node.name)
+            if op == "LeakyRelu":
+                layer.alpha = float(self.attr(node, "alpha", 0.01))
+                if not (layer.alpha > 0 and np.isfinite(layer.alpha)):
+                    raise QdqError("%s: alpha %r; qpipe's leaky ReLU takes a positive finite slope" % (_where(node),
+                                                                                                  layer.alpha))
+            after, nv = self.step_output(node, node.output[0], v.onnx_shape, v.qshape, v.perm, layer)
+            return [layer] + after, nv
         if op in ("Sigmoid", "Tanh", "Softmax"):
             return self.fixed_grid_activation(node, v)
         if op in ("MaxPool", "AveragePool"):
@@ -478,11 +615,12 @@ class _Reader:
             c = v.qshape[2]
             acts, q = self.follow(node.output[0], node)
             nv = self.same_grid(node, v, q, (c, 1, 1), (c,), np.arange(c))
-            return [Layer("gap", source=node.name)] + [Layer(a, source=node.name) for a in acts], nv
+            return [Layer("gap", source=node.name)] + self.activations(acts, node, nv), nv
         if op in ("Flatten", "Reshape"):
             return self.flatten(node, v)
-        if op == "Add":
-            raise QdqError("%s: only residual adds Add(x, f(x)) of two activations are supported" % _where(node))
+        if op in MERGES:
+            raise QdqError("%s: merges tensors that do not come from one fork (qpipe joins the branches of a fork)"
+                           % _where(node))
         raise QdqError("%s: unsupported here" % _where(node))
 
     def flatten(self, node, v):
@@ -498,16 +636,22 @@ class _Reader:
             if not ok:
                 raise QdqError("%s: only a Reshape to [1, %d] (a flatten) is supported, not %s" % (_where(node), n, target))
         shape = (n,)
+        # An image whose values ONNX (C, H, W) and qpipe (H, W, C) order alike (one pixel or one
+        # channel) becomes a vector (QFlatten, a view); any other stays an image for qpipe, which a
+        # Gemm/MatMul reads flat with its columns permuted.
+        layers, qshape, perm = [], v.qshape, v.perm
+        if len(v.qshape) == 3 and (v.qshape[0] * v.qshape[1] == 1 or v.qshape[2] == 1):
+            layers, qshape, perm = [Layer("flatten", source=node.name)], shape, np.arange(n)
         # Either the int8 tensor is reshaped (QuantizeLinear after it, on the same grid) or the
         # float one, read directly by the next node.
         out = node.output[0]
         readers = self.cons(out)
         if len(readers) == 1 and readers[0].op_type == "QuantizeLinear":
-            nv = self.same_grid(node, v, readers[0], shape, v.qshape, v.perm, v.refit)
-            return [], nv
+            nv = self.same_grid(node, v, readers[0], shape, qshape, perm, v.refit)
+            return layers, nv
         if out in self.outputs:
             raise QdqError("%s: its float output '%s' is a graph output; qpipe needs it quantized" % (_where(node), out))
-        return [], dataclasses.replace(v, onnx_shape=shape, floats={out})
+        return layers, dataclasses.replace(v, onnx_shape=shape, qshape=qshape, perm=perm, floats={out})
 
     def fixed_grid_activation(self, node, v):
         op = node.op_type
@@ -540,36 +684,75 @@ class _Reader:
             raise QdqError("%s: an activation after %s without quantization between them" % (_where(node), op))
         return [Layer(kind, source=node.name)], nv
 
+    def window_attributes(self, node, kernel, size):
+        """(strides, dilations, (top, bottom, left, right)) of a Conv or pool node over an image of
+        size (height, width): explicit pads, or auto_pad's (SAME_UPPER puts the odd cell after,
+        SAME_LOWER before)."""
+        strides = [int(x) for x in self.attr(node, "strides", [1, 1])]
+        dilations = [int(x) for x in self.attr(node, "dilations", [1, 1])]
+        pads = [int(x) for x in self.attr(node, "pads", [0, 0, 0, 0])]
+        auto_pad = self.attr(node, "auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        if len(strides) != 2 or len(dilations) != 2 or len(pads) != 4:
+            raise QdqError("%s: strides %s, dilations %s, pads %s; a 2-D window takes 2, 2 and 4 values"
+                           % (_where(node), strides, dilations, pads))
+        if min(strides) < 1 or min(dilations) < 1 or min(pads) < 0:
+            raise QdqError("%s: strides %s, dilations %s and pads %s must be positive (pads: not negative)"
+                           % (_where(node), strides, dilations, pads))
+        return strides, dilations, self.padding_of(node, auto_pad, pads, kernel, strides, dilations, size)
+
+    def padding_of(self, node, auto_pad, pads, kernel, strides, dilations, size):
+        if auto_pad in ("NOTSET", "VALID"):
+            if auto_pad == "VALID":
+                return 0, 0, 0, 0
+            top, left, bottom, right = pads
+            return top, bottom, left, right
+        if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+            raise QdqError("%s: auto_pad %s is not supported" % (_where(node), auto_pad))
+        out = []
+        for n, k, s, d in zip(size, kernel, strides, dilations):
+            _, before, after = qpipe_window.same_placement(n, k, s, d)
+            out += [before, after] if auto_pad == "SAME_UPPER" else [after, before]
+        return tuple(out)
+
     def pool(self, node, v):
         np = self.np
         if len(v.qshape) != 3:
             raise QdqError("%s: needs an image input, got shape %s" % (_where(node), list(v.onnx_shape)))
-        ks = list(self.attr(node, "kernel_shape", []))
-        strides = list(self.attr(node, "strides", [1, 1]))
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
-        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
-            raise QdqError("%s: auto_pad SAME is not supported for pooling" % _where(node))
-        if len(ks) != 2 or ks[0] != ks[1]:
-            raise QdqError("%s: qpipe pools take square kernels, not %s" % (_where(node), ks))
-        if len(strides) != 2 or strides[0] != strides[1]:
-            raise QdqError("%s: qpipe pools take equal strides, not %s" % (_where(node), strides))
-        if any(pads):
-            raise QdqError("%s: padded pooling is not supported (qpipe pools are VALID)" % _where(node))
-        if self.attr(node, "ceil_mode", 0):
-            raise QdqError("%s: ceil_mode is not supported" % _where(node))
-        if any(d != 1 for d in self.attr(node, "dilations", [1, 1])):
+        kernel = [int(x) for x in self.attr(node, "kernel_shape", [])]
+        if len(kernel) != 2 or min(kernel) < 1:
+            raise QdqError("%s: kernel_shape %s; a 2-D pool takes two positive sizes" % (_where(node), kernel))
+        h, w, c = v.qshape
+        strides, dilations, (top, bottom, left, right) = self.window_attributes(node, kernel, (h, w))
+        if dilations != [1, 1]:
             raise QdqError("%s: dilated pooling is not supported" % _where(node))
         if len(node.output) > 1 and node.output[1]:
             raise QdqError("%s: MaxPool indices output is not supported" % _where(node))
-        k, s = ks[0], strides[0]
-        h, w, c = v.qshape
-        if k > h or k > w:
-            raise QdqError("%s: kernel %d larger than the %dx%d image" % (_where(node), k, h, w))
-        oh, ow = (h - k) // s + 1, (w - k) // s + 1
+        average = node.op_type == "AveragePool"
+        count_pad = bool(self.attr(node, "count_include_pad", 0)) if average else False
+        ceil_mode = bool(self.attr(node, "ceil_mode", 0))
+        axes = [(h, kernel[0], strides[0], top, bottom), (w, kernel[1], strides[1], left, right)]
+        mode = qpipe_window.pool_mode(axes, ceil_mode, average, count_pad)
+        if mode is None:
+            raise QdqError("%s: %s" % (_where(node), qpipe_window.pool_refusal(
+                axes, ceil_mode, average, count_pad, "padding %s" % ([top, left, bottom, right],),
+                "count_include_pad %d" % count_pad)))
+        layers = []
+        if mode == "pad":
+            layers.append(Layer("pad", source=node.name, pads=(top, bottom, left, right)))
+            h, w = h + top + bottom, w + left + right
+        same = mode == "same"
+        if same:
+            oh, ow = (qpipe_window.same_placement(h, kernel[0], strides[0])[0],
+                      qpipe_window.same_placement(w, kernel[1], strides[1])[0])
+        else:
+            oh, ow = (qpipe_window.valid_outputs(h, kernel[0], strides[0]),
+                      qpipe_window.valid_outputs(w, kernel[1], strides[1]))
         acts, q = self.follow(node.output[0], node)
         nv = self.same_grid(node, v, q, (c, oh, ow), (oh, ow, c), _image_perm(np, c, oh, ow))
-        kind = "maxpool" if node.op_type == "MaxPool" else "avgpool"
-        return [Layer(kind, source=node.name, kernel=k, stride=s)] + [Layer(a, source=node.name) for a in acts], nv
+        layers.append(Layer("avgpool" if average else "maxpool", source=node.name, kernel=tuple(kernel),
+                            stride=tuple(strides), same=same))
+        return layers + self.activations(acts, node, nv), nv
 
     def conv(self, node, fname, v):
         np = self.np
@@ -583,57 +766,39 @@ class _Reader:
             raise QdqError("%s: only 2-D convolutions are supported" % _where(node))
         cout, cin_g, kh, kw = wq.shape
         group = self.attr(node, "group", 1)
-        strides = list(self.attr(node, "strides", [1, 1]))
-        dil = list(self.attr(node, "dilations", [1, 1]))
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
-        auto_pad = self.attr(node, "auto_pad", b"NOTSET")
-        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
-        if kh != kw:
-            raise QdqError("%s: qpipe convolutions take square kernels, not %dx%d" % (_where(node), kh, kw))
-        if len(strides) != 2 or strides[0] != strides[1]:
-            raise QdqError("%s: qpipe convolutions take equal strides, not %s" % (_where(node), strides))
-        if any(d != 1 for d in dil):
-            raise QdqError("%s: dilated convolutions are not supported" % _where(node))
-        k, s = kh, strides[0]
-        if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-            pads = []
-            for size in (h, w):
-                out = -(-size // s)
-                total = max((out - 1) * s + k - size, 0)
-                small, big = total // 2, total - total // 2
-                pads.append((small, big) if auto_pad == "SAME_UPPER" else (big, small))
-            top, bottom, left, right = pads[0][0], pads[0][1], pads[1][0], pads[1][1]
-        elif auto_pad in ("NOTSET", "VALID"):
-            if auto_pad == "VALID":
-                pads = [0, 0, 0, 0]
-            top, left, bottom, right = pads
-        else:
-            raise QdqError("%s: auto_pad %s is not supported" % (_where(node), auto_pad))
-        ph, pw = h + top + bottom, w + left + right
-        if k > ph or k > pw:
-            raise QdqError("%s: kernel %d larger than the padded %dx%d image" % (_where(node), k, ph, pw))
-        oh, ow = (ph - k) // s + 1, (pw - k) // s + 1
+        strides, dilations, (top, bottom, left, right) = self.window_attributes(node, (kh, kw), (h, w))
+        mode = qpipe_window.convolution_mode([(h, kh, strides[0], dilations[0], top, bottom),
+                                              (w, kw, strides[1], dilations[1], left, right)])
         layers = []
-        if top or bottom or left or right:
+        if mode is None:
             layers.append(Layer("pad", source=node.name, pads=(top, bottom, left, right)))
+            h, w = h + top + bottom, w + left + right
+        same = mode == "same"
+        axes = [(h, kh, strides[0], dilations[0]), (w, kw, strides[1], dilations[1])]
+        oh, ow = [qpipe_window.same_placement(*a)[0] if same else qpipe_window.valid_outputs(*a) for a in axes]
+        if oh < 1 or ow < 1:
+            raise QdqError("%s: kernel %dx%d (dilated %dx%d) larger than the %dx%d image" % (
+                _where(node), kh, kw, qpipe_window.span(kh, dilations[0]), qpipe_window.span(kw, dilations[1]), h, w))
         bias_name = node.input[2] if len(node.input) > 2 else ""
         b, bkind = self.bias(bias_name, node, v.grid, scales, cout)
+        window = dict(kernel=(kh, kw), stride=tuple(strides), dilation=tuple(dilations), same=same)
         if group == 1:
             if cin_g != cin:
                 raise QdqError("%s: weight has %d input channels, the input %d" % (_where(node), cin_g, cin))
             per_channel = not np.all(scales == scales[0])
-            if k == 1 and s == 1:
+            if (kh, kw) == (1, 1) and strides == [1, 1] and not layers:
                 layer = Layer("pointwise", source=node.name, weights=wq[:, :, 0, 0].copy(), weight_scale=scales,
                               per_channel=per_channel, bias=b, bias_kind=bkind, input_grid=v.grid)
             else:
-                layer = Layer("conv", source=node.name, kernel=k, stride=s, weights=wq.transpose(0, 2, 3, 1).copy(),
-                              weight_scale=scales, per_channel=per_channel, bias=b, bias_kind=bkind, input_grid=v.grid)
-        elif group == cin and cout == cin and cin_g == 1:
-            layer = Layer("depthwise", source=node.name, kernel=k, stride=s, weights=wq[:, 0].transpose(1, 2, 0).copy(),
-                          weight_scale=scales, per_channel=True, bias=b, bias_kind=bkind, input_grid=v.grid)
+                layer = Layer("conv", source=node.name, weights=wq.transpose(0, 2, 3, 1).copy(), weight_scale=scales,
+                              per_channel=per_channel, bias=b, bias_kind=bkind, input_grid=v.grid, **window)
+        elif group == cin and cin_g == 1 and cout % cin == 0:
+            # Output channel c M + j reads input channel c, in ONNX as in TFLite.
+            layer = Layer("depthwise", source=node.name, weights=wq[:, 0].transpose(1, 2, 0).copy(), weight_scale=scales,
+                          per_channel=True, bias=b, bias_kind=bkind, input_grid=v.grid, multiplier=cout // cin, **window)
         else:
-            raise QdqError("%s: group %d with %d -> %d channels; qpipe takes group 1 or depthwise (group = channels, "
-                           "multiplier 1)" % (_where(node), group, cin, cout))
+            raise QdqError("%s: group %d with %d -> %d channels; qpipe takes group 1 or a depthwise convolution (group = "
+                           "input channels, output channels a multiple of them)" % (_where(node), group, cin, cout))
         layers.append(layer)
         after, nv = self.step_output(node, node.output[0], (cout, oh, ow), (oh, ow, cout), _image_perm(np, cout, oh, ow), layer)
         return layers + after, nv
@@ -745,56 +910,73 @@ def _ident(s: str) -> str:
     return s
 
 
+def _branch(layers) -> str:
+    return "qpipe::Pipe<%s>" % ", ".join(_layer_type(x) for x in layers) if layers else "qpipe::Identity"
+
+
 def _layer_type(layer: Layer) -> str:
     k = layer.kind
     if k == "pad":
         t, b, l, r = layer.pads
         return "qpipe::QPad2D<%d>" % t if t == b == l == r else "qpipe::QPad2D<%d, %d, %d, %d>" % (t, b, l, r)
-    ks = "%d" % layer.kernel if layer.stride == 1 else "%d, %d" % (layer.kernel, layer.stride)
-    if k == "conv":
-        return "qpipe::QConv2D%s<%s>" % ("PerChannel" if layer.per_channel else "", ks)
+    if k in ("conv", "depthwise", "maxpool", "avgpool"):
+        args = qpipe_window.template_args(layer.kernel, layer.stride, layer.dilation, layer.same, layer.multiplier,
+                                          pool=k in ("maxpool", "avgpool"))
+        name = {"conv": "QConv2D" + ("PerChannel" if layer.per_channel else ""), "depthwise": "QDepthwiseConv2D",
+                "maxpool": "QMaxPool2D", "avgpool": "QAvgPool2D"}[k]
+        return "qpipe::%s<%s>" % (name, args)
     if k == "pointwise":
         return "qpipe::QPointwiseConv2D%s" % ("PerChannel" if layer.per_channel else "")
-    if k == "depthwise":
-        return "qpipe::QDepthwiseConv2D<%s>" % ks
     if k == "dense":
         return "qpipe::QDense%s<%d>" % ("PerChannel" if layer.per_channel else "", layer.weights.shape[0])
-    pool = "%d" % layer.kernel if layer.stride == layer.kernel else "%d, %d" % (layer.kernel, layer.stride)  # S = K by default
-    if k == "maxpool":
-        return "qpipe::QMaxPool2D<%s>" % pool
-    if k == "avgpool":
-        return "qpipe::QAvgPool2D<%s>" % pool
     if k == "residual":
-        return "qpipe::Residual<qpipe::Pipe<%s>>" % ", ".join(_layer_type(x) for x in layer.branch)
+        return "qpipe::Residual<%s>" % _branch(layer.branches[0])
+    if k in ("add", "mul", "concat"):
+        return "qpipe::%s<%s>" % (k.capitalize(), ", ".join(_branch(b) for b in layer.branches))
     return {"gap": "qpipe::QGlobalAvgPool2D", "relu": "qpipe::QRelu", "relu6": "qpipe::QRelu6",
-            "sigmoid": "qpipe::QSigmoid", "tanh": "qpipe::QTanh", "softmax": "qpipe::QSoftmax"}[k]
+            "sigmoid": "qpipe::QSigmoid", "tanh": "qpipe::QTanh", "softmax": "qpipe::QSoftmax",
+            "leaky_relu": "qpipe::QLeakyRelu", "hard_swish": "qpipe::QHardSwish", "quantize": "qpipe::QQuantize",
+            "flatten": "qpipe::QFlatten"}[k]
+
+
+# The layers whose parameter block holds only an output grid, and its type.
+GRID_BLOCKS = {"residual": "ResidualParams", "add": "AddParams", "mul": "MulParams", "hard_swish": "HardSwishParams",
+               "quantize": "QuantizeParams"}
 
 
 def _blocks(layers, out, names):
-    """Appends (name, C++ definition) for every layer with parameters, in spec order."""
+    """Appends (name, C++ definition) for every layer with parameters, in spec order (a merge's
+    branches, then its own block)."""
     for layer in layers:
-        if layer.kind == "residual":
-            _blocks(layer.branch, out, names)
-        if layer.kind not in ("conv", "pointwise", "depthwise", "dense", "residual"):
+        for branch in layer.branches:
+            _blocks(branch, out, names)
+        if layer.kind not in ("conv", "pointwise", "depthwise", "dense", "leaky_relu") and layer.kind not in GRID_BLOCKS:
             continue
         base = _ident(layer.source or layer.kind)
+        if layer.kind == "quantize":
+            base += "_quantize"
         name, i = base, 2
         while name in names:
             name, i = "%s_%d" % (base, i), i + 1
         names.add(name)
         layer.name = name
-        if layer.kind == "residual":
-            out.append((name, "inline constexpr qpipe::ResidualParams %s{.output = %s};  // ONNX node '%s'\n"
-                        % (name, _grid(layer.output), layer.source)))
+        if layer.kind in GRID_BLOCKS or layer.kind == "leaky_relu":
+            alpha = ".alpha = %s, " % _num(layer.alpha) if layer.kind == "leaky_relu" else ""
+            out.append((name, "inline constexpr qpipe::%s %s{%s.output = %s};  // ONNX node '%s'\n"
+                        % (GRID_BLOCKS.get(layer.kind, "LeakyReluParams"), name, alpha, _grid(layer.output),
+                           layer.source)))
             continue
         w = layer.weights
         elements = "std::int8_t"
         if layer.kind == "conv":
-            t = "qpipe::Conv2DParams<%d, %d, %d, %s>" % (layer.kernel, w.shape[3], w.shape[0], elements)
+            t = "qpipe::Conv2DParams<%s, %d, %d, %s>" % (qpipe_window.block_kernel(layer.kernel), w.shape[3], w.shape[0],
+                                                       elements)
         elif layer.kind == "pointwise":
             t = "qpipe::PointwiseConv2DParams<%d, %d, %s>" % (w.shape[1], w.shape[0], elements)
         elif layer.kind == "depthwise":
-            t = "qpipe::DepthwiseConv2DParams<%d, %d, %s>" % (layer.kernel, w.shape[2], elements)
+            t = "qpipe::DepthwiseConv2DParams<%s, %d, %s%s>" % (
+                qpipe_window.block_kernel(layer.kernel), w.shape[2] // layer.multiplier, elements,
+                ", %d" % layer.multiplier if layer.multiplier != 1 else "")
         else:
             t = "qpipe::Dense%sParams<%d, %d, %s>" % ("PerChannel" if layer.per_channel else "", w.shape[1], w.shape[0],
                                                      elements)

@@ -6,7 +6,8 @@ exactly one stderr line `qpipe_torch: error: ...` / `qpipe_onnx: error: ...` wit
 never a traceback, a hang, or a header that does not compile.
 
   fuzz_frontends.py ROOT WORK --generate N [--seed S] [--keep DIR]
-      builds seed models (a small ONNX QDQ CNN and MLP, a small torch CNN), mutates them N times
+      builds seed models (the ONNX tests' QDQ models: MLPs, CNNs, the DS-CNN stem, a ResNet block,
+      merges, pools; a small torch CNN), mutates them N times
       (truncated / corrupted bytes, wrong dtypes, out-of-range indices, NaN / zero / negative /
       subnormal / huge scales, zero points out of range, shapes that disagree, huge dimensions,
       cycles), runs the tool on each and prints the outcome counts; with --keep, copies every
@@ -79,7 +80,8 @@ def onnx_seeds(root, work):
     os.makedirs(d, exist_ok=True)
     subprocess.run(["/usr/bin/python3", os.path.join(root, "tests", "frontends", "onnx", "make_models.py"), d],
                    check=True, capture_output=True)
-    return [os.path.join(d, n) for n in ("mlp.onnx", "cnn.onnx", "head_logits.onnx", "mlp_per_channel.onnx")]
+    return [os.path.join(d, n) for n in ("mlp.onnx", "cnn.onnx", "head_logits.onnx", "mlp_per_channel.onnx",
+                                         "ds_cnn.onnx", "resnet.onnx", "merges.onnx", "pools.onnx")]
 
 
 def torch_seed(work):

@@ -32,6 +32,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tflite"))
+import tflite_eval  # noqa: E402  (TFLite's int16 HARD_SWISH, from the TFLite tests' evaluator)
+
 OPSET = 13
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
@@ -96,27 +99,66 @@ def clamp_range(grid, clamps):
 # Shared tensor helpers (NCHW, batch dropped)
 
 
-def conv_nchw(x, w, stride, group):
-    """x [C, H, W] already padded, w [O, C/group, K, K]; plain sums in x's dtype."""
+def conv_nchw(x, w, stride, group, dilation=(1, 1)):
+    """x [C, H, W] already padded, w [O, C/group, KH, KW]; plain sums in x's dtype. stride and
+    dilation: an int or a (height, width) pair."""
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    dh, dw = dilation
     c, h, wd = x.shape
-    o, cg, k, _ = w.shape
-    oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
+    o, cg, kh, kw = w.shape
+    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (wd - (kw - 1) * dw - 1) // sw + 1
     out = np.zeros((o, oh, ow), dtype=np.result_type(x.dtype, w.dtype))
     og = o // group
     for g in range(group):
         xs = x[g * cg:(g + 1) * cg]
         ws = w[g * og:(g + 1) * og]
-        for ky in range(k):
-            for kx in range(k):
-                patch = xs[:, ky:ky + stride * (oh - 1) + 1:stride, kx:kx + stride * (ow - 1) + 1:stride]
+        for ky in range(kh):
+            for kx in range(kw):
+                y0, x0 = ky * dh, kx * dw
+                patch = xs[:, y0:y0 + sh * (oh - 1) + 1:sh, x0:x0 + sw * (ow - 1) + 1:sw]
                 out[g * og:(g + 1) * og] += np.einsum("oc,chw->ohw", ws[:, :, ky, kx], patch)
     return out
 
 
-def pool_windows(x, k, s):
-    c, h, w = x.shape
-    oh, ow = (h - k) // s + 1, (w - k) // s + 1
-    return np.stack([x[:, ky:ky + s * (oh - 1) + 1:s, kx:kx + s * (ow - 1) + 1:s] for ky in range(k) for kx in range(k)])
+def conv_pads(a, shape, kernel):
+    """(top, left, bottom, right) of a Conv or pool node over an image [C, H, W]: pads, or auto_pad's
+    SAME (the odd cell after for SAME_UPPER, before for SAME_LOWER)."""
+    auto = a.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto not in ("SAME_UPPER", "SAME_LOWER"):
+        return list(a.get("pads", [0, 0, 0, 0]))
+    before, after = [], []
+    for size, k, s, d in zip(shape[1:], kernel, a.get("strides", [1, 1]), a.get("dilations", [1, 1])):
+        out = -(-size // s)
+        total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+        small, big = total // 2, total - total // 2
+        before.append(small if auto == "SAME_UPPER" else big)
+        after.append(big if auto == "SAME_UPPER" else small)
+    return before + after
+
+
+def pool_nchw(x, a, reduce):
+    """ONNX MaxPool / AveragePool over x [C, H, W]: per output, reduce(cells of the image in the
+    window, the count the average divides by). The window of output i along an axis starts at
+    i * stride - pad_before; ceil_mode adds a last partial window unless it would start in the end
+    padding; count_include_pad counts the padded cells up to the end padding."""
+    kernel, strides = a["kernel_shape"], a.get("strides", [1, 1])
+    top, left, bottom, right = conv_pads(a, x.shape, kernel)
+    axes = []
+    for size, k, s, before, after in zip(x.shape[1:], kernel, strides, (top, left), (bottom, right)):
+        padded = size + before + after
+        n = (-(-(padded - k) // s) if a.get("ceil_mode", 0) else (padded - k) // s) + 1
+        if a.get("ceil_mode", 0) and (n - 1) * s >= size + before:
+            n -= 1
+        axes.append([(i * s - before, min(i * s - before + k, size + after)) for i in range(n)])
+    out = np.zeros((x.shape[0], len(axes[0]), len(axes[1])), dtype=np.result_type(x.dtype, np.float64))
+    out = out if x.dtype.kind == "f" else out.astype(np.int64)
+    for i, (y0, y1) in enumerate(axes[0]):
+        for j, (x0, x1) in enumerate(axes[1]):
+            cells = x[:, max(y0, 0):min(y1, x.shape[1]), max(x0, 0):min(x1, x.shape[2])].reshape(x.shape[0], -1)
+            count = (y1 - y0) * (x1 - x0) if a.get("count_include_pad", 0) else cells.shape[1]
+            out[:, i, j] = reduce(cells, count)
+    return out
 
 
 def attrs(node):
@@ -151,9 +193,9 @@ def eval_float(nodes, inits, input_name, x, want):
                 zp = np.reshape(zp, shape) if np.ndim(zp) else zp
             r = (i[0].astype(np.float64) - zp) * scale
         elif op == "Conv":
-            p = a.get("pads", [0, 0, 0, 0])
+            p = conv_pads(a, i[0].shape, i[1].shape[2:])
             xp = np.pad(i[0], ((0, 0), (p[0], p[2]), (p[1], p[3])))
-            r = conv_nchw(xp, i[1], a.get("strides", [1, 1])[0], a.get("group", 1))
+            r = conv_nchw(xp, i[1], a.get("strides", [1, 1]), a.get("group", 1), a.get("dilations", [1, 1]))
             if len(i) > 2:
                 r = r + i[2][:, None, None]
         elif op == "Gemm":
@@ -163,6 +205,14 @@ def eval_float(nodes, inits, input_name, x, want):
             r = i[0] @ i[1]
         elif op == "Add":
             r = i[0] + i[1]
+        elif op == "Mul":
+            r = i[0] * i[1]
+        elif op == "Concat":
+            r = np.concatenate(i, axis=a["axis"] - 1)  # batch dropped
+        elif op == "LeakyRelu":
+            r = np.where(i[0] >= 0, i[0], np.float64(np.float32(a.get("alpha", 0.01))) * i[0])
+        elif op == "HardSwish":
+            r = i[0] * np.clip(i[0] + 3, 0, 6) / 6
         elif op == "Relu":
             r = np.maximum(i[0], 0)
         elif op == "Sigmoid":
@@ -177,9 +227,9 @@ def eval_float(nodes, inits, input_name, x, want):
             e = np.exp(i[0] - i[0].max(axis=ax, keepdims=True))
             r = e / e.sum(axis=ax, keepdims=True)
         elif op == "MaxPool":
-            r = pool_windows(i[0], a["kernel_shape"][0], a.get("strides", [1, 1])[0]).max(axis=0)
+            r = pool_nchw(i[0], a, lambda cells, count: cells.max(axis=1))
         elif op == "AveragePool":
-            r = pool_windows(i[0], a["kernel_shape"][0], a.get("strides", [1, 1])[0]).mean(axis=0)
+            r = pool_nchw(i[0], a, lambda cells, count: cells.sum(axis=1) / count)
         elif op == "GlobalAveragePool":
             r = i[0].mean(axis=(1, 2), keepdims=True)
         elif op in ("Flatten", "Reshape"):
@@ -239,12 +289,37 @@ def requantize_pending(p, grid):
         xa = multiply_by_quantized_multiplier((a.codes - a.grid[1]) * (1 << 20), qa, sa)
         xb = multiply_by_quantized_multiplier((b.codes - b.grid[1]) * (1 << 20), qb, sb)
         return np.clip(multiply_by_quantized_multiplier(xa + xb, qo, so) + zp, lo, hi)
+    if p.kind == "mul":  # TFLite MUL: (a - za)(b - zb) by sa sb / so
+        a, b = p.a, p.b
+        q, shift = quantize_multiplier(a.grid[0] * b.grid[0] / scale)
+        return np.clip(multiply_by_quantized_multiplier((a.codes - a.grid[1]) * (b.codes - b.grid[1]), q, shift) + zp,
+                       lo, hi)
+    if p.kind == "concat":  # every input onto the output grid (TFLite QUANTIZE where it differs), copied
+        parts = [x.codes if x.grid == grid else requantize_codes(x, grid) for x in p.parts]
+        return np.clip(np.concatenate(parts, axis=0), lo, hi)
+    if p.kind == "leaky":  # TFLite LEAKY_RELU: both multipliers computed in float32 (LeakyReluPrepare)
+        f32 = np.float32
+        x = p.x
+        qi, si = quantize_multiplier(float(f32(x.grid[0]) / f32(scale)))
+        qa, sa = quantize_multiplier(float(f32(x.grid[0]) * f32(p.alpha) / f32(scale)))
+        d = x.codes - x.grid[1]
+        r = np.where(d >= 0, multiply_by_quantized_multiplier(d, qi, si), multiply_by_quantized_multiplier(d, qa, sa))
+        return np.clip(r + zp, max(lo, -128), min(hi, 127))
+    if p.kind == "hard_swish":  # TFLite's int16 fixed-point HARD_SWISH, from the TFLite tests' evaluator
+        x = p.x
+        return np.clip(tflite_eval.hard_swish(x.codes.reshape(-1), x.grid, grid).reshape(x.codes.shape), lo, hi)
     if p.kind == "keep":
         assert (p.grid[0], p.grid[1]) == (scale, zp), "a grid-keeping op was requantized"
         return np.clip(p.codes, lo, hi)
     if p.kind == "real":
         return np.clip(round_half_away(p.real / scale) + zp, lo, hi).astype(np.int64)
     raise ValueError(p.kind)
+
+
+def requantize_codes(x, grid):
+    """TFLite QUANTIZE int8 -> int8: x - zi by si / so, plus zo."""
+    q, shift = quantize_multiplier(x.grid[0] / grid[0])
+    return np.clip(multiply_by_quantized_multiplier(x.codes - x.grid[1], q, shift) + grid[1], -128, 127)
 
 
 def eval_int(nodes, inits, input_name, codes):
@@ -272,14 +347,15 @@ def eval_int(nodes, inits, input_name, codes):
                 v[out] = Codes(v[x].codes, grid, v[x].origin)
             else:
                 p = v[x]
-                v[out] = Codes(requantize_pending(p, grid), grid, p if p.kind in ("acc", "add") else None)
+                origin = p if p.kind in ("acc", "add", "mul", "leaky", "hard_swish") else None
+                v[out] = Codes(requantize_pending(p, grid), grid, origin)
             continue
         i = [v.get(name) if name else None for name in n.input]
         if op == "Conv":
             x, (_, w, ws), bias = i[0], i[1], (i[2] if len(i) > 2 else None)
-            p = a.get("pads", [0, 0, 0, 0])
+            p = conv_pads(a, x.codes.shape, w.shape[2:])
             xp = np.pad(x.codes - x.grid[1], ((0, 0), (p[0], p[2]), (p[1], p[3])))  # pad cells: zero point
-            acc = conv_nchw(xp, w, a.get("strides", [1, 1])[0], a.get("group", 1))
+            acc = conv_nchw(xp, w, a.get("strides", [1, 1]), a.get("group", 1), a.get("dilations", [1, 1]))
             if bias is not None:
                 acc = acc + bias[1][:, None, None]
             ws = np.broadcast_to(ws, (w.shape[0],))
@@ -301,6 +377,15 @@ def eval_int(nodes, inits, input_name, codes):
                 v[out] = Pending("acc", acc=p.acc + b[1][:, None], acc_scale=p.acc_scale)
             else:
                 v[out] = Pending("add", a=i[0], b=i[1])
+        elif op == "Mul":
+            v[out] = Pending("mul", a=i[0], b=i[1])
+        elif op == "Concat":
+            assert a["axis"] == 1, "the evaluator concatenates channels"
+            v[out] = Pending("concat", parts=i)
+        elif op == "LeakyRelu":
+            v[out] = Pending("leaky", x=i[0], alpha=a.get("alpha", 0.01))
+        elif op == "HardSwish":
+            v[out] = Pending("hard_swish", x=i[0])
         elif op in ("Relu", "Clip"):
             kind = "relu" if op == "Relu" else "relu6"
             x = i[0]
@@ -312,12 +397,13 @@ def eval_int(nodes, inits, input_name, codes):
                 v[out] = Pending("keep", codes=x.codes, grid=x.grid).with_clamp(kind)
         elif op in ("MaxPool", "AveragePool"):
             x = i[0]
-            win = pool_windows(x.codes, a["kernel_shape"][0], a.get("strides", [1, 1])[0])
-            if op == "MaxPool":
-                r = win.max(axis=0)
-            else:
-                s, cnt = win.sum(axis=0), win.shape[0]
-                r = np.where(s > 0, (s + cnt // 2) // cnt, -((-s + cnt // 2) // cnt))
+            if op == "MaxPool":  # the largest code among the image's cells in the window
+                r = pool_nchw(x.codes, a, lambda cells, count: cells.max(axis=1))
+            else:  # their sum, padded cells counted holding the zero point, over the count, ties away
+                def average(cells, count):
+                    s = cells.sum(axis=1) + (count - cells.shape[1]) * x.grid[1]
+                    return np.where(s > 0, (s + count // 2) // count, -((-s + count // 2) // count))
+                r = pool_nchw(x.codes, a, average)
             v[out] = Pending("keep", codes=r, grid=x.grid)
         elif op == "GlobalAveragePool":
             x = i[0]
@@ -364,6 +450,7 @@ class Builder:
         self.calibration = calibration  # float inputs
         self.input = "input"
         self.grids = {}
+        self.opset = OPSET
         self.x = self.qdq(self.input, input_grid)
 
     def fresh(self, base):
@@ -428,11 +515,17 @@ class Builder:
         zn = self.const(np.zeros(b.shape, dtype=np.int32), "b_zero_point")
         return self.node("DequantizeLinear", [bq, sn, zn], "b_dq", axis=0)
 
-    def conv(self, x, cin, cout, k, stride=1, pad=0, group=1, per_channel=True, bias=True, magnitude=0.6):
-        w, scales = self.weights((cout, cin // group, k, k), per_channel, 0, magnitude)
+    def conv(self, x, cin, cout, k, stride=1, pad=0, group=1, per_channel=True, bias=True, magnitude=0.6,
+             dilation=1, auto_pad=None):
+        """k, stride, dilation: an int or (height, width); pad: an int or [top, left, bottom, right]."""
+        kh, kw = (k, k) if np.isscalar(k) else k
+        pair = lambda v: [v, v] if np.isscalar(v) else list(v)
+        w, scales = self.weights((cout, cin // group, kh, kw), per_channel, 0, magnitude)
         inputs = [x, w] + ([self.bias(x, scales)] if bias else [])
-        return self.node("Conv", inputs, "conv", kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4,
-                         group=group)
+        window = dict(auto_pad=auto_pad) if auto_pad else dict(pads=[pad] * 4 if np.isscalar(pad) else list(pad))
+        if dilation != 1:
+            window["dilations"] = pair(dilation)
+        return self.node("Conv", inputs, "conv", kernel_shape=[kh, kw], strides=pair(stride), group=group, **window)
 
     def gemm(self, x, nin, nout, trans_b, magnitude=0.5, per_channel=False):
         shape, axis = ((nout, nin), 0) if trans_b else ((nin, nout), 1)
@@ -451,7 +544,7 @@ class Builder:
             [helper.make_tensor_value_info(self.input, TensorProto.FLOAT, [1] + list(self.shape))],
             [helper.make_tensor_value_info(out_dq, TensorProto.FLOAT, out_shape)],
             [numpy_helper.from_array(a, n) for n, a in self.inits.items()])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="qpipe tests")
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="qpipe tests")
         m.ir_version = 8
         onnx.checker.check_model(m)
         return m
@@ -538,6 +631,74 @@ def build_head(head):
     return b, rng, grid, y
 
 
+def build_ds_cnn():
+    """DS-CNN's stem on a 13 x 10 input: Conv 10 x 4 stride 2 whose explicit pads [4, 1, 5, 1] are
+    TFLite's SAME for this size (qpipe::same) -> Relu; a depthwise Conv 3 x 3 with multiplier 2
+    (group 8, 16 outputs; auto_pad SAME_UPPER) -> Relu; AveragePool 3 x 5 stride 1 pads [1, 2, 1, 2]
+    (count_include_pad 0: SAME); AveragePool 7 x 5 (rectangular, VALID); Flatten; Gemm."""
+    rng = np.random.default_rng(61)
+    grid = (1.0 / 64.0, -20)
+    b = Builder("ds_cnn", (1, 13, 10), grid, calibration_for(rng, (1, 13, 10), grid), seed=6)
+    x = b.qdq(b.node("Relu", [b.conv(b.x, 1, 8, (10, 4), stride=2, pad=[4, 1, 5, 1])]))
+    x = b.qdq(b.node("Relu", [b.conv(x, 8, 16, 3, group=8, auto_pad="SAME_UPPER")]))
+    x = b.qdq(b.node("AveragePool", [x], kernel_shape=[3, 5], strides=[1, 1], pads=[1, 2, 1, 2]), b.grid_of(x))
+    x = b.qdq(b.node("AveragePool", [x], kernel_shape=[7, 5], strides=[7, 5]), b.grid_of(x))
+    f = b.qdq(b.node("Flatten", [x], axis=1), b.grid_of(x))
+    return b, rng, grid, b.qdq(b.gemm(f, 16, 4, trans_b=1))
+
+
+def build_resnet():
+    """A ResNet-8 downsampling block: Conv 3 x 3 stride 2 pads 1 (not SAME here: a QPad2D) -> Relu ->
+    Conv 3 x 3 pads 1 (SAME), beside a 1 x 1 stride-2 shortcut Conv; Add -> Relu
+    (qpipe::Add<Pipe<...>, Pipe<...>>); GlobalAveragePool; Flatten; Gemm."""
+    rng = np.random.default_rng(62)
+    grid = (1.0 / 32.0, 0)
+    b = Builder("resnet", (4, 8, 8), grid, calibration_for(rng, (4, 8, 8), grid), seed=7)
+    y = b.qdq(b.node("Relu", [b.conv(b.x, 4, 8, 3, stride=2, pad=1)]))
+    y = b.qdq(b.conv(y, 8, 8, 3, pad=1))
+    s = b.qdq(b.conv(b.x, 4, 8, 1, stride=2))
+    y = b.qdq(b.node("Relu", [b.node("Add", [y, s])]))
+    g = b.qdq(b.node("GlobalAveragePool", [y]), b.grid_of(y))
+    f = b.qdq(b.node("Flatten", [g], axis=1), b.grid_of(g))
+    return b, rng, grid, b.qdq(b.gemm(f, 8, 3, trans_b=1))
+
+
+def build_merges():
+    """Concat(Relu(Conv 1 x 1), LeakyRelu(Conv 3 x 3 dilation 2 pads 2 = SAME), the input) along the
+    channels on a grid of its own (each input requantized: QQuantize); MaxPool 3 x 1 pads [1, 0, 1, 0]
+    (SAME); Mul(HardSwish(Conv 1 x 1), Relu(Conv 1 x 1)). Opset 14 (HardSwish)."""
+    rng = np.random.default_rng(63)
+    grid = (1.0 / 50.0, -30)
+    b = Builder("merges", (3, 6, 6), grid, calibration_for(rng, (3, 6, 6), grid), seed=8)
+    b.opset = 14
+    a = b.qdq(b.node("Relu", [b.conv(b.x, 3, 4, 1)]))
+    c = b.qdq(b.conv(b.x, 3, 4, 3, pad=2, dilation=2))
+    c = b.qdq(b.node("LeakyRelu", [c], alpha=0.125))
+    y = b.qdq(b.node("Concat", [a, c, b.x], axis=1))
+    y = b.qdq(b.node("MaxPool", [y], kernel_shape=[3, 1], strides=[1, 1], pads=[1, 0, 1, 0]), b.grid_of(y))
+    v = b.qdq(b.node("HardSwish", [b.qdq(b.conv(y, 11, 5, 1))]))
+    t = b.qdq(b.node("Relu", [b.conv(y, 11, 5, 1)]))
+    return b, rng, grid, b.qdq(b.node("Mul", [v, t]))
+
+
+def build_pools():
+    """AveragePool 3 x 3 stride 2 pads 1 with count_include_pad 1 (the padded cells counted: a QPad2D
+    in front of a VALID pool); MaxPool 3 x 3 stride 2 with ceil_mode (its partial last window is
+    TFLite SAME's)."""
+    rng = np.random.default_rng(64)
+    grid = (1.0 / 40.0, 10)
+    b = Builder("pools", (2, 7, 7), grid, calibration_for(rng, (2, 7, 7), grid), seed=9)
+    x = b.qdq(b.conv(b.x, 2, 4, 1))
+    x = b.qdq(b.node("AveragePool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+              b.grid_of(x))
+    return b, rng, grid, b.qdq(b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), b.grid_of(x))
+
+
+def nhwc(values):
+    """An output in qpipe's order, flat: images [C, H, W] as (H, W, C)."""
+    return (values.transpose(1, 2, 0) if values.ndim == 3 else values).reshape(-1)
+
+
 def write(outdir, name, b, rng, grid, out, tolerance):
     model = b.model(out)
     onnx.save(model, os.path.join(outdir, name + ".onnx"))
@@ -546,9 +707,9 @@ def write(outdir, name, b, rng, grid, out, tolerance):
              % (name, tolerance), "tolerance %d" % tolerance]
     q_out = next(n for n in b.nodes if n.output[0] == out).input[0]
     for codes in inputs:
-        ints = eval_int(b.nodes, b.inits, b.input, codes)[q_out].codes.reshape(-1)
+        ints = nhwc(eval_int(b.nodes, b.inits, b.input, codes)[q_out].codes)
         real = (codes.astype(np.float64) - grid[1]) * np.float64(np.float32(grid[0]))
-        floats = eval_float(b.nodes, b.inits, b.input, real, q_out).reshape(-1)
+        floats = nhwc(eval_float(b.nodes, b.inits, b.input, real, q_out))
         lines.append("int " + " ".join(str(int(v)) for v in ints))
         lines.append("float " + " ".join(str(int(v)) for v in floats))
     with open(os.path.join(outdir, name + "_expected.txt"), "w") as f:
@@ -575,6 +736,10 @@ def main(outdir):
     for head, tol in (("tanh", 1), ("sigmoid", 1), (None, 0)):
         b, rng, grid, out = build_head(head)
         write(outdir, "head_" + (head or "logits"), b, rng, grid, out, tol)
+    for name, build in (("ds_cnn", build_ds_cnn), ("resnet", build_resnet), ("merges", build_merges),
+                        ("pools", build_pools)):
+        b, rng, grid, out = build()
+        write(outdir, name, b, rng, grid, out, 0)
     write_error_models(outdir)
     return 0
 
@@ -601,8 +766,32 @@ def write_error_models(outdir):
     m.ir_version = 8
     onnx.checker.check_model(m)
     onnx.save(m, os.path.join(outdir, "float_model.onnx"))
+    for name, build in ERROR_MODELS.items():
+        onnx.save(build(), os.path.join(outdir, name + ".onnx"))
     with open(os.path.join(outdir, "random_bytes.onnx"), "wb") as f:
         f.write(np.random.default_rng(55).integers(0, 256, size=4096, dtype=np.uint8).tobytes())
+
+
+def error_model(name, shape, body, opset=OPSET):
+    """A QDQ model the reader must refuse: body(builder) returns the dequantized output."""
+    rng = np.random.default_rng(len(name))
+    grid = (1.0 / 64.0, 0)
+    b = Builder(name, shape, grid, calibration_for(rng, shape, grid, n=4), seed=len(name))
+    b.opset = opset
+    return b.model(body(b))
+
+
+ERROR_MODELS = {
+    # Two groups of two channels: neither a plain nor a depthwise convolution.
+    "grouped_conv": lambda: error_model("grouped_conv", (4, 6, 6), lambda b: b.qdq(b.conv(b.x, 4, 4, 3, group=2))),
+    # pads 1 on a 6 x 6 image with stride 2: TFLite's SAME would pad 0 above and 1 below.
+    "avg_pool_not_same": lambda: error_model("avg_pool_not_same", (2, 6, 6), lambda b: b.qdq(b.node(
+        "AveragePool", [b.x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), b.grid_of(b.x))),
+    "concat_width": lambda: error_model("concat_width", (2, 4, 4), lambda b: b.qdq(b.node(
+        "Concat", [b.qdq(b.conv(b.x, 2, 2, 1)), b.x], axis=3))),
+    "add_broadcast": lambda: error_model("add_broadcast", (2, 4, 4), lambda b: b.qdq(b.node(
+        "Add", [b.x, b.qdq(b.node("GlobalAveragePool", [b.x]), b.grid_of(b.x))]))),
+}
 
 
 if __name__ == "__main__":
