@@ -309,6 +309,10 @@ def requantize_pending(p, grid):
         x = p.x
         return np.clip(tflite_eval.hard_swish(x.codes.reshape(-1), x.grid, grid).reshape(x.codes.shape), lo, hi)
     if p.kind == "keep":
+        if getattr(p, "requantize", False) and (p.grid[0], p.grid[1]) != (scale, zp):
+            # A Relu onto a grid of its own with no step before it to fuse into: requantized onto
+            # that grid (TFLite QUANTIZE), then clamped there.
+            return np.clip(requantize_codes(Codes(p.codes, p.grid), grid), lo, hi)
         assert (p.grid[0], p.grid[1]) == (scale, zp), "a grid-keeping op was requantized"
         return np.clip(p.codes, lo, hi)
     if p.kind == "real":
@@ -394,7 +398,7 @@ def eval_int(nodes, inits, input_name, codes):
             elif x.origin is not None and len(consumers(nodes, n.input[0])) == 1:
                 v[out] = x.origin.with_clamp(kind)  # fused into the step before, on the grid after
             else:
-                v[out] = Pending("keep", codes=x.codes, grid=x.grid).with_clamp(kind)
+                v[out] = Pending("keep", codes=x.codes, grid=x.grid, requantize=True).with_clamp(kind)
         elif op in ("MaxPool", "AveragePool"):
             x = i[0]
             if op == "MaxPool":  # the largest code among the image's cells in the window
@@ -682,13 +686,14 @@ def build_merges():
 
 
 def build_pools():
-    """AveragePool 3 x 3 stride 2 pads 1 with count_include_pad 1 (the padded cells counted: a QPad2D
+    """A Relu of the input onto a grid of its own (no step before it to fuse into: QQuantize + QRelu);
+    AveragePool 3 x 3 stride 2 pads 1 with count_include_pad 1 (the padded cells counted: a QPad2D
     in front of a VALID pool); MaxPool 3 x 3 stride 2 with ceil_mode (its partial last window is
     TFLite SAME's)."""
     rng = np.random.default_rng(64)
     grid = (1.0 / 40.0, 10)
     b = Builder("pools", (2, 7, 7), grid, calibration_for(rng, (2, 7, 7), grid), seed=9)
-    x = b.qdq(b.conv(b.x, 2, 4, 1))
+    x = b.qdq(b.conv(b.qdq(b.node("Relu", [b.x])), 2, 4, 1))
     x = b.qdq(b.node("AveragePool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
               b.grid_of(x))
     return b, rng, grid, b.qdq(b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), b.grid_of(x))
