@@ -465,52 +465,70 @@ consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
   return model;
 }
 
-// One step's kernel as a constant of its own (quantize<spec>()): the compiler's limit on the
-// operations of one constant evaluation then applies to each step, not to the whole network.
-template <const auto& Spec>
-inline constexpr auto spec_grids =
-    grids_of<typename std::remove_cvref_t<decltype(Spec)>::plan>(Spec, std::make_index_sequence<std::remove_cvref_t<decltype(Spec)>::plan::step_count>{});
+// quantize<spec>(): every step a constant evaluation of its own, so that the compiler's limit on
+// the operations of one evaluation (-fconstexpr-ops-limit) applies to each step, never to the whole
+// network. grids_through<Spec, B> holds the grids of buffers 0..B: B's is the output grid of step
+// B - 1, computed from the grids before it in an evaluation of its own. Each is instantiated after
+// the one before it (step_quantizes and quantize_each_step name them in order), so the
+// instantiation depth stays constant however deep the network.
+template <const auto& Spec, std::size_t B>
+inline constexpr auto grids_through = []() consteval {
+  using plan = typename std::remove_cvref_t<decltype(Spec)>::plan;
+  if constexpr (B == 0) {
+    std::array<Grid, plan::step_count + 1> grids{};
+    grids[0] = Spec.input;
+    return grids;
+  } else {
+    auto grids = grids_through<Spec, B - 1>;
+    grids[B] = quantize_step<plan, B - 1>(Spec, grids).output;
+    return grids;
+  }
+}();
 template <const auto& Spec, class Backend, std::size_t K>
 consteval auto lower_step() {
-  return Backend::lower(quantize_step<typename std::remove_cvref_t<decltype(Spec)>::plan, K>(Spec, spec_grids<Spec>).op);
+  return Backend::lower(quantize_step<typename std::remove_cvref_t<decltype(Spec)>::plan, K>(Spec, grids_through<Spec, K>).op);
 }
 template <const auto& Spec, class Backend, std::size_t K>
 inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
 
 // ---- Diagnosing a spec that does not quantize (quantize<spec>()) ----------------------------------
 // A step whose constants cannot be computed stops its constant evaluation at a compile_error
-// function. quantize<spec>() first asks whether each step's evaluation would succeed (a failed
-// constant expression inside a requires-expression is just false, and GCC caches the successful
-// evaluations for the real run), and if one would not, reports that step alone: with a sentence
-// naming the layer and the value for the usual mistakes, else by running the failing step on its
-// own (its compile_error function names the rule). The model is then refused: no second error.
+// function. quantize<spec>() first asks, step by step in order, whether the step's evaluation and
+// its lowering would succeed (a failed constant expression inside a requires-expression is just
+// false, and GCC caches the successful evaluations for the real run); if one would not, it reports
+// that step alone: with a sentence naming the layer and the value for the usual mistakes, else by
+// running the failing step on its own (its compile_error function names the rule). The model is
+// then refused: no second error.
 template <int> struct constant_probe {};
-template <class Plan, const auto& Spec, std::size_t Count>
-consteval int grids_up_to() {
-  (void)grids_of<Plan>(Spec, std::make_index_sequence<Count>{});
+template <const auto& Spec, class Backend, std::size_t K>
+consteval int quantizes_and_lowers() {
+  (void)lower_step<Spec, Backend, K>();  // quantizes step K on the grids before it, then lowers it
   return 0;
 }
-template <class Plan, const auto& Spec, std::size_t Count>
-inline constexpr bool grids_computable = requires { typename constant_probe<grids_up_to<Plan, Spec, Count>()>; };
+// Whether steps 0..K all quantize; a step is only tried when those before it passed, so the grids
+// it reads exist.
 template <const auto& Spec, class Backend, std::size_t K>
-consteval int lowers() {
-  (void)lower_step<Spec, Backend, K>();
-  return 0;
-}
-template <const auto& Spec, class Backend, std::size_t K>
-inline constexpr bool step_lowers = requires { typename constant_probe<lowers<Spec, Backend, K>()>; };
+struct step_quantizes {
+  static constexpr bool value = [] {
+    if constexpr (!step_quantizes<Spec, Backend, K - 1>::value) {
+      return false;
+    } else {
+      return requires { typename constant_probe<quantizes_and_lowers<Spec, Backend, K>()>; };
+    }
+  }();
+};
+template <const auto& Spec, class Backend>
+struct step_quantizes<Spec, Backend, 0> {
+  static constexpr bool value = requires { typename constant_probe<quantizes_and_lowers<Spec, Backend, 0>()>; };
+};
 
 // The first step whose quantization fails (the step count if none does).
-template <class Plan, const auto& Spec, std::size_t... K>
+template <const auto& Spec, class Backend, std::size_t... K>
 consteval std::size_t first_failing_step(std::index_sequence<K...>) {
-  if constexpr (grids_computable<Plan, Spec, sizeof...(K)>) {
-    return sizeof...(K);
-  } else {
-    constexpr bool ok[] = {grids_computable<Plan, Spec, K + 1>...};
-    for (std::size_t k = 0; k < sizeof...(K); ++k)
-      if (!ok[k]) return k;
-    return sizeof...(K);
-  }
+  constexpr bool ok[] = {step_quantizes<Spec, Backend, K>::value..., true};
+  for (std::size_t k = 0; k < sizeof...(K); ++k)
+    if (!ok[k]) return k;
+  return sizeof...(K);
 }
 
 constexpr bool grid_ok(Grid g) { return g.scale > 0 && math::is_finite(g.scale) && g.zero_point >= int8_min && g.zero_point <= int8_max; }
@@ -582,16 +600,15 @@ consteval Sentence parameter_mistake() {
   return s;
 }
 
-// Reports step K's failure (see above).
-template <class Plan, const auto& Spec, std::size_t K>
-inline constexpr auto failing_step_alone = quantize_step<Plan, K>(Spec, grids_of<Plan>(Spec, std::make_index_sequence<K>{}));
-template <class Plan, const auto& Spec, std::size_t K>
+// Reports step K's failure (see above): the step's kernel, evaluated alone, stops at the
+// compile_error function that names the rule.
+template <class Plan, const auto& Spec, class Backend, std::size_t K>
 constexpr bool report_failing_step() {
   constexpr Sentence mistake = parameter_mistake<Plan, Spec, K>();
   if constexpr (mistake.size() > 0) {
     return report<mistake>();
   } else {
-    [[maybe_unused]] const auto* run_alone = &failing_step_alone<Plan, Spec, K>;
+    [[maybe_unused]] const auto* run_alone = &step_kernel<Spec, Backend, K>;
     return false;
   }
 }
@@ -636,9 +653,9 @@ template <const auto& Spec, class Backend = DefaultBackend>
 consteval auto quantize() {
   using spec_type = std::remove_cvref_t<decltype(Spec)>;
   using plan = typename spec_type::plan;
-  constexpr std::size_t failing = detail::first_failing_step<plan, Spec>(std::make_index_sequence<plan::step_count>{});
+  constexpr std::size_t failing = detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
   if constexpr (failing < plan::step_count) {
-    [[maybe_unused]] constexpr bool reported = detail::report_failing_step<plan, Spec, failing>();
+    [[maybe_unused]] constexpr bool reported = detail::report_failing_step<plan, Spec, Backend, failing>();
     return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
   } else {
     return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
