@@ -827,6 +827,66 @@ class Calibration:
         return self.block(block).grid
 
 
+def check_constants(calibration):
+    """What the compiler would refuse in a weighted block once its grids are known, found on the host
+    so that an exporter gives one error line instead of a header that does not compile: weights all
+    zero (no scale to derive: max |w| / 127 = 0), a requantizer multiplier (input scale x weight
+    scale / output scale) outside [2^-32, 2^30), a bias outside int32 on the accumulator grid
+    (input scale x weight scale), and an accumulator bound |bias| + |zero point x sum w| + 128 sum |w|
+    (in codes) beyond int32. Raises ValueError naming the block. Mirrors numerics/weights.hpp and
+    quantize_multiplier.hpp (the bound is the compiler's or slightly stricter)."""
+    # The grid of every buffer: a block's output its calibrated grid, the fixed grids of the table
+    # activations and softmax, any other layer its input's.
+    fixed = {"sigmoid": (1.0 / 256.0, -128), "tanh": (1.0 / 128.0, 0), "softmax": (1.0 / 256.0, -128)}
+    grids = [calibration.buffers[0].grid]
+    for k, step in enumerate(calibration.steps):
+        buffer = calibration.buffers[k + 1]
+        grids.append(buffer.grid if buffer.calibrated and buffer.grid is not None
+                     else fixed.get(step.kind, grids[step.source]))
+    for k, step in enumerate(calibration.steps):
+        block = step.block
+        if block is None or block.weights is None or step.kind not in (
+                "conv", "pointwise", "depthwise", "dense", "dense_per_channel"):
+            continue
+        w, b = block.real()
+        w = np.asarray(w, dtype=np.float64)
+        channels = np.moveaxis(w, -1, 0) if step.kind == "depthwise" else w
+        channels = channels.reshape(channels.shape[0], -1)
+        folded = " after its batch norm is folded in" if block.batch_norm is not None else ""
+        if block.weight_scale is not None:
+            scale = np.broadcast_to(np.asarray(block.weight_scale, dtype=np.float64), (channels.shape[0],))
+        else:
+            largest = np.max(np.abs(channels), axis=1)
+            overall = float(np.max(largest)) if largest.size else 0.0
+            if overall == 0:
+                raise ValueError("block '%s': its weights are all zero%s, so no weight scale (max |w| / 127) can be "
+                                 "derived" % (block.name, folded))
+            per_channel = step.kind == "depthwise" or step.kind == "dense_per_channel" or (
+                step.kind in ("conv", "pointwise") and step.layer.per_channel)
+            scale = np.where((largest > 0) & per_channel, largest, overall) / 127.0
+        in_scale, in_zero = grids[step.source]
+        out_scale = grids[k + 1][0]
+        accumulator = in_scale * scale
+        for c in range(channels.shape[0]):
+            real = accumulator[c] / out_scale
+            if not (2.0 ** -32 <= real < 2.0 ** 30):
+                raise ValueError("block '%s': channel %d's requantizer multiplier, input scale %g x weight scale %g / "
+                                 "output scale %g = %g, is outside [2^-32, 2^30)"
+                                 % (block.name, c, in_scale, scale[c], out_scale, real))
+        codes = np.where(np.abs(channels) / scale[:, None] < 2.0 ** 31,
+                         np.clip(round_half_away(channels / scale[:, None]), -127, 127), 127.0)
+        bias = np.asarray(b, dtype=np.float64) / accumulator
+        for c in range(channels.shape[0]):
+            if not abs(bias[c]) < 2.0 ** 31 - 1:
+                raise ValueError("block '%s': channel %d's bias %g is %g steps of its accumulator grid (input scale "
+                                 "%g x weight scale %g): it does not fit int32%s"
+                                 % (block.name, c, float(b[c]), bias[c], in_scale, scale[c], folded))
+            bound = abs(round(bias[c])) + abs(in_zero * float(np.sum(codes[c]))) + 128 * float(np.sum(np.abs(codes[c])))
+            if bound > 2.0 ** 31 - 1:
+                raise ValueError("block '%s': channel %d's accumulator could leave int32 (|bias| + |zero point x sum w| "
+                                 "+ 128 sum |w| = %d codes)" % (block.name, c, bound))
+
+
 def calibrate(items, input_shape, samples, input_observer=None):
     """calibrate(spec, samples, input_observer): the grid of the input and of every block's output
     as the compiler would set them."""

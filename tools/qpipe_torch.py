@@ -1211,6 +1211,10 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             if buffer.calibrated and not (math.isfinite(buffer.grid[0]) and buffer.grid[0] > 0):
                 what = "the input" if b == 0 else "the output of %s" % result.steps[b - 1].block.name
                 raise ExportError("calibration gives %s no finite grid (it saw %s)" % (what, range_text(buffer.seen)))
+        try:
+            qc.check_constants(result)
+        except ValueError as e:  # what the compiler would refuse: say it here, in one line
+            raise ExportError(str(e))
         shared = share_grids(result, exporter.shared_grids)
         info.seconds = time.monotonic() - start
         info.calibration = result

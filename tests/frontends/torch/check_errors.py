@@ -147,6 +147,20 @@ def case_files(case, folder):
         model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
         model[1].running_var.data = torch.full((4,), -1.0)
         return save_model(model, folder, image_batch()) + (["block 'layer_0'", "variance + epsilon not positive"],)
+    if case == "bias-beyond-int32":
+        # A bias of 1e30: the compiler would refuse the header (its output grid, calibrated to
+        # ~1e30, makes a multiplier below 2^-32; the bias is ~1e35 accumulator steps); the exporter
+        # says so first, in one line. (Found by the fuzzer.)
+        model = nn.Sequential(nn.Linear(4, 2))
+        model[0].bias.data = torch.tensor([1e30, 0.0])
+        return save_model(model, folder, vectors) + (["block 'layer_0'", "channel 0's requantizer multiplier",
+                                                      "outside [2^-32, 2^30)"],)
+    if case == "batch-norm-zeroes-the-weights":
+        # gamma 0 folds every weight to 0: no weight scale to derive. (Found by the fuzzer.)
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+        model[1].weight.data = torch.zeros(4)
+        return save_model(model, folder, image_batch()) + (["block 'layer_0'", "weights are all zero",
+                                                            "after its batch norm is folded in"],)
     raise SystemExit("check_errors.py: unknown case '%s'" % case)
 
 
@@ -156,6 +170,8 @@ EXTRA_ARGS = {
     "observer-of-unknown-layer": ["--observer", "fc9=kl"],
     "bad-calibrate": ["--calibrate", "gpu"],
     "bad-batch-norm-on-host": ["--calibrate", "host"],
+    "bias-beyond-int32": ["--calibrate", "host"],
+    "batch-norm-zeroes-the-weights": ["--calibrate", "host"],
     "concat-in-the-compiler": ["--calibrate", "compiler"],
 }
 CONTROLS = ("softmax-channels", "add-of-two-branches")
