@@ -5,6 +5,7 @@
 #include "qpipe/numerics/constexpr_math.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/integer_io.hpp"
 #include "qpipe/numerics/lut.hpp"
 #include "qpipe/numerics/quantize_multiplier.hpp"
 #include "qpipe/numerics/requantizer.hpp"
