@@ -38,7 +38,10 @@ struct AddKernel {
     FittedAddCode linear;
   } arithmetic;
 
-  constexpr void operator()(const std::int8_t* a, const std::int8_t* b, std::int8_t* out) const {
+  // Inlined into the step at every optimisation level (GCC's -O3 does, its -O2 did not): with the
+  // network a constant there, `fitted` and the constants of the form are known, and the loop is the
+  // one form's (perf/README.md, "Optimisation levels").
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* a, const std::int8_t* b, std::int8_t* out) const {
     if (fitted) {
       for (std::size_t i = 0; i < Size; ++i) out[i] = arithmetic.linear(a[i], b[i]);
     } else {

@@ -10,6 +10,7 @@
 #include "qpipe/backends/m0/depthwise.hpp"
 #include "qpipe/backends/m0/fully_connected.hpp"
 #include "qpipe/backends/m0/pad.hpp"
+#include "qpipe/backends/m0/target.hpp"
 #include "qpipe/reference/backend.hpp"
 
 namespace qpipe::m0 {
@@ -22,6 +23,10 @@ consteval reference_ops::Kernel<Op> lower(const Op& op) {
 struct Backend {
   template <class Op>
   static consteval auto lower(const Op& op) {
+    static_assert(!(size_optimized && sizeof(Op) > 0),
+                  "qpipe: the Cortex-M0 kernels need the translation unit that quantizes and runs the network compiled "
+                  "with -O2 or -O3, not -Os: on Thumb-1, -Os takes r8-r11 from GCC's register allocator and the kernels' "
+                  "assembly loops use them (target.hpp). The rest of the program may use -Os.");
     return m0::lower(op);
   }
 };

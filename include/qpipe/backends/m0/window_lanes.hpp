@@ -339,6 +339,9 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
       }
     }
 #endif
+    // Four codes, unrolled at every optimisation level (GCC's -O3 peels this loop completely, its
+    // -O2 did not, and the ResNet block's stem was slower; perf/README.md, "Optimisation levels").
+#pragma GCC unroll 4
     for (std::size_t j = 0; j < 4; ++j) out[j] = this->code(acc[j], o + j);
   }
 
