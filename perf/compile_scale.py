@@ -3,9 +3,10 @@
 300 by default, quantized by the compiler and run once on
 the host. Prints each compile's CPU time (user + system, best of --runs) and peak memory.
 
-usage: compile_scale.py [--runs R] [--depths 25,50,...] [--include DIR] -- COMPILER [FLAGS...]
+usage: compile_scale.py [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER [FLAGS...]
 --include names the qpipe include folder (to measure another checkout: the figures before a
-change). The numbers are for watching trends, not for asserting; peak memory hardly varies
+change). --results writes the measurement as JSON (perf/results/compile_scale.json, which
+perf/figures.py renders into perf/README.md). The numbers are for watching trends, not for asserting; peak memory hardly varies
 between runs, CPU time does (see compile_cost.py).
 """
 import os
@@ -54,7 +55,7 @@ def measure(compiler, source, out):
 
 
 def main(argv):
-    runs, depths, include = 1, [25, 50, 100, 300], None
+    runs, depths, include, results_file = 1, [25, 50, 100, 300], None, None
     while argv and argv[0] != "--":
         if argv[0] == "--runs" and len(argv) > 1 and argv[1].isdigit() and int(argv[1]) > 0:
             runs, argv = int(argv[1]), argv[2:]
@@ -67,17 +68,20 @@ def main(argv):
             argv = argv[2:]
         elif argv[0] == "--include" and len(argv) > 1:
             include, argv = argv[1], argv[2:]
+        elif argv[0] == "--results" and len(argv) > 1:
+            results_file, argv = argv[1], argv[2:]
         else:
-            print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] -- COMPILER [FLAGS...]",
-                  file=sys.stderr)
+            print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
+                  "[FLAGS...]", file=sys.stderr)
             return 2
     if not argv or len(argv) < 2:
-        print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] -- COMPILER [FLAGS...]",
-              file=sys.stderr)
+        print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
+              "[FLAGS...]", file=sys.stderr)
         return 2
     compiler = argv[1:] + (["-I", include] if include else [])
     print("A QDense and N QTanh layers, quantized and run once; best of %d run%s" % (runs, "" if runs == 1 else "s"))
     print("%8s %10s %10s %10s" % ("N", "cpu s", "wall s", "peak MiB"))
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for depth in depths:
             source = os.path.join(tmp, "depth_%d.cpp" % depth)
@@ -88,9 +92,21 @@ def main(argv):
             if failed:
                 _, wall, mib, err = failed[0]
                 print("%8d %10s %10.2f %10.0f  did not compile: %s" % (depth, "-", wall, mib, " / ".join(err)))
+                rows.append({"depth": depth, "cpu": None, "wall": round(wall, 2), "mib": round(mib)})
                 continue
             cpu, wall, mib = (min(column) for column in zip(*[r[:3] for r in results]))
             print("%8d %10.2f %10.2f %10.0f" % (depth, cpu, wall, mib))
+            rows.append({"depth": depth, "cpu": round(cpu, 2), "wall": round(wall, 2), "mib": round(mib)})
+    if results_file:
+        import json
+        with open(results_file, "w") as f:
+            json.dump({"compiler": os.path.basename(compiler[0]), "flags": [a for a in compiler[1:] if a.startswith("-O")
+                                                                             or a.startswith("-std")],
+                       "runs": runs, "rows": rows}, f, indent=1)
+            f.write("\n")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import figures
+        return figures.render_after_measurement(results_file)
     return 0
 
 

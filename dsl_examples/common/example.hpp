@@ -36,10 +36,16 @@ inline std::uint32_t xorshift(std::uint32_t& s) {
 // Prints the network's figures and the int8 logits of every test input, then of adversarial
 // inputs (all -128, all 127, alternating extremes, two pseudo-random ones). The output is the
 // example's golden file; host and M0 must print exactly the same bytes.
-inline int print_logits(const ExampleInfo& e) {
+// The network's compile-time figures: the first line of print_logits, and a line of the profile
+// programs' output that perf/profile_all.py reads.
+inline void print_facts(const ExampleInfo& e) {
   std::printf("%s: %u steps, %u MACs, %u parameter bytes, arena %u bytes (one buffer per tensor: %u)\n", e.name,
               unsigned(e.steps), unsigned(e.macs), unsigned(e.parameter_bytes), unsigned(e.arena_bytes),
               unsigned(e.unplanned_arena_bytes));
+}
+
+inline int print_logits(const ExampleInfo& e) {
+  print_facts(e);
   std::int8_t logits[16];
   if (e.logits > sizeof logits) return 2;
   for (std::size_t n = 0; n < e.test_count; ++n) {

@@ -5,4 +5,7 @@ namespace examples {
 extern const ExampleInfo mobilenetv2;
 }
 
-int main() { return examples::profile_run(examples::mobilenetv2); }
+int main() {
+  examples::print_facts(examples::mobilenetv2);
+  return examples::profile_run(examples::mobilenetv2);
+}

@@ -5,4 +5,7 @@ namespace examples {
 extern const ExampleInfo resnet18_block;
 }
 
-int main() { return examples::profile_run(examples::resnet18_block); }
+int main() {
+  examples::print_facts(examples::resnet18_block);
+  return examples::profile_run(examples::resnet18_block);
+}

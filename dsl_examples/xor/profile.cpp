@@ -16,4 +16,7 @@ const examples::ExampleInfo xor_info{
 
 }  // namespace
 
-int main() { return examples::profile_run(xor_info); }
+int main() {
+  examples::print_facts(xor_info);
+  return examples::profile_run(xor_info);
+}
