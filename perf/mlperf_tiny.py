@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""What the four MLPerf Tiny replicas cost: the reader, the compilers, the M0's memory, the cycles.
+
+usage: /usr/bin/python3 perf/mlperf_tiny.py [--names a,b] [--profile [--profiler PY] [--trace T]]
+                                            [--source-root DIR] [--workdir DIR] [--cxx c++] [--runs N]
+                                            [--markdown FILE]
+
+For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work folder):
+- the model: operators, MACs and parameters (mlperf_tiny.py --summary's totals);
+- the reader: wall time of tools/qpipe_tflite.py turning the .tflite into a header (best of --runs);
+- host: tests/frontends/tflite/run_model.cpp compiled as meson compiles it (c++ -std=c++20 -O3
+  -Wall -Wextra, the flags the replica needs), its CPU time (user + system) and peak memory from
+  /usr/bin/time -v; the program run: the planned arena, and every output code of every test input
+  against tflite_eval.py's (compare.py);
+- M0, the test program: run_model.cpp compiled with the cross file's flags (perf/m0_toolchain.py),
+  CPU time and peak memory; linked for the larger part (meson.build's m0_large_link_args) and run
+  under qemu: every output code against the evaluator's, and the bytes it prints against the
+  host's;
+- M0, the network alone: the profile program of perf/m0_profile.py --header (the network's
+  translation unit with perf/profile_network.hpp, and perf/profile_main.cpp; no test inputs)
+  linked for the micro:bit (16 KiB RAM, 256 KiB flash: "fits", or the linker's overflow figures)
+  and for the larger part: the network's flash (the code of its object the image links + its
+  constants), the planned arena and the stack one inference uses;
+- --profile: the profiler (--profiler, default perf/m0_profile.py; its ELF interface) on that
+  program: executed instructions and estimated Cortex-M0 cycles per step, cycles per MAC. Slow:
+  qemu logs every executed instruction (--trace block, where the profiler has it, logs blocks).
+
+Prints a markdown document (progress on stderr), with --markdown also into a file
+(perf/results/mlperf_tiny.md is such a run); asserts nothing: a step that fails is printed as such.
+Needs /usr/bin/python3 with python3-flatbuffers and numpy, /usr/bin/time, the arm-none-eabi
+toolchain and qemu-system-arm.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import m0_size  # noqa: E402
+from m0_profile import build_header_program  # noqa: E402
+from m0_toolchain import Toolchain  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+TFLITE = os.path.join(ROOT, "tests", "frontends", "tflite")
+GENERATOR = os.path.join(TFLITE, "mlperf_tiny.py")
+READER = os.path.join(ROOT, "tools", "qpipe_tflite.py")
+PYTHON = "/usr/bin/python3"
+# meson's own flags around the project's (warning_level=2, buildtype=release, b_ndebug=if-release).
+MESON_FLAGS = ["-DNDEBUG", "-D_FILE_OFFSET_BITS=64", "-Wall", "-Winvalid-pch", "-Wextra", "-std=c++20", "-O3"]
+
+
+def timed(cmd):
+    """Runs cmd under /usr/bin/time -v: (exit status, output, CPU seconds, peak MiB)."""
+    done = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    field = lambda name: float(re.search(r"%s: ([0-9.]+)" % re.escape(name), done.stdout).group(1))
+    cpu = field("User time (seconds)") + field("System time (seconds)")
+    return done.returncode, done.stdout, cpu, field("Maximum resident set size (kbytes)") / 1024.0
+
+
+def first_error(text):
+    lines = [l for l in text.splitlines() if "error" in l]
+    return lines[0].strip() if lines else (text.strip().splitlines() or ["?"])[-1]
+
+
+def verdict(cmd):
+    """compare.py's or same_output.py's one-line verdict of cmd's run."""
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = [l for l in done.stdout.splitlines() if l.startswith(("TFLite integer evaluator", "identical", "FAIL"))]
+    text = lines[-1] if lines else "exit %d" % done.returncode
+    return text.split(": ", 1)[1].split(",")[0] if text.startswith("TFLite") else text, done.stdout
+
+
+def link(tc, objects, elf):
+    """The linker's verdict: 'fits', or its overflow figures (Toolchain.link stops on failure)."""
+    try:
+        tc.link(objects, elf)
+        return "fits"
+    except SystemExit as e:
+        over = re.findall(r"region `(\w+)' overflowed by (\d+) bytes", str(e))
+        return ", ".join("%s +%s B" % o for o in over) or first_error(str(e))
+
+
+def measure(name, flags, args, work):
+    """One replica's figures (a dict; a key is missing where its step failed or was not run)."""
+    r = {"name": name}
+    tflite, header = os.path.join(work, name + ".tflite"), os.path.join(work, name + "_net.hpp")
+    best = None
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        subprocess.run([PYTHON, READER, tflite, "--out", header, "--namespace", name], check=True,
+                       stdout=subprocess.DEVNULL)
+        best = min(best or 1e9, time.perf_counter() - start)
+    r["reader_s"] = best
+    defines = ['-DNET_HEADER="%s_net.hpp"' % name, '-DINPUTS_HEADER="%s_inputs.hpp"' % name, "-DMODEL=" + name,
+               "-DDATA=%s_data" % name]
+    expected = os.path.join(work, name + "_expected.txt")
+    include = os.path.join(args.source_root, "include")
+    compare = [PYTHON, os.path.join(TFLITE, "compare.py"), expected, "--"]
+
+    # Host: run_model.cpp as meson builds it.
+    obj, host = os.path.join(work, name + "_host.o"), os.path.join(work, name + "_host")
+    status, out, r["host_cpu_s"], r["host_peak_mib"] = timed(
+        [args.cxx, "-I" + include, "-I" + work, "-I/usr/include"] + MESON_FLAGS + ["-DBOOST_ALL_NO_LIB"] + defines +
+        flags + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj])
+    if status != 0:
+        r["host_error"] = first_error(out)
+        return r
+    subprocess.run([args.cxx, obj, "-o", host], check=True)
+    r["host_check"], out = verdict(compare + [host])
+    r["host_arena"] = int(re.search(r"arena (\d+) bytes", out).group(1))
+
+    # M0, the test program, on the larger part.
+    micro, large = Toolchain(args.source_root), Toolchain(args.source_root, large=True)
+    obj, elf = os.path.join(work, name + "_m0.o"), os.path.join(work, name + "_m0.elf")
+    status, out, r["m0_cpu_s"], r["m0_peak_mib"] = timed(
+        [large.cpp] + MESON_FLAGS + large.cpp_args + ["-isystem", args.boost, "-I" + include, "-I" + work] + defines +
+        flags + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj])
+    if status != 0:
+        r["m0_error"] = first_error(out)
+        return r
+    large.link([obj], elf)
+    r["m0_check"], _ = verdict(compare + large.run + [elf])
+    r["m0_same"], _ = verdict([PYTHON, os.path.join(ROOT, "tests", "tools", "same_output.py"), host, "--"] +
+                              large.run + [elf])
+
+    # M0, the network alone: perf/m0_profile.py's profile program.
+    pwork = os.path.join(work, name + "_profile")
+    os.makedirs(pwork, exist_ok=True)
+    options = types.SimpleNamespace(source_root=args.source_root, large=True, boost_include_dir="/usr/include",
+                                    header=header, namespace=name, inline=False, opt="O3", flag=flags)
+    elf, network_obj, su, tc = build_header_program(options, pwork)
+    r["microbit"] = link(micro, [network_obj, os.path.join(pwork, "profile_main.cpp.o")],
+                         os.path.join(pwork, "microbit.elf"))
+    r["code"] = m0_size.linked_code(tc.nm, network_obj, elf)
+    r["constants"] = sum(size for sec, size in m0_size.sections(tc.size, network_obj)
+                         if sec.startswith(".rodata.") and sec.endswith("7networkE"))
+    run = subprocess.run(large.run + [elf], stdout=subprocess.PIPE, text=True, timeout=600).stdout
+    r["m0_arena"] = int(re.search(r"^arena (\d+)", run, re.M).group(1))
+    r["m0_stack"] = int(re.search(r"stack used by the inference: (\d+)", run).group(1))
+    if args.profile:
+        cmd = [PYTHON, args.profiler, "--qemu", " ".join(large.run), "--objdump", tc.objdump, "--addr2line",
+               tc.addr2line, "--nm", tc.nm, "--name", name] + (["--trace", args.trace] if args.trace else []) + [elf, su]
+        prof = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        r["profile"] = prof.stdout
+        total = re.search(r"\| all \| total \|(?: [^|]* \|)? (\d+) \| (\d+) \| (\d+) \| ([0-9.]+) \|", prof.stdout)
+        if total:
+            r["instructions"], r["cycles"], r["cycles_per_mac"] = int(total.group(2)), int(total.group(3)), total.group(4)
+    return r
+
+
+def document(args, rows, load):
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "include", "perf", "tools",
+                            "tests/frontends/tflite"], stdout=subprocess.PIPE, text=True).stdout
+    g = lambda r, k, fmt="%s": fmt % r[k] if k in r else "-"
+    out = [
+        "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""), "",
+        "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s." % (
+            " ".join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
+            " with uncommitted changes in include/, perf/, tools/ or the TFLite tests" if dirty else "",
+            os.path.join(args.source_root, "include")),
+        "The replicas, and how their weights and grids are made: tests/frontends/tflite/mlperf_tiny.py. CPU",
+        "times are user + system of the compiler (/usr/bin/time -v) and move with the machine's load (%d cores,"
+        % os.cpu_count(),
+        "load average %.1f at the start, %.1f at the end); peak memory, sizes and instruction counts do not." % (
+            load, os.getloadavg()[0]), ""]
+    out += ["| replica | TFLite ops | MACs | parameters | .tflite parameter bytes | reader | host compile (CPU, peak) "
+            "| host arena | host vs evaluator |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        out.append("| %s | %d | %d | %d | %d | %s | %s | %s | %s |" % (
+            r["name"], r["ops"], r["model_macs"], r["params"], r["param_bytes"], g(r, "reader_s", "%.2f s"),
+            "%.1f s, %.0f MiB" % (r["host_cpu_s"], r["host_peak_mib"]), g(r, "host_arena", "%d B"),
+            r.get("host_error", r.get("host_check", "-"))))
+    out += ["", "| replica | M0 compile (CPU, peak) | M0 vs evaluator (larger part) | host and M0 bytes "
+            "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack |",
+            "|---|---:|---|---|---|---:|---:|---:|"]
+    for r in rows:
+        if "m0_cpu_s" in r:
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["name"], "%.1f s, %.0f MiB" % (r["m0_cpu_s"], r["m0_peak_mib"]),
+                r.get("m0_error", r.get("m0_check", "-")), g(r, "m0_same"), g(r, "microbit"),
+                "%d + %d B" % (r["code"], r["constants"]) if "code" in r else "-", g(r, "m0_arena", "%d B"),
+                g(r, "m0_stack", "%d B")))
+    if args.profile:
+        out += ["", "| replica | MACs | instructions | est. cycles | cycles/MAC |", "|---|---:|---:|---:|---:|"]
+        for r in rows:
+            out.append("| %s | %d | %s | %s | %s |" % (r["name"], r["model_macs"], g(r, "instructions"), g(r, "cycles"),
+                                                     g(r, "cycles_per_mac")))
+        for r in rows:
+            out += ["", r.get("profile", "(%s: not profiled)" % r["name"]).strip().replace("### ", "## ", 1)]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--names", help="comma-separated replicas (default: all)")
+    ap.add_argument("--source-root", default=ROOT, help="the qpipe checkout whose include/, cross file and "
+                    "meson.build to build with (default: this one)")
+    ap.add_argument("--cxx", default="c++", help="the host compiler")
+    ap.add_argument("--runs", type=int, default=3, help="reader runs (the best is printed)")
+    ap.add_argument("--profile", action="store_true", help="per-step instructions and cycles on the M0 (slow)")
+    ap.add_argument("--profiler", default=os.path.join(HERE, "m0_profile.py"),
+                    help="the profiler (its ELF interface: --qemu, --objdump, --addr2line, --nm, --name, ELF, .su)")
+    ap.add_argument("--trace", help="the profiler's --trace (insn or block), where it has one")
+    ap.add_argument("--workdir", help="keep the models, headers and programs here")
+    ap.add_argument("--markdown", help="also write the document (stdout) into this file")
+    args = ap.parse_args()
+    args.source_root = os.path.abspath(args.source_root)
+    work = args.workdir or tempfile.mkdtemp(prefix="mlperf_tiny_")
+    os.makedirs(work, exist_ok=True)
+    # As meson.build does for the cross compiler: a folder that holds only a link to Boost.
+    args.boost = os.path.join(work, "target-boost")
+    os.makedirs(args.boost, exist_ok=True)
+    if not os.path.lexists(os.path.join(args.boost, "boost")):
+        os.symlink("/usr/include/boost", os.path.join(args.boost, "boost"))
+    listing = subprocess.run([PYTHON, GENERATOR, "--list"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    models = {line.split()[0]: line.split()[2:] for line in listing.splitlines()}
+    names = args.names.split(",") if args.names else list(models)
+    start = time.perf_counter()
+    subprocess.run([PYTHON, GENERATOR, work] + names, check=True)
+    print("replicas written to %s in %.1f s" % (work, time.perf_counter() - start), file=sys.stderr)
+    summary = subprocess.run([PYTHON, GENERATOR, "--summary"] + names, stdout=subprocess.PIPE, text=True,
+                             check=True).stdout
+    totals = {m.group(1): m.groups()[1:] for m in re.finditer(
+        r"^(\w+): (\d+) operators, (\d+) MACs, (\d+) parameters \((\d+) weight bytes \+ (\d+) int32 biases\)",
+        summary, re.M)}
+    load = os.getloadavg()[0]
+    rows = []
+    for name in names:
+        r = measure(name, models[name], args, work)
+        ops, macs, params, weights, biases = (int(x) for x in totals[name])
+        r.update(ops=ops, model_macs=macs, params=params, param_bytes=weights + 4 * biases)
+        rows.append(r)
+        print("%s: %s" % (name, ", ".join("%s=%s" % (k, v) for k, v in r.items() if k not in ("name", "profile"))),
+              file=sys.stderr, flush=True)
+    text = document(args, rows, load)
+    sys.stdout.write(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
