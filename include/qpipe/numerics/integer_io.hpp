@@ -38,7 +38,7 @@ constexpr std::int64_t scale_rounded(std::int64_t v, QuantizedMultiplier m) {
 
 // Any positive finite real as multiplier * 2^(shift - 31): unlike a requantizer's, the shift may be
 // anything (scale_rounded takes it); a real below 2^-62 gives 0 (every value rounds to 0).
-consteval QuantizedMultiplier real_multiplier(double real) {
+constexpr QuantizedMultiplier real_multiplier(double real) {
   const multiplier_result r = try_quantize_multiplier(real, 1 << 20);
   if (r.status == multiplier_status::not_positive || r.status == multiplier_status::not_finite)
     compile_error::grid_scale_must_be_positive_and_finite(real);
@@ -52,7 +52,7 @@ consteval QuantizedMultiplier real_multiplier(double real) {
 // clamped to int8.
 template <Grid G, std::int32_t Unit = 1000>
 constexpr std::int8_t code_of(std::int32_t value) {
-  constexpr QuantizedMultiplier m = detail::real_multiplier(1.0 / (static_cast<double>(Unit) * checked(G).scale));
+  constexpr QuantizedMultiplier m = detail::real_multiplier(1.0 / (static_cast<double>(Unit) * G.scale));
   const std::int64_t q = detail::scale_rounded(value, m) + G.zero_point;
   return static_cast<std::int8_t>(q < int8_min ? int8_min : (q > int8_max ? int8_max : q));
 }
@@ -61,7 +61,7 @@ constexpr std::int8_t code_of(std::int32_t value) {
 // saturated to int32.
 template <Grid G, std::int32_t Unit = 1000>
 constexpr std::int32_t value_of(std::int8_t q) {
-  constexpr QuantizedMultiplier m = detail::real_multiplier(static_cast<double>(Unit) * checked(G).scale);
+  constexpr QuantizedMultiplier m = detail::real_multiplier(static_cast<double>(Unit) * G.scale);
   const std::int64_t v = detail::scale_rounded(std::int32_t{q} - G.zero_point, m);
   constexpr std::int64_t lo = -2147483647 - 1, hi = 2147483647;
   return static_cast<std::int32_t>(v < lo ? lo : (v > hi ? hi : v));
