@@ -270,10 +270,11 @@ def input_rows(shape, seed):
 
 MODELS = {}
 
-# GCC's default budget of 2^25 operations per constant evaluation is too small for the two
-# replicas with the most parameters: quantize<spec>() computes every step's output grid in one
-# evaluation (detail::spec_grids, which quantizes each step's weights on the way). 2^26 is enough
-# on the host; 2^27 leaves room.
+# MobileNetV1 for the M0 needs more than GCC's default budget of 2^25 operations per constant
+# evaluation: quantize<spec>()'s probe of step 22 (the first 128 -> 128 pointwise layer, quantized
+# and lowered with its fitted requantization) exceeds it. Without the flag the probe's failure is
+# not reported and the network comes out as an empty RefusedModel that prints zeros (commit
+# 52187b8), so the flag stays until that is fixed. 2^27 leaves room.
 OPS_LIMIT = ["-fconstexpr-ops-limit=%d" % 2**27]
 
 
@@ -318,7 +319,7 @@ def _(r):
     return r.softmax(r.dense(r.flatten(x), 2, fused="NONE", batch_norm=False))
 
 
-@model("ad_autoencoder", (640,), (-40.0, 20.0), flags=OPS_LIMIT)  # 5 frames x 128 log-mel bands (dB-like range)
+@model("ad_autoencoder", (640,), (-40.0, 20.0))  # 5 frames x 128 log-mel bands (dB-like range)
 def _(r):
     x = r.x
     for units in [128] * 4 + [8] + [128] * 4:
