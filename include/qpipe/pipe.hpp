@@ -654,7 +654,11 @@ consteval auto quantize() {
   using spec_type = std::remove_cvref_t<decltype(Spec)>;
   using plan = typename spec_type::plan;
   constexpr std::size_t failing = detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
-  if constexpr (failing < plan::step_count) {
+  // Refused only after a sentence was reported. A probe can fail where the step's own evaluation
+  // does not (GCC counted the MobileNetV1 replica's step 22 past the ops limit in the probe only):
+  // then the network is quantized as usual, so that it is either built or fails loudly, never
+  // silently empty.
+  if constexpr (failing < plan::step_count && detail::parameter_mistake<plan, Spec, failing>().size() > 0) {
     [[maybe_unused]] constexpr bool reported = detail::report_failing_step<plan, Spec, Backend, failing>();
     return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
   } else {
