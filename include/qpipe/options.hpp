@@ -64,12 +64,18 @@ struct WindowOptions {
                : ops::valid_window(h, w, c, kernel.height, kernel.width, stride.height, stride.width, dilation.height,
                                    dilation.width);
   }
-  // Why fits(h, w) is false, for a diagnostic.
-  constexpr void explain(Sentence& s) const {
-    s << "its " << kernel.height << " x " << kernel.width << " window";
-    if (dilation.height != 1 || dilation.width != 1)
-      s << " (dilated to " << (kernel.height - 1) * dilation.height + 1 << " x " << (kernel.width - 1) * dilation.width + 1 << ")";
-    s << " is larger than the image, and VALID padding takes only windows inside it";
+  // Why a window layer with these options refuses an input of shape In (not an image, or fits()
+  // false), for its diagnostic.
+  template <ShapeType In>
+  constexpr void explain_refusal(Sentence& s) const {
+    if constexpr (In::rank != 3) {
+      s << "it takes an image, H x W x C";
+    } else {
+      s << "its " << kernel.height << " x " << kernel.width << " window";
+      if (dilation.height != 1 || dilation.width != 1)
+        s << " (dilated to " << (kernel.height - 1) * dilation.height + 1 << " x " << (kernel.width - 1) * dilation.width + 1 << ")";
+      s << " is larger than the image, and VALID padding takes only windows inside it";
+    }
   }
   // The input a VALID window needs (SAME takes any size).
   constexpr bool fits(std::size_t h, std::size_t w) const {

@@ -495,10 +495,11 @@ inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
 // A step whose constants cannot be computed stops its constant evaluation at a compile_error
 // function. quantize<spec>() first asks, step by step in order, whether the step's evaluation and
 // its lowering would succeed (a failed constant expression inside a requires-expression is just
-// false, and GCC caches the successful evaluations for the real run); if one would not, it reports
-// that step alone: with a sentence naming the layer and the value for the usual mistakes, else by
-// running the failing step on its own (its compile_error function names the rule). The model is
-// then refused: no second error.
+// false, and GCC caches the successful evaluations for the real run); if one would not and its
+// mistake is one of the usual ones, it reports a sentence naming the layer and the value, and
+// refuses the model: no second error. Otherwise it quantizes as usual: a probe may fail where the
+// step's own evaluation does not (the ops limit), and a real failure then stops at its
+// compile_error function, which names the rule.
 template <int> struct constant_probe {};
 template <const auto& Spec, class Backend, std::size_t K>
 consteval int quantizes_and_lowers() {
@@ -600,16 +601,14 @@ consteval Sentence parameter_mistake() {
   return s;
 }
 
-// Reports step K's failure (see above): the step's kernel, evaluated alone, stops at the
-// compile_error function that names the rule.
-template <class Plan, const auto& Spec, class Backend, std::size_t K>
-constexpr bool report_failing_step() {
-  constexpr Sentence mistake = parameter_mistake<Plan, Spec, K>();
-  if constexpr (mistake.size() > 0) {
-    return report<mistake>();
+// The sentence for the first failing step's mistake, empty when no step fails or the mistake is
+// not one parameter_mistake knows.
+template <class Plan, const auto& Spec, std::size_t Failing>
+consteval Sentence failing_step_mistake() {
+  if constexpr (Failing < Plan::step_count) {
+    return parameter_mistake<Plan, Spec, Failing>();
   } else {
-    [[maybe_unused]] const auto* run_alone = &step_kernel<Spec, Backend, K>;
-    return false;
+    return {};
   }
 }
 
@@ -654,12 +653,13 @@ consteval auto quantize() {
   using spec_type = std::remove_cvref_t<decltype(Spec)>;
   using plan = typename spec_type::plan;
   constexpr std::size_t failing = detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+  constexpr Sentence mistake = detail::failing_step_mistake<plan, Spec, failing>();
   // Refused only after a sentence was reported. A probe can fail where the step's own evaluation
   // does not (GCC counted the MobileNetV1 replica's step 22 past the ops limit in the probe only):
   // then the network is quantized as usual, so that it is either built or fails loudly, never
   // silently empty.
-  if constexpr (failing < plan::step_count && detail::parameter_mistake<plan, Spec, failing>().size() > 0) {
-    [[maybe_unused]] constexpr bool reported = detail::report_failing_step<plan, Spec, Backend, failing>();
+  if constexpr (mistake.size() > 0) {
+    [[maybe_unused]] constexpr bool reported = detail::report<mistake>();
     return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
   } else {
     return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});

@@ -70,13 +70,7 @@ struct QDepthwiseConv2D {
 
   template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && options.fits(detail::height<In>, detail::width<In>);
   template <ShapeType In>
-  static constexpr void explain_refusal(Sentence& s) {
-    if constexpr (detail::is_image<In>) {
-      options.explain(s);
-    } else {
-      s << "it takes an image, H x W x C";
-    }
-  }
+  static constexpr void explain_refusal(Sentence& s) { options.template explain_refusal<In>(s); }
   template <ShapeType In>
   static constexpr ops::Window window = options.window_over(detail::height<In>, detail::width<In>, detail::channels<In>);
   template <class At, ShapeType In, class P>

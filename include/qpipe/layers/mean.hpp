@@ -14,6 +14,7 @@
 #include "qpipe/detail/elementwise.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/layer.hpp"
+#include "qpipe/layers/global_avg_pool.hpp"
 #include "qpipe/numerics/grid.hpp"
 #include "qpipe/numerics/observers.hpp"
 #include "qpipe/numerics/requantizer.hpp"
@@ -55,14 +56,11 @@ struct QMean {
     return Quantized<op>{{-in.zero_point * static_cast<std::int32_t>(pixels), r, same_grid}, out};
   }
 
+  // The float function is QGlobalAvgPool2D's, the real mean of each channel; only the integer
+  // rounding differs.
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
-  static constexpr void reference(const P&, double (&v)[N], FloatSlots at) {
-    constexpr std::size_t pixels = detail::height<In> * detail::width<In>, C = detail::channels<In>;
-    for (std::size_t c = 0; c < C; ++c) {
-      double sum = 0;
-      for (std::size_t p = 0; p < pixels; ++p) sum += v[at.in + p * C + c];
-      v[at.out + c] = detail::apply_clamps<Clamps...>(sum / pixels);
-    }
+  static constexpr void reference(const P& p, double (&v)[N], FloatSlots at) {
+    QGlobalAvgPool2D::reference<In, P, Clamps...>(p, v, at);
   }
 };
 
