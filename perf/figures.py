@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders every performance, size and RAM figure of perf/README.md and README.md from the
+"""Renders every performance, size and RAM figure of perf/README.md, README.md and docs/ from the
 committed measurements in perf/results/, between markers, so that no figure there is typed.
 
 usage: figures.py [--check | --write] [--source-root DIR]
@@ -153,7 +153,7 @@ def compile_scale_table(m):
     return "\n".join(out) + "\n"
 
 
-# --- README.md ------------------------------------------------------------------------------------
+# --- README.md and docs/ ---------------------------------------------------------------------------
 
 def readme_examples(m):
     r, v, x = by_name(m, "resnet18_block"), by_name(m, "mobilenetv2"), by_name(m, "xor")
@@ -183,7 +183,7 @@ def readme_xor(m):
 
 def readme_cnn(m):
     c = m["cnn"]
-    return ("The test CNN above (%s MACs) on the M0: network object %s bytes of code and %s of constants,\n"
+    return ("The test CNN of `tests/m0/cnn_network.hpp` (%s MACs) on the M0: network object %s bytes of code and %s of constants,\n"
             "arena %s bytes (the same kernels as the examples; it is a test of every layer kind, not tuned\n"
             "for size).\n") % (
         thousands(c["macs"]), thousands(c["object_text"]), thousands(c["constants"]), thousands(c["arena"]))
@@ -213,7 +213,7 @@ RENDER = {
     ("readme-cnn", "examples.json"): readme_cnn,
     ("readme-ram", "examples.json"): readme_ram,
 }
-DOCUMENTS = ["perf/README.md", "README.md"]
+DOCUMENTS = ["perf/README.md", "README.md", "docs/examples.md", "docs/cortex_m0.md", "docs/reliability.md"]
 
 
 def render(text, results):
