@@ -661,6 +661,16 @@ consteval auto quantize() {
   if constexpr (mistake.size() > 0) {
     [[maybe_unused]] constexpr bool reported = detail::report<mistake>();
     return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
+  } else if constexpr (failing < plan::step_count) {
+    // A failure without a sentence: the failing step's kernel alone, evaluated once more here (what
+    // quantize_each_step would do). Where it really fails, that is the one error, naming the rule
+    // (its compile_error function, or GCC's operation limit), and the model is refused; where only
+    // the probe failed, the step is a constant and the network is quantized as usual.
+    if constexpr (requires { typename detail::constant_probe<(void(detail::step_kernel<Spec, Backend, failing>), 0)>; }) {
+      return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+    } else {
+      return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
+    }
   } else {
     return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
   }

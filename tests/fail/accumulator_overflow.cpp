@@ -6,7 +6,6 @@
 // EXPECT: array subscript value .2147512512.
 // EXPECT: Step<qpipe::layer_at<0>, qpipe::QDense<1> >::quantize
 // USER-PATH: s
-// ERRORS: 4
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<2, 1> fc{.weights = {{1, 1}}, .bias = {2147480000.0 * 0.1 / 127}, .output = {1e3, 0}};

@@ -3,7 +3,6 @@
 // EXPECT: requantizer_multiplier_at_or_above_2_pow_30_saturates_every_output
 // EXPECT: Step<qpipe::layer_at<0>, qpipe::QPointwiseConv2DPerChannel>::quantize
 // USER-PATH: s
-// ERRORS: 4
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QPointwiseConv2DPerChannel>;
 constexpr qpipe::PointwiseConv2DParams<1, 1> pw{.weights = {{1e4}}, .bias = {}, .output = {1e-30, 0}};

@@ -1,7 +1,6 @@
 // A bias that does not fit int32 on the accumulator grid (input scale x weight scale).
 // EXPECT: bias_does_not_fit_int32_at_input_scale_times_weight_scale
 // USER-PATH: s
-// ERRORS: 4
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<1, 1> p{.weights = {{1e-3}}, .bias = {1e9}, .output = {0.1, 0}};

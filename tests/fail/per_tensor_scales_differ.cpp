@@ -1,7 +1,6 @@
 // A per-tensor QConv2D given two different weight scales for its two output channels.
 // EXPECT: a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChannel_layer
 // USER-PATH: s
-// ERRORS: 4
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QConv2D<1>>;
 constexpr qpipe::Conv2DParams<1, 1, 2, std::int8_t> conv{

@@ -2,7 +2,6 @@
 // EXPECT: weight_scales_must_all_be_given_positive_and_finite_or_all_left_zero
 // EXPECT: Step<qpipe::layer_at<0>, qpipe::QDepthwiseConv2D<3> >::quantize
 // USER-PATH: s
-// ERRORS: 4
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDepthwiseConv2D<3>>;
 constexpr qpipe::DepthwiseConv2DParams<3, 2, std::int8_t> dw{
