@@ -19,6 +19,7 @@
 #include "qpipe/detail/plan.hpp"
 #include "qpipe/layer.hpp"
 #include "qpipe/numerics/grid.hpp"
+#include "qpipe/numerics/weights.hpp"
 #include "qpipe/shape.hpp"
 
 namespace qpipe {
@@ -576,8 +577,36 @@ consteval Sentence parameter_mistake() {
       finite = finite && math::is_finite(static_cast<double>(w));
       any = any || w != 0;
     });
-    bool scales_given = false;
-    each_weight(p.weight_scale, [&](double w) { scales_given = scales_given || w != 0; });
+    bool scales_given = false, scales_valid = true, scales_equal = true;
+    double first_scale = 0;
+    double other_scale = 0;
+    std::size_t count = 0, bad = 0, differing = 0;
+    each_weight(p.weight_scale, [&](double w) {
+      if (count == 0) first_scale = w;
+      scales_given = scales_given || w != 0;
+      if (scales_valid && (!(w > 0) || !math::is_finite(w))) {
+        scales_valid = false;
+        bad = count;
+      }
+      if (scales_equal && w != first_scale) {
+        scales_equal = false;
+        differing = count;
+        other_scale = w;
+      }
+      ++count;
+    });
+    if (scales_given && !scales_valid) {
+      describe<typename S::position, typename S::layer>(s) << ": weight_scale[" << bad
+          << "] is not positive and finite; weight scales must all be given, positive and finite, or all left 0";
+      return s;
+    }
+    if constexpr (requires { S::layer::weight_granularity; }) {
+      if (scales_given && !scales_equal && S::layer::weight_granularity == qpipe::WeightGranularity::per_tensor) {
+        describe<typename S::position, typename S::layer>(s) << ": weight_scale[0] is " << first_scale << " and weight_scale["
+            << differing << "] " << other_scale << "; a per-tensor layer needs one weight scale for every channel (or use its PerChannel form)";
+        return s;
+      }
+    }
     if (!finite || (!any && !scales_given) || (std::is_same_v<typename P::weight_type, std::int8_t> && !scales_given)) {
       describe<typename S::position, typename S::layer>(s) << ": ";
       if (!finite) {

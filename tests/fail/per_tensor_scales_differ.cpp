@@ -1,5 +1,5 @@
 // A per-tensor QConv2D given two different weight scales for its two output channels.
-// EXPECT: a_per_tensor_layer_needs_one_weight_scale_for_every_channel_use_the_PerChannel_layer
+// EXPECT: layer 0 \(QConv2D<1>\): weight_scale\[0\] is 0.01 and weight_scale\[1\] 0.02; a per-tensor layer needs one weight scale for every channel
 // USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QConv2D<1>>;

@@ -1,6 +1,5 @@
 // int8 weights whose given scale for channel 1 is NaN.
-// EXPECT: weight_scales_must_all_be_given_positive_and_finite_or_all_left_zero
-// EXPECT: Step<qpipe::layer_at<0>, qpipe::QDepthwiseConv2D<3> >::quantize
+// EXPECT: layer 0 \(QDepthwiseConv2D<3>\): weight_scale\[1\] is not positive and finite; weight scales must all be given
 // USER-PATH: s
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDepthwiseConv2D<3>>;

@@ -94,6 +94,7 @@ constexpr void convolution_reference(const P& p, double (&v)[N], FloatSlots at) 
 // window options.
 template <class Self, WindowOptions O, WeightGranularity Granularity>
 struct ConvolutionLayer {
+  static constexpr WeightGranularity weight_granularity = Granularity;  // what the diagnostics check given scales against
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = true;

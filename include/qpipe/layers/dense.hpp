@@ -57,6 +57,7 @@ template <std::size_t Units>
   requires(Units > 0)
 struct QDense : detail::FullyConnectedLayer<Units> {
   static constexpr std::string_view kind = "QDense";
+  static constexpr WeightGranularity weight_granularity = WeightGranularity::per_tensor;
 
   // The block must be a DenseParams for In::size inputs and Units outputs (either weight type).
   template <class At, ShapeType In, class P>

@@ -45,6 +45,7 @@ template <std::size_t Units>
   requires(Units > 0)
 struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
   static constexpr std::string_view kind = "QDensePerChannel";
+  static constexpr WeightGranularity weight_granularity = WeightGranularity::per_channel;
   // The input read flat: a 1 x 1 image whose channels are the values.
   template <ShapeType In> static constexpr ops::Window flat_window = ops::valid_window(1, 1, In::size, 1, 1, 1, 1);
 

@@ -58,6 +58,7 @@ struct expected_depthwise_block<O, C, DepthwiseConv2DParams<K, C2, W, M>> {
 template <auto... Options>
 struct QDepthwiseConv2D {
   static constexpr std::string_view kind = "QDepthwiseConv2D";
+  static constexpr WeightGranularity weight_granularity = WeightGranularity::per_channel;
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = true;
