@@ -114,7 +114,8 @@ def cycles(mnemonic, operands, taken):
 
 
 def control_flow(mnemonic, operands):
-    """'call', 'return', 'jump' or None: what the instruction does to the flow."""
+    """'call', 'return', 'jump' or None: what the instruction does to the flow (a BL as a call;
+    flow_at() tells GCC's far jumps from calls)."""
     m = mnemonic.split(".")[0]
     if m in ("bl", "blx"):
         return "call"
@@ -125,18 +126,77 @@ def control_flow(mnemonic, operands):
     return None
 
 
-def disassemble(objdump, elf):
-    """address -> (size, mnemonic, operands)"""
-    out = subprocess.run([objdump, "-d", elf], check=True, stdout=subprocess.PIPE, text=True).stdout
+def branch_target(operands):
+    """The address a direct branch goes to (objdump prints it first, in hex), or None (BLX rN)."""
+    m = re.match(r"([0-9a-f]+)\b", operands)
+    return int(m.group(1), 16) if m else None
+
+
+def function_at(address, starts, spans):
+    """The (start, end, name) of the function holding address, or None."""
+    k = bisect.bisect_right(starts, address) - 1
+    return spans[k] if k >= 0 and address < spans[k][1] else None
+
+
+def flow_at(address, code, starts, spans):
+    """control_flow() of the instruction at address, where a BL is a call only if it enters a
+    function. Thumb-1's B reaches 2 KiB; in a larger function GCC jumps farther with a BL to a
+    label of the same function (LR saved in the prologue): no return comes back from it, and taken
+    as a call it left the call depth one too deep per jump. A BL to a place inside the function that
+    holds it, not to that function's entry (a recursive call), is such a jump. A BL to an address
+    of no known function (a library routine without a size, __clzdi2) stays a call."""
+    size, mnemonic, operands = code[address]
+    flow = control_flow(mnemonic, operands)
+    if flow == "call" and mnemonic.split(".")[0] == "bl":
+        target = branch_target(operands)
+        here = function_at(address, starts, spans)
+        if target is not None and here is not None and here[0] < target < here[1]:
+            return "jump"
+    return flow
+
+
+def call_stack(blocks):
+    """The call stack through a window of the trace. blocks: per executed block (any iterable), what
+    its last instruction does (flow_at) and that instruction's step (or None). Returns two lists,
+    per block: the call depth before it runs, and the step whose call it runs in ("dispatch" at the
+    window's own depth, or in a call made outside every step). A call pushes the calling step (or,
+    outside every step, its caller's); a return pops. The window ends with the call of
+    profile_end(), not counted; the depth must then be back to 0, else SystemExit (the table would
+    be wrong)."""
+    depth_at, caller_at, stack, flow = [], [], [], None
+    for flow, last_step in blocks:
+        depth_at.append(len(stack))
+        caller = stack[-1] if stack else "dispatch"
+        caller_at.append(caller)
+        if flow == "call":
+            stack.append(last_step if last_step is not None else caller)
+        elif flow == "return":
+            if not stack:
+                raise SystemExit("m0_profile.py: a return out of the function that called profile_begin()")
+            stack.pop()
+    if flow == "call":
+        stack.pop()  # the call of profile_end()
+    if stack:
+        raise SystemExit("m0_profile.py: the call depth at profile_end() is %d, not 0" % len(stack))
+    return depth_at, caller_at
+
+
+def parse_disassembly(text):
+    """address -> (size, mnemonic, operands), from objdump -d's text"""
     table = {}
     line_re = re.compile(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{4}\s?)+)\s+(\S+)\s*(.*)$")
-    for line in out.splitlines():
+    for line in text.splitlines():
         m = line_re.match(line)
         if not m:
             continue
         words = m.group(2).split()
         table[int(m.group(1), 16)] = (2 * len(words), m.group(3), m.group(4).split(";")[0].strip())
     return table
+
+
+def disassemble(objdump, elf):
+    """address -> (size, mnemonic, operands)"""
+    return parse_disassembly(subprocess.run([objdump, "-d", elf], check=True, stdout=subprocess.PIPE, text=True).stdout)
 
 
 def symbols(nm, elf):
@@ -150,18 +210,23 @@ def symbols(nm, elf):
     return table
 
 
-def functions(nm, elf):
-    """(sorted start addresses, [(start, end, short name)]) of the ELF's functions, for naming the
-    routines a step ran."""
-    out = subprocess.run([nm, "-S", "-C", "--defined-only", elf], check=True, stdout=subprocess.PIPE, text=True).stdout
+def parse_functions(text):
+    """(sorted start addresses, [(start, end, short name)]) of the functions in nm -S -C's text"""
     table = []
-    for line in out.splitlines():
+    for line in text.splitlines():
         parts = line.split(" ", 3)
         if len(parts) == 4 and parts[2] in "TtWw":
             start, size = int(parts[0], 16) & ~1, int(parts[1], 16)
             table.append((start, start + size, short_function(parts[3])))
     table.sort()
     return [t[0] for t in table], table
+
+
+def functions(nm, elf):
+    """(sorted start addresses, [(start, end, short name)]) of the ELF's functions: for the far-jump
+    rule (flow_at) and for naming the routines a step ran."""
+    return parse_functions(subprocess.run([nm, "-S", "-C", "--defined-only", elf], check=True,
+                                          stdout=subprocess.PIPE, text=True).stdout)
 
 
 def short_function(demangled):
@@ -329,6 +394,7 @@ def profile(qemu, tools, elf, mode):
     if missing:
         raise SystemExit("m0_profile.py: executed addresses not in the disassembly: %s" % missing[:5])
     step_at = steps_of(tools["addr2line"], elf, addresses)
+    starts, spans = functions(tools["nm"], elf)
 
     # Per block: its instructions' static steps and cycles (a conditional branch not taken), what
     # its last instruction does, the cycles it adds when taken, the address after it.
@@ -345,27 +411,12 @@ def profile(qemu, tools, elf, mode):
             g[0] += 1
             g[1] += cycles(mnemonic, operands, False)
         taken_extra = 2 if is_conditional_branch(last[1]) else 0
-        info[i] = (list(groups.items()), control_flow(last[1], last[2]), taken_extra, b[-1] + last[0],
+        info[i] = (list(groups.items()), flow_at(b[-1], code, starts, spans), taken_extra, b[-1] + last[0],
                    step_at.get(b[-1]), [step_at.get(a) is not None for a in b])
 
     # The call depth and the caller's step at each block; then the window less the caller's own
     # instructions around the inference (depth 0, no step).
-    depth_at, caller_at, stack = [], [], []
-    for n in range(start, stop):
-        groups, flow, _, _, last_step, _ = info[sequence[n]]
-        depth_at.append(len(stack))
-        caller = stack[-1] if stack else "dispatch"
-        caller_at.append(caller)
-        if flow == "call":
-            stack.append(last_step if last_step is not None else caller)
-        elif flow == "return":
-            if not stack:
-                raise SystemExit("m0_profile.py: a return out of the function that called profile_begin()")
-            stack.pop()
-    if stop > start and info[sequence[stop - 1]][1] == "call":
-        stack.pop()  # the call of profile_end()
-    if stack:
-        raise SystemExit("m0_profile.py: the call depth at profile_end() is %d, not 0" % len(stack))
+    depth_at, caller_at = call_stack((info[sequence[n]][1], info[sequence[n]][4]) for n in range(start, stop))
 
     def network_insn(n, j):
         return depth_at[n - start] > 0 or info[sequence[n]][5][j]
@@ -376,12 +427,7 @@ def profile(qemu, tools, elf, mode):
     hi = next((n, j) for n in range(stop - 1, start - 1, -1) for j in range(len(blocks[sequence[n]]) - 1, -1, -1)
               if network_insn(n, j))
 
-    starts, spans = functions(tools["nm"], elf)
-
-    def function_of(address):
-        k = bisect.bisect_right(starts, address) - 1
-        return spans[k][2] if k >= 0 and address < spans[k][1] else "?"
-    block_function = {i: function_of(b[0]) for i, b in used.items()}
+    block_function = {i: (function_at(b[0], starts, spans) or (0, 0, "?"))[2] for i, b in used.items()}
 
     counts = collections.defaultdict(lambda: [0, 0])
     routines = collections.defaultdict(collections.Counter)  # step -> function -> instructions
