@@ -3,7 +3,7 @@
 
 usage: /usr/bin/python3 perf/mlperf_tiny.py [--names a,b] [--profile [--profiler PY] [--trace T]]
                                             [--source-root DIR] [--workdir DIR] [--cxx c++] [--runs N]
-                                            [--markdown FILE]
+                                            [--before FILE] [--note TEXT] [--markdown FILE]
 
 For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work folder):
 - the model: operators, MACs and parameters (mlperf_tiny.py --summary's totals);
@@ -20,13 +20,17 @@ For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work
   translation unit with perf/profile_network.hpp, and perf/profile_main.cpp; no test inputs)
   linked for the micro:bit (16 KiB RAM, 256 KiB flash: "fits", or the linker's overflow figures)
   and for the larger part: the network's flash (the code of its object the image links + its
-  constants), the planned arena and the stack one inference uses;
+  constants), the planned arena, the stack one inference uses, and the image's RAM (.data + .bss,
+  the arena included, + the reserved stack: what the micro:bit link compares with its 16 KiB);
 - --profile: the profiler (--profiler, default perf/m0_profile.py; its ELF interface) on that
   program: executed instructions and estimated Cortex-M0 cycles per step, cycles per MAC. Slow:
   qemu logs every executed instruction (--trace block, where the profiler has it, logs blocks).
 
 Prints a markdown document (progress on stderr), with --markdown also into a file
 (perf/results/mlperf_tiny.md is such a run); asserts nothing: a step that fails is printed as such.
+--before FILE: an earlier document of this script (it may be the --markdown file itself: it is read
+first); its summary figures and per-step cycles are shown beside this run's ("before -> after"),
+headed by its own command and commit. --note TEXT: a paragraph under the heading.
 Needs /usr/bin/python3 with python3-flatbuffers and numpy, /usr/bin/time, the arm-none-eabi
 toolchain and qemu-system-arm.
 """
@@ -142,6 +146,10 @@ def measure(name, flags, args, work):
     run = subprocess.run(large.run + [elf], stdout=subprocess.PIPE, text=True, timeout=600).stdout
     r["m0_arena"] = int(re.search(r"^arena (\d+)", run, re.M).group(1))
     r["m0_stack"] = int(re.search(r"stack used by the inference: (\d+)", run).group(1))
+    r["ram_static"] = sum(size for sec, size in m0_size.sections(tc.size, elf)
+                          if sec.startswith((".data", ".bss", ".tdata", ".tbss")))
+    nm = subprocess.run([tc.nm, elf], stdout=subprocess.PIPE, text=True, check=True).stdout
+    r["stack_reserved"] = int(re.search(r"^([0-9a-f]+) \w __stack_size$", nm, re.M).group(1), 16)
     if args.profile:
         cmd = [PYTHON, args.profiler, "--qemu", " ".join(large.run), "--objdump", tc.objdump, "--addr2line",
                tc.addr2line, "--nm", tc.nm, "--name", name] + (["--trace", args.trace] if args.trace else []) + [elf, su]
@@ -153,22 +161,90 @@ def measure(name, flags, args, work):
     return r
 
 
-def document(args, rows, load):
+def tables(text):
+    """The markdown tables of a document of this script: [(section, header cells, rows of cells)], the
+    section being the replica of a "## name" heading (None above the first)."""
+    found, section, current = [], None, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if current is None:
+                current = (section, cells, [])
+                found.append(current)
+            elif not all(set(c) <= set("-:") for c in cells):
+                current[2].append(cells)
+        else:
+            current = None
+    return found
+
+
+def latest(cell):
+    """A cell's own figure: the part after the arrow of a "before -> after" cell."""
+    return cell.split("\u2192")[-1].strip()
+
+
+def number(cell):
+    m = re.match(r"[0-9.]+", latest(cell).replace(",", ""))
+    return m.group(0) if m else None
+
+
+def read_before(path):
+    """An earlier document's figures: (its 'Written by' sentence, {replica: {figure: text}},
+    {replica: {(step, layer): (instructions, est. cycles, cycles/MAC)}})."""
+    with open(path) as f:
+        text = f.read()
+    written = next((l for l in text.splitlines() if l.startswith("Written by")), "an earlier run")
+    written = written.split("; qpipe's headers")[0].rstrip(".")
+    figures, steps = {}, {}
+    for section, head, rows in tables(text):
+        for row in rows:
+            cell = dict(zip(head, row))
+            if section is None and "replica" in cell:
+                f = figures.setdefault(cell["replica"], {})
+                for key, col in (("instructions", "instructions"), ("cycles", "est. cycles"),
+                                 ("cycles_per_mac", "cycles/MAC"), ("code", "flash: code"),
+                                 ("constants", "flash: constants"), ("m0_arena", "M0 arena"), ("m0_arena", "arena"),
+                                 ("m0_stack", "inference stack"), ("m0_stack", "stack"), ("ram", "RAM")):
+                    if col in cell and number(cell[col]) is not None:
+                        f[key] = number(cell[col])
+                if "flash: code + constants" in cell:  # the older documents' one column
+                    m = re.match(r"(\d+) \+ (\d+) B", latest(cell["flash: code + constants"]))
+                    if m:
+                        f["code"], f["constants"] = m.groups()
+            elif section is not None and "step" in cell and "est. cycles" in cell:
+                steps.setdefault(section, {})[(cell["step"], cell["layer"])] = (
+                    cell["instructions"], cell["est. cycles"], cell["cycles/MAC"])
+    return written, figures, steps
+
+
+def document(args, rows, load, before=None):
+    def commit(*paths):
+        return subprocess.run(["git", "-C", args.source_root, "log", "-1", "--format=%h", "--"] + list(paths),
+                              stdout=subprocess.PIPE, text=True).stdout.strip() or "?"
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "include", "perf", "tools",
                             "tests/frontends/tflite"], stdout=subprocess.PIPE, text=True).stdout
     g = lambda r, k, fmt="%s": fmt % r[k] if k in r else "-"
     out = [
         "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""), "",
-        "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s." % (
+        "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s (include/, tools/, "
+        "cross/, meson.build and the TFLite tests as of commit %s)." % (
             " ".join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
             " with uncommitted changes in include/, perf/, tools/ or the TFLite tests" if dirty else "",
-            os.path.join(args.source_root, "include")),
+            os.path.join(args.source_root, "include"),
+            commit("include", "tools", "cross", "meson.build", "tests/frontends/tflite")),
         "The replicas, and how their weights and grids are made: tests/frontends/tflite/mlperf_tiny.py. CPU",
         "times are user + system of the compiler (/usr/bin/time -v) and move with the machine's load (%d cores,"
         % os.cpu_count(),
         "load average %.1f at the start, %.1f at the end); peak memory, sizes and instruction counts do not." % (
             load, os.getloadavg()[0]), ""]
+    if args.note:
+        out += [args.note, ""]
+    if before:
+        out += ["Before \u2192 after: the figures before the arrow, and the per-step \"before\" columns, are those "
+                "of the earlier run (%s)." % before[0], ""]
     out += ["| replica | TFLite ops | MACs | parameters | .tflite parameter bytes | reader | host compile (CPU, peak) "
             "| host arena | host vs evaluator |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -177,23 +253,59 @@ def document(args, rows, load):
             "%.1f s, %.0f MiB" % (r["host_cpu_s"], r["host_peak_mib"]), g(r, "host_arena", "%d B"),
             r.get("host_error", r.get("host_check", "-"))))
     out += ["", "| replica | M0 compile (CPU, peak) | M0 vs evaluator (larger part) | host and M0 bytes "
-            "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack |",
-            "|---|---:|---|---|---|---:|---:|---:|"]
+            "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack "
+            "| RAM: static + reserved stack |",
+            "|---|---:|---|---|---|---:|---:|---:|---:|"]
     for r in rows:
+        if "ram_static" in r:
+            r["ram"] = r["ram_static"] + r["stack_reserved"]
         if "m0_cpu_s" in r:
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["name"], "%.1f s, %.0f MiB" % (r["m0_cpu_s"], r["m0_peak_mib"]),
                 r.get("m0_error", r.get("m0_check", "-")), g(r, "m0_same"), g(r, "microbit"),
                 "%d + %d B" % (r["code"], r["constants"]) if "code" in r else "-", g(r, "m0_arena", "%d B"),
-                g(r, "m0_stack", "%d B")))
+                g(r, "m0_stack", "%d B"),
+                "%d + %d = %d B" % (r["ram_static"], r["stack_reserved"], r["ram"]) if "ram" in r else "-"))
     if args.profile:
-        out += ["", "| replica | MACs | instructions | est. cycles | cycles/MAC |", "|---|---:|---:|---:|---:|"]
+        figures = [("instructions", "instructions"), ("cycles", "est. cycles"), ("cycles_per_mac", "cycles/MAC"),
+                   ("code", "flash: code"), ("constants", "flash: constants"), ("m0_arena", "arena"),
+                   ("m0_stack", "stack"), ("ram", "RAM")]
+        out += ["", "Per replica on the larger part: the inference's instructions and est. cycles (the profiler), the "
+                "flash of the network (the code of its object that the image links, and its constants), the planned "
+                "arena, the stack one inference uses (measured), and the RAM of the profile image (.data + .bss, the "
+                "arena included, + the reserved stack; bytes).", "",
+                "| replica | MACs | %s |" % " | ".join(f[1] for f in figures),
+                "|---|---:|%s" % ("---:|" * len(figures))]
         for r in rows:
-            out.append("| %s | %d | %s | %s | %s |" % (r["name"], r["model_macs"], g(r, "instructions"), g(r, "cycles"),
-                                                     g(r, "cycles_per_mac")))
+            old = before[1].get(r["name"], {}) if before else {}
+            cell = lambda k: ("%s \u2192 %s" % (old[k], r[k]) if k in old else "%s" % r[k]) if k in r else "-"
+            out.append("| %s | %d | %s |" % (r["name"], r["model_macs"], " | ".join(cell(f[0]) for f in figures)))
         for r in rows:
-            out += ["", r.get("profile", "(%s: not profiled)" % r["name"]).strip().replace("### ", "## ", 1)]
+            out += [""] + per_step(r, before[2].get(r["name"], {}) if before else None)
     return "\n".join(out) + "\n"
+
+
+def per_step(r, old):
+    """A replica's section: the profiler's per-step table (its columns, and with old the earlier run's
+    est. cycles and cycles/MAC of the same step and layer) and its other lines."""
+    if "profile" not in r:
+        return ["## %s" % r["name"], "", "(not profiled)"]
+    found = tables(r["profile"])
+    if not found:
+        return ["## %s" % r["name"], "", "The profiler's output:", "", "```", r["profile"].strip(), "```"]
+    _, head, rows = found[0]
+    extra = ["est. cycles before", "cycles/MAC before"] if old is not None else []
+    md = ["## %s" % r["name"], "", "| %s |" % " | ".join(head + extra),
+          "|%s" % "".join("---|" if h in ("step", "layer", "kernel") else "---:|" for h in head + extra)]
+    for cells in rows:
+        cell = dict(zip(head, cells))
+        if old is not None:
+            then = old.get((cell["step"], cell["layer"].replace("dispatch (between steps)", "dispatch (forward, between steps)")),
+                           old.get((cell["step"], cell["layer"])))
+            cells = cells + ([then[1], then[2]] if then else ["-", "-"])
+        md.append("| %s |" % " | ".join(cells))
+    rest = "\n".join(l for l in r["profile"].splitlines() if not l.startswith(("|", "###"))).strip()
+    return md + (["", rest] if rest else [])
 
 
 def main():
@@ -209,8 +321,16 @@ def main():
     ap.add_argument("--trace", help="the profiler's --trace (insn or block), where it has one")
     ap.add_argument("--workdir", help="keep the models, headers and programs here")
     ap.add_argument("--markdown", help="also write the document (stdout) into this file")
+    ap.add_argument("--before", help="an earlier document of this script: its figures beside this run's")
+    ap.add_argument("--note", help="a paragraph under the document's heading")
     args = ap.parse_args()
     args.source_root = os.path.abspath(args.source_root)
+    try:
+        before = read_before(args.before) if args.before else None
+    except OSError as e:
+        raise SystemExit("mlperf_tiny.py: --before: %s" % e)
+    if before and not before[1]:
+        raise SystemExit("mlperf_tiny.py: --before: %s holds no replica's figures" % args.before)
     work = args.workdir or tempfile.mkdtemp(prefix="mlperf_tiny_")
     os.makedirs(work, exist_ok=True)
     # As meson.build does for the cross compiler: a folder that holds only a link to Boost.
@@ -238,7 +358,7 @@ def main():
         rows.append(r)
         print("%s: %s" % (name, ", ".join("%s=%s" % (k, v) for k, v in r.items() if k not in ("name", "profile"))),
               file=sys.stderr, flush=True)
-    text = document(args, rows, load)
+    text = document(args, rows, load, before)
     sys.stdout.write(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
