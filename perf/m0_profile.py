@@ -30,7 +30,9 @@ a step may be kept out of line, a kernel may be a function of its own):
      or run_stage_constant<K, Self> frame belongs to step K (-g does not change GCC's code);
   3. any other instruction executed inside a call made from step K's code (a kernel routine,
      the requantization routine, __aeabi_lmul, ...) belongs to step K, through the call stack
-     the trace reconstructs (BL/BLX push, BX and POP {..., pc} return);
+     the trace reconstructs (BL/BLX push, BX and POP {..., pc} return; a BL to a place inside
+     its own function, not its entry, is one of GCC's far jumps in a large Thumb-1 function, no
+     call: flow_at);
   4. the rest is "dispatch": the inference's own code between steps (prologue, epilogue, the
      calls of out-of-line steps).
 The call depth must come back to where it started at the end of the window, and every step must
