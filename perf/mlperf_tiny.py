@@ -37,6 +37,7 @@ toolchain and qemu-system-arm.
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -231,7 +232,7 @@ def document(args, rows, load, before=None):
         "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""), "",
         "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s (include/, tools/, "
         "cross/, meson.build and the TFLite tests as of commit %s)." % (
-            " ".join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
+            shlex.join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
             " with uncommitted changes in include/, perf/, tools/ or the TFLite tests" if dirty else "",
             os.path.join(args.source_root, "include"),
             commit("include", "tools", "cross", "meson.build", "tests/frontends/tflite")),
