@@ -196,8 +196,11 @@ def read_before(path):
     {replica: {(step, layer): (instructions, est. cycles, cycles/MAC)}})."""
     with open(path) as f:
         text = f.read()
-    written = next((l for l in text.splitlines() if l.startswith("Written by")), "an earlier run")
-    written = written.split("; qpipe's headers")[0].rstrip(".")
+    written = next((l for l in text.splitlines() if l.startswith("Written by")), "")
+    when = re.search(r"` on (\S+), at commit (\w+)", written)
+    library = re.search(r"as of commit (\w+)", written)
+    written = "the run of %s at commit %s%s" % (when.group(1), when.group(2), "; the library as of commit %s" % (
+        library.group(1)) if library else "") if when else "an earlier run"
     figures, steps = {}, {}
     for section, head, rows in tables(text):
         for row in rows:
@@ -245,7 +248,7 @@ def document(args, rows, load, before=None):
         out += [args.note, ""]
     if before:
         out += ["Before \u2192 after: the figures before the arrow, and the per-step \"before\" columns, are those "
-                "of the earlier run (%s)." % before[0], ""]
+                "of %s (read from %s before this run)." % (before[0], args.before), ""]
     out += ["| replica | TFLite ops | MACs | parameters | .tflite parameter bytes | reader | host compile (CPU, peak) "
             "| host arena | host vs evaluator |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
