@@ -13,8 +13,8 @@ export DEBIAN_FRONTEND=noninteractive
 # libboost-dev: Boost.Hana headers. gcc-arm-none-eabi & co.: the M0 compiler, its C++ headers and
 # picolibc. qemu-system-arm: runs the M0 binaries. python3-matplotlib: the examples' plots.
 # clang + libclang-rt-14-dev: libFuzzer for the fuzz targets (tests/fuzz/).
-# python3-torch, python3-onnx, python3-numpy: the model front ends (tools/qpipe_torch.py,
-# tools/qpipe_onnx.py) and their end-to-end tests.
+# python3-torch, python3-onnx, python3-numpy: the model front ends (python/qpipe_tools/torch.py,
+# python/qpipe_tools/onnx.py) and their end-to-end tests.
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends \
   g++ meson ninja-build cmake pkg-config python3 doctest-dev libboost-dev \

@@ -10,7 +10,7 @@ by BatchNorm and ReLU, global average pooling and a Linear layer to 12 classes: 
 weights are torch's default initialization under a fixed seed, its batch norms have seeded
 non-trivial running statistics, its calibration batch is seeded smooth frames plus noise.
 
-For each number of samples and each path (tools/qpipe_torch.py --calibrate host|compiler) it
+For each number of samples and each path (python3 -m qpipe_tools.torch --calibrate host|compiler) it
 exports the header through the Python API and compiles it (`G++ -std=c++20 -O1 -I include` and
 FLAGS, plus the -fconstexpr-ops-limit the exporter says the compiler path needs), and prints one
 row: the exporter's own time (of which the host calibration), the compiler's CPU time and peak
@@ -32,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
 def ds_cnn(torch):
@@ -110,7 +110,7 @@ def main(argv):
     args = parser.parse_args(argv)
 
     import torch
-    import qpipe_torch
+    from qpipe_tools import torch as qpipe_torch
     torch.set_num_threads(1)
     model = ds_cnn(torch)
     counts = [int(n) for n in args.samples.split(",")]

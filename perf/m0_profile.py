@@ -14,7 +14,7 @@ Two ways in:
   m0_profile.py --header NET.hpp --namespace NS [--opt O3|O2|Os|...] [--large] [--flag F]...
                 [--workdir DIR] [--trace insn|block] [--csv/--markdown/--json/--png FILE] [--name NAME]
       builds that program around a network header (a namespace with `spec` and `network`, as
-      tools/qpipe_tflite.py, qpipe_torch.py and qpipe_onnx.py write it, and as the examples'
+      the front ends in python/qpipe_tools/ write it, and as the examples'
       headers are): the network's translation unit (qpipe::run<NS::network> in an out-of-line
       function) and perf/profile_main.cpp, compiled and linked with the flags of
       cross/cortex-m0.ini (perf/m0_toolchain.py), for the micro:bit or with --large for the larger

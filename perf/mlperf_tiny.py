@@ -7,7 +7,7 @@ usage: /usr/bin/python3 perf/mlperf_tiny.py [--names a,b] [--profile [--profiler
 
 For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work folder):
 - the model: operators, MACs and parameters (mlperf_tiny.py --summary's totals);
-- the reader: wall time of tools/qpipe_tflite.py turning the .tflite into a header (best of --runs);
+- the reader: wall time of python3 -m qpipe_tools.tflite turning the .tflite into a header (best of --runs);
 - host: tests/frontends/tflite/run_model.cpp compiled as meson compiles it (c++ -std=c++20 -O3
   -Wall -Wextra, the flags the replica needs), its CPU time (user + system) and peak memory from
   /usr/bin/time -v; the program run: the planned arena, and every output code of every test input
@@ -53,7 +53,7 @@ from m0_toolchain import Toolchain  # noqa: E402
 ROOT = os.path.dirname(HERE)
 TFLITE = os.path.join(ROOT, "tests", "frontends", "tflite")
 GENERATOR = os.path.join(TFLITE, "mlperf_tiny.py")
-READER = os.path.join(ROOT, "tools", "qpipe_tflite.py")
+READER = ["-m", "qpipe_tools.tflite"]  # with python/ on PYTHONPATH
 PYTHON = "/usr/bin/python3"
 # meson's own flags around the project's (warning_level=2, buildtype=release, b_ndebug=if-release).
 MESON_FLAGS = ["-DNDEBUG", "-D_FILE_OFFSET_BITS=64", "-Wall", "-Winvalid-pch", "-Wextra", "-std=c++20", "-O3"]
@@ -97,8 +97,8 @@ def measure(name, flags, args, work):
     best = None
     for _ in range(args.runs):
         start = time.perf_counter()
-        subprocess.run([PYTHON, READER, tflite, "--out", header, "--namespace", name], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([PYTHON] + READER + [tflite, "--out", header, "--namespace", name], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
         best = min(best or 1e9, time.perf_counter() - start)
     r["reader_s"] = best
     defines = ['-DNET_HEADER="%s_net.hpp"' % name, '-DINPUTS_HEADER="%s_inputs.hpp"' % name, "-DMODEL=" + name,
@@ -228,17 +228,17 @@ def document(args, rows, load, before=None):
         return subprocess.run(["git", "-C", args.source_root, "log", "-1", "--format=%h", "--"] + list(paths),
                               stdout=subprocess.PIPE, text=True).stdout.strip() or "?"
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "include", "perf", "tools",
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "include", "perf", "python",
                             "tests/frontends/tflite"], stdout=subprocess.PIPE, text=True).stdout
     g = lambda r, k, fmt="%s": fmt % r[k] if k in r else "-"
     out = [
         "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""), "",
-        "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s (include/, tools/, "
+        "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s (include/, python/, "
         "cross/, meson.build and the TFLite tests as of commit %s)." % (
             shlex.join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
-            " with uncommitted changes in include/, perf/, tools/ or the TFLite tests" if dirty else "",
+            " with uncommitted changes in include/, perf/, python/ or the TFLite tests" if dirty else "",
             os.path.join(args.source_root, "include"),
-            commit("include", "tools", "cross", "meson.build", "tests/frontends/tflite")),
+            commit("include", "python", "cross", "meson.build", "tests/frontends/tflite")),
         "The replicas, and how their weights and grids are made: tests/frontends/tflite/mlperf_tiny.py. CPU",
         "times are user + system of the compiler (/usr/bin/time -v) and move with the machine's load (%d cores,"
         % os.cpu_count(),

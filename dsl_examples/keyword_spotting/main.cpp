@@ -1,4 +1,4 @@
-// Keyword spotting on a Cortex-M0 from a .tflite file: kws_net.hpp is what tools/qpipe_tflite.py
+// Keyword spotting on a Cortex-M0 from a .tflite file: kws_net.hpp is what python/qpipe_tools/tflite.py
 // writes for the DS-CNN (here the MLPerf Tiny replica; any int8 .tflite goes the same way). No
 // float at run time: code_of quantizes features given in thousandths onto the model's input grid,
 // value_of turns the softmax codes back into thousandths. README.md shows this file from its first

@@ -40,14 +40,15 @@ def run_tool(root, kind, case, work):
     if os.path.exists(out):
         os.remove(out)
     if kind == "onnx":
-        cmd = ["/usr/bin/python3", os.path.join(root, "tools", "qpipe_onnx.py"), case, "--out", out, "--namespace", "fz"]
+        cmd = ["/usr/bin/python3", "-m", "qpipe_tools.onnx", case, "--out", out, "--namespace", "fz"]
         prog = "qpipe_onnx"
     else:
-        cmd = ["/usr/bin/python3", os.path.join(root, "tools", "qpipe_torch.py"), "--model", os.path.join(case, "model.pt"),
+        cmd = ["/usr/bin/python3", "-m", "qpipe_tools.torch", "--model", os.path.join(case, "model.pt"),
                "--calibration", os.path.join(case, "calibration.npy"), "--out", out, "--namespace", "fz", "--calibrate", "host"]
         prog = "qpipe_torch"
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, cwd=work)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, cwd=work,
+                           env=dict(os.environ, PYTHONPATH=os.path.join(root, "python")))
     except subprocess.TimeoutExpired:
         return "hang", "no answer in %d s" % TOOL_TIMEOUT
     err = p.stderr.strip().splitlines()

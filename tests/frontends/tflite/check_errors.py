@@ -3,8 +3,8 @@
 `qpipe_tflite: error: ...` naming the problem, exit with status 1 and write no header.
 
 usage: check_errors.py --list                          the case names, one a line
-       check_errors.py --reader tools/qpipe_tflite.py --case NAME
-       check_errors.py --reader tools/qpipe_tflite.py --all
+       check_errors.py --case NAME
+       check_errors.py --all
 """
 import os
 import subprocess
@@ -467,12 +467,17 @@ def serialize(m):
     return m.serialize()
 
 
-def run(reader, name):
+# The reader is this checkout's: python3 -m qpipe_tools.tflite with python/ on PYTHONPATH.
+PACKAGE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python")
+
+
+def run(name):
     with tempfile.TemporaryDirectory() as tmp:
         path, expect = materialize(name, tmp)
         out = os.path.join(tmp, "rejected.hpp")
-        done = subprocess.run([sys.executable, reader, path, "--out", out, "--namespace", "rejected"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "qpipe_tools.tflite", path, "--out", out, "--namespace", "rejected"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+                              env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
         err = done.stderr.decode(errors="replace")
         lines = err.splitlines()
         print("%s: exit %d, stderr: %s" % (name, done.returncode, err.strip()))
@@ -497,9 +502,8 @@ def main(argv):
         for name in CASES:
             print(name)
         return 0
-    reader = argv[argv.index("--reader") + 1]
     names = list(CASES) if "--all" in argv else [argv[argv.index("--case") + 1]]
-    failed = [n for n in names if not run(reader, n)]
+    failed = [n for n in names if not run(n)]
     print("%d passed, %d failed" % (len(names) - len(failed), len(failed)))
     return 1 if failed else 0
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fuzzes tools/qpipe_tflite.py with mutated TFLite models.
+"""Fuzzes the TFLite reader (python3 -m qpipe_tools.tflite, this checkout's python/) with mutated TFLite models.
 
 Every outcome must be one of
   error     exit status 1 and exactly one stderr line `qpipe_tflite: error: ...` (no header written)
@@ -11,15 +11,15 @@ and anything else is a failure: a traceback or an internal error, another exit s
 lines, a hang (60 s), or a header that qpipe rejects.
 
 usage:
-  fuzz.py --reader tools/qpipe_tflite.py --include include [--cxx g++] [--count 300] [--seed 1]
+  fuzz.py --include include [--cxx g++] [--count 300] [--seed 1]
           [--save DIR] [--jobs 2]
       mutate the models of make_models.py --count times (seeded) and report the outcomes; --save
       writes each failing input, and one input per distinct error message, into DIR
-  fuzz.py --replay DIR --reader ... --include ... [--cxx g++]
+  fuzz.py --replay DIR --include ... [--cxx g++]
       run every DIR/*.tflite (the committed corpus) through the same check
 
 Longer run (about 1 s per mutant, more when a header compiles):
-  /usr/bin/python3 tests/frontends/tflite/fuzz.py --reader tools/qpipe_tflite.py --include include \\
+  /usr/bin/python3 tests/frontends/tflite/fuzz.py --include include \\
       --count 5000 --seed 7 --jobs 2 --save /tmp/tflite_fuzz
 
 Mutations: bit flips, truncation, 32-bit words overwritten with boundary values (on the
@@ -44,6 +44,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+PACKAGE_ROOT = os.path.join(HERE, "..", "..", "..", "python")
 
 # A construct of each spelling the reader may write that the C++ side gained after it.
 PROBES = {
@@ -72,8 +73,8 @@ PROBES = {
 
 
 class Checker:
-    def __init__(self, reader, include, cxx, workdir):
-        self.reader, self.include, self.cxx, self.workdir = reader, include, cxx, workdir
+    def __init__(self, include, cxx, workdir):
+        self.include, self.cxx, self.workdir = include, cxx, workdir
         self.probed = {}
 
     def compiles(self, path, timeout=600):
@@ -98,8 +99,9 @@ class Checker:
         with open(model, "wb") as f:
             f.write(data)
         try:
-            done = subprocess.run([sys.executable, self.reader, model, "--out", out, "--namespace", "fuzzed"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            done = subprocess.run([sys.executable, "-m", "qpipe_tools.tflite", model, "--out", out, "--namespace",
+                                   "fuzzed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                                  env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
         except subprocess.TimeoutExpired:
             return "FAIL: the reader hangs (60 s)", ""
         err = done.stderr.decode(errors="replace")
@@ -266,7 +268,6 @@ def normalize(message):
 
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reader", required=True)
     p.add_argument("--include", required=True)
     p.add_argument("--cxx", default="g++")
     p.add_argument("--count", type=int, default=300)
@@ -276,7 +277,7 @@ def main(argv):
     p.add_argument("--replay")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
-        checker = Checker(os.path.abspath(args.reader), os.path.abspath(args.include), args.cxx, work)
+        checker = Checker(os.path.abspath(args.include), args.cxx, work)
         if args.replay:
             files = sorted(f for f in os.listdir(args.replay) if f.endswith(".tflite"))
             failures = 0

@@ -1,6 +1,6 @@
 """Writes TFLite flatbuffers (.tflite) from a plain description, with python3-flatbuffers' Builder.
 
-The test's own writer, independent of tools/qpipe_tflite.py: a Model holds tensors (shape, type,
+The test's own writer, independent of python/qpipe_tools/tflite.py: a Model holds tensors (shape, type,
 quantization, constant data) and operators (builtin name, inputs, outputs, options by name), and
 serialize() lays them out by TensorFlow Lite's schema.fbs field ids. The same description is what
 tflite_eval.py evaluates and what fuzz.py edits before serializing again.

@@ -1,7 +1,7 @@
 """An independent numpy evaluator of TFLite's int8 kernels, over a tflite_builder.Model.
 
 Written from TFLite's integer semantics (its reference kernels and quantization utilities), not
-from qpipe's code or tools/qpipe_tflite.py:
+from qpipe's code or python/qpipe_tools/tflite.py:
 
 - QuantizeMultiplier: frexp, the mantissa rounded half away from zero to Q31; a shift below -31
   gives a zero multiplier. MultiplyByQuantizedMultiplier: left shift, SaturatingRoundingDoublingHighMul

@@ -1,4 +1,4 @@
-// Calibration on the host (tools/qpipe_calibration.py, through qpipe_torch --calibrate host) and by
+// Calibration on the host (python/qpipe_tools/calibration.py, through qpipe_torch --calibrate host) and by
 // the compiler (--calibrate compiler: CalibrationPasses over the same samples) must give the same
 // grid for every buffer, bit for bit, and so the same int8 network: make_identity.py exports each
 // model both ways.

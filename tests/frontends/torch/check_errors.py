@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Run tools/qpipe_torch.py on one bad input and check how it fails.
+"""Run `python3 -m qpipe_tools.torch` (this checkout's python/) on one bad input and check how it fails.
 
-usage: check_errors.py QPIPE_TORCH_PY CASE
+usage: check_errors.py CASE
 
 A failing case must exit with status 1 and write exactly one line on stderr, starting with
 `qpipe_torch: error:` and containing the case's expected words (no traceback, no warning).
@@ -175,19 +175,21 @@ EXTRA_ARGS = {
     "concat-in-the-compiler": ["--calibrate", "compiler"],
 }
 CONTROLS = ("softmax-channels", "add-of-two-branches")
+PACKAGE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python")
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: check_errors.py QPIPE_TORCH_PY CASE", file=sys.stderr)
+    if len(argv) != 1:
+        print("usage: check_errors.py CASE", file=sys.stderr)
         return 2
-    tool, case = argv
+    case, = argv
     with tempfile.TemporaryDirectory() as folder:
         model, calibration, words = case_files(case, folder)
         out = os.path.join(folder, "net.hpp")
-        command = [sys.executable, tool, "--model", model, "--calibration", calibration, "--out", out,
+        command = [sys.executable, "-m", "qpipe_tools.torch", "--model", model, "--calibration", calibration, "--out", out,
                    "--namespace", "bad"] + EXTRA_ARGS.get(case, [])
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
         wrote_header = os.path.exists(out)
     lines = done.stderr.splitlines()
     print("exit status %d; stderr:\n%s" % (done.returncode, done.stderr), end="")

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Build two small torch conv nets and export them through the Python API of tools/qpipe_torch.py.
+"""Build two small torch conv nets and export them through the Python API of qpipe_tools.torch.
 
 usage: make_convnets.py CONVNET_HPP FLATNET_HPP MISCNET_HPP
 
@@ -24,8 +24,8 @@ import sys
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
-import qpipe_torch  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python"))
+from qpipe_tools import torch as qpipe_torch  # noqa: E402
 
 
 class Block(nn.Module):

@@ -35,8 +35,8 @@ import sys
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
-import qpipe_torch  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python"))
+from qpipe_tools import torch as qpipe_torch  # noqa: E402
 
 
 class BlockA(nn.Module):

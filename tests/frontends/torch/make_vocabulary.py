@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Torch models in the newer vocabulary, exported by tools/qpipe_torch.py, with expected int8 codes.
+"""Torch models in the newer vocabulary, exported by qpipe_tools.torch, with expected int8 codes.
 
 usage: make_vocabulary.py OUTDIR
 
@@ -46,9 +46,9 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "tflite"))
-import qpipe_torch  # noqa: E402
+from qpipe_tools import torch as qpipe_torch  # noqa: E402
 import tflite_builder as tb  # noqa: E402
 import tflite_eval  # noqa: E402
 

@@ -1,6 +1,6 @@
 // qpipe's constexpr math evaluated by the compiler (constant evaluation, as calibration runs it)
 // over the inputs math_port_check.py wrote; prints the bits of every result, which the script
-// compares with tools/qpipe_calibration.py's port.
+// compares with python/qpipe_tools/calibration.py's port.
 #include <array>
 #include <bit>
 #include <cstddef>

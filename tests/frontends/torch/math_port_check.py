@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The host port of qpipe's constexpr math (tools/qpipe_calibration.py) against the compiler.
+"""The host port of qpipe's constexpr math (qpipe_tools.calibration) against the compiler.
 
 usage: math_port_check.py inputs OUT.hpp     write the inputs (exact doubles) as a C++ header
        math_port_check.py check PROGRAM      run PROGRAM (math_port.cpp built on that header), which
@@ -22,8 +22,8 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
-import qpipe_calibration as qc  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python"))
+from qpipe_tools import calibration as qc  # noqa: E402
 
 FUNCTIONS = ["round_half_away", "floor", "exp", "expm1", "sigmoid", "tanh", "sqrt", "log"]
 

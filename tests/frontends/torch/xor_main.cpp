@@ -1,4 +1,4 @@
-// The XOR MLP trained in torch (train_xor.py) and exported by tools/qpipe_torch.py, classifying
+// The XOR MLP trained in torch (train_xor.py) and exported by python/qpipe_tools/torch.py, classifying
 // the four corners with the int8 network. The same source runs on the host and on the Cortex-M0;
 // both print the same bytes (integer formatting only). Exit status 0 only for 4/4.
 #include <array>

@@ -9,7 +9,7 @@ what the framework computes, and spells the result as qpipe's template arguments
 reader's convention: `<K, S>` where it suffices, else qpipe::kernel / stride / dilation / same /
 multiplier).
 
-Pure Python, no numpy: both front ends import it (tools/ is on their sys.path).
+Pure Python, no numpy: both front ends import it.
 """
 
 

@@ -39,13 +39,9 @@ in the C++ layouts (conv [out][ky][kx][in], depthwise [ky][kx][c M + j], pointwi
     grids.input, grids.block_grid(block), grids.buffers (per buffer: observer, seen, chosen, grid)
 """
 
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qpipe_window  # noqa: E402  (the window geometry the front ends share)
+from . import window as qpipe_window  # the window geometry the front ends share
 
 # ---------------------------------------------------------------------------------------------
 # qpipe::math, operation by operation (include/qpipe/numerics/constexpr_math.hpp). Every function
