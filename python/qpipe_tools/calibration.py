@@ -928,11 +928,12 @@ def macs(items, input_shape):
 
 
 def arena_bytes(items, input_shape):
-    """The most bytes of intermediate buffers (1 .. S-1) live during one step (Model::peak_live_bytes,
-    which the arena planner reaches): each buffer lives from the step that writes it to the last
-    step that reads it; a view (flatten) holds no bytes, the steps after it read the buffer it
-    views. Model::arena_bytes is this figure unless a K x K lane kernel asks for a wider input
-    buffer to expand into in place; only the compiler knows that."""
+    """The most bytes of intermediate buffers (1 .. S-1) live during one step with every buffer
+    apart (Model::peak_live_apart_bytes): each buffer lives from the step that writes it to the
+    last step that reads it; a view (flatten) holds no bytes, the steps after it read the buffer it
+    views. Model::arena_bytes is at most this figure, less where a layer's output lies over its
+    input, unless a K x K lane kernel asks for a wider input buffer to expand into in place; only
+    the compiler knows either."""
     steps = plan(items)
     shapes = buffer_shapes(steps, input_shape)
     count = len(steps)

@@ -1025,7 +1025,7 @@ class ExportInfo:
             out.append("%s: note: a Cortex-M0 build needs -fconstexpr-ops-limit=%d for the quantization itself (the "
                        "M0 requantizer fit of its largest layer, about %s constexpr operations; the host build does not)"
                        % (PROG, self.m0_ops_limit, millions(self.m0_quantize_ops)))
-        out.append("%s: wrote %s: %s MACs per inference, activation arena %s bytes planned"
+        out.append("%s: wrote %s: %s MACs per inference, activation arena at most %s bytes"
                    % (PROG, self.path or "the header", "{:,}".format(self.macs), "{:,}".format(self.arena_bytes)))
         return out
 

@@ -1,12 +1,18 @@
 // The compile-time arena planner. Each intermediate buffer is live from the step that writes it
 // to the last step that reads it (a residual's input stays live until its add); two buffers may
-// share bytes only if they are never live at the same step. The lower bound on any placement is
-// the most bytes live during one step; the planner places buffers to reach it.
+// share bytes only if they are never live at the same step, with one exception: a step's output
+// may lie over the front of an input that no later step reads, when the step's kernel promises
+// the order of its reads and writes (detail/read_front.hpp) -- the output then starts at least
+// the kernel's lead before that input. The lower bound on any placement is the most bytes live
+// during one step, less what such an overlap can save there; the planner places buffers to reach
+// it where it can.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <vector>
+
+#include "qpipe/detail/read_front.hpp"
 
 namespace qpipe::detail {
 
@@ -16,7 +22,11 @@ struct ArenaPlan {
   // Steps (the output) belong to the caller.
   std::array<std::size_t, Steps + 1> offset{};
   std::size_t bytes = 0;      // the arena's size
-  std::size_t peak_live = 0;  // the lower bound: the most intermediate bytes live during one step
+  std::size_t peak_live = 0;  // the lower bound: the most intermediate bytes live during one step, less the overlaps
+  std::size_t peak_live_apart = 0;  // the most intermediate bytes live during one step: the bound with no overlap
+  // For each intermediate buffer read last by a step whose output may overlap it: that distance
+  // (the output's start at least this far before the buffer's), else no_lead.
+  std::array<std::size_t, Steps + 1> lead{};
 };
 
 template <std::size_t Steps>
@@ -58,6 +68,57 @@ constexpr std::size_t peak_live_bytes(const std::array<std::size_t, Steps + 1>& 
   return peak;
 }
 
+// For each intermediate buffer b, the distance its last reader's output must start before it to
+// overlap it (no_lead: no overlap). leads[k] holds step k's lead for each input it reads ({first,
+// second}; detail::lead of its kernel's promise). Only where b is in the arena, step k = last[b]
+// writes an arena buffer (not the caller's output) and b is not the caller's input; a buffer step
+// k reads twice takes the larger lead; a lead that reaches the output's size saves nothing.
+template <std::size_t Steps>
+constexpr std::array<std::size_t, Steps + 1> overlap_leads(const std::array<std::size_t, Steps + 1>& bytes,
+                                                           const std::array<std::array<std::size_t, 2>, Steps>& reads,
+                                                           const std::array<std::array<std::size_t, 2>, Steps>& leads,
+                                                           std::size_t none, const Lifetimes<Steps>& t) {
+  std::array<std::size_t, Steps + 1> lead{};
+  for (std::size_t b = 0; b <= Steps; ++b) lead[b] = no_lead;
+  for (std::size_t b = 1; b < Steps; ++b) {
+    const std::size_t k = t.last[b];
+    if (k + 1 >= Steps || k < b) continue;  // read by nobody after it is written, or last read by the final step
+    std::size_t d = 0;
+    bool reads_it = false;
+    for (std::size_t s = 0; s < 2; ++s) {
+      if (reads[k][s] == none || reads[k][s] != b) continue;
+      reads_it = true;
+      d = leads[k][s] == no_lead || d == no_lead ? no_lead : (leads[k][s] > d ? leads[k][s] : d);
+    }
+    if (reads_it && d != no_lead && d < bytes[k + 1] && bytes[b] > 0) lead[b] = d;
+  }
+  return lead;
+}
+
+// The lower bound with overlaps: at each step, the live bytes less, for each input the step's
+// output may overlap, the bytes they can share (min(input, output - lead)). Sound for two such
+// inputs of one step as well: they are disjoint, so the output shares at most that with each.
+template <std::size_t Steps>
+constexpr std::size_t peak_live_overlapped(const std::array<std::size_t, Steps + 1>& bytes, const Lifetimes<Steps>& t,
+                                           const std::array<std::size_t, Steps + 1>& lead) {
+  std::array<std::size_t, Steps + 1> begins{}, ends{}, shared{};
+  for (std::size_t b = 1; b < Steps; ++b) {
+    begins[t.first[b]] += bytes[b];
+    ends[t.last[b] + 1] += bytes[b];
+    if (lead[b] != no_lead) {
+      const std::size_t out = bytes[t.last[b] + 1] - lead[b];
+      shared[t.last[b]] += bytes[b] < out ? bytes[b] : out;
+    }
+  }
+  std::size_t live = 0, peak = 0;
+  for (std::size_t k = 0; k < Steps; ++k) {
+    live = live + begins[k] - ends[k];
+    const std::size_t need = live - shared[k];
+    peak = need > peak ? need : peak;
+  }
+  return peak;
+}
+
 // For each intermediate buffer, the others live at some step of its life, in one flat array
 // (begin[b] .. begin[b + 1]). Buffer b is written at step b - 1, so the later buffers it meets
 // are b + 1 .. last[b] + 1, and each pair is found once from its earlier buffer: the work is
@@ -82,43 +143,71 @@ struct Neighbours {
   constexpr const std::size_t* end_of(std::size_t b) const { return list.data() + begin[b + 1]; }
 };
 
+// What a placement must respect: each buffer's bytes, the buffers it shares a step with, and the
+// overlaps allowed (lead[b]: b's last reader's output, buffer overlapped_by[b], may start lead[b]
+// or more before b).
+template <std::size_t Steps>
+struct Rules {
+  const std::array<std::size_t, Steps + 1>& bytes;
+  const Neighbours<Steps>& n;
+  const std::array<std::size_t, Steps + 1>& lead;
+  const std::array<std::size_t, Steps + 1>& overlapped_by;
+
+  // Buffer b at `at` beside buffer o at `other` (both live at some step).
+  constexpr bool compatible(std::size_t b, std::size_t at, std::size_t o, std::size_t other) const {
+    if (at + bytes[b] <= other || other + bytes[o] <= at) return true;
+    if (lead[b] != no_lead && overlapped_by[b] == o) return other + lead[b] <= at;  // o writes over b's front
+    if (lead[o] != no_lead && overlapped_by[o] == b) return at + lead[o] <= other;  // b writes over o's front
+    return false;
+  }
+};
+
 // Placement state shared by the strategies below. Each query looks only at the buffers that
 // share a step with the one being placed.
 template <std::size_t Steps>
 struct Placement {
+  static constexpr std::size_t nowhere = static_cast<std::size_t>(-1);
   std::array<std::size_t, Steps + 1> offset{};
   std::array<bool, Steps + 1> placed{};
   std::size_t end = 0;
 
-  constexpr bool fits(std::size_t b, std::size_t at, const std::array<std::size_t, Steps + 1>& bytes,
-                      const Neighbours<Steps>& n) const {
-    for (const std::size_t* o = n.of(b); o != n.end_of(b); ++o) {
-      if (placed[*o] && at < offset[*o] + bytes[*o] && offset[*o] < at + bytes[b]) return false;
+  constexpr bool fits(std::size_t b, std::size_t at, const Rules<Steps>& r) const {
+    for (const std::size_t* o = r.n.of(b); o != r.n.end_of(b); ++o) {
+      if (placed[*o] && !r.compatible(b, at, *o, offset[*o])) return false;
     }
     return true;
   }
-  // The lowest offset where b fits: 0 or right after a buffer it must not overlap.
-  constexpr std::size_t lowest(std::size_t b, const std::array<std::size_t, Steps + 1>& bytes, const Neighbours<Steps>& n) const {
-    std::size_t best = fits(b, 0, bytes, n) ? 0 : static_cast<std::size_t>(-1);
-    for (const std::size_t* o = n.of(b); o != n.end_of(b); ++o) {
+  // Calls f(at) for each place where b may start next to a placed neighbour: 0, right after one,
+  // right before one, and where an overlap allowed puts it exactly its lead away.
+  template <class F>
+  constexpr void each_candidate(std::size_t b, const Rules<Steps>& r, F f) const {
+    f(std::size_t{0});
+    for (const std::size_t* o = r.n.of(b); o != r.n.end_of(b); ++o) {
       if (!placed[*o]) continue;
-      const std::size_t at = offset[*o] + bytes[*o];
-      if (at < best && fits(b, at, bytes, n)) best = at;
+      const std::size_t at = offset[*o];
+      f(at + r.bytes[*o]);
+      if (at >= r.bytes[b]) f(at - r.bytes[b]);
+      if (r.lead[b] != no_lead && r.overlapped_by[b] == *o) f(at + r.lead[b]);
+      if (r.lead[*o] != no_lead && r.overlapped_by[*o] == b && at >= r.lead[*o]) f(at - r.lead[*o]);
     }
+  }
+  // The lowest offset where b fits.
+  constexpr std::size_t lowest(std::size_t b, const Rules<Steps>& r) const {
+    std::size_t best = nowhere;
+    each_candidate(b, r, [&](std::size_t at) {
+      if (at < best && fits(b, at, r)) best = at;
+    });
     return best;
   }
-  // The highest offset at or below limit - size where b fits, or -1 if none.
-  constexpr std::size_t highest(std::size_t b, std::size_t limit, const std::array<std::size_t, Steps + 1>& bytes,
-                                const Neighbours<Steps>& n) const {
-    if (bytes[b] > limit) return static_cast<std::size_t>(-1);
-    std::size_t best = static_cast<std::size_t>(-1);
+  // The highest offset at or below limit - size where b fits, or nowhere.
+  constexpr std::size_t highest(std::size_t b, std::size_t limit, const Rules<Steps>& r) const {
+    if (r.bytes[b] > limit) return nowhere;
+    std::size_t best = nowhere;
     auto consider = [&](std::size_t at) {
-      if (at + bytes[b] <= limit && fits(b, at, bytes, n) && (best == static_cast<std::size_t>(-1) || at > best)) best = at;
+      if (at + r.bytes[b] <= limit && fits(b, at, r) && (best == nowhere || at > best)) best = at;
     };
-    consider(limit - bytes[b]);
-    for (const std::size_t* o = n.of(b); o != n.end_of(b); ++o) {
-      if (placed[*o] && offset[*o] >= bytes[b]) consider(offset[*o] - bytes[b]);
-    }
+    consider(limit - r.bytes[b]);
+    each_candidate(b, r, consider);
     return best;
   }
   constexpr void put(std::size_t b, std::size_t at, const std::array<std::size_t, Steps + 1>& bytes) {
@@ -130,10 +219,9 @@ struct Placement {
 
 // First fit in a given order (TFLite Micro's greedy planner uses largest-first).
 template <std::size_t Steps>
-constexpr Placement<Steps> first_fit(const std::array<std::size_t, Steps + 1>& bytes, const Neighbours<Steps>& n,
-                                     const std::array<std::size_t, Steps + 1>& order, std::size_t count) {
+constexpr Placement<Steps> first_fit(const Rules<Steps>& r, const std::array<std::size_t, Steps + 1>& order, std::size_t count) {
   Placement<Steps> p{};
-  for (std::size_t i = 0; i < count; ++i) p.put(order[i], p.lowest(order[i], bytes, n), bytes);
+  for (std::size_t i = 0; i < count; ++i) p.put(order[i], p.lowest(order[i], r), r.bytes);
   return p;
 }
 
@@ -143,9 +231,9 @@ constexpr Placement<Steps> first_fit(const std::array<std::size_t, Steps + 1>& b
 // explicit stack of choices (not recursion: a deep network would exceed the constexpr depth), and
 // a placement is undone rather than copied.
 template <std::size_t Steps>
-constexpr bool place_under(Placement<Steps>& p, std::size_t target, const std::array<std::size_t, Steps + 1>& bytes,
-                           const Neighbours<Steps>& n, std::size_t budget) {
-  constexpr std::size_t none = static_cast<std::size_t>(-1);
+constexpr bool place_under(Placement<Steps>& p, std::size_t target, const Rules<Steps>& r, std::size_t budget) {
+  constexpr std::size_t none = Placement<Steps>::nowhere;
+  const auto& bytes = r.bytes;
   struct Choice {
     std::size_t low, high;
     int tried;  // 0: none yet, 1: low, 2: high
@@ -163,7 +251,7 @@ constexpr bool place_under(Placement<Steps>& p, std::size_t target, const std::a
         continue;
       }
       --budget;
-      stack.push_back({p.lowest(b, bytes, n), p.highest(b, target, bytes, n), 0});
+      stack.push_back({p.lowest(b, r), p.highest(b, target, r), 0});
     }
     Choice& c = stack.back();
     if (c.tried > 0) p.placed[b] = false;  // undo the choice that failed below
@@ -189,43 +277,76 @@ constexpr bool place_under(Placement<Steps>& p, std::size_t target, const std::a
   }
 }
 
+// Stable merge sort of order[0 .. count) by `before` (an insertion sort is quadratic in a deep
+// network).
+template <std::size_t Steps, class Before>
+constexpr void sort_buffers(std::array<std::size_t, Steps + 1>& order, std::size_t count, Before before) {
+  std::array<std::size_t, Steps + 1> scratch{};
+  for (std::size_t width = 1; width < count; width *= 2) {
+    for (std::size_t lo = 0; lo < count; lo += 2 * width) {
+      const std::size_t mid = lo + width < count ? lo + width : count;
+      const std::size_t hi = lo + 2 * width < count ? lo + 2 * width : count;
+      std::size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) scratch[k++] = before(order[j], order[i]) ? order[j++] : order[i++];
+      while (i < mid) scratch[k++] = order[i++];
+      while (j < hi) scratch[k++] = order[j++];
+    }
+    for (std::size_t i = 0; i < count; ++i) order[i] = scratch[i];
+  }
+}
+
+// leads[k]: step k's lead for each input ({first, second}), no_lead where its kernel promises no
+// order (detail/read_front.hpp) or may not overlap (a view, a kernel that expands its input).
 template <std::size_t Steps>
 constexpr ArenaPlan<Steps> plan_arena(const std::array<std::size_t, Steps + 1>& bytes,
-                                      const std::array<std::array<std::size_t, 2>, Steps>& reads, std::size_t none) {
+                                      const std::array<std::array<std::size_t, 2>, Steps>& reads, std::size_t none,
+                                      const std::array<std::array<std::size_t, 2>, Steps>& leads) {
   const Lifetimes<Steps> t = lifetimes(reads, none);
   ArenaPlan<Steps> plan{};
-  plan.peak_live = peak_live_bytes(bytes, t);
+  plan.peak_live_apart = peak_live_bytes(bytes, t);
+  plan.lead = overlap_leads(bytes, reads, leads, none, t);
+  plan.peak_live = peak_live_overlapped(bytes, t, plan.lead);
   if constexpr (Steps < 2) {
     return plan;  // no intermediate buffer
   } else {
     const Neighbours<Steps> n{t};
+    std::array<std::size_t, Steps + 1> overlapped_by{};
+    for (std::size_t b = 1; b < Steps; ++b) overlapped_by[b] = t.last[b] + 1;
+    const Rules<Steps> r{bytes, n, plan.lead, overlapped_by};
     constexpr std::size_t count = Steps - 1;
-    std::array<std::size_t, Steps + 1> in_order{}, largest_first{};
-    for (std::size_t i = 0; i < count; ++i) in_order[i] = largest_first[i] = i + 1;
-    // Stable, largest first: a merge sort (an insertion sort is quadratic in a deep network).
-    std::array<std::size_t, Steps + 1> scratch{};
-    for (std::size_t width = 1; width < count; width *= 2) {
-      for (std::size_t lo = 0; lo < count; lo += 2 * width) {
-        const std::size_t mid = lo + width < count ? lo + width : count;
-        const std::size_t hi = lo + 2 * width < count ? lo + 2 * width : count;
-        std::size_t i = lo, j = mid, k = lo;
-        while (i < mid && j < hi) scratch[k++] = bytes[largest_first[j]] > bytes[largest_first[i]] ? largest_first[j++] : largest_first[i++];
-        while (i < mid) scratch[k++] = largest_first[i++];
-        while (j < hi) scratch[k++] = largest_first[j++];
+    // Four orders of first fit, the best kept: largest first (ties in production order, and in
+    // reverse), production order, and reverse production order -- which places a chain of
+    // overlapping buffers from its end, each input its lead above the output before it.
+    std::array<std::size_t, Steps + 1> in_order{}, reverse{};
+    for (std::size_t i = 0; i < count; ++i) in_order[i] = i + 1, reverse[i] = count - i;
+    std::array<std::size_t, Steps + 1> largest_first = in_order, largest_first_late = reverse;
+    sort_buffers<Steps>(largest_first, count, [&](std::size_t a, std::size_t b) { return bytes[a] > bytes[b]; });
+    sort_buffers<Steps>(largest_first_late, count, [&](std::size_t a, std::size_t b) { return bytes[a] > bytes[b]; });
+    const auto search = [&](const Rules<Steps>& rules, std::size_t bound) {
+      Placement<Steps> best = first_fit(rules, largest_first, count);
+      const std::array<const std::array<std::size_t, Steps + 1>*, 3> others{&in_order, &reverse, &largest_first_late};
+      for (const auto* order : others) {
+        if (best.end <= bound) break;
+        const Placement<Steps> other = first_fit(rules, *order, count);
+        if (other.end < best.end) best = other;
       }
-      for (std::size_t i = 0; i < count; ++i) largest_first[i] = scratch[i];
-    }
-    Placement<Steps> best = first_fit(bytes, n, largest_first, count);
-    if (best.end > plan.peak_live) {
-      const Placement<Steps> other = first_fit(bytes, n, in_order, count);
-      if (other.end < best.end) best = other;
-    }
-    if (best.end > plan.peak_live) {
-      Placement<Steps> searched{};
-      if (place_under(searched, plan.peak_live, bytes, n, 4096)) {
-        searched.end = plan.peak_live;
-        best = searched;
+      if (best.end > bound) {
+        Placement<Steps> searched{};
+        if (place_under(searched, bound, rules, 4096)) {
+          searched.end = bound;
+          best = searched;
+        }
       }
+      return best;
+    };
+    Placement<Steps> best = search(r, plan.peak_live);
+    // Never worse than the buffers kept apart: where the overlaps did not reach that bound, the
+    // search without them (which reaches it where the planner always did).
+    if (best.end > plan.peak_live_apart) {
+      std::array<std::size_t, Steps + 1> no_overlap{};
+      for (std::size_t b = 0; b <= Steps; ++b) no_overlap[b] = no_lead;
+      const Placement<Steps> apart = search(Rules<Steps>{bytes, n, no_overlap, overlapped_by}, plan.peak_live_apart);
+      if (apart.end < best.end) best = apart;
     }
     plan.offset = best.offset;
     plan.bytes = best.end;

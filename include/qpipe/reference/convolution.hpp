@@ -2,12 +2,27 @@
 // constant expressions, and wherever no backend has a kernel of its own.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/convolution.hpp"
 
 namespace qpipe::reference_ops {
+
+// The loop nest below runs the output rows in order, and output row y reads input rows from
+// y * stride - pad_top on: the arena planner relies on it to put the output over the input's front.
+// A 1 x 1 window at stride 1 without padding reads pixel p for output pixel p and no earlier one
+// after it: pixels, not rows.
+template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::Convolution<G, OutC, Channels, TwoSided>*) {
+  if constexpr (G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1 && G.stride_width == 1 && G.inside()) {
+    return {detail::ReadFront{G.height * G.width, OutC, G.height * G.width, G.channels, 1, 0}};
+  } else {
+    return {detail::window_rows(G.out_height, G.out_width * OutC, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+  }
+}
 
 template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 constexpr void run(const ops::Convolution<G, OutC, Channels, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {

@@ -1,12 +1,21 @@
 // The reference depthwise convolution: one plain loop nest, TFLite's arithmetic.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/depthwise.hpp"
 
 namespace qpipe::reference_ops {
+
+// The loop nest below runs the output rows in order, and output row y reads input rows from
+// y * stride - pad_top on: the arena planner relies on it to put the output over the input's front.
+template <ops::Window G, std::size_t M, bool TwoSided>
+constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::DepthwiseConvolution<G, M, TwoSided>*) {
+  return {detail::window_rows(G.out_height, G.out_width * G.channels * M, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+}
 
 template <ops::Window G, std::size_t M, bool TwoSided>
 constexpr void run(const ops::DepthwiseConvolution<G, M, TwoSided>& op, const std::int8_t* in, std::int8_t* out) {

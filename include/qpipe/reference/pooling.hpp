@@ -2,9 +2,11 @@
 // away from zero), a folded activation as the final clamp. (Also what the Cortex-M0 runs.)
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/numerics/fixed_point.hpp"
 #include "qpipe/ops/pooling.hpp"
 
@@ -44,6 +46,19 @@ constexpr void each_padded_window(const std::int8_t* in, Reduce reduce) {
           }
           return count;
         });
+}
+
+// The window pools below run the output rows in order (each_window, each_padded_window), and
+// output row y reads input rows from y * stride - pad_top on: the arena planner relies on it to
+// put the output over the input's front. (The global pool reads every pixel for every channel: no
+// promise.)
+template <ops::Window G>
+constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::MaxPool<G>*) {
+  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+}
+template <ops::Window G>
+constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::AveragePool<G>*) {
+  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
 }
 
 template <ops::Window G>

@@ -1,12 +1,15 @@
 // The arena planner: for several pipelines (chains, a residual, nested residuals, MobileNet-like
-// blocks) the planned arena equals a brute-force liveness peak computed here from the model's
-// wiring alone; no two buffers live at the same step share a byte; and running on the shared
-// arena (pre-filled with garbage) gives the same outputs as running every step into a buffer of
-// its own.
+// blocks, a DS-CNN-like chain, merges and tables) on both backends: the bound with buffers apart
+// equals a brute-force liveness peak computed here from the model's wiring alone; two buffers live
+// at the same step share a byte only where a step's output lies over an input no later step
+// reads, and a byte-level simulation of that step's promised order (detail/read_front.hpp) finds
+// no input byte written before its last read; and running on the shared arena (pre-filled with
+// garbage) gives the same outputs as running every step into a buffer of its own.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "m0/cnn_network.hpp"
@@ -34,15 +37,44 @@ std::size_t brute_force_peak() {
   return peak;
 }
 
+// Each step's kernel's promise for each input, as the kernel type states it.
+template <class M, std::size_t... K>
+constexpr auto promises(std::index_sequence<K...>) {
+  return std::array<std::array<detail::ReadFront, 2>, M::stage_count>{
+      detail::read_fronts_of<std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<const M&>().kernels))>>()...};
+}
+
+// Step k writes output buffer `out` at out_at over input buffer `in` at in_at, keeping the promise
+// f in its worst order: every byte of an output unit written at once, then every input unit the
+// promise still allows read. Byte by byte over the arena: true if no input byte read after a write
+// to it.
+bool promise_keeps_input(const detail::ReadFront& f, std::size_t in_at, std::size_t out_at, std::size_t arena) {
+  std::vector<bool> written(arena, false);
+  for (std::size_t u = 0; u < f.out_units; ++u) {
+    for (std::size_t i = 0; i < f.out_unit_bytes; ++i) written[out_at + u * f.out_unit_bytes + i] = true;
+    // The first input unit still read, by the promise's own words.
+    const long long first = static_cast<long long>(u * f.stride) + f.skew;
+    for (std::size_t unit = first < 0 ? 0 : static_cast<std::size_t>(first); unit < f.in_units; ++unit)
+      for (std::size_t i = 0; i < f.in_unit_bytes; ++i)
+        if (written[in_at + unit * f.in_unit_bytes + i]) return false;
+  }
+  return true;
+}
+
+// Returns how many outputs lie over an input.
 template <class M>
-void check_placement() {
-  CHECK(M::arena_bytes == brute_force_peak<M>());
-  CHECK(M::peak_live_bytes == brute_force_peak<M>());
+std::size_t check_placement() {
+  CHECK(M::peak_live_apart_bytes == brute_force_peak<M>());
+  CHECK(M::peak_live_bytes <= M::peak_live_apart_bytes);
+  CHECK(M::peak_live_bytes <= M::arena_bytes);
+  CHECK(M::arena_bytes <= M::peak_live_apart_bytes);  // never worse than the buffers apart
+  constexpr auto promised = promises<M>(std::make_index_sequence<M::stage_count>{});
   auto read_at_or_after = [](std::size_t b, std::size_t k) {
     for (std::size_t j = k; j < M::stage_count; ++j)
       if (M::reads[j][0] == b || M::reads[j][1] == b) return true;
     return false;
   };
+  std::size_t overlaps = 0;
   for (std::size_t a = 1; a < M::stage_count; ++a) {
     CHECK(M::buffer_offset(a) + M::buffer_bytes[a] <= M::arena_bytes);
     for (std::size_t b = a + 1; b < M::stage_count; ++b) {
@@ -50,12 +82,30 @@ void check_placement() {
       if (!read_at_or_after(a, b - 1)) continue;
       const bool disjoint = M::buffer_offset(a) + M::buffer_bytes[a] <= M::buffer_offset(b) ||
                             M::buffer_offset(b) + M::buffer_bytes[b] <= M::buffer_offset(a);
+      if (disjoint) continue;
       CAPTURE(a);
       CAPTURE(b);
-      CHECK(disjoint);
+      // Only b's writer may overlap a: a step that reads a and that no later step follows in reading it.
+      const std::size_t k = b - 1;
+      REQUIRE(!read_at_or_after(a, b));
+      REQUIRE((M::reads[k][0] == a || M::reads[k][1] == a));
+      CHECK(!M::views[k]);
+      CHECK(!M::expands[k]);
+      for (std::size_t s = 0; s < 2; ++s) {
+        if (M::reads[k][s] != a) continue;
+        const detail::ReadFront& f = promised[k][s];
+        REQUIRE(f.out_units > 0);  // a kernel that promised nothing never overlaps
+        CHECK(f.out_units * f.out_unit_bytes == M::buffer_bytes[b]);
+        CHECK(f.in_units * f.in_unit_bytes <= M::buffer_bytes[a]);
+        CHECK(promise_keeps_input(f, M::buffer_offset(a), M::buffer_offset(b), M::arena_bytes));
+      }
+      ++overlaps;
     }
   }
-  MESSAGE(M::stage_count << " steps: arena " << M::arena_bytes << " B, one buffer per tensor " << M::unplanned_arena_bytes << " B");
+  MESSAGE(M::stage_count << " steps: arena " << M::arena_bytes << " B (lower bound " << M::peak_live_bytes
+                         << " B), buffers apart " << M::peak_live_apart_bytes << " B, one buffer per tensor "
+                         << M::unplanned_arena_bytes << " B, " << overlaps << " outputs over their input");
+  return overlaps;
 }
 
 // Every step into its own buffer: what the arena must be indistinguishable from.
@@ -125,12 +175,38 @@ constexpr auto dag = quantize(spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2
                                                            random_conv<3, 4, 4>(43, g, true), random_conv<1, 4, 4>(44, g, true), AddParams{g},
                                                            random_dense<12, 2>(45, g)));
 
+
+// A DS-CNN-like chain: 1 x 1 layers between 3 x 3 depthwise ones, SAME (the reference loop nest on
+// both backends) and VALID after a pad (the M0's depthwise kernel), a stride-2 1 x 1 layer, a
+// VALID 3 x 3 convolution; per-channel 1 x 1 layers take the M0's lane kernel (4 inputs) and its
+// pair kernel (16 inputs).
+using DsNet = Pipe<QConv2DPerChannel<1>, QRelu, QDepthwiseConv2D<3, same>, QRelu, QConv2DPerChannel<1>, QRelu, QPad2D<1>,
+                   QDepthwiseConv2D<3>, QRelu, QConv2DPerChannel<1>, QConv2DPerChannel<1, 2>, QConv2D<3>, QRelu, QGlobalAvgPool2D, QDense<3>>;
+constexpr auto ds_spec = spec<DsNet, Shape<7, 5, 4>>(g, random_conv<1, 4, 16>(51, g, true), random_depthwise<3, 16>(52, g),
+                                                     random_conv<1, 16, 16>(53, g, true), random_depthwise<3, 16>(54, g),
+                                                     random_conv<1, 16, 16>(55, g, true), random_conv<1, 16, 8>(56, g, true),
+                                                     random_conv<3, 8, 8>(57, g, false), random_dense<8, 3>(58, g));
+constexpr auto ds = quantize<reference_ops::Backend>(ds_spec);
+constexpr auto ds_m0 = quantize<m0::Backend>(ds_spec);
+
+// Tables, pools, a clamp pass at a branch's start, a product, a concatenation and softmax over
+// pixels, between 1 x 1 layers.
+using TableNet = Pipe<QConv2DPerChannel<1>, QLeakyRelu, QMaxPool2D<3, 1, same>, QAvgPool2D<2, 2>,
+                      Mul<Identity, Pipe<QRelu, QConv2DPerChannel<1>>>, Concat<Identity, QConv2DPerChannel<1>>, QSoftmax,
+                      QConv2DPerChannel<1>, QGlobalAvgPool2D, QDense<2>>;
+constexpr auto table_spec = spec<TableNet, Shape<6, 6, 8>>(g, random_conv<1, 8, 8>(61, g, true), LeakyReluParams{0.1, g},
+                                                           random_conv<1, 8, 8>(62, g, true), MulParams{g},
+                                                           random_conv<1, 8, 4>(63, g, true), random_conv<1, 12, 8>(64, g, true),
+                                                           random_dense<8, 2>(65, g));
+constexpr auto tables = quantize<reference_ops::Backend>(table_spec);
+constexpr auto tables_m0 = quantize<m0::Backend>(table_spec);
+
 }  // namespace
 
 TEST_CASE("chain: arena = brute-force peak, placement disjoint, same outputs as unshared buffers") {
   using M = std::remove_const_t<decltype(chain)>;
   // Intermediates 160, 320, 480, 80, 5 bytes: the peak is 320 + 480 during the third step.
-  static_assert(M::arena_bytes == 800);
+  static_assert(M::peak_live_apart_bytes == 800);
   check_placement<M>();
   check_runs_like_unshared<chain>(1);
 }
@@ -139,7 +215,7 @@ TEST_CASE("one residual") {
   using M = std::remove_const_t<decltype(residual)>;
   // Buffers: 1 = 5x5x8 skip (200), 2 = padded 7x7x8 (392), 3 = depthwise 200, 4 = pointwise 200,
   // 5 = sum 200, 6 = pooled 8. Step 2 (depthwise) holds 1, 2 and 3: 792 bytes.
-  static_assert(M::arena_bytes == 792);
+  static_assert(M::peak_live_apart_bytes == 792);
   check_placement<M>();
   check_runs_like_unshared<residual>(2);
 }
@@ -149,7 +225,7 @@ TEST_CASE("nested residuals") {
   // 1 = 4x4x4 outer skip (64), 2 = expand 4x4x16 inner skip (256), 3 = padded 6x6x16 (576),
   // 4 = depthwise (256), 5 = inner sum (256), 6 = project (64), 7 = outer sum (64), 8 = pooled (4).
   // Peak at the depthwise step: 64 + 256 + 576 + 256 = 1152.
-  static_assert(M::arena_bytes == 1152);
+  static_assert(M::peak_live_apart_bytes == 1152);
   check_placement<M>();
   check_runs_like_unshared<nested>(3);
 }
@@ -168,7 +244,7 @@ TEST_CASE("a DAG: two-sided add, three-way concat") {
   // concatenations: 5, 6 and 7 at step 6 (256), 5, 7 and 8 at step 7, 7, 8 and 9 at step 8 (384).
   static_assert(M::reads[3][0] == 1 && M::reads[4][0] == 3 && M::reads[4][1] == 4);
   static_assert(M::reads[6][0] == 5 && M::reads[6][1] == 6 && M::reads[7][0] == 5 && M::reads[8][0] == 7 && M::reads[8][1] == 8);
-  static_assert(M::arena_bytes == 384);
+  static_assert(M::peak_live_apart_bytes == 384);
   check_placement<M>();
   check_runs_like_unshared<dag>(6);
 }
@@ -177,4 +253,67 @@ TEST_CASE("the calibrated test CNN (inverted residual, pools, softmax)") {
   using M = std::remove_const_t<decltype(cnn_test::network)>;
   check_placement<M>();
   check_runs_like_unshared<cnn_test::network>(5);
+}
+
+TEST_CASE("a DS-CNN-like chain, both backends: outputs over their inputs") {
+  using R = std::remove_const_t<decltype(ds)>;
+  using M0 = std::remove_const_t<decltype(ds_m0)>;
+  // 7x5x16 tensors (560 B), the padded 9x7x16 (1,008 B). Buffer b is step b - 1's output. The
+  // SAME depthwise (step 1, reading buffer 1) reads rows y - 1 on while it writes row y: its output
+  // starts two rows (160 B) before its input. The pad (step 3, reading buffer 3) writes its row
+  // y + 1 while it copies input row y: 9 rows of 112 B against 7 of 80, the most at the last row
+  // copied, 8 x 112 - 6 x 80 = 416 B. The VALID depthwise after it (buffer 4): one row, 80 B.
+  static_assert(R::overlap_lead(1) == 160 && M0::overlap_lead(1) == 160);
+  static_assert(R::overlap_lead(3) == 416 && M0::overlap_lead(3) == 416);
+  static_assert(R::overlap_lead(4) == 80 && M0::overlap_lead(4) == 80);
+  // The 16 -> 16 1 x 1 layer (step 2): the reference loop nest reads a pixel while it writes its
+  // 16 bytes (lead: a pixel); the M0's pair kernel packs the pixel first (lead 0: exactly over it).
+  static_assert(R::overlap_lead(2) == 16 && M0::overlap_lead(2) == 0);
+  CHECK(check_placement<R>() >= 5);
+  CHECK(check_placement<M0>() >= 5);
+  CHECK(M0::arena_bytes < M0::peak_live_apart_bytes);
+  check_runs_like_unshared<ds>(7);
+  check_runs_like_unshared<ds_m0>(8);
+}
+
+TEST_CASE("tables, pools, a product, a concatenation, softmax; both backends") {
+  using R = std::remove_const_t<decltype(tables)>;
+  using M0 = std::remove_const_t<decltype(tables_m0)>;
+  CHECK(check_placement<R>() >= 4);
+  CHECK(check_placement<M0>() >= 4);
+  check_runs_like_unshared<tables>(9);
+  check_runs_like_unshared<tables_m0>(10);
+}
+
+TEST_CASE("the test CNN on the M0's kernels (their C++ paths)") {
+  static constexpr auto cnn_m0 = quantize<m0::Backend>(cnn_test::spec);
+  check_placement<std::remove_const_t<decltype(cnn_m0)>>();
+  check_runs_like_unshared<cnn_m0>(11);
+}
+
+TEST_CASE("detail::lead equals the most of (u + 1) out - first_read(u) in over the units read after") {
+  std::mt19937 random(24);
+  for (int n = 0; n < 20000; ++n) {
+    detail::ReadFront f{};
+    f.out_units = 1 + random() % 12;
+    f.out_unit_bytes = 1 + random() % 9;
+    f.in_units = 1 + random() % 30;
+    f.in_unit_bytes = 1 + random() % 9;
+    f.stride = 1 + random() % 3;
+    f.skew = static_cast<std::ptrdiff_t>(random() % 9) - 5;
+    std::size_t expected = 0;
+    for (std::size_t u = 0; u < f.out_units; ++u) {
+      const long long first = std::clamp<long long>(static_cast<long long>(u * f.stride) + f.skew, 0, f.in_units);
+      if (first >= static_cast<long long>(f.in_units)) continue;  // nothing read after this unit
+      const long long need = static_cast<long long>((u + 1) * f.out_unit_bytes) - first * static_cast<long long>(f.in_unit_bytes);
+      expected = std::max<std::size_t>(expected, need > 0 ? static_cast<std::size_t>(need) : 0);
+    }
+    CAPTURE(n);
+    REQUIRE(detail::lead(f) == expected);
+    // The simulation agrees: at the lead the input is kept, one byte less it is not (where the lead is above 0).
+    const std::size_t arena = expected + f.in_units * f.in_unit_bytes + f.out_units * f.out_unit_bytes;
+    CHECK(promise_keeps_input(f, expected, 0, arena));
+    if (expected > 0) CHECK(!promise_keeps_input(f, expected - 1, 0, arena));
+  }
+  CHECK(detail::lead(detail::ReadFront{}) == detail::no_lead);
 }

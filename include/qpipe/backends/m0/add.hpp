@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/numerics/add.hpp"
 #include "qpipe/numerics/fitted_add.hpp"
 #include "qpipe/numerics/fitted_requantization.hpp"
@@ -30,6 +31,9 @@ struct AddKernel {
   static constexpr std::size_t output_size = Size;
   static constexpr std::size_t macs = 0;
   static constexpr std::size_t parameter_bytes = 44;  // two offsets, two multipliers, the requantizer
+  // Element i of both inputs is read before element i is written, and no earlier one after: the
+  // output may lie exactly over either input (detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::unit_by_unit(Size, 1, 1), detail::unit_by_unit(Size, 1, 1)};
 
   // One of the two: the fitted form where the compiler found one, else TFLite's arithmetic.
   bool fitted;

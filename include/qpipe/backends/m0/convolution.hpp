@@ -17,6 +17,7 @@
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/backends/m0/window_lanes.hpp"
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/convolution.hpp"
 #include "qpipe/reference/backend.hpp"
 
@@ -34,6 +35,11 @@ struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, 
   std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
   std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
   ChannelRequantizer<Channels, TwoSided> requantizer;
+
+  // The loops below run the output rows in order, and output row y reads input rows y * S on (the
+  // arena planner relies on it: detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
 
   // Output channels in fours (K x K kernels, a call per four outputs) or pairs, so that each input
   // row is read once for several of them (dot_quad, dot_pair); an odd last channel alone.

@@ -10,6 +10,7 @@
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/depthwise.hpp"
 #include "qpipe/reference/backend.hpp"
 
@@ -58,6 +59,11 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   using DepthwiseConstants<K, C, TwoSided>::requantize;
   using geometry::out_height;
   using geometry::out_width;
+
+  // Every path below runs the output rows in order (two or four pixels of a row a pass), and
+  // output row y reads input rows y * S on (the arena planner relies on it:
+  // detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::window_rows(out_height, out_width * C, H, W * C, S, 0)};
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.

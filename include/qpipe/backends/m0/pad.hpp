@@ -5,10 +5,12 @@
 // whatever its geometry, and one copy of it serves every pad of a network.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/pad.hpp"
 
 namespace qpipe::m0 {
@@ -142,6 +144,12 @@ struct PadKernel {
   static constexpr std::size_t parameter_bytes = op::parameter_bytes;
 
   std::int8_t fill;  // the input zero point
+
+  // The loop writes the padded image in memory order, copying input row y - Top while it writes
+  // output row y (a row's bytes backwards on the byte path): once output row y has a byte written,
+  // input rows y - Top on are read (the arena planner relies on it: detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      detail::window_rows(op::out_height, op::out_width * C, H, W * C, 1, Top)};
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     write_pad<C % 4 == 0>(in, out, pad_runs<H, W, C, Top, Bottom, Left, Right>, fill);

@@ -15,6 +15,7 @@
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/convolution.hpp"
 
 #include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
@@ -209,6 +210,11 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t pairs = (InC + 1) / 2;
+  // Both paths read a pixel's inputs (the M0's: a block's) before writing its outputs, in pixel
+  // order: at stride 1 the output may lie exactly over the input where it is no larger; at stride
+  // S, once output row y has a byte written, input rows y * S on are read (detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      S == 1 ? detail::unit_by_unit(H * W, OutC, InC) : detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
 
   std::array<LaneChannel<InC>, OutC> channel;
   OutputClamp clamp;

@@ -17,6 +17,7 @@
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/detail/image.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/convolution.hpp"
 
 #include "qpipe/backends/m0/asm/folded_code_begin.hpp"  // QPIPE_FOLDED_*, taken away at the end
@@ -229,6 +230,11 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t pairs = InC / 2;
+  // Both paths pack a pixel's inputs before writing its outputs, pixel after pixel in order: at
+  // stride 1 the output may lie exactly over the input where it is no larger; at stride S, once
+  // output row y has a byte written, input rows y * S on are read (detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      S == 1 ? detail::unit_by_unit(H * W, OutC, InC) : detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
 
   // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane
   // pair (lane_weight).
