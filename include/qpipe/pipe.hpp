@@ -240,28 +240,29 @@ struct Model {
   static constexpr std::size_t macs = (std::size_t{0} + ... + Kernels::macs);
   static constexpr std::size_t parameter_bytes = (std::size_t{0} + ... + Kernels::parameter_bytes);
 
-  // How far each stage's output must start before each input it reads to lie over it (the lead of
-  // its kernel's promise, detail/read_front.hpp), or detail::no_lead: kernels that promise nothing,
-  // views (they write nothing) and kernels that expand their input (they write into it).
-  static constexpr std::array<std::array<std::size_t, 2>, stage_count> input_leads = [] {
+  // How each stage's output may lie over each input it reads (the lead of its kernel's promise,
+  // detail/read_front.hpp, and its side), or not at all (detail::no_lead): kernels that promise
+  // nothing, views (they write nothing) and kernels that expand their input (they write into it).
+  static constexpr std::array<std::array<detail::Overlap, 2>, stage_count> input_overlaps = [] {
     constexpr std::array<std::array<detail::ReadFront, 2>, stage_count> fronts{detail::read_fronts_of<Kernels>()...};
-    std::array<std::array<std::size_t, 2>, stage_count> leads{};
+    std::array<std::array<detail::Overlap, 2>, stage_count> overlaps{};
     for (std::size_t k = 0; k < stage_count; ++k)
-      for (std::size_t s = 0; s < 2; ++s) leads[k][s] = views[k] || expands[k] ? detail::no_lead : detail::lead(fronts[k][s]);
-    return leads;
+      for (std::size_t s = 0; s < 2; ++s) overlaps[k][s] = views[k] || expands[k] ? detail::Overlap{} : detail::overlap_of(fronts[k][s]);
+    return overlaps;
   }();
 
   // The caller owns the input and the output; the intermediate buffers 1..S-1 live in the arena.
-  static constexpr auto arena_plan = detail::plan_arena<stage_count>(buffer_bytes, reads, none, input_leads);
+  static constexpr auto arena_plan = detail::plan_arena<stage_count>(buffer_bytes, reads, none, input_overlaps);
   static constexpr std::size_t arena_bytes = arena_plan.bytes;
   // The most intermediate bytes live during any one stage, less what an output may share with an
   // input it overlaps: no placement can use less.
   static constexpr std::size_t peak_live_bytes = arena_plan.peak_live;
   // The same with no output over its input: the bound, and the arena, before in-place layers.
   static constexpr std::size_t peak_live_apart_bytes = arena_plan.peak_live_apart;
-  // For each buffer, how far before it its last reader's output may start, overlapping it
-  // (detail::no_lead: not at all).
+  // For each buffer, how far before it its last reader's output may start, overlapping it, or
+  // after its start where overlap_after(b) (detail::no_lead: no overlap).
   static constexpr std::size_t overlap_lead(std::size_t b) { return arena_plan.lead[b]; }
+  static constexpr bool overlap_after(std::size_t b) { return arena_plan.after[b]; }
   // What one buffer per tensor would cost: the figure the plan is measured against.
   static constexpr std::size_t unplanned_arena_bytes = [] {
     std::size_t sum = 0;

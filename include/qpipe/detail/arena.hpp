@@ -1,9 +1,10 @@
 // The compile-time arena planner. Each intermediate buffer is live from the step that writes it
 // to the last step that reads it (a residual's input stays live until its add); two buffers may
 // share bytes only if they are never live at the same step, with one exception: a step's output
-// may lie over the front of an input that no later step reads, when the step's kernel promises
-// the order of its reads and writes (detail/read_front.hpp) -- the output then starts at least
-// the kernel's lead before that input. The lower bound on any placement is the most bytes live
+// may lie over an input that no later step reads, when the step's kernel promises the order of
+// its reads and writes (detail/read_front.hpp) -- the output then starts at least the kernel's
+// lead before that input (a kernel walking its output from the front), or at least the lead after
+// the input's start (from the back). The lower bound on any placement is the most bytes live
 // during one step, less what such an overlap can save there; the planner places buffers to reach
 // it where it can.
 #pragma once
@@ -25,8 +26,10 @@ struct ArenaPlan {
   std::size_t peak_live = 0;  // the lower bound: the most intermediate bytes live during one step, less the overlaps
   std::size_t peak_live_apart = 0;  // the most intermediate bytes live during one step: the bound with no overlap
   // For each intermediate buffer read last by a step whose output may overlap it: that distance
-  // (the output's start at least this far before the buffer's), else no_lead.
+  // (the output's start at least this far before the buffer's, or after its start where after[b]),
+  // else no_lead.
   std::array<std::size_t, Steps + 1> lead{};
+  std::array<bool, Steps + 1> after{};
 };
 
 template <std::size_t Steps>
@@ -68,46 +71,55 @@ constexpr std::size_t peak_live_bytes(const std::array<std::size_t, Steps + 1>& 
   return peak;
 }
 
-// For each intermediate buffer b, the distance its last reader's output must start before it to
-// overlap it (no_lead: no overlap). leads[k] holds step k's lead for each input it reads ({first,
-// second}; detail::lead of its kernel's promise). Only where b is in the arena, step k = last[b]
-// writes an arena buffer (not the caller's output) and b is not the caller's input; a buffer step
-// k reads twice takes the larger lead; a lead that reaches the output's size saves nothing.
+// For each intermediate buffer b, how its last reader's output may overlap it (plan.lead[b] ==
+// no_lead: not at all). overlaps[k] holds step k's for each input it reads ({first, second};
+// detail::overlap_of its kernel's promise). Only where b is in the arena, step k = last[b] writes
+// an arena buffer (not the caller's output) and b is not the caller's input; a buffer step k reads
+// twice takes the larger lead (none if their sides differ); a lead that reaches the size of the
+// buffer it must clear (the output ahead of the input, the input ahead of the output) saves
+// nothing.
 template <std::size_t Steps>
-constexpr std::array<std::size_t, Steps + 1> overlap_leads(const std::array<std::size_t, Steps + 1>& bytes,
-                                                           const std::array<std::array<std::size_t, 2>, Steps>& reads,
-                                                           const std::array<std::array<std::size_t, 2>, Steps>& leads,
-                                                           std::size_t none, const Lifetimes<Steps>& t) {
-  std::array<std::size_t, Steps + 1> lead{};
-  for (std::size_t b = 0; b <= Steps; ++b) lead[b] = no_lead;
+constexpr void overlap_leads(ArenaPlan<Steps>& plan, const std::array<std::size_t, Steps + 1>& bytes,
+                             const std::array<std::array<std::size_t, 2>, Steps>& reads,
+                             const std::array<std::array<Overlap, 2>, Steps>& overlaps, std::size_t none,
+                             const Lifetimes<Steps>& t) {
+  for (std::size_t b = 0; b <= Steps; ++b) plan.lead[b] = no_lead, plan.after[b] = false;
   for (std::size_t b = 1; b < Steps; ++b) {
     const std::size_t k = t.last[b];
     if (k + 1 >= Steps || k < b) continue;  // read by nobody after it is written, or last read by the final step
-    std::size_t d = 0;
+    Overlap o{0, false};
     bool reads_it = false;
     for (std::size_t s = 0; s < 2; ++s) {
       if (reads[k][s] == none || reads[k][s] != b) continue;
+      const Overlap& x = overlaps[k][s];
+      if (x.lead == no_lead || o.lead == no_lead || (reads_it && x.after != o.after)) {
+        o.lead = no_lead;
+      } else {
+        o = {x.lead > o.lead ? x.lead : o.lead, x.after};
+      }
       reads_it = true;
-      d = leads[k][s] == no_lead || d == no_lead ? no_lead : (leads[k][s] > d ? leads[k][s] : d);
     }
-    if (reads_it && d != no_lead && d < bytes[k + 1] && bytes[b] > 0) lead[b] = d;
+    const std::size_t cleared = o.after ? bytes[b] : bytes[k + 1];
+    if (reads_it && o.lead != no_lead && o.lead < cleared && bytes[b] > 0) plan.lead[b] = o.lead, plan.after[b] = o.after;
   }
-  return lead;
 }
 
 // The lower bound with overlaps: at each step, the live bytes less, for each input the step's
-// output may overlap, the bytes they can share (min(input, output - lead)). Sound for two such
-// inputs of one step as well: they are disjoint, so the output shares at most that with each.
+// output may overlap, the bytes they can share (min(input, output - lead) with the output ahead,
+// min(output, input - lead) with the input ahead). Sound for two such inputs of one step as well:
+// they are disjoint, so the output shares at most that with each.
 template <std::size_t Steps>
 constexpr std::size_t peak_live_overlapped(const std::array<std::size_t, Steps + 1>& bytes, const Lifetimes<Steps>& t,
-                                           const std::array<std::size_t, Steps + 1>& lead) {
+                                           const ArenaPlan<Steps>& plan) {
   std::array<std::size_t, Steps + 1> begins{}, ends{}, shared{};
   for (std::size_t b = 1; b < Steps; ++b) {
     begins[t.first[b]] += bytes[b];
     ends[t.last[b] + 1] += bytes[b];
-    if (lead[b] != no_lead) {
-      const std::size_t out = bytes[t.last[b] + 1] - lead[b];
-      shared[t.last[b]] += bytes[b] < out ? bytes[b] : out;
+    if (plan.lead[b] != no_lead) {
+      const std::size_t out = bytes[t.last[b] + 1];
+      const std::size_t can = plan.after[b] ? (out < bytes[b] - plan.lead[b] ? out : bytes[b] - plan.lead[b])
+                                            : (bytes[b] < out - plan.lead[b] ? bytes[b] : out - plan.lead[b]);
+      shared[t.last[b]] += can;
     }
   }
   std::size_t live = 0, peak = 0;
@@ -145,19 +157,24 @@ struct Neighbours {
 
 // What a placement must respect: each buffer's bytes, the buffers it shares a step with, and the
 // overlaps allowed (lead[b]: b's last reader's output, buffer overlapped_by[b], may start lead[b]
-// or more before b).
+// or more before b, or lead[b] or more after b's start where after[b]).
 template <std::size_t Steps>
 struct Rules {
   const std::array<std::size_t, Steps + 1>& bytes;
   const Neighbours<Steps>& n;
   const std::array<std::size_t, Steps + 1>& lead;
+  const std::array<bool, Steps + 1>& after;
   const std::array<std::size_t, Steps + 1>& overlapped_by;
 
+  // Input `in` at in_at and the output that may overlap it at out_at.
+  constexpr bool overlap_allowed(std::size_t in, std::size_t in_at, std::size_t out_at) const {
+    return after[in] ? in_at + lead[in] <= out_at : out_at + lead[in] <= in_at;
+  }
   // Buffer b at `at` beside buffer o at `other` (both live at some step).
   constexpr bool compatible(std::size_t b, std::size_t at, std::size_t o, std::size_t other) const {
     if (at + bytes[b] <= other || other + bytes[o] <= at) return true;
-    if (lead[b] != no_lead && overlapped_by[b] == o) return other + lead[b] <= at;  // o writes over b's front
-    if (lead[o] != no_lead && overlapped_by[o] == b) return at + lead[o] <= other;  // b writes over o's front
+    if (lead[b] != no_lead && overlapped_by[b] == o) return overlap_allowed(b, at, other);  // o writes over b
+    if (lead[o] != no_lead && overlapped_by[o] == b) return overlap_allowed(o, other, at);  // b writes over o
     return false;
   }
 };
@@ -187,8 +204,15 @@ struct Placement {
       const std::size_t at = offset[*o];
       f(at + r.bytes[*o]);
       if (at >= r.bytes[b]) f(at - r.bytes[b]);
-      if (r.lead[b] != no_lead && r.overlapped_by[b] == *o) f(at + r.lead[b]);
-      if (r.lead[*o] != no_lead && r.overlapped_by[*o] == b && at >= r.lead[*o]) f(at - r.lead[*o]);
+      // b an input, *o the output over it; b the output over input *o.
+      if (r.lead[b] != no_lead && r.overlapped_by[b] == *o) {
+        if (!r.after[b]) f(at + r.lead[b]);
+        else if (at >= r.lead[b]) f(at - r.lead[b]);
+      }
+      if (r.lead[*o] != no_lead && r.overlapped_by[*o] == b) {
+        if (r.after[*o]) f(at + r.lead[*o]);
+        else if (at >= r.lead[*o]) f(at - r.lead[*o]);
+      }
     }
   }
   // The lowest offset where b fits.
@@ -295,24 +319,25 @@ constexpr void sort_buffers(std::array<std::size_t, Steps + 1>& order, std::size
   }
 }
 
-// leads[k]: step k's lead for each input ({first, second}), no_lead where its kernel promises no
-// order (detail/read_front.hpp) or may not overlap (a view, a kernel that expands its input).
+// overlaps[k]: how step k's output may lie over each input ({first, second}), no_lead where its
+// kernel promises no order (detail/read_front.hpp) or may not overlap (a view, a kernel that
+// expands its input).
 template <std::size_t Steps>
 constexpr ArenaPlan<Steps> plan_arena(const std::array<std::size_t, Steps + 1>& bytes,
                                       const std::array<std::array<std::size_t, 2>, Steps>& reads, std::size_t none,
-                                      const std::array<std::array<std::size_t, 2>, Steps>& leads) {
+                                      const std::array<std::array<Overlap, 2>, Steps>& overlaps) {
   const Lifetimes<Steps> t = lifetimes(reads, none);
   ArenaPlan<Steps> plan{};
   plan.peak_live_apart = peak_live_bytes(bytes, t);
-  plan.lead = overlap_leads(bytes, reads, leads, none, t);
-  plan.peak_live = peak_live_overlapped(bytes, t, plan.lead);
+  overlap_leads(plan, bytes, reads, overlaps, none, t);
+  plan.peak_live = peak_live_overlapped(bytes, t, plan);
   if constexpr (Steps < 2) {
     return plan;  // no intermediate buffer
   } else {
     const Neighbours<Steps> n{t};
     std::array<std::size_t, Steps + 1> overlapped_by{};
     for (std::size_t b = 1; b < Steps; ++b) overlapped_by[b] = t.last[b] + 1;
-    const Rules<Steps> r{bytes, n, plan.lead, overlapped_by};
+    const Rules<Steps> r{bytes, n, plan.lead, plan.after, overlapped_by};
     constexpr std::size_t count = Steps - 1;
     // Four orders of first fit, the best kept: largest first (ties in production order, and in
     // reverse), production order, and reverse production order -- which places a chain of
@@ -345,7 +370,7 @@ constexpr ArenaPlan<Steps> plan_arena(const std::array<std::size_t, Steps + 1>& 
     if (best.end > plan.peak_live_apart) {
       std::array<std::size_t, Steps + 1> no_overlap{};
       for (std::size_t b = 0; b <= Steps; ++b) no_overlap[b] = no_lead;
-      const Placement<Steps> apart = search(Rules<Steps>{bytes, n, no_overlap, overlapped_by}, plan.peak_live_apart);
+      const Placement<Steps> apart = search(Rules<Steps>{bytes, n, no_overlap, plan.after, overlapped_by}, plan.peak_live_apart);
       if (apart.end < best.end) best = apart;
     }
     plan.offset = best.offset;

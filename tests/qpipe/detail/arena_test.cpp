@@ -44,19 +44,23 @@ constexpr auto promises(std::index_sequence<K...>) {
       detail::read_fronts_of<std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<const M&>().kernels))>>()...};
 }
 
-// Step k writes output buffer `out` at out_at over input buffer `in` at in_at, keeping the promise
-// f in its worst order: every byte of an output unit written at once, then every input unit the
-// promise still allows read. Byte by byte over the arena: true if no input byte read after a write
-// to it.
+// A step writes its output at out_at over its input at in_at, keeping the promise f in its worst
+// order: the output units in the promised direction, every byte of a unit written at once, then
+// every input unit the promise still allows read. Byte by byte over the arena: true if no input
+// byte is read after a write to it.
 bool promise_keeps_input(const detail::ReadFront& f, std::size_t in_at, std::size_t out_at, std::size_t arena) {
   std::vector<bool> written(arena, false);
-  for (std::size_t u = 0; u < f.out_units; ++u) {
+  for (std::size_t n = 0; n < f.out_units; ++n) {
+    const std::size_t u = f.descending ? f.out_units - 1 - n : n;
     for (std::size_t i = 0; i < f.out_unit_bytes; ++i) written[out_at + u * f.out_unit_bytes + i] = true;
-    // The first input unit still read, by the promise's own words.
-    const long long first = static_cast<long long>(u * f.stride) + f.skew;
-    for (std::size_t unit = first < 0 ? 0 : static_cast<std::size_t>(first); unit < f.in_units; ++unit)
-      for (std::size_t i = 0; i < f.in_unit_bytes; ++i)
+    // The input units still read, by the promise's own words: from u * stride + skew on
+    // (ascending), up to it (descending).
+    const long long bound = static_cast<long long>(u * f.stride) + f.skew;
+    for (std::size_t unit = 0; unit < f.in_units; ++unit) {
+      const bool still_read = f.descending ? static_cast<long long>(unit) <= bound : static_cast<long long>(unit) >= bound;
+      for (std::size_t i = 0; still_read && i < f.in_unit_bytes; ++i)
         if (written[in_at + unit * f.in_unit_bytes + i]) return false;
+    }
   }
   return true;
 }
@@ -97,7 +101,7 @@ std::size_t check_placement() {
         REQUIRE(f.out_units > 0);  // a kernel that promised nothing never overlaps
         CHECK(f.out_units * f.out_unit_bytes == M::buffer_bytes[b]);
         CHECK(f.in_units * f.in_unit_bytes <= M::buffer_bytes[a]);
-        CHECK(promise_keeps_input(f, M::buffer_offset(a), M::buffer_offset(b), M::arena_bytes));
+        CHECK(promise_keeps_input(f, M::buffer_offset(a), M::buffer_offset(b), M::arena_bytes + M::buffer_bytes[a]));
       }
       ++overlaps;
     }
@@ -267,8 +271,10 @@ TEST_CASE("a DS-CNN-like chain, both backends: outputs over their inputs") {
   static_assert(R::overlap_lead(3) == 416 && M0::overlap_lead(3) == 416);
   static_assert(R::overlap_lead(4) == 80 && M0::overlap_lead(4) == 80);
   // The 16 -> 16 1 x 1 layer (step 2): the reference loop nest reads a pixel while it writes its
-  // 16 bytes (lead: a pixel); the M0's pair kernel packs the pixel first (lead 0: exactly over it).
-  static_assert(R::overlap_lead(2) == 16 && M0::overlap_lead(2) == 0);
+  // 16 bytes (lead: a pixel, before the input); the M0's pair kernel packs each pixel first, from
+  // the last to the first (lead 0, the output anywhere from the input's start on).
+  static_assert(R::overlap_lead(2) == 16 && !R::overlap_after(2) && M0::overlap_lead(2) == 0 && M0::overlap_after(2));
+  static_assert(!M0::overlap_after(1) && !M0::overlap_after(3));
   CHECK(check_placement<R>() >= 5);
   CHECK(check_placement<M0>() >= 5);
   CHECK(M0::arena_bytes < M0::peak_live_apart_bytes);
@@ -291,29 +297,37 @@ TEST_CASE("the test CNN on the M0's kernels (their C++ paths)") {
   check_runs_like_unshared<cnn_m0>(11);
 }
 
-TEST_CASE("detail::lead equals the most of (u + 1) out - first_read(u) in over the units read after") {
+TEST_CASE("detail::lead equals the most over the output units after which input is still read") {
   std::mt19937 random(24);
-  for (int n = 0; n < 20000; ++n) {
+  for (int n = 0; n < 40000; ++n) {
     detail::ReadFront f{};
     f.out_units = 1 + random() % 12;
     f.out_unit_bytes = 1 + random() % 9;
     f.in_units = 1 + random() % 30;
     f.in_unit_bytes = 1 + random() % 9;
-    f.stride = 1 + random() % 3;
-    f.skew = static_cast<std::ptrdiff_t>(random() % 9) - 5;
-    std::size_t expected = 0;
+    f.stride = 1 + random() % 4;
+    f.skew = static_cast<std::ptrdiff_t>(random() % 15) - 8;
+    f.descending = random() % 2 == 1;
+    // Ascending: input units from u * stride + skew on are read after unit u is written, and the
+    // output's unit u must end at or before the first of them; descending: units up to it, and
+    // unit u must start at or after the end of the last of them.
+    long long expected = 0;
     for (std::size_t u = 0; u < f.out_units; ++u) {
-      const long long first = std::clamp<long long>(static_cast<long long>(u * f.stride) + f.skew, 0, f.in_units);
-      if (first >= static_cast<long long>(f.in_units)) continue;  // nothing read after this unit
-      const long long need = static_cast<long long>((u + 1) * f.out_unit_bytes) - first * static_cast<long long>(f.in_unit_bytes);
-      expected = std::max<std::size_t>(expected, need > 0 ? static_cast<std::size_t>(need) : 0);
+      const long long bound = static_cast<long long>(u * f.stride) + f.skew, units = static_cast<long long>(f.in_units);
+      const long long out_unit = static_cast<long long>(f.out_unit_bytes), in_unit = static_cast<long long>(f.in_unit_bytes);
+      const long long u_ = static_cast<long long>(u);
+      if (!f.descending && bound < units) expected = std::max(expected, (u_ + 1) * out_unit - std::max(bound, 0LL) * in_unit);
+      if (f.descending && bound >= 0) expected = std::max(expected, (std::min(bound, units - 1) + 1) * in_unit - u_ * out_unit);
     }
     CAPTURE(n);
-    REQUIRE(detail::lead(f) == expected);
-    // The simulation agrees: at the lead the input is kept, one byte less it is not (where the lead is above 0).
-    const std::size_t arena = expected + f.in_units * f.in_unit_bytes + f.out_units * f.out_unit_bytes;
-    CHECK(promise_keeps_input(f, expected, 0, arena));
-    if (expected > 0) CHECK(!promise_keeps_input(f, expected - 1, 0, arena));
+    REQUIRE(detail::lead(f) == static_cast<std::size_t>(expected));
+    // The simulation agrees: at the lead the input is kept, one byte closer it is not (where the
+    // lead is above 0).
+    const std::size_t d = static_cast<std::size_t>(expected);
+    const std::size_t arena = d + f.in_units * f.in_unit_bytes + f.out_units * f.out_unit_bytes;
+    const std::size_t in_at = f.descending ? 0 : d, out_at = f.descending ? d : 0;
+    CHECK(promise_keeps_input(f, in_at, out_at, arena));
+    if (d > 0) CHECK(!promise_keeps_input(f, f.descending ? 0 : d - 1, f.descending ? d - 1 : 0, arena));
   }
   CHECK(detail::lead(detail::ReadFront{}) == detail::no_lead);
 }

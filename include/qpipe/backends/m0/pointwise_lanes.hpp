@@ -186,7 +186,8 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
   constexpr std::size_t pairs = (InC + 1) / 2, out_width = detail::valid_output(W, 1, S), pixels = detail::valid_output(H, 1, S) * out_width;
   constexpr std::size_t block = pixels < lane_block_pixels ? pixels : lane_block_pixels;
   std::int32_t packed[block * pairs];
-  for (std::size_t first = 0; first < pixels; first += block) {
+  // The blocks from the last to the first (read_fronts below).
+  for (std::size_t first = (pixels - 1) / block * block;; first -= block) {
     const std::size_t count = pixels - first < block ? pixels - first : block;
     if (S == 1 && InC % 2 == 0 && count * pairs % 4 == 0) {
       pack_lane_pairs_shared_m0<4>(in + first * InC, packed, count * pairs);
@@ -200,6 +201,7 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
       }
     }
     lane_block_m0<InC, OutC, I>(channel, channel + OutC, packed, packed + count * pairs, out + first * OutC);
+    if (first == 0) break;
   }
 }
 #endif
@@ -210,11 +212,13 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t pairs = (InC + 1) / 2;
-  // Both paths read a pixel's inputs (the M0's: a block's) before writing its outputs, in pixel
-  // order: at stride 1 the output may lie exactly over the input where it is no larger; at stride
-  // S, once output row y has a byte written, input rows y * S on are read (detail/read_front.hpp).
+  // Both paths read a pixel's inputs (the M0's: a block's) before writing its outputs, from the
+  // last pixel (block) to the first: at stride 1, once output pixel p has a byte written only
+  // earlier pixels are read; at stride S, once output row y has one, input rows up to y * S
+  // (detail/read_front.hpp). The output may then lie over the input or after its start.
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      S == 1 ? detail::unit_by_unit(H * W, OutC, InC) : detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
+      S == 1 ? detail::unit_by_unit_descending(H * W, OutC, InC)
+             : detail::ReadFront{out_height, out_width * OutC, H, W * InC, S, 0, true}};
 
   std::array<LaneChannel<InC>, OutC> channel;
   OutputClamp clamp;
@@ -256,22 +260,23 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 
   // Pixel by pixel, the inputs packed once for all channels (lane_mac: the same sums as the M0's).
   constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < out_height; ++y) {
-      for (std::size_t x = 0; x < out_width; ++x) {
+    for (std::size_t y = out_height; y-- > 0;) {
+      for (std::size_t x = out_width; x-- > 0;) {
         std::int32_t packed[pairs];
         pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
+        std::int8_t* pixel_out = out + (y * out_width + x) * OutC;
         for (std::size_t o = 0; o < OutC; ++o) {
           const LaneChannel<InC>& c = channel[o];
           std::int32_t acc = c.bias;
           for (std::size_t j = 0; j < pairs; ++j)
             acc = lane_mac(acc, packed[j], lane_weight(c.weights[2 * j], 2 * j + 1 < InC ? c.weights[2 * j + 1] : 0));
           if (folded) {
-            *out++ = folded_halves_code(acc, c.requantization.fitted, word);
+            *pixel_out++ = folded_halves_code(acc, c.requantization.fitted, word);
             continue;
           }
           const std::int32_t* negative = nullptr;
           if constexpr (TwoSided) negative = &negative_offset[o];
-          *out++ = requantize_channel(acc, c.requantization, negative, clamp, form);
+          *pixel_out++ = requantize_channel(acc, c.requantization, negative, clamp, form);
         }
       }
     }

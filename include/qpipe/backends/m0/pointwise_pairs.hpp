@@ -160,17 +160,23 @@ template <std::size_t InC, WordImmediates I>
 
 // The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
 // count, the input stride and the channel count are values; I as in pointwise_pairs_pixel_m0).
+// The pixels from the last to the first (read_fronts below).
 template <std::size_t InC, WordImmediates I>
 [[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
                                                         const std::int8_t* in, std::size_t rows, std::size_t columns,
                                                         std::size_t column_step, std::size_t row_step, std::int8_t* out,
                                                         std::uint32_t word) {
   std::int32_t packed[InC / 2];
-  for (std::size_t y = 0; y < rows; ++y, in += row_step) {
-    const std::int8_t* x = in;
-    for (std::size_t c = 0; c < columns; ++c, x += column_step) {
+  const std::size_t outputs = static_cast<std::size_t>(end - channel);  // a record per output channel
+  std::int8_t* pixel_out = out + rows * columns * outputs;
+  for (std::size_t y = rows; y-- > 0;) {
+    const std::int8_t* x = in + y * row_step + columns * column_step;
+    for (std::size_t c = columns; c-- > 0;) {
+      x -= column_step;
+      pixel_out -= outputs;
+      std::int8_t* o = pixel_out;
       const std::int32_t* weights = w;
-      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, out, word);
+      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, o, word);
     }
   }
 }
@@ -230,11 +236,14 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t pairs = InC / 2;
-  // Both paths pack a pixel's inputs before writing its outputs, pixel after pixel in order: at
-  // stride 1 the output may lie exactly over the input where it is no larger; at stride S, once
-  // output row y has a byte written, input rows y * S on are read (detail/read_front.hpp).
+  // Both paths pack a pixel's inputs before writing its outputs, from the last pixel to the first:
+  // at stride 1, once output pixel p has a byte written only earlier pixels are read; at stride S,
+  // once output row y has one, input rows up to y * S (detail/read_front.hpp). The output may then
+  // lie over the input or after its start: where a depthwise layer's output moved down the arena
+  // (it walks from the front), this one moves back up.
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      S == 1 ? detail::unit_by_unit(H * W, OutC, InC) : detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
+      S == 1 ? detail::unit_by_unit_descending(H * W, OutC, InC)
+             : detail::ReadFront{out_height, out_width * OutC, H, W * InC, S, 0, true}};
 
   // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane
   // pair (lane_weight).
@@ -268,14 +277,15 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   }
 
   constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
-    for (std::size_t y = 0; y < out_height; ++y) {
-      for (std::size_t x = 0; x < out_width; ++x) {
+    for (std::size_t y = out_height; y-- > 0;) {
+      for (std::size_t x = out_width; x-- > 0;) {
         std::int32_t packed[pairs];
         pack_pixel<InC>(in + (y * S * W + x * S) * InC, packed);
+        std::int8_t* pixel_out = out + (y * out_width + x) * OutC;
         for (std::size_t o = 0; o < OutC; ++o) {
           std::int32_t acc = channel[o].bias;
           for (std::size_t j = 0; j < pairs; ++j) acc = lane_mac(acc, packed[j], weight[weight_index(o, 2 * j)]);
-          *out++ = this->code(acc, o);
+          *pixel_out++ = this->code(acc, o);
         }
       }
     }
