@@ -1,4 +1,4 @@
-"""qpipe_calibration: qpipe's calibration on the host, bit for bit the compiler's.
+"""qpipe_tools.calibration: qpipe's calibration on the host, bit for bit the compiler's.
 
 `qpipe::calibrate(spec, samples)` (include/qpipe/calibrate.hpp) runs qpipe's float reference over
 every sample inside constant evaluation and lets each buffer's observer choose its grid. That
@@ -456,16 +456,18 @@ class Layer:
     max_pool(k, s, same)  avg_pool(k, s, same)  global_avg_pool
     relu  relu6  relu_n1_to_1  sigmoid  tanh  softmax
     leaky_relu(block, alpha)  hard_swish(block)  quantize(block)  flatten
+    mean  reshape(shape): planned (steps, shapes, MACs, arena: the summary of a TFLite model), not
+    run by the reference: the torch exporter does not write them.
     k, s and d are an int (square) or a (height, width) pair; same: TFLite's SAME padding."""
 
     CLAMPS = ("relu", "relu6", "relu_n1_to_1")
     ABSORBS = ("conv", "pointwise", "depthwise", "dense", "dense_per_channel", "max_pool", "avg_pool",
-               "global_avg_pool", "leaky_relu", "hard_swish", "quantize")
-    VIEWS = ("flatten",)
+               "global_avg_pool", "mean", "leaky_relu", "hard_swish", "quantize")
+    VIEWS = ("flatten", "reshape")
 
     def __init__(self, kind, block=None, k=1, s=1, pads=(0, 0, 0, 0), per_channel=True, d=1, same=False,
-                 multiplier=1, alpha=None):
-        self.kind, self.block, self.pads = kind, block, tuple(pads)
+                 multiplier=1, alpha=None, shape=()):
+        self.kind, self.block, self.pads, self.shape = kind, block, tuple(pads), tuple(shape)
         self.kernel, self.stride, self.dilation = _pair(k), _pair(s), _pair(d)
         self.same, self.multiplier, self.alpha = same, multiplier, alpha
         self.per_channel = per_channel  # conv and pointwise: one weight scale per output channel (the
@@ -589,8 +591,10 @@ def output_shape(step, shape, other=None):
         return (shape[0] + top + bottom, shape[1] + left + right, shape[2])
     if kind in ("dense", "dense_per_channel"):
         return (step.block.weights.shape[0],)
-    if kind == "global_avg_pool":
+    if kind in ("global_avg_pool", "mean"):
         return (shape[2],)
+    if kind == "reshape":
+        return step.layer.shape
     if kind == "flatten":
         return (int(np.prod(shape)),)
     if kind == "concat":

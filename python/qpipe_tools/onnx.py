@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""qpipe_onnx: turn a QDQ-quantized ONNX model into a qpipe C++ header.
+"""qpipe_tools.onnx: turn a QDQ-quantized ONNX model into a qpipe C++ header.
 
 usage: /usr/bin/python3 -m qpipe_tools.onnx MODEL.onnx --out net.hpp --namespace ns
 
@@ -35,26 +34,30 @@ and gives image outputs in NHWC order; vector inputs and outputs are unchanged. 
 fed by a Flatten of an image has its weight columns permuted to NHWC order.
 
 Errors (a missing or unreadable file, an unsupported operator or attribute, a float model, a
-shape qpipe cannot take) print one line `qpipe_onnx: error: ...` on stderr and exit with 1.
+shape qpipe cannot take) print one line `qpipe_tools.onnx: error: ...` on stderr and exit with 1
+(--debug: the traceback first). On success it prints the summary (qpipe_tools.summary), which the
+header repeats in a comment.
 
-Python API: read_qdq(path) -> Network; write_header(network, out_path, namespace).
+Python API: read_qdq(path) -> Network; write_header(network, out_path, namespace) -> str;
+export(path, out_path, namespace) -> summary.Summary.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
-import re
 import sys
 from typing import Optional
 
+from . import FrontEndError, cli, cpp, summary
 from . import window as qpipe_window  # the window geometry the front ends share
+
+PROG = "qpipe_tools.onnx"
 
 # --------------------------------------------------------------------------------------------
 # Errors
 
 
-class QdqError(Exception):
+class QdqError(FrontEndError):
     """A model this front end cannot turn into a qpipe network (one line of explanation)."""
 
 
@@ -876,37 +879,8 @@ def read_qdq(path) -> Network:
 # Writing
 
 
-def _num(x: float) -> str:
-    r = repr(float(x))
-    return r
-
-
-def _ints(values) -> str:
-    return "{" + ", ".join(str(int(x)) for x in values) + "}"
-
-
-def _braces(a) -> str:
-    if a.ndim == 1:
-        return _ints(a)
-    return "{" + ", ".join(_braces(sub) for sub in a) + "}"
-
-
-def _nested(a, indent) -> str:
-    """Brace-initializer of an ndarray, one entry of the outer dimension per line."""
-    if a.ndim == 1:
-        return _ints(a)
-    return "{" + (",\n" + " " * (indent + 1)).join(_braces(sub) for sub in a) + "}"
-
-
 def _grid(g: Grid) -> str:
-    return "{%s, %d}" % (_num(g.scale), g.zero_point)
-
-
-def _ident(s: str) -> str:
-    s = re.sub(r"[^0-9A-Za-z_]", "_", s)
-    if not s or s[0].isdigit():
-        s = "n_" + s
-    return s
+    return "{%s, %d}" % (cpp.number(g.scale, "a grid's scale"), g.zero_point)
 
 
 def _branch(layers) -> str:
@@ -951,7 +925,7 @@ def _blocks(layers, out, names):
             _blocks(branch, out, names)
         if layer.kind not in ("conv", "pointwise", "depthwise", "dense", "leaky_relu") and layer.kind not in GRID_BLOCKS:
             continue
-        base = _ident(layer.source or layer.kind)
+        base = cpp.identifier(layer.source or layer.kind)
         if layer.kind == "quantize":
             base += "_quantize"
         name, i = base, 2
@@ -960,7 +934,7 @@ def _blocks(layers, out, names):
         names.add(name)
         layer.name = name
         if layer.kind in GRID_BLOCKS or layer.kind == "leaky_relu":
-            alpha = ".alpha = %s, " % _num(layer.alpha) if layer.kind == "leaky_relu" else ""
+            alpha = ".alpha = %s, " % cpp.number(layer.alpha) if layer.kind == "leaky_relu" else ""
             out.append((name, "inline constexpr qpipe::%s %s{%s.output = %s};  // ONNX node '%s'\n"
                         % (GRID_BLOCKS.get(layer.kind, "LeakyReluParams"), name, alpha, _grid(layer.output),
                            layer.source)))
@@ -985,27 +959,26 @@ def _blocks(layers, out, names):
             # double product the compiler divides by, so it rounds back to the same int32 (the
             # relative error of the round trip is below 2^-52, far from half a step for |q| < 2^31).
             acc = [layer.input_grid.scale * float(s) for s in (scales if len(scales) > 1 else [scales[0]] * len(layer.bias))]
-            bias = "{" + ", ".join(_num(int(q) * a) for q, a in zip(layer.bias, acc)) + "}"
+            bias = "{" + ", ".join(cpp.number(int(q) * a) for q, a in zip(layer.bias, acc)) + "}"
             note = "  // int32 bias x input scale x weight scale"
         else:
-            bias, note = "{" + ", ".join(_num(x) for x in layer.bias) + "}", "  // float bias (quantized by the compiler)"
+            bias, note = "{" + ", ".join(cpp.number(x) for x in layer.bias) + "}", "  // float bias (quantized by the compiler)"
         if layer.kind == "dense" and not layer.per_channel:
-            ws = _num(scales[0])
+            ws = cpp.number(scales[0])
         else:
-            ws = "{" + ", ".join(_num(s) for s in scales) + "}"
+            ws = "{" + ", ".join(cpp.number(s) for s in scales) + "}"
         text = ("inline constexpr %s %s{  // ONNX node '%s'\n"
                 "    .weights = %s,\n"
                 "    .bias = %s,%s\n"
                 "    .output = %s,\n"
                 "    .weight_scale = %s,\n"
-                "};\n") % (t, name, layer.source, _nested(w, 16), bias, note, _grid(layer.output), ws)
+                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, note, _grid(layer.output), ws)
         out.append((name, text))
 
 
 def write_header(network: Network, out_path, namespace: str) -> str:
     """Writes the header for `network` into out_path (or returns it if out_path is None)."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*", namespace or ""):
-        raise QdqError("namespace '%s' is not a C++ identifier" % namespace)
+    cpp.check_namespace(namespace)
     blocks = []
     _blocks(network.layers, blocks, set())
     net = ",\n                 ".join(_layer_type(x) for x in network.layers)
@@ -1018,9 +991,10 @@ def write_header(network: Network, out_path, namespace: str) -> str:
             ": feed the int8 codes in NHWC order" if image_in else ""),
         "// Output '%s': ONNX [1, %s] -> qpipe Shape<%s>%s, grid {%s, %d}." % (
             network.output_name, dims(network.output_onnx_shape), dims(network.output_shape),
-            " (NHWC)" if len(network.output_shape) == 3 else "", _num(network.output_grid.scale),
+            " (NHWC)" if len(network.output_shape) == 3 else "", cpp.number(network.output_grid.scale),
             network.output_grid.zero_point),
         "// Weights, weight scales, biases and grids are the model's own (see qpipe_tools.onnx).",
+        *summarize(network).comment(),
         "#pragma once",
         "",
         "#include <cstdint>",
@@ -1039,41 +1013,27 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     text += ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
              "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
     if out_path is not None:
-        try:
-            with open(out_path, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise QdqError("cannot write %s: %s" % (out_path, e.strerror))
+        cpp.write(out_path, text)
     return text
 
 
-class _Parser(argparse.ArgumentParser):
-    """Command-line mistakes too get one line and exit status 1, like bad models."""
+def summarize(network: Network) -> summary.Summary:
+    """Layers, parameters, MACs, the planned arena and the compile flags of the network."""
+    return summary.of_items(summary.items_of_layers(network.layers), network.input_shape)
 
-    def error(self, message):
-        print("qpipe_onnx: error: %s" % message, file=sys.stderr)
-        sys.exit(1)
+
+def export(path, out_path, namespace) -> summary.Summary:
+    """Reads the QDQ model at path and writes its header; returns the summary (raises QdqError, or
+    FrontEndError for a number C++ cannot spell or a file it cannot write)."""
+    network = read_qdq(path)
+    write_header(network, out_path, namespace)
+    return summarize(network)
 
 
 def main(argv=None) -> int:
-    parser = _Parser(prog="qpipe_onnx", description="QDQ ONNX model -> qpipe C++ header")
-    parser.add_argument("model")
-    parser.add_argument("--out", required=True, help="the header to write")
-    parser.add_argument("--namespace", required=True, help="C++ namespace of the generated names")
-    args = parser.parse_args(argv)
-    # protobuf and onnx warn on stderr about damaged files: the contract is one error line or nothing.
-    import warnings
-    warnings.simplefilter("ignore")
-    try:
-        write_header(read_qdq(args.model), args.out, args.namespace)
-    except QdqError as e:
-        print("qpipe_onnx: error: %s" % str(e).replace("\n", " "), file=sys.stderr)
-        return 1
-    except Exception as e:  # never a traceback
-        print("qpipe_onnx: error: internal error reading %s: %s: %s" % (args.model, type(e).__name__,
-                                                                     str(e).replace("\n", " ")), file=sys.stderr)
-        return 1
-    return 0
+    parser = cli.parser(PROG, "An ONNX QDQ model -> a qpipe C++ header (its int8 weights and grids as they are).",
+                        "the .onnx file, QDQ-quantized (onnxruntime's quantize_static)")
+    return cli.run(parser, argv, lambda args: export(args.model, args.out, args.namespace))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""qpipe_tflite: turn an int8 TFLite flatbuffer (.tflite) into a qpipe C++ header.
+"""qpipe_tools.tflite: turn an int8 TFLite flatbuffer (.tflite) into a qpipe C++ header.
 
 usage: /usr/bin/python3 -m qpipe_tools.tflite MODEL.tflite --out net.hpp --namespace ns
 
@@ -49,7 +48,7 @@ The graph may be a DAG: a tensor read by several operators starts branches that 
 CONCATENATION joins again (qpipe::Add<Pipe<...>, Pipe<...>>, qpipe::Identity for an operand that
 is the fork's tensor itself).
 
-Refused with one line `qpipe_tflite: error: ...` on stderr and exit status 1 (naming the operator
+Refused with one line `qpipe_tools.tflite: error: ...` on stderr and exit status 1 (naming the operator
 index and type where there is one): a file that is not a well-formed TFLite flatbuffer (truncated,
 random bytes, offsets or indices out of range), several subgraphs' worth of control flow, several
 inputs or outputs, batch other than 1, any float operator other than the edge QUANTIZE and
@@ -60,13 +59,15 @@ series-parallel, grids qpipe cannot take (a requantizer multiplier outside [2^-3
 accumulator that could overflow, a sigmoid/tanh/softmax output grid other than TFLite's), and every
 operator or option not listed above.
 
-On success it prints one line: the layers, multiply-accumulates and parameters of the network.
+(--debug: the traceback first). On success it prints the summary (qpipe_tools.summary: layers,
+parameters, MACs, the planned arena, the flash for the parameters, the compile flags), which the header
+repeats in a comment.
 
-Python API: read_tflite(path) -> Network; write_header(network, out_path, namespace) -> str.
+Python API: read_tflite(path) -> Network; write_header(network, out_path, namespace) -> str;
+export(path, out_path, namespace) -> summary.Summary.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import os
@@ -75,11 +76,15 @@ import struct
 import sys
 from typing import Optional
 
+from . import FrontEndError, cli, cpp, summary
+
+PROG = "qpipe_tools.tflite"
+
 # --------------------------------------------------------------------------------------------
 # Errors
 
 
-class TfliteError(Exception):
+class TfliteError(FrontEndError):
     """A model this front end cannot turn into a qpipe network (one line of explanation)."""
 
 
@@ -1356,35 +1361,8 @@ def read_tflite(path) -> Network:
 # Writing
 
 
-def _num(x: float) -> str:
-    return repr(float(x))
-
-
-def _ints(values) -> str:
-    return "{" + ", ".join(str(int(x)) for x in values) + "}"
-
-
-def _braces(a) -> str:
-    if a.ndim == 1:
-        return _ints(a)
-    return "{" + ", ".join(_braces(sub) for sub in a) + "}"
-
-
-def _nested(a, indent) -> str:
-    if a.ndim == 1:
-        return _ints(a)
-    return "{" + (",\n" + " " * (indent + 1)).join(_braces(sub) for sub in a) + "}"
-
-
 def _grid(g: Grid) -> str:
-    return "{%s, %d}" % (_num(g.scale), g.zero_point)
-
-
-def _ident(s: str) -> str:
-    s = re.sub(r"[^0-9A-Za-z_]", "_", s)
-    if not s or s[0].isdigit():
-        s = "n_" + s
-    return s
+    return "{%s, %d}" % (cpp.number(g.scale, "a grid's scale"), g.zero_point)
 
 
 def _kernel(layer) -> str:
@@ -1435,7 +1413,7 @@ def _layer_type(layer: Layer) -> str:
     if k == "reshape":
         return "qpipe::QReshape<qpipe::Shape<%s>>" % ", ".join(str(d) for d in layer.shape)
     if k == "softmax":
-        return "qpipe::QSoftmax" if layer.beta == 1.0 else "qpipe::QSoftmaxBeta<%s>" % _num(layer.beta)
+        return "qpipe::QSoftmax" if layer.beta == 1.0 else "qpipe::QSoftmaxBeta<%s>" % cpp.number(layer.beta)
     if k == "residual":
         return "qpipe::Residual<%s>" % _pipe(layer.branches[0])
     if k in ("add", "mul", "concat"):
@@ -1465,7 +1443,7 @@ def _blocks(layers, out, names):
         if k not in ("conv", "depthwise", "dense", "residual", "add", "mul", "mean", "leaky_relu",
                      "hard_swish", "quantize"):
             continue
-        base = _ident("op%d_%s" % (layer.op_index, k))
+        base = cpp.identifier("op%d_%s" % (layer.op_index, k))
         name, i = base, 2
         while name in names:
             name, i = "%s_%d" % (base, i), i + 1
@@ -1479,7 +1457,7 @@ def _blocks(layers, out, names):
             continue
         if k == "leaky_relu":
             out.append((name, "inline constexpr qpipe::LeakyReluParams %s{.alpha = %s, .output = %s};  // %s\n"
-                        % (name, _num(layer.alpha), _grid(layer.output), layer.source)))
+                        % (name, cpp.number(layer.alpha), _grid(layer.output), layer.source)))
             continue
         w = layer.weights
         if k == "conv":
@@ -1495,21 +1473,20 @@ def _blocks(layers, out, names):
         per = list(scales) if len(scales) > 1 else [scales[0]] * len(layer.bias)
         # qpipe's blocks hold real-valued biases: int32 x (input scale x weight scale), the same
         # double product the compiler divides by, so it rounds back to the same int32.
-        bias = "{" + ", ".join(_num(int(q) * (layer.input_grid.scale * float(s))) for q, s in zip(layer.bias, per)) + "}"
-        ws = _num(scales[0]) if k == "dense" and not layer.per_channel else "{" + ", ".join(_num(s) for s in per) + "}"
+        bias = "{" + ", ".join(cpp.number(int(q) * (layer.input_grid.scale * float(s))) for q, s in zip(layer.bias, per)) + "}"
+        ws = cpp.number(scales[0]) if k == "dense" and not layer.per_channel else "{" + ", ".join(cpp.number(s) for s in per) + "}"
         text = ("inline constexpr %s %s{  // %s\n"
                 "    .weights = %s,\n"
                 "    .bias = %s,  // int32 bias x input scale x weight scale\n"
                 "    .output = %s,\n"
                 "    .weight_scale = %s,\n"
-                "};\n") % (t, name, layer.source, _nested(w, 16), bias, _grid(layer.output), ws)
+                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, _grid(layer.output), ws)
         out.append((name, text))
 
 
 def write_header(network: Network, out_path, namespace: str) -> str:
     """Writes the header for `network` into out_path (or only returns it if out_path is None)."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*", namespace or ""):
-        raise TfliteError("namespace '%s' is not a C++ identifier" % namespace)
+    cpp.check_namespace(namespace)
     blocks = []
     _blocks(network.layers, blocks, set())
     net = ",\n                 ".join(_layer_type(x) for x in network.layers)
@@ -1524,8 +1501,8 @@ def write_header(network: Network, out_path, namespace: str) -> str:
             network.output_name, dims(network.output_tflite_shape),
             " float32 (the model's DEQUANTIZE reads output_grid)" if network.float_output else " int8",
             dims(network.output_shape)),
-        "// %d layers, %d MACs, %d parameters. Weights, weight scales, biases and grids are the model's own." % (
-            network.layer_count(), network.macs(), network.parameters()),
+        "// Weights, weight scales, biases and grids are the model's own.",
+        *summarize(network).comment(),
         "#pragma once",
         "",
         "#include <cstdint>",
@@ -1545,41 +1522,27 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     text += ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
              "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
     if out_path is not None:
-        try:
-            with open(out_path, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise TfliteError("cannot write %s: %s" % (out_path, e.strerror))
+        cpp.write(out_path, text)
     return text
 
 
-class _Parser(argparse.ArgumentParser):
-    """Command-line mistakes too get one line and exit status 1, like bad models."""
+def summarize(network: Network) -> summary.Summary:
+    """Layers, parameters, MACs, the planned arena and the compile flags of the network."""
+    return summary.of_items(summary.items_of_layers(network.layers), network.input_shape)
 
-    def error(self, message):
-        print("qpipe_tflite: error: %s" % message, file=sys.stderr)
-        sys.exit(1)
+
+def export(path, out_path, namespace) -> summary.Summary:
+    """Reads the .tflite model at path and writes its header; returns the summary (raises TfliteError,
+    or FrontEndError for a number C++ cannot spell or a file it cannot write)."""
+    network = read_tflite(path)
+    write_header(network, out_path, namespace)
+    return summarize(network)
 
 
 def main(argv=None) -> int:
-    parser = _Parser(prog="qpipe_tflite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", help="the .tflite file (int8, or float32 only at the input and output edges)")
-    parser.add_argument("--out", required=True, help="the header to write")
-    parser.add_argument("--namespace", required=True, help="C++ namespace of the generated names")
-    args = parser.parse_args(argv)
-    try:
-        network = read_tflite(args.model)
-        write_header(network, args.out, args.namespace)
-    except TfliteError as e:
-        print("qpipe_tflite: error: %s" % str(e).replace("\n", " "), file=sys.stderr)
-        return 1
-    except Exception as e:  # never a traceback
-        print("qpipe_tflite: error: internal error reading %s: %s: %s" % (args.model, type(e).__name__,
-                                                                       str(e).replace("\n", " ")), file=sys.stderr)
-        return 1
-    print("qpipe_tflite: %s -> %s: %d layers, %d MACs, %d parameters" % (
-        args.model, args.out, network.layer_count(), network.macs(), network.parameters()))
-    return 0
+    parser = cli.parser(PROG, "An int8 TFLite flatbuffer -> a qpipe C++ header (its int8 weights and grids as they "
+                        "are).", "the .tflite file (int8, or float32 only at the input and output edges)")
+    return cli.run(parser, argv, lambda args: export(args.model, args.out, args.namespace))
 
 
 if __name__ == "__main__":

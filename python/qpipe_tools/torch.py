@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""qpipe_torch: export a trained torch.nn model to a qpipe C++ header.
+"""qpipe_tools.torch: export a trained torch.nn model to a qpipe C++ header.
 
 The header declares the network as a qpipe type (`using Net = qpipe::Pipe<...>`), gives its float
 parameters and the grid of every calibrated buffer, and has the compiler quantize it:
@@ -15,13 +14,15 @@ sample per declaration (docs/calibration.md: what each costs). Either way only f
 written: every integer constant (quantized weights, biases, requantizers, tables) is derived by
 the C++ compiler, and batch normalization after a convolution is written as a
 `qpipe::fold_batch_norm` call, so that the compiler folds it too. On success the exporter prints
-where it calibrated and why, the MACs and the planned activation arena (stdout); on failure one
-`qpipe_torch: error:` line (stderr) and exit status 1.
+where it calibrated and why and the summary (qpipe_tools.summary: layers, parameters, MACs, the
+planned arena, the compile flags; stdout); on failure one `qpipe_tools.torch: error:` line (stderr,
+after the traceback with --debug) and exit status 1.
 
 Python API:  export(model, calibration, path, namespace, per_channel=True, check_inputs=None,
-                    observers=None, input_observer=None, calibrate="auto")
+                    observers=None, input_observer=None, calibrate="auto") -> ExportInfo
+             (a live module: its classes may be the calling script's own)
 Command line (use Debian's interpreter, which has torch):
-    /usr/bin/python3 -m qpipe_tools.torch --model m.pt --calibration c.npy --out net.hpp --namespace ns
+    /usr/bin/python3 -m qpipe_tools.torch m.pt --calibration c.npy --out net.hpp --namespace ns
         [--calibrate host|compiler|auto] [--observer LAYER=OBSERVER]... [--input-observer OBSERVER]
 
 Supported (docs/frontends.md has the table): Conv2d with any kernel, stride and dilation, zero
@@ -37,18 +38,17 @@ Concat end on one grid, which the host calibration chooses). Anything else is on
 naming the layer, and exit status 1.
 """
 
-import argparse
 import contextlib
 import copy
 import importlib
 import io
 import math
 import operator
-import os
 import re
 import sys
 import time
-import warnings
+
+from . import FrontEndError, cli, cpp, summary
 
 try:
     from . import calibration as qc  # the host calibration (numpy)
@@ -56,10 +56,10 @@ except ImportError:  # no numpy: main() says so in one line
     qc = None
 from . import window as qpipe_window  # the window geometry the front ends share
 
-PROG = "qpipe_torch"
+PROG = "qpipe_tools.torch"
 
 
-class ExportError(Exception):
+class ExportError(FrontEndError):
     """A model or input the exporter cannot turn into qpipe; the message is one line for the user."""
 
 
@@ -77,14 +77,8 @@ def node_label(node):
 
 
 def cpp_double(value):
-    """Exact C++ text for a double: repr round-trips, and is valid C++ once it looks like a float."""
-    value = float(value)
-    if not math.isfinite(value):
-        raise ExportError("a parameter or sample is not finite (%r)" % value)
-    text = repr(value)
-    if not any(c in text for c in ".eE"):
-        text += ".0"
-    return text
+    """The shared emitter (cpp.number) for the model's parameters and samples."""
+    return cpp.number(value, "a parameter or sample")
 
 
 def cpp_braces(values, depth=0):
@@ -98,13 +92,6 @@ def cpp_braces(values, depth=0):
     return "{" + ", ".join(inner) + "}"
 
 
-CPP_KEYWORDS = set("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
-char16_t char32_t class compl concept const consteval constexpr constinit const_cast continue co_await
-co_return co_yield decltype default delete do double dynamic_cast else enum explicit export extern
-false float for friend goto if inline int long mutable namespace new noexcept not not_eq nullptr
-operator or or_eq private protected public register reinterpret_cast requires return short signed
-sizeof static static_assert static_cast struct switch template this thread_local throw true try
-typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
 # Names the header itself declares.
 HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "network", "check_inputs",
                 "check_outputs", "qpipe", "std", "input_grid", "unset_spec", "calibration"}
@@ -269,7 +256,7 @@ class Exporter:
         try:
             self.graph_module = torch.fx.symbolic_trace(self.model)
         except Exception as e:  # fx raises many kinds (TraceError, TypeError, ...) on dynamic code
-            raise ExportError("torch.fx cannot trace the model: %s" % one_line(e))
+            raise ExportError("torch.fx cannot trace the model: %s" % cli.one_line(e))
         try:
             from torch.fx.passes.shape_prop import ShapeProp
             # ShapeProp prints the failing node's traceback on stderr before it raises: keep it
@@ -279,7 +266,7 @@ class Exporter:
         except Exception as e:
             cause = e.__cause__ or e.__context__ or e
             raise ExportError("the model does not run on the calibration batch of shape %s: %s"
-                              % (tuple(calibration.shape), one_line(cause)))
+                              % (tuple(calibration.shape), cli.one_line(cause)))
 
         # The functions and tensor methods the walk understands.
         F = self.F
@@ -679,7 +666,7 @@ class Exporter:
         name = re.sub(r"\W", "_", node_label(node) + suffix)
         if not re.match(r"[A-Za-z_]", name):
             name = "layer_" + name
-        if name in CPP_KEYWORDS or name in HEADER_NAMES or name.startswith("calibration_pass_"):
+        if name in cpp.KEYWORDS or name in HEADER_NAMES or name.startswith("calibration_pass_"):
             name += "_block"
         base, n = name, 2
         while name in self.block_names:
@@ -922,17 +909,12 @@ class Exporter:
         return array.reshape(array.shape[0], -1)
 
 
-def one_line(exception):
-    text = str(exception).strip().splitlines()
-    return (text[0] if text else type(exception).__name__)[:300]
-
-
 def as_batch(torch, data, what):
     """A float64 torch tensor from a tensor or numpy array."""
     try:
         tensor = data if isinstance(data, torch.Tensor) else torch.from_numpy(__import__("numpy").asarray(data))
     except Exception as e:
-        raise ExportError("the %s is not an array of numbers: %s" % (what, one_line(e)))
+        raise ExportError("the %s is not an array of numbers: %s" % (what, cli.one_line(e)))
     if not (tensor.is_floating_point() or tensor.dtype in (torch.int8, torch.uint8, torch.int16, torch.int32,
                                                            torch.int64)):
         raise ExportError("the %s has element type %s, not numbers" % (what, tensor.dtype))
@@ -967,17 +949,7 @@ OPS_PER_VALUE = 165.0
 KL_OPS_PER_LEVEL = 92.0       # per candidate threshold and int8 level of a KL sweep
 KL_OPS_PER_CANDIDATE = 5504.0
 OPS_PER_LOG = 150.0           # a KL observer's table of logarithms, per entry
-GCC_DEFAULT_OPS_LIMIT = 1 << 25
 CALIBRATE_CHOICES = ("host", "compiler", "auto")
-# The quantization itself is cheap for the host build (a DS-CNN: 8.9 M operations) but the
-# Cortex-M0 backend fits each output channel's requantizer by a search that costs about 210,000
-# operations per channel (measured as above with arm-none-eabi-g++ 12). The header quantizes with
-# qpipe::quantize<spec>(), each step a constant evaluation of its own, so the limit applies to
-# the largest layer (DS-CNN: 64 channels, about 13 M), not to the network (577 channels, 121 M):
-# the exporter only says when a layer is too large for it.
-M0_FIT_OPS_PER_CHANNEL = 210000.0
-
-
 def compiler_costs(items, in_shape, samples, input_observer):
     """(passes, estimated operations of one pass, of the last declaration)."""
     steps = qc.plan(items)
@@ -1011,52 +983,21 @@ class ExportInfo:
         self.calibration = None      # the host calibration's result (qpipe_calibration.Calibration)
         self.input_grid = None       # host calibration: the input grid (scale, zero point)
         self.grids = {}              # host calibration: each block's output grid, by block name
-        self.m0_quantize_ops = 0     # estimated operations of qpipe::quantize in a Cortex-M0 build
-        self.m0_ops_limit = None     # the limit such a build needs (whatever the calibration path)
         self.path = None
+        self.summary = None          # summary.Summary: layers, parameters, MACs, arena, compile flags
 
-    def lines(self):
+    def notes(self):
+        """What the summary says before its figures: where calibration ran, and the limit it needs."""
         out = [self.reason]
         if self.ops_limit is not None:
-            out.append("%s: compile the header with -fconstexpr-ops-limit=%d (a calibration declaration takes up to "
+            out.append("compile the header with -fconstexpr-ops-limit=%d (a calibration declaration takes up to "
                        "about %s constexpr operations; GCC stops one at 2^25 = %d by default)"
-                       % (PROG, self.ops_limit, millions(self.ops_per_pass), GCC_DEFAULT_OPS_LIMIT))
-        if self.m0_ops_limit is not None:
-            out.append("%s: note: a Cortex-M0 build needs -fconstexpr-ops-limit=%d for the quantization itself (the "
-                       "M0 requantizer fit of its largest layer, about %s constexpr operations; the host build does not)"
-                       % (PROG, self.m0_ops_limit, millions(self.m0_quantize_ops)))
-        out.append("%s: wrote %s: %s MACs per inference, activation arena at most %s bytes"
-                   % (PROG, self.path or "the header", "{:,}".format(self.macs), "{:,}".format(self.arena_bytes)))
+                       % (self.ops_limit, millions(self.ops_per_pass), summary.GCC_DEFAULT_OPS_LIMIT))
         return out
 
 
 def millions(n):
     return "%.3g M" % (n / 1e6) if n >= 1e5 else "{:,}".format(int(round(n)))
-
-
-def ops_limit_for(ops):
-    """-fconstexpr-ops-limit for an evaluation of about `ops` operations: a power of two with a 25 %
-    margin over the estimate, or None when GCC's default is enough."""
-    needed = ops * 1.25
-    if needed <= GCC_DEFAULT_OPS_LIMIT:
-        return None
-    return 1 << math.ceil(math.log2(needed))
-
-
-def largest_requantized_layer(items):
-    """The most output channels with a requantizer of their own (per-channel layers; one for a
-    per-tensor layer) in one layer: what one step of qpipe::quantize<spec>() fits."""
-    largest = 0
-    for step in qc.plan(items):
-        channels = 0
-        if step.kind in ("conv", "pointwise"):
-            channels = step.block.weights.shape[0] if step.layer.per_channel else 1
-        elif step.kind == "depthwise":
-            channels = step.block.weights.shape[-1]
-        elif step.kind in ("dense", "dense_per_channel"):
-            channels = step.block.weights.shape[0] if step.kind == "dense_per_channel" else 1
-        largest = max(largest, channels)
-    return largest
 
 
 def choose_calibration(calibrate, items, in_shape, samples, input_observer, info, host_only=None):
@@ -1068,7 +1009,7 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
     info.passes, per_pass, last = compiler_costs(items, in_shape, samples, input_observer)
     info.ops_per_pass = max(per_pass, last)
     total = per_pass * info.passes + last
-    limit = ops_limit_for(info.ops_per_pass)
+    limit = summary.ops_limit_for(info.ops_per_pass)
     size = "%s MACs x %d %s" % (millions(info.macs), samples, "sample" if samples == 1 else "samples")
     if info.passes != samples:
         size += ", %d passes for a KL observer's histogram" % info.passes
@@ -1080,25 +1021,23 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
         if calibrate == "compiler":
             raise ExportError("--calibrate compiler: %s" % host_only)
         info.calibrate = "host"
-        info.reason = "%s: calibrating on the host (%s; %s)" % (PROG, size, host_only)
+        info.reason = "calibrating on the host (%s; %s)" % (size, host_only)
     elif calibrate == "host":
         info.calibrate = "host"
-        info.reason = "%s: calibrating on the host, as asked (%s; %s)" % (PROG, size, compiler_note)
+        info.reason = "calibrating on the host, as asked (%s; %s)" % (size, compiler_note)
     elif calibrate == "compiler":
         info.calibrate = "compiler"
-        info.reason = ("%s: calibrating in the compiler, as asked (%s: about %s constexpr operations in all, one "
-                       "pass per declaration)" % (PROG, size, millions(total)))
-    elif total > GCC_DEFAULT_OPS_LIMIT:
+        info.reason = ("calibrating in the compiler, as asked (%s: about %s constexpr operations in all, one pass "
+                       "per declaration)" % (size, millions(total)))
+    elif total > summary.GCC_DEFAULT_OPS_LIMIT:
         info.calibrate = "host"
-        info.reason = "%s: calibrating on the host (%s; %s)" % (PROG, size, compiler_note)
+        info.reason = "calibrating on the host (%s; %s)" % (size, compiler_note)
     else:
         info.calibrate = "compiler"
-        info.reason = ("%s: calibrating in the compiler (%s: about %s constexpr operations in all, within GCC's "
-                       "default limit for one; --calibrate host moves it to the exporter)" % (PROG, size, millions(total)))
+        info.reason = ("calibrating in the compiler (%s: about %s constexpr operations in all, within GCC's "
+                       "default limit for one; --calibrate host moves it to the exporter)" % (size, millions(total)))
     if info.calibrate == "compiler":
         info.ops_limit = limit
-    info.m0_quantize_ops = M0_FIT_OPS_PER_CHANNEL * largest_requantized_layer(items)
-    info.m0_ops_limit = ops_limit_for(info.m0_quantize_ops)
 
 
 def share_grids(result, groups):
@@ -1144,8 +1083,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         raise ExportError("calibrate='%s': choose host, compiler or auto" % calibrate)
     if not isinstance(model, torch.nn.Module):
         raise ExportError("the model is a value of type %s, not a torch.nn.Module" % type(model).__name__)
-    if not re.fullmatch(r"[A-Za-z_]\w*(::[A-Za-z_]\w*)*", namespace or "") or namespace in CPP_KEYWORDS:
-        raise ExportError("namespace '%s' is not a C++ identifier" % namespace)
+    cpp.check_namespace(namespace)
     input_obs = parse_observer(input_observer) if input_observer else None
     calibration = as_batch(torch, calibration, "calibration batch")
     exporter = Exporter(torch, model, calibration, per_channel, observers)
@@ -1169,6 +1107,9 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         host_only = ("the branches of the concatenation '%s' must end on one grid, which only the host calibration "
                      "chooses (the union of their ranges)" % exporter.shared_grids[0][0])
     choose_calibration(calibrate, network, in_shape, len(samples), input_obs, info, host_only)
+    info.summary = summary.of_items(network, in_shape,
+                                    ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else [])
+    info.summary.notes = info.notes()
 
     host = info.calibrate == "host"
     lines = [
@@ -1186,6 +1127,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "// batch normalization and derives every integer constant.%s"
             % (" Images are NHWC (torch's NCHW transposed)." if len(in_shape) == 3 else ""),
         ]
+    lines += info.summary.comment()
     lines += [
         "#pragma once",
         "",
@@ -1301,18 +1243,20 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
                   compiler's calibration) and writes the grids; "compiler": the header holds the
                   samples and the compiler calibrates, one pass per declaration; "auto" (default):
                   the compiler for small networks and few samples, the host otherwise
-    quiet:        do not print the lines saying where calibration ran, the MACs and the arena
-    Raises ExportError (one-line message) for anything qpipe cannot express."""
+    quiet:        do not print the summary (where calibration ran, layers, parameters, MACs, the
+                  planned arena, the compile flags; ExportInfo.summary holds it either way)
+    Raises ExportError (one-line message) for anything qpipe cannot express, FrontEndError for a
+    number C++ cannot spell or a file it cannot write.
+
+    The model is a live module: its classes are the caller's own (a ResNet's BasicBlock defined in
+    the training script needs no import path), which the command line, unpickling a file, cannot
+    offer."""
     text, info = build_header(model, calibration, namespace, per_channel, check_inputs, source=source,
                               observers=observers, input_observer=input_observer, calibrate=calibrate)
     info.path = path
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as e:
-        raise ExportError("cannot write '%s': %s" % (path, e.strerror or e))
+    cpp.write(path, text)
     if not quiet:
-        for line in info.lines():
+        for line in info.summary.lines(PROG, path):
             print(line)
     return info
 
@@ -1324,7 +1268,7 @@ def load_array(path, what):
     except FileNotFoundError:
         raise ExportError("%s file '%s' does not exist" % (what, path))
     except Exception as e:
-        raise ExportError("%s file '%s' is not a .npy array: %s" % (what, path, one_line(e)))
+        raise ExportError("%s file '%s' is not a .npy array: %s" % (what, path, cli.one_line(e)))
 
 
 def load_model(path):
@@ -1334,30 +1278,37 @@ def load_model(path):
         model = torch.load(path, map_location="cpu")
     except FileNotFoundError:
         raise ExportError("model file '%s' does not exist" % path)
+    except (AttributeError, ModuleNotFoundError) as e:
+        # pickle names a module's classes by module and name: a class defined in the saving script
+        # (module __main__) or in a module this process cannot import is not found.
+        missing = re.match(r"Can't get attribute '([^']+)' on <module '([^']+)'", str(e))
+        if missing:
+            need = "the class '%s' of module '%s'" % missing.groups()
+        elif isinstance(e, ModuleNotFoundError) and e.name:
+            need = "the module '%s'" % e.name
+        else:
+            raise ExportError("model file '%s' is not a saved torch model: %s" % (path, cli.one_line(e)))
+        raise ExportError("model file '%s' needs %s, which this program cannot import: export from the script that "
+                          "defines the model's classes with qpipe_tools.torch.export(model, batch, path, namespace), "
+                          "or put their module on PYTHONPATH (docs/frontends.md)" % (path, need))
     except Exception as e:
-        raise ExportError("model file '%s' is not a saved torch model: %s" % (path, one_line(e)))
+        raise ExportError("model file '%s' is not a saved torch model: %s" % (path, cli.one_line(e)))
     if not isinstance(model, torch.nn.Module):
         raise ExportError("model file '%s' holds a value of type %s, not a torch.nn.Module (save the whole module: "
                           "torch.save(model, path))" % (path, type(model).__name__))
     return model
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """Command-line mistakes too get one line and exit status 1, like bad models."""
-
-    def error(self, message):
-        print("%s: error: %s" % (PROG, message), file=sys.stderr)
-        sys.exit(1)
-
-
-def main(argv):
-    parser = ArgumentParser(prog=PROG, description="Export a torch.nn model to a qpipe C++ header.")
-    parser.add_argument("--model", required=True, help="a whole module saved with torch.save(model, path)")
-    parser.add_argument("--calibration", required=True, help=".npy batch, (N, C, H, W) or (N, features)")
-    parser.add_argument("--out", required=True, help="the header to write")
-    parser.add_argument("--namespace", required=True, help="C++ namespace of the generated declarations")
+def main(argv=None):
+    parser = cli.parser(PROG, "A torch.nn model and a calibration batch -> a qpipe C++ header (float parameters, "
+                        "the grids calibrated as qpipe calibrates).",
+                        "a whole module saved with torch.save(model, path); a model made of your own classes "
+                        "exports from your script: qpipe_tools.torch.export(model, batch, path, namespace)")
+    parser.add_argument("--calibration", required=True, metavar="BATCH",
+                        help=".npy batch, (N, C, H, W) or (N, features)")
     parser.add_argument("--per-tensor", action="store_true", help="one weight scale per conv (default: per channel)")
-    parser.add_argument("--check-inputs", help=".npy batch of other inputs: also write them and torch's outputs")
+    parser.add_argument("--check-inputs", metavar="BATCH",
+                        help=".npy batch of other inputs: also write them and torch's outputs")
     parser.add_argument("--observer", action="append", default=[], metavar="LAYER=OBSERVER",
                         help="how calibration chooses LAYER's output range: min_max (default), percentile:LO:HI, "
                              "kl or kl:BINS (repeatable)")
@@ -1365,37 +1316,29 @@ def main(argv):
     parser.add_argument("--calibrate", choices=CALIBRATE_CHOICES, default="auto",
                         help="where the grids are calibrated: host (the exporter, bit for bit the compiler's "
                              "result), compiler (the header holds the samples) or auto (default: by size)")
-    args = parser.parse_args(argv)
-    # torch warns on stderr (e.g. about changed source code of a saved class): the contract is
-    # one error line or nothing.
-    warnings.simplefilter("ignore")
-    try:
-        for name in ("numpy", "torch"):
+    return cli.run(parser, argv, run)
+
+
+def run(args):
+    """The command line's export: the files named by args -> the header; returns the summary."""
+    for name in ("numpy", "torch"):
+        try:
             importlib.import_module(name)
-    except ImportError as e:
-        print("%s: error: %s (run it with an interpreter that has torch and numpy, e.g. /usr/bin/python3)"
-              % (PROG, e), file=sys.stderr)
-        return 1
-    try:
-        model = load_model(args.model)
-        calibration = load_array(args.calibration, "calibration")
-        check = load_array(args.check_inputs, "check inputs") if args.check_inputs else None
-        observers = {}
-        for item in args.observer:
-            name, sep, what = item.partition("=")
-            if not sep or not name:
-                raise ExportError("--observer '%s' is not LAYER=OBSERVER" % item)
-            observers[name] = what
-        export(model, calibration, args.out, args.namespace, not args.per_tensor, check, observers=observers,
-               input_observer=args.input_observer, source=args.model, calibrate=args.calibrate)
-    except ExportError as e:
-        print("%s: error: %s" % (PROG, e), file=sys.stderr)
-        return 1
-    except Exception as e:  # a bug or a case not foreseen: still one line, never a traceback
-        print("%s: error: internal error (%s): %s" % (PROG, type(e).__name__, one_line(e)), file=sys.stderr)
-        return 1
-    return 0
+        except ImportError as e:
+            raise ExportError("%s (run it with an interpreter that has torch and numpy, e.g. /usr/bin/python3)" % e)
+    model = load_model(args.model)
+    calibration = load_array(args.calibration, "calibration")
+    check = load_array(args.check_inputs, "check inputs") if args.check_inputs else None
+    observers = {}
+    for item in args.observer:
+        name, sep, what = item.partition("=")
+        if not sep or not name:
+            raise ExportError("--observer '%s' is not LAYER=OBSERVER" % item)
+        observers[name] = what
+    info = export(model, calibration, args.out, args.namespace, not args.per_tensor, check, observers=observers,
+                  input_observer=args.input_observer, source=args.model, calibrate=args.calibrate, quiet=True)
+    return info.summary
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""qpipe_window: the window geometry the torch and ONNX front ends share.
+"""qpipe_tools.window: the window geometry the torch and ONNX front ends share.
 
 A convolution or pool of a framework names its window by kernel, stride, dilation and padding
 (explicit cells before and after each axis, ceil_mode, count_include_pad); qpipe's window layers

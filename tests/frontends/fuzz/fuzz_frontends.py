@@ -2,7 +2,7 @@
 """Robustness of the torch and ONNX front ends against mutated inputs.
 
 Every input must give either a header that compiles (g++ -std=c++20 -fsyntax-only -I include) or
-exactly one stderr line `qpipe_torch: error: ...` / `qpipe_onnx: error: ...` with exit status 1:
+exactly one stderr line `qpipe_tools.torch: error: ...` / `qpipe_tools.onnx: error: ...` with exit status 1:
 never a traceback, a hang, or a header that does not compile.
 
   fuzz_frontends.py ROOT WORK --generate N [--seed S] [--keep DIR]
@@ -41,11 +41,11 @@ def run_tool(root, kind, case, work):
         os.remove(out)
     if kind == "onnx":
         cmd = ["/usr/bin/python3", "-m", "qpipe_tools.onnx", case, "--out", out, "--namespace", "fz"]
-        prog = "qpipe_onnx"
+        prog = "qpipe_tools.onnx"
     else:
-        cmd = ["/usr/bin/python3", "-m", "qpipe_tools.torch", "--model", os.path.join(case, "model.pt"),
+        cmd = ["/usr/bin/python3", "-m", "qpipe_tools.torch", os.path.join(case, "model.pt"),
                "--calibration", os.path.join(case, "calibration.npy"), "--out", out, "--namespace", "fz", "--calibrate", "host"]
-        prog = "qpipe_torch"
+        prog = "qpipe_tools.torch"
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, cwd=work,
                            env=dict(os.environ, PYTHONPATH=os.path.join(root, "python")))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs CMD and requires exit status 1 and exactly one stderr line starting `qpipe_onnx: error:`
+"""Runs CMD and requires exit status 1 and exactly one stderr line starting `qpipe_tools.onnx: error:`
 (no traceback).
 
 usage: expect_error.py [--contains TEXT] -- CMD...
@@ -19,8 +19,8 @@ def main(argv):
     if done.returncode != 1:
         print("FAIL: exit status %d, expected 1" % done.returncode)
         return 1
-    if len(lines) != 1 or not lines[0].startswith("qpipe_onnx: error:"):
-        print("FAIL: expected exactly one stderr line starting 'qpipe_onnx: error:'")
+    if len(lines) != 1 or not lines[0].startswith("qpipe_tools.onnx: error:"):
+        print("FAIL: expected exactly one stderr line starting 'qpipe_tools.onnx: error:'")
         return 1
     if contains is not None and contains not in lines[0]:
         print("FAIL: the message does not mention %r" % contains)

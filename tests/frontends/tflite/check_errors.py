@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Malformed and unsupported models: the reader must print exactly one stderr line
-`qpipe_tflite: error: ...` naming the problem, exit with status 1 and write no header.
+`qpipe_tools.tflite: error: ...` naming the problem, exit with status 1 and write no header.
 
 usage: check_errors.py --list                          the case names, one a line
        check_errors.py --case NAME
@@ -484,8 +484,8 @@ def run(name):
         problems = []
         if done.returncode != 1:
             problems.append("exit status %d, expected 1" % done.returncode)
-        if len(lines) != 1 or not lines[0].startswith("qpipe_tflite: error:"):
-            problems.append("expected exactly one stderr line starting 'qpipe_tflite: error:'")
+        if len(lines) != 1 or not lines[0].startswith("qpipe_tools.tflite: error:"):
+            problems.append("expected exactly one stderr line starting 'qpipe_tools.tflite: error:'")
         elif expect not in lines[0]:
             problems.append("the message does not mention %r" % expect)
         if "internal error" in err:

@@ -2,7 +2,7 @@
 """Fuzzes the TFLite reader (python3 -m qpipe_tools.tflite, this checkout's python/) with mutated TFLite models.
 
 Every outcome must be one of
-  error     exit status 1 and exactly one stderr line `qpipe_tflite: error: ...` (no header written)
+  error     exit status 1 and exactly one stderr line `qpipe_tools.tflite: error: ...` (no header written)
   compiles  exit status 0 and a header that g++ -fsyntax-only -std=c++20 accepts (this evaluates
             `qpipe::quantize<spec>()`: every compile-time check of qpipe runs)
   waiting   a header that does not compile only because it uses a spelling the C++ side does not
@@ -107,7 +107,7 @@ class Checker:
         err = done.stderr.decode(errors="replace")
         lines = err.splitlines()
         if done.returncode == 1:
-            if len(lines) != 1 or not lines[0].startswith("qpipe_tflite: error:"):
+            if len(lines) != 1 or not lines[0].startswith("qpipe_tools.tflite: error:"):
                 return "FAIL: exit 1 without the one-line error", err[-2000:]
             if "internal error" in lines[0]:
                 return "FAIL: internal error", lines[0]

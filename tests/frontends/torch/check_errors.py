@@ -4,7 +4,7 @@
 usage: check_errors.py CASE
 
 A failing case must exit with status 1 and write exactly one line on stderr, starting with
-`qpipe_torch: error:` and containing the case's expected words (no traceback, no warning).
+`qpipe_tools.torch: error:` and containing the case's expected words (no traceback, no warning).
 The controls must export (status 0, nothing on stderr): `softmax-channels` (a softmax over the
 channels of an image is what qpipe's softmax computes) and `add-of-two-branches` (conv_a(x) +
 conv_b(x) is qpipe::Add<Pipe<...>, Pipe<...>>).
@@ -186,7 +186,7 @@ def main(argv):
     with tempfile.TemporaryDirectory() as folder:
         model, calibration, words = case_files(case, folder)
         out = os.path.join(folder, "net.hpp")
-        command = [sys.executable, "-m", "qpipe_tools.torch", "--model", model, "--calibration", calibration, "--out", out,
+        command = [sys.executable, "-m", "qpipe_tools.torch", model, "--calibration", calibration, "--out", out,
                    "--namespace", "bad"] + EXTRA_ARGS.get(case, [])
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
                               env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
@@ -202,8 +202,8 @@ def main(argv):
         problems.append("exit status %d, expected 1" % done.returncode)
     if len(lines) != 1:
         problems.append("%d stderr lines, expected exactly 1" % len(lines))
-    elif not lines[0].startswith("qpipe_torch: error:"):
-        problems.append("the line does not start with 'qpipe_torch: error:'")
+    elif not lines[0].startswith("qpipe_tools.torch: error:"):
+        problems.append("the line does not start with 'qpipe_tools.torch: error:'")
     problems += ["the line does not contain %r" % w for w in words if not any(w in line for line in lines)]
     if wrote_header:
         problems.append("a header was written")

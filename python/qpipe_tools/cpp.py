@@ -1,0 +1,72 @@
+"""The C++ text the front ends write: numbers, brace initializers, names, and the header file.
+
+Every number goes through number(), which refuses what C++ cannot spell as a double literal (NaN and
+the infinities) instead of writing a header that fails to compile."""
+
+import math
+import re
+
+from . import FrontEndError
+
+KEYWORDS = frozenset("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
+char16_t char32_t class compl concept const consteval constexpr constinit const_cast continue co_await
+co_return co_yield decltype default delete do double dynamic_cast else enum explicit export extern
+false float for friend goto if inline int long mutable namespace new noexcept not not_eq nullptr
+operator or or_eq private protected public register reinterpret_cast requires return short signed
+sizeof static static_assert static_cast struct switch template this thread_local throw true try
+typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
+
+
+def number(value, what="a number"):
+    """Exact C++ text for a double: Python's repr round-trips, and is a C++ literal once it has a
+    point or an exponent. NaN and infinities raise FrontEndError naming `what`."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise FrontEndError("%s is not finite (%r); a header holds finite numbers only" % (what, value))
+    text = repr(value)
+    if not any(c in text for c in ".eE"):
+        text += ".0"
+    return text
+
+
+def ints(values):
+    """{1, -2, 3}"""
+    return "{" + ", ".join(str(int(x)) for x in values) + "}"
+
+
+def braces(a):
+    """Nested braces of an integer ndarray."""
+    if a.ndim == 1:
+        return ints(a)
+    return "{" + ", ".join(braces(sub) for sub in a) + "}"
+
+
+def nested(a, indent):
+    """Brace initializer of an integer ndarray, one entry of the outer dimension per line."""
+    if a.ndim == 1:
+        return ints(a)
+    return "{" + (",\n" + " " * (indent + 1)).join(braces(sub) for sub in a) + "}"
+
+
+def identifier(text):
+    """A C++ identifier made from a model's name for something (other characters become '_')."""
+    text = re.sub(r"[^0-9A-Za-z_]", "_", text)
+    if not text or text[0].isdigit():
+        text = "n_" + text
+    return text
+
+
+def check_namespace(namespace):
+    """A namespace name, possibly nested (a::b), none of whose parts is a C++ keyword."""
+    parts = (namespace or "").split("::")
+    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) and p not in KEYWORDS for p in parts):
+        raise FrontEndError("namespace '%s' is not a C++ identifier" % namespace)
+
+
+def write(path, text):
+    """Writes the header; an unwritable path is a FrontEndError."""
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as e:
+        raise FrontEndError("cannot write '%s': %s" % (path, e.strerror or e))
