@@ -350,10 +350,16 @@ TEST_CASE("window options give the output shapes TFLite gives") {
   static_assert(std::is_same_v<
                 std::remove_const_t<decltype(spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
                 Shape<25, 5, 1>>);
-  // The M0 runs square VALID windows on its own kernels and any other window on the reference
-  // loops (both computing the same codes, as the cases above check).
+  // The M0 runs windows inside the image with one stride on its own kernels, SAME padding and
+  // per-axis strides on them too through a row band, and dilated windows on the reference loops
+  // (all computing the same codes, as the cases above check).
   static constexpr auto same_spec = spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto same_m0 = quantize<same_spec, m0::Backend>();
-  static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>,
-                               reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels).op)>>>);
+  using SameKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>;
+  static_assert(std::is_same_v<SameKernel, m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 8>,
+                                                            m0::ConvKernel<3, 8, 8, 3, 1, 8, 8, true>>>);
+  static constexpr auto dilated_spec = spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto dilated_m0 = quantize<dilated_spec, m0::Backend>();
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels))>,
+                               reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels).op)>>>);
 }

@@ -2,7 +2,8 @@
 // The dispatcher (lower) takes the specialised kernels where their geometry fits -- lane pairs for
 // 1 x 1 layers with few inputs (pointwise_lanes.hpp), two channels' lane pairs for 1 x 1 layers
 // with many (pointwise_pairs.hpp), lane pairs along the kernel rows for K x K layers with enough
-// output pixels (window_lanes.hpp) -- and ConvKernel, the row loops, for every other geometry.
+// output pixels (window_lanes.hpp) -- and ConvKernel, the row loops, for every other geometry;
+// SAME padding and per-axis strides through a row band (row_band.hpp), one output row at a time.
 // Each packs the op's weights into its own layout and fits the op's requantization at compile
 // time; all compute the op's bytes exactly.
 #pragma once
@@ -10,11 +11,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/pointwise_lanes.hpp"
 #include "qpipe/backends/m0/pointwise_pairs.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/backends/m0/row_band.hpp"
 #include "qpipe/backends/m0/window_lanes.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/read_front.hpp"
@@ -23,17 +26,18 @@
 
 namespace qpipe::m0 {
 
-// The general M0 convolution (any K, S, channel count): the op's weights and folded biases as they
-// are, the fitted requantizer; each kernel row is one contiguous dot product of K * InC terms.
+// The general M0 convolution (any K x KW kernel, stride S, channel count): the op's weights and
+// folded biases as they are, the fitted requantizer; each kernel row is one contiguous dot product
+// of KW * InC terms. K is the kernel's height (KW = K: square).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
-          bool TwoSided = false>
-struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, Channels> {
-  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, Channels>;
+          bool TwoSided = false, std::size_t KW = K>
+struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, Channels> {
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, Channels>;
   using geometry::out_height;
   using geometry::out_width;
 
-  std::array<std::int8_t, OutC * K * K * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
-  std::array<std::int32_t, OutC> bias;                   // with the input zero-point term folded in
+  std::array<std::int8_t, OutC * K * KW * InC> weights;  // [o][ky][kx][i], TFLite's OHWI
+  std::array<std::int32_t, OutC> bias;                    // with the input zero-point term folded in
   ChannelRequantizer<Channels, TwoSided> requantizer;
 
   // The loops below run the output rows in order, and output row y reads input rows y * S on (the
@@ -41,14 +45,15 @@ struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, 
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
       detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
 
-  // Output channels in fours (K x K kernels, a call per four outputs) or pairs, so that each input
-  // row is read once for several of them (dot_quad, dot_pair); an odd last channel alone.
+  // Output channels in fours (kernels of more than one tap, a call per four outputs) or pairs, so
+  // that each input row is read once for several of them (dot_quad, dot_pair); an odd last
+  // channel alone.
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    constexpr std::size_t row = K * InC;  // one kernel row: contiguous in the input and the weights
+    constexpr std::size_t row = KW * InC;  // one kernel row: contiguous in the input and the weights
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; ++x) {
         const std::int8_t* window = in + (y * S * W + x * S) * InC;
-        if constexpr (K > 1 && OutC % 4 == 0) {  // K x K kernels: four channels per pass (dot_quad)
+        if constexpr (K * KW > 1 && OutC % 4 == 0) {  // four channels per pass (dot_quad)
           for (std::size_t o = 0; o < OutC; o += 4) {
             std::int32_t acc[4] = {bias[o], bias[o + 1], bias[o + 2], bias[o + 3]};
             dot_quad<row, K, W * InC, K * row>(&weights[o * K * row], window, acc);
@@ -104,28 +109,45 @@ consteval Kernel packed_kernel(const Op& op, const Requantizer& requantizer) {
   return k;
 }
 
-// The kernel for an op: for a square window with one stride, no dilation and no padding, the
-// first specialised kernel whose reach takes its geometry, else the row loops; any other
-// geometry (rectangular, dilated, SAME) runs the reference loop nest.
+// The kernel of a window inside the image with one stride and no dilation (a K x KW kernel): the
+// first specialised kernel whose reach takes its geometry, else the row loops. LayerPixels: the
+// output pixels the layer's weights serve (stored lane pairs pay from window_lane_min_pixels on),
+// over all of its calls when a row band calls the kernel once per output row.
+template <std::size_t LayerPixels, ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
+  static_assert(G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1);
+  constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, KW = G.kernel_width, S = G.stride_height;
+  constexpr std::size_t call_pixels = G.out_height * G.out_width;
+  const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
+  if constexpr (K == 1 && KW == 1 && lane_packed_inputs<K, InC, Channels, OutC>) {
+    return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+  } else if constexpr (K == 1 && KW == 1 && pair_packed_weights<K, InC, Channels, OutC>) {
+    return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+  } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, LayerPixels, KW>) {
+    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true, KW>>(op, requantizer);
+  } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, call_pixels, KW>) {
+    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false, KW>>(op, requantizer);
+  } else {
+    return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided, KW>{{}, op.weights, folded_biases(op), requantizer};
+  }
+}
+
+// The kernel for an op: a window inside the image with one stride takes lower_inside's kernel;
+// SAME padding or a stride per axis, a row band (row_band.hpp) around the kernel of one output
+// row; a dilated window runs the reference loop nest.
 template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
-  if constexpr (!G.square_valid()) {
+  if constexpr (G.dilation_height != 1 || G.dilation_width != 1) {
     return reference_ops::Kernel<ops::Convolution<G, OutC, Channels, TwoSided>>{op};
+  } else if constexpr (G.inside() && G.stride_height == G.stride_width) {
+    return lower_inside<G.out_height * G.out_width>(op);
   } else {
-    constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, S = G.stride_height;
-    constexpr std::size_t out_pixels = G.out_height * G.out_width;
-    const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
-    if constexpr (lane_packed_inputs<K, InC, Channels, OutC>) {
-      return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
-    } else if constexpr (pair_packed_weights<K, InC, Channels, OutC>) {
-      return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
-    } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, out_pixels>) {
-      return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true>>(op, requantizer);
-    } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, out_pixels>) {
-      return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false>>(op, requantizer);
-    } else {
-      return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided>{{}, op.weights, folded_biases(op), requantizer};
-    }
+    constexpr ops::Window row_window = RowBand<G>::row_window;
+    const ops::Convolution<row_window, OutC, Channels, TwoSided> row_op{
+        {}, op.weights, op.bias, op.input_zero_point, op.requantization, op.range};
+    const auto row_kernel = lower_inside<G.out_height * G.out_width>(row_op);
+    return RowBandKernel<G, ops::ConvolutionGeometry<G, OutC, Channels>, std::remove_const_t<decltype(row_kernel)>>{
+        {}, row_kernel, static_cast<std::int8_t>(op.input_zero_point)};
   }
 }
 

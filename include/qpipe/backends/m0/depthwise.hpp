@@ -5,10 +5,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "qpipe/backends/m0/depthwise_channels.hpp"
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/backends/m0/row_band.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/depthwise.hpp"
@@ -142,24 +144,37 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   }
 };
 
-// The kernel for an op: the channel loops for a square window with one stride, no dilation, no
-// padding and a depth multiplier of 1 (with the input zero point's term folded into the biases:
-// every output reads all of its weights); any other geometry runs the reference loop nest.
+// The channel loops over an H x W image for an op's weights (its window inside the image: every
+// output reads all of its weights, so the input zero point's term folds into the biases).
+template <std::size_t H, std::size_t W, std::size_t S, ops::Window G, bool TwoSided>
+consteval auto depthwise_kernel(const ops::DepthwiseConvolution<G, 1, TwoSided>& op) {
+  constexpr std::size_t C = G.channels, K = G.kernel_height;
+  DepthwiseKernel<H, W, C, K, S, TwoSided> k{};
+  k.weights = op.weights;
+  for (std::size_t c = 0; c < C; ++c) {
+    std::int64_t sum = 0;
+    for (std::size_t t = 0; t < K * K; ++t) sum += op.weights[t * C + c];
+    k.channel[c].bias = static_cast<std::int32_t>(op.bias[c] - std::int64_t{op.input_zero_point} * sum);
+  }
+  k.set_requantizer(fitted_requantizer<TwoSided>(op.requantization, op.range), op.range);
+  return k;
+}
+
+// The kernel for an op with a square kernel, no dilation and a depth multiplier of 1: the channel
+// loops where the window lies inside the image with one stride; with SAME padding or a stride per
+// axis, the channel loops for one output row inside a row band (row_band.hpp). Any other geometry
+// runs the reference loop nest.
 template <ops::Window G, std::size_t M, bool TwoSided>
 consteval auto lower(const ops::DepthwiseConvolution<G, M, TwoSided>& op) {
-  if constexpr (M != 1 || !G.square_valid()) {
+  if constexpr (M != 1 || G.kernel_height != G.kernel_width || G.dilation_height != 1 || G.dilation_width != 1) {
     return reference_ops::Kernel<ops::DepthwiseConvolution<G, M, TwoSided>>{op};
+  } else if constexpr (G.inside() && G.stride_height == G.stride_width) {
+    return depthwise_kernel<G.height, G.width, G.stride_height>(op);
   } else {
-    constexpr std::size_t C = G.channels, K = G.kernel_height;
-    DepthwiseKernel<G.height, G.width, C, K, G.stride_height, TwoSided> k{};
-    k.weights = op.weights;
-    for (std::size_t c = 0; c < C; ++c) {
-      std::int64_t sum = 0;
-      for (std::size_t t = 0; t < K * K; ++t) sum += op.weights[t * C + c];
-      k.channel[c].bias = static_cast<std::int32_t>(op.bias[c] - std::int64_t{op.input_zero_point} * sum);
-    }
-    k.set_requantizer(fitted_requantizer<TwoSided>(op.requantization, op.range), op.range);
-    return k;
+    using band = RowBand<G>;
+    const auto row_kernel = depthwise_kernel<G.kernel_height, band::width, G.stride_width>(op);
+    return RowBandKernel<G, ops::DepthwiseGeometry<G, 1>, std::remove_const_t<decltype(row_kernel)>>{
+        {}, row_kernel, static_cast<std::int8_t>(op.input_zero_point)};
   }
 }
 

@@ -33,20 +33,24 @@ inline constexpr std::size_t window_lane_min_pixels = 64;
 inline constexpr std::size_t window_lane_built_min_pixels = 8;
 inline constexpr std::size_t window_lane_built_max_bytes = 1024;
 
-// The kernel's reach: per-channel scales, output channels in fours, a kernel row of at most 31
-// inputs (its pairs' weights 16 bytes apart: one ADDS immediate spans a row, byte offsets stay
-// below 32) and a row step the loop adds as an immediate.
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC>
-inline constexpr bool window_lane_geometry =
-    K > 1 && Channels == OutC && OutC % 4 == 0 && K * InC <= 31 && K <= W && W * InC - K * InC / 2 * 2 <= 255;
+// The kernel's reach: per-channel scales, output channels in fours, a kernel row (KW inputs of
+// InC channels) of at most 31 inputs (its pairs' weights 16 bytes apart: one ADDS immediate spans
+// a row, byte offsets stay below 32) and a row step the loop adds as an immediate. KH x KW kernels
+// (KW = K when square), 1 x 1 apart.
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t KW = K>
+inline constexpr bool window_lane_geometry = K * KW > 1 && Channels == OutC && OutC % 4 == 0 && KW * InC <= 31 && KW <= W &&
+                                             W * InC - KW * InC / 2 * 2 <= 255;
 // Weights stored as pairs (the stems).
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels>
-inline constexpr bool window_lane_weights = window_lane_geometry<K, InC, W, Channels, OutC> && OutPixels >= window_lane_min_pixels;
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels,
+          std::size_t KW = K>
+inline constexpr bool window_lane_weights =
+    window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels >= window_lane_min_pixels;
 // Weights stored as bytes, a group's pairs built at run time (ResNet's block convolutions).
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels>
-inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channels, OutC> && OutPixels < window_lane_min_pixels &&
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels,
+          std::size_t KW = K>
+inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels < window_lane_min_pixels &&
                                           OutPixels >= window_lane_built_min_pixels &&
-                                          16 * K * ((K * InC + 1) / 2) <= window_lane_built_max_bytes;
+                                          16 * K * ((KW * InC + 1) / 2) <= window_lane_built_max_bytes;
 
 #if defined(__ARM_ARCH_6M__)
 // acc[c] += the lane MACs of one output pixel's window with channel c of a group of four: Full
@@ -196,16 +200,17 @@ template <WordImmediates I>
 // so where StoredPairs, else as the pairs' two bytes, built into that layout one group at a time),
 // the channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
 // pointwise_pairs.hpp, without the second offset where the layer has no use for it). The host
-// and constant evaluation run the same lane arithmetic in C++ (lane_mac).
+// and constant evaluation run the same lane arithmetic in C++ (lane_mac). K x KW: the kernel's
+// rows and their width (a square kernel: KW = K).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
-          bool StoredPairs = true>
-struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, OutC>,
+          bool StoredPairs = true, std::size_t KW = K>
+struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>,
                           QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
-  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, K, S, S), OutC, OutC>;
+  using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>;
   using geometry::input_size;
   using geometry::out_height;
   using geometry::out_width;
-  static constexpr std::size_t row = K * InC;           // a kernel row's inputs, contiguous in the image
+  static constexpr std::size_t row = KW * InC;          // a kernel row's inputs, contiguous in the image
   static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
   static constexpr std::size_t group_words = 4 * K * pairs;
 
@@ -242,12 +247,12 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   // an input about 12 times, twice per group pass with 8 channels). The words: every pair of the
   // image, in steps of four, from the first word-aligned address of the buffer. An odd row's last
   // input shares its word with the next input, which meets a zero weight; that one is inside the
-  // image row, since such a row has K and InC odd, so S and W even, so no window ends at W.
+  // image row, since such a row has KW and InC odd, so S and W even, so no window ends at W.
   static constexpr std::size_t row_words = pairs;
   static constexpr std::size_t row_word_step = 2 * W * InC - 4 * row_words;
   static constexpr bool expands_input = StoredPairs && (S * InC) % 2 == 0 && (W * InC) % 2 == 0 && 16 * row_words <= 255 &&
                                         2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
-                                        (row % 2 == 0 || (out_width - 1) * S + K < W);
+                                        (row % 2 == 0 || (out_width - 1) * S + KW < W);
   static constexpr std::size_t expanded_words = (input_size / 2 + 3) / 4 * 4;
   static constexpr std::size_t input_capacity = 4 * expanded_words + 3;
 

@@ -1,0 +1,106 @@
+// Windows that the M0's kernels do not take as they are -- SAME padding, one stride per axis --
+// run one output row at a time. An output row reads KH input rows; those rows, with the input zero
+// point wherever the window reaches past the image, form a band, and a kernel built for a one-row
+// VALID window over the band's width computes the row. That is TFLite's padding exactly: a padded
+// input equals the zero point, and the kernels' folded biases (folded_biases) count every tap's
+// weight times the zero point, so a tap on padding adds nothing, as in the reference. Every
+// output pixel, border or not, runs on the kernel's fast path; the price is the band (KH rows, on
+// the stack) and its copy, about one byte per output row's window column, where the padded copy
+// of the whole image (QPad2D) cost a second tensor in the arena.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/ops/geometry.hpp"
+
+namespace qpipe::m0 {
+
+// The band of a window: how wide its rows are and the one-row VALID window its kernel runs.
+template <ops::Window G>
+struct RowBand {
+  static_assert(G.dilation_height == 1 && G.dilation_width == 1, "a band holds a window's rows without gaps");
+  // The columns the output row's windows span, padding included.
+  static constexpr std::size_t span = (G.out_width - 1) * G.stride_width + G.kernel_width;
+  // No column of padding: the band's rows are image rows, and an output row whose window rows all
+  // lie in the image reads them where they are.
+  static constexpr bool image_rows = G.pad_left == 0 && span <= G.width;
+  static constexpr std::size_t width = image_rows ? G.width : span;
+  static constexpr std::size_t row_bytes = width * G.channels;
+  static constexpr std::size_t bytes = G.kernel_height * row_bytes;
+  // The columns of an image row that the band holds, from column pad_left on.
+  static constexpr std::size_t image_columns = width - G.pad_left < G.width ? width - G.pad_left : G.width;
+  static constexpr ops::Window row_window =
+      ops::valid_window(G.kernel_height, width, G.channels, G.kernel_height, G.kernel_width, G.stride_width, G.stride_width);
+  static_assert(row_window.out_height == 1 && row_window.out_width == G.out_width);
+};
+
+// The layer: the row kernel (built for RowBand<G>::row_window), the input zero point, and the
+// geometry of the whole layer (Geometry: ops::ConvolutionGeometry or ops::DepthwiseGeometry of G).
+template <ops::Window G, class Geometry, class RowKernel>
+struct RowBandKernel : Geometry {
+  using band_type = RowBand<G>;
+  static constexpr std::size_t out_row_bytes = Geometry::output_size / G.out_height;
+
+  RowKernel row_kernel;
+  std::int8_t zero_point;
+
+  // What qpipe::run hands apply: the row kernel's word fields, where it takes them.
+  using immediates_type = WordImmediates;
+  constexpr WordImmediates immediates() const {
+    if constexpr (requires(const RowKernel& k) { k.immediates(); }) {
+      return row_kernel.immediates();
+    } else {
+      return {};
+    }
+  }
+
+  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+
+  template <WordImmediates I>
+  constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+    constexpr std::size_t W = G.width, C = G.channels, row_bytes = band_type::row_bytes;
+    // The padding columns are the zero point for every output row: written once; the image part
+    // of each band row is written per output row.
+    std::array<std::int8_t, band_type::bytes> band;
+    if constexpr (!band_type::image_rows) fill(band.data(), band.data() + band.size());
+    for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
+      // The window rows' first, in image rows (negative: above the image).
+      const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
+      const bool inside = first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
+      if (band_type::image_rows && inside) {
+        run_row<I>(in + static_cast<std::size_t>(first) * W * C, out);
+        continue;
+      }
+      for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
+        const std::ptrdiff_t r = first + static_cast<std::ptrdiff_t>(ky);
+        std::int8_t* to = band.data() + ky * row_bytes + G.pad_left * C;
+        if (r < 0 || r >= static_cast<std::ptrdiff_t>(G.height)) {
+          fill(to, to + band_type::image_columns * C);
+        } else {
+          const std::int8_t* from = in + static_cast<std::size_t>(r) * W * C;
+          for (std::size_t i = 0; i < band_type::image_columns * C; ++i) to[i] = from[i];
+        }
+      }
+      run_row<I>(band.data(), out);
+    }
+  }
+
+ private:
+  constexpr void fill(std::int8_t* from, std::int8_t* to) const {
+    for (; from != to; ++from) *from = zero_point;
+  }
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void run_row(const std::int8_t* rows, std::int8_t* out) const {
+    if constexpr (requires(const RowKernel& k, const std::int8_t* r, std::int8_t* o) { k.template apply<I>(r, o); }) {
+      row_kernel.template apply<I>(rows, out);
+    } else {
+      row_kernel(rows, out);
+    }
+  }
+};
+
+}  // namespace qpipe::m0
