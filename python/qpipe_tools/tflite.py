@@ -21,7 +21,7 @@ so each comes back as the same int32), and every tensor's grid. Nothing is calib
 quantized again: qpipe then computes TFLite's int8 kernels' integer arithmetic.
 
 Operators (TFLite -> qpipe):
-  CONV_2D                KH x KW, per-axis stride and dilation, SAME (an explicit QPad2D in front)
+  CONV_2D                KH x KW, per-axis stride and dilation, SAME (qpipe::same)
                          or VALID; per-tensor -> QConv2D, per-channel -> QConv2DPerChannel
   DEPTHWISE_CONV_2D      the same options and a depth multiplier -> QDepthwiseConv2D
   FULLY_CONNECTED        -> QDense (per tensor) / QDensePerChannel; an image input is read flat
@@ -382,7 +382,7 @@ class Layer:
     stride: tuple = (1, 1)
     dilation: tuple = (1, 1)
     multiplier: int = 1                   # depthwise
-    same: bool = False                    # pools: SAME padding (average over valid cells)
+    same: bool = False                    # SAME padding (pools: average over valid cells)
     pads: tuple = (0, 0, 0, 0)            # top, bottom, left, right (pad)
     shape: tuple = ()                     # reshape: the target shape (qpipe order)
     weights: object = None                # int8 ndarray, qpipe layout
@@ -1130,15 +1130,15 @@ class _Reader:
                 op.where(), out.tensor.where(), list(out.tensor.shape), oh, ow, cout))
         for c in range(cout):
             self.check_multiplier(op, v.grid.scale * float(scales[c]) / out.grid.scale, "channel %d's" % c)
-        layers = []
-        if top or bottom or left or right:
-            layers.append(Layer("pad", source=op.where(), op_index=op.index, pads=(top, bottom, left, right)))
+        # SAME stays the layer's own option (qpipe::same: the kernels compute the padding, no padded
+        # copy of the input); SAME that pads nothing is VALID.
+        same = padding == "SAME" and bool(top or bottom or left or right)
         kind = "depthwise" if depthwise else "conv"
         macs = oh * ow * cout * kh * kw * (1 if depthwise else cin)
-        layers.append(Layer(kind, source=op.where(), op_index=op.index, kernel=(kh, kw), stride=(sh, sw),
-                            dilation=(dh, dw), multiplier=mult, weights=np.ascontiguousarray(wq), weight_scale=scales,
-                            per_channel=per_channel, bias=b, input_grid=v.grid, output=out.grid, macs=macs))
-        return layers + self.clamps(acts, op.where(), out.grid), out
+        layer = Layer(kind, source=op.where(), op_index=op.index, kernel=(kh, kw), stride=(sh, sw), dilation=(dh, dw),
+                      same=same, multiplier=mult, weights=np.ascontiguousarray(wq), weight_scale=scales,
+                      per_channel=per_channel, bias=b, input_grid=v.grid, output=out.grid, macs=macs)
+        return [layer] + self.clamps(acts, op.where(), out.grid), out
 
     def dense(self, op, v):
         np = self.np
