@@ -7,7 +7,8 @@
 // programs' prints byte for byte. The cases: odd and even
 // image sizes, strides 1 and 2 and one per axis, the keyword-spotting stem (10 x 4, stride 2,
 // SAME), depthwise 3 x 3 SAME at strides 1 and 2 (the pixel pairs and, at whole fours of output
-// columns, the four-pixel loop), with a folded ReLU (one-sided) and without (two-sided).
+// columns, the four-pixel loop; rows of a four and a rest; 128 and 256 channels), with a folded
+// ReLU (one-sided) and without (two-sided).
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -115,6 +116,15 @@ constexpr auto depthwise_fours_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu
     Grid{0.05, -40}, filled<DepthwiseConv2DParams<3, 8>>(9, {0.05, -128}));
 constexpr auto depthwise_fours_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<8, 16, 8>>(
     Grid{0.05, 7}, filled<DepthwiseConv2DParams<3, 8>>(10, {0.05, -128}));
+// Many channels on small images (MobileNetV1's deep layers): rows of six outputs, a four and a
+// pair, with image rows longer than one immediate step (128 channels), at strides 1 and 2; 256
+// channels (the four-pixel loop's channel step in two additions).
+constexpr auto depthwise_wide_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 6, 128>>(
+    Grid{0.05, -100}, filled<DepthwiseConv2DParams<3, 128>>(12, {0.05, -128}));
+constexpr auto depthwise_wide_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 12, 128>>(
+    Grid{0.05, 20}, filled<DepthwiseConv2DParams<3, 128>>(13, {0.05, -128}));
+constexpr auto depthwise_256_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<2, 6, 256>>(
+    Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(14, {0.05, -128}));
 constexpr auto depthwise_per_axis_spec = spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
     Grid{0.05, 0}, filled<DepthwiseConv2DParams<3, 10>>(11, {0.05, -128}));
 
@@ -132,6 +142,9 @@ int main() {
   wrong += Case<depthwise_odd_stride2_spec>::run_and_print("dw 3x3 s2 SAME 9x9x16, two-sided");
   wrong += Case<depthwise_fours_spec>::run_and_print("dw 3x3 SAME 6x8x8");
   wrong += Case<depthwise_fours_stride2_spec>::run_and_print("dw 3x3 s2 SAME 8x16x8");
+  wrong += Case<depthwise_wide_spec>::run_and_print("dw 3x3 SAME 3x6x128");
+  wrong += Case<depthwise_wide_stride2_spec>::run_and_print("dw 3x3 s2 SAME 6x12x128");
+  wrong += Case<depthwise_256_spec>::run_and_print("dw 3x3 SAME 2x6x256");
   wrong += Case<depthwise_per_axis_spec>::run_and_print("dw 3x3 s(2,1) SAME 7x6x10");
   std::printf("%d outputs differ from the reference\n", wrong);
   return wrong == 0 ? 0 : 1;

@@ -97,6 +97,16 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
 #endif
     for (std::size_t y = 0; y < out_height; ++y) {
       std::size_t x = 0;
+#if defined(__ARM_ARCH_6M__)
+      // Rows of whole fours and more: the row's fours as above, the rest (out_width % 4) below.
+      if constexpr (I.known && depthwise_four_pixels_m0_serves<K, S, C, W * C> && out_width % 4 != 0 && out_width > 4) {
+        if (assembly) {
+          for (; x + 4 <= out_width; x += 4)
+            depthwise_four_pixels_m0<C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+                                                                  out + (y * out_width + x) * C, I.handed_word(word), S);
+        }
+      }
+#endif
       for (; x + 1 < out_width; x += 2) {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
         std::int8_t* o = out + (y * out_width + x) * C;

@@ -16,12 +16,11 @@ namespace qpipe::m0 {
 // The assembly loop's reach: an even channel count (channel pairs), the kernel sizes whose tap
 // sequence it spells out, and the immediates it adds: C - 1 between taps, RowStride - K C from one
 // kernel row to the next (the taps' index runs through the weights, the input pointers take the
-// difference), C + 1 for the second pixel's store, and the pointers' way back after the last row
-// in two subtractions.
+// difference; in additions of at most 255), C + 1 for the second pixel's store, and the pointers'
+// way back after the last row (in subtractions of at most 255).
 template <std::size_t K, std::size_t C, std::size_t RowStride>
 inline constexpr bool depthwise_channels_m0_serves =
-    C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) && RowStride >= K * C + 1 && RowStride - K * C <= 255 &&
-    (K - 1) * (RowStride - K * C) >= 2 && (K - 1) * (RowStride - K * C) - 2 <= 2 * 255;
+    C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) && RowStride >= K * C + 1 && (K - 1) * (RowStride - K * C) >= 2;
 
 // Four output pixels of a row (windows S apart), one channel at a time, for 3 x 3 kernels at
 // strides 1 and 2: a window row's 3 weights are loaded once into registers, and each input of the
@@ -34,7 +33,7 @@ inline constexpr bool depthwise_channels_m0_serves =
 // (RowStride - 3 C, for the weight pointer, which the index also moves), in steps of 255.
 template <std::size_t K, std::size_t S, std::size_t C, std::size_t RowStride>
 inline constexpr bool depthwise_four_pixels_m0_serves =
-    K == 3 && (S == 1 || S == 2) && C >= 1 && C <= 255 && RowStride >= (3 * S + 3) * C;
+    K == 3 && (S == 1 || S == 2) && C >= 1 && C <= 2 * 255 && RowStride >= (3 * S + 3) * C;
 
 #if defined(__ARM_ARCH_6M__)
 // Two output pixels (windows x and x1, outputs out[0, C) and out[C, 2 C)) of every channel pair:
@@ -56,7 +55,9 @@ inline constexpr bool depthwise_four_pixels_m0_serves =
   "add %[" P1 "], %[a]\n\t"
 #define QPIPE_DW_TAP QPIPE_DW_CHANNEL("acc0", "acc2") "adds %[j], #1\n\t" QPIPE_DW_CHANNEL("acc1", "acc3")
 #define QPIPE_DW_NEXT "adds %[j], %[next]\n\t"
-#define QPIPE_DW_ROW QPIPE_DW_NEXT "adds %[x], %[row]\n\t" "adds %[x1], %[row]\n\t"
+#define QPIPE_DW_ROW                                                                           \
+  QPIPE_DW_NEXT ".rept %c[row_more]\n\tadds %[x], #255\n\tadds %[x1], #255\n\t.endr\n\t" \
+  "adds %[x], %[row]\n\t" "adds %[x1], %[row]\n\t"
 // One output: acc in a, the record's halves and offset at LOW, HIGH, OFFSET; the code's store.
 // MODE: how the word's fields are read (folded_code_m0.hpp).
 #define QPIPE_DW_REQUANTIZE(MODE, ACC, LOW, HIGH, OFFSET, N, STORE)                            \
@@ -72,7 +73,12 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 [[gnu::noinline]] inline void depthwise_pixel_pair_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
                                                       const std::int8_t* x1, std::int8_t* out, std::uint32_t word) {
   static_assert(depthwise_channels_m0_serves<K, C, RowStride> && sizeof(BiasedChannel) == 12);
-  constexpr std::size_t back = (K - 1) * (RowStride - K * C) - 2;  // after the last row, less the next pair's 2
+  // From one kernel row to the next: row_more additions of 255, then row (1 to 255).
+  constexpr std::size_t row_step = RowStride - K * C;
+  constexpr std::size_t row_more = row_step > 255 ? (row_step - 256) / 255 + 1 : 0, row = row_step - 255 * row_more;
+  // After the last row, less the next pair's 2: back_more subtractions of 255, then back1 and back2.
+  constexpr std::size_t back_all = (K - 1) * row_step - 2;
+  constexpr std::size_t back_more = back_all > 2 * 255 ? (back_all - 2 * 255 + 254) / 255 : 0, back = back_all - 255 * back_more;
   // Six high registers: GCC's allocator hands out five of them itself, so they are named (lr
   // too: the routine saves it anyway, as it is not a leaf for GCC's purposes once clobbered).
   register const BiasedChannel* const end asm("lr") = q + C;
@@ -90,6 +96,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
       "mov %[acc1], %[a]\n\t"                                                                                \
       "mov %[acc3], %[a]\n\t"                                                                                \
       "movs %[j], #0\n\t" TAPS                                                                               \
+      ".rept %c[back_more]\n\tsubs %[x], #255\n\tsubs %[x1], #255\n\t.endr\n\t"                             \
       "subs %[x], %[back1]\n\t"                                                                              \
       "subs %[x], %[back2]\n\t"                                                                              \
       "subs %[x1], %[back1]\n\t"                                                                             \
@@ -109,8 +116,8 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
       ".syntax divided"                                                                                      \
       : [q] "+l"(q), [w] "+l"(w), [x] "+l"(x), [x1] "+l"(x1), [out] "+l"(out), [j] "=&l"(j), [a] "=&l"(a),   \
         [b] "=&l"(b), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)          \
-      : [word] "h"(word_hi), [end] "h"(end), [next] "I"(C - 1), [row] "I"(RowStride - K * C),                    \
-        [back1] "I"(back < 255 ? back : 255), [back2] "I"(back < 255 ? 0 : back - 255), [second] "I"(C),      \
+      : [word] "h"(word_hi), [end] "h"(end), [next] "I"(C - 1), [row] "I"(row), [row_more] "n"(row_more),                    \
+        [back1] "I"(back < 255 ? back : 255), [back2] "I"(back < 255 ? 0 : back - 255), [back_more] "n"(back_more), [second] "I"(C),      \
         [second1] "I"(C + 1), [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)  \
       : "cc", "memory")
   // The taps in row-major order: NEXT between the taps of a row, ROW between rows.
@@ -138,7 +145,8 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 // A weight of the row into register W; the input at the index; the index to the row's next input.
 #define QPIPE_DW4_WEIGHT(W) "ldrsb %[" W "], [%[wp], %[j]]\n\t"
 #define QPIPE_DW4_INPUT "ldrsb %[x], [%[xp], %[j]]\n\t"
-#define QPIPE_DW4_STEP "adds %[j], %[c]\n\t"
+// (C above 255, up to 510: two additions, 1 cycle more a step.)
+#define QPIPE_DW4_STEP ".if %c[c] > 255\n\tadds %[j], #255\n\tadds %[j], #%c[c] - 255\n\t.else\n\tadds %[j], #%c[c]\n\t.endif\n\t"
 // acc += x W, keeping x for a later output (COPY) or as its last use (LAST).
 #define QPIPE_DW4_COPY(W, ACC) "mov %[t], %[x]\n\t" "muls %[t], %[" W "]\n\t" "add %[" ACC "], %[t]\n\t"
 #define QPIPE_DW4_LAST(W, ACC) "muls %[x], %[" W "]\n\t" "add %[" ACC "], %[x]\n\t"
@@ -270,7 +278,7 @@ template <std::size_t C, std::size_t RowStride, WordImmediates I>
       : [xp] "+l"(x), [wp] "+l"(w), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [j] "+l"(j), [t] "+l"(t),
         [x] "=&l"(v), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3),
         [record] "=&h"(record)
-      : [end] "h"(end), [c] "I"(C), [index_step_1] "n"(index_step_1), [index_step_2] "n"(index_step_2),
+      : [end] "h"(end), [c] "n"(C), [index_step_1] "n"(index_step_1), [index_step_2] "n"(index_step_2),
         [weight_step] "n"(weight_step), [rows_end] "n"(3 * RowStride), [piece_bits] "I"(I.piece_bits),
         [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)
       : "cc", "memory");
