@@ -19,6 +19,26 @@
 
 namespace qpipe::m0 {
 
+#if defined(__ARM_ARCH_6M__)
+// n bytes, a multiple of 16, from `from` to `to`, both word-aligned: four words a step (LDM, STM),
+// about 0.8 cycles a byte where picolibc's memcpy, a byte loop, takes 10.
+[[gnu::always_inline]] inline void copy_words_m0(const std::int8_t* from, std::int8_t* to, std::size_t n) {
+  const std::int8_t* const end = from + n;
+  // The four words in r4-r7, ascending as LDM and STM list them.
+  register std::uint32_t a asm("r4"), b asm("r5"), c asm("r6"), d asm("r7");
+  asm volatile(".syntax unified\n"  // volatile: its stores are its purpose
+      "1:\n\t"
+      "ldm %[from]!, {%[a], %[b], %[c], %[d]}\n\t"
+      "stm %[to]!, {%[a], %[b], %[c], %[d]}\n\t"
+      "cmp %[from], %[end]\n\t"
+      "bne 1b\n\t"
+      ".syntax divided"
+      : [from] "+l"(from), [to] "+l"(to), [a] "=&l"(a), [b] "=&l"(b), [c] "=&l"(c), [d] "=&l"(d)
+      : [end] "h"(end)
+      : "cc", "memory");
+}
+#endif
+
 // The band of a window: how wide its rows are and the one-row VALID window its kernel runs.
 template <ops::Window G>
 struct RowBand {
@@ -115,6 +135,14 @@ struct RowBandKernel : Geometry {
         fill(to, to + bytes);
       } else {
         const std::int8_t* from = in + static_cast<std::size_t>(r) * G.width * C;
+#if defined(__ARM_ARCH_6M__)
+        if constexpr (bytes % 16 == 0) {
+          if (!std::is_constant_evaluated() && ((reinterpret_cast<std::uintptr_t>(from) | reinterpret_cast<std::uintptr_t>(to)) & 3) == 0) {
+            copy_words_m0(from, to, bytes);
+            continue;
+          }
+        }
+#endif
         for (std::size_t i = 0; i < bytes; ++i) to[i] = from[i];
       }
     }
