@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/geometry.hpp"
 
 namespace qpipe::m0 {
@@ -64,6 +65,12 @@ template <ops::Window G, class Geometry, class RowKernel>
 struct RowBandKernel : Geometry {
   using band_type = RowBand<G>;
   static constexpr std::size_t out_row_bytes = Geometry::output_size / G.out_height;
+
+  // The output rows in order; output row y reads input rows y SH - pad_top on (into the band,
+  // which is the kernel's own, or where they lie), so the arena planner may lay the output over
+  // the input (detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      detail::window_rows(G.out_height, out_row_bytes, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
 
   RowKernel row_kernel;
   std::int8_t zero_point;
