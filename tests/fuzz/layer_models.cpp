@@ -1,4 +1,4 @@
-// The qpipe side of the layer fuzz target, compiled by GCC: each layer quantized by the compiler.
+// The qpipe side of the layer fuzz target: each layer quantized by the compiler.
 #include "layer_models.hpp"
 
 namespace fuzz_models {

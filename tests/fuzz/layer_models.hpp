@@ -1,7 +1,6 @@
 // The fixed layers the layer fuzz target exercises: parameters and grids only (constexpr, no
-// quantization here), shared by the GCC-built models (layer_models.cpp) and the clang-built
-// libFuzzer driver (layers_fuzz.cpp). Clang 14, the libFuzzer compiler Debian 12 ships, does not
-// evaluate qpipe's nested consteval quantization, so the models are compiled by GCC.
+// quantization here), shared by the models (layer_models.cpp) and the libFuzzer driver
+// (layers_fuzz.cpp), both compiled by clang++-19 with the sanitizers (tests/tools/fuzz.py).
 #pragma once
 
 #include <cstddef>
@@ -28,5 +27,5 @@ inline constexpr std::size_t output_size[layer_count] = {4 * 4 * 6, 4 * 4 * 4, 3
 
 }  // namespace fuzz_models
 
-// Runs layer `which` of the list above (GCC-compiled).
+// Runs layer `which` of the list above (layer_models.cpp).
 extern "C" void qpipe_fuzz_run_layer(int which, const std::int8_t* input, std::int8_t* output);

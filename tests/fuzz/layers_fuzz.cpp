@@ -1,6 +1,6 @@
 // libFuzzer target: every layer kind on inputs chosen by the fuzzer, against the naive TFLite
 // reference of the tests. The first byte picks the layer; the rest fill its int8 input (repeated
-// as needed). The layers themselves come from layer_models.cpp (GCC-built, see layer_models.hpp).
+// as needed). The layers themselves come from layer_models.cpp (see layer_models.hpp).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -145,7 +145,10 @@ struct Neighbours {
     for (std::size_t b = 1; b < Steps; ++b)
       for (std::size_t o = b + 1; o < Steps && t.first[o] <= t.last[b]; ++o) ++count[b], ++count[o];
     for (std::size_t b = 0; b <= Steps; ++b) begin[b + 1] = begin[b] + count[b];
-    list.resize(begin[Steps + 1]);
+    // assign, not resize: libstdc++ 12's resize of a trivial type fills the new storage with
+    // std::fill_n before any element's lifetime began, which clang refuses in a constant
+    // expression (GCC lets it pass); assign constructs each element.
+    list.assign(begin[Steps + 1], 0);
     std::array<std::size_t, Steps + 1> next{};
     for (std::size_t b = 0; b <= Steps; ++b) next[b] = begin[b];
     for (std::size_t b = 1; b < Steps; ++b)

@@ -113,7 +113,6 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
       "b 1b\n"                                                                                               \
       QPIPE_DW_ABOVE(MODE, "0") QPIPE_DW_ABOVE(MODE, "1") QPIPE_DW_ABOVE(MODE, "2") QPIPE_DW_ABOVE(MODE, "3")                      \
       "4:\n\t"                                                                                               \
-      ".syntax divided"                                                                                      \
       : [q] "+l"(q), [w] "+l"(w), [x] "+l"(x), [x1] "+l"(x1), [out] "+l"(out), [j] "=&l"(j), [a] "=&l"(a),   \
         [b] "=&l"(b), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)          \
       : [word] "h"(word_hi), [end] "h"(end), [next] "I"(C - 1), [row] "I"(row), [row_more] "n"(row_more),                    \
@@ -274,7 +273,6 @@ template <std::size_t C, std::size_t RowStride, WordImmediates I>
       ".ltorg\n"  /* rows_end, after the branch back */
       "4:\n\t"
       "add sp, #16\n\t"
-      ".syntax divided"
       : [xp] "+l"(x), [wp] "+l"(w), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [j] "+l"(j), [t] "+l"(t),
         [x] "=&l"(v), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3),
         [record] "=&h"(record)

@@ -72,7 +72,6 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
       "subs %[a], #1\n\t"                                                                       \
       "mov %[rows], %[a]\n\t"                                                                   \
       "bne 2b\n\t"                                                                              \
-      ".syntax divided"                                                                         \
       : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+r"(acc0), [acc1] "+r"(acc1), [x] "+l"(x), \
         [w0] "+l"(w0), [w1] "+l"(w1), [rows] "+h"(rows)                                          \
       : [row] "I"(Row), [stride] "h"(stride)                                                     \
@@ -84,7 +83,7 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
       "subs %[x], #1\n\t"                                                                          \
       "subs %[w0], #1\n\t"                                                                         \
       "subs %[w1], #1\n\t"                                                                         \
-      "movs %[k], %[row]\n\t" SINGLE LOOP ".syntax divided"                                        \
+      "movs %[k], %[row]\n\t" SINGLE LOOP                                        \
       : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+r"(acc0), [acc1] "+r"(acc1), [x] "+l"(x), \
         [w0] "+l"(w0), [w1] "+l"(w1)                                                                \
       : [row] "I"(Row)                                                                              \
@@ -141,7 +140,6 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
       "subs %[a], #1\n\t"                                                                           \
       "mov %[rows], %[a]\n\t"                                                                       \
       "bne 2b\n\t"                                                                                  \
-      ".syntax divided"                                                                             \
       : [k] "=&l"(k), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+h"(acc0), [acc1] "+h"(acc1), [acc2] "+h"(acc2), \
         [acc3] "+h"(acc3), [x] "+l"(x), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [w3] "+l"(w3),      \
         [rows] "+h"(rows)                                                                           \
@@ -206,7 +204,6 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
       "subs %[a], #1\n\t"                                                                          \
       "mov %[rows], %[a]\n\t"                                                                      \
       "bne 2b\n\t"                                                                                 \
-      ".syntax divided"                                                                            \
       : [j] "=&l"(j), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+r"(acc0), [acc1] "+r"(acc1), [x] "+l"(x), \
         [w] "+l"(w), [rows] "+h"(rows)                                                              \
       : [last] "I"((K - 1) * C), [next] "I"(C + 1), [wrow] "I"(K * C), [stride] "h"(stride)           \
@@ -268,7 +265,6 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
       "adds %[w], %[wrow]\n\t"                                                                             \
       "subs %[rows], #1\n\t"                                                                               \
       "bne 2b\n\t"                                                                                         \
-      ".syntax divided"                                                                                    \
       : [j] "=&l"(j), [a] "=&l"(a), [b] "=&l"(b), [acc0] "+h"(acc0), [acc1] "+h"(acc1), [acc2] "+h"(acc2), \
         [acc3] "+h"(acc3), [x] "+l"(x), [x1] "+l"(x1), [w] "+l"(w), [rows] "+l"(rows)                       \
       : [next] "I"(C - 1), [wrow] "I"(K * C), [stride] "h"(stride)                                         \
@@ -379,7 +375,6 @@ template <std::size_t Step>
       "subs %[p], #4 * %c[step]\n\t" STEPS                           \
       "cmp %[k], #0\n\t"                                             \
       "bne 1b\n\t"                                                   \
-      ".syntax divided"                                               \
       : [p] "+l"(p), [k] "+l"(k), [a] "=&l"(a), [t] "=&l"(t)           \
       : [x] "l"(x), [odd] "l"(odd), [step] "I"(Step)                  \
       : "cc", "memory")
@@ -408,7 +403,6 @@ template <std::size_t J>
       "muls %[t], %[x]\n\t"
       "asrs %[t], %[t], #16\n\t"
       "adcs %[acc], %[t]\n\t"
-      ".syntax divided"
       : [acc] "+l"(acc), [t] "=&l"(t)
       : [w] "l"(w), [x] "l"(x), [offset] "I"(4 * J), "m"(w[J])
       : "cc");

@@ -52,8 +52,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    "1:\n\t"
                    "stmia %[out]!, {%[f]}\n\t"
                    "subs %[n], #1\n\t"
-                   "bne 1b\n\t"
-                   ".syntax divided"
+                   "bne 1b"
                    : [out] "+l"(out), [n] "+l"(n)
                    : [f] "l"(fill4)
                    : "cc", "memory");
@@ -64,8 +63,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    "1:\n\t"
                    "subs %[n], #1\n\t"
                    "strb %[f], [%[start], %[n]]\n\t"
-                   "bne 1b\n\t"
-                   ".syntax divided"
+                   "bne 1b"
                    : [n] "+l"(n)
                    : [f] "l"(fill4), [start] "l"(start)
                    : "cc", "memory");
@@ -81,8 +79,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
       if (n & 1) {
         asm volatile(".syntax unified\n\t"
                      "ldmia %[in]!, {%[a]}\n\t"
-                     "stmia %[out]!, {%[a]}\n\t"
-                     ".syntax divided"
+                     "stmia %[out]!, {%[a]}"
                      : [in] "+l"(in), [out] "+l"(out), [a] "=&l"(a)
                      :
                      : "memory");
@@ -94,8 +91,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                      "ldmia %[in]!, {%[a], %[b]}\n\t"
                      "stmia %[out]!, {%[a], %[b]}\n\t"
                      "subs %[n], #1\n\t"
-                     "bne 1b\n\t"
-                     ".syntax divided"
+                     "bne 1b"
                      : [in] "+l"(in), [out] "+l"(out), [n] "+l"(n), [a] "=&l"(a), [b] "=&l"(b)
                      :
                      : "cc", "memory");
@@ -107,8 +103,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    "subs %[n], #1\n\t"
                    "ldrb %[t], [%[in], %[n]]\n\t"
                    "strb %[t], [%[out], %[n]]\n\t"
-                   "bne 1b\n\t"
-                   ".syntax divided"
+                   "bne 1b"
                    : [n] "+l"(n), [t] "=&l"(t)
                    : [in] "l"(in), [out] "l"(out)
                    : "cc", "memory");

@@ -139,7 +139,6 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
       "b 4f\n" QPIPE_FOLDED_ABOVE(IMMEDIATE, "a", "b", "0")                                                        \
       "4:\n\t"                                                                                                    \
       "add sp, #16\n\t"                                                                                           \
-      ".syntax divided"                                                                                            \
       : [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [w3] "=&l"(w3), [acc] "=&l"(acc),                             \
         [xp] "=&l"(xp), [a] "+l"(a), [b] "=&l"(b), [bias] "=&h"(bias), [low] "=&h"(low), [high] "=&h"(high),        \
         [offset] "=&h"(offset), [o] "=&h"(o)                                                                      \

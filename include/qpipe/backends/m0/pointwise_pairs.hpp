@@ -132,7 +132,6 @@ template <std::size_t InC, WordImmediates I>
       "b 1b\n"                                                                                                     \
       QPIPE_FOLDED_ABOVE(MODE, "x", "wa", "0") QPIPE_FOLDED_ABOVE(MODE, "wb", "wa", "1")                            \
       "4:\n\t"                                                                                                    \
-      ".syntax divided"                                                                                            \
       : [acc0] "=&l"(acc0), [acc1] "=&l"(acc1), [xp] "=&l"(xp), [w] "+l"(w), [x] "=&l"(xv), [t] "=&l"(t),           \
         [wa] "=&l"(wa), [wb] "=&l"(wb), [record] "+h"(record), [o] "+h"(o)                                         \
       : [xbegin] "h"(xbegin), [xend] "h"(xend), [word] "h"(word), [end] "h"(end),                                 \
@@ -161,6 +160,10 @@ template <std::size_t InC, WordImmediates I>
 // The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
 // count, the input stride and the channel count are values; I as in pointwise_pairs_pixel_m0).
 // The pixels from the last to the first (read_fronts below).
+// noclone keeps GCC from making a constant-propagated copy per call site; clang has no such
+// attribute and warns about it, in the group both compilers call -Wattributes.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattributes"
 template <std::size_t InC, WordImmediates I>
 [[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
                                                         const std::int8_t* in, std::size_t rows, std::size_t columns,
@@ -180,6 +183,7 @@ template <std::size_t InC, WordImmediates I>
     }
   }
 }
+#pragma GCC diagnostic pop
 #endif
 
 // What the kernels with channel records (this one and the K x K lane kernel, window_lanes.hpp) keep per

@@ -23,6 +23,9 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
 #if defined(__ARM_ARCH_6M__)
 // r0 = acc, r1 -> {int32 multiplier in [0, 2^31); uint8 left_shift; uint8 right_shift},
 // r2 -> {int32 zero_point, qmin, qmax}. Returns the int8 code in r0.
+// Syntax: GCC hands a Thumb-1 asm statement to the assembler in divided syntax and switches back
+// to unified after it, so a statement that opens with ".syntax unified" needs nothing at its end;
+// clang's integrated assembler has unified syntax only (".syntax divided" is an error there).
 [[gnu::naked, gnu::noinline]] inline void requantize_split_routine() {
   asm(".syntax unified\n\t"
       "push {r4, r5, r6, r7, lr}\n\t"
@@ -97,8 +100,7 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
       "eors r6, r7\n"           // INT32_MIN if negative, else INT32_MAX
       "6:\n\t"
       "movs r0, r6\n\t"
-      "b 1b\n\t"
-      ".syntax divided");
+      "b 1b");
 }
 
 // Calls the routine.
