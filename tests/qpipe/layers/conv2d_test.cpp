@@ -163,11 +163,11 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 32, 16>>(
                                    Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).op)),
                                PointwisePairKernel<2, 2, 32, 1, 16, true>>);
-  static_assert(m0::pair_packed_weights<1, 12, 4, 4> && m0::pair_packed_weights<1, 252, 8, 8> &&
+  static_assert(m0::pair_packed_weights<1, 12, 4, 4> && m0::pair_packed_weights<1, 252, 8, 8> && m0::pair_packed_weights<1, 512, 2, 2> &&
                 m0::pair_packed_weights<1, 16, 6, 6>);
   static_assert(!m0::pair_packed_weights<1, 8, 4, 4> && !m0::pair_packed_weights<1, 10, 4, 4> &&
                 !m0::pair_packed_weights<1, 16, 5, 5> && !m0::pair_packed_weights<1, 16, 1, 4> &&
-                !m0::pair_packed_weights<3, 16, 4, 4> && !m0::pair_packed_weights<1, 256, 4, 4>);
+                !m0::pair_packed_weights<3, 16, 4, 4> && !m0::pair_packed_weights<1, 516, 4, 4>);
   check_conv<4, 4, 32, 8, 1, 1, 0, true, false, 61, 5, -10>();    // MobileNetV2's first project shape
   check_conv<3, 3, 12, 4, 1, 1, 0, true, true, 62, -20, -128>();  // with a folded ReLU
   check_conv<5, 5, 16, 16, 1, 2, 0, true, false, 63, 100, 30>();  // stride 2

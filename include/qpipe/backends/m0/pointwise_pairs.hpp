@@ -7,6 +7,9 @@
 // ADCS (the carry is the low lane's sign: lane_mac): 21 cycles per 8 MACs, where four weights of
 // one input in a word took 19 per 4 (its sign extensions and products by one input at a time); then
 // the two requantizations in the folded halves form, the offset chosen by the accumulator's sign.
+// A layer whose requantization took another form (three pieces, a shift per channel, TFLite's
+// multipliers) runs the same MAC loop in assembly and its codes in C++: a few more cycles an
+// output, where the C++ MACs cost three times the assembly's.
 #pragma once
 
 #include <array>
@@ -35,12 +38,15 @@ struct QuadChannel {
 static_assert(offsetof(QuadChannel, bias) == 0 && offsetof(QuadChannel, requantization) == 4 &&
               offsetof(QuadChannel, negative_offset) == 12 && sizeof(QuadChannel) == 16);
 
+// The most inputs the kernel takes: a pixel's packed inputs are InC / 2 words of stack (1 KiB).
+inline constexpr std::size_t pair_packed_max_inputs = 512;
+
 // The kernel's reach: per-channel scales, more inputs than the lane kernel takes (it keeps the
 // packed inputs in registers), the input count a multiple of four (the loops take two pairs a
-// step) below 256 (a pixel's packed inputs stay under 512 bytes of stack), the output channels in
-// twos.
+// step) up to pair_packed_max_inputs, the output channels in twos.
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
-inline constexpr bool pair_packed_weights = K == 1 && InC > 8 && InC % 4 == 0 && InC < 256 && OutC % 2 == 0 && Channels == OutC;
+inline constexpr bool pair_packed_weights =
+    K == 1 && InC > 8 && InC % 4 == 0 && InC <= pair_packed_max_inputs && OutC % 2 == 0 && Channels == OutC;
 
 // The folded form with the offset for the accumulator's sign: what the assembly loop computes.
 constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word) {
@@ -48,6 +54,13 @@ constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel&
   if (acc < 0) f.offset = c.negative_offset;
   return folded_halves_code(acc, f, word);
 }
+
+// The input pairs a step of the pack loop (pack_lane_pairs_m0: 2 or 4) and of the MAC loops (2, 4
+// or 8: each step ends in a compare and a taken branch, 4 cycles, a quarter of a cycle a MAC at 4).
+template <std::size_t InC>
+inline constexpr std::size_t pair_pack_step = InC / 2 % 4 == 0 ? 4 : 2;
+template <std::size_t InC>
+inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_step<InC>;
 
 #if defined(__ARM_ARCH_6M__)
 // Two input pairs (X, T) for the two channels: weight pairs from w, two words a pair.
@@ -89,8 +102,8 @@ template <std::size_t InC, WordImmediates I>
 [[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
                                                             const std::int8_t* x, std::int32_t (&packed)[InC / 2],
                                                             std::int8_t*& out, std::uint32_t word_in) {
-  static_assert(sizeof(QuadChannel) == 16 && InC % 4 == 0 && InC < 256);
-  constexpr std::size_t unroll = InC / 2 % 4 == 0 ? 4 : 2;  // input pairs a step of both loops
+  static_assert(sizeof(QuadChannel) == 16 && InC % 4 == 0 && InC <= pair_packed_max_inputs);
+  constexpr std::size_t pack_step = pair_pack_step<InC>, unroll = pair_mac_step<InC>;  // input pairs a step of the loops
   // High registers: GCC's allocator hands out five of them itself, so they are named.
   register const QuadChannel* const end asm("lr") = end_in;
   register std::uint32_t word asm("r12") = word_in;
@@ -102,11 +115,12 @@ template <std::size_t InC, WordImmediates I>
   register std::int32_t t asm("r3");
   register std::int32_t wa asm("r4");
   register std::int32_t wb asm("r5");
-  pack_lane_pairs_m0<unroll>(x, packed, InC / 2);
+  pack_lane_pairs_m0<pack_step>(x, packed, InC / 2);
   std::int32_t acc0, acc1;
   std::int32_t* xp;
 #define QPIPE_PAIRS_MAC_STEP_2 QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
+#define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_PIXEL(MODE, U)                                                                                  \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "1:\n\t"                                                                                                    \
@@ -138,7 +152,9 @@ template <std::size_t InC, WordImmediates I>
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 #define QPIPE_PAIRS_MODE(MODE)         \
-  if constexpr (unroll == 4) {         \
+  if constexpr (unroll == 8) {         \
+    QPIPE_PAIRS_PIXEL(MODE, 8);        \
+  } else if constexpr (unroll == 4) {  \
     QPIPE_PAIRS_PIXEL(MODE, 4);        \
   } else {                             \
     QPIPE_PAIRS_PIXEL(MODE, 2);        \
@@ -151,8 +167,49 @@ template <std::size_t InC, WordImmediates I>
   out = o;
 #undef QPIPE_PAIRS_MODE
 #undef QPIPE_PAIRS_PIXEL
+#undef QPIPE_PAIRS_MAC_STEP_8
 #undef QPIPE_PAIRS_MAC_STEP_4
 #undef QPIPE_PAIRS_MAC_STEP_2
+}
+
+// The MAC loop alone, for the layers whose requantization the assembly loop above does not run
+// (a form other than the folded halves one: three pieces, a shift per channel, TFLite's
+// multipliers): acc0 and acc1 += one channel pair's sums over the packed inputs [xbegin, xend),
+// w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
+// for both channels; the caller requantizes the two sums in C++ (requantize_channel).
+template <std::size_t InC>
+[[gnu::always_inline]] inline void pointwise_pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin, const std::int32_t* xend_in,
+                                                          std::int32_t& acc0, std::int32_t& acc1) {
+  constexpr std::size_t unroll = pair_mac_step<InC>;  // input pairs a step, as in the pixel loop
+  register const std::int32_t* const xend asm("r8") = xend_in;
+  register std::int32_t xv asm("r2");
+  register std::int32_t t asm("r3");
+  register std::int32_t wa asm("r4");
+  register std::int32_t wb asm("r5");
+  const std::int32_t* xp = xbegin;
+  const std::int32_t* wp = w;
+  std::int32_t a0 = acc0, a1 = acc1;
+#define QPIPE_PAIRS_SUMS(STEPS)                                                                              \
+  asm(".syntax unified\n"                                                                                   \
+      "5:\n\t" STEPS                                                                                        \
+      "cmp %[xp], %[xend]\n\t"                                                                              \
+      "bne 5b\n\t"                                                                                          \
+      ".syntax divided"                                                                                     \
+      : [acc0] "+l"(a0), [acc1] "+l"(a1), [xp] "+l"(xp), [w] "+l"(wp), [x] "=&l"(xv), [t] "=&l"(t), [wa] "=&l"(wa), \
+        [wb] "=&l"(wb)                                                                                       \
+      : [xend] "h"(xend)                                                                                    \
+      : "cc", "memory")
+  if constexpr (unroll == 8) {
+    QPIPE_PAIRS_SUMS(QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP);
+  } else if constexpr (unroll == 4) {
+    QPIPE_PAIRS_SUMS(QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP);
+  } else {
+    QPIPE_PAIRS_SUMS(QPIPE_PAIRS_STEP);
+  }
+#undef QPIPE_PAIRS_SUMS
+  w = wp;
+  acc0 = a0;
+  acc1 = a1;
 }
 #undef QPIPE_PAIRS_REQUANTIZE
 #undef QPIPE_PAIRS_STEP
@@ -267,18 +324,47 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
-  // the word's fields as immediates where I knows them.
+  // the word's fields as immediates where I knows them; any other form takes the same MAC loop in
+  // assembly and requantizes its sums in C++ (general_m0).
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && folded) {
-      pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in, out_height, out_width,
-                                        S * InC, S * W * InC, out, I.handed_word(word));
+    if (!std::is_constant_evaluated()) {
+      if (folded) {
+        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in, out_height,
+                                                          out_width, S * InC, S * W * InC, out, I.handed_word(word));
+      } else {
+        general_m0(in, out);
+      }
       return;
     }
 #endif
     portable(in, out);
   }
+
+#if defined(__ARM_ARCH_6M__)
+  // Pixel by pixel from the last to the first (read_fronts): the inputs packed once on the stack,
+  // then each channel pair's sums in assembly (pointwise_pair_sums_m0) and their codes in C++.
+  // Inline, so that the layer's form and clamp are constants where the network is one and the
+  // compiler keeps only their path.
+  [[gnu::always_inline]] void general_m0(const std::int8_t* in, std::int8_t* out) const {
+    std::int32_t packed[pairs];
+    for (std::size_t y = out_height; y-- > 0;) {
+      for (std::size_t x = out_width; x-- > 0;) {
+        pack_lane_pairs_m0<pair_pack_step<InC>>(in + (y * S * W + x * S) * InC, packed, pairs);
+        std::int8_t* pixel_out = out + (y * out_width + x) * OutC;
+        const std::int32_t* w = weight.data();
+#pragma GCC unroll 1
+        for (std::size_t o = 0; o < OutC; o += 2) {
+          std::int32_t acc0 = channel[o].bias, acc1 = channel[o + 1].bias;
+          pointwise_pair_sums_m0<InC>(w, packed, packed + pairs, acc0, acc1);
+          *pixel_out++ = this->code(acc0, o);
+          *pixel_out++ = this->code(acc1, o + 1);
+        }
+      }
+    }
+  }
+#endif
 
   constexpr void portable(const std::int8_t* in, std::int8_t* out) const {
     for (std::size_t y = out_height; y-- > 0;) {

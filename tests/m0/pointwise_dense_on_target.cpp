@@ -1,0 +1,119 @@
+// The Cortex-M0's 1 x 1 and dense kernels on the paths their requantization forms and sizes choose,
+// against the reference backend's bytes: each network is quantized twice, for the M0 backend
+// (qpipe::m0::Backend: its assembly loops on the target, their C++ paths on the host) and for the
+// reference backend (reference_ops::Backend: TFLite's loop nests), and both run on the same
+// random inputs, the extremes among them. The cases are chosen by what the compiler fitted, and
+// static_asserts hold them there: 1 x 1 layers of 256 inputs whose requantization took three
+// pieces (the MAC loop in assembly, the codes in C++), with a ReLU and without (the second offset
+// for acc < 0), one whose multipliers fit no form (TFLite's, through the shared requantize_split
+// routine), one of 128 inputs that folds (the whole channel loop in assembly).
+// Prints every output byte and the number of mismatches; the host build prints the same bytes
+// (tests/meson.build compares them). Exit status 0 only if no byte differs.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <type_traits>
+
+#include "qpipe.hpp"
+#include "qpipe/backends/m0/backend.hpp"
+#include "qpipe/reference/backend.hpp"
+
+namespace {
+
+using namespace qpipe;
+
+constexpr std::uint32_t next_random(std::uint32_t& s) {
+  s = s * 1664525u + 1013904223u;
+  return s >> 8;
+}
+
+// Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4),
+// biases of about a quarter of the accumulator's spread.
+template <std::size_t InC, std::size_t OutC>
+constexpr PointwiseConv2DParams<InC, OutC, std::int8_t> pointwise(std::uint32_t seed, double scale, Grid output) {
+  PointwiseConv2DParams<InC, OutC, std::int8_t> p{};
+  std::uint32_t s = seed;
+  for (auto& o : p.weights)
+    for (auto& w : o) w = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
+  for (std::size_t o = 0; o < OutC; ++o) {
+    p.weight_scale[o] = scale * (1 + static_cast<double>(o % 5) / 4);
+    p.bias[o] = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
+  }
+  p.output = output;
+  return p;
+}
+
+constexpr Grid input_grid{0.02, -3};
+
+// 256 -> 32 with a ReLU: the fit takes three pieces.
+using Relu = Pipe<QPointwiseConv2DPerChannel, QRelu>;
+using Plain = Pipe<QPointwiseConv2DPerChannel>;
+constexpr auto pieces256_params = pointwise<256, 32>(14, 0.004, Grid{1.5, -128});
+constexpr auto pieces256 = spec<Relu, Shape<2, 2, 256>>(input_grid, pieces256_params);
+// 256 -> 64 without a ReLU: outputs on both sides of the zero point, three pieces and a second
+// offset for acc < 0.
+constexpr auto plain256_params = pointwise<256, 64>(12, 0.004, Grid{0.2, 3});
+constexpr auto plain256 = spec<Plain, Shape<2, 2, 256>>(input_grid, plain256_params);
+// 32 -> 16 with an output scale far below the product of the input's and the weights': multipliers
+// of about 2^13, a left shift that saturates, no fitted form (most codes are the clamp's ends).
+constexpr auto saturating_params = pointwise<32, 16>(13, 0.004, Grid{1e-8, 0});
+constexpr auto saturating = spec<Plain, Shape<3, 3, 32>>(input_grid, saturating_params);
+// 128 -> 128 with a ReLU: the folded halves form, the whole channel loop in assembly.
+constexpr auto folded128_params = pointwise<128, 128>(11, 0.004, Grid{0.12, -128});
+constexpr auto folded128 = spec<Relu, Shape<2, 3, 128>>(input_grid, folded128_params);
+
+template <const auto& Spec>
+constexpr auto on_m0 = quantize<Spec, m0::Backend>();
+template <const auto& Spec>
+constexpr auto on_reference = quantize<Spec, reference_ops::Backend>();
+
+template <const auto& Spec>
+constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
+
+template <const auto& Spec, class Kernel>
+constexpr bool runs_on = std::is_same_v<std::remove_cvref_t<decltype(first_kernel<Spec>)>, Kernel>;
+static_assert(runs_on<pieces256, m0::PointwisePairKernel<2, 2, 256, 1, 32, false>>);
+static_assert(!first_kernel<pieces256>.folded && first_kernel<pieces256>.form.pieces == 3);
+static_assert(runs_on<plain256, m0::PointwisePairKernel<2, 2, 256, 1, 64, true>>);
+static_assert(!first_kernel<plain256>.folded && first_kernel<plain256>.form.pieces == 3 && first_kernel<plain256>.form.negative_offsets);
+static_assert(runs_on<saturating, m0::PointwisePairKernel<3, 3, 32, 1, 16, true>>);
+static_assert(!first_kernel<saturating>.folded && first_kernel<saturating>.form.pieces == 0);
+static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, false>>);
+static_assert(first_kernel<folded128>.folded);
+
+std::uint32_t seed = 7;
+
+// Runs both networks on `rounds` inputs (the first all -128, the second all 127, then random),
+// prints the M0 backend's bytes, returns the number of bytes that differ from the reference's.
+template <const auto& Spec>
+int check(const char* name, int rounds) {
+  using S = std::remove_cvref_t<decltype(Spec)>;
+  static std::array<std::int8_t, S::input_shape::size> input;
+  static std::array<std::int8_t, S::plan::output_shape::size> got, want;
+  int bad = 0;
+  std::printf("%s:", name);
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
+    run<on_m0<Spec>>(input, got);
+    run<on_reference<Spec>>(input, want);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      bad += got[i] != want[i];
+      std::printf(" %d", int{got[i]});
+    }
+  }
+  std::printf("\n");
+  return bad;
+}
+
+}  // namespace
+
+int main() {
+  int bad = 0;
+  bad += check<pieces256>("1x1 256->32 relu, three pieces", 4);
+  bad += check<plain256>("1x1 256->64, three pieces and two offsets", 4);
+  bad += check<saturating>("1x1 32->16, TFLite's multipliers", 4);
+  bad += check<folded128>("1x1 128->128 relu, folded", 4);
+  std::printf("%d mismatches\n", bad);
+  return bad == 0 ? 0 : 1;
+}
