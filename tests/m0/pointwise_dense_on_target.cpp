@@ -6,7 +6,9 @@
 // static_asserts hold them there: 1 x 1 layers of 256 inputs whose requantization took three
 // pieces (the MAC loop in assembly, the codes in C++), with a ReLU and without (the second offset
 // for acc < 0), one whose multipliers fit no form (TFLite's, through the shared requantize_split
-// routine), one of 128 inputs that folds (the whole channel loop in assembly).
+// routine), one of 128 inputs that folds (the whole channel loop in assembly); dense layers on the
+// word kernel (weights as biased bytes, lane pairs made in assembly) with one and several chunks
+// of inputs, loop steps of one and four groups, and TFLite's multipliers.
 // Prints every output byte and the number of mismatches; the host build prints the same bytes
 // (tests/meson.build compares them). Exit status 0 only if no byte differs.
 #include <array>
@@ -63,6 +65,32 @@ constexpr auto saturating = spec<Plain, Shape<3, 3, 32>>(input_grid, saturating_
 constexpr auto folded128_params = pointwise<128, 128>(11, 0.004, Grid{0.12, -128});
 constexpr auto folded128 = spec<Relu, Shape<2, 3, 128>>(input_grid, folded128_params);
 
+// Seeded int8 weights (never -128) with one weight scale.
+template <std::size_t Inputs, std::size_t Units>
+constexpr DenseParams<Inputs, Units, std::int8_t> dense(std::uint32_t seed, double scale, Grid output) {
+  DenseParams<Inputs, Units, std::int8_t> p{};
+  std::uint32_t s = seed;
+  for (auto& u : p.weights)
+    for (auto& w : u) w = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
+  for (auto& b : p.bias) b = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
+  p.weight_scale = scale;
+  p.output = output;
+  return p;
+}
+
+// 640 -> 16 with a ReLU: three chunks of inputs (256, 256, 128), the accumulators on the stack
+// between them.
+using DenseRelu = Pipe<QDense<16>, QRelu>;
+constexpr auto dense640_params = dense<640, 16>(15, 0.003, Grid{0.4, -128});
+constexpr auto dense640 = spec<DenseRelu, Shape<640>>(input_grid, dense640_params);
+// 36 -> 16 without a ReLU: one chunk, nine groups of four inputs (loop steps of one group).
+using DensePlain = Pipe<QDense<16>>;
+constexpr auto dense36_params = dense<36, 16>(16, 0.006, Grid{0.05, -5});
+constexpr auto dense36 = spec<DensePlain, Shape<36>>(input_grid, dense36_params);
+// 128 -> 6, an output scale that fits no form (TFLite's multipliers), steps of four groups.
+constexpr auto dense128_params = dense<128, 6>(17, 0.003, Grid{1e-8, 0});
+constexpr auto dense128 = spec<Pipe<QDense<6>>, Shape<128>>(input_grid, dense128_params);
+
 template <const auto& Spec>
 constexpr auto on_m0 = quantize<Spec, m0::Backend>();
 template <const auto& Spec>
@@ -81,6 +109,9 @@ static_assert(runs_on<saturating, m0::PointwisePairKernel<3, 3, 32, 1, 16, true>
 static_assert(!first_kernel<saturating>.folded && first_kernel<saturating>.form.pieces == 0);
 static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, false>>);
 static_assert(first_kernel<folded128>.folded);
+static_assert(runs_on<dense640, m0::DenseWordKernel<640, 16, false>> && first_kernel<dense640>.chunks == 3);
+static_assert(runs_on<dense36, m0::DenseWordKernel<36, 16, true>> && first_kernel<dense36>.step == 1);
+static_assert(runs_on<dense128, m0::DenseWordKernel<128, 6, true>> && first_kernel<dense128>.requantizer.form.pieces == 0);
 
 std::uint32_t seed = 7;
 
@@ -114,6 +145,9 @@ int main() {
   bad += check<plain256>("1x1 256->64, three pieces and two offsets", 4);
   bad += check<saturating>("1x1 32->16, TFLite's multipliers", 4);
   bad += check<folded128>("1x1 128->128 relu, folded", 4);
+  bad += check<dense640>("dense 640->16 relu, three chunks", 4);
+  bad += check<dense36>("dense 36->16", 8);
+  bad += check<dense128>("dense 128->6, TFLite's multipliers", 4);
   std::printf("%d mismatches\n", bad);
   return bad == 0 ? 0 : 1;
 }
