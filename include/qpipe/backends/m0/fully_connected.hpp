@@ -111,7 +111,6 @@ template <std::size_t Step>
       "mov %[odd], %[xp]\n\t"                                                                                     \
       "cmp %[odd], %[xend]\n\t"                                                                                   \
       "bne 1b\n\t"                                                                                                \
-      ".syntax divided"                                                                                           \
       : [w] "+l"(w), [acc0] "+l"(acc0), [acc1] "+l"(acc1), [v] "=&l"(v), [odd] "=&l"(odd), [even_x] "=&l"(even_x), \
         [odd_x] "=&l"(odd_x), [xp] "+h"(xp)                                                                        \
       : [mask] "l"(mask), [xend] "h"(xend), [bias] "h"(bias)                                                       \

@@ -194,7 +194,6 @@ template <std::size_t InC>
       "5:\n\t" STEPS                                                                                        \
       "cmp %[xp], %[xend]\n\t"                                                                              \
       "bne 5b\n\t"                                                                                          \
-      ".syntax divided"                                                                                     \
       : [acc0] "+l"(a0), [acc1] "+l"(a1), [xp] "+l"(xp), [w] "+l"(wp), [x] "=&l"(xv), [t] "=&l"(t), [wa] "=&l"(wa), \
         [wb] "=&l"(wb)                                                                                       \
       : [xend] "h"(xend)                                                                                    \

@@ -32,8 +32,7 @@ namespace qpipe::m0 {
       "ldm %[from]!, {%[a], %[b], %[c], %[d]}\n\t"
       "stm %[to]!, {%[a], %[b], %[c], %[d]}\n\t"
       "cmp %[from], %[end]\n\t"
-      "bne 1b\n\t"
-      ".syntax divided"
+      "bne 1b"
       : [from] "+l"(from), [to] "+l"(to), [a] "=&l"(a), [b] "=&l"(b), [c] "=&l"(c), [d] "=&l"(d)
       : [end] "h"(end)
       : "cc", "memory");
