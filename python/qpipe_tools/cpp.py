@@ -63,6 +63,28 @@ def check_namespace(namespace):
         raise FrontEndError("namespace '%s' is not a C++ identifier" % namespace)
 
 
+def grid(g):
+    """A grid (anything with .scale and .zero_point) as braces: {scale, zero point}."""
+    return "{%s, %d}" % (number(g.scale, "a grid's scale"), g.zero_point)
+
+
+def carried_header(comments, namespace, layer_types, input_shape, grids, blocks):
+    """The header of a model whose int8 tensors and grids are carried over as they are (the ONNX QDQ
+    and TFLite readers): the comment lines, the Pipe of layer_types, the input Shape, the named
+    grids ((name, grid) pairs, input_grid first: spec's first argument), the parameter blocks
+    ((name, text) pairs, in the order spec takes them), then spec and network."""
+    dims = ", ".join(str(d) for d in input_shape)
+    lines = [*comments, "#pragma once", "", "#include <cstdint>", "", "#include <qpipe.hpp>", "",
+             "namespace %s {" % namespace, "",
+             "using Net = qpipe::Pipe<%s>;" % ",\n                 ".join(layer_types),
+             "using Input = qpipe::Shape<%s>;" % dims]
+    lines += ["inline constexpr qpipe::Grid %s%s;" % (name, grid(g)) for name, g in grids]
+    text = "\n".join(lines + [""]) + "\n" + "\n".join(b for _, b in blocks)
+    args = ", ".join([grids[0][0]] + [name for name, _ in blocks])
+    return text + ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
+                   "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
+
+
 def write(path, text):
     """Writes the header; an unwritable path is a FrontEndError."""
     try:

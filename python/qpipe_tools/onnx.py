@@ -879,10 +879,6 @@ def read_qdq(path) -> Network:
 # Writing
 
 
-def _grid(g: Grid) -> str:
-    return "{%s, %d}" % (cpp.number(g.scale, "a grid's scale"), g.zero_point)
-
-
 def _branch(layers) -> str:
     return "qpipe::Pipe<%s>" % ", ".join(_layer_type(x) for x in layers) if layers else "qpipe::Identity"
 
@@ -936,7 +932,7 @@ def _blocks(layers, out, names):
         if layer.kind in GRID_BLOCKS or layer.kind == "leaky_relu":
             alpha = ".alpha = %s, " % cpp.number(layer.alpha) if layer.kind == "leaky_relu" else ""
             out.append((name, "inline constexpr qpipe::%s %s{%s.output = %s};  // ONNX node '%s'\n"
-                        % (GRID_BLOCKS.get(layer.kind, "LeakyReluParams"), name, alpha, _grid(layer.output),
+                        % (GRID_BLOCKS.get(layer.kind, "LeakyReluParams"), name, alpha, cpp.grid(layer.output),
                            layer.source)))
             continue
         w = layer.weights
@@ -972,7 +968,7 @@ def _blocks(layers, out, names):
                 "    .bias = %s,%s\n"
                 "    .output = %s,\n"
                 "    .weight_scale = %s,\n"
-                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, note, _grid(layer.output), ws)
+                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, note, cpp.grid(layer.output), ws)
         out.append((name, text))
 
 
@@ -981,7 +977,6 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     cpp.check_namespace(namespace)
     blocks = []
     _blocks(network.layers, blocks, set())
-    net = ",\n                 ".join(_layer_type(x) for x in network.layers)
     dims = lambda s: ", ".join(str(d) for d in s)
     image_in = len(network.input_shape) == 3
     lines = [
@@ -995,23 +990,9 @@ def write_header(network: Network, out_path, namespace: str) -> str:
             network.output_grid.zero_point),
         "// Weights, weight scales, biases and grids are the model's own (see qpipe_tools.onnx).",
         *summarize(network).comment(),
-        "#pragma once",
-        "",
-        "#include <cstdint>",
-        "",
-        "#include <qpipe.hpp>",
-        "",
-        "namespace %s {" % namespace,
-        "",
-        "using Net = qpipe::Pipe<%s>;" % net,
-        "using Input = qpipe::Shape<%s>;" % dims(network.input_shape),
-        "inline constexpr qpipe::Grid input_grid%s;" % _grid(network.input_grid),
-        "",
     ]
-    text = "\n".join(lines) + "\n" + "\n".join(b for _, b in blocks)
-    args = ", ".join(["input_grid"] + [n for n, _ in blocks])
-    text += ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
-             "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
+    text = cpp.carried_header(lines, namespace, [_layer_type(x) for x in network.layers], network.input_shape,
+                              [("input_grid", network.input_grid)], blocks)
     if out_path is not None:
         cpp.write(out_path, text)
     return text
