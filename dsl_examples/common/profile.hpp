@@ -1,7 +1,8 @@
 // The program perf/m0_profile.py traces on the M0: prints each step's kind and MACs, then runs
 // one inference between two marker calls, and reports how much stack that inference used
-// (measured: the free stack is painted with a pattern first, and the deepest overwritten byte
-// is found afterwards). Cortex-M0 only (reads SP).
+// (measured: all free RAM below SP is painted with a pattern first, and the deepest overwritten
+// byte is found afterwards; painting only the reserved stack would cap the figure at its size when
+// an inference overruns it). Cortex-M0 only (reads SP).
 #pragma once
 
 #include <cstddef>
@@ -10,8 +11,7 @@
 
 #include "example.hpp"
 
-extern "C" std::uint8_t __stack[];        // top of the stack (picolibc's linker script)
-extern "C" std::uint8_t __stack_size[];   // its size, as the address of an absolute symbol
+extern "C" std::uint8_t __heap_start[];   // the end of .bss: free RAM from here to SP (picolibc's linker script)
 
 namespace examples {
 
@@ -29,8 +29,8 @@ inline int profile_run(const ExampleInfo& e) {
   for (std::size_t k = 0; k < e.steps; ++k) std::printf("stage %u %s %u\n", unsigned(k), e.stage_kinds[k], unsigned(e.stage_macs[k]));
   std::int8_t logits[16];
   if (e.logits > sizeof logits) return 2;
-  // Paint from the bottom of the stack to a little below the current SP.
-  const std::uintptr_t bottom = reinterpret_cast<std::uintptr_t>(__stack) - reinterpret_cast<std::uintptr_t>(__stack_size);
+  // Paint from the end of .bss (the unused heap, then the reserved stack) to a little below SP.
+  const std::uintptr_t bottom = reinterpret_cast<std::uintptr_t>(__heap_start);
   const std::uintptr_t sp = stack_pointer();
   volatile std::uint8_t* p = reinterpret_cast<volatile std::uint8_t*>(bottom);
   for (std::uintptr_t a = bottom; a + 8 < sp; ++a) *p++ = 0xa5;
