@@ -15,6 +15,8 @@
 
 #include "qpipe.hpp"
 
+#include "../reference/random_params.hpp"
+
 namespace {
 
 using namespace qpipe;
@@ -27,28 +29,20 @@ using Net = Pipe<QConv2DPerChannel<kernel(3, 2), stride(2, 1), same>, QRelu,
                  QDepthwiseConv2D<3, dilation(2), multiplier(2), same>,
                  QMean, QReshape<Shape<1, 1, 32>>, QPointwiseConv2D, QFlatten, QSoftmax>;
 
-// Deterministic weights in [-range, range): a linear congruential generator, evaluated by the compiler.
-struct Weights {
-  std::uint32_t state;
-  constexpr double next() {
-    state = state * 1664525u + 1013904223u;
-    return -1.0 + 2.0 * static_cast<double>(state >> 8) / 16777216.0;
-  }
-};
 
 template <class Block>
 constexpr Block filled(std::uint32_t seed, Grid out, double range = 1.0) {
   Block b{};
-  Weights w{seed};
+  qpipe_test::Lcg w{seed};  // parameters in [-1, 1) (times range)
   auto fill = [&](auto& self, auto& x) -> void {
     if constexpr (std::is_array_v<std::remove_reference_t<decltype(x)>>) {
       for (auto& e : x) self(self, e);
     } else {
-      x = range * w.next();
+      x = range * w.uniform(-1.0, 1.0);
     }
   };
   fill(fill, b.weights);
-  for (auto& v : b.bias) v = 0.05 * w.next();
+  for (auto& v : b.bias) v = 0.05 * w.uniform(-1.0, 1.0);
   b.output = out;
   return b;
 }

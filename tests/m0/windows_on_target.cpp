@@ -16,32 +16,26 @@
 
 #include "qpipe.hpp"
 
+#include "../reference/random_params.hpp"
+
 namespace {
 
 using namespace qpipe;
 
-// Deterministic parameters in [-range, range): a linear congruential generator, run by the compiler.
-struct Draw {
-  std::uint32_t state;
-  constexpr double next() {
-    state = state * 1664525u + 1013904223u;
-    return -1.0 + 2.0 * static_cast<double>(state >> 8) / 16777216.0;
-  }
-};
 
 template <class Block>
 constexpr Block filled(std::uint32_t seed, Grid out) {
   Block b{};
-  Draw d{seed};
+  qpipe_test::Lcg d{seed};  // parameters in [-1, 1)
   auto fill = [&](auto& self, auto& x) -> void {
     if constexpr (std::is_array_v<std::remove_reference_t<decltype(x)>>) {
       for (auto& e : x) self(self, e);
     } else {
-      x = d.next();
+      x = d.uniform(-1.0, 1.0);
     }
   };
   fill(fill, b.weights);
-  for (auto& v : b.bias) v = 0.2 * d.next();
+  for (auto& v : b.bias) v = 0.2 * d.uniform(-1.0, 1.0);
   b.output = out;
   return b;
 }
