@@ -194,9 +194,9 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::m0:
           class Next>
 [[gnu::noinline]] int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::m0::DepthwiseKernel<K, W, C, K, S, false>;
-  // With immediates, whole fours of 3 x 3 outputs at strides 1 and 2 take the four-pixel loop.
-  constexpr bool four_pixels = I.known && qpipe::m0::depthwise_four_pixels_m0_serves<K, S, C, W * C> && Kernel::out_width % 4 == 0;
-  static_assert(qpipe::m0::depthwise_channels_m0_serves<K, C, W * C> || four_pixels, "the case must reach an assembly loop");
+  // With immediates, 3 x 3 rows at strides 1 and 2 take the row-pixel loops (fours and a rest).
+  constexpr bool row_pixels = I.known && Kernel::row_pixels_serve;
+  static_assert(qpipe::m0::depthwise_channels_m0_serves<K, C, W * C> || row_pixels, "the case must reach an assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
@@ -431,11 +431,22 @@ int main() {
       bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
              check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);
-      // The four-pixel loop: MobileNetV2's two layers' rows, a row whose steps exceed one
+      // The row-pixel loops: MobileNetV2's two layers' rows, a row whose steps exceed one
       // immediate, an odd channel count.
       bad += check_depthwise_pixels<3, 32, 10, 1, full>(next) + check_depthwise_pixels<3, 32, 9, 2, relu>(next) +
              check_depthwise_pixels<3, 32, 14, 1, narrow>(next) + check_depthwise_pixels<3, 5, 17, 2, full>(next) +
              check_depthwise_pixels<3, 7, 6, 1, relu>(next);
+      // Rows with a rest after their passes, or shorter than four: the keyword-spotting row of
+      // five (64 channels), rows of three and six (MobileNetV1's deep layers), one and two
+      // pixels, odd channel counts, both strides.
+      bad += check_depthwise_pixels<3, 64, 7, 1, relu>(next) + check_depthwise_pixels<3, 48, 5, 1, full>(next) +
+             check_depthwise_pixels<3, 16, 13, 2, narrow>(next) + check_depthwise_pixels<3, 24, 3, 1, full>(next) +
+             check_depthwise_pixels<3, 40, 5, 2, relu>(next) + check_depthwise_pixels<3, 3, 9, 1, narrow>(next) +
+             check_depthwise_pixels<3, 9, 15, 2, full>(next) + check_depthwise_pixels<3, 8, 4, 1, relu>(next);
+      // Passes of five and six (the stack-kept record): rows of 5 and 6 at both strides, 11 (six
+      // and five) and 10 (six and four).
+      bad += check_depthwise_pixels<3, 12, 11, 2, narrow>(next) + check_depthwise_pixels<3, 10, 8, 1, full>(next) +
+             check_depthwise_pixels<3, 6, 13, 1, relu>(next) + check_depthwise_pixels<3, 5, 21, 2, narrow>(next);
       bad += check_window_codes<3, 4, 6, 8, full>(next) + check_window_codes<7, 3, 9, 4, relu>(next) +
              check_window_codes<3, 3, 5, 12, narrow>(next) + check_window_codes<3, 8, 6, 8, full, false>(next) +
              check_window_codes<3, 3, 7, 12, relu, false>(next);
@@ -451,7 +462,7 @@ int main() {
              check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2 + 5;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2 + 5 + 80 + 40;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -6,9 +6,9 @@
 // reference) and the M0's kernels on their C++ paths, and tests/meson.build compares the two
 // programs' prints byte for byte. The cases: odd and even
 // image sizes, strides 1 and 2 and one per axis, the keyword-spotting stem (10 x 4, stride 2,
-// SAME), depthwise 3 x 3 SAME at strides 1 and 2 (the pixel pairs and, at whole fours of output
-// columns, the four-pixel loop; rows of a four and a rest; 128 and 256 channels), with a folded
-// ReLU (one-sided) and without (two-sided).
+// SAME), depthwise 3 x 3 SAME and VALID at strides 1 and 2 (the pixel pairs and the row-pixel
+// loops: rows of one pass of three to six and of passes and a rest; 8 to 256 channels), with a
+// folded ReLU (one-sided) and without (two-sided).
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -119,6 +119,19 @@ constexpr auto depthwise_wide_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, sa
     Grid{0.05, 20}, filled<DepthwiseConv2DParams<3, 128>>(13, {0.05, -128}));
 constexpr auto depthwise_256_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<2, 6, 256>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(14, {0.05, -128}));
+// The row-pixel loops' passes of other sizes (depthwise_row_passes): MobileNetV1's last rows of
+// three (256 channels at stride 1, 256 at stride 2 from a 6 x 6 image, 24 channels), VALID rows
+// of nine (five and four) at stride 1 and of seven (four and three) at stride 2.
+constexpr auto depthwise_three_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 3, 256>>(
+    Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(15, {0.05, -128}));
+constexpr auto depthwise_three_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 6, 256>>(
+    Grid{0.05, 3}, filled<DepthwiseConv2DParams<3, 256>>(16, {0.05, -128}));
+constexpr auto depthwise_three_24_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<5, 6, 24>>(
+    Grid{0.05, -60}, filled<DepthwiseConv2DParams<3, 24>>(17, {0.05, -128}));
+constexpr auto depthwise_valid_nine_spec = spec<Pipe<QDepthwiseConv2D<3>, QRelu>, Shape<5, 11, 24>>(
+    Grid{0.05, 12}, filled<DepthwiseConv2DParams<3, 24>>(18, {0.05, -128}));
+constexpr auto depthwise_valid_seven_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2>, QRelu>, Shape<7, 15, 8>>(
+    Grid{0.05, -5}, filled<DepthwiseConv2DParams<3, 8>>(19, {0.05, -128}));
 constexpr auto depthwise_per_axis_spec = spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
     Grid{0.05, 0}, filled<DepthwiseConv2DParams<3, 10>>(11, {0.05, -128}));
 
@@ -140,6 +153,11 @@ int main() {
   wrong += Case<depthwise_wide_stride2_spec>::run_and_print("dw 3x3 s2 SAME 6x12x128");
   wrong += Case<depthwise_256_spec>::run_and_print("dw 3x3 SAME 2x6x256");
   wrong += Case<depthwise_per_axis_spec>::run_and_print("dw 3x3 s(2,1) SAME 7x6x10");
+  wrong += Case<depthwise_three_spec>::run_and_print("dw 3x3 SAME 3x3x256");
+  wrong += Case<depthwise_three_stride2_spec>::run_and_print("dw 3x3 s2 SAME 6x6x256");
+  wrong += Case<depthwise_three_24_spec>::run_and_print("dw 3x3 s2 SAME 5x6x24");
+  wrong += Case<depthwise_valid_nine_spec>::run_and_print("dw 3x3 VALID 5x11x24");
+  wrong += Case<depthwise_valid_seven_stride2_spec>::run_and_print("dw 3x3 s2 VALID 7x15x8");
   std::printf("%d outputs differ from the reference\n", wrong);
   return wrong == 0 ? 0 : 1;
 }

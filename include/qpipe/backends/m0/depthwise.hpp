@@ -61,8 +61,13 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   using DepthwiseConstants<K, C, TwoSided>::requantize;
   using geometry::out_height;
   using geometry::out_width;
+  // The row-pixel loops (depthwise_row_pixels_m0) reach every pass of a row: passes of
+  // row_pass pixels and one of the rest.
+  static constexpr std::size_t row_pass = depthwise_row_passes(out_width, S).size, row_rest = out_width % row_pass;
+  static constexpr bool row_pixels_serve =
+      depthwise_row_pixels_m0_serves<K, S, C, W * C, row_pass> && (row_rest == 0 || depthwise_row_pixels_m0_serves<K, S, C, W * C, row_rest>);
 
-  // Every path below runs the output rows in order (two or four pixels of a row a pass), and
+  // Every path below runs the output rows in order (two to six pixels of a row a pass), and
   // output row y reads input rows y * S on (the arena planner relies on it:
   // detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::window_rows(out_height, out_width * C, H, W * C, S, 0)};
@@ -72,41 +77,36 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
-  // Two output pixels of a row per pass, so that each weight tap is loaded once for both
-  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone. I: the
-  // word's fields as the assembly loop's immediates (known only where the network is a constant).
+  // With the word's fields as immediates (I, known only where the network is a constant) and a
+  // folded requantizer, 3 x 3 rows of up to six pixels a pass (depthwise_row_pixels_m0).
+  // Otherwise two output pixels of a row per pass, so that each weight tap is loaded once for both
+  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
   template <WordImmediates I>
   constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
     bool assembly = false;
-    if constexpr (depthwise_channels_m0_serves<K, C, W * C> || depthwise_four_pixels_m0_serves<K, S, C, W * C>) {
+    if constexpr (depthwise_channels_m0_serves<K, C, W * C> || row_pixels_serve) {
       if (!std::is_constant_evaluated()) assembly = folded;
     }
-    // With the word's fields as immediates: four pixels of a row a pass, one channel at a time,
-    // where every row is whole fours.
-    if constexpr (I.known && depthwise_four_pixels_m0_serves<K, S, C, W * C> && out_width % 4 == 0) {
+    // With the word's fields as immediates: a row's passes, one channel at a time.
+    if constexpr (I.known && row_pixels_serve) {
       if (assembly) {
-        for (std::size_t y = 0; y < out_height; ++y)
-          for (std::size_t x = 0; x < out_width; x += 4)
-            depthwise_four_pixels_m0<C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
-                                                  out + (y * out_width + x) * C, I.handed_word(word), S);
+        for (std::size_t y = 0; y < out_height; ++y) {
+          std::size_t x = 0;
+          for (; x + row_pass <= out_width; x += row_pass)
+            depthwise_row_pixels_m0<row_pass, S, C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+                                                                             out + (y * out_width + x) * C, I.handed_word(word));
+          if constexpr (row_rest != 0)
+            depthwise_row_pixels_m0<row_rest, S, C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
+                                                                             out + (y * out_width + x) * C, I.handed_word(word));
+        }
         return;
       }
     }
 #endif
     for (std::size_t y = 0; y < out_height; ++y) {
       std::size_t x = 0;
-#if defined(__ARM_ARCH_6M__)
-      // Rows of whole fours and more: the row's fours as above, the rest (out_width % 4) below.
-      if constexpr (I.known && depthwise_four_pixels_m0_serves<K, S, C, W * C> && out_width % 4 != 0 && out_width > 4) {
-        if (assembly) {
-          for (; x + 4 <= out_width; x += 4)
-            depthwise_four_pixels_m0<C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
-                                                                  out + (y * out_width + x) * C, I.handed_word(word), S);
-        }
-      }
-#endif
       for (; x + 1 < out_width; x += 2) {
         const std::int8_t* window = in + (y * S * W + x * S) * C;
         std::int8_t* o = out + (y * out_width + x) * C;

@@ -22,18 +22,47 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
 inline constexpr bool depthwise_channels_m0_serves =
     C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) && RowStride >= K * C + 1 && (K - 1) * (RowStride - K * C) >= 2;
 
-// Four output pixels of a row (windows S apart), one channel at a time, for 3 x 3 kernels at
-// strides 1 and 2: a window row's 3 weights are loaded once into registers, and each input of the
-// row once for every output that reads it (a stride-1 row: 6 inputs for 12 MACs, where the pixel
-// pairs load 12); the channel's requantization constants are loaded once for its four outputs.
-// MobileNetV2's layers: 65 cycles an output at stride 1 (the pixel pairs: 78), 75 at stride 2. Only with the word's
-// fields as immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run.
+// One to six output pixels of a row (P, windows S apart), one channel at a time, for 3 x 3
+// kernels at strides 1 and 2: a window row's 3 weights are loaded once into registers, and each
+// input of the row once for every output that reads it (a stride-1 row of four: 6 inputs for 12
+// MACs, where the pixel pairs load 12); the channel's requantization constants are loaded once for
+// its P outputs. A row runs as passes of one size and one pass of its rest
+// (depthwise_row_passes), so that no output falls to the pixel pairs' C++ single pixel (a
+// keyword-spotting row of five, MobileNetV1's rows of three). Only with the word's fields as
+// immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run.
 // The immediates: C between a row's inputs; the steps from a row's last input to the next row's
-// first (RowStride - (3 S + 2) C, for the index) and from a row's weights to the next row's
+// first (RowStride - (S (P - 1) + 2) C, for the index) and from a row's weights to the next row's
 // (RowStride - 3 C, for the weight pointer, which the index also moves), in steps of 255.
-template <std::size_t K, std::size_t S, std::size_t C, std::size_t RowStride>
-inline constexpr bool depthwise_four_pixels_m0_serves =
-    K == 3 && (S == 1 || S == 2) && C >= 1 && C <= 2 * 255 && RowStride >= (3 * S + 3) * C;
+template <std::size_t K, std::size_t S, std::size_t C, std::size_t RowStride, std::size_t P = 4>
+inline constexpr bool depthwise_row_pixels_m0_serves =
+    K == 3 && (S == 1 || S == 2) && P >= 1 && P <= 6 && C >= 1 && C <= 2 * 255 && RowStride >= (S * (P - 1) + 3) * C;
+
+// The cycles of one channel's pass of P pixels at stride S as depthwise_row_pixels_m0 spells it
+// (C up to 255), instruction by instruction: per window row its inputs' loads and index steps, the
+// 3 weights' loads, 3 P products (MULS, ADD) and the copies of the inputs that later outputs read
+// again; then the row steps, the bias, the constants, P codes of 14 cycles and the loop's end (5
+// more where the record and the end live on the stack).
+constexpr std::size_t depthwise_row_pass_cycles(std::size_t P, std::size_t S) {
+  const std::size_t inputs = S * (P - 1) + 3, row = 2 * inputs + (inputs - 1) + 6 + 2 * 3 * P + (3 * P - inputs);
+  return 3 * row + 4 + 8 + 14 + 14 * P + 8 + (P > 4 ? 5 : 0);
+}
+// How a row of `width` outputs runs: passes of `size` pixels, then one of `width % size`. The size
+// (4 to 6, or the whole row up to 6) with the fewest cycles by depthwise_row_pass_cycles: a row of
+// five in one pass (the keyword-spotting layers) rather than four and one.
+struct RowPasses {
+  std::size_t size;
+};
+constexpr RowPasses depthwise_row_passes(std::size_t width, std::size_t S) {
+  if (width <= 6) return {width};
+  RowPasses best{4};
+  std::size_t least = ~std::size_t{0};
+  for (std::size_t size = 4; size <= 6; ++size) {
+    const std::size_t rest = width % size;
+    const std::size_t cycles = width / size * depthwise_row_pass_cycles(size, S) + (rest ? depthwise_row_pass_cycles(rest, S) : 0);
+    if (cycles < least) least = cycles, best = {size};
+  }
+  return best;
+}
 
 #if defined(__ARM_ARCH_6M__)
 // Two output pixels (windows x and x1, outputs out[0, C) and out[C, 2 C)) of every channel pair:
@@ -149,43 +178,110 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 // acc += x W, keeping x for a later output (COPY) or as its last use (LAST).
 #define QPIPE_DW4_COPY(W, ACC) "mov %[t], %[x]\n\t" "muls %[t], %[" W "]\n\t" "add %[" ACC "], %[t]\n\t"
 #define QPIPE_DW4_LAST(W, ACC) "muls %[x], %[" W "]\n\t" "add %[" ACC "], %[x]\n\t"
-// One window row of the four outputs: input k of the row meets weight k - p S of output p.
-#define QPIPE_DW4_ROW_S1                                                                              \
-  QPIPE_DW4_WEIGHT("w0") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w0", "acc0")                                 \
-  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w1") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
-  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w2") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") \
-  QPIPE_DW4_LAST("w0", "acc2")                                                                        \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_COPY("w1", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w1", "acc3")            \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w2", "acc3")
-#define QPIPE_DW4_ROW_S2                                                                              \
-  QPIPE_DW4_WEIGHT("w0") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w0", "acc0")                                 \
-  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w1") QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc0")                  \
-  QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w2") QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc1")                                         \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2")            \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc2")                                         \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w0", "acc3")            \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w1", "acc3")                                         \
-  QPIPE_DW4_STEP QPIPE_DW4_INPUT QPIPE_DW4_LAST("w2", "acc3")
-// From a row's last input to the next row's first (stride S); the weight pointer so that the
-// index finds the next row's weights.
-#define QPIPE_DW4_NEXT_ROW(S)                                                                         \
-  ".rept %c[index_step_" S "] / 255\n\tadds %[j], #255\n\t.endr\n\t"                                   \
-  "adds %[j], #%c[index_step_" S "] %% 255\n\t"                                                          \
+// Input k of a window row, from k = 0 on (its weight loaded before input k's first use at k < 3):
+// input k meets weight k - p S of output p, each output in turn, the last one taking x itself.
+#define QPIPE_DW4_IN0 QPIPE_DW4_WEIGHT("w0") QPIPE_DW4_INPUT
+#define QPIPE_DW4_IN1 QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w1") QPIPE_DW4_INPUT
+#define QPIPE_DW4_IN2 QPIPE_DW4_STEP QPIPE_DW4_WEIGHT("w2") QPIPE_DW4_INPUT
+#define QPIPE_DW4_IN QPIPE_DW4_STEP QPIPE_DW4_INPUT
+// One window row of the P outputs (ROW_S<S>_<P>); one output reads its 3 inputs alike at both strides.
+#define QPIPE_DW4_ROW_1 \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0") QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0") QPIPE_DW4_IN2 QPIPE_DW4_LAST("w2", "acc0")
+#define QPIPE_DW4_ROW_S1_2                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w1", "acc1")                             \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc1")
+#define QPIPE_DW4_ROW_S1_3                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w1", "acc2")                              \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc2")
+#define QPIPE_DW4_ROW_S1_4                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_COPY("w1", "acc2") QPIPE_DW4_LAST("w0", "acc3")  \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w1", "acc3")                              \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc3")
+#define QPIPE_DW4_ROW_S2_2                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0")                                                          \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc1")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc1")
+#define QPIPE_DW4_ROW_S2_3                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0")                                                          \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc1")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2")                              \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc2")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc2")
+#define QPIPE_DW4_ROW_S2_4                                                                            \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0")                                                          \
+  QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0")                                                          \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1")                             \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc1")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2")                              \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc2")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w0", "acc3")                              \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc3")                                                           \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc3")
+#define QPIPE_DW4_ROW_S1_5 \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0") \
+  QPIPE_DW4_IN1 QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_COPY("w1", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_COPY("w1", "acc3") QPIPE_DW4_LAST("w0", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc3") QPIPE_DW4_LAST("w1", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc4")
+#define QPIPE_DW4_ROW_S1_6 \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0") \
+  QPIPE_DW4_IN1 QPIPE_DW4_COPY("w1", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_COPY("w1", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_COPY("w1", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_COPY("w1", "acc3") QPIPE_DW4_LAST("w0", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc3") QPIPE_DW4_COPY("w1", "acc4") QPIPE_DW4_LAST("w0", "acc5") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc4") QPIPE_DW4_LAST("w1", "acc5") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc5")
+#define QPIPE_DW4_ROW_S2_5 \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0") \
+  QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0") \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc1") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc3") QPIPE_DW4_LAST("w0", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc4")
+#define QPIPE_DW4_ROW_S2_6 \
+  QPIPE_DW4_IN0 QPIPE_DW4_LAST("w0", "acc0") \
+  QPIPE_DW4_IN1 QPIPE_DW4_LAST("w1", "acc0") \
+  QPIPE_DW4_IN2 QPIPE_DW4_COPY("w2", "acc0") QPIPE_DW4_LAST("w0", "acc1") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc1") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc1") QPIPE_DW4_LAST("w0", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc2") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc2") QPIPE_DW4_LAST("w0", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc3") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc3") QPIPE_DW4_LAST("w0", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc4") \
+  QPIPE_DW4_IN QPIPE_DW4_COPY("w2", "acc4") QPIPE_DW4_LAST("w0", "acc5") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w1", "acc5") \
+  QPIPE_DW4_IN QPIPE_DW4_LAST("w2", "acc5")
+// From a row's last input to the next row's first; the weight pointer so that the index finds
+// the next row's weights.
+#define QPIPE_DW4_NEXT_ROW                                                                            \
+  ".rept %c[index_step] / 255\n\tadds %[j], #255\n\t.endr\n\t"                                         \
+  "adds %[j], #%c[index_step] %% 255\n\t"                                                              \
   ".rept %c[weight_step] / 255\n\tsubs %[wp], #255\n\t.endr\n\t"                                       \
   "subs %[wp], #%c[weight_step] %% 255\n\t"
-// A channel's accumulators at its bias, the index at the window's first input.
-#define QPIPE_DW4_START                                                                               \
-  "mov %[t], %[record]\n\t"                                                                           \
-  "ldr %[t], [%[t], #0]\n\t"                                                                          \
-  "mov %[acc0], %[t]\n\t"                                                                             \
-  "mov %[acc1], %[t]\n\t"                                                                             \
-  "mov %[acc2], %[t]\n\t"                                                                             \
-  "mov %[acc3], %[t]\n\t"                                                                             \
-  "movs %[j], #0\n\t"
+#define QPIPE_DW4_SET(ACC) "mov %[" ACC "], %[t]\n\t"
 // Output N from ACC: the channel's low and high halves in w0 and w1, its offset in w2, the shift in
-// wp, the output pointer in j (moved C on after outputs 0 to 2). Above the span: label 2N.
+// wp, the output pointer in j (moved C on after every output but the last). Above the span: label 2N.
 #define QPIPE_DW4_REQUANTIZE(ACC, N, MOVE)                                                            \
   "mov %[x], %[" ACC "]\n\t"                                                                          \
   "mov %[t], %[x]\n\t"                                                                                \
@@ -196,97 +292,201 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
   "adds %[x], %[w2]\n\t"                                                                              \
   "asrs %[x], %[wp]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t" MOVE
 #define QPIPE_DW4_ABOVE(N) QPIPE_FOLDED_ABOVE(IMMEDIATE, "x", "t", N)
+#define QPIPE_DW4_OUT(N) QPIPE_DW4_REQUANTIZE("acc" #N, #N, QPIPE_DW4_STEP)
 
-// out[p C + c] for the windows at x + p S C, p = 0 .. 3, every channel c: the records q, the
-// weights w ([ky][kx][c]), the shift (WordImmediates::handed_word). One routine for both strides
-// (their window rows apart, the rest shared): the channel loop comes back to the stride's rows
-// through an address kept on the stack, 2 cycles a channel more than a branch.
+// The channel loop around the rows. On entry j holds the first record and the stack words are
+// written; SAVE keeps the record and the channels' end where the pass has no high register for
+// them, RECORD(R) / KEEP_RECORD(R) read and write the record pointer, AT_END compares with the end.
+// Per channel: the P accumulators at its bias (SET: one QPIPE_DW4_SET each), the three window
+// rows, the constants (j, then the output pointer), the P outputs, the next channel's pointers.
+#define QPIPE_DW4_LOOP(SAVE, RECORD, KEEP_RECORD, AT_END, SET, ROW, OUTPUTS, ABOVE)                  \
+  SAVE                                                                                                \
+  "1:\n\t" RECORD("t")                                                                                \
+  "ldr %[t], [%[t], #0]\n\t" SET                                                                      \
+  "movs %[j], #0\n\t" ROW QPIPE_DW4_NEXT_ROW ROW QPIPE_DW4_NEXT_ROW ROW RECORD("j")                   \
+  "ldrh %[w0], [%[j], #4]\n\t"                                                                        \
+  "ldrh %[w1], [%[j], #6]\n\t"                                                                        \
+  "ldr %[w2], [%[j], #8]\n\t"                                                                         \
+  "adds %[j], #12\n\t" KEEP_RECORD("j")                                                               \
+  "ldr %[wp], [sp, #4]\n\t"                                                                           \
+  "ldr %[j], [sp, #0]\n\t"                                                                            \
+  "adds %[j], %[xp]\n\t" OUTPUTS                                                                      \
+  "adds %[xp], #1\n\t"                                                                                \
+  "ldr %[wp], [sp, #8]\n\t"                                                                           \
+  "adds %[wp], %[xp]\n\t" AT_END                                                                      \
+  "beq 4f\n\t"                                                                                        \
+  "b 1b\n" ABOVE                                                                                      \
+  "4:\n\t"
+// Up to four outputs: the record in a high register (r12), the end in lr.
+#define QPIPE_DW4_RECORD_HIGH(R) "mov %[" R "], %[record]\n\t"
+#define QPIPE_DW4_KEEP_RECORD_HIGH(R) "mov %[record], %[" R "]\n\t"
+// Five or six: r12 and lr hold accumulators, the record and the end are stack words 12 and 16.
+#define QPIPE_DW4_RECORD_STACK(R) "ldr %[" R "], [sp, #12]\n\t"
+#define QPIPE_DW4_KEEP_RECORD_STACK(R) "str %[" R "], [sp, #12]\n\t"
+#define QPIPE_DW4_SAVE_STACK                                                                          \
+  "str %[j], [sp, #12]\n\t"                                                                           \
+  "mov %[t], %[xp]\n\t" QPIPE_DW4_STEP_T                                                              \
+  "str %[t], [sp, #16]\n\t"
+#define QPIPE_DW4_STEP_T ".if %c[c] > 255\n\tadds %[t], #255\n\tadds %[t], #%c[c] - 255\n\t.else\n\tadds %[t], #%c[c]\n\t.endif\n\t"
+
+// out[p C + c] for the windows at x + p S C, p = 0 .. P - 1, every channel c: the records q, the
+// weights w ([ky][kx][c]), the shift (WordImmediates::handed_word).
 // Registers: the three weights of a row, the input, a temporary, the index and the weight and
-// input pointers are the eight low ones; the accumulators, the channel record and the end are
-// high registers; the output's distance from the input, the shift, the weights' distance from the
-// input and the loop's address are on the stack (16 bytes, below the routine's own frame).
+// input pointers are the eight low ones; the accumulators are high registers, and so are the
+// channel record and the end up to four outputs; the output's distance from the input, the shift
+// and the weights' distance from the input are on the stack (12 bytes below the routine's own
+// frame; 20 with the record and the end from five outputs on, 5 cycles a channel more).
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
-template <std::size_t C, std::size_t RowStride, WordImmediates I>
-[[gnu::noinline]] inline void depthwise_four_pixels_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
-                                                       std::int8_t* out, std::uint32_t shift, std::uint32_t stride) {
-  static_assert(depthwise_four_pixels_m0_serves<3, 1, C, RowStride> && I.known && sizeof(BiasedChannel) == 12);
-  // From a row's last input (3 S + 2) to the next row's first; stride 2 is not taken where the
-  // image is too narrow for it.
-  constexpr std::size_t index_step_1 = RowStride - 5 * C;
-  constexpr std::size_t index_step_2 = RowStride >= 8 * C ? RowStride - 8 * C : 0;
+template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, WordImmediates I>
+[[gnu::noinline]] inline void depthwise_row_pixels_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
+                                                      std::int8_t* out, std::uint32_t shift) {
+  static_assert(depthwise_row_pixels_m0_serves<3, S, C, RowStride, P> && I.known && sizeof(BiasedChannel) == 12);
+  // From a row's last input (S (P - 1) + 2) to the next row's first.
+  constexpr std::size_t index_step = RowStride - (S * (P - 1) + 2) * C;
   constexpr std::size_t weight_step = RowStride - 3 * C;
-  register const std::int8_t* const end asm("lr") = x + C;
   register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11");
-  register const BiasedChannel* record asm("r12");
-  // In: the stack words, the first record and the stride, in registers the routine then reuses.
+  // In: the stack words and the first record, in registers the routine then reuses.
   std::uint32_t w0 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out) - reinterpret_cast<std::uintptr_t>(x));
   std::uint32_t w1 = shift;
   std::uint32_t w2 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w) - reinterpret_cast<std::uintptr_t>(x));
   std::uint32_t j = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(q));
-  std::uint32_t t = stride;
+  std::uint32_t t;
   std::int32_t v;
-  asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */
-      "sub sp, #16\n\t"
-      "str %[w0], [sp, #0]\n\t"
-      "str %[w1], [sp, #4]\n\t"
-      "str %[w2], [sp, #8]\n\t"
-      "mov %[record], %[j]\n\t"
-      "adr %[x], 1f\n\t"
-      "cmp %[t], #1\n\t"
-      "beq 7f\n\t"
-      "adr %[x], 5f\n"
-      "7:\n\t"
-      "str %[x], [sp, #12]\n\t"
-      "mov pc, %[x]\n\t"
-      ".balign 4\n"
-      "5:\n\t" QPIPE_DW4_START
-      "8:\n\t" QPIPE_DW4_ROW_S2 QPIPE_DW4_NEXT_ROW("2")
-      "ldr %[t], =%c[rows_end]\n\t"
-      "cmp %[j], %[t]\n\t"
-      "bne 8b\n\t"
-      "b 6f\n\t"
-      ".balign 4\n"
-      "1:\n\t" QPIPE_DW4_START QPIPE_DW4_ROW_S1 QPIPE_DW4_NEXT_ROW("1") QPIPE_DW4_ROW_S1 QPIPE_DW4_NEXT_ROW("1")
-      QPIPE_DW4_ROW_S1
-      "6:\n\t"
-      "mov %[j], %[record]\n\t"
-      "ldrh %[w0], [%[j], #4]\n\t"
-      "ldrh %[w1], [%[j], #6]\n\t"
-      "ldr %[w2], [%[j], #8]\n\t"
-      "adds %[j], #12\n\t"
-      "mov %[record], %[j]\n\t"
-      "ldr %[wp], [sp, #4]\n\t"
-      "ldr %[j], [sp, #0]\n\t"
-      "adds %[j], %[xp]\n\t"
-      QPIPE_DW4_REQUANTIZE("acc0", "0", QPIPE_DW4_STEP)
-      QPIPE_DW4_REQUANTIZE("acc1", "1", QPIPE_DW4_STEP)
-      QPIPE_DW4_REQUANTIZE("acc2", "2", QPIPE_DW4_STEP)
-      QPIPE_DW4_REQUANTIZE("acc3", "3", "")
-      "adds %[xp], #1\n\t"
-      "ldr %[wp], [sp, #8]\n\t"
-      "adds %[wp], %[xp]\n\t"
-      "cmp %[xp], %[end]\n\t"
-      "beq 4f\n\t"
-      "ldr %[x], [sp, #12]\n\t"
-      "mov pc, %[x]\n"
-      QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
-      ".ltorg\n"  /* rows_end, after the branch back */
-      "4:\n\t"
-      "add sp, #16\n\t"
-      : [xp] "+l"(x), [wp] "+l"(w), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [j] "+l"(j), [t] "+l"(t),
-        [x] "=&l"(v), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3),
-        [record] "=&h"(record)
-      : [end] "h"(end), [c] "n"(C), [index_step_1] "n"(index_step_1), [index_step_2] "n"(index_step_2),
-        [weight_step] "n"(weight_step), [rows_end] "n"(3 * RowStride), [piece_bits] "I"(I.piece_bits),
-        [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)
-      : "cc", "memory");
+#define QPIPE_DW4_FRAME(BYTES, LOOP)                                                                 \
+  ".syntax unified\n\t" /* volatile: its stores are its purpose */                                   \
+  "sub sp, #" BYTES "\n\t"                                                                           \
+  "str %[w0], [sp, #0]\n\t"                                                                          \
+  "str %[w1], [sp, #4]\n\t"                                                                          \
+  "str %[w2], [sp, #8]\n\t" LOOP                                                                     \
+  "add sp, #" BYTES "\n\t"
+#define QPIPE_DW4_OPERANDS                                                                           \
+  [xp] "+l"(x), [wp] "+l"(w), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2), [j] "+l"(j), [t] "=&l"(t), \
+      [x] "=&l"(v), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2), [acc3] "=&h"(acc3)
+#define QPIPE_DW4_CONSTANTS                                                                          \
+  [c] "n"(C), [index_step] "n"(index_step), [weight_step] "n"(weight_step), [piece_bits] "I"(I.piece_bits), \
+      [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)
+#define QPIPE_DW4_PASS_HIGH(SET, ROW, OUTPUTS, ABOVE)                                                \
+  asm volatile(QPIPE_DW4_FRAME("12", QPIPE_DW4_LOOP("mov %[record], %[j]\n\t", QPIPE_DW4_RECORD_HIGH, \
+                                                     QPIPE_DW4_KEEP_RECORD_HIGH, "cmp %[xp], %[end]\n\t", SET, ROW, \
+                                                     OUTPUTS, ABOVE))                                \
+               : QPIPE_DW4_OPERANDS, [record] "=&h"(record)                                           \
+               : [end] "h"(end), QPIPE_DW4_CONSTANTS                                                 \
+               : "cc", "memory")
+#define QPIPE_DW4_PASS_STACK(SET, ROW, OUTPUTS, ABOVE)                                               \
+  asm volatile(QPIPE_DW4_FRAME("20", QPIPE_DW4_LOOP(QPIPE_DW4_SAVE_STACK, QPIPE_DW4_RECORD_STACK,     \
+                                                     QPIPE_DW4_KEEP_RECORD_STACK,                     \
+                                                     "ldr %[x], [sp, #16]\n\t" "cmp %[xp], %[x]\n\t", SET, ROW, \
+                                                     OUTPUTS, ABOVE))                                \
+               : QPIPE_DW4_OPERANDS, [acc4] "=&h"(acc4), [acc5] "=&h"(acc5)                          \
+               : QPIPE_DW4_CONSTANTS                                                                 \
+               : "cc", "memory")
+#define QPIPE_DW4_SETS(N) QPIPE_DW4_SET("acc0") QPIPE_DW4_SETS_##N
+#define QPIPE_DW4_SETS_1
+#define QPIPE_DW4_SETS_2 QPIPE_DW4_SET("acc1")
+#define QPIPE_DW4_SETS_3 QPIPE_DW4_SETS_2 QPIPE_DW4_SET("acc2")
+#define QPIPE_DW4_SETS_4 QPIPE_DW4_SETS_3 QPIPE_DW4_SET("acc3")
+#define QPIPE_DW4_SETS_5 QPIPE_DW4_SETS_4 QPIPE_DW4_SET("acc4")
+#define QPIPE_DW4_SETS_6 QPIPE_DW4_SETS_5 QPIPE_DW4_SET("acc5")
+  if constexpr (P <= 4) {
+    register const std::int8_t* const end asm("lr") = x + C;
+    register const BiasedChannel* record asm("r12");
+    if constexpr (P == 4) {
+      if constexpr (S == 1) {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(4), QPIPE_DW4_ROW_S1_4,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_REQUANTIZE("acc3", "3", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3"));
+      } else {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(4), QPIPE_DW4_ROW_S2_4,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_REQUANTIZE("acc3", "3", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3"));
+      }
+    } else if constexpr (P == 3) {
+      if constexpr (S == 1) {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S1_3, QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2"));
+      } else {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S2_3, QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2"));
+      }
+    } else if constexpr (P == 2) {
+      if constexpr (S == 1) {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S1_2, QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1"));
+      } else {
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S2_2, QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
+                            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1"));
+      }
+    } else {
+      QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(1), QPIPE_DW4_ROW_1, QPIPE_DW4_REQUANTIZE("acc0", "0", ""), QPIPE_DW4_ABOVE("0"));
+    }
+  } else {
+    register std::int32_t acc4 asm("r12"), acc5 asm("lr");
+    if constexpr (P == 6) {
+      if constexpr (S == 1) {
+        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(6), QPIPE_DW4_ROW_S1_6,
+                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_OUT(4)
+                                 QPIPE_DW4_REQUANTIZE("acc5", "5", ""),
+                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
+                                 QPIPE_DW4_ABOVE("4") QPIPE_DW4_ABOVE("5"));
+      } else {
+        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(6), QPIPE_DW4_ROW_S2_6,
+                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_OUT(4)
+                                 QPIPE_DW4_REQUANTIZE("acc5", "5", ""),
+                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
+                                 QPIPE_DW4_ABOVE("4") QPIPE_DW4_ABOVE("5"));
+      }
+    } else {
+      if constexpr (S == 1) {
+        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S1_5,
+                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
+      } else {
+        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S2_5,
+                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
+      }
+    }
+  }
+#undef QPIPE_DW4_SETS_6
+#undef QPIPE_DW4_SETS_5
+#undef QPIPE_DW4_SETS_4
+#undef QPIPE_DW4_SETS_3
+#undef QPIPE_DW4_SETS_2
+#undef QPIPE_DW4_SETS_1
+#undef QPIPE_DW4_SETS
+#undef QPIPE_DW4_PASS_STACK
+#undef QPIPE_DW4_PASS_HIGH
+#undef QPIPE_DW4_CONSTANTS
+#undef QPIPE_DW4_OPERANDS
+#undef QPIPE_DW4_FRAME
 }
+#undef QPIPE_DW4_STEP_T
+#undef QPIPE_DW4_SAVE_STACK
+#undef QPIPE_DW4_KEEP_RECORD_STACK
+#undef QPIPE_DW4_RECORD_STACK
+#undef QPIPE_DW4_KEEP_RECORD_HIGH
+#undef QPIPE_DW4_RECORD_HIGH
+#undef QPIPE_DW4_LOOP
+#undef QPIPE_DW4_OUT
 #undef QPIPE_DW4_ABOVE
 #undef QPIPE_DW4_REQUANTIZE
-#undef QPIPE_DW4_START
+#undef QPIPE_DW4_SET
 #undef QPIPE_DW4_NEXT_ROW
-#undef QPIPE_DW4_ROW_S2
-#undef QPIPE_DW4_ROW_S1
+#undef QPIPE_DW4_ROW_S2_6
+#undef QPIPE_DW4_ROW_S2_5
+#undef QPIPE_DW4_ROW_S1_6
+#undef QPIPE_DW4_ROW_S1_5
+#undef QPIPE_DW4_ROW_S2_4
+#undef QPIPE_DW4_ROW_S2_3
+#undef QPIPE_DW4_ROW_S2_2
+#undef QPIPE_DW4_ROW_S1_4
+#undef QPIPE_DW4_ROW_S1_3
+#undef QPIPE_DW4_ROW_S1_2
+#undef QPIPE_DW4_ROW_1
+#undef QPIPE_DW4_IN
+#undef QPIPE_DW4_IN2
+#undef QPIPE_DW4_IN1
+#undef QPIPE_DW4_IN0
 #undef QPIPE_DW4_LAST
 #undef QPIPE_DW4_COPY
 #undef QPIPE_DW4_STEP
