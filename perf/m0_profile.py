@@ -233,7 +233,7 @@ def functions(nm, elf):
 
 def short_function(demangled):
     """A function's name with its innermost enclosing scope, without template arguments and
-    parameters (m0::depthwise_four_pixels_m0, reference_ops::run, qpipe::run, PointwisePairKernel::portable)."""
+    parameters (m0::depthwise_row_pixels_m0, reference_ops::run, qpipe::run, PointwisePairKernel::portable)."""
     depth, cut = 0, len(demangled)
     for i, ch in enumerate(demangled):
         if ch in "<(":

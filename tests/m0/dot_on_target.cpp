@@ -16,7 +16,7 @@
 // weights) against the plain sum, for rows of 2 to 30 inputs, odd and even pair counts, with and
 // without a last input alone, row steps up to the immediate's 255, and its requantization of a
 // group's four outputs in assembly (window_codes_m0) against the folded formula; and the
-// depthwise four-pixel loop (3 x 3, strides 1 and 2, any channel count). The lane, depthwise and
+// depthwise row-pixel loops (3 x 3, strides 1 and 2, passes of 1 to 6 pixels, any channel count). The lane, depthwise and
 // pair loops run twice: reading the layer word's fields, and taking them as immediates
 // (WordImmediates, as under qpipe::run) for three fixed clamps.
 // On the host the same program checks the C++ path. Prints the number of mismatches; exit status

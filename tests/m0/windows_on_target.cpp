@@ -100,8 +100,8 @@ constexpr auto tall_same_spec = spec<Pipe<QConv2D<kernel(5, 3), same>, QRelu>, S
 constexpr auto pointwise_strided_spec = spec<Pipe<QConv2DPerChannel<1, stride(2, 1)>, QRelu>, Shape<5, 4, 6>>(
     Grid{0.05, 2}, filled<Conv2DParams<1, 6, 8>>(6, {0.04, -128}));
 // Depthwise 3 x 3 SAME: the keyword-spotting layer (25 x 5 x 64, stride 1, ReLU), stride 2 on an
-// odd image, two-sided; whole fours of output columns at strides 1 and 2 (the four-pixel loop);
-// a stride per axis.
+// odd image, two-sided; rows of eight outputs at strides 1 and 2 (two passes of four of the
+// row-pixel loop); a stride per axis.
 constexpr auto ds_depthwise_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<25, 5, 64>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 64>>(7, {0.04, -128}));
 constexpr auto depthwise_odd_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>>, Shape<9, 9, 16>>(
@@ -110,9 +110,9 @@ constexpr auto depthwise_fours_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu
     Grid{0.05, -40}, filled<DepthwiseConv2DParams<3, 8>>(9, {0.05, -128}));
 constexpr auto depthwise_fours_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<8, 16, 8>>(
     Grid{0.05, 7}, filled<DepthwiseConv2DParams<3, 8>>(10, {0.05, -128}));
-// Many channels on small images (MobileNetV1's deep layers): rows of six outputs, a four and a
-// pair, with image rows longer than one immediate step (128 channels), at strides 1 and 2; 256
-// channels (the four-pixel loop's channel step in two additions).
+// Many channels on small images (MobileNetV1's deep layers): rows of six outputs (one pass of the
+// row-pixel loop), with image rows longer than one immediate step (128 channels), at strides 1
+// and 2; 256 channels (the loop's channel step in two additions).
 constexpr auto depthwise_wide_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 6, 128>>(
     Grid{0.05, -100}, filled<DepthwiseConv2DParams<3, 128>>(12, {0.05, -128}));
 constexpr auto depthwise_wide_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 12, 128>>(
