@@ -204,12 +204,13 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   check_conv<10, 10, 2, 8, 3, 1, 0, true, false, 73, -100, -3>();  // rows of 6: an odd pair count
   check_conv<8, 8, 1, 4, 2, 1, 1, true, true, 74, 0, 20>();       // rows of 2: one pair, no loop
   check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
-  // Fewer output pixels (8 to 63): the weights stay bytes and each group's pairs are built at run
-  // time, group by group over the pixels.
+  // Fewer output pixels (8 to 63) would keep the weights bytes and build each group's pairs at
+  // run time (window_lane_built); such layers now take the K x K pair kernel (window_pairs.hpp),
+  // as every per-channel window with output channels in twos does but for the stems above.
   static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
                                    Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).op)),
-                               WindowLaneKernel<6, 6, 8, 3, 1, 8, false, false>>);
+                               m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>>);
   static_assert(m0::window_lane_built<3, 8, 6, 8, 8, 16> && m0::window_lane_built<3, 3, 7, 4, 4, 25> &&
                 !m0::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
                 !m0::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
@@ -351,13 +352,18 @@ TEST_CASE("window options give the output shapes TFLite gives") {
                 std::remove_const_t<decltype(spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
                 Shape<25, 5, 1>>);
   // The M0 runs windows inside the image with one stride on its own kernels, SAME padding and
-  // per-axis strides on them too through a row band, and dilated windows on the reference loops
-  // (all computing the same codes, as the cases above check).
+  // per-axis strides on them too (the K x K pair kernel packs the padding itself; the others run
+  // through a row band), and dilated windows on the reference loops (all computing the same
+  // codes, as the cases above check).
   static constexpr auto same_spec = spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto same_m0 = quantize<same_spec, m0::Backend>();
   using SameKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>;
-  static_assert(std::is_same_v<SameKernel, m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 8>,
-                                                            m0::ConvKernel<3, 8, 8, 3, 1, 8, 8, true>>>);
+  static_assert(std::is_same_v<SameKernel, m0::WindowPairKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, true>>);
+  static constexpr auto same_tensor_spec = spec<Pipe<QConv2D<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_tensor_m0 = quantize<same_tensor_spec, m0::Backend>();
+  using SameTensorKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_tensor_m0.kernels))>;
+  static_assert(std::is_same_v<SameTensorKernel, m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 1>,
+                                                                  m0::ConvKernel<3, 8, 8, 3, 1, 8, 1, true>>>);
   static constexpr auto dilated_spec = spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto dilated_m0 = quantize<dilated_spec, m0::Backend>();
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels))>,

@@ -1,9 +1,11 @@
 // The Cortex-M0's convolutions: which kernel runs an ops::Convolution, and the general one.
 // The dispatcher (lower) takes the specialised kernels where their geometry fits -- lane pairs for
 // 1 x 1 layers with few inputs (pointwise_lanes.hpp), two channels' lane pairs for 1 x 1 layers
-// with many (pointwise_pairs.hpp), lane pairs along the kernel rows for K x K layers with enough
-// output pixels (window_lanes.hpp) -- and ConvKernel, the row loops, for every other geometry;
-// SAME padding and per-axis strides through a row band (row_band.hpp), one output row at a time.
+// with many (pointwise_pairs.hpp), the same channel loop over a K x K window's packed columns for
+// K x K layers with output channels in twos, SAME and strides included (window_pairs.hpp), lane
+// pairs along the kernel rows for the few-channel stems that expand their input in place
+// (window_lanes.hpp) -- and ConvKernel, the row loops, for every other geometry; SAME padding and
+// per-axis strides there through a row band (row_band.hpp), one output row at a time.
 // Each packs the op's weights into its own layout and fits the op's requantization at compile
 // time; all compute the op's bytes exactly.
 #pragma once
@@ -19,6 +21,7 @@
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/backends/m0/row_band.hpp"
 #include "qpipe/backends/m0/window_lanes.hpp"
+#include "qpipe/backends/m0/window_pairs.hpp"
 #include "qpipe/detail/image.hpp"
 #include "qpipe/detail/read_front.hpp"
 #include "qpipe/ops/convolution.hpp"
@@ -132,13 +135,34 @@ consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>&
   }
 }
 
-// The kernel for an op: a window inside the image with one stride takes lower_inside's kernel;
-// SAME padding or a stride per axis, a row band (row_band.hpp) around the kernel of one output
-// row; a dilated window runs the reference loop nest.
+// The stems with few output channels that the lane kernel with stored pairs can run on their input
+// expanded in place (WindowLaneKernel::expands_input: the DSL examples' stems after a QPad2D, 7 x 7
+// and 3 x 3 at stride 2 to 8 channels): the pair kernel's columns cost more there, its band packed
+// for only four channel pairs (ResNet-18's stem 3.61 -> 3.76 cycles a MAC, MobileNetV2's 4.47 ->
+// 4.77).
+template <ops::Window G, std::size_t OutC, std::size_t Channels>
+inline constexpr bool window_lane_stem = [] {
+  if constexpr (G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1 && OutC <= 8) {
+    constexpr std::size_t K = G.kernel_height, KW = G.kernel_width, InC = G.channels, W = G.width;
+    if constexpr (window_lane_weights<K, InC, W, Channels, OutC, G.out_height * G.out_width, KW>) {
+      return WindowLaneKernel<G.height, W, InC, K, G.stride_height, OutC, false, true, KW>::expands_input;
+    }
+  }
+  return false;
+}();
+
+// The kernel for an op: the K x K pair kernel (window_pairs.hpp) where its reach takes the
+// window, but for the stems above; another window inside the image with one stride takes
+// lower_inside's kernel; SAME padding or a stride per axis, a row band (row_band.hpp) around the
+// kernel of one output row; a dilated window runs the reference loop nest.
 template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
   if constexpr (G.dilation_height != 1 || G.dilation_width != 1) {
     return reference_ops::Kernel<ops::Convolution<G, OutC, Channels, TwoSided>>{op};
+  } else if constexpr (window_pair_weights<G, Channels, OutC> && !window_lane_stem<G, OutC, Channels>) {
+    auto kernel = packed_kernel<WindowPairKernel<G, OutC, TwoSided>>(op, fitted_requantizer<TwoSided>(op.requantization, op.range));
+    kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
+    return kernel;
   } else if constexpr (G.inside() && G.stride_height == G.stride_width) {
     return lower_inside<G.out_height * G.out_width>(op);
   } else {

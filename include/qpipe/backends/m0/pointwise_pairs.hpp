@@ -90,34 +90,33 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                                                    \
   "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
 
-// One pixel's output channels [q, end) in twos: x the pixel's inputs, packed the stack words for
-// their pairs, w the weight pairs (channel pair by channel pair, input pair by input pair, the two
-// channels' words side by side), out its outputs. Low registers: the two accumulators, the
-// packed inputs' pointer and two of them, the weight pointer and the two weight words (r2 to r5
-// fixed: LDM fills registers in their numbers' order); high: the channel record, the output, the
-// end, the packed inputs' ends, the word. Per pixel about 10 cycles an input pair (the pack,
-// pack_lane_pairs_m0); per two outputs 6 + 10.5 per input pair + 4 per U pairs + 2 x 21
-// (requantization) + 14 (stores, loop).
-template <std::size_t InC, WordImmediates I>
-[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
-                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
-                                                            std::int8_t*& out, std::uint32_t word_in) {
-  static_assert(sizeof(QuadChannel) == 16 && InC % 4 == 0 && InC <= pair_packed_max_inputs);
-  constexpr std::size_t pack_step = pair_pack_step<InC>, unroll = pair_mac_step<InC>;  // input pairs a step of the loops
+// Output channels [q, end) in twos of one pixel whose inputs are packed as lane pairs in [xbegin,
+// xend) (a multiple of Unroll words, 2, 4 or 8): w the weight pairs (channel pair by channel pair,
+// input pair by input pair, the two channels' words side by side), out the outputs. Low
+// registers: the two accumulators, the packed inputs' pointer and two of them, the weight pointer
+// and the two weight words (r2 to r5 fixed: LDM fills registers in their numbers' order); high:
+// the channel record, the output, the end, the packed inputs' ends, the word. Per two outputs 6 +
+// 10.5 per input pair + 4 per Unroll pairs + 2 x 21 (requantization) + 14 (stores, loop). The 1 x
+// 1 kernel's pixels (below) and the K x K pair kernel's windows (window_pairs.hpp) run it.
+template <std::size_t Unroll, WordImmediates I>
+[[gnu::always_inline]] inline void pair_channels_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
+                                                    const std::int32_t* xbegin_in, const std::int32_t* xend_in, std::int8_t*& out,
+                                                    std::uint32_t word_in) {
+  static_assert(sizeof(QuadChannel) == 16 && (Unroll == 2 || Unroll == 4 || Unroll == 8));
+  constexpr std::size_t unroll = Unroll;  // input pairs a step of the loop
   // High registers: GCC's allocator hands out five of them itself, so they are named.
   register const QuadChannel* const end asm("lr") = end_in;
   register std::uint32_t word asm("r12") = word_in;
-  register std::int32_t* const xbegin asm("r8") = packed;
-  register std::int32_t* const xend asm("r9") = packed + InC / 2;
+  register const std::int32_t* const xbegin asm("r8") = xbegin_in;
+  register const std::int32_t* const xend asm("r9") = xend_in;
   register const QuadChannel* record asm("r10") = q;
   register std::int8_t* o asm("r11") = out;
   register std::int32_t xv asm("r2");
   register std::int32_t t asm("r3");
   register std::int32_t wa asm("r4");
   register std::int32_t wb asm("r5");
-  pack_lane_pairs_m0<pack_step>(x, packed, InC / 2);
   std::int32_t acc0, acc1;
-  std::int32_t* xp;
+  const std::int32_t* xp;
 #define QPIPE_PAIRS_MAC_STEP_2 QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
@@ -172,15 +171,26 @@ template <std::size_t InC, WordImmediates I>
 #undef QPIPE_PAIRS_MAC_STEP_2
 }
 
+// One pixel of a 1 x 1 layer: its inputs x packed into the stack words `packed` (about 10 cycles an
+// input pair: pack_lane_pairs_m0), then its channels (pair_channels_m0).
+template <std::size_t InC, WordImmediates I>
+[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end, const std::int32_t*& w,
+                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
+                                                            std::int8_t*& out, std::uint32_t word) {
+  static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
+  pack_lane_pairs_m0<pair_pack_step<InC>>(x, packed, InC / 2);
+  pair_channels_m0<pair_mac_step<InC>, I>(q, end, w, packed, packed + InC / 2, out, word);
+}
+
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
 // (a form other than the folded halves one: three pieces, a shift per channel, TFLite's
 // multipliers): acc0 and acc1 += one channel pair's sums over the packed inputs [xbegin, xend),
 // w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
 // for both channels; the caller requantizes the two sums in C++ (requantize_channel).
-template <std::size_t InC>
-[[gnu::always_inline]] inline void pointwise_pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin, const std::int32_t* xend_in,
-                                                          std::int32_t& acc0, std::int32_t& acc1) {
-  constexpr std::size_t unroll = pair_mac_step<InC>;  // input pairs a step, as in the pixel loop
+template <std::size_t Unroll>
+[[gnu::always_inline]] inline void pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin, const std::int32_t* xend_in,
+                                                std::int32_t& acc0, std::int32_t& acc1) {
+  constexpr std::size_t unroll = Unroll;  // input pairs a step, as in the channel loop
   register const std::int32_t* const xend asm("r8") = xend_in;
   register std::int32_t xv asm("r2");
   register std::int32_t t asm("r3");
@@ -343,7 +353,7 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 
 #if defined(__ARM_ARCH_6M__)
   // Pixel by pixel from the last to the first (read_fronts): the inputs packed once on the stack,
-  // then each channel pair's sums in assembly (pointwise_pair_sums_m0) and their codes in C++.
+  // then each channel pair's sums in assembly (pair_sums_m0) and their codes in C++.
   // Inline, so that the layer's form and clamp are constants where the network is one and the
   // compiler keeps only their path.
   [[gnu::always_inline]] void general_m0(const std::int8_t* in, std::int8_t* out) const {
@@ -356,7 +366,7 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #pragma GCC unroll 1
         for (std::size_t o = 0; o < OutC; o += 2) {
           std::int32_t acc0 = channel[o].bias, acc1 = channel[o + 1].bias;
-          pointwise_pair_sums_m0<InC>(w, packed, packed + pairs, acc0, acc1);
+          pair_sums_m0<pair_mac_step<InC>>(w, packed, packed + pairs, acc0, acc1);
           *pixel_out++ = this->code(acc0, o);
           *pixel_out++ = this->code(acc1, o + 1);
         }

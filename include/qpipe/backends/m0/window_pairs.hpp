@@ -1,0 +1,230 @@
+// K x K convolutions on the 1 x 1 pair kernel's channel loop (pointwise_pairs.hpp: two output
+// channels' weights as lane pairs, one MUL for two products, 21 cycles per 8 MACs). A window in
+// NHWC is KW columns of KH x InC inputs; the kernel packs the columns an output row reads into lane
+// pairs on the stack, column by column (a column: its KH pieces of InC bytes, one per kernel row,
+// then a zero lane where KH x InC is odd), the zero point wherever the window reaches past the
+// image (SAME). Then every output pixel's window is one contiguous run of words, KW columns from
+// its first one, and the channel loop runs over it as over a 1 x 1 pixel's packed inputs, its
+// weights permuted to the same column order at compile time. A band column is packed once per
+// output row (at stride 1 it serves KW windows) instead of once per window. The price: the weights
+// stored as pairs, twice TFLite's bytes, and the band on the stack (window_pair_band_bytes; an
+// output row wider than that runs in chunks of pixels).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "qpipe/backends/m0/dot.hpp"
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
+#include "qpipe/backends/m0/requantizer.hpp"
+#include "qpipe/detail/read_front.hpp"
+#include "qpipe/ops/convolution.hpp"
+#include "qpipe/ops/geometry.hpp"
+
+namespace qpipe::m0 {
+
+// The stack the packed columns of one chunk of an output row take at most (more only where one
+// window alone is larger), and the largest window the kernel takes.
+inline constexpr std::size_t window_pair_band_bytes = 2048;
+inline constexpr std::size_t window_pair_max_window_bytes = 8192;
+
+// Where window G's lane pairs lie: a column of column_words words, a window of window_words (its
+// KW columns, then zero-weight words up to a multiple of the channel loop's step, `unroll`), and
+// the chunks of chunk_pixels output pixels whose columns the band holds.
+template <ops::Window G>
+struct WindowPairs {
+  static constexpr std::size_t column_inputs = G.kernel_height * G.channels;
+  static constexpr std::size_t column_words = (column_inputs + 1) / 2;
+  static constexpr std::size_t tap_words = G.kernel_width * column_words;
+  // The step (2, 4 or 8 pairs) with the fewest cycles: 10.5 a pair, the words rounded up to the
+  // step, and 4 a step (its compare and branch).
+  static constexpr std::size_t round_up(std::size_t n, std::size_t u) { return (n + u - 1) / u * u; }
+  static constexpr std::size_t cost(std::size_t u) { return 21 * round_up(tap_words, u) + 8 * (round_up(tap_words, u) / u); }
+  static constexpr std::size_t unroll = cost(8) <= cost(4) ? (cost(8) <= cost(2) ? 8 : 2) : (cost(4) <= cost(2) ? 4 : 2);
+  static constexpr std::size_t window_words = round_up(tap_words, unroll);
+  static constexpr std::size_t tail_words = window_words - tap_words;  // read past the last column, times zero weights
+  static constexpr std::size_t pixel_words = G.stride_width * column_words;
+
+  static constexpr std::size_t band_words_for(std::size_t pixels) {
+    return ((pixels - 1) * G.stride_width + G.kernel_width) * column_words + tail_words;
+  }
+  static constexpr std::size_t most_pixels = [] {
+    std::size_t p = 1;
+    while (p < G.out_width && 4 * band_words_for(p + 1) <= window_pair_band_bytes) ++p;
+    return p;
+  }();
+  // The row in chunks of about equal size.
+  static constexpr std::size_t chunks = (G.out_width + most_pixels - 1) / most_pixels;
+  static constexpr std::size_t chunk_pixels = (G.out_width + chunks - 1) / chunks;
+  static constexpr std::size_t band_words = band_words_for(chunk_pixels);
+};
+
+// The kernel's reach: a K x KW window (not 1 x 1) without dilation, per-channel scales, output
+// channels in twos, a window of at most window_pair_max_window_bytes as pairs.
+template <ops::Window G, std::size_t Channels, std::size_t OutC>
+inline constexpr bool window_pair_weights = G.dilation_height == 1 && G.dilation_width == 1 && G.kernel_height * G.kernel_width > 1 &&
+                                            Channels == OutC && OutC % 2 == 0 &&
+                                            4 * WindowPairs<G>::window_words <= window_pair_max_window_bytes;
+
+#if defined(__ARM_ARCH_6M__)
+// A chunk's pixels: each one's window, pixel_words further along the band, through the channel
+// loop (pair_channels_m0); the outputs one after the other. One out-of-line copy for every layer
+// with the same step and immediates.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattributes"
+template <std::size_t Unroll, WordImmediates I>
+[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
+                                                                   const std::int32_t* band, std::size_t pixels, std::size_t pixel_words,
+                                                                   std::size_t window_words, std::int8_t* out, std::uint32_t word) {
+  for (; pixels > 0; --pixels, band += pixel_words) {
+    const std::int32_t* weights = w;
+    pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, out, word);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+// The layer (any padding and strides, G's geometry): the weights as lane pairs [channel pair][window
+// word][channel], the channel records and requantization of the 1 x 1 pair kernel (QuadRecords),
+// the input zero point's pair for the taps on padding.
+template <ops::Window G, std::size_t OutC, bool TwoSided>
+struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<OutC, TwoSided> {
+  using geometry = ops::ConvolutionGeometry<G, OutC, OutC>;
+  using layout = WindowPairs<G>;
+  using geometry::out_height;
+  using geometry::out_width;
+  static constexpr std::size_t InC = G.channels, KH = G.kernel_height, KW = G.kernel_width;
+  static constexpr std::size_t column_words = layout::column_words, window_words = layout::window_words;
+  static_assert(G.dilation_height == 1 && G.dilation_width == 1);
+
+  // The output rows in order (each in chunks from the left); once output row y has a byte
+  // written, the kernel reads input rows y SH - pad_top on, into the band on the stack: the
+  // output may lie over the input (detail/read_front.hpp).
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      detail::window_rows(out_height, out_width * OutC, G.height, G.width * InC, G.stride_height, G.pad_top)};
+
+  std::array<std::int32_t, OutC * window_words> weight;
+  std::int32_t padding;  // lane_input(zero point, zero point)
+
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t j) { return (o / 2 * window_words + j) * 2 + o % 2; }
+
+  // n = (ky KW + kx) InC + i, TFLite's order; the window's input e = kx column_inputs' pairs + ky
+  // InC + i, the high lane of word e / 2 where e is even (lane_weight). Either lane may be set
+  // first.
+  constexpr void set_weight(std::size_t o, std::size_t n, std::int8_t w) {
+    const std::size_t ky = n / (KW * InC), kx = n / InC % KW, i = n % InC;
+    const std::size_t e = kx * 2 * column_words + ky * InC + i;
+    std::int32_t& pair = weight[weight_index(o, e / 2)];
+    const std::int32_t low = static_cast<std::int16_t>(static_cast<std::uint16_t>(static_cast<std::uint32_t>(pair) & 0xffffu));
+    const std::int32_t high = (pair - low) / 65536;
+    pair = e % 2 == 0 ? lane_weight(w, low) : lane_weight(high, w);
+  }
+
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  // What qpipe::run hands apply: the word's fields, constants there.
+  using immediates_type = WordImmediates;
+  constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
+
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+    std::array<std::int32_t, layout::band_words> band;
+    // The words past the last column meet zero weights; a chunk's band is never shorter than the
+    // windows of its pixels read, the last chunk's reading the earlier ones' columns.
+    for (std::size_t j = layout::band_words - layout::tail_words; j < layout::band_words; ++j) band[j] = 0;
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; x += layout::chunk_pixels) {
+        const std::size_t pixels = out_width - x < layout::chunk_pixels ? out_width - x : layout::chunk_pixels;
+        pack_columns(in, y, x, (pixels - 1) * G.stride_width + KW, band.data());
+        run_pixels<I>(band.data(), pixels, out + (y * out_width + x) * OutC);
+      }
+    }
+  }
+
+ private:
+  // The band's columns for the windows of output row y from output column x on: count columns.
+  constexpr void pack_columns(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count, std::int32_t* band) const {
+    const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
+    const std::ptrdiff_t left = static_cast<std::ptrdiff_t>(x * G.stride_width) - static_cast<std::ptrdiff_t>(G.pad_left);
+    for (std::size_t c = 0; c < count; ++c, band += column_words) {
+      const std::ptrdiff_t column = left + static_cast<std::ptrdiff_t>(c);
+      const bool column_inside = column >= 0 && column < static_cast<std::ptrdiff_t>(G.width);
+      if constexpr (InC % 2 == 0) {
+        // Each kernel row's piece is whole pairs.
+        for (std::size_t ky = 0; ky < KH; ++ky) {
+          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
+          std::int32_t* to = band + ky * (InC / 2);
+          if (column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height)) {
+            pack_piece(in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC, to);
+          } else {
+            for (std::size_t j = 0; j < InC / 2; ++j) to[j] = padding;
+          }
+        }
+      } else {
+        // Pairs across the kernel rows' pieces: the column's bytes first.
+        std::array<std::int8_t, 2 * column_words> bytes{};
+        const std::int8_t zero_point = static_cast<std::int8_t>(padding);
+        for (std::size_t ky = 0; ky < KH; ++ky) {
+          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
+          const bool inside = column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height);
+          const std::int8_t* from = inside ? in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC : nullptr;
+          for (std::size_t i = 0; i < InC; ++i) bytes[ky * InC + i] = inside ? from[i] : zero_point;
+        }
+        for (std::size_t j = 0; j < column_words; ++j) band[j] = lane_input(bytes[2 * j], bytes[2 * j + 1]);
+      }
+    }
+  }
+  // InC bytes as InC / 2 pairs.
+  [[gnu::always_inline]] constexpr void pack_piece(const std::int8_t* from, std::int32_t* to) const {
+#if defined(__ARM_ARCH_6M__)
+    if constexpr (InC % 4 == 0) {
+      if (!std::is_constant_evaluated()) {
+        pack_lane_pairs_m0<pair_pack_step<InC>>(from, to, InC / 2);
+        return;
+      }
+    }
+#endif
+    for (std::size_t j = 0; j < InC / 2; ++j) to[j] = lane_input(from[2 * j], from[2 * j + 1]);
+  }
+
+  // The codes of `pixels` output pixels whose windows start pixel_words apart from band on.
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void run_pixels(const std::int32_t* band, std::size_t pixels, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    if (!std::is_constant_evaluated()) {
+      if (this->folded) {
+        window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC, weight.data(), band,
+                                                                  pixels, layout::pixel_words, window_words, out, I.handed_word(this->word));
+        return;
+      }
+      // Another form: the sums in assembly (pair_sums_m0), the codes in C++.
+      for (std::size_t p = 0; p < pixels; ++p) {
+        const std::int32_t* x = band + p * layout::pixel_words;
+        const std::int32_t* w = weight.data();
+#pragma GCC unroll 1
+        for (std::size_t o = 0; o < OutC; o += 2) {
+          std::int32_t acc0 = this->channel[o].bias, acc1 = this->channel[o + 1].bias;
+          pair_sums_m0<layout::unroll>(w, x, x + window_words, acc0, acc1);
+          *out++ = this->code(acc0, o);
+          *out++ = this->code(acc1, o + 1);
+        }
+      }
+      return;
+    }
+#endif
+    // (Each window's start computed, not stepped to: a step past the band's end is refused in a
+    // constant expression where the stride exceeds the kernel.)
+    for (std::size_t p = 0; p < pixels; ++p) {
+      const std::int32_t* x = band + p * layout::pixel_words;
+      for (std::size_t o = 0; o < OutC; ++o) {
+        std::int32_t acc = this->channel[o].bias;
+        for (std::size_t j = 0; j < window_words; ++j) acc = lane_mac(acc, x[j], weight[weight_index(o, j)]);
+        *out++ = this->code(acc, o);
+      }
+    }
+  }
+};
+
+}  // namespace qpipe::m0

@@ -1,0 +1,163 @@
+// The Cortex-M0's K x K pair kernel (backends/m0/window_pairs.hpp: a window's columns packed as lane
+// pairs, the 1 x 1 pair kernel's channel loop over them) on the geometries and requantization forms
+// it takes, against the reference backend's bytes: each network is quantized twice, for the M0
+// backend (qpipe::m0::Backend: its assembly on the target, its C++ paths on the host) and for the
+// reference backend (reference_ops::Backend: TFLite's loop nests), and both run on the same inputs
+// (all -128, all 127, then random). The M0 network runs twice, through qpipe::run (the fields of
+// the folded form as immediates) and through the kernel's own call operator (the fields read from
+// the layer's word). The cases: 3 x 3 at 16, 32 and 64 input channels, strides 1 and 2, SAME and
+// VALID; each requantization form the compiler fits (the folded halves with one offset and with
+// an offset per sign, the halves unfolded, three pieces with one offset and with two, TFLite's
+// multipliers); an output row in chunks of three pixels; a window larger than the band (one pixel
+// a chunk); the stems' odd columns (3 x 3 over 3 channels, 10 x 4 at stride 2 over one); 6
+// channels (pieces packed in C++) with a stride per axis. static_asserts hold each case on its
+// kernel, form and chunking. Prints every output byte and the number of mismatches; the host build
+// prints the same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <type_traits>
+
+#include "qpipe.hpp"
+#include "qpipe/backends/m0/backend.hpp"
+#include "qpipe/reference/backend.hpp"
+
+namespace {
+
+using namespace qpipe;
+
+constexpr std::uint32_t next_random(std::uint32_t& s) {
+  s = s * 1664525u + 1013904223u;
+  return s >> 8;
+}
+
+// Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4), biases
+// of about a quarter of the accumulator's spread.
+template <auto Kernel, std::size_t InC, std::size_t OutC>
+constexpr Conv2DParams<Kernel, InC, OutC, std::int8_t> conv(std::uint32_t seed, double scale, Grid output) {
+  Conv2DParams<Kernel, InC, OutC, std::int8_t> p{};
+  std::uint32_t s = seed;
+  auto fill = [&](auto& self, auto& x) -> void {
+    if constexpr (std::is_array_v<std::remove_reference_t<decltype(x)>>) {
+      for (auto& e : x) self(self, e);
+    } else {
+      x = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
+    }
+  };
+  fill(fill, p.weights);
+  for (std::size_t o = 0; o < OutC; ++o) {
+    p.weight_scale[o] = scale * (1 + static_cast<double>(o % 5) / 4);
+    p.bias[o] = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
+  }
+  p.output = output;
+  return p;
+}
+
+constexpr Grid input_grid{0.02, -3};
+
+using Same = Pipe<QConv2DPerChannel<3, same>, QRelu>;
+using SameStride2 = Pipe<QConv2DPerChannel<3, 2, same>>;
+using Valid = Pipe<QConv2DPerChannel<3>, QRelu>;
+using ValidPlain = Pipe<QConv2DPerChannel<3>>;
+
+// 16 -> 16, SAME, stride 1, ReLU: the folded halves form (the whole channel loop in assembly).
+constexpr auto folded16 = spec<Same, Shape<8, 8, 16>>(input_grid, conv<3, 16, 16>(1, 0.004, Grid{0.5, -128}));
+// 16 -> 32, SAME, stride 2 on an odd image (padding on both sides), no ReLU: folded, an offset per
+// sign of the accumulator.
+constexpr auto two_offsets16 = spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{0.3, 3}));
+// The same with a coarser output grid: the halves form, whose clamp does not fold into the offsets
+// (the sums in assembly, the codes in C++).
+constexpr auto unfolded16 = spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{1.0, 3}));
+// 32 -> 32, VALID, ReLU: three pieces; without the ReLU, three pieces and two offsets.
+constexpr auto pieces32 = spec<Valid, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, -128}));
+constexpr auto plain32 = spec<ValidPlain, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, 0}));
+// 32 -> 16, SAME, stride 2, an output scale far below the product of the input's and the weights':
+// no fitted form (TFLite's multipliers, most codes the clamp's ends).
+constexpr auto saturating32 = spec<SameStride2, Shape<8, 8, 32>>(input_grid, conv<3, 32, 16>(5, 0.004, Grid{1e-8, 0}));
+// 64 -> 64, SAME, stride 1, ReLU: 384-byte columns, so the 12 output columns run in chunks of 3.
+constexpr auto chunked64 = spec<Same, Shape<4, 12, 64>>(input_grid, conv<3, 64, 64>(6, 0.002, Grid{0.5, -128}));
+// 256 -> 8, SAME: a window of 4,608 bytes as pairs, more than the band holds (a pixel a chunk).
+constexpr auto wide256 = spec<Same, Shape<3, 3, 256>>(input_grid, conv<3, 256, 8>(7, 0.001, Grid{0.5, -128}));
+// The ResNet-8 stem: 3 -> 16, SAME, ReLU (columns of 9 inputs: a zero lane after each).
+constexpr auto stem3 = spec<Same, Shape<10, 10, 3>>(input_grid, conv<3, 3, 16>(8, 0.01, Grid{0.2, -128}));
+// The keyword-spotting stem: 10 x 4, stride 2, SAME, one channel, ReLU.
+constexpr auto kws_stem = spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<13, 10, 1>>(
+    input_grid, conv<kernel(10, 4), 1, 16>(9, 0.01, Grid{0.2, -128}));
+// 6 -> 8, 5 x 3, strides 2 and 1, SAME, no ReLU (pieces of three pairs, packed in C++).
+constexpr auto rect6 = spec<Pipe<QConv2DPerChannel<kernel(5, 3), stride(2, 1), same>>, Shape<9, 7, 6>>(
+    input_grid, conv<kernel(5, 3), 6, 8>(10, 0.01, Grid{0.3, -5}));
+
+template <const auto& Spec>
+constexpr auto on_m0 = quantize<Spec, m0::Backend>();
+template <const auto& Spec>
+constexpr auto on_reference = quantize<Spec, reference_ops::Backend>();
+
+template <const auto& Spec>
+constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
+template <const auto& Spec>
+using kernel_of = std::remove_cvref_t<decltype(first_kernel<Spec>)>;
+template <class Kernel>
+inline constexpr bool is_pair_kernel = false;
+template <ops::Window G, std::size_t OutC, bool TwoSided>
+inline constexpr bool is_pair_kernel<m0::WindowPairKernel<G, OutC, TwoSided>> = true;
+template <const auto& Spec>
+constexpr bool runs_pairs = is_pair_kernel<kernel_of<Spec>>;
+
+static_assert(runs_pairs<folded16> && first_kernel<folded16>.folded && !first_kernel<folded16>.form.negative_offsets);
+static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded && first_kernel<two_offsets16>.form.negative_offsets);
+static_assert(runs_pairs<unfolded16> && !first_kernel<unfolded16>.folded && first_kernel<unfolded16>.form.pieces == 2);
+static_assert(runs_pairs<pieces32> && !first_kernel<pieces32>.folded && first_kernel<pieces32>.form.pieces == 3);
+static_assert(runs_pairs<plain32> && first_kernel<plain32>.form.pieces == 3 && first_kernel<plain32>.form.negative_offsets);
+static_assert(runs_pairs<saturating32> && first_kernel<saturating32>.form.pieces == 0);
+static_assert(runs_pairs<chunked64> && kernel_of<chunked64>::layout::chunk_pixels == 3 && kernel_of<chunked64>::layout::chunks == 4);
+static_assert(runs_pairs<wide256> && kernel_of<wide256>::layout::chunk_pixels == 1 && 4 * kernel_of<wide256>::layout::window_words == 4608);
+static_assert(runs_pairs<stem3> && kernel_of<stem3>::layout::column_words == 5 && kernel_of<stem3>::layout::tail_words == 1);
+static_assert(runs_pairs<kws_stem> && kernel_of<kws_stem>::layout::column_words == 5 && kernel_of<kws_stem>::layout::unroll == 4);
+static_assert(runs_pairs<rect6> && kernel_of<rect6>::layout::column_words == 15);
+
+std::uint32_t seed = 7;
+
+// Runs the networks on `rounds` inputs (the first all -128, the second all 127, then random),
+// prints the M0 backend's bytes, returns the number of bytes that differ from the reference's
+// (through qpipe::run and through the kernel's call operator).
+template <const auto& Spec>
+int check(const char* name, int rounds) {
+  using S = std::remove_cvref_t<decltype(Spec)>;
+  static std::array<std::int8_t, S::input_shape::size> input;
+  static std::array<std::int8_t, S::plan::output_shape::size> got, by_word, want;
+  int bad = 0;
+  std::printf("%s:", name);
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
+    run<on_m0<Spec>>(input, got);
+    first_kernel<Spec>(input.data(), by_word.data());
+    run<on_reference<Spec>>(input, want);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      bad += got[i] != want[i];
+      bad += by_word[i] != want[i];
+      std::printf(" %d", int{got[i]});
+    }
+  }
+  std::printf("\n");
+  return bad;
+}
+
+}  // namespace
+
+int main() {
+  int bad = 0;
+  bad += check<folded16>("3x3 SAME 8x8x16 -> 16 relu, folded", 3);
+  bad += check<two_offsets16>("3x3 s2 SAME 9x9x16 -> 32, folded, two offsets", 3);
+  bad += check<unfolded16>("3x3 s2 SAME 9x9x16 -> 32, halves unfolded", 3);
+  bad += check<pieces32>("3x3 VALID 6x6x32 -> 32 relu, three pieces", 3);
+  bad += check<plain32>("3x3 VALID 6x6x32 -> 32, three pieces and two offsets", 3);
+  bad += check<saturating32>("3x3 s2 SAME 8x8x32 -> 16, TFLite's multipliers", 3);
+  bad += check<chunked64>("3x3 SAME 4x12x64 -> 64 relu, chunks of 3", 3);
+  bad += check<wide256>("3x3 SAME 3x3x256 -> 8 relu, a pixel a chunk", 3);
+  bad += check<stem3>("3x3 SAME 10x10x3 -> 16 relu", 3);
+  bad += check<kws_stem>("10x4 s2 SAME 13x10x1 -> 16 relu", 3);
+  bad += check<rect6>("5x3 s(2,1) SAME 9x7x6 -> 8", 3);
+  std::printf("%d mismatches\n", bad);
+  return bad == 0 ? 0 : 1;
+}
