@@ -32,8 +32,8 @@ inline constexpr qpipe::DenseParams<4, 8> head{
     .bias = {0, 0, 0, 0, 0, 0, 0, 0},
     .output = {4.0 / 255.0, 0},
 };
-inline constexpr auto spec = qpipe::spec<Net, qpipe::Shape<4>>(qpipe::Grid{1.0 / 127, 0}, head);
-inline constexpr auto network = qpipe::quantize(spec);
+inline constexpr auto spec = qpipe::make_spec<Net, qpipe::Shape<4>>(qpipe::Grid{1.0 / 127, 0}, head);
+inline constexpr auto network = qpipe::compile(spec);
 
 int main() {
   const std::array<std::int8_t, 4> in{10, 20, -30, 40};

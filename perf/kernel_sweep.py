@@ -95,8 +95,8 @@ inline constexpr {params} block{{
     .weight_scale = {weight_scale},
 }};
 
-inline constexpr auto spec = qpipe::spec<Net, Input>(qpipe::Grid{{{input_scale!r}, {input_zero}}}, block);
-inline constexpr auto network = qpipe::quantize<spec>();
+inline constexpr auto spec = qpipe::make_spec<Net, Input>(qpipe::Grid{{{input_scale!r}, {input_zero}}}, block);
+inline constexpr auto network = qpipe::compile<spec>();
 
 }}  // namespace sweep
 """

@@ -86,21 +86,21 @@ inline constexpr auto fc3_eq = [] {
 }();
 
 inline constexpr qpipe::Grid placeholder{1.0, 0};  // calibrate() replaces every grid
-inline constexpr auto original = qpipe::spec<Net, Input>(placeholder, fc1, fc2, fc3);
-inline constexpr auto equalized = qpipe::spec<Net, Input>(placeholder, fc1_eq, fc2_eq, fc3_eq);
+inline constexpr auto original = qpipe::make_spec<Net, Input>(placeholder, fc1, fc2, fc3);
+inline constexpr auto equalized = qpipe::make_spec<Net, Input>(placeholder, fc1_eq, fc2_eq, fc3_eq);
 
 inline constexpr auto report = qpipe::calibration_report(equalized, calibration_set, qpipe::min_max());
 inline constexpr auto spec = qpipe::calibrate(equalized, calibration_set, qpipe::min_max());
-inline constexpr auto network = qpipe::quantize(spec);
+inline constexpr auto network = qpipe::compile(spec);
 
 // For comparison: the same network calibrated with MinMax everywhere, with and without
 // equalization.
 inline constexpr auto fc2_min_max = [] { auto p = fc2_eq; p.observer = qpipe::min_max(); return p; }();
 inline constexpr auto fc3_min_max = [] { auto p = fc3_eq; p.observer = qpipe::min_max(); return p; }();
-inline constexpr auto spec_min_max = qpipe::calibrate(qpipe::spec<Net, Input>(placeholder, fc1_eq, fc2_min_max, fc3_min_max), calibration_set);
+inline constexpr auto spec_min_max = qpipe::calibrate(qpipe::make_spec<Net, Input>(placeholder, fc1_eq, fc2_min_max, fc3_min_max), calibration_set);
 inline constexpr auto spec_unequalized = qpipe::calibrate(original, calibration_set);
-inline constexpr auto network_min_max = qpipe::quantize(spec_min_max);
-inline constexpr auto network_unequalized = qpipe::quantize(spec_unequalized);
+inline constexpr auto network_min_max = qpipe::compile(spec_min_max);
+inline constexpr auto network_unequalized = qpipe::compile(spec_unequalized);
 
 template <class Spec>
 constexpr auto quantized_test_set(const Spec& s) {

@@ -81,16 +81,16 @@ inline constexpr std::size_t test_count = 4;
 inline constexpr auto calibration_images = examples::wave_images<Input, calibration_count>(0);
 inline constexpr auto test_images = examples::wave_images<Input, test_count>(100);
 
-inline constexpr auto spec = calibrate(qpipe::spec<Net, Input>(Grid{1, 0}, stem, expand1, depthwise1, project1,
+inline constexpr auto spec = calibrate(qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, expand1, depthwise1, project1,
                                                                ResidualParams{{1, 0}}, expand2, depthwise2, project2,
                                                                classifier),
                                        calibration_images);
-inline constexpr auto network = quantize(spec);
+inline constexpr auto network = compile(spec);
 using Model = std::remove_const_t<decltype(network)>;
 // The model a Cortex-M0 build runs (the default there; on the host, the reference loop nests run):
 // its arena is the one printed, the same line on both builds. (Its window kernel takes its input
 // buffer in place, with room for the expanded words.)
-using M0Model = std::remove_const_t<decltype(qpipe::quantize<qpipe::m0::Backend>(spec))>;
+using M0Model = std::remove_const_t<decltype(qpipe::compile<qpipe::m0::Backend>(spec))>;
 
 // The test images on the input grid (quantized by the compiler: no float on the target).
 inline constexpr auto test_inputs = examples::quantized(test_images, spec.input);

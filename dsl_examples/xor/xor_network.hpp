@@ -29,8 +29,8 @@ inline constexpr qpipe::DenseParams<4, 1> logit{
     .output = {8.0 / 255.0, 0},
 };
 
-inline constexpr auto spec = qpipe::spec<Net, qpipe::Shape<2>>(input_grid, hidden, logit);
-inline constexpr auto network = qpipe::quantize(spec);
+inline constexpr auto spec = qpipe::make_spec<Net, qpipe::Shape<2>>(input_grid, hidden, logit);
+inline constexpr auto network = qpipe::compile(spec);
 
 // The four corners on the input grid, quantized by the compiler.
 inline constexpr std::array<std::array<std::int8_t, 2>, 4> corners = [] {

@@ -62,7 +62,7 @@ struct BufferCalibration {
 };
 
 namespace compile_error {
-void calibration_passes_spec_needs_every_pass_run_call_next_passes_times();
+void calibration_passes_make_spec_needs_every_pass_run_call_next_passes_times();
 void calibration_passes_next_called_after_the_last_pass();
 }  // namespace compile_error
 
@@ -281,7 +281,7 @@ consteval auto calibrate(const detail::Refused<In, Out>& s, const Samples&, Obse
 //   inline constexpr auto calibration_1 = calibration_0.next();
 //   template <class> void calibration_pass_1_done() {}   // GCC frees what pass 1 used
 //   ...                                                    // `passes` of them
-//   inline constexpr auto spec = calibration_8.spec();
+//   inline constexpr auto spec = calibration_8.make_spec();
 //
 // A pass runs one sample through the reference (the samples in order; twice over where a KL
 // observer needs its histogram pass). The grids are calibrate()'s.
@@ -303,10 +303,10 @@ struct CalibrationPasses {
     return after;
   }
   consteval auto report() const {
-    if (done != passes) compile_error::calibration_passes_spec_needs_every_pass_run_call_next_passes_times();
+    if (done != passes) compile_error::calibration_passes_make_spec_needs_every_pass_run_call_next_passes_times();
     return detail::finish_observations(layout, observed);
   }
-  consteval auto spec() const { return detail::calibrated_spec(UnsetSpec, report()); }
+  consteval auto make_spec() const { return detail::calibrated_spec(UnsetSpec, report()); }
 };
 
 }  // namespace qpipe

@@ -1,5 +1,5 @@
-// Pipe<Layers...>: a network as a type. spec<Net, InputShape>(input grid, parameter blocks...)
-// binds float parameters to it; quantize(spec) has the compiler turn them into an integer Model.
+// Pipe<Layers...>: a network as a type. make_spec<Net, InputShape>(input grid, parameter blocks...)
+// binds float parameters to it; compile(spec) has the compiler turn them into an integer Model.
 #pragma once
 
 #include <array>
@@ -95,7 +95,7 @@ constexpr bool parameter_block_count_matches() {
   }
 }
 
-// What spec() gives for a declaration it reported an error about: quantize, a call, calibrate and
+// What make_spec() gives for a declaration it reported an error about: compile, a call, calibrate and
 // the other functions of a spec take it quietly, so that the user reads one error. In and Out the
 // shapes as far as they are known.
 template <ShapeType In, ShapeType Out>
@@ -184,7 +184,7 @@ struct Spec {
 };
 
 template <class Net, ShapeType In, class... Params>
-consteval auto spec(Grid input, const Params&... params) {
+consteval auto make_spec(Grid input, const Params&... params) {
   if constexpr (!detail::parameter_block_count_matches<Net, Params...>()) {
     return detail::Refused<In, Shape<1>>{};  // after the error above: nothing more to report
   } else {
@@ -396,7 +396,7 @@ template <class T>
 inline constexpr bool is_spec = false;
 template <class Net, ShapeType In, class... Params>
 inline constexpr bool is_spec<Spec<Net, In, Params...>> = true;
-// What spec<Net, Shape>(...) returns.
+// What make_spec<Net, Shape>(...) returns.
 template <class T>
 concept SpecType = is_spec<T>;
 
@@ -404,12 +404,12 @@ template <class T>
 inline constexpr bool is_model = false;
 template <ShapeType In, ShapeType Out, class Wiring, class... Kernels>
 inline constexpr bool is_model<Model<In, Out, Wiring, Kernels...>> = true;
-// What quantize(spec) returns.
+// What compile(spec) returns.
 template <class T>
 concept ModelType = is_model<T>;
 }  // namespace detail
 
-// Runs `network` (a Model with static storage: quantize's result as an inline constexpr variable)
+// Runs `network` (a Model with static storage: compile's result as an inline constexpr variable)
 // on its static arena, like network(input, output), with the network as a template argument: its
 // constants are then constant expressions, and the M0 routines take the layer constants they
 // share (the clamp, the piece bits of the fitted requantization) as immediates. The same outputs,
@@ -459,7 +459,7 @@ struct model_of<Backend, SpecType, std::index_sequence<K...>> {
   using type = Model<typename SpecType::input_shape, typename plan::output_shape, Wiring<structure<typename SpecType::pipe>>,
                      decltype(Backend::lower(std::declval<const typename plan::template op<K>&>()))...>;
 };
-// The Model a spec quantizes into for a backend.
+// The Model a spec compiles into for a backend.
 template <class Backend, class SpecType>
 using model_type = typename model_of<Backend, SpecType, std::make_index_sequence<SpecType::plan::step_count>>::type;
 
@@ -476,7 +476,7 @@ consteval auto lower_threaded(const SpecType& s, std::array<Grid, Buffers>& grid
 // list of calls, and function templates rather than lambdas: GCC 12 rejects consteval calls in
 // those positions.)
 template <class Backend, class SpecType, std::size_t... K>
-consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
+consteval auto compile_steps(const SpecType& s, std::index_sequence<K...>) {
   using plan = typename SpecType::plan;
   std::array<Grid, plan::step_count + 1> grids{};
   grids[0] = s.input;
@@ -485,11 +485,11 @@ consteval auto quantize_steps(const SpecType& s, std::index_sequence<K...>) {
   return model;
 }
 
-// quantize<spec>(): every step a constant evaluation of its own, so that the compiler's limit on
+// compile<spec>(): every step a constant evaluation of its own, so that the compiler's limit on
 // the operations of one evaluation (-fconstexpr-ops-limit) applies to each step, never to the whole
 // network. grids_through<Spec, B> holds the grids of buffers 0..B: B's is the output grid of step
 // B - 1, computed from the grids before it in an evaluation of its own. Each is instantiated after
-// the one before it (step_quantizes and quantize_each_step name them in order), so the
+// the one before it (step_compiles and compile_each_step name them in order), so the
 // instantiation depth stays constant however deep the network.
 template <const auto& Spec, std::size_t B>
 inline constexpr auto grids_through = []() consteval {
@@ -511,13 +511,13 @@ consteval auto lower_step() {
 template <const auto& Spec, class Backend, std::size_t K>
 inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
 
-// ---- Diagnosing a spec that does not quantize (quantize<spec>()) ----------------------------------
+// ---- Diagnosing a spec that does not compile (compile<spec>()) -----------------------------------
 // A step whose constants cannot be computed stops its constant evaluation at a compile_error
-// function. quantize<spec>() first asks, step by step in order, whether the step's evaluation and
+// function. compile<spec>() first asks, step by step in order, whether the step's evaluation and
 // its lowering would succeed (a failed constant expression inside a requires-expression is just
 // false, and GCC caches the successful evaluations for the real run); if one would not and its
 // mistake is one of the usual ones, it reports a sentence naming the layer and the value, and
-// refuses the model: no second error. Otherwise it quantizes as usual: a probe may fail where the
+// refuses the model: no second error. Otherwise it compiles as usual: a probe may fail where the
 // step's own evaluation does not (the ops limit), and a real failure then stops at its
 // compile_error function, which names the rule.
 template <int> struct constant_probe {};
@@ -526,12 +526,12 @@ consteval int quantizes_and_lowers() {
   (void)lower_step<Spec, Backend, K>();  // quantizes step K on the grids before it, then lowers it
   return 0;
 }
-// Whether steps 0..K all quantize; a step is only tried when those before it passed, so the grids
+// Whether steps 0..K all compile; a step is only tried when those before it passed, so the grids
 // it reads exist.
 template <const auto& Spec, class Backend, std::size_t K>
-struct step_quantizes {
+struct step_compiles {
   static constexpr bool value = [] {
-    if constexpr (!step_quantizes<Spec, Backend, K - 1>::value) {
+    if constexpr (!step_compiles<Spec, Backend, K - 1>::value) {
       return false;
     } else {
       return requires { typename constant_probe<quantizes_and_lowers<Spec, Backend, K>()>; };
@@ -539,14 +539,14 @@ struct step_quantizes {
   }();
 };
 template <const auto& Spec, class Backend>
-struct step_quantizes<Spec, Backend, 0> {
+struct step_compiles<Spec, Backend, 0> {
   static constexpr bool value = requires { typename constant_probe<quantizes_and_lowers<Spec, Backend, 0>()>; };
 };
 
 // The first step whose quantization fails (the step count if none does).
 template <const auto& Spec, class Backend, std::size_t... K>
 consteval std::size_t first_failing_step(std::index_sequence<K...>) {
-  constexpr bool ok[] = {step_quantizes<Spec, Backend, K>::value..., true};
+  constexpr bool ok[] = {step_compiles<Spec, Backend, K>::value..., true};
   for (std::size_t k = 0; k < sizeof...(K); ++k)
     if (!ok[k]) return k;
   return sizeof...(K);
@@ -661,7 +661,7 @@ consteval Sentence failing_step_mistake() {
 }
 
 template <const auto& Spec, class Backend, std::size_t... K>
-consteval auto quantize_each_step(std::index_sequence<K...>) {
+consteval auto compile_each_step(std::index_sequence<K...>) {
   model_type<Backend, std::remove_cvref_t<decltype(Spec)>> model{};
   ((boost::hana::at_c<K>(model.kernels) = step_kernel<Spec, Backend, K>), ...);
   return model;
@@ -678,54 +678,54 @@ constexpr auto float_buffer_offsets(std::index_sequence<B...>) {
 }  // namespace detail
 
 // The integer network for a backend: the default one of the target (backends/select.hpp), or one
-// named, e.g. quantize<qpipe::m0::Backend>(spec) to run the Cortex-M0's kernels on the host. One
+// named, e.g. compile<qpipe::m0::Backend>(spec) to run the Cortex-M0's kernels on the host. One
 // constant evaluation: GCC's limit on its operations (-fconstexpr-ops-limit, 2^25 by default)
 // applies to the whole network.
 template <class Backend = DefaultBackend, class Net, ShapeType In, class... Params>
-consteval auto quantize(const Spec<Net, In, Params...>& s) {
+consteval auto compile(const Spec<Net, In, Params...>& s) {
   using plan = typename Spec<Net, In, Params...>::plan;
-  return detail::quantize_steps<Backend>(s, std::make_index_sequence<plan::step_count>{});
+  return detail::compile_steps<Backend>(s, std::make_index_sequence<plan::step_count>{});
 }
 
 template <class Backend = DefaultBackend, ShapeType In, ShapeType Out>
-consteval auto quantize(const detail::Refused<In, Out>&) {
+consteval auto compile(const detail::Refused<In, Out>&) {
   return detail::RefusedModel<In, Out>{};
 }
 
 // The same network for a spec with static storage (an inline constexpr variable), each step's
 // kernel computed as a constant of its own: a deep network needs no raised limit.
-//   inline constexpr auto network = qpipe::quantize<spec>();
+//   inline constexpr auto network = qpipe::compile<spec>();
 template <const auto& Spec, class Backend = DefaultBackend>
   requires detail::SpecType<std::remove_cvref_t<decltype(Spec)>>
-consteval auto quantize() {
+consteval auto compile() {
   using spec_type = std::remove_cvref_t<decltype(Spec)>;
   using plan = typename spec_type::plan;
   constexpr std::size_t failing = detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
   constexpr Sentence mistake = detail::failing_step_mistake<plan, Spec, failing>();
   // Refused only after a sentence was reported. A probe can fail where the step's own evaluation
   // does not (GCC counted the MobileNetV1 replica's step 22 past the ops limit in the probe only):
-  // then the network is quantized as usual, so that it is either built or fails loudly, never
+  // then the network is compiled as usual, so that it is either built or fails loudly, never
   // silently empty.
   if constexpr (mistake.size() > 0) {
     [[maybe_unused]] constexpr bool reported = detail::report<mistake>();
     return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
   } else if constexpr (failing < plan::step_count) {
     // A failure without a sentence: the failing step's kernel alone, evaluated once more here (what
-    // quantize_each_step would do). Where it really fails, that is the one error, naming the rule
+    // compile_each_step would do). Where it really fails, that is the one error, naming the rule
     // (its compile_error function, or GCC's operation limit), and the model is refused; where only
-    // the probe failed, the step is a constant and the network is quantized as usual.
+    // the probe failed, the step is a constant and the network is compiled as usual.
     if constexpr (requires { typename detail::constant_probe<(void(detail::step_kernel<Spec, Backend, failing>), 0)>; }) {
-      return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+      return detail::compile_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
     } else {
       return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
     }
   } else {
-    return detail::quantize_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+    return detail::compile_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
   }
 }
 template <const auto& Spec, class Backend = DefaultBackend>
   requires detail::is_refused<std::remove_cvref_t<decltype(Spec)>>
-consteval auto quantize() {
+consteval auto compile() {
   using refused = std::remove_cvref_t<decltype(Spec)>;
   return detail::RefusedModel<typename refused::input_shape, typename refused::output_shape>{};
 }

@@ -81,8 +81,8 @@ def carried_header(comments, namespace, layer_types, input_shape, grids, blocks)
     lines += ["inline constexpr qpipe::Grid %s%s;" % (name, grid(g)) for name, g in grids]
     text = "\n".join(lines + [""]) + "\n" + "\n".join(b for _, b in blocks)
     args = ", ".join([grids[0][0]] + [name for name, _ in blocks])
-    return text + ("\ninline constexpr auto spec = qpipe::spec<Net, Input>(%s);\n"
-                   "inline constexpr auto network = qpipe::quantize<spec>();\n\n}  // namespace %s\n") % (args, namespace)
+    return text + ("\ninline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);\n"
+                   "inline constexpr auto network = qpipe::compile<spec>();\n\n}  // namespace %s\n") % (args, namespace)
 
 
 def write(path, text):

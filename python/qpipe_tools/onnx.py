@@ -11,8 +11,8 @@ input scale x weight scale) and writes one header holding
     using Input = qpipe::Shape<...>;
     inline constexpr qpipe::Grid input_grid{scale, zero_point};
     inline constexpr qpipe::...Params<...> <one block per layer with parameters>;
-    inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
-    inline constexpr auto network = qpipe::quantize<spec>();
+    inline constexpr auto spec = qpipe::make_spec<Net, Input>(input_grid, blocks...);
+    inline constexpr auto network = qpipe::compile<spec>();
 
 The model's int8 weights, weight scales, int32 biases and activation grids are written as they
 are: nothing is quantized again here, and qpipe then reproduces the model's integer arithmetic

@@ -24,7 +24,7 @@ GCC_DEFAULT_OPS_LIMIT = 1 << 25  # -fconstexpr-ops-limit's default: operations o
 # The quantization itself is cheap for the host build (a DS-CNN: 8.9 M operations) but the
 # Cortex-M0 backend fits each output channel's requantizer by a search that costs about 210,000
 # operations per channel (measured with arm-none-eabi-g++ 12 by lowering -fconstexpr-ops-limit
-# until a header no longer compiles). Headers quantize with qpipe::quantize<spec>(), each step a
+# until a header no longer compiles). Headers compile with qpipe::compile<spec>(), each step a
 # constant evaluation of its own, so the limit applies to the largest layer (DS-CNN: 64 channels,
 # about 13 M), not to the network (577 channels, 121 M).
 M0_FIT_OPS_PER_CHANNEL = 210000.0
@@ -93,7 +93,7 @@ def ops_limit_for(ops):
 
 def largest_requantized_layer(items):
     """The most output channels with a requantizer of their own (per-channel layers; one for a
-    per-tensor layer) in one layer: what one step of qpipe::quantize<spec>() fits."""
+    per-tensor layer) in one layer: what one step of qpipe::compile<spec>() fits."""
     largest = 0
     for step in qc.plan(items):
         channels = 0

@@ -12,8 +12,8 @@ and writes one header holding
     inline constexpr qpipe::Grid input_grid{scale, zero_point};
     inline constexpr qpipe::Grid output_grid{scale, zero_point};
     inline constexpr qpipe::...Params<...> <one block per layer with parameters>;
-    inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
-    inline constexpr auto network = qpipe::quantize<spec>();
+    inline constexpr auto spec = qpipe::make_spec<Net, Input>(input_grid, blocks...);
+    inline constexpr auto network = qpipe::compile<spec>();
 
 Everything is carried over as the model has it: int8 weights and their scales, int32 biases
 (written as int32 x input scale x weight scale, the double product the compiler divides by again,

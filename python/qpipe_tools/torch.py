@@ -3,8 +3,8 @@
 The header declares the network as a qpipe type (`using Net = qpipe::Pipe<...>`), gives its float
 parameters and the grid of every calibrated buffer, and has the compiler quantize it:
 
-    inline constexpr auto spec = qpipe::spec<Net, Input>(input_grid, blocks...);
-    inline constexpr auto network = qpipe::quantize<spec>();
+    inline constexpr auto spec = qpipe::make_spec<Net, Input>(input_grid, blocks...);
+    inline constexpr auto network = qpipe::compile<spec>();
 
 Calibration (the grids) runs on the host or in the compiler (--calibrate, default auto: by size).
 On the host, qpipe_tools.calibration runs qpipe's float reference and observers in numpy, bit
@@ -191,7 +191,7 @@ def pipe_text(items):
 
 
 def block_list(items):
-    """The parameter blocks in the order spec<> wants them: each layer's; a merge's branches in
+    """The parameter blocks in the order make_spec<> wants them: each layer's; a merge's branches in
     order, then its own block (a residual's branch, then its add)."""
     names = []
     for item in items:
@@ -1168,8 +1168,8 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             lines.append(block.text(b.grid, grid_comment("output grid", b, len(samples)) + shared.get(block.name, "")))
         lines += [
             "",
-            "inline constexpr auto spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
-            "inline constexpr auto network = qpipe::quantize<spec>();  // each step a constant evaluation of its own",
+            "inline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
+            "inline constexpr auto network = qpipe::compile<spec>();  // each step a constant evaluation of its own",
         ]
     else:
         lines += ["// A placeholder grid: calibration sets every grid from the samples.",
@@ -1181,7 +1181,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "// The calibration batch (NHWC, one row per sample).",
             *cpp_table("calibration_samples", "Input::size", samples),
             "",
-            "inline constexpr auto unset_spec = qpipe::spec<Net, Input>(%s);" % ", ".join(["placeholder"] + block_names),
+            "inline constexpr auto unset_spec = qpipe::make_spec<Net, Input>(%s);" % ", ".join(["placeholder"] + block_names),
             "",
             "// Calibration one pass per declaration (a sample through the float reference and the observers),",
             "// a function definition between two passes so that GCC frees each pass's memory before the next.",
@@ -1194,8 +1194,8 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         lines += [
             "inline constexpr const auto& calibration = calibration_pass_%d;  // .report(): per buffer, what its "
             "observer saw and chose" % info.passes,
-            "inline constexpr auto spec = calibration.spec();",
-            "inline constexpr auto network = qpipe::quantize<spec>();  // each step a constant evaluation of its own",
+            "inline constexpr auto spec = calibration.make_spec();",
+            "inline constexpr auto network = qpipe::compile<spec>();  // each step a constant evaluation of its own",
         ]
     if check_inputs is not None:
         check = as_batch(torch, check_inputs, "check inputs")

@@ -8,7 +8,7 @@
 using Net = qpipe::Pipe<qpipe::QDense<2>, qpipe::QRelu>;
 constexpr qpipe::DenseParams<3, 2> params{
     .weights = {{1, 2, 3}, {-1, 0, 1}}, .bias = {0.5, -0.5}, .output = {0.05, -20}};
-constexpr auto net = qpipe::quantize(qpipe::spec<Net, qpipe::Shape<3>>(qpipe::Grid{0.02, 0}, params));
+constexpr auto net = qpipe::compile(qpipe::make_spec<Net, qpipe::Shape<3>>(qpipe::Grid{0.02, 0}, params));
 
 int main() {
   const auto y = net(std::array<std::int8_t, 3>{10, 20, 30});

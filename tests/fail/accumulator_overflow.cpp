@@ -9,4 +9,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<2, 1> fc{.weights = {{1, 1}}, .bias = {2147480000.0 * 0.1 / 127}, .output = {1e3, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc);

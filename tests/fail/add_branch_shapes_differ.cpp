@@ -6,4 +6,4 @@
 using namespace qpipe;
 using Net = Pipe<Add<QConv2DPerChannel<3, 2, same>, Identity>>;
 constexpr Conv2DParams<3, 2, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = spec<Net, Shape<8, 8, 2>>(Grid{0.1, 0}, conv, AddParams{{0.1, 0}});
+constexpr auto s = make_spec<Net, Shape<8, 8, 2>>(Grid{0.1, 0}, conv, AddParams{{0.1, 0}});

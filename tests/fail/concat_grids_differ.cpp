@@ -7,5 +7,5 @@ using namespace qpipe;
 using Net = Pipe<Concat<QConv2DPerChannel<1>, QConv2DPerChannel<1>>>;
 constexpr Conv2DParams<1, 2, 2> a{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
 constexpr Conv2DParams<1, 2, 3> b{.weights = {{{{1}}}}, .bias = {}, .output = {0.2, 0}};
-constexpr auto s = spec<Net, Shape<4, 4, 2>>(Grid{0.1, 0}, a, b);
-constexpr auto model = quantize(s);
+constexpr auto s = make_spec<Net, Shape<4, 4, 2>>(Grid{0.1, 0}, a, b);
+constexpr auto model = compile(s);

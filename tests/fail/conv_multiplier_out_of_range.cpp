@@ -6,4 +6,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QPointwiseConv2DPerChannel>;
 constexpr qpipe::PointwiseConv2DParams<1, 1> pw{.weights = {{1e4}}, .bias = {}, .output = {1e-30, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<2, 2, 1>>(qpipe::Grid{1.0, 0}, pw);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<2, 2, 1>>(qpipe::Grid{1.0, 0}, pw);

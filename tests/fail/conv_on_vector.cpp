@@ -6,4 +6,4 @@
 using Net = qpipe::Pipe<qpipe::QDense<16>, qpipe::QConv2D<3>>;
 constexpr qpipe::DenseParams<4, 16> fc{.weights = {{1}}, .bias = {}, .output = {0.1, 0}};
 constexpr qpipe::Conv2DParams<3, 1, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<4>>(qpipe::Grid{0.1, 0}, fc, conv);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<4>>(qpipe::Grid{0.1, 0}, fc, conv);

@@ -6,4 +6,4 @@
 using Net = qpipe::Pipe<qpipe::QConv2D<3>, qpipe::QRelu, qpipe::QConv2D<3>>;
 constexpr qpipe::Conv2DParams<3, 3, 8> first{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
 constexpr qpipe::Conv2DParams<3, 4, 16> second{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<8, 8, 3>>(qpipe::Grid{0.1, 0}, first, second);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<8, 8, 3>>(qpipe::Grid{0.1, 0}, first, second);

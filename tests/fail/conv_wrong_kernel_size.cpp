@@ -4,4 +4,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDepthwiseConv2D<3, 2>>;
 constexpr qpipe::DepthwiseConv2DParams<5, 4> dw{.weights = {{{1}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<8, 8, 4>>(qpipe::Grid{0.1, 0}, dw);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<8, 8, 4>>(qpipe::Grid{0.1, 0}, dw);

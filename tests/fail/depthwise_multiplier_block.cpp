@@ -6,4 +6,4 @@
 using namespace qpipe;
 using Net = Pipe<QDepthwiseConv2D<3, multiplier(2)>>;
 constexpr DepthwiseConv2DParams<3, 4> dw{.weights = {{{1}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = spec<Net, Shape<8, 8, 4>>(Grid{0.1, 0}, dw);
+constexpr auto s = make_spec<Net, Shape<8, 8, 4>>(Grid{0.1, 0}, dw);

@@ -4,4 +4,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<1, 1> p{.weights = {{1e-3}}, .bias = {1e9}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<1>>(qpipe::Grid{1e-3, 0}, p);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<1>>(qpipe::Grid{1e-3, 0}, p);

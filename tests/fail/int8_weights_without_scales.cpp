@@ -4,4 +4,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<2, 1, std::int8_t> fc{.weights = {{3, 4}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, fc);

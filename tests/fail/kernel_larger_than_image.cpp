@@ -5,4 +5,4 @@
 #include <qpipe.hpp>
 using Net = qpipe::Pipe<qpipe::QMaxPool2D<2>, qpipe::QMaxPool2D<2>, qpipe::QConv2DPerChannel<7, 2>>;
 constexpr qpipe::Conv2DParams<7, 3, 8> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<16, 16, 3>>(qpipe::Grid{0.1, 0}, conv);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<16, 16, 3>>(qpipe::Grid{0.1, 0}, conv);

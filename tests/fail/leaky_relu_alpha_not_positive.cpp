@@ -3,5 +3,5 @@
 // EXPECT: QLeakyRelu
 #include <qpipe.hpp>
 using namespace qpipe;
-constexpr auto s = spec<Pipe<QLeakyRelu>, Shape<8>>(Grid{0.1, 0}, LeakyReluParams{-0.2, {0.1, 0}});
-constexpr auto model = quantize(s);
+constexpr auto s = make_spec<Pipe<QLeakyRelu>, Shape<8>>(Grid{0.1, 0}, LeakyReluParams{-0.2, {0.1, 0}});
+constexpr auto model = compile(s);

@@ -5,4 +5,4 @@
 using Net = qpipe::Pipe<qpipe::QConv2D<1>>;
 constexpr qpipe::Conv2DParams<1, 1, 2, std::int8_t> conv{
     .weights = {{{{1}}}, {{{2}}}}, .bias = {}, .output = {0.1, 0}, .weight_scale = {0.01, 0.02}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<2, 2, 1>>(qpipe::Grid{0.1, 0}, conv);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<2, 2, 1>>(qpipe::Grid{0.1, 0}, conv);

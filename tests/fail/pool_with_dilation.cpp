@@ -4,4 +4,4 @@
 #include <qpipe.hpp>
 using namespace qpipe;
 using Net = Pipe<QMaxPool2D<2, dilation(2)>>;
-constexpr auto s = spec<Net, Shape<8, 8, 1>>(Grid{0.1, 0});
+constexpr auto s = make_spec<Net, Shape<8, 8, 1>>(Grid{0.1, 0});

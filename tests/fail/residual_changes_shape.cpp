@@ -7,4 +7,4 @@ using namespace qpipe;
 using Net = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<0, 1, 0, 1>, QConv2D<3, 2>>>>;
 constexpr PointwiseConv2DParams<3, 8> expand{.weights = {{1}}, .bias = {}, .output = {0.1, 0}};
 constexpr Conv2DParams<3, 8, 8> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = spec<Net, Shape<8, 8, 3>>(Grid{0.1, 0}, expand, conv, ResidualParams{{0.1, 0}});
+constexpr auto s = make_spec<Net, Shape<8, 8, 3>>(Grid{0.1, 0}, expand, conv, ResidualParams{{0.1, 0}});

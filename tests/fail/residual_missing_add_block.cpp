@@ -5,4 +5,4 @@
 using namespace qpipe;
 using Net = Pipe<Residual<Pipe<QPad2D<1>, QConv2D<3>>>>;
 constexpr Conv2DParams<3, 2, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = spec<Net, Shape<4, 4, 2>>(Grid{0.1, 0}, conv);
+constexpr auto s = make_spec<Net, Shape<4, 4, 2>>(Grid{0.1, 0}, conv);

@@ -5,4 +5,4 @@
 using Net = qpipe::Pipe<qpipe::QDepthwiseConv2D<3>>;
 constexpr qpipe::DepthwiseConv2DParams<3, 2, std::int8_t> dw{
     .weights = {{{1, 1}}}, .bias = {}, .output = {0.1, 0}, .weight_scale = {0.01, __builtin_nan("")}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<4, 4, 2>>(qpipe::Grid{0.1, 0}, dw);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<4, 4, 2>>(qpipe::Grid{0.1, 0}, dw);

@@ -5,4 +5,4 @@
 using namespace qpipe;
 using Net = Pipe<QConv2D<3, stride(2), stride(1)>>;
 constexpr Conv2DParams<3, 1, 2> conv{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = spec<Net, Shape<8, 8, 1>>(Grid{0.1, 0}, conv);
+constexpr auto s = make_spec<Net, Shape<8, 8, 1>>(Grid{0.1, 0}, conv);

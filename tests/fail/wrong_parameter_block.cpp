@@ -6,4 +6,4 @@
 using Net = qpipe::Pipe<qpipe::QDense<4>, qpipe::QRelu, qpipe::QDense<1>>;
 constexpr qpipe::DenseParams<3, 4> first{.weights = {{1, 1, 1}}, .bias = {}, .output = {0.1, 0}};
 constexpr qpipe::DenseParams<4, 1> second{.weights = {{1, 1, 1, 1}}, .bias = {}, .output = {0.1, 0}};
-constexpr auto s = qpipe::spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, first, second);
+constexpr auto s = qpipe::make_spec<Net, qpipe::Shape<2>>(qpipe::Grid{0.1, 0}, first, second);

@@ -72,8 +72,8 @@ inline constexpr auto samples = [] {
 // The grids below are placeholders: calibrate() replaces every one from the samples.
 inline constexpr Grid placeholder{1.0, 0};
 inline constexpr auto spec = calibrate(
-    qpipe::spec<Net, Input>(placeholder, stem, expand, depthwise, project, ResidualParams{placeholder}, head), samples);
-inline constexpr auto network = quantize(spec);
+    qpipe::make_spec<Net, Input>(placeholder, stem, expand, depthwise, project, ResidualParams{placeholder}, head), samples);
+inline constexpr auto network = compile(spec);
 
 // The samples on the input grid: what the target is fed (computed by the compiler: no float on the M0).
 inline constexpr auto inputs = [] {

@@ -55,10 +55,10 @@ constexpr auto shortcut = filled<Conv2DParams<1, 8, 8>>(4, {0.07, -5});
 constexpr auto dilated = filled<DepthwiseConv2DParams<3, 16, double, 2>>(5, {0.1, 0});
 constexpr auto classifier = filled<PointwiseConv2DParams<32, 5>>(6, {0.02, 0}, 0.05);
 
-constexpr auto graph_spec = spec<Net, Shape<8, 8, 2>>(input_grid, stem, depthwise, project, shortcut, AddParams{{0.1, -20}},
+constexpr auto graph_spec = make_spec<Net, Shape<8, 8, 2>>(input_grid, stem, depthwise, project, shortcut, AddParams{{0.1, -20}},
                                                       LeakyReluParams{0.2, {0.08, -30}}, HardSwishParams{{0.05, -90}},
                                                       MulParams{{0.15, -100}}, dilated, MeanParams{{0.04, 0}}, classifier);
-constexpr auto graph = quantize<graph_spec>();
+constexpr auto graph = compile<graph_spec>();
 
 constexpr std::array<std::int8_t, 128> input_at(int k) {
   std::array<std::int8_t, 128> x{};

@@ -40,8 +40,8 @@ constexpr DepthwiseConv2DParams<3, 16> depthwise = [] {
   return p;
 }();
 
-constexpr auto large_spec = spec<Net, Shape<64, 64, 4>>(Grid{0.02, 0}, conv, depthwise);
-constexpr auto large = quantize<large_spec>();
+constexpr auto large_spec = make_spec<Net, Shape<64, 64, 4>>(Grid{0.02, 0}, conv, depthwise);
+constexpr auto large = compile<large_spec>();
 using M = std::remove_const_t<decltype(large)>;
 static_assert(M::arena_bytes > 16 * 1024, "this test is about a network that does not fit the micro:bit");
 

@@ -52,18 +52,18 @@ constexpr Grid input_grid{0.02, -3};
 using Relu = Pipe<QPointwiseConv2DPerChannel, QRelu>;
 using Plain = Pipe<QPointwiseConv2DPerChannel>;
 constexpr auto pieces256_params = pointwise<256, 32>(14, 0.004, Grid{1.5, -128});
-constexpr auto pieces256 = spec<Relu, Shape<2, 2, 256>>(input_grid, pieces256_params);
+constexpr auto pieces256 = make_spec<Relu, Shape<2, 2, 256>>(input_grid, pieces256_params);
 // 256 -> 64 without a ReLU: outputs on both sides of the zero point, three pieces and a second
 // offset for acc < 0.
 constexpr auto plain256_params = pointwise<256, 64>(12, 0.004, Grid{0.2, 3});
-constexpr auto plain256 = spec<Plain, Shape<2, 2, 256>>(input_grid, plain256_params);
+constexpr auto plain256 = make_spec<Plain, Shape<2, 2, 256>>(input_grid, plain256_params);
 // 32 -> 16 with an output scale far below the product of the input's and the weights': multipliers
 // of about 2^13, a left shift that saturates, no fitted form (most codes are the clamp's ends).
 constexpr auto saturating_params = pointwise<32, 16>(13, 0.004, Grid{1e-8, 0});
-constexpr auto saturating = spec<Plain, Shape<3, 3, 32>>(input_grid, saturating_params);
+constexpr auto saturating = make_spec<Plain, Shape<3, 3, 32>>(input_grid, saturating_params);
 // 128 -> 128 with a ReLU: the folded halves form, the whole channel loop in assembly.
 constexpr auto folded128_params = pointwise<128, 128>(11, 0.004, Grid{0.12, -128});
-constexpr auto folded128 = spec<Relu, Shape<2, 3, 128>>(input_grid, folded128_params);
+constexpr auto folded128 = make_spec<Relu, Shape<2, 3, 128>>(input_grid, folded128_params);
 
 // Seeded int8 weights (never -128) with one weight scale.
 template <std::size_t Inputs, std::size_t Units>
@@ -82,19 +82,19 @@ constexpr DenseParams<Inputs, Units, std::int8_t> dense(std::uint32_t seed, doub
 // between them.
 using DenseRelu = Pipe<QDense<16>, QRelu>;
 constexpr auto dense640_params = dense<640, 16>(15, 0.003, Grid{0.4, -128});
-constexpr auto dense640 = spec<DenseRelu, Shape<640>>(input_grid, dense640_params);
+constexpr auto dense640 = make_spec<DenseRelu, Shape<640>>(input_grid, dense640_params);
 // 36 -> 16 without a ReLU: one chunk, nine groups of four inputs (loop steps of one group).
 using DensePlain = Pipe<QDense<16>>;
 constexpr auto dense36_params = dense<36, 16>(16, 0.006, Grid{0.05, -5});
-constexpr auto dense36 = spec<DensePlain, Shape<36>>(input_grid, dense36_params);
+constexpr auto dense36 = make_spec<DensePlain, Shape<36>>(input_grid, dense36_params);
 // 128 -> 6, an output scale that fits no form (TFLite's multipliers), steps of four groups.
 constexpr auto dense128_params = dense<128, 6>(17, 0.003, Grid{1e-8, 0});
-constexpr auto dense128 = spec<Pipe<QDense<6>>, Shape<128>>(input_grid, dense128_params);
+constexpr auto dense128 = make_spec<Pipe<QDense<6>>, Shape<128>>(input_grid, dense128_params);
 
 template <const auto& Spec>
-constexpr auto on_m0 = quantize<Spec, m0::Backend>();
+constexpr auto on_m0 = compile<Spec, m0::Backend>();
 template <const auto& Spec>
-constexpr auto on_reference = quantize<Spec, reference_ops::Backend>();
+constexpr auto on_reference = compile<Spec, reference_ops::Backend>();
 
 template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);

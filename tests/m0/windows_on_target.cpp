@@ -56,9 +56,9 @@ constexpr std::array<std::int8_t, N> input_at(std::uint32_t seed) {
 // and printed (a sum of the codes weighted by position, and the first eight).
 template <const auto& Spec>
 struct Case {
-  static constexpr auto network = quantize<Spec>();
-  static constexpr auto reference = quantize<Spec, reference_ops::Backend>();
-  static constexpr auto m0_network = quantize<Spec, m0::Backend>();  // on the host: the kernels' C++ paths
+  static constexpr auto network = compile<Spec>();
+  static constexpr auto reference = compile<Spec, reference_ops::Backend>();
+  static constexpr auto m0_network = compile<Spec, m0::Backend>();  // on the host: the kernels' C++ paths
   using M = std::remove_const_t<decltype(network)>;
   static constexpr auto input = input_at<M::input_shape::size>(7u * M::output_shape::size + M::input_shape::size);
   static constexpr auto expected = reference(input);
@@ -83,56 +83,56 @@ struct Case {
 
 // The keyword-spotting stem: 49 x 10 MFCCs, 10 x 4, stride 2, SAME (4 rows of padding above, 5
 // below, 1 column on each side), ReLU folded.
-constexpr auto stem_spec = spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<49, 10, 1>>(
+constexpr auto stem_spec = make_spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<49, 10, 1>>(
     Grid{0.05, -20}, filled<Conv2DParams<kernel(10, 4), 1, 16>>(1, {0.04, -128}));
 // 3 x 3 SAME at stride 1 on an odd image, two-sided; at stride 2 on an even one (padding only
 // after), ReLU folded.
 constexpr auto odd_same_spec =
-    spec<Pipe<QConv2DPerChannel<3, same>>, Shape<7, 5, 8>>(Grid{0.04, 9}, filled<Conv2DParams<3, 8, 8>>(2, {0.08, 5}));
-constexpr auto even_stride2_spec = spec<Pipe<QConv2DPerChannel<3, 2, same>, QRelu>, Shape<8, 8, 4>>(
+    make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<7, 5, 8>>(Grid{0.04, 9}, filled<Conv2DParams<3, 8, 8>>(2, {0.08, 5}));
+constexpr auto even_stride2_spec = make_spec<Pipe<QConv2DPerChannel<3, 2, same>, QRelu>, Shape<8, 8, 4>>(
     Grid{0.03, -3}, filled<Conv2DParams<3, 4, 12>>(3, {0.05, -128}));
 // A rectangular kernel with a stride per axis, VALID; a tall one with SAME; a per-tensor scale.
-constexpr auto rectangular_spec = spec<Pipe<QConv2DPerChannel<kernel(3, 5), stride(1, 2)>>, Shape<6, 11, 2>>(
+constexpr auto rectangular_spec = make_spec<Pipe<QConv2DPerChannel<kernel(3, 5), stride(1, 2)>>, Shape<6, 11, 2>>(
     Grid{0.05, 0}, filled<Conv2DParams<kernel(3, 5), 2, 4>>(4, {0.1, -7}));
-constexpr auto tall_same_spec = spec<Pipe<QConv2D<kernel(5, 3), same>, QRelu>, Shape<9, 7, 3>>(
+constexpr auto tall_same_spec = make_spec<Pipe<QConv2D<kernel(5, 3), same>, QRelu>, Shape<9, 7, 3>>(
     Grid{0.02, 30}, filled<Conv2DParams<kernel(5, 3), 3, 5>>(5, {0.06, -128}));
 // 1 x 1 with a stride per axis (no padding: the rows read where they lie).
-constexpr auto pointwise_strided_spec = spec<Pipe<QConv2DPerChannel<1, stride(2, 1)>, QRelu>, Shape<5, 4, 6>>(
+constexpr auto pointwise_strided_spec = make_spec<Pipe<QConv2DPerChannel<1, stride(2, 1)>, QRelu>, Shape<5, 4, 6>>(
     Grid{0.05, 2}, filled<Conv2DParams<1, 6, 8>>(6, {0.04, -128}));
 // Depthwise 3 x 3 SAME: the keyword-spotting layer (25 x 5 x 64, stride 1, ReLU), stride 2 on an
 // odd image, two-sided; rows of eight outputs at strides 1 and 2 (two passes of four of the
 // row-pixel loop); a stride per axis.
-constexpr auto ds_depthwise_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<25, 5, 64>>(
+constexpr auto ds_depthwise_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<25, 5, 64>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 64>>(7, {0.04, -128}));
-constexpr auto depthwise_odd_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>>, Shape<9, 9, 16>>(
+constexpr auto depthwise_odd_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>>, Shape<9, 9, 16>>(
     Grid{0.04, 11}, filled<DepthwiseConv2DParams<3, 16>>(8, {0.07, -2}));
-constexpr auto depthwise_fours_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<6, 8, 8>>(
+constexpr auto depthwise_fours_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<6, 8, 8>>(
     Grid{0.05, -40}, filled<DepthwiseConv2DParams<3, 8>>(9, {0.05, -128}));
-constexpr auto depthwise_fours_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<8, 16, 8>>(
+constexpr auto depthwise_fours_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<8, 16, 8>>(
     Grid{0.05, 7}, filled<DepthwiseConv2DParams<3, 8>>(10, {0.05, -128}));
 // Many channels on small images (MobileNetV1's deep layers): rows of six outputs (one pass of the
 // row-pixel loop), with image rows longer than one immediate step (128 channels), at strides 1
 // and 2; 256 channels (the loop's channel step in two additions).
-constexpr auto depthwise_wide_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 6, 128>>(
+constexpr auto depthwise_wide_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 6, 128>>(
     Grid{0.05, -100}, filled<DepthwiseConv2DParams<3, 128>>(12, {0.05, -128}));
-constexpr auto depthwise_wide_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 12, 128>>(
+constexpr auto depthwise_wide_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 12, 128>>(
     Grid{0.05, 20}, filled<DepthwiseConv2DParams<3, 128>>(13, {0.05, -128}));
-constexpr auto depthwise_256_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<2, 6, 256>>(
+constexpr auto depthwise_256_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<2, 6, 256>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(14, {0.05, -128}));
 // The row-pixel loops' passes of other sizes (depthwise_row_passes): MobileNetV1's last rows of
 // three (256 channels at stride 1, 256 at stride 2 from a 6 x 6 image, 24 channels), VALID rows
 // of nine (five and four) at stride 1 and of seven (four and three) at stride 2.
-constexpr auto depthwise_three_spec = spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 3, 256>>(
+constexpr auto depthwise_three_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<3, 3, 256>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(15, {0.05, -128}));
-constexpr auto depthwise_three_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 6, 256>>(
+constexpr auto depthwise_three_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<6, 6, 256>>(
     Grid{0.05, 3}, filled<DepthwiseConv2DParams<3, 256>>(16, {0.05, -128}));
-constexpr auto depthwise_three_24_spec = spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<5, 6, 24>>(
+constexpr auto depthwise_three_24_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<5, 6, 24>>(
     Grid{0.05, -60}, filled<DepthwiseConv2DParams<3, 24>>(17, {0.05, -128}));
-constexpr auto depthwise_valid_nine_spec = spec<Pipe<QDepthwiseConv2D<3>, QRelu>, Shape<5, 11, 24>>(
+constexpr auto depthwise_valid_nine_spec = make_spec<Pipe<QDepthwiseConv2D<3>, QRelu>, Shape<5, 11, 24>>(
     Grid{0.05, 12}, filled<DepthwiseConv2DParams<3, 24>>(18, {0.05, -128}));
-constexpr auto depthwise_valid_seven_stride2_spec = spec<Pipe<QDepthwiseConv2D<3, 2>, QRelu>, Shape<7, 15, 8>>(
+constexpr auto depthwise_valid_seven_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2>, QRelu>, Shape<7, 15, 8>>(
     Grid{0.05, -5}, filled<DepthwiseConv2DParams<3, 8>>(19, {0.05, -128}));
-constexpr auto depthwise_per_axis_spec = spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
+constexpr auto depthwise_per_axis_spec = make_spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
     Grid{0.05, 0}, filled<DepthwiseConv2DParams<3, 10>>(11, {0.05, -128}));
 
 }  // namespace

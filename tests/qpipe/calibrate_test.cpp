@@ -70,7 +70,7 @@ inline constexpr auto samples = [] {
   for (auto& x : s) for (auto& v : x) v = rng.uniform(-1, 1);
   return s;
 }();
-inline constexpr auto unset = spec<Net, Shape<3>>(Grid{1, 0}, first, second, third);
+inline constexpr auto unset = make_spec<Net, Shape<3>>(Grid{1, 0}, first, second, third);
 inline constexpr auto report = calibration_report(unset, samples, percentile(0, 90));
 inline constexpr auto calibrated = calibrate(unset, samples, percentile(0, 90));
 }  // namespace observed
@@ -143,7 +143,7 @@ inline constexpr auto all_passes = []() consteval {
   return c;
 }();
 inline constexpr auto stepwise_report = all_passes.report();
-inline constexpr auto stepwise = all_passes.spec();
+inline constexpr auto stepwise = all_passes.make_spec();
 }  // namespace observed
 
 TEST_CASE("calibration one pass at a time gives calibrate()'s grids") {
@@ -168,7 +168,7 @@ inline constexpr auto block = [] {
   p.observer = percentile(35, 60);
   return p;
 }();
-inline constexpr auto unset = spec<Net, Shape<3>>(Grid{1, 0}, block);
+inline constexpr auto unset = make_spec<Net, Shape<3>>(Grid{1, 0}, block);
 inline constexpr auto report = calibration_report(unset, observed::samples, percentile(45, 55));
 }  // namespace middle
 

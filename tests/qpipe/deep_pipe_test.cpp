@@ -47,7 +47,7 @@ consteval auto block() {
 }
 template <std::size_t... I>
 consteval auto unset_spec(std::index_sequence<I...>) {
-  return spec<Net, In>(Grid{1, 0}, block<I>()...);
+  return make_spec<Net, In>(Grid{1, 0}, block<I>()...);
 }
 
 inline constexpr auto samples = [] {
@@ -58,7 +58,7 @@ inline constexpr auto samples = [] {
   return s;
 }();
 inline constexpr auto calibrated = calibrate(unset_spec(std::make_index_sequence<4 * units>{}), samples);
-inline constexpr auto network = quantize<calibrated, reference_ops::Backend>();
+inline constexpr auto network = compile<calibrated, reference_ops::Backend>();
 using M = std::remove_const_t<decltype(network)>;
 
 // What the naive layers need of each unit: its three dense blocks and its add's grid (the float

@@ -39,7 +39,7 @@ constexpr DenseParams<4, 16> c0 = [] { DenseParams<4, 16> p{}; for (auto& r : p.
 constexpr DenseParams<16, 32> c1 = [] { DenseParams<16, 32> p{}; for (auto& r : p.weights) r[1] = -1; p.output = {0.1, 0}; return p; }();
 constexpr DenseParams<32, 8> c2 = [] { DenseParams<32, 8> p{}; for (auto& r : p.weights) r[2] = 1; p.output = {0.1, 0}; return p; }();
 constexpr DenseParams<8, 24> c3 = [] { DenseParams<8, 24> p{}; for (auto& r : p.weights) r[3] = 1; p.output = {0.1, 0}; return p; }();
-constexpr auto chain = quantize(spec<Chain, Shape<4>>(Grid{0.1, 0}, c0, c1, c2, c3));
+constexpr auto chain = compile(make_spec<Chain, Shape<4>>(Grid{0.1, 0}, c0, c1, c2, c3));
 using ChainModel = std::remove_const_t<decltype(chain)>;
 }  // namespace
 static_assert(ChainModel::stage_count == 5);

@@ -38,8 +38,8 @@ TEST_CASE("conv + batch norm equals the folded conv in float") {
   constexpr BatchNorm<5> bn{{1.5, 0.5, 2.0, 0.8, 1.1}, {0.1, -0.2, 0.3, 0.0, 0.05}, {0.2, -0.1, 0.0, 0.4, -0.3},
                             {0.9, 1.7, 0.3, 2.2, 0.6}, 1e-5};
   constexpr auto folded = fold_batch_norm(conv, bn);
-  const auto plain = reference(spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, conv), input);
-  const auto fused = reference(spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, folded), input);
+  const auto plain = reference(make_spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, conv), input);
+  const auto fused = reference(make_spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, folded), input);
   double worst = 0;
   for (std::size_t i = 0; i < plain.size(); ++i) {
     const std::size_t o = i % 5;
@@ -55,8 +55,8 @@ TEST_CASE("equalization keeps the float function and evens the ranges") {
   constexpr auto conv = random_conv<3, 3, 6>(81, Grid{0.1, 0}, true);  // per-channel ranges differ by up to 5x
   constexpr auto pointwise = random_pointwise<6, 4>(82, Grid{0.1, 0}, 0);
   constexpr auto pair = equalize(conv, pointwise);
-  const auto before = reference(spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, conv, pointwise), input);
-  const auto after = reference(spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, pair.first, pair.second), input);
+  const auto before = reference(make_spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, conv, pointwise), input);
+  const auto after = reference(make_spec<Net, Shape<6, 6, 3>>(Grid{0.01, 0}, pair.first, pair.second), input);
   double drift = 0;
   for (std::size_t i = 0; i < before.size(); ++i) drift = std::max(drift, std::fabs(after[i] - before[i]));
   MESSAGE("equalization drift of the float outputs: " << drift);
@@ -83,10 +83,10 @@ TEST_CASE("equalization shrinks the int8 error of a per-tensor conv with uneven 
       for (auto& v : x) v = rng.uniform(-1, 1);
     return s;
   }();
-  static constexpr auto plain = calibrate(spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, conv, pointwise), samples);
-  static constexpr auto equal = calibrate(spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, pair.first, pair.second), samples);
-  static constexpr auto plain_model = quantize(plain);
-  static constexpr auto equal_model = quantize(equal);
+  static constexpr auto plain = calibrate(make_spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, conv, pointwise), samples);
+  static constexpr auto equal = calibrate(make_spec<Net, Shape<6, 6, 3>>(Grid{1, 0}, pair.first, pair.second), samples);
+  static constexpr auto plain_model = compile(plain);
+  static constexpr auto equal_model = compile(equal);
   auto worst = [&](const auto& s, const auto& model, Grid out) {
     double w = 0;
     for (const auto& x : samples) {

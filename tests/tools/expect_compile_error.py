@@ -4,7 +4,7 @@ source's `// EXPECT: <regex>` lines name (matched against the compiler's output)
 error and at most 30 lines of output: one mistake, one diagnostic.
 
 A source with a line `// USER-PATH: NAME` (NAME a spec variable) is compiled as a user would go on:
-the runner appends `quantize<NAME>()` and a call of the network on an input of its size, which must
+the runner appends `compile<NAME>()` and a call of the network on an input of its size, which must
 add nothing to the one error.
 
 usage: expect_compile_error.py SOURCE -- COMPILER [FLAGS...]
@@ -19,7 +19,7 @@ MAX_LINES = 30
 
 USER_PATH = """
 // Appended by expect_compile_error.py: the rest of the user's path.
-inline constexpr auto user_path_network = qpipe::quantize<{spec}>();
+inline constexpr auto user_path_network = qpipe::compile<{spec}>();
 inline int user_path_call() {{
   std::array<std::int8_t, std::remove_cvref_t<decltype(user_path_network)>::input_shape::size> input{{}};
   return user_path_network(input)[0];

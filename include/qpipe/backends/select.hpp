@@ -1,4 +1,4 @@
-// The backend quantize(spec) lowers a network for when none is named: the Cortex-M0's when this
+// The backend compile(spec) lowers a network for when none is named: the Cortex-M0's when this
 // translation unit is compiled for it, the reference loop nests everywhere else.
 #pragma once
 

@@ -4,7 +4,7 @@
 Every outcome must be one of
   error     exit status 1 and exactly one stderr line `qpipe_tools.tflite: error: ...` (no header written)
   compiles  exit status 0 and a header that g++ -fsyntax-only -std=c++20 accepts (this evaluates
-            `qpipe::quantize<spec>()`: every compile-time check of qpipe runs)
+            `qpipe::compile<spec>()`: every compile-time check of qpipe runs)
   waiting   a header that does not compile only because it uses a spelling the C++ side does not
             have yet (qpipe::kernel(...), qpipe::Add<...>, ...; probed once per spelling)
 and anything else is a failure: a traceback or an internal error, another exit status, several

@@ -271,7 +271,7 @@ def input_rows(shape, seed):
 MODELS = {}
 
 # MobileNetV1 for the M0 needs more than GCC's default budget of 2^25 operations per constant
-# evaluation: quantize<spec>()'s probe of step 22 (the first 128 -> 128 pointwise layer, quantized
+# evaluation: compile<spec>()'s probe of step 22 (the first 128 -> 128 pointwise layer, quantized
 # and lowered with its fitted requantization) exceeds it. Without the flag the probe's failure is
 # not reported and the network comes out as an empty RefusedModel that prints zeros (commit
 # 52187b8), so the flag stays until that is fixed. 2^27 leaves room.

@@ -149,25 +149,25 @@ constexpr Grid g{0.05, -3};
 
 // A chain whose middle buffers grow then shrink: the planner must reach the pairwise peak.
 using ChainNet = Pipe<QPointwiseConv2D, QPointwiseConv2D, QRelu, QPointwiseConv2D, QPointwiseConv2D, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto chain = quantize(spec<ChainNet, Shape<4, 4, 2>>(g, random_pointwise<2, 10>(1, g, 0.1), random_pointwise<10, 20>(2, g, 0.1),
+constexpr auto chain = compile(make_spec<ChainNet, Shape<4, 4, 2>>(g, random_pointwise<2, 10>(1, g, 0.1), random_pointwise<10, 20>(2, g, 0.1),
                                                                random_pointwise<20, 30>(3, g, 0.1), random_pointwise<30, 5>(4, g, 0.1), random_dense<5, 2>(5, g)));
 
 // One residual: the skip (buffer 1) stays live across the branch.
 using ResidualNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>, QRelu, QPointwiseConv2D>>, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto residual = quantize(spec<ResidualNet, Shape<5, 5, 3>>(g, random_pointwise<3, 8>(11, g, 0.1), random_depthwise<3, 8>(12, g),
+constexpr auto residual = compile(make_spec<ResidualNet, Shape<5, 5, 3>>(g, random_pointwise<3, 8>(11, g, 0.1), random_depthwise<3, 8>(12, g),
                                                                      random_pointwise<8, 8>(13, g, 0.1), ResidualParams{g}, random_dense<8, 3>(14, g)));
 
 // Nested residuals: an outer skip around an inner one, each live until its own add.
 using NestedNet = Pipe<QPointwiseConv2D,
                        Residual<Pipe<QPointwiseConv2D, QRelu, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>, QPointwiseConv2D>>,
                        QRelu, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto nested = quantize(spec<NestedNet, Shape<4, 4, 3>>(g, random_pointwise<3, 4>(21, g, 0.1), random_pointwise<4, 16>(22, g, 0.1), random_depthwise<3, 16>(23, g),
+constexpr auto nested = compile(make_spec<NestedNet, Shape<4, 4, 3>>(g, random_pointwise<3, 4>(21, g, 0.1), random_pointwise<4, 16>(22, g, 0.1), random_depthwise<3, 16>(23, g),
                                                                  ResidualParams{g}, random_pointwise<16, 4>(24, g, 0.1), ResidualParams{g}, random_dense<4, 3>(25, g)));
 
 // Two residuals in a row, the second with a residual as its whole branch.
 using TwinNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPointwiseConv2D, QRelu, QPointwiseConv2D>>,
                      Residual<Pipe<Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>>>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto twin = quantize(spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise<2, 6>(31, g, 0.1), random_pointwise<6, 24>(32, g, 0.1), random_pointwise<24, 6>(33, g, 0.1),
+constexpr auto twin = compile(make_spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise<2, 6>(31, g, 0.1), random_pointwise<6, 24>(32, g, 0.1), random_pointwise<24, 6>(33, g, 0.1),
                                                              ResidualParams{g}, random_depthwise<3, 6>(34, g), ResidualParams{g},
                                                              ResidualParams{g}, random_dense<6, 2>(35, g)));
 
@@ -175,7 +175,7 @@ constexpr auto twin = quantize(spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise
 // a concatenation of three branches, one of them the input itself.
 using DagNet = Pipe<QPointwiseConv2D, Add<Pipe<QConv2DPerChannel<3, 2, same>, QRelu, QConv2DPerChannel<3, same>>, QConv2DPerChannel<1, 2>>,
                     QRelu, Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto dag = quantize(spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2, 4>(41, g, 0.1), random_conv<3, 4, 4>(42, g, true),
+constexpr auto dag = compile(make_spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2, 4>(41, g, 0.1), random_conv<3, 4, 4>(42, g, true),
                                                            random_conv<3, 4, 4>(43, g, true), random_conv<1, 4, 4>(44, g, true), AddParams{g},
                                                            random_dense<12, 2>(45, g)));
 
@@ -186,24 +186,24 @@ constexpr auto dag = quantize(spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2
 // pair kernel (16 inputs).
 using DsNet = Pipe<QConv2DPerChannel<1>, QRelu, QDepthwiseConv2D<3, same>, QRelu, QConv2DPerChannel<1>, QRelu, QPad2D<1>,
                    QDepthwiseConv2D<3>, QRelu, QConv2DPerChannel<1>, QConv2DPerChannel<1, 2>, QConv2D<3>, QRelu, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto ds_spec = spec<DsNet, Shape<7, 5, 4>>(g, random_conv<1, 4, 16>(51, g, true), random_depthwise<3, 16>(52, g),
+constexpr auto ds_spec = make_spec<DsNet, Shape<7, 5, 4>>(g, random_conv<1, 4, 16>(51, g, true), random_depthwise<3, 16>(52, g),
                                                      random_conv<1, 16, 16>(53, g, true), random_depthwise<3, 16>(54, g),
                                                      random_conv<1, 16, 16>(55, g, true), random_conv<1, 16, 8>(56, g, true),
                                                      random_conv<3, 8, 8>(57, g, false), random_dense<8, 3>(58, g));
-constexpr auto ds = quantize<reference_ops::Backend>(ds_spec);
-constexpr auto ds_m0 = quantize<m0::Backend>(ds_spec);
+constexpr auto ds = compile<reference_ops::Backend>(ds_spec);
+constexpr auto ds_m0 = compile<m0::Backend>(ds_spec);
 
 // Tables, pools, a clamp pass at a branch's start, a product, a concatenation and softmax over
 // pixels, between 1 x 1 layers.
 using TableNet = Pipe<QConv2DPerChannel<1>, QLeakyRelu, QMaxPool2D<3, 1, same>, QAvgPool2D<2, 2>,
                       Mul<Identity, Pipe<QRelu, QConv2DPerChannel<1>>>, Concat<Identity, QConv2DPerChannel<1>>, QSoftmax,
                       QConv2DPerChannel<1>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto table_spec = spec<TableNet, Shape<6, 6, 8>>(g, random_conv<1, 8, 8>(61, g, true), LeakyReluParams{0.1, g},
+constexpr auto table_spec = make_spec<TableNet, Shape<6, 6, 8>>(g, random_conv<1, 8, 8>(61, g, true), LeakyReluParams{0.1, g},
                                                            random_conv<1, 8, 8>(62, g, true), MulParams{g},
                                                            random_conv<1, 8, 4>(63, g, true), random_conv<1, 12, 8>(64, g, true),
                                                            random_dense<8, 2>(65, g));
-constexpr auto tables = quantize<reference_ops::Backend>(table_spec);
-constexpr auto tables_m0 = quantize<m0::Backend>(table_spec);
+constexpr auto tables = compile<reference_ops::Backend>(table_spec);
+constexpr auto tables_m0 = compile<m0::Backend>(table_spec);
 
 }  // namespace
 
@@ -292,7 +292,7 @@ TEST_CASE("tables, pools, a product, a concatenation, softmax; both backends") {
 }
 
 TEST_CASE("the test CNN on the M0's kernels (their C++ paths)") {
-  static constexpr auto cnn_m0 = quantize<m0::Backend>(cnn_test::spec);
+  static constexpr auto cnn_m0 = compile<m0::Backend>(cnn_test::spec);
   check_placement<std::remove_const_t<decltype(cnn_m0)>>();
   check_runs_like_unshared<cnn_m0>(11);
 }

@@ -28,7 +28,7 @@ int on_grid(double y, double scale, int zero_point) {
 }  // namespace
 
 TEST_CASE("QSigmoid over every input code") {
-  constexpr auto net = quantize(spec<Pipe<QSigmoid>, Shape<256>>(in_grid));
+  constexpr auto net = compile(make_spec<Pipe<QSigmoid>, Shape<256>>(in_grid));
   const auto y = net(every_code());
   for (int i = 0; i < 256; ++i) {
     const double x = in_grid.scale * (i - 128 - in_grid.zero_point);
@@ -37,8 +37,8 @@ TEST_CASE("QSigmoid over every input code") {
 }
 
 TEST_CASE("QTanh over every input code, on a 2-D shape") {
-  constexpr auto s = spec<Pipe<QTanh>, Shape<16, 16>>(in_grid);
-  constexpr auto net = quantize(s);
+  constexpr auto s = make_spec<Pipe<QTanh>, Shape<16, 16>>(in_grid);
+  constexpr auto net = compile(s);
   static_assert(output_grid(s) == tanh_output_grid);
   const auto y = net(every_code());
   for (int i = 0; i < 256; ++i) {
@@ -50,8 +50,8 @@ TEST_CASE("QTanh over every input code, on a 2-D shape") {
 TEST_CASE("standalone QRelu and QRelu6 keep the grid and clamp at the codes of 0 and 6") {
   // Alone in a Pipe, no requantizer precedes them to fold into: they run as clamp passes.
   constexpr Grid g{0.1, -30};  // real 0 is code -30, real 6 is code 30
-  constexpr auto relu = quantize(spec<Pipe<QRelu>, Shape<256>>(g));
-  constexpr auto relu6 = quantize(spec<Pipe<QRelu6>, Shape<256>>(g));
+  constexpr auto relu = compile(make_spec<Pipe<QRelu>, Shape<256>>(g));
+  constexpr auto relu6 = compile(make_spec<Pipe<QRelu6>, Shape<256>>(g));
   const auto a = relu(every_code());
   const auto b = relu6(every_code());
   for (int i = 0; i < 256; ++i) {

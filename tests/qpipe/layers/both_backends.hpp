@@ -11,8 +11,8 @@ namespace layer_cases {
 
 template <const auto& Spec>
 struct BothBackends {
-  static constexpr auto reference = qpipe::quantize<Spec, qpipe::reference_ops::Backend>();
-  static constexpr auto m0 = qpipe::quantize<Spec, qpipe::m0::Backend>();
+  static constexpr auto reference = qpipe::compile<Spec, qpipe::reference_ops::Backend>();
+  static constexpr auto m0 = qpipe::compile<Spec, qpipe::m0::Backend>();
 
   template <class Input>
   static auto run(const Input& x) {

@@ -34,7 +34,7 @@ Saturation check_conv(bool each_case_saturates = true) {
   // grid keeps them saturating too.
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / (PerChannel ? 3 : 1), K * K * InC, OutZp);
   static constexpr auto params = random_conv<K, InC, OutC>(Seed, out_grid, PerChannel);
-  static constexpr auto s = spec<Net, In>(in_grid, params);
+  static constexpr auto s = make_spec<Net, In>(in_grid, params);
   using models = BothBackends<s>;
 
   const auto cw = to_naive(params);
@@ -83,7 +83,7 @@ void check_window_conv() {
   constexpr std::size_t taps = std::size_t(Win.kh) * std::size_t(Win.kw) * In::dims[2];
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / (PerChannel ? 3 : 1), taps, OutZp);
   static constexpr auto params = random_conv<Kernel, In::dims[2], OutC>(Seed, out_grid, PerChannel);
-  static constexpr auto s = spec<Net, In>(in_grid, params);
+  static constexpr auto s = make_spec<Net, In>(in_grid, params);
   using models = BothBackends<s>;
   const auto cw = to_naive(params);
   Saturation sat;
@@ -178,7 +178,7 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
   // folded_two_sided_code, which the M0's assembly loop computes.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 32, 7);
   static constexpr auto model =
-      quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
+      compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
@@ -224,7 +224,7 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   // came from folded_two_sided_code after the lane arithmetic.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 27, 12);
   static constexpr auto model =
-      quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
+      compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(kernel.channel[0])>, m0::QuadChannel>);
   static_assert(kernel.folded && kernel.form.negative_offsets);
@@ -235,18 +235,18 @@ TEST_CASE("a stored-pair window layer that alone reads an arena buffer runs on i
   // the model must hand it a buffer nobody else reads and size that buffer for the words.
   constexpr Grid in_grid{0.02, 3};
   static constexpr auto params = random_conv<3, 4, 8>(80, saturating_output_grid(0.02 / 3, 36, -128), true);
-  static constexpr auto padded = quantize<m0::Backend>(spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
+  static constexpr auto padded = compile<m0::Backend>(make_spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
   using Padded = std::remove_const_t<decltype(padded)>;
   using Kernel = std::remove_cvref_t<decltype(boost::hana::at_c<1>(padded.kernels))>;
   static_assert(Kernel::expands_input && Padded::expands[1] && !Padded::expands[0]);
   // 18 x 18 x 4 bytes are 648 pairs: 648 words and 3 bytes to reach a word boundary.
   static_assert(Kernel::input_capacity == 4 * 648 + 3 && Padded::buffer_bytes[1] == 4 * 648 + 3);
   // Reading the caller's input (no pad in front): the input is const, so no expansion.
-  static constexpr auto bare = quantize<m0::Backend>(spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
+  static constexpr auto bare = compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
   static_assert(!std::remove_const_t<decltype(bare)>::expands[0]);
   // A buffer that the residual's add reads too stays as it is.
   static constexpr auto same = random_conv<3, 4, 4>(81, saturating_output_grid(0.02 / 3, 36, 0), true);
-  static constexpr auto skip = quantize<m0::Backend>(spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
+  static constexpr auto skip = compile<m0::Backend>(make_spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
       in_grid, same, ResidualParams{{0.05, 0}}));
   using Skip = std::remove_const_t<decltype(skip)>;
   static_assert(std::remove_cvref_t<decltype(boost::hana::at_c<1>(skip.kernels))>::expands_input && !Skip::expands[1]);
@@ -274,8 +274,8 @@ TEST_CASE("QPointwiseConv2D and QPointwiseConv2DPerChannel equal the naive 1x1 r
     p.output = full.output;
     return p;
   }();
-  static constexpr auto per_tensor_spec = spec<Pipe<QPointwiseConv2D>, Shape<3, 5, 8>>(in_grid, params);
-  static constexpr auto per_channel_spec = spec<Pipe<QPointwiseConv2DPerChannel>, Shape<3, 5, 8>>(in_grid, params);
+  static constexpr auto per_tensor_spec = make_spec<Pipe<QPointwiseConv2D>, Shape<3, 5, 8>>(in_grid, params);
+  static constexpr auto per_channel_spec = make_spec<Pipe<QPointwiseConv2DPerChannel>, Shape<3, 5, 8>>(in_grid, params);
   using per_tensor = BothBackends<per_tensor_spec>;
   using per_channel = BothBackends<per_channel_spec>;
   const auto cw = to_naive(params);
@@ -302,7 +302,7 @@ TEST_CASE("int8 weights given with their scales are used as they are") {
       .weight_scale = {0.01, 0.02, 0.004},
   };
   constexpr Grid in_grid{0.03, 7};
-  static constexpr auto s = spec<Pipe<QConv2DPerChannel<3>>, Shape<4, 5, 2>>(in_grid, params);
+  static constexpr auto s = make_spec<Pipe<QConv2DPerChannel<3>>, Shape<4, 5, 2>>(in_grid, params);
   using model = BothBackends<s>;
   // The op holds exactly the given codes, and so does the M0's kernel.
   static_assert(boost::hana::at_c<0>(model::reference.kernels).op.weights[0] == 127);
@@ -342,30 +342,30 @@ TEST_CASE("window options give the output shapes TFLite gives") {
   constexpr Conv2DParams<kernel(10, 4), 1, 1> ds{};
   using qpipe::valid;
   // SAME: ceil(input / stride); VALID: (input - dilated kernel) / stride + 1.
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, 2, same>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, same>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
                                Shape<16, 16, 1>>);
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, 2, valid>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, valid>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
                                Shape<15, 15, 1>>);
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QConv2D<3, dilation(3)>>, Shape<9, 12, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, dilation(3)>>, Shape<9, 12, 1>>(Grid{}, three))>::output_shape,
                                Shape<3, 6, 1>>);
   static_assert(std::is_same_v<
-                std::remove_const_t<decltype(spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
+                std::remove_const_t<decltype(make_spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
                 Shape<25, 5, 1>>);
   // The M0 runs windows inside the image with one stride on its own kernels, SAME padding and
   // per-axis strides on them too (the K x K pair kernel packs the padding itself; the others run
   // through a row band), and dilated windows on the reference loops (all computing the same
   // codes, as the cases above check).
-  static constexpr auto same_spec = spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
-  static constexpr auto same_m0 = quantize<same_spec, m0::Backend>();
+  static constexpr auto same_spec = make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_m0 = compile<same_spec, m0::Backend>();
   using SameKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>;
   static_assert(std::is_same_v<SameKernel, m0::WindowPairKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, true>>);
-  static constexpr auto same_tensor_spec = spec<Pipe<QConv2D<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
-  static constexpr auto same_tensor_m0 = quantize<same_tensor_spec, m0::Backend>();
+  static constexpr auto same_tensor_spec = make_spec<Pipe<QConv2D<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_tensor_m0 = compile<same_tensor_spec, m0::Backend>();
   using SameTensorKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_tensor_m0.kernels))>;
   static_assert(std::is_same_v<SameTensorKernel, m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 1>,
                                                                   m0::ConvKernel<3, 8, 8, 3, 1, 8, 1, true>>>);
-  static constexpr auto dilated_spec = spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
-  static constexpr auto dilated_m0 = quantize<dilated_spec, m0::Backend>();
+  static constexpr auto dilated_spec = make_spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto dilated_m0 = compile<dilated_spec, m0::Backend>();
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels))>,
                                reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels).op)>>>);
 }

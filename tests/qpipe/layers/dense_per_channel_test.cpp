@@ -29,8 +29,8 @@ inline constexpr auto uneven = [] {
 TEST_CASE("QDensePerChannel equals the naive per-channel 1x1 convolution, flat input, with and without ReLU") {
   constexpr Grid in_grid{0.05, -9};
   static constexpr DensePerChannelParams<12, 5> params = uneven;
-  static constexpr auto plain_spec = spec<Pipe<QDensePerChannel<5>>, Shape<2, 2, 3>>(in_grid, params);
-  static constexpr auto relu_spec = spec<Pipe<QDensePerChannel<5>, QRelu>, Shape<12>>(in_grid, params);
+  static constexpr auto plain_spec = make_spec<Pipe<QDensePerChannel<5>>, Shape<2, 2, 3>>(in_grid, params);
+  static constexpr auto relu_spec = make_spec<Pipe<QDensePerChannel<5>, QRelu>, Shape<12>>(in_grid, params);
   using plain = BothBackends<plain_spec>;
   using relu = BothBackends<relu_spec>;
   static_assert(decltype(relu::m0)::stage_count == 1, "the ReLU folds into the layer's clamp");
@@ -63,7 +63,7 @@ TEST_CASE("per-unit scales keep the small units' precision that one scale loses"
     p.output = Grid{0.006, 0};
     return p;
   }();
-  static constexpr auto per_channel = quantize(spec<Pipe<QDensePerChannel<5>>, Shape<12>>(in_grid, params));
+  static constexpr auto per_channel = compile(make_spec<Pipe<QDensePerChannel<5>>, Shape<12>>(in_grid, params));
   static constexpr DenseParams<12, 5> as_dense = [] {
     DenseParams<12, 5> d{};
     for (std::size_t u = 0; u < 5; ++u) {
@@ -73,12 +73,12 @@ TEST_CASE("per-unit scales keep the small units' precision that one scale loses"
     d.output = params.output;
     return d;
   }();
-  static constexpr auto per_tensor = quantize(spec<Pipe<QDense<5>>, Shape<12>>(in_grid, as_dense));
+  static constexpr auto per_tensor = compile(make_spec<Pipe<QDense<5>>, Shape<12>>(in_grid, as_dense));
   double worst_channel = 0, worst_tensor = 0;
   for (const auto& x : input_batch<12>(42, 20)) {
     std::array<double, 12> real{};
     for (std::size_t i = 0; i < 12; ++i) real[i] = dequantize(x[i], in_grid);
-    const auto f = reference(spec<Pipe<QDense<5>>, Shape<12>>(in_grid, as_dense), real);
+    const auto f = reference(make_spec<Pipe<QDense<5>>, Shape<12>>(in_grid, as_dense), real);
     const auto a = per_channel(x);
     const auto b = per_tensor(x);
     for (std::size_t u = 4; u < 5; ++u) {  // the smallest unit, where its value is inside the grid

@@ -20,7 +20,7 @@ bool check_depthwise(bool each_case_saturates = true) {
   constexpr Grid in_grid{0.03, InZp};
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, K * K, OutZp);
   static constexpr auto params = random_depthwise<K, C>(Seed, out_grid);
-  static constexpr auto s = spec<Net, In>(in_grid, params);
+  static constexpr auto s = make_spec<Net, In>(in_grid, params);
   using models = BothBackends<s>;
 
   const auto cw = to_naive(params);
@@ -56,7 +56,7 @@ void check_window_depthwise() {
   constexpr Grid in_grid{0.03, InZp};
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, std::size_t(Win.kh) * std::size_t(Win.kw), OutZp);
   static constexpr auto params = random_depthwise<Kernel, In::dims[2], M>(Seed, out_grid);
-  static constexpr auto s = spec<Pipe<Layer>, In>(in_grid, params);
+  static constexpr auto s = make_spec<Pipe<Layer>, In>(in_grid, params);
   using models = BothBackends<s>;
   using Out = typename std::remove_const_t<decltype(s)>::output_shape;
   static_assert(Out::dims[2] == In::dims[2] * M);

@@ -16,7 +16,7 @@ namespace {
 
 template <class Net, class In, Grid G, Grid Out>
 void check_mean(std::uint32_t seed, int qmin = -128) {
-  static constexpr auto s = spec<Net, In>(G, MeanParams{Out});
+  static constexpr auto s = make_spec<Net, In>(G, MeanParams{Out});
   using models = BothBackends<s>;
   for (const auto& x : input_batch<In::size>(seed)) {
     const std::vector<std::int8_t> e = naive::mean(to_tensor<In>(x), to_naive(G), to_naive(Out), qmin);
@@ -43,7 +43,7 @@ TEST_CASE("QMean requantizes the sum as TFLite Micro's QuantizedMeanOrSum") {
   check_mean<Pipe<QMean>, Shape<49, 10, 2>, Grid{0.001, 5}, Grid{0.5, 0}>(405);
   // A folded ReLU: nothing below the output zero point.
   check_mean<Pipe<QMean, QRelu>, Shape<4, 4, 8>, Grid{0.1, 20}, Grid{0.02, -30}>(406, -30);
-  static constexpr auto folded = spec<Pipe<QMean, QRelu>, Shape<4, 4, 8>>(Grid{0.1, 20}, MeanParams{{0.02, -30}});
+  static constexpr auto folded = make_spec<Pipe<QMean, QRelu>, Shape<4, 4, 8>>(Grid{0.1, 20}, MeanParams{{0.02, -30}});
   static_assert(std::remove_const_t<decltype(BothBackends<folded>::m0)>::stage_count == 1);
 }
 
@@ -52,20 +52,20 @@ TEST_CASE("QMean on one grid divides the code sum, truncating, as TFLite Micro's
   check_mean<Pipe<QMean>, Shape<3, 2, 6>, Grid{0.1, 7}, Grid{0.1, 7}>(412);
   // Hand-computed: [1 2; 3 5] on one grid is 11 / 4 -> 2, where AVERAGE_POOL_2D gives 3 and the
   // requantizing form (another zero point) 11 / 4 + 1 rounded.
-  static constexpr auto same = spec<Pipe<QMean>, Shape<2, 2, 1>>(Grid{0.5, 0}, MeanParams{{0.5, 0}});
+  static constexpr auto same = make_spec<Pipe<QMean>, Shape<2, 2, 1>>(Grid{0.5, 0}, MeanParams{{0.5, 0}});
   CHECK(BothBackends<same>::run(std::array<std::int8_t, 4>{1, 2, 3, 5})[0] == 2);
   CHECK(BothBackends<same>::run(std::array<std::int8_t, 4>{-1, -2, -3, -5})[0] == -2);
-  static constexpr auto other = spec<Pipe<QMean>, Shape<2, 2, 1>>(Grid{0.5, 0}, MeanParams{{0.25, 3}});
+  static constexpr auto other = make_spec<Pipe<QMean>, Shape<2, 2, 1>>(Grid{0.5, 0}, MeanParams{{0.25, 3}});
   CHECK(BothBackends<other>::run(std::array<std::int8_t, 4>{1, 2, 3, 5})[0] == 9);
   CHECK(BothBackends<other>::run(std::array<std::int8_t, 4>{-1, -2, -3, -5})[0] == -2);
 }
 
 TEST_CASE("QMean's output shape and the float reference") {
-  static constexpr auto shaped = spec<Pipe<QMean>, Shape<5, 5, 64>>(Grid{0.1, 0}, MeanParams{{0.1, 0}});
+  static constexpr auto shaped = make_spec<Pipe<QMean>, Shape<5, 5, 64>>(Grid{0.1, 0}, MeanParams{{0.1, 0}});
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(shaped)>::output_shape, Shape<64>>);
   // The float reference is the real mean: each code's step from it stays within one.
   constexpr Grid in{0.05, -3}, out{0.03, 10};
-  static constexpr auto s = spec<Pipe<QMean>, Shape<8, 8, 16>>(in, MeanParams{out});
+  static constexpr auto s = make_spec<Pipe<QMean>, Shape<8, 8, 16>>(in, MeanParams{out});
   for (const auto& x : input_batch<8 * 8 * 16>(421)) {
     const auto got = BothBackends<s>::run(x);
     for (std::size_t c = 0; c < 16; ++c) {

@@ -40,7 +40,7 @@ TEST_CASE("Add of two branches: ResNet-8's downsampling block (conv-conv beside 
   static constexpr auto c2 = random_conv<3, 8, 8>(502, g2, true);
   static constexpr auto c3 = random_conv<1, 4, 8>(503, g3, true);
   constexpr Grid sum{g2.scale * 0.6, -40};
-  static constexpr auto s = spec<Net, In>(in_grid, c1, c2, c3, AddParams{sum});
+  static constexpr auto s = make_spec<Net, In>(in_grid, c1, c2, c3, AddParams{sum});
   using models = BothBackends<s>;
   using M = std::remove_const_t<decltype(models::m0)>;
   // conv, conv (the ReLU folded), the shortcut from the input, the add reading both ends.
@@ -70,8 +70,8 @@ TEST_CASE("Add<Identity, B> is Residual<B> byte for byte") {
   static constexpr auto c1 = random_conv<3, 4, 4>(511, saturating_output_grid(0.04 / 3, 36, -128), true);
   static constexpr auto c2 = random_conv<1, 4, 4>(512, saturating_output_grid(0.01, 4, 0), true);
   constexpr Grid sum{0.06, -10};
-  static constexpr auto as_add = spec<Pipe<Add<Identity, Branch>>, In>(in_grid, c1, c2, AddParams{sum});
-  static constexpr auto as_residual = spec<Pipe<Residual<Branch>>, In>(in_grid, c1, c2, ResidualParams{sum});
+  static constexpr auto as_add = make_spec<Pipe<Add<Identity, Branch>>, In>(in_grid, c1, c2, AddParams{sum});
+  static constexpr auto as_residual = make_spec<Pipe<Residual<Branch>>, In>(in_grid, c1, c2, ResidualParams{sum});
   using add_models = BothBackends<as_add>;
   using residual_models = BothBackends<as_residual>;
   static_assert(std::remove_const_t<decltype(add_models::m0)>::reads == std::remove_const_t<decltype(residual_models::m0)>::reads);
@@ -89,7 +89,7 @@ TEST_CASE("a clamp at the start of a branch is a step of its own: it does not cl
   constexpr Grid g1 = saturating_output_grid(g0.scale / 3, 4, -3);
   static constexpr auto c1 = random_conv<1, 4, 4>(522, g1, true);
   constexpr Grid sum{g0.scale, 0};
-  static constexpr auto s = spec<Net, In>(in_grid, c0, c1, AddParams{sum});
+  static constexpr auto s = make_spec<Net, In>(in_grid, c0, c1, AddParams{sum});
   using models = BothBackends<s>;
   using M = std::remove_const_t<decltype(models::m0)>;
   static_assert(M::stage_count == 4);  // conv, ReLU, conv, add
@@ -113,7 +113,7 @@ TEST_CASE("Mul of two branches: TFLite MUL with its own grid, a ReLU folded") {
   static constexpr auto ca = random_conv<1, 3, 6>(531, ga, true);
   static constexpr auto cb = random_conv<3, 3, 6>(532, gb, true);
   constexpr Grid product{ga.scale * gb.scale * 40, -5};
-  static constexpr auto s = spec<Net, In>(in_grid, ca, cb, MulParams{product});
+  static constexpr auto s = make_spec<Net, In>(in_grid, ca, cb, MulParams{product});
   using models = BothBackends<s>;
   const auto ng = [](Grid g) { return to_naive(g); };
   Saturation sat;
@@ -135,11 +135,11 @@ TEST_CASE("Concat along channels: two convolutions on one grid, and three branch
   constexpr Grid shared = saturating_output_grid(0.05 / 3, 27, 4);
   static constexpr auto ca = random_conv<1, 3, 2>(541, shared, true);
   static constexpr auto cb = random_conv<3, 3, 5>(542, shared, true);
-  static constexpr auto two = spec<Pipe<Concat<QConv2DPerChannel<1>, QConv2DPerChannel<3, same>>>, In>(in_grid, ca, cb);
+  static constexpr auto two = make_spec<Pipe<Concat<QConv2DPerChannel<1>, QConv2DPerChannel<3, same>>>, In>(in_grid, ca, cb);
   using two_models = BothBackends<two>;
   static_assert(std::is_same_v<std::remove_const_t<decltype(two)>::output_shape, Shape<5, 4, 7>>);
   // The pools keep the input's grid, as Identity does; three branches concatenate left to right.
-  static constexpr auto three = spec<Pipe<Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>>, In>(in_grid);
+  static constexpr auto three = make_spec<Pipe<Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>>, In>(in_grid);
   using three_models = BothBackends<three>;
   static_assert(std::is_same_v<std::remove_const_t<decltype(three)>::output_shape, Shape<5, 4, 9>>);
   const auto ng = [](Grid g) { return to_naive(g); };

@@ -14,7 +14,7 @@ namespace {
 
 template <class Net, class In, Grid G, class Expected>
 void check_against(std::uint32_t seed, Expected expected) {
-  static constexpr auto s = spec<Net, In>(G);
+  static constexpr auto s = make_spec<Net, In>(G);
   using models = BothBackends<s>;
   for (const auto& x : input_batch<In::size>(seed)) {
     const std::vector<std::int8_t> e = expected(to_tensor<In>(x));
@@ -38,7 +38,7 @@ TEST_CASE("QPad2D fills with the input zero point, symmetric and asymmetric") {
   check_against<Pipe<QPad2D<2>>, Shape<3, 4, 2>, Grid{0.1, -7}>(61, [](const naive::Tensor& t) { return naive::pad(t, 2, 2, 2, 2, -7).v; });
   check_against<Pipe<QPad2D<0, 1, 0, 1>>, Shape<5, 5, 3>, Grid{0.1, 33}>(62, [](const naive::Tensor& t) { return naive::pad(t, 0, 1, 0, 1, 33).v; });
   check_against<Pipe<QPad2D<1, 2, 3, 0>>, Shape<2, 3, 1>, Grid{0.1, -128}>(63, [](const naive::Tensor& t) { return naive::pad(t, 1, 2, 3, 0, -128).v; });
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QPad2D<1, 2, 3, 0>>, Shape<2, 3, 1>>(Grid{0.1, 0}))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QPad2D<1, 2, 3, 0>>, Shape<2, 3, 1>>(Grid{0.1, 0}))>::output_shape,
                                Shape<5, 6, 1>>);
 }
 
@@ -71,9 +71,9 @@ TEST_CASE("pools with window options: rectangular windows and strides, SAME (bor
   check_against<Pipe<QMaxPool2D<kernel(3, 2), same>, QRelu>, Shape<5, 7, 2>, Grid{0.1, -3}>(
       75, [](const naive::Tensor& t) { return clamped(naive::max_pool(t, naive::Window{3, 2, 3, 2, 1, 1, true}).v, -3); });
   // Shapes: a pool's stride defaults to its kernel; SAME gives ceil(input / stride).
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QMaxPool2D<kernel(3, 2), same>>, Shape<5, 7, 2>>(Grid{0.1, 0}))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QMaxPool2D<kernel(3, 2), same>>, Shape<5, 7, 2>>(Grid{0.1, 0}))>::output_shape,
                                Shape<2, 4, 2>>);
-  static_assert(std::is_same_v<std::remove_const_t<decltype(spec<Pipe<QAvgPool2D<kernel(25, 5)>>, Shape<25, 5, 6>>(Grid{0.1, 0}))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QAvgPool2D<kernel(25, 5)>>, Shape<25, 5, 6>>(Grid{0.1, 0}))>::output_shape,
                                Shape<1, 1, 6>>);
 }
 
@@ -85,7 +85,7 @@ TEST_CASE("QGlobalAvgPool2D equals the naive reference") {
 
 TEST_CASE("pooling and padding keep the input grid") {
   constexpr Grid g{0.037, -11};
-  constexpr auto s = spec<Pipe<QPad2D<1>, QMaxPool2D<2>, QAvgPool2D<2>, QGlobalAvgPool2D, QRelu>, Shape<10, 10, 3>>(g);
+  constexpr auto s = make_spec<Pipe<QPad2D<1>, QMaxPool2D<2>, QAvgPool2D<2>, QGlobalAvgPool2D, QRelu>, Shape<10, 10, 3>>(g);
   constexpr auto all = grids(s);
   for (const Grid& each : all) CHECK(each == g);
 }

@@ -17,13 +17,13 @@ constexpr auto conv = random_conv<1, 2, 4>(501, Grid{0.05, 3}, false);
 constexpr auto dense = random_dense<8, 3>(502, Grid{0.2, -1});
 
 // A 1x1 convolution to 2 x 4 x 4, a max pool, then a dense layer, which reads its input flat.
-constexpr auto plain = spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
-constexpr auto flattened = spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
-constexpr auto twice = spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QReshape<Shape<2, 4>>, QFlatten, QDense<3>>,
+constexpr auto plain = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
+constexpr auto flattened = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
+constexpr auto twice = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QReshape<Shape<2, 4>>, QFlatten, QDense<3>>,
                             Shape<2, 4, 2>>(in_grid, conv, dense);
 // Views first and last: the dense layer reads the caller's input; the last copies.
-constexpr auto edges = spec<Pipe<QFlatten, QDense<3>, QReshape<Shape<1, 1, 3>>>, Shape<1, 2, 4>>(in_grid, dense);
-constexpr auto dense_only = spec<Pipe<QDense<3>>, Shape<8>>(in_grid, dense);
+constexpr auto edges = make_spec<Pipe<QFlatten, QDense<3>, QReshape<Shape<1, 1, 3>>>, Shape<1, 2, 4>>(in_grid, dense);
+constexpr auto dense_only = make_spec<Pipe<QDense<3>>, Shape<8>>(in_grid, dense);
 
 }  // namespace
 
@@ -43,7 +43,7 @@ TEST_CASE("A view changes no code: with and without QFlatten / QReshape the outp
 
 TEST_CASE("A reshape that changes the geometry: the pool sees the new shape") {
   // 2 x 4 x 2 read as 4 x 2 x 2: the 2 x 2 pool takes other cells than on the original shape.
-  static constexpr auto s = spec<Pipe<QReshape<Shape<4, 2, 2>>, QMaxPool2D<2>>, Shape<2, 4, 2>>(in_grid);
+  static constexpr auto s = make_spec<Pipe<QReshape<Shape<4, 2, 2>>, QMaxPool2D<2>>, Shape<2, 4, 2>>(in_grid);
   for (const auto& x : input_batch<16>(521)) {
     naive::Tensor t{4, 2, 2, std::vector<std::int8_t>(x.begin(), x.end())};
     const naive::Tensor e = naive::max_pool(t, 2, 2);

@@ -14,7 +14,7 @@ TEST_CASE("a residual of an identity-like branch is TFLite ADD of the input and 
   using Net = Pipe<Residual<Pipe<QMaxPool2D<1, 1>>>>;
   constexpr Grid in_grid{0.05, 10};
   constexpr ResidualParams add{{0.07, -20}};
-  static constexpr auto s = spec<Net, Shape<4, 4, 3>>(in_grid, add);
+  static constexpr auto s = make_spec<Net, Shape<4, 4, 3>>(in_grid, add);
   using models = BothBackends<s>;
   Saturation sat;
   for (const auto& x : input_batch<48>(101)) {
@@ -40,7 +40,7 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
   constexpr Grid g2 = saturating_output_grid(g1.scale / 2, 72, 3);
   static constexpr auto c2 = random_conv<3, 8, 8>(113, g2, true);
   constexpr Grid gsum{g0.scale * 1.5, -60};
-  static constexpr auto s = spec<Net, In>(in_grid, stem, c1, c2, ResidualParams{gsum});
+  static constexpr auto s = make_spec<Net, In>(in_grid, stem, c1, c2, ResidualParams{gsum});
   using models = BothBackends<s>;
   using M = std::remove_const_t<decltype(models::m0)>;
   static_assert(M::stage_count == 6);  // stem, pad, conv, pad, conv, add (the ReLUs are folded)

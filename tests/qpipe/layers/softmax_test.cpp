@@ -16,8 +16,8 @@ template <std::size_t Rows, std::size_t Depth, int ScaleNumerator, int ScaleDeno
 void check_softmax(std::uint32_t seed) {
   constexpr Grid in_grid{double(ScaleNumerator) / ScaleDenominator, 3};
   using In = std::conditional_t<Rows == 1, Shape<Depth>, Shape<1, Rows, Depth>>;
-  static constexpr auto model = quantize(spec<Pipe<QSoftmax>, In>(in_grid));
-  static_assert(output_grid(spec<Pipe<QSoftmax>, In>(in_grid)) == Grid{1.0 / 256, -128});
+  static constexpr auto model = compile(make_spec<Pipe<QSoftmax>, In>(in_grid));
+  static_assert(output_grid(make_spec<Pipe<QSoftmax>, In>(in_grid)) == Grid{1.0 / 256, -128});
   int worst_vs_float = 0;
   for (const auto& x : input_batch<In::size>(seed, 20)) {
     const auto got = model(x);
@@ -49,7 +49,7 @@ TEST_CASE("QSoftmax equals the naive TFLite reference") {
 }
 
 TEST_CASE("QSoftmax on rows with known answers") {
-  static constexpr auto model = quantize(spec<Pipe<QSoftmax>, Shape<4>>(Grid{0.1, 0}));
+  static constexpr auto model = compile(make_spec<Pipe<QSoftmax>, Shape<4>>(Grid{0.1, 0}));
   // Four equal logits: 1/4 each, code 64 - 128 = -64.
   CHECK(model(std::array<std::int8_t, 4>{5, 5, 5, 5}) == std::array<std::int8_t, 4>{-64, -64, -64, -64});
   // One logit 12.7 above the others: p ~ 1 - 3e-6, saturates at 127; the others round to -128.
@@ -65,9 +65,9 @@ namespace {
 // with repeated maxima; both backends.
 template <class Layer, std::size_t Depth, Grid InGrid>
 void check_softmax_beta(double beta, std::uint32_t seed) {
-  static constexpr auto s = spec<Pipe<Layer>, Shape<Depth>>(InGrid);
-  static constexpr auto reference = quantize<reference_ops::Backend>(s);
-  static constexpr auto m0 = quantize<m0::Backend>(s);
+  static constexpr auto s = make_spec<Pipe<Layer>, Shape<Depth>>(InGrid);
+  static constexpr auto reference = compile<reference_ops::Backend>(s);
+  static constexpr auto m0 = compile<m0::Backend>(s);
   const auto p = naive::softmax_params(InGrid.scale, static_cast<double>(static_cast<float>(beta)));
   auto batch = input_batch<Depth>(seed, 30);
   std::array<std::int8_t, Depth> ties{};
@@ -90,8 +90,8 @@ TEST_CASE("QSoftmaxBeta at several betas equals the naive reference with TFLite'
   check_softmax_beta<QSoftmaxBeta<3.7>, 7, Grid{1.0 / 64, 0}>(3.7, 204);
   check_softmax_beta<QSoftmaxBeta<1.0>, 12, Grid{0.1, 3}>(1.0, 205);
   // QSoftmaxBeta<1.0> is QSoftmax's arithmetic.
-  static constexpr auto a = quantize(spec<Pipe<QSoftmax>, Shape<5>>(Grid{0.3, 1}));
-  static constexpr auto b = quantize(spec<Pipe<QSoftmaxBeta<1.0>>, Shape<5>>(Grid{0.3, 1}));
+  static constexpr auto a = compile(make_spec<Pipe<QSoftmax>, Shape<5>>(Grid{0.3, 1}));
+  static constexpr auto b = compile(make_spec<Pipe<QSoftmaxBeta<1.0>>, Shape<5>>(Grid{0.3, 1}));
   CHECK(a(std::array<std::int8_t, 5>{1, 2, 3, 4, 5}) == b(std::array<std::int8_t, 5>{1, 2, 3, 4, 5}));
 }
 
@@ -109,6 +109,6 @@ TEST_CASE("QSoftmax takes every input scale TFLite takes: large and small") {
   check_softmax_beta<QSoftmax, 8, Grid{0x1p-20, 0}>(1.0, 218);
   check_softmax_beta<QSoftmaxBeta<1e-3>, 8, Grid{0.05, 0}>(1e-3, 219);
   // Hand-known: at scale 100 two equal maxima share the output, the rest is -128.
-  static constexpr auto big = quantize(spec<Pipe<QSoftmax>, Shape<4>>(Grid{100.0, 0}));
+  static constexpr auto big = compile(make_spec<Pipe<QSoftmax>, Shape<4>>(Grid{100.0, 0}));
   CHECK(big(std::array<std::int8_t, 4>{3, 7, 7, 6}) == std::array<std::int8_t, 4>{-128, 0, 0, -128});
 }

@@ -68,14 +68,14 @@ auto on_both_backends(const Model& reference, const auto& m0, const Input& x) {
 // -123 + 29 = -94, the double computation's -95.
 constexpr Grid relu6_grid{0x1.af286cp-3, -123};
 static_assert(QRelu6::clamp_on(relu6_grid).qmax == -94 && QRelu6::clamp_on(relu6_grid).qmin == -123);
-constexpr auto relu6_spec = spec<Pipe<QRelu6>, Shape<256>>(relu6_grid);
+constexpr auto relu6_spec = make_spec<Pipe<QRelu6>, Shape<256>>(relu6_grid);
 
 // 6.0f / 0x1.d89d8ap-1f is 6.5 in float (6.4999999677 in double): act_max -128 + 7 = -121.
 constexpr Grid conv_out{0x1.d89d8ap-1, -128};
 static_assert(QRelu6::clamp_on(conv_out).qmax == -121);
 constexpr PointwiseConv2DParams<1, 1, std::int8_t> saturating_conv{
     .weights = {{127}}, .bias = {0.0}, .output = conv_out, .weight_scale = {1.0 / 127}};
-constexpr auto conv_relu6_spec = spec<Pipe<QPointwiseConv2D, QRelu6>, Shape<1, 1, 1>>(Grid{0.1, 0}, saturating_conv);
+constexpr auto conv_relu6_spec = make_spec<Pipe<QPointwiseConv2D, QRelu6>, Shape<1, 1, 1>>(Grid{0.1, 0}, saturating_conv);
 
 }  // namespace
 
@@ -85,16 +85,16 @@ TEST_CASE("activation range, RELU6 folded or alone: TFLite's float quotient, not
   CHECK(activation_code_tflite(6.0f, 0x1.d89d8ap-1f, -128) == -121);
   CHECK(activation_code_in_double(6.0, 0x1.d89d8ap-1, -128) == -122);
 
-  static constexpr auto reference = quantize<reference_ops::Backend>(relu6_spec);
-  static constexpr auto m0 = quantize<m0::Backend>(relu6_spec);
+  static constexpr auto reference = compile<reference_ops::Backend>(relu6_spec);
+  static constexpr auto m0 = compile<m0::Backend>(relu6_spec);
   const auto y = on_both_backends(reference, m0, every_code());
   for (int i = 0; i < 256; ++i) {
     const int q = i - 128;
     CHECK(int{y[i]} == (q < -123 ? -123 : q > -94 ? -94 : q));
   }
 
-  static constexpr auto conv_reference = quantize<reference_ops::Backend>(conv_relu6_spec);
-  static constexpr auto conv_m0 = quantize<m0::Backend>(conv_relu6_spec);
+  static constexpr auto conv_reference = compile<reference_ops::Backend>(conv_relu6_spec);
+  static constexpr auto conv_m0 = compile<m0::Backend>(conv_relu6_spec);
   // Input codes 100 and 127 are reals 10 and 12.7: far above 6, so the output is act_max.
   for (std::int8_t x : {std::int8_t{100}, std::int8_t{127}}) {
     const auto out = on_both_backends(conv_reference, conv_m0, std::array<std::int8_t, 1>{x});
@@ -111,9 +111,9 @@ TEST_CASE("activation range, RELU_N1_TO_1: [-1, 1] quantized in float") {
   CHECK(activation_code_in_double(1.0, 0x1.bdd2bap-7, 0) == 73);
   CHECK(activation_code_tflite(-1.0f, 0x1.bdd2bap-7f, 0) == -74);
   static_assert(QReluN1To1::clamp_on(g).qmin == -74 && QReluN1To1::clamp_on(g).qmax == 74);
-  static constexpr auto s = spec<Pipe<QReluN1To1>, Shape<256>>(g);
-  static constexpr auto reference = quantize<reference_ops::Backend>(s);
-  static constexpr auto m0 = quantize<m0::Backend>(s);
+  static constexpr auto s = make_spec<Pipe<QReluN1To1>, Shape<256>>(g);
+  static constexpr auto reference = compile<reference_ops::Backend>(s);
+  static constexpr auto m0 = compile<m0::Backend>(s);
   const auto y = on_both_backends(reference, m0, every_code());
   for (int i = 0; i < 256; ++i) {
     const int q = i - 128;
@@ -121,8 +121,8 @@ TEST_CASE("activation range, RELU_N1_TO_1: [-1, 1] quantized in float") {
   }
   // Folded into a convolution like QRelu and QRelu6: the clamp of the layer before.
   constexpr PointwiseConv2DParams<1, 1, std::int8_t> conv{.weights = {{127}}, .bias = {0.0}, .output = g, .weight_scale = {1.0 / 127}};
-  static constexpr auto folded = spec<Pipe<QPointwiseConv2D, QReluN1To1>, Shape<1, 1, 1>>(Grid{0.1, 0}, conv);
-  static constexpr auto folded_model = quantize(folded);
+  static constexpr auto folded = make_spec<Pipe<QPointwiseConv2D, QReluN1To1>, Shape<1, 1, 1>>(Grid{0.1, 0}, conv);
+  static constexpr auto folded_model = compile(folded);
   static_assert(decltype(folded_model)::stage_count == 1);  // no clamp pass: folded
   CHECK(int{folded_model(std::array<std::int8_t, 1>{100})[0]} == 74);
   CHECK(int{folded_model(std::array<std::int8_t, 1>{-100})[0]} == -74);
@@ -130,18 +130,18 @@ TEST_CASE("activation range, RELU_N1_TO_1: [-1, 1] quantized in float") {
 
 TEST_CASE("activation range fused into pools and the residual add") {
   // MAX_POOL_2D / AVERAGE_POOL_2D and ADD call CalculateActivationRangeQuantized on their output.
-  static constexpr auto pool = spec<Pipe<QMaxPool2D<1>, QRelu6>, Shape<16, 16, 1>>(relu6_grid);
-  static constexpr auto pool_model = quantize(pool);
+  static constexpr auto pool = make_spec<Pipe<QMaxPool2D<1>, QRelu6>, Shape<16, 16, 1>>(relu6_grid);
+  static constexpr auto pool_model = compile(pool);
   const auto y = pool_model(every_code());
   for (int i = 0; i < 256; ++i) CHECK(int{y[i]} == std::clamp(i - 128, -123, -94));
 
-  static constexpr auto avg = spec<Pipe<QAvgPool2D<1>, QRelu6>, Shape<16, 16, 1>>(relu6_grid);
-  CHECK(quantize(avg)(every_code()) == y);
+  static constexpr auto avg = make_spec<Pipe<QAvgPool2D<1>, QRelu6>, Shape<16, 16, 1>>(relu6_grid);
+  CHECK(compile(avg)(every_code()) == y);
 
   // A residual whose branch is the identity (a 1 x 1 max pool): out = a + a on the add's grid.
-  static constexpr auto res = spec<Pipe<Residual<Pipe<QMaxPool2D<1>>>, QRelu6>, Shape<16, 16, 1>>(
+  static constexpr auto res = make_spec<Pipe<Residual<Pipe<QMaxPool2D<1>>>, QRelu6>, Shape<16, 16, 1>>(
       Grid{relu6_grid.scale / 2, -123}, ResidualParams{relu6_grid});
-  const auto z = quantize(res)(every_code());
+  const auto z = compile(res)(every_code());
   for (int i = 0; i < 256; ++i) CHECK(int{z[i]} <= -94);
   CHECK(int{z[255]} == -94);
 }
@@ -220,9 +220,9 @@ TEST_CASE("AVERAGE_POOL_2D: the integer mean rounds half away from zero") {
   static_assert(rounding_divide(5, 4) == 1 && rounding_divide(-5, 4) == -1);   // 1.25
   static_assert(rounding_divide(4, 9) == 0 && rounding_divide(5, 9) == 1 && rounding_divide(-5, 9) == -1);
   // Through the layer: a 2 x 2 window of {0, 0, 1, 1} (sum 2) and of {0, 0, -1, -1}.
-  static constexpr auto s = spec<Pipe<QAvgPool2D<2>>, Shape<2, 2, 2>>(Grid{0.1, 0});
-  static constexpr auto reference = quantize<reference_ops::Backend>(s);
-  static constexpr auto m0 = quantize<m0::Backend>(s);
+  static constexpr auto s = make_spec<Pipe<QAvgPool2D<2>>, Shape<2, 2, 2>>(Grid{0.1, 0});
+  static constexpr auto reference = compile<reference_ops::Backend>(s);
+  static constexpr auto m0 = compile<m0::Backend>(s);
   const auto y = on_both_backends(reference, m0, std::array<std::int8_t, 8>{0, 0, 0, 0, 1, -1, 1, -1});
   CHECK(int{y[0]} == 1);
   CHECK(int{y[1]} == -1);
@@ -282,8 +282,8 @@ TEST_CASE("LOGISTIC and TANH tables: TFLite's float construction") {
   CHECK(std::lround(128.0 * std::tanh(xt)) == 44);
 
   // Through the layers, on both backends.
-  static constexpr auto sig = spec<Pipe<QSigmoid>, Shape<256>>(sg);
-  const auto y = on_both_backends(quantize<reference_ops::Backend>(sig), quantize<m0::Backend>(sig), every_code());
+  static constexpr auto sig = make_spec<Pipe<QSigmoid>, Shape<256>>(sg);
+  const auto y = on_both_backends(compile<reference_ops::Backend>(sig), compile<m0::Backend>(sig), every_code());
   CHECK(int{y[-121 + 128]} == -98);
 }
 
@@ -332,8 +332,8 @@ TEST_CASE("QUANTIZE int8 -> int8: double(s_in) / double(s_out)") {
   const int expected = qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(t.multiplier), t.shift, -7, -128, 127);
   REQUIRE(expected == -74);
   REQUIRE(qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(in_float.multiplier), in_float.shift, -7, -128, 127) == -75);
-  static constexpr auto q = spec<Pipe<QQuantize>, Shape<256>>(Grid{si, 3}, QuantizeParams{{so, -7}});
-  const auto y = on_both_backends(quantize<reference_ops::Backend>(q), quantize<m0::Backend>(q), every_code());
+  static constexpr auto q = make_spec<Pipe<QQuantize>, Shape<256>>(Grid{si, 3}, QuantizeParams{{so, -7}});
+  const auto y = on_both_backends(compile<reference_ops::Backend>(q), compile<m0::Backend>(q), every_code());
   CHECK(int{y[-64 + 128]} == expected);
 }
 
@@ -348,8 +348,8 @@ TEST_CASE("LEAKY_RELU: the alpha multiplier float(float(s_in * alpha) / s_out)")
   const int expected = qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(t.multiplier), t.shift, 0, -128, 127);
   REQUIRE(expected == -125);
   REQUIRE(qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(in_double.multiplier), in_double.shift, 0, -128, 127) == -126);
-  static constexpr auto l = spec<Pipe<QLeakyRelu>, Shape<256>>(Grid{si, 0}, LeakyReluParams{alpha, {so, 0}});
-  const auto y = on_both_backends(quantize<reference_ops::Backend>(l), quantize<m0::Backend>(l), every_code());
+  static constexpr auto l = make_spec<Pipe<QLeakyRelu>, Shape<256>>(Grid{si, 0}, LeakyReluParams{alpha, {so, 0}});
+  const auto y = on_both_backends(compile<reference_ops::Backend>(l), compile<m0::Backend>(l), every_code());
   CHECK(int{y[-102 + 128]} == expected);
 }
 
