@@ -2,7 +2,8 @@
 """What calibration costs on the host and in the compiler, on a keyword-spotting DS-CNN.
 
 usage: calibration_cost.py [--compiler G++] [--flags "FLAGS"] [--include DIR] [--samples 1,8,32]
-                           [--paths host,compiler] [--ops-limit-search]
+                           [--paths host,compiler] [--ops-limit-search] [--results FILE --run NAME]
+       calibration_cost.py --check-doc docs/calibration.md [--write]
 
 The network is MLPerf Tiny's DS-CNN shape: a 49 x 10 x 1 input (MFCC frames), a 3 x 3 stride-2
 stem to 64 channels, four depthwise 3 x 3 + pointwise 64 -> 64 blocks, each convolution followed
@@ -21,14 +22,31 @@ the quantization alone). With
 constexpr operations of the largest single evaluation of each header (one calibration pass in the
 compiler path; the quantization in the host path).
 
-A measurement, not a test: it asserts nothing. One compile at a time (the machine may be shared).
+With --results it also stores the run under NAME in that JSON file (the other runs it holds are
+kept): the command, what it printed and each row; perf/results/calibration_cost.json holds the
+three runs of docs/calibration.md ("timing", "ops" and "m0": perf/meson.build's benchmarks), which
+perf/figures.py renders there.
+
+--check-doc is the test of the page's two exporter outputs (the blocks between `<!-- exporter
+output: PATH ... -->` and `<!-- end exporter output -->`): it exports the DS-CNN with 8 samples on
+each path, as the page says, and fails, printing a diff, when a block differs from what the
+exporter printed (--write rewrites them). Deterministic: no timing, nothing compiled.
+
+Otherwise a measurement, not a test: it asserts nothing. One compile at a time (the machine may be shared).
 """
+import json
 import argparse
+import contextlib
+import difflib
+import io
+import re
 import os
 import subprocess
 import sys
 import tempfile
 import time
+
+import figures
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -99,6 +117,50 @@ def ops_needed(compiler, include, header, low=1 << 16, high=1 << 34, flags=()):
     return high
 
 
+DOC_BLOCK = re.compile(r"(<!-- exporter output: (host|compiler) \(.*?\) -->\n```\n)(.*?)(```\n<!-- end exporter output -->)", re.S)
+
+
+def check_doc(doc, write):
+    """0 when the page's exporter outputs are what the exporter prints now (--check-doc)."""
+    import torch
+    from qpipe_tools import torch as qpipe_torch
+    torch.set_num_threads(1)
+    model = ds_cnn(torch)
+    batch = frames(torch, 8)
+    printed = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            for path in ("host", "compiler"):
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    # as the page says: the default (auto, which takes the host here), then the compiler
+                    qpipe_torch.export(model, batch, "ds_cnn.hpp", "ds_cnn", calibrate="auto" if path == "host" else path)
+                printed[path] = out.getvalue()
+        finally:
+            os.chdir(cwd)
+    old = open(doc).read()
+    new = DOC_BLOCK.sub(lambda m: m.group(1) + printed[m.group(2)] + m.group(4), old)
+    blocks = len(DOC_BLOCK.findall(old))
+    if blocks != 2:
+        print("calibration_cost.py: %s has %d exporter output blocks, not 2 (host, compiler)" % (doc, blocks))
+        return 1
+    if new == old:
+        print("calibration_cost.py: the 2 exporter outputs of %s are what the exporter prints" % doc)
+        return 0
+    if write:
+        with open(doc, "w") as f:
+            f.write(new)
+        print("calibration_cost.py: rewrote the exporter outputs of %s" % doc)
+        return 0
+    sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), doc + " (committed)",
+                                               doc + " (what the exporter prints)"))
+    print("calibration_cost.py: %s shows exporter output that the exporter no longer prints: "
+          "perf/calibration_cost.py --check-doc %s --write" % (doc, doc))
+    return 1
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--compiler", default="g++")
@@ -107,20 +169,36 @@ def main(argv):
     parser.add_argument("--samples", default="1,8,32")
     parser.add_argument("--paths", default="host,compiler")
     parser.add_argument("--ops-limit-search", action="store_true")
+    parser.add_argument("--results", help="store the run in this JSON file (perf/results/calibration_cost.json)")
+    parser.add_argument("--run", help="the name of the run in the results file (timing, ops, m0)")
+    parser.add_argument("--check-doc", metavar="PAGE", help="compare the page's exporter outputs (a test)")
+    parser.add_argument("--write", action="store_true", help="with --check-doc: rewrite them")
     args = parser.parse_args(argv)
+    if args.check_doc:
+        return check_doc(args.check_doc, args.write)
 
+    if bool(args.results) != bool(args.run):
+        print("calibration_cost.py: --results and --run go together")
+        return 1
     import torch
     from qpipe_tools import torch as qpipe_torch
     torch.set_num_threads(1)
     model = ds_cnn(torch)
     counts = [int(n) for n in args.samples.split(",")]
     paths = args.paths.split(",")
-    print("DS-CNN (49x10x1, stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], BN + ReLU, GAP, Linear 12)")
+    printed = []
+
+    def say(line=""):
+        print(line, flush=True)
+        printed.append(line)
+
+    say("DS-CNN (49x10x1, stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], BN + ReLU, GAP, Linear 12)")
     flags = args.flags.split()
-    print("compiler: %s -std=c++20 -O1 -I %s %s" % (args.compiler, os.path.relpath(args.include), " ".join(flags)))
-    print("%-9s %7s %9s %12s %14s %9s %10s  %s" % ("path", "samples", "export s", "calibrate s", "compile cpu s",
-                                                    "peak MiB", "MACs", "flag the exporter asked for"))
+    say("compiler: %s -std=c++20 -O1 -I %s %s" % (args.compiler, os.path.relpath(args.include, ROOT), " ".join(flags)))
+    say("%-9s %7s %9s %12s %14s %9s %10s  %s" % ("path", "samples", "export s", "calibrate s", "compile cpu s",
+                                                  "peak MiB", "MACs", "flag the exporter asked for"))
     rows = {}
+    stored = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in counts:
             batch = frames(torch, n)
@@ -132,27 +210,47 @@ def main(argv):
                 flag = ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else []
                 cpu, mib, ok, error = compile_header(args.compiler, args.include, header, flag, flags=flags)
                 rows[(path, n)] = (cpu, mib, ok, info)
-                print("%-9s %7d %9.2f %12s %14s %9.0f %10d  %s"
-                      % (path, n, exported, "%.2f" % info.seconds if path == "host" else "-",
-                         "%.2f" % cpu if ok else "FAILED", mib, info.macs, " ".join(flag) or "-"), flush=True)
+                row = {"path": path, "samples": n, "export_s": exported, "compile_cpu_s": cpu if ok else None,
+                       "peak_mib": mib, "macs": info.macs, "flag": " ".join(flag), "ops_per_pass": info.ops_per_pass}
+                if path == "host":
+                    row["calibrate_s"] = info.seconds
+                say("%-9s %7d %9.2f %12s %14s %9.0f %10d  %s"
+                    % (path, n, exported, "%.2f" % info.seconds if path == "host" else "-",
+                       "%.2f" % cpu if ok else "FAILED", mib, info.macs, " ".join(flag) or "-"))
                 if not ok:
-                    print("          (%s)" % error[:200])
+                    say("          (%s)" % error[:200])
                 if args.ops_limit_search:
                     ops = ops_needed(args.compiler, args.include, header, flags=flags)
+                    row["ops"] = ops
                     what = ("the quantization" if path == "host" else
                             "a calibration pass; the exporter estimated {:,.0f}".format(info.ops_per_pass))
-                    print("          largest constant evaluation: %s constexpr operations (-fsyntax-only bisection; %s)"
-                          % ("over 2^34" if ops is None else "{:,}".format(ops), what), flush=True)
-    print()
-    print("compiler path over the host path's compile (the quantization alone):")
-    print("%7s %14s %14s %20s %16s" % ("samples", "extra cpu s", "per sample s", "per MAC per sample", "peak MiB extra"))
+                    say("          largest constant evaluation: %s constexpr operations (-fsyntax-only bisection; %s)"
+                        % ("over 2^34" if ops is None else "{:,}".format(ops), what))
+                stored.append(row)
+    if len(paths) > 1:
+        say()
+        say("compiler path over the host path's compile (the quantization alone):")
+        say("%7s %14s %14s %20s %16s" % ("samples", "extra cpu s", "per sample s", "per MAC per sample",
+                                          "peak MiB extra"))
     for n in counts:
         if ("host", n) in rows and ("compiler", n) in rows and rows[("compiler", n)][2]:
             (hc, hm, host_ok, info), (cc, cm, _, _) = rows[("host", n)], rows[("compiler", n)]
             if not host_ok:
                 continue
             extra = cc - hc
-            print("%7d %14.2f %14.2f %17.2f us %16.0f" % (n, extra, extra / n, 1e6 * extra / n / info.macs, cm - hm))
+            say("%7d %14.2f %14.2f %17.2f us %16.0f" % (n, extra, extra / n, 1e6 * extra / n / info.macs, cm - hm))
+    if args.results:
+        results = json.load(open(args.results)) if os.path.exists(args.results) else {"runs": {}}
+        skip = {i for i, a in enumerate(argv) if a in ("--results", "--run")}
+        skip |= {i + 1 for i in skip}
+        command = ["/usr/bin/python3", "perf/calibration_cost.py"] + [
+            a.replace(ROOT + os.sep, "") for i, a in enumerate(argv) if i not in skip]
+        results["runs"][args.run] = {"command": command, "compiler": os.path.basename(args.compiler), "flags": args.flags,
+                                     "printed": printed, "rows": stored}
+        with open(args.results, "w") as f:
+            json.dump(results, f, indent=1)
+            f.write("\n")
+        return figures.render_after_measurement(args.results)
     return 0
 
 
