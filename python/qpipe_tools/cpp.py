@@ -68,11 +68,19 @@ def grid(g):
     return "{%s, %d}" % (number(g.scale, "a grid's scale"), g.zero_point)
 
 
+# Every header names the grids of its input and output (input_grid, output_grid), so that a program
+# quantizes and dequantizes with code_of<NS::input_grid, ...> and value_of<NS::output_grid, ...>
+# whatever the front end; where the model does not carry them, the spec's own grids.
+input_grid_line = "inline constexpr qpipe::Grid input_grid = qpipe::grids(spec).front();  // the calibrated input grid"
+output_grid_line = "inline constexpr qpipe::Grid output_grid = qpipe::output_grid(spec);  // the grid of the output codes"
+
+
 def carried_header(comments, namespace, layer_types, input_shape, grids, blocks):
     """The header of a model whose int8 tensors and grids are carried over as they are (the ONNX QDQ
     and TFLite readers): the comment lines, the Pipe of layer_types, the input Shape, the named
     grids ((name, grid) pairs, input_grid first: spec's first argument), the parameter blocks
-    ((name, text) pairs, in the order spec takes them), then spec and network."""
+    ((name, text) pairs, in the order spec takes them), then spec and network, and output_grid
+    when the grids do not include it."""
     dims = ", ".join(str(d) for d in input_shape)
     lines = [*comments, "#pragma once", "", "#include <cstdint>", "", "#include <qpipe.hpp>", "",
              "namespace %s {" % namespace, "",
@@ -81,8 +89,11 @@ def carried_header(comments, namespace, layer_types, input_shape, grids, blocks)
     lines += ["inline constexpr qpipe::Grid %s%s;" % (name, grid(g)) for name, g in grids]
     text = "\n".join(lines + [""]) + "\n" + "\n".join(b for _, b in blocks)
     args = ", ".join([grids[0][0]] + [name for name, _ in blocks])
-    return text + ("\ninline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);\n"
-                   "inline constexpr auto network = qpipe::compile<spec>();\n\n}  // namespace %s\n") % (args, namespace)
+    text += ("\ninline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);\n"
+             "inline constexpr auto network = qpipe::compile<spec>();\n") % args
+    if "output_grid" not in (name for name, _ in grids):
+        text += output_grid_line + "\n"
+    return text + "\n}  // namespace %s\n" % namespace
 
 
 def write(path, text):

@@ -13,6 +13,7 @@ input scale x weight scale) and writes one header holding
     inline constexpr qpipe::...Params<...> <one block per layer with parameters>;
     inline constexpr auto spec = qpipe::make_spec<Net, Input>(input_grid, blocks...);
     inline constexpr auto network = qpipe::compile<spec>();
+    inline constexpr qpipe::Grid output_grid = qpipe::output_grid(spec);
 
 The model's int8 weights, weight scales, int32 biases and activation grids are written as they
 are: nothing is quantized again here, and qpipe then reproduces the model's integer arithmetic

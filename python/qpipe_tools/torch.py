@@ -5,6 +5,7 @@ parameters and the grid of every calibrated buffer, and has the compiler quantiz
 
     inline constexpr auto spec = qpipe::make_spec<Net, Input>(input_grid, blocks...);
     inline constexpr auto network = qpipe::compile<spec>();
+    inline constexpr qpipe::Grid output_grid = qpipe::output_grid(spec);   // and input_grid, always
 
 Calibration (the grids) runs on the host or in the compiler (--calibrate, default auto: by size).
 On the host, qpipe_tools.calibration runs qpipe's float reference and observers in numpy, bit
@@ -94,7 +95,7 @@ def cpp_braces(values, depth=0):
 
 # Names the header itself declares.
 HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "network", "check_inputs",
-                "check_outputs", "qpipe", "std", "input_grid", "unset_spec", "calibration"}
+                "check_outputs", "qpipe", "std", "input_grid", "output_grid", "unset_spec", "calibration"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1170,6 +1171,7 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "",
             "inline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);" % ", ".join(["input_grid"] + block_names),
             "inline constexpr auto network = qpipe::compile<spec>();  // each step a constant evaluation of its own",
+            cpp.output_grid_line,
         ]
     else:
         lines += ["// A placeholder grid: calibration sets every grid from the samples.",
@@ -1196,6 +1198,8 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "observer saw and chose" % info.passes,
             "inline constexpr auto spec = calibration.make_spec();",
             "inline constexpr auto network = qpipe::compile<spec>();  // each step a constant evaluation of its own",
+            cpp.input_grid_line,
+            cpp.output_grid_line,
         ]
     if check_inputs is not None:
         check = as_batch(torch, check_inputs, "check inputs")

@@ -48,6 +48,18 @@ inline constexpr auto compiler_report = [] {
   return rows;
 }();
 
+// Every header names its input and output grids for code_of / value_of: the host header's input
+// grid is the number Python calibrated, the compiler header's is read from its spec.
+static_assert(identity_a_host::input_grid == identity_a_compiler::input_grid &&
+                  identity_a_host::output_grid == identity_a_compiler::output_grid,
+              "model a: the headers' input_grid / output_grid differ");
+static_assert(identity_b_host::input_grid == identity_b_compiler::input_grid &&
+                  identity_b_host::output_grid == identity_b_compiler::output_grid,
+              "model b: the headers' input_grid / output_grid differ");
+static_assert(identity_c_host::input_grid == identity_c_compiler::input_grid &&
+                  identity_c_host::output_grid == identity_c_compiler::output_grid,
+              "model c: the headers' input_grid / output_grid differ");
+
 #ifndef QPIPE_IDENTITY_AT_RUN_TIME
 static_assert(same_grids<identity_a_host::spec, identity_a_compiler::spec>,
               "model a: the host calibration's grids differ from the compiler's");
