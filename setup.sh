@@ -19,13 +19,14 @@ export DEBIAN_FRONTEND=noninteractive
 # python3-torch, python3-onnx, python3-numpy, python3-flatbuffers: the model front ends
 # (python/qpipe_tools) and their end-to-end tests. python3-pytest: the package's unit tests;
 # python3-venv + python3-setuptools: installing it offline (tests/frontends/package/test_install.py).
+# clang-format-19 + black: the formatters of tools/format.py (docs/architecture.md, "Formatting").
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends \
   g++ meson ninja-build cmake pkg-config python3 doctest-dev libboost-dev \
   gcc-arm-none-eabi binutils-arm-none-eabi libstdc++-arm-none-eabi-dev picolibc-arm-none-eabi \
   qemu-system-arm python3-matplotlib clang-19 libclang-rt-19-dev \
   python3-torch python3-onnx python3-numpy python3-flatbuffers \
-  python3-pytest python3-venv python3-setuptools
+  python3-pytest python3-venv python3-setuptools clang-format-19 black
 
 if [ -d build/meson-info ]; then
   meson setup --reconfigure build --cross-file cross/cortex-m0.ini

@@ -11,7 +11,8 @@ static_assert([] {
     std::array<std::int8_t, 4>{84, 6, -126, 125},
     std::array<std::int8_t, 4>{85, 8, -128, 127},
     std::array<std::int8_t, 4>{83, 5, -124, 122},
-    std::array<std::int8_t, 4>{85, 8, -128, 127}};
+    std::array<std::int8_t, 4>{85, 8, -128, 127},
+  };
   for (std::size_t n = 0; n < 4; ++n)
     if (mobilenetv2::network(mobilenetv2::test_inputs[n]) != golden[n]) return false;
   return true;

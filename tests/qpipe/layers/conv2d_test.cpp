@@ -66,7 +66,7 @@ Saturation check_conv(bool each_case_saturates = true) {
 template <std::uint32_t Seed, bool PerChannel>
 void check_random_conv(Saturation& total) {
   constexpr ConvGeometry g = random_geometry(Seed);
-  const Saturation s = check_conv<g.h, g.w, g.in_c, g.out_c, g.k, g.stride, g.pad, PerChannel, Seed % 2 == 0, Seed, g.in_zp, g.out_zp>(false);
+  const Saturation s = check_conv<g.h, g.w, g.in_c, g.out_c, g.k, g.stride, g.pad, PerChannel, (Seed % 2 == 0), Seed, g.in_zp, g.out_zp>(false);
   total.low += s.low;
   total.high += s.high;
 }

@@ -74,6 +74,7 @@ constexpr RowPasses depthwise_row_passes(std::size_t width, std::size_t S) {
 // and the output pointer are the eight low ones; the accumulators, the word and the end are high
 // registers. About 330 cycles per channel pair where the C++ loop around the MAC block took 420.
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
+// clang-format off
 #define QPIPE_DW_CHANNEL(P0, P1)        \
   "ldrsb %[b], [%[w], %[j]]\n\t"        \
   "ldrsb %[a], [%[x], %[j]]\n\t"        \
@@ -94,6 +95,7 @@ constexpr RowPasses depthwise_row_passes(std::size_t width, std::size_t S) {
   QPIPE_FOLDED_SCALED(MODE, "b", "j", "a", "[%[q], #" LOW "]", "[%[q], #" HIGH "]")            \
   "ldr %[j], [%[q], #" OFFSET "]\n\t"                                                          \
   "adds %[b], %[j]\n\t" QPIPE_FOLDED_CLAMP(MODE, "b", "j", N) STORE
+// clang-format on
 #define QPIPE_DW_ABOVE(MODE, N) QPIPE_FOLDED_ABOVE(MODE, "b", "j", N)
 
 // I: the word's fields as immediates where the network is a template argument; `word` is then
@@ -115,6 +117,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
   register std::uint32_t word_hi asm("r12") = word;
   std::uint32_t j;
   std::int32_t a, b;
+// clang-format off
 #define QPIPE_DW_PAIRS(MODE, TAPS)                                                                                 \
   asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */                                \
       "1:\n\t"                                                                                               \
@@ -148,6 +151,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
         [back1] "I"(back < 255 ? back : 255), [back2] "I"(back < 255 ? 0 : back - 255), [back_more] "n"(back_more), [second] "I"(C),      \
         [second1] "I"(C + 1), [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)  \
       : "cc", "memory")
+// clang-format on
   // The taps in row-major order: NEXT between the taps of a row, ROW between rows.
 #define QPIPE_DW_FIVE QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP
 #define QPIPE_DW_KERNEL(MODE)                                                                                         \
@@ -171,6 +175,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 #undef QPIPE_DW_PAIRS
 }
 // A weight of the row into register W; the input at the index; the index to the row's next input.
+// clang-format off
 #define QPIPE_DW4_WEIGHT(W) "ldrsb %[" W "], [%[wp], %[j]]\n\t"
 #define QPIPE_DW4_INPUT "ldrsb %[x], [%[xp], %[j]]\n\t"
 // (C above 255, up to 510: two additions, 1 cycle more a step.)
@@ -328,6 +333,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
   "mov %[t], %[xp]\n\t" QPIPE_DW4_STEP_T                                                              \
   "str %[t], [sp, #16]\n\t"
 #define QPIPE_DW4_STEP_T ".if %c[c] > 255\n\tadds %[t], #255\n\tadds %[t], #%c[c] - 255\n\t.else\n\tadds %[t], #%c[c]\n\t.endif\n\t"
+// clang-format on
 
 // out[p C + c] for the windows at x + p S C, p = 0 .. P - 1, every channel c: the records q, the
 // weights w ([ky][kx][c]), the shift (WordImmediates::handed_word).
@@ -352,6 +358,7 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
   std::uint32_t j = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(q));
   std::uint32_t t;
   std::int32_t v;
+// clang-format off
 #define QPIPE_DW4_FRAME(BYTES, LOOP)                                                                 \
   ".syntax unified\n\t" /* volatile: its stores are its purpose */                                   \
   "sub sp, #" BYTES "\n\t"                                                                           \
@@ -380,6 +387,7 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
                : QPIPE_DW4_OPERANDS, [acc4] "=&h"(acc4), [acc5] "=&h"(acc5)                          \
                : QPIPE_DW4_CONSTANTS                                                                 \
                : "cc", "memory")
+// clang-format on
 #define QPIPE_DW4_SETS(N) QPIPE_DW4_SET("acc0") QPIPE_DW4_SETS_##N
 #define QPIPE_DW4_SETS_1
 #define QPIPE_DW4_SETS_2 QPIPE_DW4_SET("acc1")

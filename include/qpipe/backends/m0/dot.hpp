@@ -33,6 +33,7 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
 //
 // One step: the input byte at the index, then one MAC per (weight pointer, accumulator), then the
 // index decrement whose flags the loop branch tests.
+// clang-format off
 #define QPIPE_DOT_LOAD_INPUT "ldrsb %[a], [%[x], %[k]]\n\t"
 #define QPIPE_DOT_MAC(W, ACC) "ldrsb %[b], [%[" W "], %[k]]\n\t" "muls %[b], %[a]\n\t" "add %[" ACC "], %[b]\n\t"
 #define QPIPE_DOT_NEXT_INPUT "subs %[k], #1\n\t"
@@ -88,6 +89,7 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
         [w0] "+l"(w0), [w1] "+l"(w1)                                                                \
       : [row] "I"(Row)                                                                              \
       : "cc", "memory")
+// clang-format on
 
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 [[gnu::always_inline]] inline void dot_pair_rows_m0(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x,
@@ -122,6 +124,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 #define QPIPE_DOT_QUAD_STEP                                                                            \
   QPIPE_DOT_LOAD_INPUT QPIPE_DOT_MAC("w0", "acc0") QPIPE_DOT_MAC("w1", "acc1") QPIPE_DOT_MAC("w2", "acc2") \
       QPIPE_DOT_MAC("w3", "acc3") QPIPE_DOT_NEXT_INPUT
+// clang-format off
 #define QPIPE_DOT_QUAD_ROWS(SINGLE, LOOP)                                                                  \
   asm(".syntax unified\n\t"                                                                         \
       "subs %[x], #1\n\t"                                                                           \
@@ -145,6 +148,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
         [rows] "+h"(rows)                                                                           \
       : [row] "I"(Row), [stride] "I"(Stride)                                                        \
       : "cc", "memory")
+// clang-format on
 
 template <std::size_t Row, std::size_t Rows, std::size_t Stride, std::size_t ChannelStride>
 [[gnu::noinline]] inline void dot_quad_rows_m0(const std::int8_t* w, const std::int8_t* x, std::int32_t (&acc)[4]) {
@@ -184,6 +188,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
   std::uint32_t j, rows = K;
   std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
   const std::uint32_t stride = RowStride;
+// clang-format off
 #define QPIPE_DEPTHWISE_TAP                  \
   "ldrsb %[a], [%[x], %[j]]\n\t"             \
   "ldrsb %[b], [%[w], %[j]]\n\t"             \
@@ -209,6 +214,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
       : [last] "I"((K - 1) * C), [next] "I"(C + 1), [wrow] "I"(K * C), [stride] "h"(stride)           \
       : "cc", "memory")
 #define QPIPE_DEPTHWISE_NEXT "subs %[j], %[next]\n\t"
+// clang-format on
   if constexpr (K == 1) QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP);
   if constexpr (K == 2) QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP);
   if constexpr (K == 3) {
@@ -245,6 +251,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
   std::uint32_t j, rows = K;
   std::int32_t a, b, acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
   const std::uint32_t stride = RowStride;
+// clang-format off
 #define QPIPE_DEPTHWISE_QUAD_CHANNEL(P0, P1) \
   "ldrsb %[b], [%[w], %[j]]\n\t"             \
   "ldrsb %[a], [%[x], %[j]]\n\t"             \
@@ -269,6 +276,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
         [acc3] "+h"(acc3), [x] "+l"(x), [x1] "+l"(x1), [w] "+l"(w), [rows] "+l"(rows)                       \
       : [next] "I"(C - 1), [wrow] "I"(K * C), [stride] "h"(stride)                                         \
       : "cc", "memory")
+// clang-format on
   if constexpr (K == 1) QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP);
   if constexpr (K == 2) QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP QPIPE_DEPTHWISE_QUAD_NEXT QPIPE_DEPTHWISE_QUAD_TAP);
   if constexpr (K == 3) {
@@ -355,6 +363,7 @@ constexpr std::int32_t lane_mac(std::int32_t acc, std::int32_t x, std::int32_t w
 // packed[n] = lane_input(x[2 n], x[2 n + 1]) for n < count (a multiple of Step, 2 or 4), Step
 // pairs a loop step from the end (the index k counts the bytes down; x + 1 is the odd inputs'
 // base): 9 cycles a pair, 5 a step.
+// clang-format off
 #define QPIPE_LANE_PACK(AT)            \
   "subs %[k], #2\n\t"                 \
   "ldrsb %[a], [%[x], %[k]]\n\t"      \
@@ -362,6 +371,7 @@ constexpr std::int32_t lane_mac(std::int32_t acc, std::int32_t x, std::int32_t w
   "lsls %[t], %[t], #16\n\t"          \
   "adds %[a], %[t]\n\t"               \
   "str %[a], [%[p], #" AT "]\n\t"
+// clang-format on
 template <std::size_t Step>
 [[gnu::always_inline]] inline void pack_lane_pairs_m0(const std::int8_t* x, std::int32_t* packed, std::size_t count) {
   static_assert(Step == 2 || Step == 4);
@@ -369,6 +379,7 @@ template <std::size_t Step>
   std::int32_t* p = packed + count;
   std::size_t k = 2 * count;
   std::int32_t a, t;
+// clang-format off
 #define QPIPE_LANE_PACK_LOOP(STEPS)                                   \
   asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */ \
       "1:\n\t"                                                       \
@@ -378,6 +389,7 @@ template <std::size_t Step>
       : [p] "+l"(p), [k] "+l"(k), [a] "=&l"(a), [t] "=&l"(t)           \
       : [x] "l"(x), [odd] "l"(odd), [step] "I"(Step)                  \
       : "cc", "memory")
+// clang-format on
   if constexpr (Step == 4) {
     QPIPE_LANE_PACK_LOOP(QPIPE_LANE_PACK("12") QPIPE_LANE_PACK("8") QPIPE_LANE_PACK("4") QPIPE_LANE_PACK("0"));
   } else {
@@ -398,6 +410,7 @@ template <std::size_t Step>
 template <std::size_t J>
 [[gnu::always_inline]] inline std::int32_t lane_mac_m0(std::int32_t acc, const std::int32_t* w, std::int32_t x) {
   std::int32_t t;
+  // clang-format off
   asm(".syntax unified\n\t"
       "ldr %[t], [%[w], %[offset]]\n\t"
       "muls %[t], %[x]\n\t"
@@ -406,6 +419,7 @@ template <std::size_t J>
       : [acc] "+l"(acc), [t] "=&l"(t)
       : [w] "l"(w), [x] "l"(x), [offset] "I"(4 * J), "m"(w[J])
       : "cc");
+  // clang-format on
   return acc;
 }
 #endif

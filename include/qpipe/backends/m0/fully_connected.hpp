@@ -61,6 +61,7 @@ inline constexpr std::size_t dense_word_chunk = 256;
 // word of weights v = w + 128: (v & 0x00ff00ff) - 0x00800080 is lane_input(w0, w2) and the same of
 // v >> 8 is lane_input(w1, w3) (the lanes' borrows are the lanes' signs), each times its input
 // pair with MULS, ASRS #16, ADCS (lane_mac). 5 + 2 x 13 = 31 cycles for 8 MACs.
+// clang-format off
 #define QPIPE_DENSE_UNIT(ACC)          \
   "ldm %[w]!, {%[v]}\n\t"              \
   "lsrs %[odd], %[v], #8\n\t"          \
@@ -78,6 +79,7 @@ inline constexpr std::size_t dense_word_chunk = 256;
   "mov %[odd], %[xp]\n\t"                  \
   "ldm %[odd]!, {%[even_x], %[odd_x]}\n\t" \
   "mov %[xp], %[odd]\n\t" QPIPE_DENSE_UNIT("acc0") QPIPE_DENSE_UNIT("acc1")
+// clang-format on
 
 // to[2 p] and to[2 p + 1] = from[2 p] and from[2 p + 1] + the sums of unit pair p over the packed
 // inputs [x, x_end), for `pairs` unit pairs (from: the biases, then the sums of the chunks before), the weight words from w on (pair by pair, group by group, the two units' words
@@ -105,6 +107,7 @@ template <std::size_t Step>
     acc0 = from[0];
     acc1 = from[1];
     xp = x;
+// clang-format off
 #define QPIPE_DENSE_LOOP(GROUPS)                                                                                   \
   asm(".syntax unified\n"                                                                                         \
       "1:\n\t" GROUPS                                                                                             \
@@ -115,6 +118,7 @@ template <std::size_t Step>
         [odd_x] "=&l"(odd_x), [xp] "+h"(xp)                                                                        \
       : [mask] "l"(mask), [xend] "h"(xend), [bias] "h"(bias)                                                       \
       : "cc", "memory")
+// clang-format on
     if constexpr (Step == 4) {
       QPIPE_DENSE_LOOP(QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP);
     } else if constexpr (Step == 2) {

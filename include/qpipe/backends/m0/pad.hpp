@@ -48,6 +48,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
     if (n == 0) return;
     if (words) {
       n /= 4;
+      // clang-format off
       asm volatile(".syntax unified\n"
                    "1:\n\t"
                    "stmia %[out]!, {%[f]}\n\t"
@@ -56,9 +57,11 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    : [out] "+l"(out), [n] "+l"(n)
                    : [f] "l"(fill4)
                    : "cc", "memory");
+      // clang-format on
     } else {
       std::int8_t* const start = out;
       out += n;
+      // clang-format off
       asm volatile(".syntax unified\n"
                    "1:\n\t"
                    "subs %[n], #1\n\t"
@@ -67,6 +70,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    : [n] "+l"(n)
                    : [f] "l"(fill4), [start] "l"(start)
                    : "cc", "memory");
+      // clang-format on
     }
   };
   fill(r.first_fill);
@@ -77,15 +81,18 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
       register std::uint32_t a asm("r4");
       register std::uint32_t b asm("r5");
       if (n & 1) {
+        // clang-format off
         asm volatile(".syntax unified\n\t"
                      "ldmia %[in]!, {%[a]}\n\t"
                      "stmia %[out]!, {%[a]}"
                      : [in] "+l"(in), [out] "+l"(out), [a] "=&l"(a)
                      :
                      : "memory");
+        // clang-format on
       }
       n /= 2;
       if (n != 0) {
+        // clang-format off
         asm volatile(".syntax unified\n"
                      "1:\n\t"
                      "ldmia %[in]!, {%[a], %[b]}\n\t"
@@ -95,9 +102,11 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                      : [in] "+l"(in), [out] "+l"(out), [n] "+l"(n), [a] "=&l"(a), [b] "=&l"(b)
                      :
                      : "cc", "memory");
+        // clang-format on
       }
     } else {
       std::uint32_t n = r.row_bytes, t;  // at least one byte
+      // clang-format off
       asm volatile(".syntax unified\n"
                    "1:\n\t"
                    "subs %[n], #1\n\t"
@@ -107,6 +116,7 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
                    : [n] "+l"(n), [t] "=&l"(t)
                    : [in] "l"(in), [out] "l"(out)
                    : "cc", "memory");
+      // clang-format on
       in += r.row_bytes;
       out += r.row_bytes;
     }

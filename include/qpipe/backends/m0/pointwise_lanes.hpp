@@ -43,6 +43,7 @@ inline constexpr std::size_t lane_block_pixels = 32;
 #if defined(__ARM_ARCH_6M__)
 // Channel J's lane pair of weights from the bytes at 12 + 2 J of the record in %[xp]: the even
 // input's weight in the high lane, the odd one's (none past the inputs) in the low.
+// clang-format off
 #define QPIPE_LANE_WEIGHT(J, HIGH_AT, LOW_AT, WITH_LOW)        \
   "ldrb %[w" J "], [%[xp], #" HIGH_AT "]\n\t"                   \
   "lsls %[w" J "], %[w" J "], #24\n\t"                         \
@@ -61,6 +62,7 @@ inline constexpr std::size_t lane_block_pixels = 32;
 #define QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a], %[b]}\n\t" QPIPE_LANE_MAC("a", "0") QPIPE_LANE_MAC("b", "1")
 #define QPIPE_LANE_MACS_3 QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a]}\n\t" QPIPE_LANE_MAC("a", "2")
 #define QPIPE_LANE_MACS_4 QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a], %[b]}\n\t" QPIPE_LANE_MAC("a", "2") QPIPE_LANE_MAC("b", "3")
+// clang-format on
 #define QPIPE_LANE_WEIGHTS_1(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", LAST)
 #define QPIPE_LANE_WEIGHTS_2(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("1", "14", "15", LAST)
 #define QPIPE_LANE_WEIGHTS_3(LAST) QPIPE_LANE_WEIGHTS_2(QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("2", "16", "17", LAST)
@@ -90,6 +92,7 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
   std::int32_t w2 = static_cast<std::int32_t>(reinterpret_cast<std::uintptr_t>(x));
   std::int32_t w3, acc;
   const std::int32_t* xp;
+// clang-format off
 #define QPIPE_LANE_BLOCK(MACS, WEIGHTS)                                                                            \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "sub sp, #16\n\t"                                                                                           \
@@ -145,6 +148,7 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
       : [xend] "h"(xend), [outputs] "I"(OutC), [record] "I"(sizeof(LaneChannel<InC>)), [piece_bits] "I"(I.piece_bits), \
         [shift] "I"(I.shift), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                                    \
       : "cc", "memory")
+// clang-format on
   // N pairs a pixel; the last pair's low lane empty where InC is odd.
 #define QPIPE_LANE_PAIRS(N)                                                 \
   if constexpr (InC % 2 == 0) {                                             \

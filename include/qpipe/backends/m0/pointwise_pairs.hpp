@@ -64,6 +64,7 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 
 #if defined(__ARM_ARCH_6M__)
 // Two input pairs (X, T) for the two channels: weight pairs from w, two words a pair.
+// clang-format off
 #define QPIPE_PAIRS_STEP                \
   "ldm %[xp]!, {%[x], %[t]}\n\t"        \
   "ldm %[w]!, {%[wa], %[wb]}\n\t"       \
@@ -89,6 +90,7 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "adds %[wa], %[t]\n\t"                                                                   \
   "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                                                    \
   "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
+// clang-format on
 
 // Output channels [q, end) in twos of one pixel whose inputs are packed as lane pairs in [xbegin,
 // xend) (a multiple of Unroll words, 2, 4 or 8): w the weight pairs (channel pair by channel pair,
@@ -120,6 +122,7 @@ template <std::size_t Unroll, WordImmediates I>
 #define QPIPE_PAIRS_MAC_STEP_2 QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
+// clang-format off
 #define QPIPE_PAIRS_PIXEL(MODE, U)                                                                                  \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "1:\n\t"                                                                                                    \
@@ -150,6 +153,7 @@ template <std::size_t Unroll, WordImmediates I>
       : [xbegin] "h"(xbegin), [xend] "h"(xend), [word] "h"(word), [end] "h"(end),                                 \
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
+// clang-format on
 #define QPIPE_PAIRS_MODE(MODE)         \
   if constexpr (unroll == 8) {         \
     QPIPE_PAIRS_PIXEL(MODE, 8);        \
@@ -199,6 +203,7 @@ template <std::size_t Unroll>
   const std::int32_t* xp = xbegin;
   const std::int32_t* wp = w;
   std::int32_t a0 = acc0, a1 = acc1;
+// clang-format off
 #define QPIPE_PAIRS_SUMS(STEPS)                                                                              \
   asm(".syntax unified\n"                                                                                   \
       "5:\n\t" STEPS                                                                                        \
@@ -208,6 +213,7 @@ template <std::size_t Unroll>
         [wb] "=&l"(wb)                                                                                       \
       : [xend] "h"(xend)                                                                                    \
       : "cc", "memory")
+// clang-format on
   if constexpr (unroll == 8) {
     QPIPE_PAIRS_SUMS(QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP);
   } else if constexpr (unroll == 4) {

@@ -27,6 +27,7 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
 // to unified after it, so a statement that opens with ".syntax unified" needs nothing at its end;
 // clang's integrated assembler has unified syntax only (".syntax divided" is an error there).
 [[gnu::naked, gnu::noinline]] inline void requantize_split_routine() {
+  // clang-format off
   asm(".syntax unified\n\t"
       "push {r4, r5, r6, r7, lr}\n\t"
       "ldr r4, [r1, #0]\n\t"    // multiplier
@@ -101,6 +102,7 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
       "6:\n\t"
       "movs r0, r6\n\t"
       "b 1b");
+  // clang-format on
 }
 
 // Calls the routine.
@@ -108,10 +110,12 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
   register std::int32_t r0 asm("r0") = acc;
   register const SplitMultiplier* r1 asm("r1") = &m;
   register const OutputClamp* r2 asm("r2") = &clamp;
+  // clang-format off
   asm("bl %c[routine]"
       : "+r"(r0), "+r"(r1), "+r"(r2)
       : [routine] "i"(requantize_split_routine), "m"(m), "m"(clamp)
       : "r3", "ip", "lr", "cc");
+  // clang-format on
   return static_cast<std::int8_t>(r0);
 }
 #endif

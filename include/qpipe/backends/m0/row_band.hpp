@@ -27,6 +27,7 @@ namespace qpipe::m0 {
   const std::int8_t* const end = from + n;
   // The four words in r4-r7, ascending as LDM and STM list them.
   register std::uint32_t a asm("r4"), b asm("r5"), c asm("r6"), d asm("r7");
+  // clang-format off
   asm volatile(".syntax unified\n"  // volatile: its stores are its purpose
       "1:\n\t"
       "ldm %[from]!, {%[a], %[b], %[c], %[d]}\n\t"
@@ -36,6 +37,7 @@ namespace qpipe::m0 {
       : [from] "+l"(from), [to] "+l"(to), [a] "=&l"(a), [b] "=&l"(b), [c] "=&l"(c), [d] "=&l"(d)
       : [end] "h"(end)
       : "cc", "memory");
+  // clang-format on
 }
 #endif
 
@@ -67,6 +69,7 @@ struct RowBand {
   std::int8_t* const end = to + n;
   // The same word in r4-r7, for STM.
   register std::uint32_t a asm("r4") = word, b asm("r5") = word, c asm("r6") = word, d asm("r7") = word;
+  // clang-format off
   asm volatile(".syntax unified\n"  // volatile: its stores are its purpose
       "1:\n\t"
       "stm %[to]!, {%[a], %[b], %[c], %[d]}\n\t"
@@ -75,6 +78,7 @@ struct RowBand {
       : [to] "+l"(to)
       : [a] "l"(a), [b] "l"(b), [c] "l"(c), [d] "l"(d), [end] "h"(end)
       : "cc", "memory");
+  // clang-format on
 }
 #endif
 

@@ -59,6 +59,7 @@ inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channe
 // accumulators (ADCS takes low ones), the pair, a temporary, the input and weight pointers; the
 // end of a row's pairs and of the window's weights are high ones. Per pair 8 + 4 x 5 cycles; per
 // two pairs 5 for the loop; per row 8.
+// clang-format off
 #define QPIPE_WINDOW_MAC(ACC)  \
   "ldm %[w]!, {%[t]}\n\t"      \
   "muls %[t], %[pair]\n\t"     \
@@ -73,6 +74,7 @@ inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channe
   "sxtb %[t], %[t]\n\t"                 \
   "lsls %[t], %[t], #16\n\t"            \
   "adds %[pair], %[t]\n\t" QPIPE_WINDOW_MACS
+// clang-format on
 
 template <std::size_t Full, bool Single, std::size_t RowStride>
 [[gnu::always_inline]] inline void window_lanes_m0(const std::int32_t*& w_io, const std::int32_t* window_end, const std::int8_t* x,
@@ -82,6 +84,7 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
   const std::int32_t* w = w_io;
   std::int32_t pair, t;
   const std::int32_t* pairs_end;
+  // clang-format off
   asm volatile(".syntax unified\n"  // volatile: the loads depend on memory the compiler does not see written
       "1:\n\t"
       "mov %[t], %[w]\n\t"
@@ -110,6 +113,7 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
       : [window_end] "h"(window_end), [full_bytes] "I"(16 * Full), [row_step] "I"(RowStride - 2 * Full),
         [odd] "i"(Full % 2), [loop] "i"(Full / 2 != 0), [single] "i"(Single ? 1 : 0)
       : "cc", "memory");
+  // clang-format on
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
   w_io = w;
 }
@@ -127,6 +131,7 @@ template <std::size_t Pairs, std::size_t RowStep>
   const std::int32_t* w = w_io;
   std::int32_t pair, t;
   const std::int32_t* pairs_end;
+  // clang-format off
   asm volatile(".syntax unified\n"  // volatile: the loads depend on memory the compiler does not see written
       "1:\n\t"
       ".if %c[loop]\n\t"
@@ -152,6 +157,7 @@ template <std::size_t Pairs, std::size_t RowStep>
       : [window_end] "h"(window_end), [row_bytes] "I"(16 * Pairs), [row_step] "I"(RowStep), [odd] "i"(Pairs % 2),
         [loop] "i"(Pairs / 2 != 0)
       : "cc", "memory");
+  // clang-format on
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
   w_io = w;
 }
@@ -170,15 +176,18 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
 // The four outputs of a group in the folded halves form with the word's fields as immediates
 // (WordImmediates; `shift` the shift alone): records q[0 .. 3], codes to out[0 .. 3]. About 20
 // cycles an output, 11 fewer than GCC's code for folded_halves_code with the word read at run time.
+// clang-format off
 #define QPIPE_WINDOW_CODE(ACC, N)                                                                     \
   QPIPE_FOLDED_SCALED(IMMEDIATE, "x", "t", ACC, "[%[q], #12*" N "+4]", "[%[q], #12*" N "+6]")         \
   "ldr %[t], [%[q], #12*" N "+8]\n\t"                                                                  \
   "adds %[x], %[t]\n\t" QPIPE_FOLDED_CLAMP(IMMEDIATE, "x", "t", N) "strb %[x], [%[out], #" N "]\n\t"
+// clang-format on
 template <WordImmediates I>
 [[gnu::always_inline]] inline void window_codes_m0(const BiasedChannel* q, const std::int32_t (&acc)[4], std::int8_t* out,
                                                    std::uint32_t shift) {
   static_assert(I.known && sizeof(BiasedChannel) == 12);
   std::int32_t x, t;
+  // clang-format off
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */
       QPIPE_WINDOW_CODE("a0", "0") QPIPE_WINDOW_CODE("a1", "1") QPIPE_WINDOW_CODE("a2", "2") QPIPE_WINDOW_CODE("a3", "3")
       "b 4f\n"
@@ -189,6 +198,7 @@ template <WordImmediates I>
       : [q] "l"(q), [out] "l"(out), [a0] "l"(acc[0]), [a1] "l"(acc[1]), [a2] "l"(acc[2]), [a3] "l"(acc[3]),
         [word] "h"(shift), [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)
       : "cc", "memory");
+  // clang-format on
 }
 #undef QPIPE_WINDOW_CODE
 #endif

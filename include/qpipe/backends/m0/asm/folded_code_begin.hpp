@@ -9,6 +9,7 @@
 // that uses it. (No include guard, on purpose.)
 #if defined(__ARM_ARCH_6M__)
 // X >>= b: the low piece's product.
+// clang-format off
 #define QPIPE_FOLDED_PIECE_SHIFT_WORD(X, T) "mov %[" T "], %[word]\n\t" "asrs %[" X "], %[" T "]\n\t"
 #define QPIPE_FOLDED_PIECE_SHIFT_IMMEDIATE(X, T) "asrs %[" X "], %[" X "], %[piece_bits]\n\t"
 // X >>= shift: the final shift.
@@ -42,4 +43,5 @@
   "bhi 2" N "f\n"                                                              \
   "3" N ":\n\t" QPIPE_FOLDED_ADD_QMIN_##MODE(X, T)
 #define QPIPE_FOLDED_ABOVE(MODE, X, T, N) "2" N ":\n\t" QPIPE_FOLDED_TO_SPAN_##MODE(X, T) "b 3" N "b\n"
+// clang-format on
 #endif  // __ARM_ARCH_6M__
