@@ -117,13 +117,16 @@ def ops_needed(compiler, include, header, low=1 << 16, high=1 << 34, flags=()):
     return high
 
 
-DOC_BLOCK = re.compile(r"(<!-- exporter output: (host|compiler) \(.*?\) -->\n```\n)(.*?)(```\n<!-- end exporter output -->)", re.S)
+DOC_BLOCK = re.compile(
+    r"(<!-- exporter output: (host|compiler) \(.*?\) -->\n```\n)(.*?)(```\n<!-- end exporter output -->)", re.S
+)
 
 
 def check_doc(doc, write):
     """0 when the page's exporter outputs are what the exporter prints now (--check-doc)."""
     import torch
     from qpipe_tools import torch as qpipe_torch
+
     torch.set_num_threads(1)
     model = ds_cnn(torch)
     batch = frames(torch, 8)
@@ -136,7 +139,9 @@ def check_doc(doc, write):
                 out = io.StringIO()
                 with contextlib.redirect_stdout(out):
                     # as the page says: the default (auto, which takes the host here), then the compiler
-                    qpipe_torch.export(model, batch, "ds_cnn.hpp", "ds_cnn", calibrate="auto" if path == "host" else path)
+                    qpipe_torch.export(
+                        model, batch, "ds_cnn.hpp", "ds_cnn", calibrate="auto" if path == "host" else path
+                    )
                 printed[path] = out.getvalue()
         finally:
             os.chdir(cwd)
@@ -154,10 +159,15 @@ def check_doc(doc, write):
             f.write(new)
         print("calibration_cost.py: rewrote the exporter outputs of %s" % doc)
         return 0
-    sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), doc + " (committed)",
-                                               doc + " (what the exporter prints)"))
-    print("calibration_cost.py: %s shows exporter output that the exporter no longer prints: "
-          "perf/calibration_cost.py --check-doc %s --write" % (doc, doc))
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            old.splitlines(True), new.splitlines(True), doc + " (committed)", doc + " (what the exporter prints)"
+        )
+    )
+    print(
+        "calibration_cost.py: %s shows exporter output that the exporter no longer prints: "
+        "perf/calibration_cost.py --check-doc %s --write" % (doc, doc)
+    )
     return 1
 
 
@@ -182,6 +192,7 @@ def main(argv):
         return 1
     import torch
     from qpipe_tools import torch as qpipe_torch
+
     torch.set_num_threads(1)
     model = ds_cnn(torch)
     counts = [int(n) for n in args.samples.split(",")]
@@ -195,8 +206,19 @@ def main(argv):
     say("DS-CNN (49x10x1, stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], BN + ReLU, GAP, Linear 12)")
     flags = args.flags.split()
     say("compiler: %s -std=c++20 -O1 -I %s %s" % (args.compiler, os.path.relpath(args.include, ROOT), " ".join(flags)))
-    say("%-9s %7s %9s %12s %14s %9s %10s  %s" % ("path", "samples", "export s", "calibrate s", "compile cpu s",
-                                                  "peak MiB", "MACs", "flag the exporter asked for"))
+    say(
+        "%-9s %7s %9s %12s %14s %9s %10s  %s"
+        % (
+            "path",
+            "samples",
+            "export s",
+            "calibrate s",
+            "compile cpu s",
+            "peak MiB",
+            "MACs",
+            "flag the exporter asked for",
+        )
+    )
     rows = {}
     stored = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,28 +232,53 @@ def main(argv):
                 flag = ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else []
                 cpu, mib, ok, error = compile_header(args.compiler, args.include, header, flag, flags=flags)
                 rows[(path, n)] = (cpu, mib, ok, info)
-                row = {"path": path, "samples": n, "export_s": exported, "compile_cpu_s": cpu if ok else None,
-                       "peak_mib": mib, "macs": info.macs, "flag": " ".join(flag), "ops_per_pass": info.ops_per_pass}
+                row = {
+                    "path": path,
+                    "samples": n,
+                    "export_s": exported,
+                    "compile_cpu_s": cpu if ok else None,
+                    "peak_mib": mib,
+                    "macs": info.macs,
+                    "flag": " ".join(flag),
+                    "ops_per_pass": info.ops_per_pass,
+                }
                 if path == "host":
                     row["calibrate_s"] = info.seconds
-                say("%-9s %7d %9.2f %12s %14s %9.0f %10d  %s"
-                    % (path, n, exported, "%.2f" % info.seconds if path == "host" else "-",
-                       "%.2f" % cpu if ok else "FAILED", mib, info.macs, " ".join(flag) or "-"))
+                say(
+                    "%-9s %7d %9.2f %12s %14s %9.0f %10d  %s"
+                    % (
+                        path,
+                        n,
+                        exported,
+                        "%.2f" % info.seconds if path == "host" else "-",
+                        "%.2f" % cpu if ok else "FAILED",
+                        mib,
+                        info.macs,
+                        " ".join(flag) or "-",
+                    )
+                )
                 if not ok:
                     say("          (%s)" % error[:200])
                 if args.ops_limit_search:
                     ops = ops_needed(args.compiler, args.include, header, flags=flags)
                     row["ops"] = ops
-                    what = ("the quantization" if path == "host" else
-                            "a calibration pass; the exporter estimated {:,.0f}".format(info.ops_per_pass))
-                    say("          largest constant evaluation: %s constexpr operations (-fsyntax-only bisection; %s)"
-                        % ("over 2^34" if ops is None else "{:,}".format(ops), what))
+                    what = (
+                        "the quantization"
+                        if path == "host"
+                        else "a calibration pass; the exporter estimated {:,.0f}".format(info.ops_per_pass)
+                    )
+                    say(
+                        "          largest constant evaluation: %s constexpr operations (-fsyntax-only bisection; %s)"
+                        % ("over 2^34" if ops is None else "{:,}".format(ops), what)
+                    )
                 stored.append(row)
     if len(paths) > 1:
         say()
         say("compiler path over the host path's compile (the quantization alone):")
-        say("%7s %14s %14s %20s %16s" % ("samples", "extra cpu s", "per sample s", "per MAC per sample",
-                                          "peak MiB extra"))
+        say(
+            "%7s %14s %14s %20s %16s"
+            % ("samples", "extra cpu s", "per sample s", "per MAC per sample", "peak MiB extra")
+        )
     for n in counts:
         if ("host", n) in rows and ("compiler", n) in rows and rows[("compiler", n)][2]:
             (hc, hm, host_ok, info), (cc, cm, _, _) = rows[("host", n)], rows[("compiler", n)]
@@ -244,9 +291,15 @@ def main(argv):
         skip = {i for i, a in enumerate(argv) if a in ("--results", "--run")}
         skip |= {i + 1 for i in skip}
         command = ["/usr/bin/python3", "perf/calibration_cost.py"] + [
-            a.replace(ROOT + os.sep, "") for i, a in enumerate(argv) if i not in skip]
-        results["runs"][args.run] = {"command": command, "compiler": os.path.basename(args.compiler), "flags": args.flags,
-                                     "printed": printed, "rows": stored}
+            a.replace(ROOT + os.sep, "") for i, a in enumerate(argv) if i not in skip
+        ]
+        results["runs"][args.run] = {
+            "command": command,
+            "compiler": os.path.basename(args.compiler),
+            "flags": args.flags,
+            "printed": printed,
+            "rows": stored,
+        }
         with open(args.results, "w") as f:
             json.dump(results, f, indent=1)
             f.write("\n")

@@ -18,8 +18,11 @@ import time
 def measure(compiler, source):
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
-        proc = subprocess.Popen(compiler + ["-c", source, "-o", os.path.join(tmp, "out.o")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            compiler + ["-c", source, "-o", os.path.join(tmp, "out.o")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         _, status, usage = os.wait4(proc.pid, 0)  # usage includes the driver's cc1plus
         elapsed = time.monotonic() - start
         err = proc.stderr.read().decode(errors="replace")
@@ -40,7 +43,7 @@ def main(argv):
         print("compile_cost.py: usage: [--runs N] -- COMPILER [FLAGS...] -- SOURCE...", file=sys.stderr)
         return 2
     second = argv.index("--", 1)
-    compiler, sources = argv[1:second], argv[second + 1:]
+    compiler, sources = argv[1:second], argv[second + 1 :]
     print("best of %d run%s" % (runs, "" if runs == 1 else "s"))
     print("%-48s %9s %9s %12s" % ("source", "cpu s", "wall s", "peak MiB"))
     for source in sources:

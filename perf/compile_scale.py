@@ -71,12 +71,18 @@ def main(argv):
         elif argv[0] == "--results" and len(argv) > 1:
             results_file, argv = argv[1], argv[2:]
         else:
-            print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
-                  "[FLAGS...]", file=sys.stderr)
+            print(
+                "compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
+                "[FLAGS...]",
+                file=sys.stderr,
+            )
             return 2
     if not argv or len(argv) < 2:
-        print("compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
-              "[FLAGS...]", file=sys.stderr)
+        print(
+            "compile_scale.py: usage: [--runs R] [--depths 25,50,...] [--include DIR] [--results FILE] -- COMPILER "
+            "[FLAGS...]",
+            file=sys.stderr,
+        )
         return 2
     compiler = argv[1:] + (["-I", include] if include else [])
     print("A QDense and N QTanh layers, quantized and run once; best of %d run%s" % (runs, "" if runs == 1 else "s"))
@@ -99,13 +105,22 @@ def main(argv):
             rows.append({"depth": depth, "cpu": round(cpu, 2), "wall": round(wall, 2), "mib": round(mib)})
     if results_file:
         import json
+
         with open(results_file, "w") as f:
-            json.dump({"compiler": os.path.basename(compiler[0]), "flags": [a for a in compiler[1:] if a.startswith("-O")
-                                                                             or a.startswith("-std")],
-                       "runs": runs, "rows": rows}, f, indent=1)
+            json.dump(
+                {
+                    "compiler": os.path.basename(compiler[0]),
+                    "flags": [a for a in compiler[1:] if a.startswith("-O") or a.startswith("-std")],
+                    "runs": runs,
+                    "rows": rows,
+                },
+                f,
+                indent=1,
+            )
             f.write("\n")
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import figures
+
         return figures.render_after_measurement(results_file)
     return 0
 

@@ -48,8 +48,8 @@ inline constexpr auto depthwise = sinusoid_block<DepthwiseConv2DParams<3, 64>, 9
 inline constexpr auto pointwise = sinusoid_block<PointwiseConv2DParams<64, 64>, 64>(0.29, 0.3);
 inline constexpr auto head = sinusoid_block<DenseParams<64, 12>, 64>(0.41, 0.4);
 inline constexpr auto samples = examples::wave_images<Input, QPIPE_SAMPLES>(0);
-inline constexpr auto unset = qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, depthwise, pointwise, depthwise, pointwise, depthwise,
-                                                      pointwise, depthwise, pointwise, head);
+inline constexpr auto unset = qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, depthwise, pointwise, depthwise, pointwise,
+                                                           depthwise, pointwise, depthwise, pointwise, head);
 inline constexpr auto calibrated = calibrate(unset, samples);
 inline constexpr auto network = compile(calibrated);
 

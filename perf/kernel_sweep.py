@@ -46,8 +46,9 @@ MAC_LANE, MAC_BYTE, PAIR_BYTE, PER_OUTPUT = 2.0, 3.0, 3.0, 14.0
 
 
 class Case:
-    def __init__(self, name, channels, layer, block, input_shape, output_shape, taps, weights, relu=True,
-                 input_pairs_per_byte=1):
+    def __init__(
+        self, name, channels, layer, block, input_shape, output_shape, taps, weights, relu=True, input_pairs_per_byte=1
+    ):
         self.name, self.channels, self.layer, self.block = name, channels, layer, block
         self.input_shape, self.output_shape, self.taps, self.weights = input_shape, output_shape, taps, weights
         self.relu, self.input_pairs_per_byte = relu, input_pairs_per_byte
@@ -61,16 +62,48 @@ def cases(channels, names):
     out = []
     for c in channels:
         h, w = POINTWISE_OUT[c]
-        out.append(Case("1x1", c, "qpipe::QPointwiseConv2DPerChannel", ("pointwise", c, c), (h, w, c), (h, w, c), c, c * c))
+        out.append(
+            Case("1x1", c, "qpipe::QPointwiseConv2DPerChannel", ("pointwise", c, c), (h, w, c), (h, w, c), c, c * c)
+        )
         for s in (1, 2):
             fh, fw = FULL_3X3_OUT[c]
-            out.append(Case("3x3 s%d" % s, c, "qpipe::QConv2DPerChannel<3, %d>" % s, ("conv", 3, 3, c, c),
-                            ((fh - 1) * s + 3, (fw - 1) * s + 3, c), (fh, fw, c), 9 * c, 9 * c * c))
-            out.append(Case("dw 3x3 s%d" % s, c, "qpipe::QDepthwiseConv2D<3, %d>" % s, ("depthwise", c),
-                            ((h - 1) * s + 3, (w - 1) * s + 3, c), (h, w, c), 9, 9 * c,
-                            input_pairs_per_byte=2 if s == 1 else 1))
-        out.append(Case("stem 10x4 s2 SAME", c, "qpipe::QConv2DPerChannel<qpipe::kernel(10, 4), qpipe::stride(2), qpipe::same>",
-                        ("conv", 10, 4, 1, c), (49, 10, 1), (25, 5, c), 40, 40 * c))
+            out.append(
+                Case(
+                    "3x3 s%d" % s,
+                    c,
+                    "qpipe::QConv2DPerChannel<3, %d>" % s,
+                    ("conv", 3, 3, c, c),
+                    ((fh - 1) * s + 3, (fw - 1) * s + 3, c),
+                    (fh, fw, c),
+                    9 * c,
+                    9 * c * c,
+                )
+            )
+            out.append(
+                Case(
+                    "dw 3x3 s%d" % s,
+                    c,
+                    "qpipe::QDepthwiseConv2D<3, %d>" % s,
+                    ("depthwise", c),
+                    ((h - 1) * s + 3, (w - 1) * s + 3, c),
+                    (h, w, c),
+                    9,
+                    9 * c,
+                    input_pairs_per_byte=2 if s == 1 else 1,
+                )
+            )
+        out.append(
+            Case(
+                "stem 10x4 s2 SAME",
+                c,
+                "qpipe::QConv2DPerChannel<qpipe::kernel(10, 4), qpipe::stride(2), qpipe::same>",
+                ("conv", 10, 4, 1, c),
+                (49, 10, 1),
+                (25, 5, c),
+                40,
+                40 * c,
+            )
+        )
     out.append(Case("dense", 640, "qpipe::QDense<128>", ("dense", 640, 128), (640,), (128,), 640, 640 * 128))
     out.append(Case("dense", 128, "qpipe::QDense<8>", ("dense", 128, 8), (128,), (8,), 128, 128 * 8, relu=False))
     return [k for k in out if not names or k.name.replace(" ", "") in names]
@@ -110,11 +143,11 @@ def seeded_codes(count, seed):
     triangular spread, most weights small as trained ones are)."""
     codes = []
     for i in range(count):
-        h = (i * 2654435761 + seed) & 0xffffffff
+        h = (i * 2654435761 + seed) & 0xFFFFFFFF
         h ^= h >> 15
-        h = (h * 2246822519) & 0xffffffff
+        h = (h * 2246822519) & 0xFFFFFFFF
         h ^= h >> 13
-        codes.append(min(127, ((h & 0xff) + ((h >> 8) & 0xff)) // 2 - 127))
+        codes.append(min(127, ((h & 0xFF) + ((h >> 8) & 0xFF)) // 2 - 127))
     return codes
 
 
@@ -149,10 +182,19 @@ def header(case):
     else:
         weight_scale = "{%s}" % ", ".join(repr(WEIGHT_SCALE * (1 + (o % 5) / 4)) for o in range(units))
     layers = case.layer + (", qpipe::QRelu" if case.relu else "")
-    return HEADER.format(key=case.key, layers=layers, input=", ".join(str(d) for d in case.input_shape),
-                         params=params, weights=weights, bias=bias, output_scale=round(output_scale, 9),
-                         output_zero=-128 if case.relu else 0, weight_scale=weight_scale,
-                         input_scale=INPUT_SCALE, input_zero=INPUT_ZERO)
+    return HEADER.format(
+        key=case.key,
+        layers=layers,
+        input=", ".join(str(d) for d in case.input_shape),
+        params=params,
+        weights=weights,
+        bias=bias,
+        output_scale=round(output_scale, 9),
+        output_zero=-128 if case.relu else 0,
+        weight_scale=weight_scale,
+        input_scale=INPUT_SCALE,
+        input_zero=INPUT_ZERO,
+    )
 
 
 def floor(case, macs):
@@ -173,36 +215,69 @@ def run_case(case, args, workdir):
     with open(path, "w") as f:
         f.write(header(case))
     out = os.path.join(folder, "profile.json")
-    cmd = [sys.executable, os.path.join(HERE, "m0_profile.py"), "--header", path, "--namespace", "sweep", "--large",
-           "--trace", args.trace, "--workdir", folder, "--json", out, "--name", case.key,
-           "--flag=-fconstexpr-ops-limit=4294967296", "--flag=-fconstexpr-loop-limit=16777216"]
+    cmd = [
+        sys.executable,
+        os.path.join(HERE, "m0_profile.py"),
+        "--header",
+        path,
+        "--namespace",
+        "sweep",
+        "--large",
+        "--trace",
+        args.trace,
+        "--workdir",
+        folder,
+        "--json",
+        out,
+        "--name",
+        case.key,
+        "--flag=-fconstexpr-ops-limit=4294967296",
+        "--flag=-fconstexpr-loop-limit=16777216",
+    ]
     if args.source_root:
         cmd += ["--source-root", args.source_root]
     start = time.monotonic()
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        raise SystemExit("kernel_sweep.py: case %s failed:\n%s%s" % (case.key, done.stdout[-3000:], done.stderr[-3000:]))
+        raise SystemExit(
+            "kernel_sweep.py: case %s failed:\n%s%s" % (case.key, done.stdout[-3000:], done.stderr[-3000:])
+        )
     result = json.load(open(out))
     step = result["rows"][0]
     ran = result["routines"]["0"]
     # The functions the step's instructions ran in (forward: code inlined into the inference's own
     # function), the largest shares first.
-    routines = [[f, round(100.0 * n / step["instructions"])] for f, n in ran.items()
-                if n >= 0.05 * step["instructions"]][:2]
+    routines = [
+        [f, round(100.0 * n / step["instructions"])] for f, n in ran.items() if n >= 0.05 * step["instructions"]
+    ][:2]
     low, parts = floor(case, step["macs"])
     per_mac = step["cycles"] / step["macs"]
-    return {"case": case.name, "channels": case.channels, "input": list(case.input_shape),
-            "output": list(case.output_shape), "macs": step["macs"], "instructions": step["instructions"],
-            "cycles": step["cycles"], "cycles_per_mac": round(per_mac, 3), "kernel": step["kernel"], "routines": routines,
-            "floor": round(low, 3), "floor_form": parts["form"], "floor_mac": round(parts["mac"], 3),
-            "floor_per_output": round(parts["per_output"], 3), "gap": round(per_mac - low, 3),
-            "seconds": round(time.monotonic() - start, 1)}
+    return {
+        "case": case.name,
+        "channels": case.channels,
+        "input": list(case.input_shape),
+        "output": list(case.output_shape),
+        "macs": step["macs"],
+        "instructions": step["instructions"],
+        "cycles": step["cycles"],
+        "cycles_per_mac": round(per_mac, 3),
+        "kernel": step["kernel"],
+        "routines": routines,
+        "floor": round(low, 3),
+        "floor_form": parts["form"],
+        "floor_mac": round(parts["mac"], 3),
+        "floor_per_output": round(parts["per_output"], 3),
+        "gap": round(per_mac - low, 3),
+        "seconds": round(time.monotonic() - start, 1),
+    }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--channels", default=",".join(str(c) for c in CHANNELS))
-    ap.add_argument("--cases", default="", help="comma-separated case names without spaces (1x1, 3x3s1, dw3x3s2, dense, ...)")
+    ap.add_argument(
+        "--cases", default="", help="comma-separated case names without spaces (1x1, 3x3s1, dw3x3s2, dense, ...)"
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--trace", choices=["block", "insn"], default="block")
     ap.add_argument("--results", help="write the measurement (JSON) here")
@@ -222,14 +297,27 @@ def main():
     print("| case | channels | MACs | kernel | est. cycles/MAC | floor | gap |")
     print("|---|---:|---:|---|---:|---:|---:|")
     for r in rows:
-        print("| %s | %d | %d | %s | %.2f | %.2f | %+.2f |" % (r["case"], r["channels"], r["macs"], r["kernel"],
-                                                            r["cycles_per_mac"], r["floor"], r["gap"]))
+        print(
+            "| %s | %d | %d | %s | %.2f | %.2f | %+.2f |"
+            % (r["case"], r["channels"], r["macs"], r["kernel"], r["cycles_per_mac"], r["floor"], r["gap"])
+        )
     print("%d cases in %.0f s (%s)" % (len(rows), time.monotonic() - start, workdir))
     if args.results:
         with open(args.results, "w") as f:
-            json.dump({"command": "perf/kernel_sweep.py", "floor_model": {
-                "mac_lane": MAC_LANE, "mac_byte": MAC_BYTE, "pair_per_byte": PAIR_BYTE, "per_output": PER_OUTPUT},
-                "cases": rows}, f, indent=1)
+            json.dump(
+                {
+                    "command": "perf/kernel_sweep.py",
+                    "floor_model": {
+                        "mac_lane": MAC_LANE,
+                        "mac_byte": MAC_BYTE,
+                        "pair_per_byte": PAIR_BYTE,
+                        "per_output": PER_OUTPUT,
+                    },
+                    "cases": rows,
+                },
+                f,
+                indent=1,
+            )
             f.write("\n")
         return figures.render_after_measurement(args.results)
     return 0

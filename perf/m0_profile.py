@@ -76,7 +76,7 @@ CONDITIONS = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", 
 
 
 def register_count(operands):
-    inside = operands[operands.find("{") + 1:operands.find("}")]
+    inside = operands[operands.find("{") + 1 : operands.find("}")]
     count = 0
     for part in inside.split(","):
         part = part.strip()
@@ -227,8 +227,9 @@ def parse_functions(text):
 def functions(nm, elf):
     """(sorted start addresses, [(start, end, short name)]) of the ELF's functions: for the far-jump
     rule (flow_at) and for naming the routines a step ran."""
-    return parse_functions(subprocess.run([nm, "-S", "-C", "--defined-only", elf], check=True,
-                                          stdout=subprocess.PIPE, text=True).stdout)
+    return parse_functions(
+        subprocess.run([nm, "-S", "-C", "--defined-only", elf], check=True, stdout=subprocess.PIPE, text=True).stdout
+    )
 
 
 def short_function(demangled):
@@ -259,8 +260,9 @@ def marker(syms, name):
     """The address of the protocol's marker function (profile_begin / profile_end, any namespace)."""
     found = [s for s in syms if re.search(r"\d%sEv$" % name, s) or s == name]
     if len(found) != 1:
-        raise SystemExit("m0_profile.py: %s marker function %s in the program" % (
-            "no" if not found else "more than one", name))
+        raise SystemExit(
+            "m0_profile.py: %s marker function %s in the program" % ("no" if not found else "more than one", name)
+        )
     return syms[found[0]]
 
 
@@ -270,10 +272,15 @@ def steps_of(addr2line, elf, addresses):
     addresses = sorted(addresses)
     result, stage_re = {}, re.compile(r"run_stage(?:_constant)?ILj(\d+)E")
     for at in range(0, len(addresses), 20000):  # keep the command line short
-        chunk = addresses[at:at + 20000]
+        chunk = addresses[at : at + 20000]
         # -a prints each address before its inline chain (innermost function first).
-        out = subprocess.run([addr2line, "-a", "-i", "-f", "-e", elf], input="\n".join("0x%x" % a for a in chunk),
-                             check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()
+        out = subprocess.run(
+            [addr2line, "-a", "-i", "-f", "-e", elf],
+            input="\n".join("0x%x" % a for a in chunk),
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout.splitlines()
         current = None
         for line in out:
             if line.startswith("0x"):
@@ -352,11 +359,15 @@ def parse_output(stdout):
         elif line.startswith("stack used"):
             facts["stack"] = int(re.search(r"(\d+) bytes", line).group(1))
         else:  # the examples' line of compile-time figures (dsl_examples/common/example.hpp, print_facts)
-            m = re.match(r"^\S+: (\d+) steps, (\d+) MACs, (\d+) parameter bytes, arena (\d+) bytes "
-                         r"\(one buffer per tensor: (\d+)\)$", line)
+            m = re.match(
+                r"^\S+: (\d+) steps, (\d+) MACs, (\d+) parameter bytes, arena (\d+) bytes "
+                r"\(one buffer per tensor: (\d+)\)$",
+                line,
+            )
             if m:
-                facts["model"] = dict(zip(("steps", "macs", "parameter_bytes", "arena", "unplanned_arena"),
-                                          map(int, m.groups())))
+                facts["model"] = dict(
+                    zip(("steps", "macs", "parameter_bytes", "arena", "unplanned_arena"), map(int, m.groups()))
+                )
     return stages, kernels, facts
 
 
@@ -413,8 +424,14 @@ def profile(qemu, tools, elf, mode):
             g[0] += 1
             g[1] += cycles(mnemonic, operands, False)
         taken_extra = 2 if is_conditional_branch(last[1]) else 0
-        info[i] = (list(groups.items()), flow_at(b[-1], code, starts, spans), taken_extra, b[-1] + last[0],
-                   step_at.get(b[-1]), [step_at.get(a) is not None for a in b])
+        info[i] = (
+            list(groups.items()),
+            flow_at(b[-1], code, starts, spans),
+            taken_extra,
+            b[-1] + last[0],
+            step_at.get(b[-1]),
+            [step_at.get(a) is not None for a in b],
+        )
 
     # The call depth and the caller's step at each block; then the window less the caller's own
     # instructions around the inference (depth 0, no step).
@@ -426,8 +443,12 @@ def profile(qemu, tools, elf, mode):
     lo = next(((n, j) for n in range(start, stop) for j in range(len(blocks[sequence[n]])) if network_insn(n, j)), None)
     if lo is None:
         raise SystemExit("m0_profile.py: no instruction of a step between the markers")
-    hi = next((n, j) for n in range(stop - 1, start - 1, -1) for j in range(len(blocks[sequence[n]]) - 1, -1, -1)
-              if network_insn(n, j))
+    hi = next(
+        (n, j)
+        for n in range(stop - 1, start - 1, -1)
+        for j in range(len(blocks[sequence[n]]) - 1, -1, -1)
+        if network_insn(n, j)
+    )
 
     block_function = {i: (function_at(b[0], starts, spans) or (0, 0, "?"))[2] for i, b in used.items()}
 
@@ -474,8 +495,10 @@ def profile(qemu, tools, elf, mode):
 def bar_chart(name, rows, path):
     """The estimated cycles of each step (rows of table_rows, the total left out) as a PNG."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(8, 3.5))
     labels = ["%s %s" % (r["step"], r["layer"]) for r in rows[:-1]]
     ax.bar(range(len(labels)), [r["cycles"] for r in rows[:-1]])
@@ -494,12 +517,36 @@ def per_mac(macs, c):
 def table_rows(stages, kernels, counts):
     rows = []
     for k, (kind, macs) in enumerate(stages):
-        rows.append({"step": str(k), "layer": kind, "kernel": short_kernel(kernels[k]) if k in kernels else None,
-                     "macs": macs, "instructions": counts[k][0], "cycles": counts[k][1]})
-    rows.append({"step": "-", "layer": "dispatch (between steps)", "kernel": None, "macs": 0,
-                 "instructions": counts["dispatch"][0], "cycles": counts["dispatch"][1]})
-    rows.append({"step": "all", "layer": "total", "kernel": None, "macs": sum(s[1] for s in stages),
-                 "instructions": sum(r["instructions"] for r in rows), "cycles": sum(r["cycles"] for r in rows)})
+        rows.append(
+            {
+                "step": str(k),
+                "layer": kind,
+                "kernel": short_kernel(kernels[k]) if k in kernels else None,
+                "macs": macs,
+                "instructions": counts[k][0],
+                "cycles": counts[k][1],
+            }
+        )
+    rows.append(
+        {
+            "step": "-",
+            "layer": "dispatch (between steps)",
+            "kernel": None,
+            "macs": 0,
+            "instructions": counts["dispatch"][0],
+            "cycles": counts["dispatch"][1],
+        }
+    )
+    rows.append(
+        {
+            "step": "all",
+            "layer": "total",
+            "kernel": None,
+            "macs": sum(s[1] for s in stages),
+            "instructions": sum(r["instructions"] for r in rows),
+            "cycles": sum(r["cycles"] for r in rows),
+        }
+    )
     return rows
 
 
@@ -509,9 +556,18 @@ def markdown(name, rows, stack_note):
     rule = "|---|---|%s---:|---:|---:|---:|" % ("---|" if with_kernels else "")
     md = ["### %s" % name, "", head, rule]
     for r in rows:
-        md.append("| %s | %s |%s %d | %d | %d | %s |" % (
-            r["step"], r["layer"], " %s |" % (r["kernel"] or "") if with_kernels else "", r["macs"],
-            r["instructions"], r["cycles"], per_mac(r["macs"], r["cycles"])))
+        md.append(
+            "| %s | %s |%s %d | %d | %d | %s |"
+            % (
+                r["step"],
+                r["layer"],
+                " %s |" % (r["kernel"] or "") if with_kernels else "",
+                r["macs"],
+                r["instructions"],
+                r["cycles"],
+                per_mac(r["macs"], r["cycles"]),
+            )
+        )
     md.append("")
     if stack_note:
         md.append(stack_note)
@@ -526,9 +582,17 @@ def stack_note(facts, stack_usage):
         frame, callee = forward_and_callee_frames(stack_usage)
         if frame is not None:
             static = (frame, callee)
-    return "Stack: %d bytes (measured high-water mark)%s." % (
-        facts["stack"], "; -fstack-usage: forward() frame %d + deepest callee %d = %d bytes" % (
-            static[0], static[1], static[0] + static[1]) if static else ""), static
+    return (
+        "Stack: %d bytes (measured high-water mark)%s."
+        % (
+            facts["stack"],
+            "; -fstack-usage: forward() frame %d + deepest callee %d = %d bytes"
+            % (static[0], static[1], static[0] + static[1])
+            if static
+            else "",
+        ),
+        static,
+    )
 
 
 NETWORK_UNIT = """// Written by perf/m0_profile.py --header: the network's translation unit of the profile program.
@@ -555,20 +619,31 @@ def build_header_program(args, workdir):
     """Builds the profile program around --header; returns (ELF, network object or None, .su file
     or None, toolchain)."""
     from m0_toolchain import Toolchain
+
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.abspath(args.source_root or os.path.join(here, ".."))
     tc = Toolchain(root, large=args.large, boost_include_dir=args.boost_include_dir)
     unit = os.path.join(workdir, "network.cpp")
     with open(unit, "w") as f:
-        f.write((INLINE_UNIT if args.inline else NETWORK_UNIT).format(
-            header=os.path.abspath(args.header), harness=os.path.join(here, "profile_network.hpp"), ns=args.namespace))
+        f.write(
+            (INLINE_UNIT if args.inline else NETWORK_UNIT).format(
+                header=os.path.abspath(args.header),
+                harness=os.path.join(here, "profile_network.hpp"),
+                ns=args.namespace,
+            )
+        )
     includes = [os.path.dirname(os.path.abspath(args.header))]
-    network_obj = tc.compile(unit, os.path.join(workdir, "network.cpp.o"), opt=args.opt, includes=includes,
-                             flags=args.flag, network=True)
+    network_obj = tc.compile(
+        unit, os.path.join(workdir, "network.cpp.o"), opt=args.opt, includes=includes, flags=args.flag, network=True
+    )
     if args.inline:
         return tc.link([network_obj], os.path.join(workdir, "profile.elf")), None, None, tc
-    main_obj = tc.compile(os.path.join(here, "profile_main.cpp"), os.path.join(workdir, "profile_main.cpp.o"), opt=args.opt,
-                          flags=args.flag)
+    main_obj = tc.compile(
+        os.path.join(here, "profile_main.cpp"),
+        os.path.join(workdir, "profile_main.cpp.o"),
+        opt=args.opt,
+        flags=args.flag,
+    )
     elf = tc.link([network_obj, main_obj], os.path.join(workdir, "profile.elf"))
     return elf, network_obj, os.path.join(workdir, "network.cpp.su"), tc
 
@@ -579,14 +654,21 @@ def main():
     ap.add_argument("--objdump", default="arm-none-eabi-objdump")
     ap.add_argument("--addr2line", default="arm-none-eabi-addr2line")
     ap.add_argument("--nm", default="arm-none-eabi-nm")
-    ap.add_argument("--trace", choices=["insn", "block", "both"], default="insn",
-                    help="qemu -singlestep (insn), translation blocks (block), or both, failing unless they agree")
+    ap.add_argument(
+        "--trace",
+        choices=["insn", "block", "both"],
+        default="insn",
+        help="qemu -singlestep (insn), translation blocks (block), or both, failing unless they agree",
+    )
     ap.add_argument("--header", help="a network header: build the profile program around it")
     ap.add_argument("--namespace", help="the header's namespace (holding spec and network)")
     ap.add_argument("--opt", default="O3", help="optimisation level for --header (O3, O2, Os, ...)")
     ap.add_argument("--large", action="store_true", help="--header: link and run for the larger M0 part")
-    ap.add_argument("--inline", action="store_true",
-                    help="--header: one translation unit, main running the network (no flash figure)")
+    ap.add_argument(
+        "--inline",
+        action="store_true",
+        help="--header: one translation unit, main running the network (no flash figure)",
+    )
     ap.add_argument("--flag", action="append", default=[], help="--header: one more compiler flag (repeat)")
     ap.add_argument("--source-root", help="--header: the qpipe checkout (default: this script's)")
     ap.add_argument("--boost-include-dir", default="/usr/include", help="--header: the folder holding boost/")
@@ -622,8 +704,10 @@ def main():
     if args.trace == "both":  # the two traces must give the same table (a test of the block trace)
         insn, block = (profile(qemu, tools, elf, mode) for mode in ("insn", "block"))
         if insn[0] != block[0] or dict(insn[3]) != dict(block[3]):
-            raise SystemExit("m0_profile.py: the instruction and block traces differ:\n%s\n%s" % (
-                sorted(insn[3].items(), key=str), sorted(block[3].items(), key=str)))
+            raise SystemExit(
+                "m0_profile.py: the instruction and block traces differ:\n%s\n%s"
+                % (sorted(insn[3].items(), key=str), sorted(block[3].items(), key=str))
+            )
         print("The instruction trace and the block trace give the same counts.")
         stages, kernels, facts, counts = block
     else:
@@ -631,18 +715,29 @@ def main():
     rows = table_rows(stages, kernels, counts)
     note = stack_note(facts, stack_usage)
     text = markdown(name, rows, note[0] if note else None)
-    result = {"name": name, "rows": rows, "stack_measured": facts.get("stack"),
-              "stack_static": sum(note[1]) if note and note[1] else None, "arena": facts.get("arena"),
-              "kernels": {str(k): v for k, v in sorted(kernels.items())},
-              "routines": {str(k): v for k, v in facts["routines"].items()}}
+    result = {
+        "name": name,
+        "rows": rows,
+        "stack_measured": facts.get("stack"),
+        "stack_static": sum(note[1]) if note and note[1] else None,
+        "arena": facts.get("arena"),
+        "kernels": {str(k): v for k, v in sorted(kernels.items())},
+        "routines": {str(k): v for k, v in facts["routines"].items()},
+    }
     if args.header and network_obj:
         import m0_size
+
         linked = m0_size.linked_code(tc.nm, network_obj, elf)
-        constants = sum(size for sec, size in m0_size.sections(tc.size, network_obj)
-                        if sec.startswith(".rodata.") and sec.endswith("7networkE"))
+        constants = sum(
+            size
+            for sec, size in m0_size.sections(tc.size, network_obj)
+            if sec.startswith(".rodata.") and sec.endswith("7networkE")
+        )
         result.update({"code": linked, "constants": constants})
-        text += "\nFlash: %d B of code (the network object's functions the image links) + %d B of constants; arena %s B.\n" % (
-            linked, constants, facts.get("arena"))
+        text += (
+            "\nFlash: %d B of code (the network object's functions the image links) + %d B of constants; arena %s B.\n"
+            % (linked, constants, facts.get("arena"))
+        )
     if workdir and not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     sys.stdout.write(text)
@@ -657,8 +752,18 @@ def main():
         with open(args.csv, "w") as f:
             f.write("example,step,layer,macs,instructions,cycles,cycles_per_mac\n")
             for r in rows:
-                f.write("%s,%s,%s,%d,%d,%d,%s\n" % (name, r["step"], r["layer"], r["macs"], r["instructions"], r["cycles"],
-                                                   per_mac(r["macs"], r["cycles"])))
+                f.write(
+                    "%s,%s,%s,%d,%d,%d,%s\n"
+                    % (
+                        name,
+                        r["step"],
+                        r["layer"],
+                        r["macs"],
+                        r["instructions"],
+                        r["cycles"],
+                        per_mac(r["macs"], r["cycles"]),
+                    )
+                )
     if args.png:
         bar_chart(name, rows, args.png)
     return 0

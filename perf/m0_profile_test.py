@@ -56,16 +56,16 @@ SYMBOLS = """00001000 00001400 T qpipe_profile::Buffers<ns::network>::forward()
 # ends at a branch) and the step the debug line table gives the block's last instruction.
 TRACE = [
     ((0x1000, 0x1002, 0x1004), 0),  # step 0's code in forward; BL far jump to forward+0x1200
-    ((0x2200, 0x2202), 0),          # step 0 calls the kernel
-    ((0x3000, 0x3002), None),       # the kernel calls __clzdi2
-    ((0x4000, 0x4002), None),       # __clzdi2 returns
-    ((0x3006,), None),              # the kernel returns (POP {pc})
-    ((0x2206,), 0),                 # BL far jump back to forward+0x8
-    ((0x1008, 0x100a), 1),          # step 1 calls the kernel
+    ((0x2200, 0x2202), 0),  # step 0 calls the kernel
+    ((0x3000, 0x3002), None),  # the kernel calls __clzdi2
+    ((0x4000, 0x4002), None),  # __clzdi2 returns
+    ((0x3006,), None),  # the kernel returns (POP {pc})
+    ((0x2206,), 0),  # BL far jump back to forward+0x8
+    ((0x1008, 0x100A), 1),  # step 1 calls the kernel
     ((0x3000, 0x3002), None),
     ((0x4000, 0x4002), None),
     ((0x3006,), None),
-    ((0x100e,), None),              # the call of profile_end()
+    ((0x100E,), None),  # the call of profile_end()
 ]
 # By hand: the depth before each block and whose call it runs in.
 EXPECTED_DEPTH = [0, 0, 1, 2, 1, 0, 0, 1, 2, 1, 0]
@@ -81,21 +81,29 @@ class FarJumps(unittest.TestCase):
         return m0_profile.flow_at(address, self.code, self.starts, self.spans)
 
     def test_reads_the_listing(self):
-        self.assertEqual(self.code[0x1004], (4, "bl", "2200 <_ZN13qpipe_profile7BuffersIL_ZN2ns7networkEEE7forwardEv+0x1200>"))
+        self.assertEqual(
+            self.code[0x1004], (4, "bl", "2200 <_ZN13qpipe_profile7BuffersIL_ZN2ns7networkEEE7forwardEv+0x1200>")
+        )
         self.assertEqual(self.code[0x4002], (2, "bx", "lr"))
-        self.assertEqual(self.spans, [(0x1000, 0x2400, "Buffers::forward"), (0x3000, 0x300a, "m0::kernel_row"),
-                                      (0x5000, 0x5002, "examples::profile_end")])
+        self.assertEqual(
+            self.spans,
+            [
+                (0x1000, 0x2400, "Buffers::forward"),
+                (0x3000, 0x300A, "m0::kernel_row"),
+                (0x5000, 0x5002, "examples::profile_end"),
+            ],
+        )
 
     def test_what_each_branch_is(self):
         expected = {
-            0x1004: "jump",    # BL to forward+0x1200: inside forward, not its entry
-            0x2206: "jump",    # BL back to forward+0x8
-            0x100a: "call",    # BL to another function's entry
+            0x1004: "jump",  # BL to forward+0x1200: inside forward, not its entry
+            0x2206: "jump",  # BL back to forward+0x8
+            0x100A: "call",  # BL to another function's entry
             0x2202: "call",
-            0x220a: "call",    # BL to forward's own entry: recursion, a call
-            0x3002: "call",    # BL to a routine of no known extent (__clzdi2): a call
-            0x100e: "call",
-            0x3008: "call",    # BLX r3
+            0x220A: "call",  # BL to forward's own entry: recursion, a call
+            0x3002: "call",  # BL to a routine of no known extent (__clzdi2): a call
+            0x100E: "call",
+            0x3008: "call",  # BLX r3
             0x3006: "return",  # POP {pc}
             0x4002: "return",  # BX lr
             0x1002: None,

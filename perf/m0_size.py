@@ -49,8 +49,10 @@ def main():
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
     linked = bool(args.image and args.nm)
-    print("%-36s %7s %7s %9s %6s %6s%s" % ("file", ".text", ".rodata", "(network)", ".data", ".bss",
-                                          " %7s" % "linked" if linked else ""))
+    print(
+        "%-36s %7s %7s %9s %6s %6s%s"
+        % ("file", ".text", ".rodata", "(network)", ".data", ".bss", " %7s" % "linked" if linked else "")
+    )
     for path in args.files:
         totals = {"text": 0, "rodata": 0, "network": 0, "data": 0, "bss": 0}
         for name, size in sections(args.size, path):
@@ -59,9 +61,18 @@ def main():
                     totals[kind] += size
             if name.startswith(".rodata.") and name.endswith("7networkE"):
                 totals["network"] += size
-        print("%-36s %7d %7d %9d %6d %6d%s" % (path.split("/")[-1], totals["text"], totals["rodata"],
-                                              totals["network"], totals["data"], totals["bss"],
-                                              " %7d" % linked_code(args.nm, path, args.image) if linked else ""))
+        print(
+            "%-36s %7d %7d %9d %6d %6d%s"
+            % (
+                path.split("/")[-1],
+                totals["text"],
+                totals["rodata"],
+                totals["network"],
+                totals["data"],
+                totals["bss"],
+                " %7d" % linked_code(args.nm, path, args.image) if linked else "",
+            )
+        )
     return 0
 
 

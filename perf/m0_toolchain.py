@@ -20,6 +20,7 @@ import tempfile
 
 def _evaluate(text, constants):
     """A meson cross-file value: string and list literals, constant names and '+'."""
+
     def value(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int)):
             return node.value
@@ -32,6 +33,7 @@ def _evaluate(text, constants):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return value(node.left) + value(node.right)
         raise SystemExit("m0_toolchain.py: cannot read %r in the cross file" % text)
+
     return value(ast.parse(text.strip(), mode="eval").body)
 
 
@@ -78,15 +80,21 @@ class Toolchain:
         """Compiles SOURCE to OBJ. network: also -g (line tables for the profiler, no effect on the
         code) and the stack-usage files (OBJ without .o + .su / .ci), as meson builds the examples'
         network objects."""
-        cmd = ([self.cpp, "-std=c++20", "-" + opt, "-DNDEBUG"] + self.cpp_args +
-               ["-isystem", self._boost, "-I" + os.path.join(self.source_root, "include")] +
-               ["-I" + i for i in includes] + list(flags))
+        cmd = (
+            [self.cpp, "-std=c++20", "-" + opt, "-DNDEBUG"]
+            + self.cpp_args
+            + ["-isystem", self._boost, "-I" + os.path.join(self.source_root, "include")]
+            + ["-I" + i for i in includes]
+            + list(flags)
+        )
         if network:
             cmd += ["-g", "-fstack-usage", "-fcallgraph-info=su"]
         cmd += ["-c", source, "-o", obj]
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
-            raise SystemExit("m0_toolchain.py: %s did not compile:\n%s\n%s" % (source, " ".join(cmd), done.stderr[-6000:]))
+            raise SystemExit(
+                "m0_toolchain.py: %s did not compile:\n%s\n%s" % (source, " ".join(cmd), done.stderr[-6000:])
+            )
         return obj
 
     def link(self, objects, elf):

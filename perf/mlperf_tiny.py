@@ -97,12 +97,20 @@ def measure(name, flags, args, work):
     best = None
     for _ in range(args.runs):
         start = time.perf_counter()
-        subprocess.run([PYTHON] + READER + [tflite, "--out", header, "--namespace", name], check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+        subprocess.run(
+            [PYTHON] + READER + [tflite, "--out", header, "--namespace", name],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")),
+        )
         best = min(best or 1e9, time.perf_counter() - start)
     r["reader_s"] = best
-    defines = ['-DNET_HEADER="%s_net.hpp"' % name, '-DINPUTS_HEADER="%s_inputs.hpp"' % name, "-DMODEL=" + name,
-               "-DDATA=%s_data" % name]
+    defines = [
+        '-DNET_HEADER="%s_net.hpp"' % name,
+        '-DINPUTS_HEADER="%s_inputs.hpp"' % name,
+        "-DMODEL=" + name,
+        "-DDATA=%s_data" % name,
+    ]
     expected = os.path.join(work, name + "_expected.txt")
     include = os.path.join(args.source_root, "include")
     compare = [PYTHON, os.path.join(TFLITE, "compare.py"), expected, "--"]
@@ -110,8 +118,13 @@ def measure(name, flags, args, work):
     # Host: run_model.cpp as meson builds it.
     obj, host = os.path.join(work, name + "_host.o"), os.path.join(work, name + "_host")
     status, out, r["host_cpu_s"], r["host_peak_mib"] = timed(
-        [args.cxx, "-I" + include, "-I" + work, "-I/usr/include"] + MESON_FLAGS + ["-DBOOST_ALL_NO_LIB"] + defines +
-        flags + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj])
+        [args.cxx, "-I" + include, "-I" + work, "-I/usr/include"]
+        + MESON_FLAGS
+        + ["-DBOOST_ALL_NO_LIB"]
+        + defines
+        + flags
+        + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj]
+    )
     if status != 0:
         r["host_error"] = first_error(out)
         return r
@@ -123,42 +136,82 @@ def measure(name, flags, args, work):
     micro, large = Toolchain(args.source_root), Toolchain(args.source_root, large=True)
     obj, elf = os.path.join(work, name + "_m0.o"), os.path.join(work, name + "_m0.elf")
     status, out, r["m0_cpu_s"], r["m0_peak_mib"] = timed(
-        [large.cpp] + MESON_FLAGS + large.cpp_args + ["-isystem", args.boost, "-I" + include, "-I" + work] + defines +
-        flags + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj])
+        [large.cpp]
+        + MESON_FLAGS
+        + large.cpp_args
+        + ["-isystem", args.boost, "-I" + include, "-I" + work]
+        + defines
+        + flags
+        + ["-c", os.path.join(TFLITE, "run_model.cpp"), "-o", obj]
+    )
     if status != 0:
         r["m0_error"] = first_error(out)
         return r
     large.link([obj], elf)
     r["m0_check"], _ = verdict(compare + large.run + [elf])
-    r["m0_same"], _ = verdict([PYTHON, os.path.join(ROOT, "tests", "tools", "same_output.py"), host, "--"] +
-                              large.run + [elf])
+    r["m0_same"], _ = verdict(
+        [PYTHON, os.path.join(ROOT, "tests", "tools", "same_output.py"), host, "--"] + large.run + [elf]
+    )
 
     # M0, the network alone: perf/m0_profile.py's profile program.
     pwork = os.path.join(work, name + "_profile")
     os.makedirs(pwork, exist_ok=True)
-    options = types.SimpleNamespace(source_root=args.source_root, large=True, boost_include_dir="/usr/include",
-                                    header=header, namespace=name, inline=False, opt="O3", flag=flags)
+    options = types.SimpleNamespace(
+        source_root=args.source_root,
+        large=True,
+        boost_include_dir="/usr/include",
+        header=header,
+        namespace=name,
+        inline=False,
+        opt="O3",
+        flag=flags,
+    )
     elf, network_obj, su, tc = build_header_program(options, pwork)
-    r["microbit"] = link(micro, [network_obj, os.path.join(pwork, "profile_main.cpp.o")],
-                         os.path.join(pwork, "microbit.elf"))
+    r["microbit"] = link(
+        micro, [network_obj, os.path.join(pwork, "profile_main.cpp.o")], os.path.join(pwork, "microbit.elf")
+    )
     r["code"] = m0_size.linked_code(tc.nm, network_obj, elf)
-    r["constants"] = sum(size for sec, size in m0_size.sections(tc.size, network_obj)
-                         if sec.startswith(".rodata.") and sec.endswith("7networkE"))
+    r["constants"] = sum(
+        size
+        for sec, size in m0_size.sections(tc.size, network_obj)
+        if sec.startswith(".rodata.") and sec.endswith("7networkE")
+    )
     run = subprocess.run(large.run + [elf], stdout=subprocess.PIPE, text=True, timeout=600).stdout
     r["m0_arena"] = int(re.search(r"^arena (\d+)", run, re.M).group(1))
     r["m0_stack"] = int(re.search(r"stack used by the inference: (\d+)", run).group(1))
-    r["ram_static"] = sum(size for sec, size in m0_size.sections(tc.size, elf)
-                          if sec.startswith((".data", ".bss", ".tdata", ".tbss")))
+    r["ram_static"] = sum(
+        size for sec, size in m0_size.sections(tc.size, elf) if sec.startswith((".data", ".bss", ".tdata", ".tbss"))
+    )
     nm = subprocess.run([tc.nm, elf], stdout=subprocess.PIPE, text=True, check=True).stdout
     r["stack_reserved"] = int(re.search(r"^([0-9a-f]+) \w __stack_size$", nm, re.M).group(1), 16)
     if args.profile:
-        cmd = [PYTHON, args.profiler, "--qemu", " ".join(large.run), "--objdump", tc.objdump, "--addr2line",
-               tc.addr2line, "--nm", tc.nm, "--name", name] + (["--trace", args.trace] if args.trace else []) + [elf, su]
+        cmd = (
+            [
+                PYTHON,
+                args.profiler,
+                "--qemu",
+                " ".join(large.run),
+                "--objdump",
+                tc.objdump,
+                "--addr2line",
+                tc.addr2line,
+                "--nm",
+                tc.nm,
+                "--name",
+                name,
+            ]
+            + (["--trace", args.trace] if args.trace else [])
+            + [elf, su]
+        )
         prof = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         r["profile"] = prof.stdout
         total = re.search(r"\| all \| total \|(?: [^|]* \|)? (\d+) \| (\d+) \| (\d+) \| ([0-9.]+) \|", prof.stdout)
         if total:
-            r["instructions"], r["cycles"], r["cycles_per_mac"] = int(total.group(2)), int(total.group(3)), total.group(4)
+            r["instructions"], r["cycles"], r["cycles_per_mac"] = (
+                int(total.group(2)),
+                int(total.group(3)),
+                total.group(4),
+            )
     return r
 
 
@@ -199,18 +252,30 @@ def read_before(path):
     written = next((l for l in text.splitlines() if l.startswith("Written by")), "")
     when = re.search(r"` on (\S+), at commit (\w+)", written)
     library = re.search(r"as of commit (\w+)", written)
-    written = "the run of %s at commit %s%s" % (when.group(1), when.group(2), "; the library as of commit %s" % (
-        library.group(1)) if library else "") if when else "an earlier run"
+    written = (
+        "the run of %s at commit %s%s"
+        % (when.group(1), when.group(2), "; the library as of commit %s" % (library.group(1)) if library else "")
+        if when
+        else "an earlier run"
+    )
     figures, steps = {}, {}
     for section, head, rows in tables(text):
         for row in rows:
             cell = dict(zip(head, row))
             if section is None and "replica" in cell:
                 f = figures.setdefault(cell["replica"], {})
-                for key, col in (("instructions", "instructions"), ("cycles", "est. cycles"),
-                                 ("cycles_per_mac", "cycles/MAC"), ("code", "flash: code"),
-                                 ("constants", "flash: constants"), ("m0_arena", "M0 arena"), ("m0_arena", "arena"),
-                                 ("m0_stack", "inference stack"), ("m0_stack", "stack"), ("ram", "RAM")):
+                for key, col in (
+                    ("instructions", "instructions"),
+                    ("cycles", "est. cycles"),
+                    ("cycles_per_mac", "cycles/MAC"),
+                    ("code", "flash: code"),
+                    ("constants", "flash: constants"),
+                    ("m0_arena", "M0 arena"),
+                    ("m0_arena", "arena"),
+                    ("m0_stack", "inference stack"),
+                    ("m0_stack", "stack"),
+                    ("ram", "RAM"),
+                ):
                     if col in cell and number(cell[col]) is not None:
                         f[key] = number(cell[col])
                 if "flash: code + constants" in cell:  # the older documents' one column
@@ -219,67 +284,136 @@ def read_before(path):
                         f["code"], f["constants"] = m.groups()
             elif section is not None and "step" in cell and "est. cycles" in cell:
                 steps.setdefault(section, {})[(cell["step"], cell["layer"])] = (
-                    cell["instructions"], cell["est. cycles"], cell["cycles/MAC"])
+                    cell["instructions"],
+                    cell["est. cycles"],
+                    cell["cycles/MAC"],
+                )
     return written, figures, steps
 
 
 def document(args, rows, load, before=None):
     def commit(*paths):
-        return subprocess.run(["git", "-C", args.source_root, "log", "-1", "--format=%h", "--"] + list(paths),
-                              stdout=subprocess.PIPE, text=True).stdout.strip() or "?"
+        return (
+            subprocess.run(
+                ["git", "-C", args.source_root, "log", "-1", "--format=%h", "--"] + list(paths),
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout.strip()
+            or "?"
+        )
+
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "include", "perf", "python",
-                            "tests/frontends/tflite"], stdout=subprocess.PIPE, text=True).stdout
+    dirty = subprocess.run(
+        [
+            "git",
+            "-C",
+            ROOT,
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "include",
+            "perf",
+            "python",
+            "tests/frontends/tflite",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
     g = lambda r, k, fmt="%s": fmt % r[k] if k in r else "-"
     out = [
-        "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""), "",
+        "# MLPerf Tiny replicas: reader, compile cost, M0 memory%s" % (" and cycles" if args.profile else ""),
+        "",
         "Written by `perf/mlperf_tiny.py %s` on %s, at commit %s%s; qpipe's headers from %s (include/, python/, "
-        "cross/, meson.build and the TFLite tests as of commit %s)." % (
-            shlex.join(sys.argv[1:]), time.strftime("%Y-%m-%d"), head.strip(),
+        "cross/, meson.build and the TFLite tests as of commit %s)."
+        % (
+            shlex.join(sys.argv[1:]),
+            time.strftime("%Y-%m-%d"),
+            head.strip(),
             " with uncommitted changes in include/, perf/, python/ or the TFLite tests" if dirty else "",
             os.path.join(args.source_root, "include"),
-            commit("include", "python", "cross", "meson.build", "tests/frontends/tflite")),
+            commit("include", "python", "cross", "meson.build", "tests/frontends/tflite"),
+        ),
         "The replicas, and how their weights and grids are made: tests/frontends/tflite/mlperf_tiny.py. CPU",
         "times are user + system of the compiler (/usr/bin/time -v) and move with the machine's load (%d cores,"
         % os.cpu_count(),
-        "load average %.1f at the start, %.1f at the end); peak memory, sizes and instruction counts do not." % (
-            load, os.getloadavg()[0]), ""]
+        "load average %.1f at the start, %.1f at the end); peak memory, sizes and instruction counts do not."
+        % (load, os.getloadavg()[0]),
+        "",
+    ]
     if args.note:
         out += [args.note, ""]
     if before:
-        out += ["Before \u2192 after: the figures before the arrow, and the per-step \"before\" columns, are those "
-                "of %s (read from %s before this run)." % (before[0], args.before), ""]
-    out += ["| replica | TFLite ops | MACs | parameters | .tflite parameter bytes | reader | host compile (CPU, peak) "
-            "| host arena | host vs evaluator |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        out += [
+            'Before \u2192 after: the figures before the arrow, and the per-step "before" columns, are those '
+            "of %s (read from %s before this run)." % (before[0], args.before),
+            "",
+        ]
+    out += [
+        "| replica | TFLite ops | MACs | parameters | .tflite parameter bytes | reader | host compile (CPU, peak) "
+        "| host arena | host vs evaluator |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
-        out.append("| %s | %d | %d | %d | %d | %s | %s | %s | %s |" % (
-            r["name"], r["ops"], r["model_macs"], r["params"], r["param_bytes"], g(r, "reader_s", "%.2f s"),
-            "%.1f s, %.0f MiB" % (r["host_cpu_s"], r["host_peak_mib"]), g(r, "host_arena", "%d B"),
-            r.get("host_error", r.get("host_check", "-"))))
-    out += ["", "| replica | M0 compile (CPU, peak) | M0 vs evaluator (larger part) | host and M0 bytes "
-            "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack "
-            "| RAM: static + reserved stack |",
-            "|---|---:|---|---|---|---:|---:|---:|---:|"]
+        out.append(
+            "| %s | %d | %d | %d | %d | %s | %s | %s | %s |"
+            % (
+                r["name"],
+                r["ops"],
+                r["model_macs"],
+                r["params"],
+                r["param_bytes"],
+                g(r, "reader_s", "%.2f s"),
+                "%.1f s, %.0f MiB" % (r["host_cpu_s"], r["host_peak_mib"]),
+                g(r, "host_arena", "%d B"),
+                r.get("host_error", r.get("host_check", "-")),
+            )
+        )
+    out += [
+        "",
+        "| replica | M0 compile (CPU, peak) | M0 vs evaluator (larger part) | host and M0 bytes "
+        "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack "
+        "| RAM: static + reserved stack |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if "ram_static" in r:
             r["ram"] = r["ram_static"] + r["stack_reserved"]
         if "m0_cpu_s" in r:
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                r["name"], "%.1f s, %.0f MiB" % (r["m0_cpu_s"], r["m0_peak_mib"]),
-                r.get("m0_error", r.get("m0_check", "-")), g(r, "m0_same"), g(r, "microbit"),
-                "%d + %d B" % (r["code"], r["constants"]) if "code" in r else "-", g(r, "m0_arena", "%d B"),
-                g(r, "m0_stack", "%d B"),
-                "%d + %d = %d B" % (r["ram_static"], r["stack_reserved"], r["ram"]) if "ram" in r else "-"))
+            out.append(
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                % (
+                    r["name"],
+                    "%.1f s, %.0f MiB" % (r["m0_cpu_s"], r["m0_peak_mib"]),
+                    r.get("m0_error", r.get("m0_check", "-")),
+                    g(r, "m0_same"),
+                    g(r, "microbit"),
+                    "%d + %d B" % (r["code"], r["constants"]) if "code" in r else "-",
+                    g(r, "m0_arena", "%d B"),
+                    g(r, "m0_stack", "%d B"),
+                    "%d + %d = %d B" % (r["ram_static"], r["stack_reserved"], r["ram"]) if "ram" in r else "-",
+                )
+            )
     if args.profile:
-        figures = [("instructions", "instructions"), ("cycles", "est. cycles"), ("cycles_per_mac", "cycles/MAC"),
-                   ("code", "flash: code"), ("constants", "flash: constants"), ("m0_arena", "arena"),
-                   ("m0_stack", "stack"), ("ram", "RAM")]
-        out += ["", "Per replica on the larger part: the inference's instructions and est. cycles (the profiler), the "
-                "flash of the network (the code of its object that the image links, and its constants), the planned "
-                "arena, the stack one inference uses (measured), and the RAM of the profile image (.data + .bss, the "
-                "arena included, + the reserved stack; bytes).", "",
-                "| replica | MACs | %s |" % " | ".join(f[1] for f in figures),
-                "|---|---:|%s" % ("---:|" * len(figures))]
+        figures = [
+            ("instructions", "instructions"),
+            ("cycles", "est. cycles"),
+            ("cycles_per_mac", "cycles/MAC"),
+            ("code", "flash: code"),
+            ("constants", "flash: constants"),
+            ("m0_arena", "arena"),
+            ("m0_stack", "stack"),
+            ("ram", "RAM"),
+        ]
+        out += [
+            "",
+            "Per replica on the larger part: the inference's instructions and est. cycles (the profiler), the "
+            "flash of the network (the code of its object that the image links, and its constants), the planned "
+            "arena, the stack one inference uses (measured), and the RAM of the profile image (.data + .bss, the "
+            "arena included, + the reserved stack; bytes).",
+            "",
+            "| replica | MACs | %s |" % " | ".join(f[1] for f in figures),
+            "|---|---:|%s" % ("---:|" * len(figures)),
+        ]
         for r in rows:
             old = before[1].get(r["name"], {}) if before else {}
             cell = lambda k: ("%s \u2192 %s" % (old[k], r[k]) if k in old else "%s" % r[k]) if k in r else "-"
@@ -299,13 +433,19 @@ def per_step(r, old):
         return ["## %s" % r["name"], "", "The profiler's output:", "", "```", r["profile"].strip(), "```"]
     _, head, rows = found[0]
     extra = ["est. cycles before", "cycles/MAC before"] if old is not None else []
-    md = ["## %s" % r["name"], "", "| %s |" % " | ".join(head + extra),
-          "|%s" % "".join("---|" if h in ("step", "layer", "kernel") else "---:|" for h in head + extra)]
+    md = [
+        "## %s" % r["name"],
+        "",
+        "| %s |" % " | ".join(head + extra),
+        "|%s" % "".join("---|" if h in ("step", "layer", "kernel") else "---:|" for h in head + extra),
+    ]
     for cells in rows:
         cell = dict(zip(head, cells))
         if old is not None:
-            then = old.get((cell["step"], cell["layer"].replace("dispatch (between steps)", "dispatch (forward, between steps)")),
-                           old.get((cell["step"], cell["layer"])))
+            then = old.get(
+                (cell["step"], cell["layer"].replace("dispatch (between steps)", "dispatch (forward, between steps)")),
+                old.get((cell["step"], cell["layer"])),
+            )
             cells = cells + ([then[1], then[2]] if then else ["-", "-"])
         md.append("| %s |" % " | ".join(cells))
     rest = "\n".join(l for l in r["profile"].splitlines() if not l.startswith(("|", "###"))).strip()
@@ -315,13 +455,19 @@ def per_step(r, old):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--names", help="comma-separated replicas (default: all)")
-    ap.add_argument("--source-root", default=ROOT, help="the qpipe checkout whose include/, cross file and "
-                    "meson.build to build with (default: this one)")
+    ap.add_argument(
+        "--source-root",
+        default=ROOT,
+        help="the qpipe checkout whose include/, cross file and " "meson.build to build with (default: this one)",
+    )
     ap.add_argument("--cxx", default="c++", help="the host compiler")
     ap.add_argument("--runs", type=int, default=3, help="reader runs (the best is printed)")
     ap.add_argument("--profile", action="store_true", help="per-step instructions and cycles on the M0 (slow)")
-    ap.add_argument("--profiler", default=os.path.join(HERE, "m0_profile.py"),
-                    help="the profiler (its ELF interface: --qemu, --objdump, --addr2line, --nm, --name, ELF, .su)")
+    ap.add_argument(
+        "--profiler",
+        default=os.path.join(HERE, "m0_profile.py"),
+        help="the profiler (its ELF interface: --qemu, --objdump, --addr2line, --nm, --name, ELF, .su)",
+    )
     ap.add_argument("--trace", help="the profiler's --trace (insn or block), where it has one")
     ap.add_argument("--workdir", help="keep the models, headers and programs here")
     ap.add_argument("--markdown", help="also write the document (stdout) into this file")
@@ -348,11 +494,17 @@ def main():
     start = time.perf_counter()
     subprocess.run([PYTHON, GENERATOR, work] + names, check=True)
     print("replicas written to %s in %.1f s" % (work, time.perf_counter() - start), file=sys.stderr)
-    summary = subprocess.run([PYTHON, GENERATOR, "--summary"] + names, stdout=subprocess.PIPE, text=True,
-                             check=True).stdout
-    totals = {m.group(1): m.groups()[1:] for m in re.finditer(
-        r"^(\w+): (\d+) operators, (\d+) MACs, (\d+) parameters \((\d+) weight bytes \+ (\d+) int32 biases\)",
-        summary, re.M)}
+    summary = subprocess.run(
+        [PYTHON, GENERATOR, "--summary"] + names, stdout=subprocess.PIPE, text=True, check=True
+    ).stdout
+    totals = {
+        m.group(1): m.groups()[1:]
+        for m in re.finditer(
+            r"^(\w+): (\d+) operators, (\d+) MACs, (\d+) parameters \((\d+) weight bytes \+ (\d+) int32 biases\)",
+            summary,
+            re.M,
+        )
+    }
     load = os.getloadavg()[0]
     rows = []
     for name in names:
@@ -360,8 +512,11 @@ def main():
         ops, macs, params, weights, biases = (int(x) for x in totals[name])
         r.update(ops=ops, model_macs=macs, params=params, param_bytes=weights + 4 * biases)
         rows.append(r)
-        print("%s: %s" % (name, ", ".join("%s=%s" % (k, v) for k, v in r.items() if k not in ("name", "profile"))),
-              file=sys.stderr, flush=True)
+        print(
+            "%s: %s" % (name, ", ".join("%s=%s" % (k, v) for k, v in r.items() if k not in ("name", "profile"))),
+            file=sys.stderr,
+            flush=True,
+        )
     text = document(args, rows, load, before)
     sys.stdout.write(text)
     if args.markdown:

@@ -36,8 +36,9 @@ def measure(tc, root, workdir, name, network_src, profile_src, flags, level):
     folder = os.path.join(workdir, "%s-%s" % (name, level))
     os.makedirs(folder, exist_ok=True)
     try:
-        network = tc.compile(os.path.join(root, network_src), os.path.join(folder, "network.cpp.o"), opt=level, flags=flags,
-                             network=True)
+        network = tc.compile(
+            os.path.join(root, network_src), os.path.join(folder, "network.cpp.o"), opt=level, flags=flags, network=True
+        )
     except SystemExit as failed:  # the level the library refuses (-Os): its first error is the figure
         first = next((l for l in str(failed).splitlines() if "error:" in l), str(failed).splitlines()[0])
         return {"example": name, "level": level, "error": first.split("error:", 1)[-1].strip()}
@@ -48,9 +49,18 @@ def measure(tc, root, workdir, name, network_src, profile_src, flags, level):
     rows = m0_profile.table_rows(stages, kernels, counts)
     frame, callees = forward_and_callee_frames(os.path.join(folder, "network.cpp.su"))
     sizes = object_sizes(network)
-    return {"example": name, "level": level, "macs": rows[-1]["macs"], "instructions": rows[-1]["instructions"],
-            "cycles": rows[-1]["cycles"], "code": m0_size.linked_code(tc.nm, network, elf), "object_text": sizes["text"],
-            "constants": sizes["constants"], "stack_measured": facts["stack"], "stack_static": frame + callees}
+    return {
+        "example": name,
+        "level": level,
+        "macs": rows[-1]["macs"],
+        "instructions": rows[-1]["instructions"],
+        "cycles": rows[-1]["cycles"],
+        "code": m0_size.linked_code(tc.nm, network, elf),
+        "object_text": sizes["text"],
+        "constants": sizes["constants"],
+        "stack_measured": facts["stack"],
+        "stack_static": frame + callees,
+    }
 
 
 def main():
@@ -75,11 +85,24 @@ def main():
         if "error" in r:
             print("| %s | -%s | does not compile: %s |" % (r["example"], r["level"], r["error"]))
             continue
-        print("| %s | -%s | %d | %d | %d | %d | %d / %d |" % (r["example"], r["level"], r["cycles"], r["code"], r["object_text"],
-                                                           r["constants"], r["stack_measured"], r["stack_static"]))
+        print(
+            "| %s | -%s | %d | %d | %d | %d | %d / %d |"
+            % (
+                r["example"],
+                r["level"],
+                r["cycles"],
+                r["code"],
+                r["object_text"],
+                r["constants"],
+                r["stack_measured"],
+                r["stack_static"],
+            )
+        )
     if args.results:
         with open(args.results, "w") as f:
-            json.dump({"command": "perf/opt_levels.py", "examples": [e[0] for e in EXAMPLES], "rows": rows}, f, indent=1)
+            json.dump(
+                {"command": "perf/opt_levels.py", "examples": [e[0] for e in EXAMPLES], "rows": rows}, f, indent=1
+            )
             f.write("\n")
         return figures.render_after_measurement(args.results)
     return 0

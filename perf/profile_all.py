@@ -27,15 +27,30 @@ import m0_size  # noqa: E402
 from stack_usage import forward_and_callee_frames  # noqa: E402
 
 EXAMPLES = [  # name, profile ELF, network object, stack-usage file, the example's image, forward source
-    ("xor", "dsl_examples/xor/xor_profile_m0.elf", "dsl_examples/xor/libxor_network_m0.a",
-     "dsl_examples/xor/libxor_network_m0.a.p/xor_forward.cpp.su", "dsl_examples/xor/xor_m0.elf",
-     "dsl_examples/xor/xor_forward.cpp"),
-    ("resnet18_block", "dsl_examples/resnet18_block_profile_m0.elf", "dsl_examples/libresnet18_block_forward_m0.a",
-     "dsl_examples/libresnet18_block_forward_m0.a.p/resnet18_block_forward.cpp.su",
-     "dsl_examples/resnet18_block_m0.elf", "dsl_examples/resnet18_block/forward.cpp"),
-    ("mobilenetv2", "dsl_examples/mobilenetv2_profile_m0.elf", "dsl_examples/libmobilenetv2_forward_m0.a",
-     "dsl_examples/libmobilenetv2_forward_m0.a.p/mobilenetv2_forward.cpp.su", "dsl_examples/mobilenetv2_m0.elf",
-     "dsl_examples/mobilenetv2/forward.cpp"),
+    (
+        "xor",
+        "dsl_examples/xor/xor_profile_m0.elf",
+        "dsl_examples/xor/libxor_network_m0.a",
+        "dsl_examples/xor/libxor_network_m0.a.p/xor_forward.cpp.su",
+        "dsl_examples/xor/xor_m0.elf",
+        "dsl_examples/xor/xor_forward.cpp",
+    ),
+    (
+        "resnet18_block",
+        "dsl_examples/resnet18_block_profile_m0.elf",
+        "dsl_examples/libresnet18_block_forward_m0.a",
+        "dsl_examples/libresnet18_block_forward_m0.a.p/resnet18_block_forward.cpp.su",
+        "dsl_examples/resnet18_block_m0.elf",
+        "dsl_examples/resnet18_block/forward.cpp",
+    ),
+    (
+        "mobilenetv2",
+        "dsl_examples/mobilenetv2_profile_m0.elf",
+        "dsl_examples/libmobilenetv2_forward_m0.a",
+        "dsl_examples/libmobilenetv2_forward_m0.a.p/mobilenetv2_forward.cpp.su",
+        "dsl_examples/mobilenetv2_m0.elf",
+        "dsl_examples/mobilenetv2/forward.cpp",
+    ),
 ]
 CNN = ("tests/libcnn_network_m0.a", "tests/cnn_on_m0.elf")
 COMPILE_RUNS = 3  # compile time is the best of this many runs (see compile_cost.py)
@@ -84,19 +99,51 @@ def measure_example(build, source, qemu, trace, entry, compile_time):
     sizes = object_sizes(network)
     text, static, stack_reserved = image_ram(image)
     model = facts["model"]
-    e = {"name": name, "macs": model["macs"], "parameter_bytes": model["parameter_bytes"], "arena": model["arena"],
-         "unplanned_arena": model["unplanned_arena"], "rows": rows,
-         "code": m0_size.linked_code(TOOLS["nm"], network, elf), "object_text": sizes["text"],
-         "constants": sizes["constants"], "bss": sizes["bss"], "stack_measured": facts["stack"],
-         "stack_frame": frame, "stack_callees": callees, "stack_static": frame + callees,
-         "image_text": text, "ram_static": static, "stack_reserved": stack_reserved}
+    e = {
+        "name": name,
+        "macs": model["macs"],
+        "parameter_bytes": model["parameter_bytes"],
+        "arena": model["arena"],
+        "unplanned_arena": model["unplanned_arena"],
+        "rows": rows,
+        "code": m0_size.linked_code(TOOLS["nm"], network, elf),
+        "object_text": sizes["text"],
+        "constants": sizes["constants"],
+        "bss": sizes["bss"],
+        "stack_measured": facts["stack"],
+        "stack_frame": frame,
+        "stack_callees": callees,
+        "stack_static": frame + callees,
+        "image_text": text,
+        "ram_static": static,
+        "stack_reserved": stack_reserved,
+    }
     if model["macs"] != rows[-1]["macs"] or model["arena"] != sizes["bss"]:
-        raise SystemExit("profile_all.py: %s: the model's MACs / arena (%d / %d) differ from the steps' / the object's .bss "
-                         "(%d / %d)" % (name, model["macs"], model["arena"], rows[-1]["macs"], sizes["bss"]))
+        raise SystemExit(
+            "profile_all.py: %s: the model's MACs / arena (%d / %d) differ from the steps' / the object's .bss "
+            "(%d / %d)" % (name, model["macs"], model["arena"], rows[-1]["macs"], sizes["bss"])
+        )
     if compile_time:
-        cost = run([sys.executable, os.path.join(HERE, "compile_cost.py"), "--runs", str(COMPILE_RUNS), "--", "c++",
-                    "-std=c++20", "-O3", "-fconstexpr-ops-limit=268435456", "-I" + os.path.join(source, "include"), "--",
-                    os.path.join(source, forward)]).splitlines()[-1].split()
+        cost = (
+            run(
+                [
+                    sys.executable,
+                    os.path.join(HERE, "compile_cost.py"),
+                    "--runs",
+                    str(COMPILE_RUNS),
+                    "--",
+                    "c++",
+                    "-std=c++20",
+                    "-O3",
+                    "-fconstexpr-ops-limit=268435456",
+                    "-I" + os.path.join(source, "include"),
+                    "--",
+                    os.path.join(source, forward),
+                ]
+            )
+            .splitlines()[-1]
+            .split()
+        )
         e.update({"compile_cpu": float(cost[1]), "compile_mib": int(cost[3])})
     return e, stages, kernels, counts
 
@@ -108,7 +155,12 @@ def measure_cnn(build, qemu):
     m = re.search(r"steps (\d+), arena (\d+) bytes \(one buffer per tensor: (\d+)\), (\d+) MACs", out)
     if not m or int(m.group(2)) != sizes["bss"]:
         raise SystemExit("profile_all.py: the test CNN's figures line is missing or its arena is not its object's .bss")
-    return {"macs": int(m.group(4)), "object_text": sizes["text"], "constants": sizes["constants"], "arena": sizes["bss"]}
+    return {
+        "macs": int(m.group(4)),
+        "object_text": sizes["text"],
+        "constants": sizes["constants"],
+        "arena": sizes["bss"],
+    }
 
 
 def differences(old, new, where=""):
@@ -135,13 +187,28 @@ def main():
     args = ap.parse_args()
     results = os.path.join(args.source, "perf", "results")
     qemu = args.qemu.split()
-    measured = {"command": "ninja -C build perf-report (perf/profile_all.py)", "compile_runs": COMPILE_RUNS, "examples": []}
+    measured = {
+        "command": "ninja -C build perf-report (perf/profile_all.py)",
+        "compile_runs": COMPILE_RUNS,
+        "examples": [],
+    }
     csv_rows, charts = ["example,step,layer,macs,instructions,cycles,cycles_per_mac"], []
     for entry in EXAMPLES:
         e, stages, kernels, counts = measure_example(args.build, args.source, qemu, args.trace, entry, not args.check)
         measured["examples"].append(e)
-        csv_rows += ["%s,%s,%s,%d,%d,%d,%s" % (e["name"], r["step"], r["layer"], r["macs"], r["instructions"], r["cycles"],
-                                              m0_profile.per_mac(r["macs"], r["cycles"])) for r in e["rows"]]
+        csv_rows += [
+            "%s,%s,%s,%d,%d,%d,%s"
+            % (
+                e["name"],
+                r["step"],
+                r["layer"],
+                r["macs"],
+                r["instructions"],
+                r["cycles"],
+                m0_profile.per_mac(r["macs"], r["cycles"]),
+            )
+            for r in e["rows"]
+        ]
         charts.append((e["name"], e["rows"]))
     measured["cnn"] = measure_cnn(args.build, qemu)
     path = os.path.join(results, "examples.json")
@@ -149,11 +216,15 @@ def main():
         committed = json.load(open(path))
         diff = differences(committed, measured)
         if diff:
-            print("profile_all.py: the examples measure differently from perf/results/examples.json (regenerate with "
-                  "`ninja -C build perf-report` and commit the figures with the change):")
+            print(
+                "profile_all.py: the examples measure differently from perf/results/examples.json (regenerate with "
+                "`ninja -C build perf-report` and commit the figures with the change):"
+            )
             print("\n".join("  " + d for d in diff))
             return 1
-        print("profile_all.py: the examples' cycles, code, constants, arena, RAM and stack equal perf/results/examples.json")
+        print(
+            "profile_all.py: the examples' cycles, code, constants, arena, RAM and stack equal perf/results/examples.json"
+        )
         return 0
     os.makedirs(results, exist_ok=True)
     with open(path, "w") as f:
@@ -163,7 +234,9 @@ def main():
         f.write("\n".join(csv_rows) + "\n")
     for name, rows in charts:
         m0_profile.bar_chart(name, rows, os.path.join(results, name + "_cycles.png"))
-    return subprocess.run([sys.executable, os.path.join(HERE, "figures.py"), "--write", "--source-root", args.source]).returncode
+    return subprocess.run(
+        [sys.executable, os.path.join(HERE, "figures.py"), "--write", "--source-root", args.source]
+    ).returncode
 
 
 if __name__ == "__main__":

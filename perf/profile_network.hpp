@@ -87,9 +87,16 @@ template <const auto& network, const auto& spec>
 consteval Network describe() {
   using B = Buffers<network>;
   using Model = typename B::Model;
-  return {Model::input_shape::size, Model::output_shape::size, Model::stage_count, Model::arena_bytes,
-          examples::stage_kind_table<std::remove_cvref_t<decltype(spec)>>.data(), Model::stage_macs.data(),
-          B::kernels.data(), B::input, B::output, &B::forward};
+  return {Model::input_shape::size,
+          Model::output_shape::size,
+          Model::stage_count,
+          Model::arena_bytes,
+          examples::stage_kind_table<std::remove_cvref_t<decltype(spec)>>.data(),
+          Model::stage_macs.data(),
+          B::kernels.data(),
+          B::input,
+          B::output,
+          &B::forward};
 }
 
 // The program: prints the steps and the kernels, fills the input with xorshift32 codes (the same

@@ -77,6 +77,7 @@ def main(argv):
     build, source = argv
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

@@ -64,7 +64,10 @@ inline int print_logits(const ExampleInfo& e) {
   std::uint32_t seed = 12345;
   for (int kind = 0; kind < 5; ++kind) {
     for (std::size_t i = 0; i < e.input_size; ++i) {
-      const int v = kind == 0 ? -128 : kind == 1 ? 127 : kind == 2 ? (i % 2 ? 127 : -128) : int(xorshift(seed) % 256) - 128;
+      const int v = kind == 0   ? -128
+                    : kind == 1 ? 127
+                    : kind == 2 ? (i % 2 ? 127 : -128)
+                                : int(xorshift(seed) % 256) - 128;
       input[i] = static_cast<std::int8_t>(v);
     }
     e.forward(input, logits);

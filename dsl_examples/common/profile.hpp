@@ -26,7 +26,8 @@ inline std::uintptr_t stack_pointer() {
 }
 
 inline int profile_run(const ExampleInfo& e) {
-  for (std::size_t k = 0; k < e.steps; ++k) std::printf("stage %u %s %u\n", unsigned(k), e.stage_kinds[k], unsigned(e.stage_macs[k]));
+  for (std::size_t k = 0; k < e.steps; ++k)
+    std::printf("stage %u %s %u\n", unsigned(k), e.stage_kinds[k], unsigned(e.stage_macs[k]));
   std::int8_t logits[16];
   if (e.logits > sizeof logits) return 2;
   // Paint from the end of .bss (the unused heap, then the reserved stack) to a little below SP.

@@ -55,14 +55,15 @@ constexpr std::array<double, H * W * C> wave_image(std::size_t sample) {
 template <class Shape, std::size_t Count>
 constexpr std::array<std::array<double, Shape::size>, Count> wave_images(std::size_t first) {
   std::array<std::array<double, Shape::size>, Count> images{};
-  for (std::size_t n = 0; n < Count; ++n) images[n] = wave_image<Shape::dims[0], Shape::dims[1], Shape::dims[2]>(first + n);
+  for (std::size_t n = 0; n < Count; ++n)
+    images[n] = wave_image<Shape::dims[0], Shape::dims[1], Shape::dims[2]>(first + n);
   return images;
 }
 
 // Images on an input grid: what the target is fed (quantized by the compiler, no float there).
 template <std::size_t Size, std::size_t Count>
-constexpr std::array<std::array<std::int8_t, Size>, Count> quantized(const std::array<std::array<double, Size>, Count>& images,
-                                                                     qpipe::Grid grid) {
+constexpr std::array<std::array<std::int8_t, Size>, Count> quantized(
+    const std::array<std::array<double, Size>, Count>& images, qpipe::Grid grid) {
   std::array<std::array<std::int8_t, Size>, Count> q{};
   for (std::size_t n = 0; n < Count; ++n)
     for (std::size_t i = 0; i < Size; ++i) q[n][i] = qpipe::quantize(images[n][i], grid);

@@ -29,9 +29,12 @@ double max_error() {
 
 const char* observer_name(const qpipe::Observer& o) {
   switch (o.method) {
-    case qpipe::Observer::Method::min_max: return "MinMax";
-    case qpipe::Observer::Method::percentile: return "Percentile";
-    case qpipe::Observer::Method::kl_divergence: return "KL";
+    case qpipe::Observer::Method::min_max:
+      return "MinMax";
+    case qpipe::Observer::Method::percentile:
+      return "Percentile";
+    case qpipe::Observer::Method::kl_divergence:
+      return "KL";
   }
   return "?";
 }
@@ -63,7 +66,8 @@ int main() {
                 r.range.chosen.hi);
     if (r.observer.method == qpipe::Observer::Method::percentile)
       std::printf(" (percentile [%.2f, %.2f])", r.observer.lower_percent, r.observer.upper_percent);
-    if (r.observer.method == qpipe::Observer::Method::kl_divergence) std::printf(" (kl threshold=%.4f)", r.range.threshold);
+    if (r.observer.method == qpipe::Observer::Method::kl_divergence)
+      std::printf(" (kl threshold=%.4f)", r.range.threshold);
     std::printf("\n");
   }
 

@@ -15,7 +15,8 @@
 
 namespace import_demo {
 
-using Net = qpipe::Pipe<qpipe::QDense<8>, qpipe::QRelu, qpipe::QDense<4>, qpipe::QRelu, qpipe::QDense<2>, qpipe::QSoftmax>;
+using Net =
+    qpipe::Pipe<qpipe::QDense<8>, qpipe::QRelu, qpipe::QDense<4>, qpipe::QRelu, qpipe::QDense<2>, qpipe::QSoftmax>;
 using Input = qpipe::Shape<3>;
 
 // Stand-ins for trained weights: sinusoids scaled by 1/sqrt(fan in). Hidden unit 5 is made 16x
@@ -59,7 +60,8 @@ inline constexpr auto fc3 = [] {
 // front end produces. Samples 0..63 calibrate; 64..79 are the held-out test set.
 constexpr std::array<double, 3> sample(std::size_t n) {
   const double t = double(n);
-  return {examples::sin(0.61 * t), examples::sin(0.37 * t + 1.0), 0.8 * examples::sin(0.23 * t + 2.0) * examples::sin(0.11 * t)};
+  return {examples::sin(0.61 * t), examples::sin(0.37 * t + 1.0),
+          0.8 * examples::sin(0.23 * t + 2.0) * examples::sin(0.11 * t)};
 }
 template <std::size_t Count>
 constexpr std::array<std::array<double, 3>, Count> samples(std::size_t first) {
@@ -95,9 +97,18 @@ inline constexpr auto network = qpipe::compile(spec);
 
 // For comparison: the same network calibrated with MinMax everywhere, with and without
 // equalization.
-inline constexpr auto fc2_min_max = [] { auto p = fc2_eq; p.observer = qpipe::min_max(); return p; }();
-inline constexpr auto fc3_min_max = [] { auto p = fc3_eq; p.observer = qpipe::min_max(); return p; }();
-inline constexpr auto spec_min_max = qpipe::calibrate(qpipe::make_spec<Net, Input>(placeholder, fc1_eq, fc2_min_max, fc3_min_max), calibration_set);
+inline constexpr auto fc2_min_max = [] {
+  auto p = fc2_eq;
+  p.observer = qpipe::min_max();
+  return p;
+}();
+inline constexpr auto fc3_min_max = [] {
+  auto p = fc3_eq;
+  p.observer = qpipe::min_max();
+  return p;
+}();
+inline constexpr auto spec_min_max =
+    qpipe::calibrate(qpipe::make_spec<Net, Input>(placeholder, fc1_eq, fc2_min_max, fc3_min_max), calibration_set);
 inline constexpr auto spec_unequalized = qpipe::calibrate(original, calibration_set);
 inline constexpr auto network_min_max = qpipe::compile(spec_min_max);
 inline constexpr auto network_unequalized = qpipe::compile(spec_unequalized);

@@ -18,11 +18,18 @@ void forward(const std::int8_t* image, std::int8_t* logits) {
 namespace examples {
 
 extern const ExampleInfo mobilenetv2;
-const ExampleInfo mobilenetv2{
-    "mobilenetv2", mobilenetv2::Input::size, mobilenetv2::Model::output_shape::size, mobilenetv2::test_count,
-    mobilenetv2::Model::stage_count, mobilenetv2::M0Model::arena_bytes, mobilenetv2::M0Model::unplanned_arena_bytes,
-    mobilenetv2::Model::macs, mobilenetv2::Model::parameter_bytes,
-    [](std::size_t n) { return mobilenetv2::test_inputs[n].data(); }, mobilenetv2::forward,
-    stage_kind_table<std::remove_const_t<decltype(mobilenetv2::spec)>>.data(), mobilenetv2::Model::stage_macs.data()};
+const ExampleInfo mobilenetv2{"mobilenetv2",
+                              mobilenetv2::Input::size,
+                              mobilenetv2::Model::output_shape::size,
+                              mobilenetv2::test_count,
+                              mobilenetv2::Model::stage_count,
+                              mobilenetv2::M0Model::arena_bytes,
+                              mobilenetv2::M0Model::unplanned_arena_bytes,
+                              mobilenetv2::Model::macs,
+                              mobilenetv2::Model::parameter_bytes,
+                              [](std::size_t n) { return mobilenetv2::test_inputs[n].data(); },
+                              mobilenetv2::forward,
+                              stage_kind_table<std::remove_const_t<decltype(mobilenetv2::spec)>>.data(),
+                              mobilenetv2::Model::stage_macs.data()};
 
 }  // namespace examples

@@ -17,8 +17,8 @@ using namespace qpipe;
 
 // Inverted residual: expand 8 -> 32 (1x1), ReLU, depthwise 3x3, ReLU, project 32 -> C (1x1, linear).
 template <std::size_t Stride>
-using InvertedResidual = Pipe<QPointwiseConv2DPerChannel, QRelu, QPad2D<1>, QDepthwiseConv2D<3, Stride>, QRelu,
-                              QPointwiseConv2DPerChannel>;
+using InvertedResidual =
+    Pipe<QPointwiseConv2DPerChannel, QRelu, QPad2D<1>, QDepthwiseConv2D<3, Stride>, QRelu, QPointwiseConv2DPerChannel>;
 
 using Net = Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu,  // stem: 16x16x4 -> 8x8x8
                  Residual<InvertedResidual<1>>,              // block 1: 8x8x8, with the skip
@@ -41,7 +41,8 @@ template <std::size_t InC, std::size_t OutC>
 constexpr PointwiseConv2DParams<InC, OutC> sinusoid_pointwise(double frequency, double phase) {
   PointwiseConv2DParams<InC, OutC> p{};
   for (std::size_t o = 0; o < OutC; ++o) {
-    for (std::size_t i = 0; i < InC; ++i) p.weights[o][i] = examples::sinusoid_weight(o * InC + i, frequency, phase, InC);
+    for (std::size_t i = 0; i < InC; ++i)
+      p.weights[o][i] = examples::sinusoid_weight(o * InC + i, frequency, phase, InC);
     p.bias[o] = 0.05 * examples::sin(0.7 * double(o) + phase);
   }
   return p;
@@ -81,10 +82,10 @@ inline constexpr std::size_t test_count = 4;
 inline constexpr auto calibration_images = examples::wave_images<Input, calibration_count>(0);
 inline constexpr auto test_images = examples::wave_images<Input, test_count>(100);
 
-inline constexpr auto spec = calibrate(qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, expand1, depthwise1, project1,
-                                                               ResidualParams{{1, 0}}, expand2, depthwise2, project2,
-                                                               classifier),
-                                       calibration_images);
+inline constexpr auto spec =
+    calibrate(qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, expand1, depthwise1, project1, ResidualParams{{1, 0}},
+                                           expand2, depthwise2, project2, classifier),
+              calibration_images);
 inline constexpr auto network = compile(spec);
 using Model = std::remove_const_t<decltype(network)>;
 // The model a Cortex-M0 build runs (the default there; on the host, the reference loop nests run):

@@ -8,10 +8,10 @@
 // golden logits (golden.txt).
 static_assert([] {
   constexpr std::array<std::array<std::int8_t, 4>, 4> golden{
-    std::array<std::int8_t, 4>{84, 6, -126, 125},
-    std::array<std::int8_t, 4>{85, 8, -128, 127},
-    std::array<std::int8_t, 4>{83, 5, -124, 122},
-    std::array<std::int8_t, 4>{85, 8, -128, 127},
+      std::array<std::int8_t, 4>{84, 6, -126, 125},
+      std::array<std::int8_t, 4>{85, 8, -128, 127},
+      std::array<std::int8_t, 4>{83, 5, -124, 122},
+      std::array<std::int8_t, 4>{85, 8, -128, 127},
   };
   for (std::size_t n = 0; n < 4; ++n)
     if (mobilenetv2::network(mobilenetv2::test_inputs[n]) != golden[n]) return false;
@@ -19,7 +19,6 @@ static_assert([] {
 }());
 
 int main(int argc, char** argv) {
-  return examples::parity_report("mobilenetv2", mobilenetv2::spec, mobilenetv2::network,
-                                 mobilenetv2::test_images, mobilenetv2::test_inputs,
-                                 qpipe::output_grid(mobilenetv2::spec), 0.0028, argc, argv);
+  return examples::parity_report("mobilenetv2", mobilenetv2::spec, mobilenetv2::network, mobilenetv2::test_images,
+                                 mobilenetv2::test_inputs, qpipe::output_grid(mobilenetv2::spec), 0.0028, argc, argv);
 }

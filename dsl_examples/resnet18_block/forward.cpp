@@ -18,11 +18,18 @@ void forward(const std::int8_t* image, std::int8_t* logits) {
 namespace examples {
 
 extern const ExampleInfo resnet18_block;
-const ExampleInfo resnet18_block{
-    "resnet18_block", resnet18_block::Input::size, resnet18_block::Model::output_shape::size, resnet18_block::test_count,
-    resnet18_block::Model::stage_count, resnet18_block::M0Model::arena_bytes, resnet18_block::M0Model::unplanned_arena_bytes,
-    resnet18_block::Model::macs, resnet18_block::Model::parameter_bytes,
-    [](std::size_t n) { return resnet18_block::test_inputs[n].data(); }, resnet18_block::forward,
-    stage_kind_table<std::remove_const_t<decltype(resnet18_block::spec)>>.data(), resnet18_block::Model::stage_macs.data()};
+const ExampleInfo resnet18_block{"resnet18_block",
+                                 resnet18_block::Input::size,
+                                 resnet18_block::Model::output_shape::size,
+                                 resnet18_block::test_count,
+                                 resnet18_block::Model::stage_count,
+                                 resnet18_block::M0Model::arena_bytes,
+                                 resnet18_block::M0Model::unplanned_arena_bytes,
+                                 resnet18_block::Model::macs,
+                                 resnet18_block::Model::parameter_bytes,
+                                 [](std::size_t n) { return resnet18_block::test_inputs[n].data(); },
+                                 resnet18_block::forward,
+                                 stage_kind_table<std::remove_const_t<decltype(resnet18_block::spec)>>.data(),
+                                 resnet18_block::Model::stage_macs.data()};
 
 }  // namespace examples

@@ -9,10 +9,10 @@
 // golden logits (golden.txt).
 static_assert([] {
   constexpr std::array<std::array<std::int8_t, 4>, 4> golden{
-    std::array<std::int8_t, 4>{-79, 41, 50, -62},
-    std::array<std::int8_t, 4>{-76, 36, 41, -65},
-    std::array<std::int8_t, 4>{-64, 51, 44, -77},
-    std::array<std::int8_t, 4>{-82, 41, 53, -59},
+      std::array<std::int8_t, 4>{-79, 41, 50, -62},
+      std::array<std::int8_t, 4>{-76, 36, 41, -65},
+      std::array<std::int8_t, 4>{-64, 51, 44, -77},
+      std::array<std::int8_t, 4>{-82, 41, 53, -59},
   };
   for (std::size_t n = 0; n < 4; ++n)
     if (resnet18_block::network(resnet18_block::test_inputs[n]) != golden[n]) return false;

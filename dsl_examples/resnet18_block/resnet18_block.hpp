@@ -52,9 +52,9 @@ inline constexpr auto calibration_images = examples::wave_images<Input, calibrat
 inline constexpr auto test_images = examples::wave_images<Input, test_count>(100);
 
 // Grids left at their defaults are set by calibrate(); the add's block has only a grid.
-inline constexpr auto spec = calibrate(qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, block_conv1, block_conv2,
-                                                               ResidualParams{{1, 0}}, classifier),
-                                       calibration_images);
+inline constexpr auto spec = calibrate(
+    qpipe::make_spec<Net, Input>(Grid{1, 0}, stem, block_conv1, block_conv2, ResidualParams{{1, 0}}, classifier),
+    calibration_images);
 inline constexpr auto network = compile(spec);
 using Model = std::remove_const_t<decltype(network)>;
 // The model a Cortex-M0 build runs (the default there; on the host, the reference loop nests run):

@@ -10,9 +10,19 @@ void forward(const std::int8_t* in, std::int8_t* out) { out[0] = xor_forward(in[
 
 using Model = std::remove_const_t<decltype(xor_example::network)>;
 const examples::ExampleInfo xor_info{
-    "xor", 2, 1, 4, Model::stage_count, Model::arena_bytes, Model::unplanned_arena_bytes, Model::macs,
-    Model::parameter_bytes, [](std::size_t n) { return xor_example::corners[n].data(); }, forward,
-    examples::stage_kind_table<std::remove_const_t<decltype(xor_example::spec)>>.data(), Model::stage_macs.data()};
+    "xor",
+    2,
+    1,
+    4,
+    Model::stage_count,
+    Model::arena_bytes,
+    Model::unplanned_arena_bytes,
+    Model::macs,
+    Model::parameter_bytes,
+    [](std::size_t n) { return xor_example::corners[n].data(); },
+    forward,
+    examples::stage_kind_table<std::remove_const_t<decltype(xor_example::spec)>>.data(),
+    Model::stage_macs.data()};
 
 }  // namespace
 

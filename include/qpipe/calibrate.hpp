@@ -49,7 +49,8 @@ consteval Grid min_max_grid(Range r) {
   if (hi - lo == 0) hi = lo + 1.0;  // a buffer that is always 0: any positive scale represents it
   const double scale = (hi - lo) / 255.0;
   const double zero_point = math::round_half_away(int8_min - lo / scale);
-  return {scale, static_cast<std::int32_t>(zero_point < int8_min ? int8_min : (zero_point > int8_max ? int8_max : zero_point))};
+  return {scale, static_cast<std::int32_t>(zero_point < int8_min ? int8_min
+                                                                 : (zero_point > int8_max ? int8_max : zero_point))};
 }
 
 // What calibration decided for one buffer: whether its grid is set by calibration (`calibrated`),
@@ -79,7 +80,8 @@ consteval void take_step_observer(const SpecType& s, std::array<BufferCalibratio
 // (Function templates rather than lambdas: GCC 12 rejects lambdas that capture locals of a
 // consteval function in these positions.)
 template <class Plan, class SpecType, std::size_t Buffers, std::size_t... K>
-consteval void take_step_observers(const SpecType& s, std::array<BufferCalibration, Buffers>& report, std::index_sequence<K...>) {
+consteval void take_step_observers(const SpecType& s, std::array<BufferCalibration, Buffers>& report,
+                                   std::index_sequence<K...>) {
   (take_step_observer<Plan, K>(s, report), ...);
 }
 
@@ -91,7 +93,8 @@ consteval void set_output_grid(SpecType& s, const std::array<BufferCalibration, 
 }
 
 template <class Plan, class SpecType, std::size_t Buffers, std::size_t... K>
-consteval void set_output_grids(SpecType& s, const std::array<BufferCalibration, Buffers>& report, std::index_sequence<K...>) {
+consteval void set_output_grids(SpecType& s, const std::array<BufferCalibration, Buffers>& report,
+                                std::index_sequence<K...>) {
   (set_output_grid<Plan, K>(s, report), ...);
 }
 
@@ -171,7 +174,8 @@ constexpr void keep_extreme(double* heap, std::size_t& count, std::size_t capaci
 // histograms (their bin width comes from the ranges of pass 0).
 template <class Net, ShapeType In, class... Params, std::size_t Buffers, class Doubles>
 consteval void observe_sample(const Spec<Net, In, Params...>& s, const ObservationLayout<Buffers>& l,
-                              Observations<Buffers, Doubles>& o, const std::array<double, In::size>& sample, std::size_t pass) {
+                              Observations<Buffers, Doubles>& o, const std::array<double, In::size>& sample,
+                              std::size_t pass) {
   using trace_type = FloatTrace<Net, In, Params...>;
   // Built here rather than returned by reference_trace(s, sample): GCC keeps the result of every
   // constexpr call with constant arguments, and a sample's whole trace would stay with it.
@@ -195,7 +199,8 @@ consteval void observe_sample(const Spec<Net, In, Params...>& s, const Observati
         keep_extreme(kept + l.high_at[b], o.high_count[b], l.high[b], t.values[i], std::greater<double>{});
     } else if (l.bins[b] > 0) {
       const double width = histogram_bin_width(o.seen[b], l.bins[b]);
-      for (std::size_t i = begin; width > 0 && i < end; ++i) add_to_histogram(kept + l.bins_at[b], l.bins[b], width, t.values[i]);
+      for (std::size_t i = begin; width > 0 && i < end; ++i)
+        add_to_histogram(kept + l.bins_at[b], l.bins[b], width, t.values[i]);
     }
   }
   ++o.passes_done;
@@ -243,19 +248,22 @@ consteval auto calibrated_spec(Spec<Net, In, Params...> s, const std::array<Buff
 // Per buffer ([0] the input, [k + 1] the output of step k): the observer, the ranges and the grid
 // that calibrate() would set.
 template <class Net, ShapeType In, class... Params, std::size_t N>
-consteval auto calibration_report(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples,
+consteval auto calibration_report(const Spec<Net, In, Params...>& s,
+                                  const std::array<std::array<double, In::size>, N>& samples,
                                   Observer input_observer = {}) {
   const auto layout = detail::observation_layout(s, N, input_observer);
   constexpr std::size_t buffers = Spec<Net, In, Params...>::plan::step_count + 1;
   detail::Observations<buffers, std::vector<double>> o{};
   o.kept.assign(layout.doubles, 0.0);
-  for (std::size_t pass = 0; pass < layout.passes(); ++pass) detail::observe_sample(s, layout, o, samples[pass % N], pass / N);
+  for (std::size_t pass = 0; pass < layout.passes(); ++pass)
+    detail::observe_sample(s, layout, o, samples[pass % N], pass / N);
   return detail::finish_observations(layout, o);
 }
 
 // The observed min/max of every buffer ([0] the input, [k + 1] the output of step k).
 template <class Net, ShapeType In, class... Params, std::size_t N>
-consteval auto observe_ranges(const Spec<Net, In, Params...>& s, const std::array<std::array<double, In::size>, N>& samples) {
+consteval auto observe_ranges(const Spec<Net, In, Params...>& s,
+                              const std::array<std::array<double, In::size>, N>& samples) {
   const auto report = calibration_report(s, samples);
   std::array<Range, report.size()> seen{};
   for (std::size_t b = 0; b < report.size(); ++b) seen[b] = report[b].range.seen;

@@ -115,7 +115,8 @@ constexpr bool parameter_block_matches() {
       // The usual mistakes first, in the words of the layer.
       if constexpr (requires { Expected::input_channels + Given::input_channels; }) {
         if (Expected::input_channels != Given::input_channels)
-          s << "the input has " << Expected::input_channels << " channels, its parameter block " << Given::input_channels << "; ";
+          s << "the input has " << Expected::input_channels << " channels, its parameter block "
+            << Given::input_channels << "; ";
       } else if constexpr (requires { Expected::inputs + Given::inputs; }) {
         if (Expected::inputs != Given::inputs)
           s << "the input has " << Expected::inputs << " values, its parameter block takes " << Given::inputs << "; ";
@@ -125,8 +126,8 @@ constexpr bool parameter_block_matches() {
       }
       if constexpr (requires { Expected::kernel_height + Given::kernel_height; }) {
         if (Expected::kernel_height != Given::kernel_height || Expected::kernel_width != Given::kernel_width)
-          s << "its kernel is " << Expected::kernel_height << " x " << Expected::kernel_width << ", its parameter block's "
-            << Given::kernel_height << " x " << Given::kernel_width << "; ";
+          s << "its kernel is " << Expected::kernel_height << " x " << Expected::kernel_width
+            << ", its parameter block's " << Given::kernel_height << " x " << Given::kernel_width << "; ";
       }
       s << "the block must be a ";
       append_type(s, type_name<Expected>()) << ", the one given is a ";

@@ -59,10 +59,10 @@ struct WindowOptions {
 
   // TFLite's window over an H x W x C input.
   constexpr ops::Window window_over(std::size_t h, std::size_t w, std::size_t c) const {
-    return padding == Padding::same
-               ? ops::same_window(h, w, c, kernel.height, kernel.width, stride.height, stride.width, dilation.height, dilation.width)
-               : ops::valid_window(h, w, c, kernel.height, kernel.width, stride.height, stride.width, dilation.height,
-                                   dilation.width);
+    return padding == Padding::same ? ops::same_window(h, w, c, kernel.height, kernel.width, stride.height,
+                                                       stride.width, dilation.height, dilation.width)
+                                    : ops::valid_window(h, w, c, kernel.height, kernel.width, stride.height,
+                                                        stride.width, dilation.height, dilation.width);
   }
   // Why a window layer with these options refuses an input of shape In (not an image, or fits()
   // false), for its diagnostic.
@@ -73,7 +73,8 @@ struct WindowOptions {
     } else {
       s << "its " << kernel.height << " x " << kernel.width << " window";
       if (dilation.height != 1 || dilation.width != 1)
-        s << " (dilated to " << (kernel.height - 1) * dilation.height + 1 << " x " << (kernel.width - 1) * dilation.width + 1 << ")";
+        s << " (dilated to " << (kernel.height - 1) * dilation.height + 1 << " x "
+          << (kernel.width - 1) * dilation.width + 1 << ")";
       s << " is larger than the image, and VALID padding takes only windows inside it";
     }
   }

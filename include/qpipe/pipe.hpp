@@ -45,17 +45,19 @@ constexpr std::size_t step_of_block(std::index_sequence<K...>) {
 template <class Structure, class... Params, std::size_t... I>
 constexpr std::size_t first_block_of_another_type(std::index_sequence<I...>) {
   constexpr bool differs[] = {[] {
-    if constexpr (I >= Structure::param_count) {
-      return false;
-    } else {
-      using layer = typename Structure::template step<step_of_block<Structure, I>(std::make_index_sequence<Structure::step_count>{})>::layer;
-      if constexpr (requires { typename layer::block_type; }) {
-        return !std::is_same_v<typename layer::block_type, Params>;
-      } else {
-        return false;
-      }
-    }
-  }()..., false};
+                                if constexpr (I >= Structure::param_count) {
+                                  return false;
+                                } else {
+                                  using layer = typename Structure::template step<step_of_block<Structure, I>(
+                                      std::make_index_sequence<Structure::step_count>{})>::layer;
+                                  if constexpr (requires { typename layer::block_type; }) {
+                                    return !std::is_same_v<typename layer::block_type, Params>;
+                                  } else {
+                                    return false;
+                                  }
+                                }
+                              }()...,
+                              false};
   for (std::size_t i = 0; i < sizeof...(I); ++i)
     if (differs[i]) return i;
   return sizeof...(I);
@@ -143,10 +145,11 @@ concept TakesImmediates = requires(const K& k, const std::int8_t* in, std::int8_
 // A kernel that can run on an input buffer it may overwrite, given input_capacity bytes of it
 // (apply_expanding<I>: the M0's WindowLaneKernel expands its input into lane pairs in place).
 template <class K>
-concept ExpandsInput = TakesImmediates<K> && K::expands_input && requires(const K& k, std::int8_t* in, std::int8_t* out) {
-  { K::input_capacity } -> std::convertible_to<std::size_t>;
-  k.template apply_expanding<typename K::immediates_type{}>(in, out);
-};
+concept ExpandsInput =
+    TakesImmediates<K> && K::expands_input && requires(const K& k, std::int8_t* in, std::int8_t* out) {
+      { K::input_capacity } -> std::convertible_to<std::size_t>;
+      k.template apply_expanding<typename K::immediates_type{}>(in, out);
+    };
 template <class K>
 inline constexpr std::size_t input_capacity_of = 0;
 template <ExpandsInput K>
@@ -247,7 +250,8 @@ struct Model {
     constexpr std::array<std::array<detail::ReadFront, 2>, stage_count> fronts{detail::read_fronts_of<Kernels>()...};
     std::array<std::array<detail::Overlap, 2>, stage_count> overlaps{};
     for (std::size_t k = 0; k < stage_count; ++k)
-      for (std::size_t s = 0; s < 2; ++s) overlaps[k][s] = views[k] || expands[k] ? detail::Overlap{} : detail::overlap_of(fronts[k][s]);
+      for (std::size_t s = 0; s < 2; ++s)
+        overlaps[k][s] = views[k] || expands[k] ? detail::Overlap{} : detail::overlap_of(fronts[k][s]);
     return overlaps;
   }();
 
@@ -273,8 +277,7 @@ struct Model {
 
   boost::hana::tuple<Kernels...> kernels;
 
-  constexpr void operator()(std::span<const std::int8_t, In::size> input,
-                            std::span<std::int8_t, Out::size> output,
+  constexpr void operator()(std::span<const std::int8_t, In::size> input, std::span<std::int8_t, Out::size> output,
                             std::span<std::int8_t, arena_bytes> arena) const {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       (run_stage<K>(input.data(), output.data(), arena.data()), ...);
@@ -334,8 +337,9 @@ struct Model {
   static constexpr bool wrong_buffers() {
     constexpr Sentence message = [] {
       Sentence s{};
-      s << "the network reads " << In::size << " int8 codes (shape " << In{} << ") and writes " << Out::size << " (shape "
-        << Out{} << "); call it with std::array<std::int8_t, " << In::size << "> or spans of exactly those sizes, not ";
+      s << "the network reads " << In::size << " int8 codes (shape " << In{} << ") and writes " << Out::size
+        << " (shape " << Out{} << "); call it with std::array<std::int8_t, " << In::size
+        << "> or spans of exactly those sizes, not ";
       std::size_t n = 0;
       ((s << (n++ == 0 ? "" : " and ") << detail::type_name<Buffers>()), ...);
       return s;
@@ -368,7 +372,8 @@ struct Model {
       // Nothing to do: the stages after it read its input's bytes.
     } else if constexpr (expands[K]) {
       using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(kernels))>;
-      boost::hana::at_c<K>(kernels).template apply_expanding<typename kernel_type::immediates_type{}>(arena + buffer_offset(reads[K][0]), dst);
+      boost::hana::at_c<K>(kernels).template apply_expanding<typename kernel_type::immediates_type{}>(
+          arena + buffer_offset(reads[K][0]), dst);
     } else if constexpr (reads[K][1] == none) {
       boost::hana::at_c<K>(kernels)(src, dst);
     } else {
@@ -381,10 +386,12 @@ struct Model {
     using kernel_type = std::remove_cvref_t<decltype(boost::hana::at_c<K>(Self.kernels))>;
     if constexpr (expands[K] && detail::TakesImmediates<kernel_type>) {
       constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
-      kernel.template apply_expanding<kernel.immediates()>(arena + buffer_offset(reads[K][0]), write_pointer<K>(output, arena));
+      kernel.template apply_expanding<kernel.immediates()>(arena + buffer_offset(reads[K][0]),
+                                                           write_pointer<K>(output, arena));
     } else if constexpr (detail::TakesImmediates<kernel_type> && reads[K][1] == none) {
       constexpr const kernel_type& kernel = boost::hana::at_c<K>(Self.kernels);
-      kernel.template apply<kernel.immediates()>(read_pointer(reads[K][0], input, arena), write_pointer<K>(output, arena));
+      kernel.template apply<kernel.immediates()>(read_pointer(reads[K][0], input, arena),
+                                                 write_pointer<K>(output, arena));
     } else {
       Self.template run_stage<K>(input, output, arena);
     }
@@ -435,8 +442,8 @@ consteval auto quantize_step(const SpecType& s, const std::array<Grid, Buffers>&
   using N = typename Plan::template node<K>;
   using In = typename Plan::template input_shape<K>;
   if constexpr (N::arity == 2) {
-    return N::step::template quantize_merge<In, typename Plan::template other_shape<K>>(grids[N::source], grids[N::other],
-                                                                                       s.template params_of_step<K>());
+    return N::step::template quantize_merge<In, typename Plan::template other_shape<K>>(
+        grids[N::source], grids[N::other], s.template params_of_step<K>());
   } else {
     return N::step::template quantize<In>(grids[N::source], s.template params_of_step<K>());
   }
@@ -456,8 +463,9 @@ template <class Backend, class SpecType, class Seq> struct model_of;
 template <class Backend, class SpecType, std::size_t... K>
 struct model_of<Backend, SpecType, std::index_sequence<K...>> {
   using plan = typename SpecType::plan;
-  using type = Model<typename SpecType::input_shape, typename plan::output_shape, Wiring<structure<typename SpecType::pipe>>,
-                     decltype(Backend::lower(std::declval<const typename plan::template op<K>&>()))...>;
+  using type =
+      Model<typename SpecType::input_shape, typename plan::output_shape, Wiring<structure<typename SpecType::pipe>>,
+            decltype(Backend::lower(std::declval<const typename plan::template op<K>&>()))...>;
 };
 // The Model a spec compiles into for a backend.
 template <class Backend, class SpecType>
@@ -506,7 +514,8 @@ inline constexpr auto grids_through = []() consteval {
 }();
 template <const auto& Spec, class Backend, std::size_t K>
 consteval auto lower_step() {
-  return Backend::lower(quantize_step<typename std::remove_cvref_t<decltype(Spec)>::plan, K>(Spec, grids_through<Spec, K>).op);
+  return Backend::lower(
+      quantize_step<typename std::remove_cvref_t<decltype(Spec)>::plan, K>(Spec, grids_through<Spec, K>).op);
 }
 template <const auto& Spec, class Backend, std::size_t K>
 inline constexpr auto step_kernel = lower_step<Spec, Backend, K>();
@@ -552,7 +561,9 @@ consteval std::size_t first_failing_step(std::index_sequence<K...>) {
   return sizeof...(K);
 }
 
-constexpr bool grid_ok(Grid g) { return g.scale > 0 && math::is_finite(g.scale) && g.zero_point >= int8_min && g.zero_point <= int8_max; }
+constexpr bool grid_ok(Grid g) {
+  return g.scale > 0 && math::is_finite(g.scale) && g.zero_point >= int8_min && g.zero_point <= int8_max;
+}
 constexpr void explain_grid(Sentence& s, std::string_view which, Grid g) {
   s << which << " has scale " << g.scale << " and zero point " << g.zero_point << "; ";
   if (!(g.scale > 0) || !math::is_finite(g.scale)) {
@@ -590,7 +601,10 @@ consteval Sentence parameter_mistake() {
       return s;
     }
   }
-  if constexpr (requires { p.weights; typename P::weight_type; }) {
+  if constexpr (requires {
+                  p.weights;
+                  typename P::weight_type;
+                }) {
     bool finite = true, any = false;
     each_weight(p.weights, [&](auto w) {
       finite = finite && math::is_finite(static_cast<double>(w));
@@ -615,14 +629,16 @@ consteval Sentence parameter_mistake() {
       ++count;
     });
     if (scales_given && !scales_valid) {
-      describe<typename S::position, typename S::layer>(s) << ": weight_scale[" << bad
+      describe<typename S::position, typename S::layer>(s)
+          << ": weight_scale[" << bad
           << "] is not positive and finite; weight scales must all be given, positive and finite, or all left 0";
       return s;
     }
     if constexpr (requires { S::layer::weight_granularity; }) {
       if (scales_given && !scales_equal && S::layer::weight_granularity == qpipe::WeightGranularity::per_tensor) {
-        describe<typename S::position, typename S::layer>(s) << ": weight_scale[0] is " << first_scale << " and weight_scale["
-            << differing << "] " << other_scale << "; a per-tensor layer needs one weight scale for every channel (or use its PerChannel form)";
+        describe<typename S::position, typename S::layer>(s)
+            << ": weight_scale[0] is " << first_scale << " and weight_scale[" << differing << "] " << other_scale
+            << "; a per-tensor layer needs one weight scale for every channel (or use its PerChannel form)";
         return s;
       }
     }
@@ -700,7 +716,8 @@ template <const auto& Spec, class Backend = DefaultBackend>
 consteval auto compile() {
   using spec_type = std::remove_cvref_t<decltype(Spec)>;
   using plan = typename spec_type::plan;
-  constexpr std::size_t failing = detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
+  constexpr std::size_t failing =
+      detail::first_failing_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
   constexpr Sentence mistake = detail::failing_step_mistake<plan, Spec, failing>();
   // Refused only after a sentence was reported. A probe can fail where the step's own evaluation
   // does not (GCC counted the MobileNetV1 replica's step 22 past the ops limit in the probe only):
@@ -714,7 +731,9 @@ consteval auto compile() {
     // compile_each_step would do). Where it really fails, that is the one error, naming the rule
     // (its compile_error function, or GCC's operation limit), and the model is refused; where only
     // the probe failed, the step is a constant and the network is compiled as usual.
-    if constexpr (requires { typename detail::constant_probe<(void(detail::step_kernel<Spec, Backend, failing>), 0)>; }) {
+    if constexpr (requires {
+                    typename detail::constant_probe<(void(detail::step_kernel<Spec, Backend, failing>), 0)>;
+                  }) {
       return detail::compile_each_step<Spec, Backend>(std::make_index_sequence<plan::step_count>{});
     } else {
       return detail::RefusedModel<typename spec_type::input_shape, typename plan::output_shape>{};
@@ -747,7 +766,8 @@ consteval Grid output_grid(const detail::Refused<In, Out>&) {
   return {1.0, 0};
 }
 template <ShapeType In, ShapeType Out>
-constexpr std::array<double, Out::size> reference(const detail::Refused<In, Out>&, const std::array<double, In::size>&) {
+constexpr std::array<double, Out::size> reference(const detail::Refused<In, Out>&,
+                                                  const std::array<double, In::size>&) {
   return {};
 }
 

@@ -49,7 +49,7 @@ from . import window as qpipe_window  # the window geometry the front ends share
 
 INFINITY = float("inf")
 TWO_52 = 4503599627370496.0
-INV_LN2 = 1.44269504088896338700e+00
+INV_LN2 = 1.44269504088896338700e00
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 INT8_MIN, INT8_MAX = -128, 127
@@ -57,9 +57,11 @@ INT8_MIN, INT8_MAX = -128, 127
 
 def _quiet(function):
     """Overflow to infinity and NaN are the results asked for here, not warnings."""
+
     def wrapped(*args):
         with np.errstate(all="ignore"):
             return function(*args)
+
     wrapped.__name__, wrapped.__doc__ = function.__name__, function.__doc__
     return wrapped
 
@@ -359,7 +361,9 @@ def kl_divergence_choice(seen, count):
         counted = p_mass != 0
         infinite |= counted & (q_mass == 0)
         use = counted & (q_mass != 0) & ~infinite
-        term = p_mass * (ln[np.where(use, q_mass, 0).astype(np.int64)] - ln[np.where(use, nonzero_bins, 0).astype(np.int64)])
+        term = p_mass * (
+            ln[np.where(use, q_mass, 0).astype(np.int64)] - ln[np.where(use, nonzero_bins, 0).astype(np.int64)]
+        )
         sum_plogq = np.where(use, sum_plogq + term, sum_plogq)
     kl = (sum_plogp - sum_plogq) / total + (ln[mass[edges].astype(np.int64)] - ln[int(total)])
     kl = np.where(infinite | (kl != kl), INFINITY, kl)
@@ -437,8 +441,10 @@ def fold_batch_norm(kind, weights, bias, gamma, beta, mean, variance, epsilon=1e
     gamma, beta, mean, variance = (np.asarray(a, dtype=np.float64) for a in (gamma, beta, mean, variance))
     v = variance + float(epsilon)
     if not np.all((v > 0) & np.isfinite(v)):
-        raise ValueError("batch normalization with variance + epsilon not positive and finite (as the compiler's "
-                         "fold_batch_norm, which refuses it)")
+        raise ValueError(
+            "batch normalization with variance + epsilon not positive and finite (as the compiler's "
+            "fold_batch_norm, which refuses it)"
+        )
     s = gamma / sqrt(v)
     if kind == "depthwise":  # [ky][kx][c]: channel c is the output channel
         w = weights * s.reshape(1, 1, -1)
@@ -461,12 +467,36 @@ class Layer:
     k, s and d are an int (square) or a (height, width) pair; same: TFLite's SAME padding."""
 
     CLAMPS = ("relu", "relu6", "relu_n1_to_1")
-    ABSORBS = ("conv", "pointwise", "depthwise", "dense", "dense_per_channel", "max_pool", "avg_pool",
-               "global_avg_pool", "mean", "leaky_relu", "hard_swish", "quantize")
+    ABSORBS = (
+        "conv",
+        "pointwise",
+        "depthwise",
+        "dense",
+        "dense_per_channel",
+        "max_pool",
+        "avg_pool",
+        "global_avg_pool",
+        "mean",
+        "leaky_relu",
+        "hard_swish",
+        "quantize",
+    )
     VIEWS = ("flatten", "reshape")
 
-    def __init__(self, kind, block=None, k=1, s=1, pads=(0, 0, 0, 0), per_channel=True, d=1, same=False,
-                 multiplier=1, alpha=None, shape=()):
+    def __init__(
+        self,
+        kind,
+        block=None,
+        k=1,
+        s=1,
+        pads=(0, 0, 0, 0),
+        per_channel=True,
+        d=1,
+        same=False,
+        multiplier=1,
+        alpha=None,
+        shape=(),
+    ):
         self.kind, self.block, self.pads, self.shape = kind, block, tuple(pads), tuple(shape)
         self.kernel, self.stride, self.dilation = _pair(k), _pair(s), _pair(d)
         self.same, self.multiplier, self.alpha = same, multiplier, alpha
@@ -660,7 +690,7 @@ def _convolution(x, w, bias, layer):
 
     def visit(ky, kx, at, window):
         for i in range(window.shape[3]):
-            acc[:, at[0], at[1], :] += w[:, ky, kx, i] * window[:, :, :, i:i + 1]
+            acc[:, at[0], at[1], :] += w[:, ky, kx, i] * window[:, :, :, i : i + 1]
 
     _window_sweep(x, layer, visit)
     return acc
@@ -712,7 +742,7 @@ def _dense(x, w, bias):
     acc = np.empty((n, w.shape[0]))
     acc[...] = bias
     for i in range(flat.shape[1]):
-        acc += w[:, i] * flat[:, i:i + 1]
+        acc += w[:, i] * flat[:, i : i + 1]
     return acc
 
 
@@ -741,7 +771,7 @@ def run_step(step, x, other=None):
         top, bottom, left, right = step.layer.pads
         n, h, wd, c = x.shape
         y = np.zeros((n, h + top + bottom, wd + left + right, c))
-        y[:, top:top + h, left:left + wd, :] = x
+        y[:, top : top + h, left : left + wd, :] = x
     elif kind in ("max_pool", "avg_pool"):
         y = _pool(x, step.layer, kind == "avg_pool")
     elif kind == "global_avg_pool":
@@ -841,12 +871,16 @@ def check_constants(calibration):
     grids = [calibration.buffers[0].grid]
     for k, step in enumerate(calibration.steps):
         buffer = calibration.buffers[k + 1]
-        grids.append(buffer.grid if buffer.calibrated and buffer.grid is not None
-                     else fixed.get(step.kind, grids[step.source]))
+        grids.append(
+            buffer.grid if buffer.calibrated and buffer.grid is not None else fixed.get(step.kind, grids[step.source])
+        )
     for k, step in enumerate(calibration.steps):
         block = step.block
-        if block is None or block.weights is None or step.kind not in (
-                "conv", "pointwise", "depthwise", "dense", "dense_per_channel"):
+        if (
+            block is None
+            or block.weights is None
+            or step.kind not in ("conv", "pointwise", "depthwise", "dense", "dense_per_channel")
+        ):
             continue
         w, b = block.real()
         w = np.asarray(w, dtype=np.float64)
@@ -859,32 +893,46 @@ def check_constants(calibration):
             largest = np.max(np.abs(channels), axis=1)
             overall = float(np.max(largest)) if largest.size else 0.0
             if overall == 0:
-                raise ValueError("block '%s': its weights are all zero%s, so no weight scale (max |w| / 127) can be "
-                                 "derived" % (block.name, folded))
-            per_channel = step.kind == "depthwise" or step.kind == "dense_per_channel" or (
-                step.kind in ("conv", "pointwise") and step.layer.per_channel)
+                raise ValueError(
+                    "block '%s': its weights are all zero%s, so no weight scale (max |w| / 127) can be "
+                    "derived" % (block.name, folded)
+                )
+            per_channel = (
+                step.kind == "depthwise"
+                or step.kind == "dense_per_channel"
+                or (step.kind in ("conv", "pointwise") and step.layer.per_channel)
+            )
             scale = np.where((largest > 0) & per_channel, largest, overall) / 127.0
         in_scale, in_zero = grids[step.source]
         out_scale = grids[k + 1][0]
         accumulator = in_scale * scale
         for c in range(channels.shape[0]):
             real = accumulator[c] / out_scale
-            if not (2.0 ** -32 <= real < 2.0 ** 30):
-                raise ValueError("block '%s': channel %d's requantizer multiplier, input scale %g x weight scale %g / "
-                                 "output scale %g = %g, is outside [2^-32, 2^30)"
-                                 % (block.name, c, in_scale, scale[c], out_scale, real))
-        codes = np.where(np.abs(channels) / scale[:, None] < 2.0 ** 31,
-                         np.clip(round_half_away(channels / scale[:, None]), -127, 127), 127.0)
+            if not (2.0**-32 <= real < 2.0**30):
+                raise ValueError(
+                    "block '%s': channel %d's requantizer multiplier, input scale %g x weight scale %g / "
+                    "output scale %g = %g, is outside [2^-32, 2^30)"
+                    % (block.name, c, in_scale, scale[c], out_scale, real)
+                )
+        codes = np.where(
+            np.abs(channels) / scale[:, None] < 2.0**31,
+            np.clip(round_half_away(channels / scale[:, None]), -127, 127),
+            127.0,
+        )
         bias = np.asarray(b, dtype=np.float64) / accumulator
         for c in range(channels.shape[0]):
-            if not abs(bias[c]) < 2.0 ** 31 - 1:
-                raise ValueError("block '%s': channel %d's bias %g is %g steps of its accumulator grid (input scale "
-                                 "%g x weight scale %g): it does not fit int32%s"
-                                 % (block.name, c, float(b[c]), bias[c], in_scale, scale[c], folded))
+            if not abs(bias[c]) < 2.0**31 - 1:
+                raise ValueError(
+                    "block '%s': channel %d's bias %g is %g steps of its accumulator grid (input scale "
+                    "%g x weight scale %g): it does not fit int32%s"
+                    % (block.name, c, float(b[c]), bias[c], in_scale, scale[c], folded)
+                )
             bound = abs(round(bias[c])) + abs(in_zero * float(np.sum(codes[c]))) + 128 * float(np.sum(np.abs(codes[c])))
-            if bound > 2.0 ** 31 - 1:
-                raise ValueError("block '%s': channel %d's accumulator could leave int32 (|bias| + |zero point x sum w| "
-                                 "+ 128 sum |w| = %d codes)" % (block.name, c, bound))
+            if bound > 2.0**31 - 1:
+                raise ValueError(
+                    "block '%s': channel %d's accumulator could leave int32 (|bias| + |zero point x sum w| "
+                    "+ 128 sum |w| = %d codes)" % (block.name, c, bound)
+                )
 
 
 def calibrate(items, input_shape, samples, input_observer=None):

@@ -27,8 +27,9 @@ def parser(prog, description, model_help):
     p.add_argument("model", metavar="MODEL", help=model_help)
     p.add_argument("--out", required=True, metavar="HEADER", help="the C++ header to write")
     p.add_argument("--namespace", required=True, metavar="NS", help="C++ namespace of the generated declarations")
-    p.add_argument("--debug", action="store_true",
-                   help="on an error, print the Python traceback before the one-line message")
+    p.add_argument(
+        "--debug", action="store_true", help="on an error, print the Python traceback before the one-line message"
+    )
     return p
 
 
@@ -60,8 +61,10 @@ def run(parser, argv, export):
         except Exception as e:  # a bug or a case not foreseen: still one line unless --debug
             if args.debug:
                 traceback.print_exc()
-            print("%s: error: internal error (%s): %s (--debug shows where)" % (prog, type(e).__name__, one_line(e)),
-                  file=sys.stderr)
+            print(
+                "%s: error: internal error (%s): %s (--debug shows where)" % (prog, type(e).__name__, one_line(e)),
+                file=sys.stderr,
+            )
             return 1
     for line in summary.lines(prog, args.out):
         print(line)

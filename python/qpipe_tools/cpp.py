@@ -8,13 +8,15 @@ import re
 
 from . import FrontEndError
 
-KEYWORDS = frozenset("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
+KEYWORDS = frozenset(
+    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
 char16_t char32_t class compl concept const consteval constexpr constinit const_cast continue co_await
 co_return co_yield decltype default delete do double dynamic_cast else enum explicit export extern
 false float for friend goto if inline int long mutable namespace new noexcept not not_eq nullptr
 operator or or_eq private protected public register reinterpret_cast requires return short signed
 sizeof static static_assert static_cast struct switch template this thread_local throw true try
-typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
+typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split()
+)
 
 
 def number(value, what="a number"):
@@ -72,7 +74,9 @@ def grid(g):
 # quantizes and dequantizes with code_of<NS::input_grid, ...> and value_of<NS::output_grid, ...>
 # whatever the front end; where the model does not carry them, the spec's own grids.
 input_grid_line = "inline constexpr qpipe::Grid input_grid = qpipe::grids(spec).front();  // the calibrated input grid"
-output_grid_line = "inline constexpr qpipe::Grid output_grid = qpipe::output_grid(spec);  // the grid of the output codes"
+output_grid_line = (
+    "inline constexpr qpipe::Grid output_grid = qpipe::output_grid(spec);  // the grid of the output codes"
+)
 
 
 def carried_header(comments, namespace, layer_types, input_shape, grids, blocks):
@@ -82,15 +86,26 @@ def carried_header(comments, namespace, layer_types, input_shape, grids, blocks)
     ((name, text) pairs, in the order spec takes them), then spec and network, and output_grid
     when the grids do not include it."""
     dims = ", ".join(str(d) for d in input_shape)
-    lines = [*comments, "#pragma once", "", "#include <cstdint>", "", "#include <qpipe.hpp>", "",
-             "namespace %s {" % namespace, "",
-             "using Net = qpipe::Pipe<%s>;" % ",\n                 ".join(layer_types),
-             "using Input = qpipe::Shape<%s>;" % dims]
+    lines = [
+        *comments,
+        "#pragma once",
+        "",
+        "#include <cstdint>",
+        "",
+        "#include <qpipe.hpp>",
+        "",
+        "namespace %s {" % namespace,
+        "",
+        "using Net = qpipe::Pipe<%s>;" % ",\n                 ".join(layer_types),
+        "using Input = qpipe::Shape<%s>;" % dims,
+    ]
     lines += ["inline constexpr qpipe::Grid %s%s;" % (name, grid(g)) for name, g in grids]
     text = "\n".join(lines + [""]) + "\n" + "\n".join(b for _, b in blocks)
     args = ", ".join([grids[0][0]] + [name for name, _ in blocks])
-    text += ("\ninline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);\n"
-             "inline constexpr auto network = qpipe::compile<spec>();\n") % args
+    text += (
+        "\ninline constexpr auto spec = qpipe::make_spec<Net, Input>(%s);\n"
+        "inline constexpr auto network = qpipe::compile<spec>();\n"
+    ) % args
     if "output_grid" not in (name for name, _ in grids):
         text += output_grid_line + "\n"
     return text + "\n}  // namespace %s\n" % namespace

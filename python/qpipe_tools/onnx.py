@@ -81,36 +81,37 @@ class Layer:
     """One qpipe layer. kind: pad, conv, pointwise, depthwise, dense, maxpool, avgpool, gap, relu,
     relu6, sigmoid, tanh, softmax, leaky_relu, hard_swish, quantize, flatten, residual, add, mul,
     concat."""
+
     kind: str
-    source: str = ""                      # the ONNX node it comes from
-    kernel: tuple = (1, 1)                # window layers: (height, width)
+    source: str = ""  # the ONNX node it comes from
+    kernel: tuple = (1, 1)  # window layers: (height, width)
     stride: tuple = (1, 1)
     dilation: tuple = (1, 1)
-    same: bool = False                    # TFLite's SAME padding (qpipe::same)
-    multiplier: int = 1                   # depthwise: output channels per input channel
-    alpha: float = 0.0                    # leaky_relu: the slope below zero
-    pads: tuple = (0, 0, 0, 0)            # top, bottom, left, right (pad)
-    weights: object = None                # int8 ndarray in qpipe layout
-    weight_scale: object = None           # float ndarray, one per output channel (dense: one)
+    same: bool = False  # TFLite's SAME padding (qpipe::same)
+    multiplier: int = 1  # depthwise: output channels per input channel
+    alpha: float = 0.0  # leaky_relu: the slope below zero
+    pads: tuple = (0, 0, 0, 0)  # top, bottom, left, right (pad)
+    weights: object = None  # int8 ndarray in qpipe layout
+    weight_scale: object = None  # float ndarray, one per output channel (dense: one)
     per_channel: bool = False
-    bias: object = None                   # int32 ndarray (bias_kind 'int32') or float64 ndarray
-    bias_kind: str = "int32"              # 'int32': on input scale x weight scale; 'float': real values
-    input_grid: Optional[Grid] = None     # the grid the layer reads (for bias emission)
-    output: Optional[Grid] = None         # block's output grid (conv, dense, merges, table layers, quantize)
+    bias: object = None  # int32 ndarray (bias_kind 'int32') or float64 ndarray
+    bias_kind: str = "int32"  # 'int32': on input scale x weight scale; 'float': real values
+    input_grid: Optional[Grid] = None  # the grid the layer reads (for bias emission)
+    output: Optional[Grid] = None  # block's output grid (conv, dense, merges, table layers, quantize)
     branches: list = dataclasses.field(default_factory=list)  # merges: one layer list per branch ([]: Identity)
-    name: str = ""                        # C++ name of its parameter block
+    name: str = ""  # C++ name of its parameter block
 
 
 @dataclasses.dataclass
 class Network:
     source: str
     input_name: str
-    input_onnx_shape: tuple               # without the batch dimension, ONNX order
-    input_shape: tuple                    # qpipe order (H, W, C) or (N,)
+    input_onnx_shape: tuple  # without the batch dimension, ONNX order
+    input_shape: tuple  # qpipe order (H, W, C) or (N,)
     input_grid: Grid
     layers: list
     output_name: str
-    output_shape: tuple                   # qpipe order
+    output_shape: tuple  # qpipe order
     output_grid: Grid
     output_onnx_shape: tuple
 
@@ -119,9 +120,29 @@ class Network:
 # Reading
 
 
-SUPPORTED = {"QuantizeLinear", "DequantizeLinear", "Conv", "MatMul", "Gemm", "Relu", "Clip", "Sigmoid", "Tanh",
-             "Softmax", "Add", "Mul", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
-             "LeakyRelu", "HardSwish", "Constant"}
+SUPPORTED = {
+    "QuantizeLinear",
+    "DequantizeLinear",
+    "Conv",
+    "MatMul",
+    "Gemm",
+    "Relu",
+    "Clip",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "Add",
+    "Mul",
+    "Concat",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Flatten",
+    "Reshape",
+    "LeakyRelu",
+    "HardSwish",
+    "Constant",
+}
 MERGES = ("Add", "Mul", "Concat")
 
 SIGMOID_GRID = (1.0 / 256.0, -128)
@@ -133,19 +154,21 @@ SOFTMAX_GRID = (1.0 / 256.0, -128)
 class _Value:
     """An int8 activation tensor: its grid, its ONNX shape (no batch), its qpipe shape, and
     perm[j] = the ONNX flat index of the element at qpipe flat position j."""
+
     grid: Grid
     onnx_shape: tuple
     qshape: tuple
     perm: object
-    floats: set                      # float tensor names that equal its dequantized value
-    qname: str = ""                  # the int8 tensor (QuantizeLinear output), if any
-    refit: object = None             # the Layer whose output grid produced it (conv, dense, add)
+    floats: set  # float tensor names that equal its dequantized value
+    qname: str = ""  # the int8 tensor (QuantizeLinear output), if any
+    refit: object = None  # the Layer whose output grid produced it (conv, dense, add)
 
 
 class _Reader:
     def __init__(self, model, source):
         import numpy as np
         from onnx import numpy_helper
+
         self.np = np
         self.source = source
         g = model.graph
@@ -183,6 +206,7 @@ class _Reader:
 
     def attr(self, node, name, default=None):
         from onnx import helper
+
         for a in node.attribute:
             if a.name == name:
                 return helper.get_attribute_value(a)
@@ -201,19 +225,24 @@ class _Reader:
         np = self.np
         scale = self.const(qnode.input[1], qnode, "scale").astype(np.float64)
         if scale.size != 1:
-            raise QdqError("%s: activations need one scale per tensor (per-axis activation quantization is not "
-                           "supported)" % _where(qnode))
+            raise QdqError(
+                "%s: activations need one scale per tensor (per-axis activation quantization is not "
+                "supported)" % _where(qnode)
+            )
         if len(qnode.input) > 2 and qnode.input[2]:
             zp = self.const(qnode.input[2], qnode, "zero point")
             if zp.dtype == np.uint8:
-                raise QdqError("%s: uint8 activations are not supported, qpipe takes int8 (quantize_static with "
-                               "activation_type=QuantType.QInt8)" % _where(qnode))
+                raise QdqError(
+                    "%s: uint8 activations are not supported, qpipe takes int8 (quantize_static with "
+                    "activation_type=QuantType.QInt8)" % _where(qnode)
+                )
             if zp.dtype != np.int8:
                 raise QdqError("%s: activation zero point of type %s, expected int8" % (_where(qnode), zp.dtype))
             zp = int(zp.reshape(-1)[0])
         else:
-            raise QdqError("%s: an activation QuantizeLinear needs an int8 zero point (none means uint8)"
-                           % _where(qnode))
+            raise QdqError(
+                "%s: an activation QuantizeLinear needs an int8 zero point (none means uint8)" % _where(qnode)
+            )
         s = float(scale.reshape(-1)[0])
         if not (s > 0) or s != s or s == float("inf"):
             raise QdqError("%s: activation scale %r is not positive and finite" % (_where(qnode), s))
@@ -227,7 +256,9 @@ class _Reader:
         floats = set()
         for c in self.cons(qname):
             if c.op_type != "DequantizeLinear":
-                raise QdqError("%s: reads the int8 tensor '%s' directly; only DequantizeLinear may" % (_where(c), qname))
+                raise QdqError(
+                    "%s: reads the int8 tensor '%s' directly; only DequantizeLinear may" % (_where(c), qname)
+                )
             g2 = self.q_grid(c)
             if (g2.scale, g2.zero_point) != (grid.scale, grid.zero_point):
                 raise QdqError("%s: dequantizes '%s' with a grid other than its QuantizeLinear's" % (_where(c), qname))
@@ -251,12 +282,16 @@ class _Reader:
         acts = []
         while True:
             if name in self.outputs:
-                raise QdqError("%s: its float output '%s' is a graph output; qpipe needs it quantized (QuantizeLinear)"
-                               % (_where(node), name))
+                raise QdqError(
+                    "%s: its float output '%s' is a graph output; qpipe needs it quantized (QuantizeLinear)"
+                    % (_where(node), name)
+                )
             readers = self.cons(name)
             if len(readers) != 1:
-                raise QdqError("%s: its float output '%s' has %d readers; expected one QuantizeLinear"
-                               % (_where(node), name, len(readers)))
+                raise QdqError(
+                    "%s: its float output '%s' has %d readers; expected one QuantizeLinear"
+                    % (_where(node), name, len(readers))
+                )
             r = readers[0]
             if r.op_type == "QuantizeLinear":
                 return acts, r
@@ -265,8 +300,10 @@ class _Reader:
                 self.visited.add(id(r))
                 name, node = r.output[0], r
                 continue
-            raise QdqError("%s: reads the float output of %s, which is not quantized; expected QuantizeLinear"
-                           % (_where(r), _where(node)))
+            raise QdqError(
+                "%s: reads the float output of %s, which is not quantized; expected QuantizeLinear"
+                % (_where(r), _where(node))
+            )
 
     def activation_kind(self, node):
         if node.op_type == "Relu":
@@ -283,29 +320,39 @@ class _Reader:
             return "relu"
         if lo == 0 and hi == 6:
             return "relu6"
-        raise QdqError("%s: only Clip(0, 6) (ReLU6) and Clip(0, inf) are supported, not Clip(%s, %s)" % (_where(node), lo, hi))
+        raise QdqError(
+            "%s: only Clip(0, 6) (ReLU6) and Clip(0, inf) are supported, not Clip(%s, %s)" % (_where(node), lo, hi)
+        )
 
     def weight(self, name, node, out_axis):
         """A constant int8 weight behind a DequantizeLinear: (int8 array, per-output-channel scales)."""
         np = self.np
         if name in self.init:
-            raise QdqError("%s: weight '%s' is a float initializer, not quantized (not a QDQ model?)" % (_where(node), name))
+            raise QdqError(
+                "%s: weight '%s' is a float initializer, not quantized (not a QDQ model?)" % (_where(node), name)
+            )
         dq = self.producer.get(name)
         if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] not in self.init:
-            raise QdqError("%s: weight '%s' must come from a DequantizeLinear of an int8 initializer" % (_where(node), name))
+            raise QdqError(
+                "%s: weight '%s' must come from a DequantizeLinear of an int8 initializer" % (_where(node), name)
+            )
         self.visited.add(id(dq))
         w = self.init[dq.input[0]]
         if w.dtype != np.int8:
             raise QdqError("%s: weight '%s' is %s, qpipe takes int8 weights" % (_where(node), dq.input[0], w.dtype))
         if (w == -128).any():
-            raise QdqError("%s: weight '%s' holds -128, outside the symmetric int8 range [-127, 127] qpipe takes"
-                           % (_where(node), dq.input[0]))
+            raise QdqError(
+                "%s: weight '%s' holds -128, outside the symmetric int8 range [-127, 127] qpipe takes"
+                % (_where(node), dq.input[0])
+            )
         scale = self.const(dq.input[1], dq, "scale").astype(np.float64).reshape(-1)
         if len(dq.input) > 2 and dq.input[2]:
             zp = self.const(dq.input[2], dq, "zero point")
             if (zp != 0).any():
-                raise QdqError("%s: weight '%s' has a non-zero zero point, qpipe takes symmetric weights"
-                               % (_where(node), dq.input[0]))
+                raise QdqError(
+                    "%s: weight '%s' has a non-zero zero point, qpipe takes symmetric weights"
+                    % (_where(node), dq.input[0])
+                )
         channels = w.shape[out_axis]
         if scale.size == 1:
             scales = np.full(channels, scale[0])
@@ -314,8 +361,10 @@ class _Reader:
             if axis < 0:
                 axis += w.ndim
             if axis != out_axis or scale.size != channels:
-                raise QdqError("%s: weight '%s' is quantized along axis %d; qpipe takes one scale per output channel "
-                               "(axis %d)" % (_where(node), dq.input[0], axis, out_axis))
+                raise QdqError(
+                    "%s: weight '%s' is quantized along axis %d; qpipe takes one scale per output channel "
+                    "(axis %d)" % (_where(node), dq.input[0], axis, out_axis)
+                )
             scales = scale
         if not np.all(np.isfinite(scales)) or not np.all(scales > 0):
             raise QdqError("%s: weight scales of '%s' must be positive and finite" % (_where(node), dq.input[0]))
@@ -333,11 +382,15 @@ class _Reader:
             return b, "float"
         dq = self.producer.get(name)
         if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] not in self.init:
-            raise QdqError("%s: bias '%s' must be a constant (int32 behind DequantizeLinear, or float)" % (_where(node), name))
+            raise QdqError(
+                "%s: bias '%s' must be a constant (int32 behind DequantizeLinear, or float)" % (_where(node), name)
+            )
         self.visited.add(id(dq))
         b = self.init[dq.input[0]].reshape(-1)
         if b.dtype != np.int32:
-            raise QdqError("%s: bias '%s' is %s behind DequantizeLinear, expected int32" % (_where(node), dq.input[0], b.dtype))
+            raise QdqError(
+                "%s: bias '%s' is %s behind DequantizeLinear, expected int32" % (_where(node), dq.input[0], b.dtype)
+            )
         if b.size != channels:
             raise QdqError("%s: bias has %d values for %d channels" % (_where(node), b.size, channels))
         scale = self.const(dq.input[1], dq, "scale").astype(np.float64).reshape(-1)
@@ -346,8 +399,10 @@ class _Reader:
         expected = in_grid.scale * w_scales
         scale = np.broadcast_to(scale, expected.shape)
         if not np.allclose(scale, expected, rtol=1e-5, atol=0):
-            raise QdqError("%s: bias '%s' is not on input scale x weight scale (%g, expected %g); qpipe puts int32 "
-                           "biases on that grid" % (_where(node), dq.input[0], scale[0], expected[0]))
+            raise QdqError(
+                "%s: bias '%s' is not on input scale x weight scale (%g, expected %g); qpipe puts int32 "
+                "biases on that grid" % (_where(node), dq.input[0], scale[0], expected[0])
+            )
         return b.astype(np.int32), "int32"
 
     def step_output(self, node, result, onnx_shape, qshape, perm, layer):
@@ -363,9 +418,11 @@ class _Reader:
         must use it."""
         nv = self.value_from_q(q, onnx_shape, qshape, perm, refit)
         if (nv.grid.scale, nv.grid.zero_point) != (v.grid.scale, v.grid.zero_point):
-            raise QdqError("%s: output grid (%g, %d) differs from its input's (%g, %d); qpipe's %s keeps the input "
-                           "grid (no requantizing layer)" % (_where(node), nv.grid.scale, nv.grid.zero_point,
-                                                              v.grid.scale, v.grid.zero_point, node.op_type))
+            raise QdqError(
+                "%s: output grid (%g, %d) differs from its input's (%g, %d); qpipe's %s keeps the input "
+                "grid (no requantizing layer)"
+                % (_where(node), nv.grid.scale, nv.grid.zero_point, v.grid.scale, v.grid.zero_point, node.op_type)
+            )
         return nv
 
     # --- the walk ---------------------------------------------------------------------------
@@ -400,22 +457,29 @@ class _Reader:
         readers = self.cons(inp.name)
         if len(readers) != 1 or readers[0].op_type != "QuantizeLinear":
             what = ", ".join(_where(r) for r in readers) or "nothing"
-            raise QdqError("graph input '%s' is read by %s, not by one QuantizeLinear: not a QDQ-quantized model"
-                           % (inp.name, what))
+            raise QdqError(
+                "graph input '%s' is read by %s, not by one QuantizeLinear: not a QDQ-quantized model"
+                % (inp.name, what)
+            )
         v = self.value_from_q(readers[0], shape, qshape, perm)
         input_grid = v.grid
         layers, v = self.chain(v, None)
         for node in g.node:
             if node.op_type != "Constant" and id(node) not in self.visited:
-                raise QdqError("%s: not on a path from the input to the output (qpipe takes one chain whose forks "
-                               "merge again)" % _where(node))
+                raise QdqError(
+                    "%s: not on a path from the input to the output (qpipe takes one chain whose forks "
+                    "merge again)" % _where(node)
+                )
         if len(v.qshape) == 3 and len(v.onnx_shape) == 1 and v.qshape[0] * v.qshape[1] != 1 and v.qshape[2] != 1:
-            raise QdqError("the graph output '%s' is a flattened %dx%dx%d image, whose values ONNX orders (C, H, W) and "
-                           "qpipe (H, W, C); end the graph with the image or a Gemm/MatMul" % (
-                               v.qname, v.qshape[2], v.qshape[0], v.qshape[1]))
+            raise QdqError(
+                "the graph output '%s' is a flattened %dx%dx%d image, whose values ONNX orders (C, H, W) and "
+                "qpipe (H, W, C); end the graph with the image or a Gemm/MatMul"
+                % (v.qname, v.qshape[2], v.qshape[0], v.qshape[1])
+            )
         out_name = next(o for o in self.outputs if o == v.qname or o in v.floats)
-        return Network(self.source, inp.name, shape, qshape, input_grid, layers, out_name, v.qshape, v.grid,
-                       v.onnx_shape)
+        return Network(
+            self.source, inp.name, shape, qshape, input_grid, layers, out_name, v.qshape, v.grid, v.onnx_shape
+        )
 
     def chain(self, v, stop):
         """Lowers the nodes from value v on until the graph output (stop None) or until the merge
@@ -429,8 +493,10 @@ class _Reader:
                 return layers, v
             if self.is_output(v):
                 if readers:
-                    raise QdqError("the graph output '%s' is also read by %s; qpipe takes one output"
-                                   % (v.qname, _where(readers[0])))
+                    raise QdqError(
+                        "the graph output '%s' is also read by %s; qpipe takes one output"
+                        % (v.qname, _where(readers[0]))
+                    )
                 if stop is not None:
                     raise QdqError("%s: a branch of it ends at the graph output" % _where(stop))
                 return layers, v
@@ -478,8 +544,9 @@ class _Reader:
             self._must, self._after = must, after
             self._by_id = {id(n): n for n in nodes}
         ids = self._must[v.qname] if v.qname in self._must else self._after(v.qname)
-        joins = [self._by_id[i] for i in (ids or ()) if self._by_id[i].op_type not in ("QuantizeLinear",
-                                                                                      "DequantizeLinear")]
+        joins = [
+            self._by_id[i] for i in (ids or ()) if self._by_id[i].op_type not in ("QuantizeLinear", "DequantizeLinear")
+        ]
         return min(joins, key=lambda n: self._order[id(n)]) if joins else None
 
     def fork(self, v, readers, stop):
@@ -488,9 +555,10 @@ class _Reader:
         merge = self.join_point(v)
         if merge is None or merge is stop or merge.op_type not in MERGES:
             joined = "" if merge is None or merge is stop else ", which join again at %s" % _where(merge)
-            raise QdqError("tensor '%s' is read by %d nodes (%s)%s; qpipe branches only where an Add, Mul or Concat "
-                           "joins the branches again" % (v.qname, len(readers), ", ".join(_where(r) for r in readers),
-                                                         joined))
+            raise QdqError(
+                "tensor '%s' is read by %d nodes (%s)%s; qpipe branches only where an Add, Mul or Concat "
+                "joins the branches again" % (v.qname, len(readers), ", ".join(_where(r) for r in readers), joined)
+            )
         self.visited.add(id(merge))
         ends = []  # (layers, value) of each branch
         for r in readers:
@@ -509,11 +577,14 @@ class _Reader:
             hit = [i for i, (_, bv) in enumerate(ends) if name in bv.floats]
             if not hit:
                 what = "a constant" if name in self.init or not self.is_activation(name) else "'%s'" % name
-                raise QdqError("%s: its input %s does not come from a branch of tensor '%s' (qpipe joins the branches "
-                               "of one fork)" % (_where(merge), what, v.qname))
+                raise QdqError(
+                    "%s: its input %s does not come from a branch of tensor '%s' (qpipe joins the branches "
+                    "of one fork)" % (_where(merge), what, v.qname)
+                )
             if hit[0] in used:
-                raise QdqError("%s: reads the result of one branch twice; qpipe runs each branch once per input"
-                               % _where(merge))
+                raise QdqError(
+                    "%s: reads the result of one branch twice; qpipe runs each branch once per input" % _where(merge)
+                )
             used.add(hit[0])
             branches.append(ends[hit[0]])
         if len(used) != len(ends):
@@ -530,25 +601,33 @@ class _Reader:
             if len(branches) != 2:
                 raise QdqError("%s: %d inputs, expected 2" % (_where(node), len(branches)))
             if values[0].onnx_shape != values[1].onnx_shape or values[0].qshape != values[1].qshape:
-                raise QdqError("%s: inputs of shapes %s and %s; qpipe's %s takes two of one shape (no broadcasting)"
-                               % (_where(node), list(values[0].onnx_shape), list(values[1].onnx_shape), op))
+                raise QdqError(
+                    "%s: inputs of shapes %s and %s; qpipe's %s takes two of one shape (no broadcasting)"
+                    % (_where(node), list(values[0].onnx_shape), list(values[1].onnx_shape), op)
+                )
             if op == "Add" and [b is None for b in branches].count(True) == 1:
                 layer = Layer("residual", source=node.name, branches=[next(l for l in layers if l)])
             else:
                 layer = Layer(op.lower(), source=node.name, branches=layers)
-            after, nv = self.step_output(node, node.output[0], values[0].onnx_shape, values[0].qshape, values[0].perm,
-                                         layer)
+            after, nv = self.step_output(
+                node, node.output[0], values[0].onnx_shape, values[0].qshape, values[0].perm, layer
+            )
             return [layer] + after, nv
         rank = len(values[0].onnx_shape) + 1
         axis = self.attr(node, "axis", None)
         if axis is None or axis % rank != 1:
-            raise QdqError("%s: concatenation along axis %s of a rank-%d tensor; qpipe concatenates the channels "
-                           "(axis 1)" % (_where(node), axis, rank))
+            raise QdqError(
+                "%s: concatenation along axis %s of a rank-%d tensor; qpipe concatenates the channels "
+                "(axis 1)" % (_where(node), axis, rank)
+            )
         q = [x.qshape for x in values]
-        if any(len(s) != len(q[0]) or s[:-1] != q[0][:-1] for s in q) or \
-                (len(q[0]) == 3 and any(len(x.onnx_shape) != 3 for x in values)):
-            raise QdqError("%s: inputs of shapes %s; qpipe concatenates images of one size along the channels, or "
-                           "vectors" % (_where(node), ", ".join(str(list(x.onnx_shape)) for x in values)))
+        if any(len(s) != len(q[0]) or s[:-1] != q[0][:-1] for s in q) or (
+            len(q[0]) == 3 and any(len(x.onnx_shape) != 3 for x in values)
+        ):
+            raise QdqError(
+                "%s: inputs of shapes %s; qpipe concatenates images of one size along the channels, or "
+                "vectors" % (_where(node), ", ".join(str(list(x.onnx_shape)) for x in values))
+            )
         channels = sum(s[-1] for s in q)
         if len(q[0]) == 3:
             h, w = q[0][0], q[0][1]
@@ -604,8 +683,9 @@ class _Reader:
             if op == "LeakyRelu":
                 layer.alpha = float(self.attr(node, "alpha", 0.01))
                 if not (layer.alpha > 0 and np.isfinite(layer.alpha)):
-                    raise QdqError("%s: alpha %r; qpipe's leaky ReLU takes a positive finite slope" % (_where(node),
-                                                                                                  layer.alpha))
+                    raise QdqError(
+                        "%s: alpha %r; qpipe's leaky ReLU takes a positive finite slope" % (_where(node), layer.alpha)
+                    )
             after, nv = self.step_output(node, node.output[0], v.onnx_shape, v.qshape, v.perm, layer)
             return [layer] + after, nv
         if op in ("Sigmoid", "Tanh", "Softmax"):
@@ -622,8 +702,9 @@ class _Reader:
         if op in ("Flatten", "Reshape"):
             return self.flatten(node, v)
         if op in MERGES:
-            raise QdqError("%s: merges tensors that do not come from one fork (qpipe joins the branches of a fork)"
-                           % _where(node))
+            raise QdqError(
+                "%s: merges tensors that do not come from one fork (qpipe joins the branches of a fork)" % _where(node)
+            )
         raise QdqError("%s: unsupported here" % _where(node))
 
     def flatten(self, node, v):
@@ -637,7 +718,9 @@ class _Reader:
             target = [int(x) for x in self.const(node.input[1], node, "shape").reshape(-1)]
             ok = len(target) == 2 and target[0] in (1, -1, 0) and target[1] in (n, -1)
             if not ok:
-                raise QdqError("%s: only a Reshape to [1, %d] (a flatten) is supported, not %s" % (_where(node), n, target))
+                raise QdqError(
+                    "%s: only a Reshape to [1, %d] (a flatten) is supported, not %s" % (_where(node), n, target)
+                )
         shape = (n,)
         # An image whose values ONNX (C, H, W) and qpipe (H, W, C) order alike (one pixel or one
         # channel) becomes a vector (QFlatten, a view); any other stays an image for qpipe, which a
@@ -653,7 +736,9 @@ class _Reader:
             nv = self.same_grid(node, v, readers[0], shape, qshape, perm, v.refit)
             return layers, nv
         if out in self.outputs:
-            raise QdqError("%s: its float output '%s' is a graph output; qpipe needs it quantized" % (_where(node), out))
+            raise QdqError(
+                "%s: its float output '%s' is a graph output; qpipe needs it quantized" % (_where(node), out)
+            )
         return layers, dataclasses.replace(v, onnx_shape=shape, qshape=qshape, perm=perm, floats={out})
 
     def fixed_grid_activation(self, node, v):
@@ -670,8 +755,10 @@ class _Reader:
             if len(v.qshape) == 3 and len(v.onnx_shape) == 1 and v.qshape[0] * v.qshape[1] != 1:
                 ok = False  # a flattened image: qpipe's softmax would run per pixel
             if not ok:
-                raise QdqError("%s: softmax over axis %d of shape %s; qpipe's runs over the channels (last "
-                               "dimension in NHWC)" % (_where(node), axis, list(v.onnx_shape)))
+                raise QdqError(
+                    "%s: softmax over axis %d of shape %s; qpipe's runs over the channels (last "
+                    "dimension in NHWC)" % (_where(node), axis, list(v.onnx_shape))
+                )
             kind, fixed = "softmax", SOFTMAX_GRID
         elif op == "Sigmoid":
             kind, fixed = "sigmoid", SIGMOID_GRID
@@ -680,9 +767,11 @@ class _Reader:
         acts, q = self.follow(node.output[0], node)
         nv = self.value_from_q(q, v.onnx_shape, v.qshape, v.perm)
         if (nv.grid.scale, nv.grid.zero_point) != fixed:
-            raise QdqError("%s: output grid (%r, %d); qpipe's %s has TFLite's fixed output grid (%r, %d) (quantize "
-                           "the model with that range for this tensor)" % (_where(node), nv.grid.scale, nv.grid.zero_point,
-                                                                           kind, fixed[0], fixed[1]))
+            raise QdqError(
+                "%s: output grid (%r, %d); qpipe's %s has TFLite's fixed output grid (%r, %d) (quantize "
+                "the model with that range for this tensor)"
+                % (_where(node), nv.grid.scale, nv.grid.zero_point, kind, fixed[0], fixed[1])
+            )
         if acts:
             raise QdqError("%s: an activation after %s without quantization between them" % (_where(node), op))
         return [Layer(kind, source=node.name)], nv
@@ -697,11 +786,15 @@ class _Reader:
         auto_pad = self.attr(node, "auto_pad", b"NOTSET")
         auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
         if len(strides) != 2 or len(dilations) != 2 or len(pads) != 4:
-            raise QdqError("%s: strides %s, dilations %s, pads %s; a 2-D window takes 2, 2 and 4 values"
-                           % (_where(node), strides, dilations, pads))
+            raise QdqError(
+                "%s: strides %s, dilations %s, pads %s; a 2-D window takes 2, 2 and 4 values"
+                % (_where(node), strides, dilations, pads)
+            )
         if min(strides) < 1 or min(dilations) < 1 or min(pads) < 0:
-            raise QdqError("%s: strides %s, dilations %s and pads %s must be positive (pads: not negative)"
-                           % (_where(node), strides, dilations, pads))
+            raise QdqError(
+                "%s: strides %s, dilations %s and pads %s must be positive (pads: not negative)"
+                % (_where(node), strides, dilations, pads)
+            )
         return strides, dilations, self.padding_of(node, auto_pad, pads, kernel, strides, dilations, size)
 
     def padding_of(self, node, auto_pad, pads, kernel, strides, dilations, size):
@@ -737,24 +830,46 @@ class _Reader:
         axes = [(h, kernel[0], strides[0], top, bottom), (w, kernel[1], strides[1], left, right)]
         mode = qpipe_window.pool_mode(axes, ceil_mode, average, count_pad)
         if mode is None:
-            raise QdqError("%s: %s" % (_where(node), qpipe_window.pool_refusal(
-                axes, ceil_mode, average, count_pad, "padding %s" % ([top, left, bottom, right],),
-                "count_include_pad %d" % count_pad)))
+            raise QdqError(
+                "%s: %s"
+                % (
+                    _where(node),
+                    qpipe_window.pool_refusal(
+                        axes,
+                        ceil_mode,
+                        average,
+                        count_pad,
+                        "padding %s" % ([top, left, bottom, right],),
+                        "count_include_pad %d" % count_pad,
+                    ),
+                )
+            )
         layers = []
         if mode == "pad":
             layers.append(Layer("pad", source=node.name, pads=(top, bottom, left, right)))
             h, w = h + top + bottom, w + left + right
         same = mode == "same"
         if same:
-            oh, ow = (qpipe_window.same_placement(h, kernel[0], strides[0])[0],
-                      qpipe_window.same_placement(w, kernel[1], strides[1])[0])
+            oh, ow = (
+                qpipe_window.same_placement(h, kernel[0], strides[0])[0],
+                qpipe_window.same_placement(w, kernel[1], strides[1])[0],
+            )
         else:
-            oh, ow = (qpipe_window.valid_outputs(h, kernel[0], strides[0]),
-                      qpipe_window.valid_outputs(w, kernel[1], strides[1]))
+            oh, ow = (
+                qpipe_window.valid_outputs(h, kernel[0], strides[0]),
+                qpipe_window.valid_outputs(w, kernel[1], strides[1]),
+            )
         acts, q = self.follow(node.output[0], node)
         nv = self.same_grid(node, v, q, (c, oh, ow), (oh, ow, c), _image_perm(np, c, oh, ow))
-        layers.append(Layer("avgpool" if average else "maxpool", source=node.name, kernel=tuple(kernel),
-                            stride=tuple(strides), same=same))
+        layers.append(
+            Layer(
+                "avgpool" if average else "maxpool",
+                source=node.name,
+                kernel=tuple(kernel),
+                stride=tuple(strides),
+                same=same,
+            )
+        )
         return layers + self.activations(acts, node, nv), nv
 
     def conv(self, node, fname, v):
@@ -770,8 +885,9 @@ class _Reader:
         cout, cin_g, kh, kw = wq.shape
         group = self.attr(node, "group", 1)
         strides, dilations, (top, bottom, left, right) = self.window_attributes(node, (kh, kw), (h, w))
-        mode = qpipe_window.convolution_mode([(h, kh, strides[0], dilations[0], top, bottom),
-                                              (w, kw, strides[1], dilations[1], left, right)])
+        mode = qpipe_window.convolution_mode(
+            [(h, kh, strides[0], dilations[0], top, bottom), (w, kw, strides[1], dilations[1], left, right)]
+        )
         layers = []
         if mode is None:
             layers.append(Layer("pad", source=node.name, pads=(top, bottom, left, right)))
@@ -780,8 +896,10 @@ class _Reader:
         axes = [(h, kh, strides[0], dilations[0]), (w, kw, strides[1], dilations[1])]
         oh, ow = [qpipe_window.same_placement(*a)[0] if same else qpipe_window.valid_outputs(*a) for a in axes]
         if oh < 1 or ow < 1:
-            raise QdqError("%s: kernel %dx%d (dilated %dx%d) larger than the %dx%d image" % (
-                _where(node), kh, kw, qpipe_window.span(kh, dilations[0]), qpipe_window.span(kw, dilations[1]), h, w))
+            raise QdqError(
+                "%s: kernel %dx%d (dilated %dx%d) larger than the %dx%d image"
+                % (_where(node), kh, kw, qpipe_window.span(kh, dilations[0]), qpipe_window.span(kw, dilations[1]), h, w)
+            )
         bias_name = node.input[2] if len(node.input) > 2 else ""
         b, bkind = self.bias(bias_name, node, v.grid, scales, cout)
         window = dict(kernel=(kh, kw), stride=tuple(strides), dilation=tuple(dilations), same=same)
@@ -790,20 +908,51 @@ class _Reader:
                 raise QdqError("%s: weight has %d input channels, the input %d" % (_where(node), cin_g, cin))
             per_channel = not np.all(scales == scales[0])
             if (kh, kw) == (1, 1) and strides == [1, 1] and not layers:
-                layer = Layer("pointwise", source=node.name, weights=wq[:, :, 0, 0].copy(), weight_scale=scales,
-                              per_channel=per_channel, bias=b, bias_kind=bkind, input_grid=v.grid)
+                layer = Layer(
+                    "pointwise",
+                    source=node.name,
+                    weights=wq[:, :, 0, 0].copy(),
+                    weight_scale=scales,
+                    per_channel=per_channel,
+                    bias=b,
+                    bias_kind=bkind,
+                    input_grid=v.grid,
+                )
             else:
-                layer = Layer("conv", source=node.name, weights=wq.transpose(0, 2, 3, 1).copy(), weight_scale=scales,
-                              per_channel=per_channel, bias=b, bias_kind=bkind, input_grid=v.grid, **window)
+                layer = Layer(
+                    "conv",
+                    source=node.name,
+                    weights=wq.transpose(0, 2, 3, 1).copy(),
+                    weight_scale=scales,
+                    per_channel=per_channel,
+                    bias=b,
+                    bias_kind=bkind,
+                    input_grid=v.grid,
+                    **window,
+                )
         elif group == cin and cin_g == 1 and cout % cin == 0:
             # Output channel c M + j reads input channel c, in ONNX as in TFLite.
-            layer = Layer("depthwise", source=node.name, weights=wq[:, 0].transpose(1, 2, 0).copy(), weight_scale=scales,
-                          per_channel=True, bias=b, bias_kind=bkind, input_grid=v.grid, multiplier=cout // cin, **window)
+            layer = Layer(
+                "depthwise",
+                source=node.name,
+                weights=wq[:, 0].transpose(1, 2, 0).copy(),
+                weight_scale=scales,
+                per_channel=True,
+                bias=b,
+                bias_kind=bkind,
+                input_grid=v.grid,
+                multiplier=cout // cin,
+                **window,
+            )
         else:
-            raise QdqError("%s: group %d with %d -> %d channels; qpipe takes group 1 or a depthwise convolution (group = "
-                           "input channels, output channels a multiple of them)" % (_where(node), group, cin, cout))
+            raise QdqError(
+                "%s: group %d with %d -> %d channels; qpipe takes group 1 or a depthwise convolution (group = "
+                "input channels, output channels a multiple of them)" % (_where(node), group, cin, cout)
+            )
         layers.append(layer)
-        after, nv = self.step_output(node, node.output[0], (cout, oh, ow), (oh, ow, cout), _image_perm(np, cout, oh, ow), layer)
+        after, nv = self.step_output(
+            node, node.output[0], (cout, oh, ow), (oh, ow, cout), _image_perm(np, cout, oh, ow), layer
+        )
         return layers + after, nv
 
     def dense(self, node, fname, v):
@@ -811,7 +960,9 @@ class _Reader:
         if node.input[0] != fname:
             raise QdqError("%s: the activation must be its first input" % _where(node))
         if len(v.onnx_shape) != 1:
-            raise QdqError("%s: needs a [1, N] input (Flatten first), got %s" % (_where(node), [1] + list(v.onnx_shape)))
+            raise QdqError(
+                "%s: needs a [1, N] input (Flatten first), got %s" % (_where(node), [1] + list(v.onnx_shape))
+            )
         n = v.onnx_shape[0]
         result = node.output[0]
         source = node.name
@@ -843,9 +994,16 @@ class _Reader:
         # One scale per output unit (per-channel MatMul/Gemm) -> QDensePerChannel.
         per_channel = not np.all(scales == scales[0])
         b, bkind = self.bias(bias_name, node, v.grid, scales, units)
-        layer = Layer("dense", source=source, weights=wq[:, v.perm].copy(),
-                      weight_scale=scales if per_channel else scales[:1], per_channel=per_channel,
-                      bias=b, bias_kind=bkind, input_grid=v.grid)
+        layer = Layer(
+            "dense",
+            source=source,
+            weights=wq[:, v.perm].copy(),
+            weight_scale=scales if per_channel else scales[:1],
+            per_channel=per_channel,
+            bias=b,
+            bias_kind=bkind,
+            input_grid=v.grid,
+        )
         after, nv = self.step_output(node, result, (units,), (units,), np.arange(units), layer)
         return [layer] + after, nv
 
@@ -872,7 +1030,9 @@ def read_qdq(path) -> Network:
     try:
         onnx.checker.check_model(model)
     except Exception as e:
-        raise QdqError("%s: the ONNX checker rejects it: %s" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__))
+        raise QdqError(
+            "%s: the ONNX checker rejects it: %s" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__)
+        )
     return _Reader(model, os.path.basename(path)).read()
 
 
@@ -890,10 +1050,15 @@ def _layer_type(layer: Layer) -> str:
         t, b, l, r = layer.pads
         return "qpipe::QPad2D<%d>" % t if t == b == l == r else "qpipe::QPad2D<%d, %d, %d, %d>" % (t, b, l, r)
     if k in ("conv", "depthwise", "maxpool", "avgpool"):
-        args = qpipe_window.template_args(layer.kernel, layer.stride, layer.dilation, layer.same, layer.multiplier,
-                                          pool=k in ("maxpool", "avgpool"))
-        name = {"conv": "QConv2D" + ("PerChannel" if layer.per_channel else ""), "depthwise": "QDepthwiseConv2D",
-                "maxpool": "QMaxPool2D", "avgpool": "QAvgPool2D"}[k]
+        args = qpipe_window.template_args(
+            layer.kernel, layer.stride, layer.dilation, layer.same, layer.multiplier, pool=k in ("maxpool", "avgpool")
+        )
+        name = {
+            "conv": "QConv2D" + ("PerChannel" if layer.per_channel else ""),
+            "depthwise": "QDepthwiseConv2D",
+            "maxpool": "QMaxPool2D",
+            "avgpool": "QAvgPool2D",
+        }[k]
         return "qpipe::%s<%s>" % (name, args)
     if k == "pointwise":
         return "qpipe::QPointwiseConv2D%s" % ("PerChannel" if layer.per_channel else "")
@@ -903,15 +1068,28 @@ def _layer_type(layer: Layer) -> str:
         return "qpipe::Residual<%s>" % _branch(layer.branches[0])
     if k in ("add", "mul", "concat"):
         return "qpipe::%s<%s>" % (k.capitalize(), ", ".join(_branch(b) for b in layer.branches))
-    return {"gap": "qpipe::QGlobalAvgPool2D", "relu": "qpipe::QRelu", "relu6": "qpipe::QRelu6",
-            "sigmoid": "qpipe::QSigmoid", "tanh": "qpipe::QTanh", "softmax": "qpipe::QSoftmax",
-            "leaky_relu": "qpipe::QLeakyRelu", "hard_swish": "qpipe::QHardSwish", "quantize": "qpipe::QQuantize",
-            "flatten": "qpipe::QFlatten"}[k]
+    return {
+        "gap": "qpipe::QGlobalAvgPool2D",
+        "relu": "qpipe::QRelu",
+        "relu6": "qpipe::QRelu6",
+        "sigmoid": "qpipe::QSigmoid",
+        "tanh": "qpipe::QTanh",
+        "softmax": "qpipe::QSoftmax",
+        "leaky_relu": "qpipe::QLeakyRelu",
+        "hard_swish": "qpipe::QHardSwish",
+        "quantize": "qpipe::QQuantize",
+        "flatten": "qpipe::QFlatten",
+    }[k]
 
 
 # The layers whose parameter block holds only an output grid, and its type.
-GRID_BLOCKS = {"residual": "ResidualParams", "add": "AddParams", "mul": "MulParams", "hard_swish": "HardSwishParams",
-               "quantize": "QuantizeParams"}
+GRID_BLOCKS = {
+    "residual": "ResidualParams",
+    "add": "AddParams",
+    "mul": "MulParams",
+    "hard_swish": "HardSwishParams",
+    "quantize": "QuantizeParams",
+}
 
 
 def _blocks(layers, out, names):
@@ -920,7 +1098,10 @@ def _blocks(layers, out, names):
     for layer in layers:
         for branch in layer.branches:
             _blocks(branch, out, names)
-        if layer.kind not in ("conv", "pointwise", "depthwise", "dense", "leaky_relu") and layer.kind not in GRID_BLOCKS:
+        if (
+            layer.kind not in ("conv", "pointwise", "depthwise", "dense", "leaky_relu")
+            and layer.kind not in GRID_BLOCKS
+        ):
             continue
         base = cpp.identifier(layer.source or layer.kind)
         if layer.kind == "quantize":
@@ -932,44 +1113,73 @@ def _blocks(layers, out, names):
         layer.name = name
         if layer.kind in GRID_BLOCKS or layer.kind == "leaky_relu":
             alpha = ".alpha = %s, " % cpp.number(layer.alpha) if layer.kind == "leaky_relu" else ""
-            out.append((name, "inline constexpr qpipe::%s %s{%s.output = %s};  // ONNX node '%s'\n"
-                        % (GRID_BLOCKS.get(layer.kind, "LeakyReluParams"), name, alpha, cpp.grid(layer.output),
-                           layer.source)))
+            out.append(
+                (
+                    name,
+                    "inline constexpr qpipe::%s %s{%s.output = %s};  // ONNX node '%s'\n"
+                    % (
+                        GRID_BLOCKS.get(layer.kind, "LeakyReluParams"),
+                        name,
+                        alpha,
+                        cpp.grid(layer.output),
+                        layer.source,
+                    ),
+                )
+            )
             continue
         w = layer.weights
         elements = "std::int8_t"
         if layer.kind == "conv":
-            t = "qpipe::Conv2DParams<%s, %d, %d, %s>" % (qpipe_window.block_kernel(layer.kernel), w.shape[3], w.shape[0],
-                                                       elements)
+            t = "qpipe::Conv2DParams<%s, %d, %d, %s>" % (
+                qpipe_window.block_kernel(layer.kernel),
+                w.shape[3],
+                w.shape[0],
+                elements,
+            )
         elif layer.kind == "pointwise":
             t = "qpipe::PointwiseConv2DParams<%d, %d, %s>" % (w.shape[1], w.shape[0], elements)
         elif layer.kind == "depthwise":
             t = "qpipe::DepthwiseConv2DParams<%s, %d, %s%s>" % (
-                qpipe_window.block_kernel(layer.kernel), w.shape[2] // layer.multiplier, elements,
-                ", %d" % layer.multiplier if layer.multiplier != 1 else "")
+                qpipe_window.block_kernel(layer.kernel),
+                w.shape[2] // layer.multiplier,
+                elements,
+                ", %d" % layer.multiplier if layer.multiplier != 1 else "",
+            )
         else:
-            t = "qpipe::Dense%sParams<%d, %d, %s>" % ("PerChannel" if layer.per_channel else "", w.shape[1], w.shape[0],
-                                                     elements)
+            t = "qpipe::Dense%sParams<%d, %d, %s>" % (
+                "PerChannel" if layer.per_channel else "",
+                w.shape[1],
+                w.shape[0],
+                elements,
+            )
         scales = layer.weight_scale
         if layer.bias_kind == "int32":
             # qpipe's blocks hold real-valued biases: int32 x (input scale x weight scale), the same
             # double product the compiler divides by, so it rounds back to the same int32 (the
             # relative error of the round trip is below 2^-52, far from half a step for |q| < 2^31).
-            acc = [layer.input_grid.scale * float(s) for s in (scales if len(scales) > 1 else [scales[0]] * len(layer.bias))]
+            acc = [
+                layer.input_grid.scale * float(s)
+                for s in (scales if len(scales) > 1 else [scales[0]] * len(layer.bias))
+            ]
             bias = "{" + ", ".join(cpp.number(int(q) * a) for q, a in zip(layer.bias, acc)) + "}"
             note = "  // int32 bias x input scale x weight scale"
         else:
-            bias, note = "{" + ", ".join(cpp.number(x) for x in layer.bias) + "}", "  // float bias (quantized by the compiler)"
+            bias, note = (
+                "{" + ", ".join(cpp.number(x) for x in layer.bias) + "}",
+                "  // float bias (quantized by the compiler)",
+            )
         if layer.kind == "dense" and not layer.per_channel:
             ws = cpp.number(scales[0])
         else:
             ws = "{" + ", ".join(cpp.number(s) for s in scales) + "}"
-        text = ("inline constexpr %s %s{  // ONNX node '%s'\n"
-                "    .weights = %s,\n"
-                "    .bias = %s,%s\n"
-                "    .output = %s,\n"
-                "    .weight_scale = %s,\n"
-                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, note, cpp.grid(layer.output), ws)
+        text = (
+            "inline constexpr %s %s{  // ONNX node '%s'\n"
+            "    .weights = %s,\n"
+            "    .bias = %s,%s\n"
+            "    .output = %s,\n"
+            "    .weight_scale = %s,\n"
+            "};\n"
+        ) % (t, name, layer.source, cpp.nested(w, 16), bias, note, cpp.grid(layer.output), ws)
         out.append((name, text))
 
 
@@ -982,18 +1192,34 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     image_in = len(network.input_shape) == 3
     lines = [
         "// Generated by qpipe_tools.onnx from %s. Do not edit; regenerate." % network.source,
-        "// Input '%s': ONNX [1, %s]%s -> qpipe Shape<%s>%s." % (
-            network.input_name, dims(network.input_onnx_shape), " (NCHW)" if image_in else "", dims(network.input_shape),
-            ": feed the int8 codes in NHWC order" if image_in else ""),
-        "// Output '%s': ONNX [1, %s] -> qpipe Shape<%s>%s, grid {%s, %d}." % (
-            network.output_name, dims(network.output_onnx_shape), dims(network.output_shape),
-            " (NHWC)" if len(network.output_shape) == 3 else "", cpp.number(network.output_grid.scale),
-            network.output_grid.zero_point),
+        "// Input '%s': ONNX [1, %s]%s -> qpipe Shape<%s>%s."
+        % (
+            network.input_name,
+            dims(network.input_onnx_shape),
+            " (NCHW)" if image_in else "",
+            dims(network.input_shape),
+            ": feed the int8 codes in NHWC order" if image_in else "",
+        ),
+        "// Output '%s': ONNX [1, %s] -> qpipe Shape<%s>%s, grid {%s, %d}."
+        % (
+            network.output_name,
+            dims(network.output_onnx_shape),
+            dims(network.output_shape),
+            " (NHWC)" if len(network.output_shape) == 3 else "",
+            cpp.number(network.output_grid.scale),
+            network.output_grid.zero_point,
+        ),
         "// Weights, weight scales, biases and grids are the model's own (see qpipe_tools.onnx).",
         *summarize(network).comment(),
     ]
-    text = cpp.carried_header(lines, namespace, [_layer_type(x) for x in network.layers], network.input_shape,
-                              [("input_grid", network.input_grid)], blocks)
+    text = cpp.carried_header(
+        lines,
+        namespace,
+        [_layer_type(x) for x in network.layers],
+        network.input_shape,
+        [("input_grid", network.input_grid)],
+        blocks,
+    )
     if out_path is not None:
         cpp.write(out_path, text)
     return text
@@ -1013,8 +1239,11 @@ def export(path, out_path, namespace) -> summary.Summary:
 
 
 def main(argv=None) -> int:
-    parser = cli.parser(PROG, "An ONNX QDQ model -> a qpipe C++ header (its int8 weights and grids as they are).",
-                        "the .onnx file, QDQ-quantized (onnxruntime's quantize_static)")
+    parser = cli.parser(
+        PROG,
+        "An ONNX QDQ model -> a qpipe C++ header (its int8 weights and grids as they are).",
+        "the .onnx file, QDQ-quantized (onnxruntime's quantize_static)",
+    )
     return cli.run(parser, argv, lambda args: export(args.model, args.out, args.namespace))
 
 

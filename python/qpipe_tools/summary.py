@@ -18,8 +18,8 @@ import types
 
 from . import calibration as qc
 
-MICROBIT_RAM = 16 * 1024        # nRF51822: 16 KiB of RAM
-MICROBIT_FLASH = 256 * 1024     # and 256 KiB of flash
+MICROBIT_RAM = 16 * 1024  # nRF51822: 16 KiB of RAM
+MICROBIT_FLASH = 256 * 1024  # and 256 KiB of flash
 GCC_DEFAULT_OPS_LIMIT = 1 << 25  # -fconstexpr-ops-limit's default: operations of one constant evaluation
 # The quantization itself is cheap for the host build (a DS-CNN: 8.9 M operations) but the
 # Cortex-M0 backend fits each output channel's requantizer by a search that costs about 210,000
@@ -32,17 +32,17 @@ M0_FIT_OPS_PER_CHANNEL = 210000.0
 
 @dataclasses.dataclass
 class Summary:
-    layers: int                 # qpipe layers declared (a merge counts once, Identity not at all)
-    steps: int                  # runtime steps after folding clamps (Model::stage_count)
-    parameters: int             # weights and biases
-    parameter_bytes: int        # int8 weights + int32 biases
-    macs: int                   # multiply-accumulates per inference (Model::macs)
-    arena_bytes: int            # activation arena with every buffer apart (Model::peak_live_apart_bytes)
+    layers: int  # qpipe layers declared (a merge counts once, Identity not at all)
+    steps: int  # runtime steps after folding clamps (Model::stage_count)
+    parameters: int  # weights and biases
+    parameter_bytes: int  # int8 weights + int32 biases
+    macs: int  # multiply-accumulates per inference (Model::macs)
+    arena_bytes: int  # activation arena with every buffer apart (Model::peak_live_apart_bytes)
     input_shape: tuple
     output_shape: tuple
-    flags: list = dataclasses.field(default_factory=list)     # compile flags the header needs on any target
+    flags: list = dataclasses.field(default_factory=list)  # compile flags the header needs on any target
     m0_flags: list = dataclasses.field(default_factory=list)  # more for a Cortex-M0 build
-    notes: list = dataclasses.field(default_factory=list)     # lines a front end adds before the figures
+    notes: list = dataclasses.field(default_factory=list)  # lines a front end adds before the figures
 
     def fits_microbit(self):
         return self.arena_bytes <= MICROBIT_RAM and self.parameter_bytes <= MICROBIT_FLASH
@@ -52,16 +52,19 @@ class Summary:
         ram = "fits" if self.arena_bytes <= MICROBIT_RAM else "may not fit"
         flash = "fits" if self.parameter_bytes <= MICROBIT_FLASH else "does not fit"
         return [
-            "layers %d (steps %d), input %s, output %s" % (self.layers, self.steps, shape_text(self.input_shape),
-                                                           shape_text(self.output_shape)),
-            "parameters %s (weights and biases), MACs %s per inference" % (thousands(self.parameters),
-                                                                             thousands(self.macs)),
+            "layers %d (steps %d), input %s, output %s"
+            % (self.layers, self.steps, shape_text(self.input_shape), shape_text(self.output_shape)),
+            "parameters %s (weights and biases), MACs %s per inference"
+            % (thousands(self.parameters), thousands(self.macs)),
             "arena at most %s bytes (buffers apart; in-place layers take less): %s the micro:bit's %s bytes of RAM"
             % (thousands(self.arena_bytes), ram, thousands(MICROBIT_RAM)),
             "flash for the parameters about %s bytes (int8 weights, int32 biases): %s the micro:bit's %s bytes"
             % (thousands(self.parameter_bytes), flash, thousands(MICROBIT_FLASH)),
-            "compile with %s%s" % (" ".join(["-std=c++20", "-I<qpipe>/include"] + self.flags),
-                                   "; for the Cortex-M0 also " + " ".join(self.m0_flags) if self.m0_flags else ""),
+            "compile with %s%s"
+            % (
+                " ".join(["-std=c++20", "-I<qpipe>/include"] + self.flags),
+                "; for the Cortex-M0 also " + " ".join(self.m0_flags) if self.m0_flags else "",
+            ),
         ]
 
     def comment(self):
@@ -70,8 +73,11 @@ class Summary:
 
     def lines(self, prog, path):
         """The block a front end prints after writing `path`."""
-        return (["%s: %s" % (prog, n) for n in self.notes] + ["%s: wrote %s" % (prog, path)]
-                + ["  " + f for f in self.figures()])
+        return (
+            ["%s: %s" % (prog, n) for n in self.notes]
+            + ["%s: wrote %s" % (prog, path)]
+            + ["  " + f for f in self.figures()]
+        )
 
 
 def thousands(n):
@@ -131,10 +137,18 @@ def of_items(items, input_shape, flags=()):
         parameters += w + b
         parameter_bytes += w + 4 * b
     m0_limit = ops_limit_for(M0_FIT_OPS_PER_CHANNEL * largest_requantized_layer(items))
-    return Summary(layers=layers, steps=len(steps), parameters=parameters, parameter_bytes=parameter_bytes,
-                   macs=qc.macs(items, input_shape), arena_bytes=qc.arena_bytes(items, input_shape),
-                   input_shape=tuple(input_shape), output_shape=tuple(shapes[-1]), flags=list(flags),
-                   m0_flags=["-fconstexpr-ops-limit=%d" % m0_limit] if m0_limit else [])
+    return Summary(
+        layers=layers,
+        steps=len(steps),
+        parameters=parameters,
+        parameter_bytes=parameter_bytes,
+        macs=qc.macs(items, input_shape),
+        arena_bytes=qc.arena_bytes(items, input_shape),
+        input_shape=tuple(input_shape),
+        output_shape=tuple(shapes[-1]),
+        flags=list(flags),
+        m0_flags=["-fconstexpr-ops-limit=%d" % m0_limit] if m0_limit else [],
+    )
 
 
 def items_of_layers(layers):
@@ -153,8 +167,18 @@ def items_of_layers(layers):
         elif k in ("add", "mul", "concat"):
             items.append(qc.Merge(k, [items_of_layers(b) for b in x.branches]))
         elif k in ("conv", "depthwise"):
-            items.append(qc.Layer(k, block, k=x.kernel, s=x.stride, d=x.dilation, same=x.same,
-                                  multiplier=x.multiplier, per_channel=x.per_channel))
+            items.append(
+                qc.Layer(
+                    k,
+                    block,
+                    k=x.kernel,
+                    s=x.stride,
+                    d=x.dilation,
+                    same=x.same,
+                    multiplier=x.multiplier,
+                    per_channel=x.per_channel,
+                )
+            )
         elif k == "pointwise":
             items.append(qc.Layer(k, block, per_channel=x.per_channel))
         elif k == "dense":

@@ -92,38 +92,139 @@ class TfliteError(FrontEndError):
 # Schema facts (TensorFlow Lite's schema.fbs): enum values and the field ids this reader uses.
 # A field with id i sits at vtable offset 4 + 2 i; a union field takes two ids (type, value).
 
-TENSOR_TYPES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
-                7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64", 11: "COMPLEX128", 12: "UINT64",
-                13: "RESOURCE", 14: "VARIANT", 15: "UINT32", 16: "UINT16", 17: "INT4"}
+TENSOR_TYPES = {
+    0: "FLOAT32",
+    1: "FLOAT16",
+    2: "INT32",
+    3: "UINT8",
+    4: "INT64",
+    5: "STRING",
+    6: "BOOL",
+    7: "INT16",
+    8: "COMPLEX64",
+    9: "INT8",
+    10: "FLOAT64",
+    11: "COMPLEX128",
+    12: "UINT64",
+    13: "RESOURCE",
+    14: "VARIANT",
+    15: "UINT32",
+    16: "UINT16",
+    17: "INT4",
+}
 FLOAT32, INT32, INT8, INT64 = 0, 2, 9, 4
 
 # BuiltinOperator: the ones this reader takes, and names for messages.
-OPS = {"ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
-       "DEQUANTIZE": 6, "FULLY_CONNECTED": 9, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RELU": 19,
-       "RELU_N1_TO_1": 20, "RELU6": 21, "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28, "PAD": 34, "MEAN": 40,
-       "SQUEEZE": 43, "LEAKY_RELU": 98, "QUANTIZE": 114, "HARD_SWISH": 117}
+OPS = {
+    "ADD": 0,
+    "AVERAGE_POOL_2D": 1,
+    "CONCATENATION": 2,
+    "CONV_2D": 3,
+    "DEPTHWISE_CONV_2D": 4,
+    "DEQUANTIZE": 6,
+    "FULLY_CONNECTED": 9,
+    "LOGISTIC": 14,
+    "MAX_POOL_2D": 17,
+    "MUL": 18,
+    "RELU": 19,
+    "RELU_N1_TO_1": 20,
+    "RELU6": 21,
+    "RESHAPE": 22,
+    "SOFTMAX": 25,
+    "TANH": 28,
+    "PAD": 34,
+    "MEAN": 40,
+    "SQUEEZE": 43,
+    "LEAKY_RELU": 98,
+    "QUANTIZE": 114,
+    "HARD_SWISH": 117,
+}
 OP_NAMES = {v: k for k, v in OPS.items()}
-OP_NAMES.update({5: "DEPTH_TO_SPACE", 7: "EMBEDDING_LOOKUP", 8: "FLOOR", 10: "HASHTABLE_LOOKUP",
-                 11: "L2_NORMALIZATION", 12: "L2_POOL_2D", 13: "LOCAL_RESPONSE_NORMALIZATION", 16: "LSTM",
-                 23: "RESIZE_BILINEAR", 24: "RNN", 26: "SPACE_TO_DEPTH", 27: "SVDF", 31: "CALL", 32: "CUSTOM",
-                 36: "GATHER", 39: "TRANSPOSE", 41: "SUB", 42: "DIV", 45: "STRIDED_SLICE", 47: "EXP", 49: "SPLIT",
-                 50: "LOG_SOFTMAX", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM", 60: "PADV2",
-                 65: "SLICE", 67: "TRANSPOSE_CONV", 70: "EXPAND_DIMS", 74: "SUM", 82: "REDUCE_MAX", 83: "PACK",
-                 88: "UNPACK", 97: "RESIZE_NEAREST_NEIGHBOR", 100: "MIRROR_PAD", 102: "SPLIT_V", 111: "ELU",
-                 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL", 127: "PLACEHOLDER_FOR_GREATER_OP_CODES",
-                 129: "CALL_ONCE", 150: "GELU"})
+OP_NAMES.update(
+    {
+        5: "DEPTH_TO_SPACE",
+        7: "EMBEDDING_LOOKUP",
+        8: "FLOOR",
+        10: "HASHTABLE_LOOKUP",
+        11: "L2_NORMALIZATION",
+        12: "L2_POOL_2D",
+        13: "LOCAL_RESPONSE_NORMALIZATION",
+        16: "LSTM",
+        23: "RESIZE_BILINEAR",
+        24: "RNN",
+        26: "SPACE_TO_DEPTH",
+        27: "SVDF",
+        31: "CALL",
+        32: "CUSTOM",
+        36: "GATHER",
+        39: "TRANSPOSE",
+        41: "SUB",
+        42: "DIV",
+        45: "STRIDED_SLICE",
+        47: "EXP",
+        49: "SPLIT",
+        50: "LOG_SOFTMAX",
+        53: "CAST",
+        54: "PRELU",
+        55: "MAXIMUM",
+        57: "MINIMUM",
+        60: "PADV2",
+        65: "SLICE",
+        67: "TRANSPOSE_CONV",
+        70: "EXPAND_DIMS",
+        74: "SUM",
+        82: "REDUCE_MAX",
+        83: "PACK",
+        88: "UNPACK",
+        97: "RESIZE_NEAREST_NEIGHBOR",
+        100: "MIRROR_PAD",
+        102: "SPLIT_V",
+        111: "ELU",
+        118: "IF",
+        119: "WHILE",
+        126: "BATCH_MATMUL",
+        127: "PLACEHOLDER_FOR_GREATER_OP_CODES",
+        129: "CALL_ONCE",
+        150: "GELU",
+    }
+)
 
 # BuiltinOptions union: type ids (1-based, in schema order) of the option tables read here.
-OPTION_TYPES = {"Conv2DOptions": 1, "DepthwiseConv2DOptions": 2, "Pool2DOptions": 5, "FullyConnectedOptions": 8,
-                "SoftmaxOptions": 9, "ConcatenationOptions": 10, "AddOptions": 11, "ReshapeOptions": 17,
-                "MulOptions": 21, "PadOptions": 22, "ReducerOptions": 27, "SqueezeOptions": 30,
-                "LeakyReluOptions": 75, "QuantizeOptions": 89, "HardSwishOptions": 91, "DequantizeOptions": 38}
+OPTION_TYPES = {
+    "Conv2DOptions": 1,
+    "DepthwiseConv2DOptions": 2,
+    "Pool2DOptions": 5,
+    "FullyConnectedOptions": 8,
+    "SoftmaxOptions": 9,
+    "ConcatenationOptions": 10,
+    "AddOptions": 11,
+    "ReshapeOptions": 17,
+    "MulOptions": 21,
+    "PadOptions": 22,
+    "ReducerOptions": 27,
+    "SqueezeOptions": 30,
+    "LeakyReluOptions": 75,
+    "QuantizeOptions": 89,
+    "HardSwishOptions": 91,
+    "DequantizeOptions": 38,
+}
 # The options table each operator expects (an absent table means all defaults).
-OP_OPTIONS = {"CONV_2D": "Conv2DOptions", "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions", "MAX_POOL_2D": "Pool2DOptions",
-              "AVERAGE_POOL_2D": "Pool2DOptions", "FULLY_CONNECTED": "FullyConnectedOptions",
-              "SOFTMAX": "SoftmaxOptions", "CONCATENATION": "ConcatenationOptions", "ADD": "AddOptions",
-              "RESHAPE": "ReshapeOptions", "MUL": "MulOptions", "PAD": "PadOptions", "MEAN": "ReducerOptions",
-              "SQUEEZE": "SqueezeOptions", "LEAKY_RELU": "LeakyReluOptions"}
+OP_OPTIONS = {
+    "CONV_2D": "Conv2DOptions",
+    "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions",
+    "MAX_POOL_2D": "Pool2DOptions",
+    "AVERAGE_POOL_2D": "Pool2DOptions",
+    "FULLY_CONNECTED": "FullyConnectedOptions",
+    "SOFTMAX": "SoftmaxOptions",
+    "CONCATENATION": "ConcatenationOptions",
+    "ADD": "AddOptions",
+    "RESHAPE": "ReshapeOptions",
+    "MUL": "MulOptions",
+    "PAD": "PadOptions",
+    "MEAN": "ReducerOptions",
+    "SQUEEZE": "SqueezeOptions",
+    "LEAKY_RELU": "LeakyReluOptions",
+}
 
 PADDING = {0: "SAME", 1: "VALID"}
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
@@ -131,10 +232,24 @@ ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5
 # Field ids.
 MODEL_VERSION, MODEL_OPCODES, MODEL_SUBGRAPHS, MODEL_DESCRIPTION, MODEL_BUFFERS = 0, 1, 2, 3, 4
 SUBGRAPH_TENSORS, SUBGRAPH_INPUTS, SUBGRAPH_OUTPUTS, SUBGRAPH_OPERATORS, SUBGRAPH_NAME = 0, 1, 2, 3, 4
-TENSOR_SHAPE, TENSOR_TYPE, TENSOR_BUFFER, TENSOR_NAME, TENSOR_QUANTIZATION, TENSOR_IS_VARIABLE, TENSOR_SPARSITY = \
-    0, 1, 2, 3, 4, 5, 6
-QUANT_MIN, QUANT_MAX, QUANT_SCALE, QUANT_ZERO_POINT, QUANT_DETAILS_TYPE, QUANT_DETAILS, QUANT_DIMENSION = \
-    0, 1, 2, 3, 4, 5, 6
+TENSOR_SHAPE, TENSOR_TYPE, TENSOR_BUFFER, TENSOR_NAME, TENSOR_QUANTIZATION, TENSOR_IS_VARIABLE, TENSOR_SPARSITY = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+)
+QUANT_MIN, QUANT_MAX, QUANT_SCALE, QUANT_ZERO_POINT, QUANT_DETAILS_TYPE, QUANT_DETAILS, QUANT_DIMENSION = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+)
 OPCODE_DEPRECATED_BUILTIN, OPCODE_CUSTOM, OPCODE_VERSION, OPCODE_BUILTIN = 0, 1, 2, 3
 OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OUTPUTS, OPERATOR_OPTIONS_TYPE, OPERATOR_OPTIONS = 0, 1, 2, 3, 4
 OPERATOR_CUSTOM_OPTIONS, OPERATOR_INTERMEDIATES = 5, 8
@@ -161,8 +276,9 @@ def _flatbuffers():
         import flatbuffers  # noqa: F401
         from flatbuffers import number_types, table
     except ImportError as e:
-        raise TfliteError("needs python3-flatbuffers (apt-get install python3-flatbuffers; run with "
-                          "/usr/bin/python3): %s" % e)
+        raise TfliteError(
+            "needs python3-flatbuffers (apt-get install python3-flatbuffers; run with " "/usr/bin/python3): %s" % e
+        )
     return table, number_types
 
 
@@ -186,8 +302,10 @@ class _Table:
 
     def _need(self, pos, size, what):
         if pos < 0 or size < 0 or pos + size > len(self.buf):
-            raise TfliteError("malformed flatbuffer: %s at byte %d (%d bytes) lies outside the %d-byte file"
-                              % (what, pos, size, len(self.buf)))
+            raise TfliteError(
+                "malformed flatbuffer: %s at byte %d (%d bytes) lies outside the %d-byte file"
+                % (what, pos, size, len(self.buf))
+            )
 
     def _field(self, fid, size, what):
         """The absolute position of field fid (its value needs `size` bytes), or None if absent."""
@@ -224,8 +342,9 @@ class _Table:
         length = self.t.Get(self.n.UOffsetTFlags, target)
         start = target + 4
         if length * elem_size > len(self.buf) - start:
-            raise TfliteError("malformed flatbuffer: %s of %s claims %d elements past the end of the file"
-                              % (what, self.what, length))
+            raise TfliteError(
+                "malformed flatbuffer: %s of %s claims %d elements past the end of the file" % (what, self.what, length)
+            )
         return start, length
 
     def scalars(self, fid, fmt, what):
@@ -238,7 +357,7 @@ class _Table:
 
     def raw(self, fid, what):
         start, length = self.vector(fid, 1, what)
-        return None if start is None else bytes(self.buf[start:start + length])
+        return None if start is None else bytes(self.buf[start : start + length])
 
     def tables(self, fid, what):
         start, length = self.vector(fid, 4, what)
@@ -350,7 +469,9 @@ def _parse(buf):
     for i, o in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators")):
         idx = o.scalar(OPERATOR_OPCODE_INDEX, n.Uint32Flags, 0)
         if idx >= len(opcodes):
-            raise TfliteError("operator %d: opcode index %d is out of range (%d operator codes)" % (i, idx, len(opcodes)))
+            raise TfliteError(
+                "operator %d: opcode index %d is out of range (%d operator codes)" % (i, idx, len(opcodes))
+            )
         code, custom = opcodes[idx]
         name = OP_NAMES.get(code, "builtin %d" % code)
         if custom is not None:
@@ -375,26 +496,27 @@ class Layer:
     """One qpipe layer. kind: pad, conv, depthwise, dense, maxpool, avgpool, mean, reshape, softmax,
     sigmoid, tanh, relu, relu6, relu_n1_to_1, leaky_relu, hard_swish, quantize, add, mul, concat,
     residual, identity."""
+
     kind: str
-    source: str = ""                      # "operator 3 (CONV_2D)"
+    source: str = ""  # "operator 3 (CONV_2D)"
     op_index: int = -1
     kernel: tuple = (1, 1)
     stride: tuple = (1, 1)
     dilation: tuple = (1, 1)
-    multiplier: int = 1                   # depthwise
-    same: bool = False                    # SAME padding (pools: average over valid cells)
-    pads: tuple = (0, 0, 0, 0)            # top, bottom, left, right (pad)
-    shape: tuple = ()                     # reshape: the target shape (qpipe order)
-    weights: object = None                # int8 ndarray, qpipe layout
-    weight_scale: object = None           # float64 ndarray, one per output channel (dense per tensor: one)
+    multiplier: int = 1  # depthwise
+    same: bool = False  # SAME padding (pools: average over valid cells)
+    pads: tuple = (0, 0, 0, 0)  # top, bottom, left, right (pad)
+    shape: tuple = ()  # reshape: the target shape (qpipe order)
+    weights: object = None  # int8 ndarray, qpipe layout
+    weight_scale: object = None  # float64 ndarray, one per output channel (dense per tensor: one)
     per_channel: bool = False
-    bias: object = None                   # int32 ndarray
-    input_grid: Optional[Grid] = None     # the grid the layer reads (for the bias)
-    output: Optional[Grid] = None         # block's output grid
-    alpha: float = 0.0                    # leaky relu
-    beta: float = 1.0                     # softmax
+    bias: object = None  # int32 ndarray
+    input_grid: Optional[Grid] = None  # the grid the layer reads (for the bias)
+    output: Optional[Grid] = None  # block's output grid
+    alpha: float = 0.0  # leaky relu
+    beta: float = 1.0  # softmax
     branches: list = dataclasses.field(default_factory=list)  # merges: one layer list per branch
-    name: str = ""                        # C++ name of its parameter block
+    name: str = ""  # C++ name of its parameter block
     macs: int = 0
 
 
@@ -402,16 +524,16 @@ class Layer:
 class Network:
     source: str
     input_name: str
-    input_tflite_shape: tuple             # with the batch dimension
-    input_shape: tuple                    # qpipe order (H, W, C) or (N,)
+    input_tflite_shape: tuple  # with the batch dimension
+    input_shape: tuple  # qpipe order (H, W, C) or (N,)
     input_grid: Grid
     layers: list
     output_name: str
     output_tflite_shape: tuple
     output_shape: tuple
     output_grid: Grid
-    float_input: bool = False             # a QUANTIZE from float32 at the input edge was taken off
-    float_output: bool = False            # a DEQUANTIZE to float32 at the output edge was taken off
+    float_input: bool = False  # a QUANTIZE from float32 at the input edge was taken off
+    float_output: bool = False  # a DEQUANTIZE to float32 at the output edge was taken off
 
     def walk(self):
         def rec(layers):
@@ -419,6 +541,7 @@ class Network:
                 yield layer
                 for b in layer.branches:
                     yield from rec(b)
+
         return rec(self.layers)
 
     def macs(self):
@@ -484,11 +607,11 @@ def _qshape(shape):
 class _Reader:
     def __init__(self, buf, source):
         import numpy as np
+
         self.np = np
         self.source = source
-        (self.tensors, self.ops, self.graph_inputs, self.graph_outputs, self.buffers,
-         self.subgraph_count) = _parse(buf)
-        self.consumers = {}   # tensor -> [(op, input position)]
+        (self.tensors, self.ops, self.graph_inputs, self.graph_outputs, self.buffers, self.subgraph_count) = _parse(buf)
+        self.consumers = {}  # tensor -> [(op, input position)]
         self.producer = {}
         for op in self.ops:
             for t in op.inputs:
@@ -511,16 +634,19 @@ class _Reader:
 
     def check_shape(self, t, op):
         if any(d < 1 or d > MAX_DIM for d in t.shape):
-            raise TfliteError("%s: %s has shape %s; qpipe takes dimensions from 1 to %d"
-                              % (op.where() if op else "the graph", t.where(), list(t.shape), MAX_DIM))
+            raise TfliteError(
+                "%s: %s has shape %s; qpipe takes dimensions from 1 to %d"
+                % (op.where() if op else "the graph", t.where(), list(t.shape), MAX_DIM)
+            )
 
     def data(self, t, op, dtype, what):
         """The constant data of tensor t as a numpy array of its shape."""
         np = self.np
         if t.buffer == 0 or t.buffer >= len(self.buffers):
             if t.buffer >= len(self.buffers):
-                raise TfliteError("%s: %s %s refers to buffer %d of %d" % (op.where(), what, t.where(), t.buffer,
-                                                                             len(self.buffers)))
+                raise TfliteError(
+                    "%s: %s %s refers to buffer %d of %d" % (op.where(), what, t.where(), t.buffer, len(self.buffers))
+                )
             raise TfliteError("%s: %s %s must be a constant (it has no buffer)" % (op.where(), what, t.where()))
         if t.has_sparsity:
             raise TfliteError("%s: %s %s is sparse; qpipe takes dense constants" % (op.where(), what, t.where()))
@@ -529,8 +655,10 @@ class _Reader:
         if raw is None:
             _, n = _flatbuffers()
             if b.scalar(BUFFER_OFFSET, n.Uint64Flags, 0) > 1:
-                raise TfliteError("%s: %s %s is stored outside the flatbuffer (a model over 2 GB); not supported"
-                                  % (op.where(), what, t.where()))
+                raise TfliteError(
+                    "%s: %s %s is stored outside the flatbuffer (a model over 2 GB); not supported"
+                    % (op.where(), what, t.where())
+                )
             raise TfliteError("%s: %s %s has an empty buffer %d" % (op.where(), what, t.where(), t.buffer))
         self.check_shape(t, op)
         count = 1
@@ -538,20 +666,29 @@ class _Reader:
             count *= d
         size = np.dtype(dtype).itemsize
         if len(raw) != count * size:
-            raise TfliteError("%s: %s %s of shape %s needs %d bytes, its buffer holds %d"
-                              % (op.where(), what, t.where(), list(t.shape), count * size, len(raw)))
-        return np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).reshape(t.shape).astype(
-            np.int64 if np.dtype(dtype).kind == "i" else np.float64)
+            raise TfliteError(
+                "%s: %s %s of shape %s needs %d bytes, its buffer holds %d"
+                % (op.where(), what, t.where(), list(t.shape), count * size, len(raw))
+            )
+        return (
+            np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
+            .reshape(t.shape)
+            .astype(np.int64 if np.dtype(dtype).kind == "i" else np.float64)
+        )
 
     def grid(self, t, op, what="activation"):
         """The int8 activation grid of t (one scale, one zero point)."""
         where = op.where() + ": " if op is not None else ""
         if t.type != INT8:
-            raise TfliteError("%s%s %s is %s; qpipe takes int8 activations" % (where, what, t.where(),
-                                                                           TENSOR_TYPES.get(t.type, "type %d" % t.type)))
+            raise TfliteError(
+                "%s%s %s is %s; qpipe takes int8 activations"
+                % (where, what, t.where(), TENSOR_TYPES.get(t.type, "type %d" % t.type))
+            )
         if len(t.scales) != 1 or len(t.zero_points) != 1:
-            raise TfliteError("%s%s %s has %d scales and %d zero points; qpipe takes one of each per activation"
-                              % (where, what, t.where(), len(t.scales), len(t.zero_points)))
+            raise TfliteError(
+                "%s%s %s has %d scales and %d zero points; qpipe takes one of each per activation"
+                % (where, what, t.where(), len(t.scales), len(t.zero_points))
+            )
         return self.checked_grid(t.scales[0], t.zero_points[0], "%s%s %s" % (where, what, t.where()))
 
     @staticmethod
@@ -577,8 +714,10 @@ class _Reader:
         try:
             qshape = _qshape(t.shape)
         except ValueError:
-            raise TfliteError("%s%s has shape %s; qpipe takes [1, H, W, C] images and [1, N] vectors"
-                              % (where, t.where(), list(t.shape)))
+            raise TfliteError(
+                "%s%s has shape %s; qpipe takes [1, H, W, C] images and [1, N] vectors"
+                % (where, t.where(), list(t.shape))
+            )
         count = math.prod(qshape)
         if count > MAX_ACTIVATION:
             raise TfliteError("%s%s has %d values; qpipe takes at most %d" % (where, t.where(), count, MAX_ACTIVATION))
@@ -591,8 +730,9 @@ class _Reader:
         if op.options_type == 0:
             return None
         if want is None or op.options_type != OPTION_TYPES[want]:
-            raise TfliteError("%s: builtin options of union type %d, expected %s" % (
-                op.where(), op.options_type, want or "none"))
+            raise TfliteError(
+                "%s: builtin options of union type %d, expected %s" % (op.where(), op.options_type, want or "none")
+            )
         return op.options
 
     def opt(self, op, fid, flags, default):
@@ -604,16 +744,19 @@ class _Reader:
         a = self.opt(op, fid, n.Int8Flags, 0)
         name = ACTIVATIONS.get(a, "%d" % a)
         if name not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-            raise TfliteError("%s: fused activation %s is not supported (NONE, RELU, RELU6, RELU_N1_TO_1)"
-                              % (op.where(), name))
+            raise TfliteError(
+                "%s: fused activation %s is not supported (NONE, RELU, RELU6, RELU_N1_TO_1)" % (op.where(), name)
+            )
         return {"NONE": [], "RELU": ["relu"], "RELU6": ["relu6"], "RELU_N1_TO_1": ["relu_n1_to_1"]}[name]
 
     def arity(self, op, n_in, n_out=1, optional=()):
         ins = [i for i in op.inputs]
         lo = n_in - len(optional)
         if not lo <= len(ins) <= n_in or len(op.outputs) != n_out:
-            raise TfliteError("%s: %d inputs and %d outputs, expected %s and %d" % (
-                op.where(), len(ins), len(op.outputs), n_in if not optional else "%d to %d" % (lo, n_in), n_out))
+            raise TfliteError(
+                "%s: %d inputs and %d outputs, expected %s and %d"
+                % (op.where(), len(ins), len(op.outputs), n_in if not optional else "%d to %d" % (lo, n_in), n_out)
+            )
         for pos, i in enumerate(ins):
             if i == -1 and pos not in optional:
                 raise TfliteError("%s: input %d is missing" % (op.where(), pos))
@@ -642,30 +785,38 @@ class _Reader:
         if float_input:
             readers = self.consumers_of(in_index)
             if len(readers) != 1 or readers[0][0].name != "QUANTIZE":
-                raise TfliteError("the float32 input %s is read by %s; a float model needs one QUANTIZE at the input "
-                                  "edge and int8 operators after it" % (tin.where(), ", ".join(
-                                      o.where() for o, _ in readers) or "nothing"))
+                raise TfliteError(
+                    "the float32 input %s is read by %s; a float model needs one QUANTIZE at the input "
+                    "edge and int8 operators after it"
+                    % (tin.where(), ", ".join(o.where() for o, _ in readers) or "nothing")
+                )
             q = readers[0][0]
             self.arity(q, 1)
             self.visited.add(q.index)
             start = q.outputs[0]
         elif tin.type != INT8:
-            raise TfliteError("the input %s is %s; qpipe takes int8 (or float32 followed by QUANTIZE)"
-                              % (tin.where(), TENSOR_TYPES.get(tin.type, "type %d" % tin.type)))
+            raise TfliteError(
+                "the input %s is %s; qpipe takes int8 (or float32 followed by QUANTIZE)"
+                % (tin.where(), TENSOR_TYPES.get(tin.type, "type %d" % tin.type))
+            )
         float_output = tout.type == FLOAT32
         end = out_index
         if float_output:
             p = self.producer.get(out_index)
             if p is None or p.name != "DEQUANTIZE":
-                raise TfliteError("the float32 output %s is written by %s; a float model needs a DEQUANTIZE at the "
-                                  "output edge and int8 operators before it" % (tout.where(), p.where() if p else "nothing"))
+                raise TfliteError(
+                    "the float32 output %s is written by %s; a float model needs a DEQUANTIZE at the "
+                    "output edge and int8 operators before it" % (tout.where(), p.where() if p else "nothing")
+                )
             self.arity(p, 1)
             self.visited.add(p.index)
             end = p.inputs[0]
             self.tensor(end, p)
         elif tout.type != INT8:
-            raise TfliteError("the output %s is %s; qpipe gives int8 (or float32 after DEQUANTIZE)"
-                              % (tout.where(), TENSOR_TYPES.get(tout.type, "type %d" % tout.type)))
+            raise TfliteError(
+                "the output %s is %s; qpipe gives int8 (or float32 after DEQUANTIZE)"
+                % (tout.where(), TENSOR_TYPES.get(tout.type, "type %d" % tout.type))
+            )
         self.end = end
         v = self.activation(start, None)
         layers, v = self.chain(v, None)
@@ -673,9 +824,20 @@ class _Reader:
             if op.index not in self.visited:
                 raise TfliteError("%s: not on the way from the input to the output" % op.where())
         out_t = self.tensor(out_index)
-        return Network(self.source, self.tensor(in_index).name, tuple(self.tensor(in_index).shape),
-                       self.values_in_shape, self.input_grid_, layers, out_t.name, tuple(out_t.shape), v.qshape,
-                       v.grid, float_input, float_output)
+        return Network(
+            self.source,
+            self.tensor(in_index).name,
+            tuple(self.tensor(in_index).shape),
+            self.values_in_shape,
+            self.input_grid_,
+            layers,
+            out_t.name,
+            tuple(out_t.shape),
+            v.qshape,
+            v.grid,
+            float_input,
+            float_output,
+        )
 
     def check_acyclic(self):
         # Kahn's algorithm over the operators; a cycle leaves some with unmet inputs.
@@ -741,8 +903,10 @@ class _Reader:
                 return layers, v
             if t == self.end:
                 if readers:
-                    raise TfliteError("the output %s is also read by %s; qpipe takes one output"
-                                      % (v.tensor.where(), readers[0].where()))
+                    raise TfliteError(
+                        "the output %s is also read by %s; qpipe takes one output"
+                        % (v.tensor.where(), readers[0].where())
+                    )
                 if stop is not None:
                     raise TfliteError("%s: a branch ends at the graph output" % stop.where())
                 return layers, v
@@ -761,11 +925,15 @@ class _Reader:
                 for i in acts:
                     other = self.tensor(i, op)
                     if i != t and other.buffer != 0 and other.buffer < len(self.buffers):
-                        raise TfliteError("%s: one operand, %s, is a constant; qpipe's %s takes two activations"
-                                          % (op.where(), other.where(), op.name))
+                        raise TfliteError(
+                            "%s: one operand, %s, is a constant; qpipe's %s takes two activations"
+                            % (op.where(), other.where(), op.name)
+                        )
                 if any(i != t for i in acts):
-                    raise TfliteError("%s: reads %s and other tensors that do not come from a branch of it"
-                                      % (op.where(), v.tensor.where()))
+                    raise TfliteError(
+                        "%s: reads %s and other tensors that do not come from a branch of it"
+                        % (op.where(), v.tensor.where())
+                    )
                 self.visited.add(op.index)
                 layer, v = self.merge(op, v, [("identity", [], v) for _ in acts])
                 layers.extend(layer)
@@ -778,12 +946,15 @@ class _Reader:
         t = v.tensor.index
         merge = self.join_point(t)
         if merge is None or merge is outer_stop:
-            raise TfliteError("%s is read by %s, which no single ADD, MUL or CONCATENATION joins again "
-                              "(qpipe takes series-parallel graphs)" % (v.tensor.where(), ", ".join(
-                                  r.where() for r in readers)))
+            raise TfliteError(
+                "%s is read by %s, which no single ADD, MUL or CONCATENATION joins again "
+                "(qpipe takes series-parallel graphs)" % (v.tensor.where(), ", ".join(r.where() for r in readers))
+            )
         if not self.is_merge(merge):
-            raise TfliteError("%s: the branches from %s join at a %s; qpipe joins branches with ADD, MUL or "
-                              "CONCATENATION" % (merge.where(), v.tensor.where(), merge.name))
+            raise TfliteError(
+                "%s: the branches from %s join at a %s; qpipe joins branches with ADD, MUL or "
+                "CONCATENATION" % (merge.where(), v.tensor.where(), merge.name)
+            )
         self.visited.add(merge.index)
         branch_results = {}
         for r in readers:
@@ -807,8 +978,10 @@ class _Reader:
                 layers, bv = branch_results[i]
                 branches.append(("branch", layers, bv))
             else:
-                raise TfliteError("%s: its input %s does not come from a branch of %s (qpipe takes series-parallel "
-                                  "graphs)" % (merge.where(), self.tensor(i, merge).where(), v.tensor.where()))
+                raise TfliteError(
+                    "%s: its input %s does not come from a branch of %s (qpipe takes series-parallel "
+                    "graphs)" % (merge.where(), self.tensor(i, merge).where(), v.tensor.where())
+                )
         if set(branch_results) - used:
             raise TfliteError("%s: a branch from %s is not one of its inputs" % (merge.where(), v.tensor.where()))
         return self.merge(merge, v, branches)
@@ -883,18 +1056,23 @@ class _Reader:
         src = op.where()
         if name in ("ADD", "MUL"):
             if shapes[0] != shapes[1]:
-                raise TfliteError("%s: operands of shapes %s and %s; qpipe takes equal shapes (no broadcasting)"
-                                  % (src, list(shapes[0]), list(shapes[1])))
+                raise TfliteError(
+                    "%s: operands of shapes %s and %s; qpipe takes equal shapes (no broadcasting)"
+                    % (src, list(shapes[0]), list(shapes[1]))
+                )
             if out.qshape != shapes[0]:
-                raise TfliteError("%s: output shape %s differs from its operands' %s" % (src, list(out.tensor.shape),
-                                                                                        list(shapes[0])))
+                raise TfliteError(
+                    "%s: output shape %s differs from its operands' %s" % (src, list(out.tensor.shape), list(shapes[0]))
+                )
             acts = self.fused(op, 0)
             if name == "ADD":
                 twice_max = 2 * max(grids[0].scale, grids[1].scale)
                 for g in grids:
                     if not _multiplier_ok(g.scale / twice_max):
-                        raise TfliteError("%s: operand scale %r is too small next to %r (rescale multiplier below "
-                                          "2^-32)" % (src, g.scale, twice_max / 2))
+                        raise TfliteError(
+                            "%s: operand scale %r is too small next to %r (rescale multiplier below "
+                            "2^-32)" % (src, g.scale, twice_max / 2)
+                        )
                 self.check_multiplier(op, twice_max / (1 << 20) / out.grid.scale, "output")
             else:
                 self.check_multiplier(op, grids[0].scale * grids[1].scale / out.grid.scale, "output")
@@ -905,27 +1083,40 @@ class _Reader:
             if axis < 0:
                 axis += rank
             if axis != rank - 1:
-                raise TfliteError("%s: concatenation along axis %d of a rank-%d tensor; qpipe concatenates along the "
-                                  "channels (the last axis)" % (src, axis, rank))
+                raise TfliteError(
+                    "%s: concatenation along axis %d of a rank-%d tensor; qpipe concatenates along the "
+                    "channels (the last axis)" % (src, axis, rank)
+                )
             for i, (g, s) in enumerate(zip(grids, shapes)):
                 if g.key() != out.grid.key():
-                    raise TfliteError("%s: input %d is on grid (%r, %d), the output on (%r, %d); TFLite's int8 "
-                                      "CONCATENATION takes every input on the output's grid"
-                                      % (src, i, g.scale, g.zero_point, out.grid.scale, out.grid.zero_point))
+                    raise TfliteError(
+                        "%s: input %d is on grid (%r, %d), the output on (%r, %d); TFLite's int8 "
+                        "CONCATENATION takes every input on the output's grid"
+                        % (src, i, g.scale, g.zero_point, out.grid.scale, out.grid.zero_point)
+                    )
                 if len(s) != len(out.qshape) or s[:-1] != out.qshape[:-1]:
-                    raise TfliteError("%s: input %d of shape %s does not fit the output %s" % (
-                        src, i, list(s), list(out.tensor.shape)))
+                    raise TfliteError(
+                        "%s: input %d of shape %s does not fit the output %s"
+                        % (src, i, list(s), list(out.tensor.shape))
+                    )
             if sum(s[-1] for s in shapes) != out.qshape[-1]:
-                raise TfliteError("%s: inputs of %d channels in all, the output has %d" % (
-                    src, sum(s[-1] for s in shapes), out.qshape[-1]))
+                raise TfliteError(
+                    "%s: inputs of %d channels in all, the output has %d"
+                    % (src, sum(s[-1] for s in shapes), out.qshape[-1])
+                )
         kinds = [b[0] for b in branches]
         if name == "ADD" and kinds.count("identity") == 1:
             branch = next(b[1] for b in branches if b[0] != "identity")
             layer = Layer("residual", source=src, op_index=op.index, branches=[branch], output=out.grid)
         else:
             kind = {"ADD": "add", "MUL": "mul", "CONCATENATION": "concat"}[name]
-            layer = Layer(kind, source=src, op_index=op.index, output=out.grid,
-                          branches=[b[1] if b[0] != "identity" else [Layer("identity", source=src)] for b in branches])
+            layer = Layer(
+                kind,
+                source=src,
+                op_index=op.index,
+                output=out.grid,
+                branches=[b[1] if b[0] != "identity" else [Layer("identity", source=src)] for b in branches],
+            )
         return [layer] + self.clamps(acts, src, out.grid), out
 
     def clamps(self, acts, src, grid):
@@ -933,8 +1124,10 @@ class _Reader:
 
     def check_multiplier(self, op, real, what):
         if not _multiplier_ok(real):
-            raise TfliteError("%s: %s requantizer multiplier %r lies outside [2^-32, 2^30) (a grid qpipe cannot "
-                              "take)" % (op.where(), what, real))
+            raise TfliteError(
+                "%s: %s requantizer multiplier %r lies outside [2^-32, 2^30) (a grid qpipe cannot "
+                "take)" % (op.where(), what, real)
+            )
 
     # --- operators ------------------------------------------------------------------------------
 
@@ -971,21 +1164,26 @@ class _Reader:
             self.check_multiplier(op, v.grid.scale / out.grid.scale, "the")
             return [Layer("quantize", source=op.where(), op_index=op.index, output=out.grid)], out
         if name == "DEQUANTIZE":
-            raise TfliteError("%s: a DEQUANTIZE inside the graph (qpipe takes one only at the output edge)" % op.where())
+            raise TfliteError(
+                "%s: a DEQUANTIZE inside the graph (qpipe takes one only at the output edge)" % op.where()
+            )
         if name in self.MERGES:
             raise TfliteError("%s: merges two activations that do not come from one fork" % op.where())
         raise TfliteError("%s: unsupported operator" % op.where())
 
     def same_shape(self, op, v, out):
         if out.qshape != v.qshape:
-            raise TfliteError("%s: output shape %s differs from its input's %s" % (
-                op.where(), list(out.tensor.shape), list(v.tensor.shape)))
+            raise TfliteError(
+                "%s: output shape %s differs from its input's %s"
+                % (op.where(), list(out.tensor.shape), list(v.tensor.shape))
+            )
 
     def same_grid(self, op, v, out):
         if out.grid.key() != v.grid.key():
-            raise TfliteError("%s: output grid (%r, %d) differs from its input's (%r, %d); qpipe's %s keeps the grid"
-                              % (op.where(), out.grid.scale, out.grid.zero_point, v.grid.scale, v.grid.zero_point,
-                                 op.name))
+            raise TfliteError(
+                "%s: output grid (%r, %d) differs from its input's (%r, %d); qpipe's %s keeps the grid"
+                % (op.where(), out.grid.scale, out.grid.zero_point, v.grid.scale, v.grid.zero_point, op.name)
+            )
 
     def image(self, op, v):
         if len(v.qshape) != 3:
@@ -997,7 +1195,9 @@ class _Reader:
         eff = (k - 1) * d + 1
         if padding == "VALID":
             if eff > size:
-                raise TfliteError("%s: window %d (dilated %d) is larger than the input's %d" % (op.where(), k, eff, size))
+                raise TfliteError(
+                    "%s: window %d (dilated %d) is larger than the input's %d" % (op.where(), k, eff, size)
+                )
             return (size - eff) // s + 1, 0, 0
         out = (size + s - 1) // s
         total = max((out - 1) * s + eff - size, 0)
@@ -1020,30 +1220,41 @@ class _Reader:
         np = self.np
         t = self.tensor(index, op)
         if t.type != INT8:
-            raise TfliteError("%s: %s %s are %s; qpipe takes int8 weights" % (op.where(), what, t.where(),
-                                                                           TENSOR_TYPES.get(t.type, "type %d" % t.type)))
+            raise TfliteError(
+                "%s: %s %s are %s; qpipe takes int8 weights"
+                % (op.where(), what, t.where(), TENSOR_TYPES.get(t.type, "type %d" % t.type))
+            )
         w = self.data(t, op, np.int8, what)
         if (w == -128).any():
-            raise TfliteError("%s: %s %s hold -128, outside the symmetric range [-127, 127]" % (op.where(), what, t.where()))
+            raise TfliteError(
+                "%s: %s %s hold -128, outside the symmetric range [-127, 127]" % (op.where(), what, t.where())
+            )
         channels = w.shape[out_axis]
         if len(t.scales) == 1:
             scales = np.full(channels, float(t.scales[0]))
             per_channel = False
         elif len(t.scales) == channels and channels > 1:
             if t.qdim != out_axis:
-                raise TfliteError("%s: %s %s are quantized along dimension %d; qpipe takes dimension %d (the output "
-                                  "channels)" % (op.where(), what, t.where(), t.qdim, out_axis))
+                raise TfliteError(
+                    "%s: %s %s are quantized along dimension %d; qpipe takes dimension %d (the output "
+                    "channels)" % (op.where(), what, t.where(), t.qdim, out_axis)
+                )
             scales = np.array([float(s) for s in t.scales])
             per_channel = True
         else:
-            raise TfliteError("%s: %s %s have %d scales for %d output channels" % (op.where(), what, t.where(),
-                                                                                len(t.scales), channels))
+            raise TfliteError(
+                "%s: %s %s have %d scales for %d output channels"
+                % (op.where(), what, t.where(), len(t.scales), channels)
+            )
         if len(t.zero_points) not in (len(t.scales), 0) and len(t.zero_points) != 1:
-            raise TfliteError("%s: %s %s have %d zero points for %d scales" % (op.where(), what, t.where(),
-                                                                            len(t.zero_points), len(t.scales)))
+            raise TfliteError(
+                "%s: %s %s have %d zero points for %d scales"
+                % (op.where(), what, t.where(), len(t.zero_points), len(t.scales))
+            )
         if any(z != 0 for z in t.zero_points):
-            raise TfliteError("%s: %s %s have a non-zero zero point; qpipe takes symmetric weights" % (
-                op.where(), what, t.where()))
+            raise TfliteError(
+                "%s: %s %s have a non-zero zero point; qpipe takes symmetric weights" % (op.where(), what, t.where())
+            )
         for s in scales:
             self.checked_grid(s, 0, "%s: %s %s" % (op.where(), what, t.where()))
         return w, scales, per_channel
@@ -1055,27 +1266,36 @@ class _Reader:
         else:
             t = self.tensor(index, op)
             if t.type != INT32:
-                raise TfliteError("%s: bias %s is %s; qpipe takes int32 biases" % (op.where(), t.where(),
-                                                                               TENSOR_TYPES.get(t.type, "type %d" % t.type)))
+                raise TfliteError(
+                    "%s: bias %s is %s; qpipe takes int32 biases"
+                    % (op.where(), t.where(), TENSOR_TYPES.get(t.type, "type %d" % t.type))
+                )
             b = self.data(t, op, np.int32, "bias").reshape(-1)
             if b.size != channels:
-                raise TfliteError("%s: bias %s has %d values for %d output channels" % (op.where(), t.where(), b.size,
-                                                                                    channels))
+                raise TfliteError(
+                    "%s: bias %s has %d values for %d output channels" % (op.where(), t.where(), b.size, channels)
+                )
         # What qpipe's compiler checks: the bias read back from the float written, the input zero
         # point folded in, and the accumulator bound.
         for c in range(channels):
             acc_scale = in_grid.scale * float(scales[c])
             real = int(b[c]) * acc_scale
             if _round_away(real / acc_scale) != int(b[c]):
-                raise TfliteError("%s: bias %d of channel %d does not survive the round trip through its scale" % (
-                    op.where(), int(b[c]), c))
+                raise TfliteError(
+                    "%s: bias %d of channel %d does not survive the round trip through its scale"
+                    % (op.where(), int(b[c]), c)
+                )
             s, a = w_sums[c]
             folded = int(b[c]) - in_grid.zero_point * s
             if not -(1 << 31) <= folded < (1 << 31):
-                raise TfliteError("%s: channel %d's bias with the input zero point folded in leaves int32" % (op.where(), c))
+                raise TfliteError(
+                    "%s: channel %d's bias with the input zero point folded in leaves int32" % (op.where(), c)
+                )
             if abs(folded) + 128 * a > (1 << 31) - 1:
-                raise TfliteError("%s: channel %d's int32 accumulator could overflow for some input (bias %d, sum of "
-                                  "|weights| %d)" % (op.where(), c, int(b[c]), a))
+                raise TfliteError(
+                    "%s: channel %d's int32 accumulator could overflow for some input (bias %d, sum of "
+                    "|weights| %d)" % (op.where(), c, int(b[c]), a)
+                )
         return b.astype(np.int64)
 
     def conv(self, op, v):
@@ -1086,7 +1306,9 @@ class _Reader:
         h, w, cin = self.image(op, v)
         wt = self.tensor(op.inputs[1], op)
         if len(wt.shape) != 4:
-            raise TfliteError("%s: weights %s have shape %s; expected 4 dimensions" % (op.where(), wt.where(), list(wt.shape)))
+            raise TfliteError(
+                "%s: weights %s have shape %s; expected 4 dimensions" % (op.where(), wt.where(), list(wt.shape))
+            )
         padding = self.padding(op, 0)
         sw = self.positive(op, "stride_w", self.opt(op, 1, n.Int32Flags, 0))
         sh = self.positive(op, "stride_h", self.opt(op, 2, n.Int32Flags, 0))
@@ -1097,10 +1319,14 @@ class _Reader:
             dh = self.positive(op, "dilation_h_factor", self.opt(op, 6, n.Int32Flags, 1))
             one, kh, kw, cout = wt.shape
             if one != 1:
-                raise TfliteError("%s: depthwise weights of shape %s; expected [1, KH, KW, C x multiplier]" % (
-                    op.where(), list(wt.shape)))
+                raise TfliteError(
+                    "%s: depthwise weights of shape %s; expected [1, KH, KW, C x multiplier]"
+                    % (op.where(), list(wt.shape))
+                )
             if cout % cin:
-                raise TfliteError("%s: %d output channels are not a multiple of the %d input channels" % (op.where(), cout, cin))
+                raise TfliteError(
+                    "%s: %d output channels are not a multiple of the %d input channels" % (op.where(), cout, cin)
+                )
             mult = cout // cin
             if mult_opt not in (0, mult):
                 raise TfliteError("%s: depth_multiplier %d, but the weights give %d" % (op.where(), mult_opt, mult))
@@ -1115,8 +1341,10 @@ class _Reader:
                 raise TfliteError("%s: quantized_bias_type is set; qpipe takes int32 biases" % op.where())
             cout, kh, kw, wcin = wt.shape
             if wcin != cin:
-                raise TfliteError("%s: weights take %d input channels, the input has %d (grouped convolutions are not "
-                                  "supported)" % (op.where(), wcin, cin))
+                raise TfliteError(
+                    "%s: weights take %d input channels, the input has %d (grouped convolutions are not "
+                    "supported)" % (op.where(), wcin, cin)
+                )
             wq, scales, per_channel = self.weights(op, op.inputs[1], 0)
             mult = 1
             sums = [(int(wq[c].sum()), int(np.abs(wq[c]).sum())) for c in range(cout)]
@@ -1126,8 +1354,10 @@ class _Reader:
         oh, top, bottom = self.window(op, h, kh, sh, dh, padding)
         ow, left, right = self.window(op, w, kw, sw, dw, padding)
         if out.qshape != (oh, ow, cout):
-            raise TfliteError("%s: output %s has shape %s; the options give [1, %d, %d, %d]" % (
-                op.where(), out.tensor.where(), list(out.tensor.shape), oh, ow, cout))
+            raise TfliteError(
+                "%s: output %s has shape %s; the options give [1, %d, %d, %d]"
+                % (op.where(), out.tensor.where(), list(out.tensor.shape), oh, ow, cout)
+            )
         for c in range(cout):
             self.check_multiplier(op, v.grid.scale * float(scales[c]) / out.grid.scale, "channel %d's" % c)
         # SAME stays the layer's own option (qpipe::same: the kernels compute the padding, no padded
@@ -1135,9 +1365,23 @@ class _Reader:
         same = padding == "SAME" and bool(top or bottom or left or right)
         kind = "depthwise" if depthwise else "conv"
         macs = oh * ow * cout * kh * kw * (1 if depthwise else cin)
-        layer = Layer(kind, source=op.where(), op_index=op.index, kernel=(kh, kw), stride=(sh, sw), dilation=(dh, dw),
-                      same=same, multiplier=mult, weights=np.ascontiguousarray(wq), weight_scale=scales,
-                      per_channel=per_channel, bias=b, input_grid=v.grid, output=out.grid, macs=macs)
+        layer = Layer(
+            kind,
+            source=op.where(),
+            op_index=op.index,
+            kernel=(kh, kw),
+            stride=(sh, sw),
+            dilation=(dh, dw),
+            same=same,
+            multiplier=mult,
+            weights=np.ascontiguousarray(wq),
+            weight_scale=scales,
+            per_channel=per_channel,
+            bias=b,
+            input_grid=v.grid,
+            output=out.grid,
+            macs=macs,
+        )
         return [layer] + self.clamps(acts, op.where(), out.grid), out
 
     def dense(self, op, v):
@@ -1153,27 +1397,40 @@ class _Reader:
                 raise TfliteError("%s: quantized_bias_type is set; qpipe takes int32 biases" % op.where())
         wt = self.tensor(op.inputs[1], op)
         if len(wt.shape) != 2:
-            raise TfliteError("%s: weights %s have shape %s; expected [units, inputs]" % (op.where(), wt.where(),
-                                                                                     list(wt.shape)))
+            raise TfliteError(
+                "%s: weights %s have shape %s; expected [units, inputs]" % (op.where(), wt.where(), list(wt.shape))
+            )
         units, inputs = wt.shape
         count = 1
         for d in v.qshape:
             count *= d
         if inputs != count:
-            raise TfliteError("%s: weights take %d inputs, the input %s has %d values" % (op.where(), inputs,
-                                                                                       v.tensor.where(), count))
+            raise TfliteError(
+                "%s: weights take %d inputs, the input %s has %d values" % (op.where(), inputs, v.tensor.where(), count)
+            )
         wq, scales, per_channel = self.weights(op, op.inputs[1], 0)
         sums = [(int(wq[u].sum()), int(np.abs(wq[u]).sum())) for u in range(units)]
         b = self.bias(op, op.inputs[2] if len(op.inputs) > 2 else -1, units, v.grid, scales, sums)
         out = self.activation(op.outputs[0], op)
         if out.qshape != (units,):
-            raise TfliteError("%s: output %s has shape %s; expected [1, %d]" % (op.where(), out.tensor.where(),
-                                                                             list(out.tensor.shape), units))
+            raise TfliteError(
+                "%s: output %s has shape %s; expected [1, %d]"
+                % (op.where(), out.tensor.where(), list(out.tensor.shape), units)
+            )
         for c in range(units if per_channel else 1):
             self.check_multiplier(op, v.grid.scale * float(scales[c]) / out.grid.scale, "unit %d's" % c)
-        layer = Layer("dense", source=op.where(), op_index=op.index, weights=np.ascontiguousarray(wq),
-                      weight_scale=scales if per_channel else scales[:1], per_channel=per_channel, bias=b,
-                      input_grid=v.grid, output=out.grid, macs=units * inputs)
+        layer = Layer(
+            "dense",
+            source=op.where(),
+            op_index=op.index,
+            weights=np.ascontiguousarray(wq),
+            weight_scale=scales if per_channel else scales[:1],
+            per_channel=per_channel,
+            bias=b,
+            input_grid=v.grid,
+            output=out.grid,
+            macs=units * inputs,
+        )
         return [layer] + self.clamps(acts, op.where(), out.grid), out
 
     def pool(self, op, v):
@@ -1191,13 +1448,24 @@ class _Reader:
         oh, top, bottom = self.window(op, h, kh, sh, 1, padding)
         ow, left, right = self.window(op, w, kw, sw, 1, padding)
         if out.qshape != (oh, ow, c):
-            raise TfliteError("%s: output %s has shape %s; the options give [1, %d, %d, %d]" % (
-                op.where(), out.tensor.where(), list(out.tensor.shape), oh, ow, c))
+            raise TfliteError(
+                "%s: output %s has shape %s; the options give [1, %d, %d, %d]"
+                % (op.where(), out.tensor.where(), list(out.tensor.shape), oh, ow, c)
+            )
         # SAME that pads nothing is VALID.
         same = padding == "SAME" and (top or bottom or left or right)
         kind = "maxpool" if op.name == "MAX_POOL_2D" else "avgpool"
-        return [Layer(kind, source=op.where(), op_index=op.index, kernel=(kh, kw), stride=(sh, sw), same=bool(same),
-                      output=out.grid)] + self.clamps(acts, op.where(), out.grid), out
+        return [
+            Layer(
+                kind,
+                source=op.where(),
+                op_index=op.index,
+                kernel=(kh, kw),
+                stride=(sh, sw),
+                same=bool(same),
+                output=out.grid,
+            )
+        ] + self.clamps(acts, op.where(), out.grid), out
 
     def mean(self, op, v):
         np = self.np
@@ -1207,24 +1475,31 @@ class _Reader:
         at = self.tensor(op.inputs[1], op)
         if at.type not in (INT32, INT64):
             raise TfliteError("%s: axis %s is not an integer tensor" % (op.where(), at.where()))
-        axes = sorted(set(int(a) % 4 if -4 <= int(a) < 4 else 99 for a in
-                          self.data(at, op, np.int32 if at.type == INT32 else np.int64, "axis").reshape(-1)))
+        axes = sorted(
+            set(
+                int(a) % 4 if -4 <= int(a) < 4 else 99
+                for a in self.data(at, op, np.int32 if at.type == INT32 else np.int64, "axis").reshape(-1)
+            )
+        )
         if axes != [1, 2]:
-            raise TfliteError("%s: MEAN over axes %s; qpipe takes the mean over H and W (axes 1 and 2)" % (
-                op.where(), axes))
+            raise TfliteError(
+                "%s: MEAN over axes %s; qpipe takes the mean over H and W (axes 1 and 2)" % (op.where(), axes)
+            )
         keep = self.opt(op, 0, n.BoolFlags, False)
         out = self.activation(op.outputs[0], op)
         expect = (1, 1, 1, c) if keep else (1, c)
         if tuple(out.tensor.shape) != expect:
-            raise TfliteError("%s: output %s has shape %s; expected %s" % (op.where(), out.tensor.where(),
-                                                                        list(out.tensor.shape), list(expect)))
+            raise TfliteError(
+                "%s: output %s has shape %s; expected %s"
+                % (op.where(), out.tensor.where(), list(out.tensor.shape), list(expect))
+            )
         self.check_multiplier(op, v.grid.scale / out.grid.scale / (h * w), "the")
         self.check_multiplier(op, v.grid.scale / out.grid.scale, "the")
         layers = [Layer("mean", source=op.where(), op_index=op.index, output=out.grid)]
         if keep:
             # qpipe's QMean gives Shape<C>; a reshape to [1, C] right after it costs nothing.
             readers = self.reader_ops(out.tensor.index)
-            if (len(readers) == 1 and readers[0].name in ("RESHAPE", "SQUEEZE") and out.tensor.index != self.end):
+            if len(readers) == 1 and readers[0].name in ("RESHAPE", "SQUEEZE") and out.tensor.index != self.end:
                 r = readers[0]
                 nxt = self.activation(r.outputs[0], r) if r.outputs else None
                 if nxt is not None and nxt.qshape == (c,) and nxt.grid.key() == out.grid.key() and len(r.outputs) == 1:
@@ -1245,8 +1520,14 @@ class _Reader:
         if out.qshape == v.qshape:
             return [], out
         readers = self.reader_ops(out.tensor.index)
-        if (len(out.qshape) == 1 and len(readers) == 1 and readers[0].name == "FULLY_CONNECTED"
-                and out.tensor.index != self.end and readers[0].inputs and readers[0].inputs[0] == out.tensor.index):
+        if (
+            len(out.qshape) == 1
+            and len(readers) == 1
+            and readers[0].name == "FULLY_CONNECTED"
+            and out.tensor.index != self.end
+            and readers[0].inputs
+            and readers[0].inputs[0] == out.tensor.index
+        ):
             # QDense reads its input flat, in the same (NHWC) order: no layer needed.
             return [], _Value(out.tensor, out.grid, v.qshape)
         return [Layer("reshape", source=op.where(), op_index=op.index, shape=out.qshape)], out
@@ -1256,11 +1537,16 @@ class _Reader:
         self.arity(op, 1)
         out = self.activation(op.outputs[0], op)
         self.same_shape(op, v, out)
-        kind, fixed = {"SOFTMAX": ("softmax", SOFTMAX_GRID), "LOGISTIC": ("sigmoid", SIGMOID_GRID),
-                       "TANH": ("tanh", TANH_GRID)}[op.name]
+        kind, fixed = {
+            "SOFTMAX": ("softmax", SOFTMAX_GRID),
+            "LOGISTIC": ("sigmoid", SIGMOID_GRID),
+            "TANH": ("tanh", TANH_GRID),
+        }[op.name]
         if out.grid.key() != fixed:
-            raise TfliteError("%s: output grid (%r, %d); TFLite's int8 %s writes (%r, %d)" % (
-                op.where(), out.grid.scale, out.grid.zero_point, op.name, fixed[0], fixed[1]))
+            raise TfliteError(
+                "%s: output grid (%r, %d); TFLite's int8 %s writes (%r, %d)"
+                % (op.where(), out.grid.scale, out.grid.zero_point, op.name, fixed[0], fixed[1])
+            )
         layer = Layer(kind, source=op.where(), op_index=op.index, output=out.grid)
         if kind == "softmax":
             beta = self.opt(op, 0, n.Float32Flags, 0.0)
@@ -1271,8 +1557,10 @@ class _Reader:
             # exceed 1 (QuantizeMultiplierGreaterThanOne).
             real = min(float(beta) * v.grid.scale * float(1 << 26), float((1 << 31) - 1))
             if not real > 1.0:
-                raise TfliteError("%s: beta x input scale %r is not above 2^-26, which TFLite's int8 softmax requires"
-                                  % (op.where(), beta * v.grid.scale))
+                raise TfliteError(
+                    "%s: beta x input scale %r is not above 2^-26, which TFLite's int8 softmax requires"
+                    % (op.where(), beta * v.grid.scale)
+                )
             if v.qshape[-1] > 4096:
                 raise TfliteError("%s: softmax over %d values; qpipe's takes at most 4096" % (op.where(), v.qshape[-1]))
         return [layer], out
@@ -1289,10 +1577,11 @@ class _Reader:
             self.check_multiplier(op, v.grid.scale / out.grid.scale, "the")
             f32 = struct.unpack("<f", struct.pack("<f", v.grid.scale / out.grid.scale))[0]
             if _quantized_multiplier(f32) != _quantized_multiplier(v.grid.scale / out.grid.scale):
-                raise TfliteError("%s: changes the grid (%r, %d) -> (%r, %d) with a multiplier TFLite takes in float32 "
-                                  "(%r), which qpipe's QQuantize (double) does not reproduce" % (
-                                      op.where(), v.grid.scale, v.grid.zero_point, out.grid.scale, out.grid.zero_point,
-                                      f32))
+                raise TfliteError(
+                    "%s: changes the grid (%r, %d) -> (%r, %d) with a multiplier TFLite takes in float32 "
+                    "(%r), which qpipe's QQuantize (double) does not reproduce"
+                    % (op.where(), v.grid.scale, v.grid.zero_point, out.grid.scale, out.grid.zero_point, f32)
+                )
             layers.append(Layer("quantize", source=op.where(), op_index=op.index, output=out.grid))
         layers.append(Layer(kind, source=op.where(), op_index=op.index))
         return layers, out
@@ -1327,8 +1616,10 @@ class _Reader:
         self.same_grid(op, v, out)
         top, bottom, left, right = (int(x) for x in (p[1][0], p[1][1], p[2][0], p[2][1]))
         if out.qshape != (h + top + bottom, w + left + right, c):
-            raise TfliteError("%s: output %s has shape %s; the paddings give [1, %d, %d, %d]" % (
-                op.where(), out.tensor.where(), list(out.tensor.shape), h + top + bottom, w + left + right, c))
+            raise TfliteError(
+                "%s: output %s has shape %s; the paddings give [1, %d, %d, %d]"
+                % (op.where(), out.tensor.where(), list(out.tensor.shape), h + top + bottom, w + left + right, c)
+            )
         if not (top or bottom or left or right):
             return [], out
         return [Layer("pad", source=op.where(), op_index=op.index, pads=(top, bottom, left, right))], out
@@ -1353,8 +1644,10 @@ def read_tflite(path) -> Network:
     except TfliteError:
         raise
     except (struct.error, IndexError, OverflowError, ValueError, RecursionError, MemoryError) as e:
-        raise TfliteError("malformed flatbuffer %s: %s: %s" % (os.path.basename(path), type(e).__name__,
-                                                                str(e).splitlines()[0] if str(e) else ""))
+        raise TfliteError(
+            "malformed flatbuffer %s: %s: %s"
+            % (os.path.basename(path), type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1413,20 +1706,44 @@ def _layer_type(layer: Layer) -> str:
     if k == "residual":
         return "qpipe::Residual<%s>" % _pipe(layer.branches[0])
     if k in ("add", "mul", "concat"):
-        return "qpipe::%s<%s>" % ({"add": "Add", "mul": "Mul", "concat": "Concat"}[k],
-                                  ", ".join(_pipe(b) for b in layer.branches))
-    return {"relu": "qpipe::QRelu", "relu6": "qpipe::QRelu6", "relu_n1_to_1": "qpipe::QReluN1To1",
-            "sigmoid": "qpipe::QSigmoid", "tanh": "qpipe::QTanh", "mean": "qpipe::QMean",
-            "leaky_relu": "qpipe::QLeakyRelu", "hard_swish": "qpipe::QHardSwish", "quantize": "qpipe::QQuantize",
-            "identity": "qpipe::Identity"}[k]
+        return "qpipe::%s<%s>" % (
+            {"add": "Add", "mul": "Mul", "concat": "Concat"}[k],
+            ", ".join(_pipe(b) for b in layer.branches),
+        )
+    return {
+        "relu": "qpipe::QRelu",
+        "relu6": "qpipe::QRelu6",
+        "relu_n1_to_1": "qpipe::QReluN1To1",
+        "sigmoid": "qpipe::QSigmoid",
+        "tanh": "qpipe::QTanh",
+        "mean": "qpipe::QMean",
+        "leaky_relu": "qpipe::QLeakyRelu",
+        "hard_swish": "qpipe::QHardSwish",
+        "quantize": "qpipe::QQuantize",
+        "identity": "qpipe::Identity",
+    }[k]
 
 
 # Which layers the C++ side had when this was written, and which it gained later: what a header
 # needs (the report names them).
-NEW_SPELLINGS = ("qpipe::kernel(", "qpipe::stride(", "qpipe::dilation(", "qpipe::same", "qpipe::multiplier(",
-                 "qpipe::QMean", "qpipe::QReshape", "qpipe::QSoftmaxBeta", "qpipe::QReluN1To1", "qpipe::QLeakyRelu",
-                 "qpipe::QHardSwish", "qpipe::QQuantize", "qpipe::Add<", "qpipe::Mul<", "qpipe::Concat<",
-                 "qpipe::Identity")
+NEW_SPELLINGS = (
+    "qpipe::kernel(",
+    "qpipe::stride(",
+    "qpipe::dilation(",
+    "qpipe::same",
+    "qpipe::multiplier(",
+    "qpipe::QMean",
+    "qpipe::QReshape",
+    "qpipe::QSoftmaxBeta",
+    "qpipe::QReluN1To1",
+    "qpipe::QLeakyRelu",
+    "qpipe::QHardSwish",
+    "qpipe::QQuantize",
+    "qpipe::Add<",
+    "qpipe::Mul<",
+    "qpipe::Concat<",
+    "qpipe::Identity",
+)
 
 
 def _blocks(layers, out, names):
@@ -1436,8 +1753,18 @@ def _blocks(layers, out, names):
             _blocks(b, out, names)
         k = layer.kind
         # Concat has no parameter block: its inputs and output share one grid (checked above).
-        if k not in ("conv", "depthwise", "dense", "residual", "add", "mul", "mean", "leaky_relu",
-                     "hard_swish", "quantize"):
+        if k not in (
+            "conv",
+            "depthwise",
+            "dense",
+            "residual",
+            "add",
+            "mul",
+            "mean",
+            "leaky_relu",
+            "hard_swish",
+            "quantize",
+        ):
             continue
         base = cpp.identifier("op%d_%s" % (layer.op_index, k))
         name, i = base, 2
@@ -1445,15 +1772,31 @@ def _blocks(layers, out, names):
             name, i = "%s_%d" % (base, i), i + 1
         names.add(name)
         layer.name = name
-        simple = {"residual": "ResidualParams", "add": "AddParams", "mul": "MulParams",
-                  "mean": "MeanParams", "hard_swish": "HardSwishParams", "quantize": "QuantizeParams"}
+        simple = {
+            "residual": "ResidualParams",
+            "add": "AddParams",
+            "mul": "MulParams",
+            "mean": "MeanParams",
+            "hard_swish": "HardSwishParams",
+            "quantize": "QuantizeParams",
+        }
         if k in simple:
-            out.append((name, "inline constexpr qpipe::%s %s{.output = %s};  // %s\n"
-                        % (simple[k], name, cpp.grid(layer.output), layer.source)))
+            out.append(
+                (
+                    name,
+                    "inline constexpr qpipe::%s %s{.output = %s};  // %s\n"
+                    % (simple[k], name, cpp.grid(layer.output), layer.source),
+                )
+            )
             continue
         if k == "leaky_relu":
-            out.append((name, "inline constexpr qpipe::LeakyReluParams %s{.alpha = %s, .output = %s};  // %s\n"
-                        % (name, cpp.number(layer.alpha), cpp.grid(layer.output), layer.source)))
+            out.append(
+                (
+                    name,
+                    "inline constexpr qpipe::LeakyReluParams %s{.alpha = %s, .output = %s};  // %s\n"
+                    % (name, cpp.number(layer.alpha), cpp.grid(layer.output), layer.source),
+                )
+            )
             continue
         w = layer.weights
         if k == "conv":
@@ -1461,22 +1804,38 @@ def _blocks(layers, out, names):
         elif k == "depthwise":
             channels = w.shape[2] // layer.multiplier
             t = "qpipe::DepthwiseConv2DParams<%s, %d, std::int8_t%s>" % (
-                _kernel(layer), channels, ", %d" % layer.multiplier if layer.multiplier != 1 else "")
+                _kernel(layer),
+                channels,
+                ", %d" % layer.multiplier if layer.multiplier != 1 else "",
+            )
         else:
-            t = "qpipe::Dense%sParams<%d, %d, std::int8_t>" % ("PerChannel" if layer.per_channel else "", w.shape[1],
-                                                               w.shape[0])
+            t = "qpipe::Dense%sParams<%d, %d, std::int8_t>" % (
+                "PerChannel" if layer.per_channel else "",
+                w.shape[1],
+                w.shape[0],
+            )
         scales = layer.weight_scale
         per = list(scales) if len(scales) > 1 else [scales[0]] * len(layer.bias)
         # qpipe's blocks hold real-valued biases: int32 x (input scale x weight scale), the same
         # double product the compiler divides by, so it rounds back to the same int32.
-        bias = "{" + ", ".join(cpp.number(int(q) * (layer.input_grid.scale * float(s))) for q, s in zip(layer.bias, per)) + "}"
-        ws = cpp.number(scales[0]) if k == "dense" and not layer.per_channel else "{" + ", ".join(cpp.number(s) for s in per) + "}"
-        text = ("inline constexpr %s %s{  // %s\n"
-                "    .weights = %s,\n"
-                "    .bias = %s,  // int32 bias x input scale x weight scale\n"
-                "    .output = %s,\n"
-                "    .weight_scale = %s,\n"
-                "};\n") % (t, name, layer.source, cpp.nested(w, 16), bias, cpp.grid(layer.output), ws)
+        bias = (
+            "{"
+            + ", ".join(cpp.number(int(q) * (layer.input_grid.scale * float(s))) for q, s in zip(layer.bias, per))
+            + "}"
+        )
+        ws = (
+            cpp.number(scales[0])
+            if k == "dense" and not layer.per_channel
+            else "{" + ", ".join(cpp.number(s) for s in per) + "}"
+        )
+        text = (
+            "inline constexpr %s %s{  // %s\n"
+            "    .weights = %s,\n"
+            "    .bias = %s,  // int32 bias x input scale x weight scale\n"
+            "    .output = %s,\n"
+            "    .weight_scale = %s,\n"
+            "};\n"
+        ) % (t, name, layer.source, cpp.nested(w, 16), bias, cpp.grid(layer.output), ws)
         out.append((name, text))
 
 
@@ -1488,19 +1847,31 @@ def write_header(network: Network, out_path, namespace: str) -> str:
     dims = lambda s: ", ".join(str(d) for d in s)
     lines = [
         "// Generated by qpipe_tools.tflite from %s. Do not edit; regenerate." % network.source,
-        "// Input '%s': TFLite [%s]%s -> qpipe Shape<%s>, int8 codes on input_grid." % (
-            network.input_name, dims(network.input_tflite_shape),
+        "// Input '%s': TFLite [%s]%s -> qpipe Shape<%s>, int8 codes on input_grid."
+        % (
+            network.input_name,
+            dims(network.input_tflite_shape),
             " float32 (the model's QUANTIZE is the input grid)" if network.float_input else " int8",
-            dims(network.input_shape)),
-        "// Output '%s': TFLite [%s]%s -> qpipe Shape<%s>, int8 codes on output_grid." % (
-            network.output_name, dims(network.output_tflite_shape),
+            dims(network.input_shape),
+        ),
+        "// Output '%s': TFLite [%s]%s -> qpipe Shape<%s>, int8 codes on output_grid."
+        % (
+            network.output_name,
+            dims(network.output_tflite_shape),
             " float32 (the model's DEQUANTIZE reads output_grid)" if network.float_output else " int8",
-            dims(network.output_shape)),
+            dims(network.output_shape),
+        ),
         "// Weights, weight scales, biases and grids are the model's own.",
         *summarize(network).comment(),
     ]
-    text = cpp.carried_header(lines, namespace, [_layer_type(x) for x in network.layers], network.input_shape,
-                              [("input_grid", network.input_grid), ("output_grid", network.output_grid)], blocks)
+    text = cpp.carried_header(
+        lines,
+        namespace,
+        [_layer_type(x) for x in network.layers],
+        network.input_shape,
+        [("input_grid", network.input_grid), ("output_grid", network.output_grid)],
+        blocks,
+    )
     if out_path is not None:
         cpp.write(out_path, text)
     return text
@@ -1520,8 +1891,11 @@ def export(path, out_path, namespace) -> summary.Summary:
 
 
 def main(argv=None) -> int:
-    parser = cli.parser(PROG, "An int8 TFLite flatbuffer -> a qpipe C++ header (its int8 weights and grids as they "
-                        "are).", "the .tflite file (int8, or float32 only at the input and output edges)")
+    parser = cli.parser(
+        PROG,
+        "An int8 TFLite flatbuffer -> a qpipe C++ header (its int8 weights and grids as they " "are).",
+        "the .tflite file (int8, or float32 only at the input and output edges)",
+    )
     return cli.run(parser, argv, lambda args: export(args.model, args.out, args.namespace))
 
 

@@ -94,8 +94,22 @@ def cpp_braces(values, depth=0):
 
 
 # Names the header itself declares.
-HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "network", "check_inputs",
-                "check_outputs", "qpipe", "std", "input_grid", "output_grid", "unset_spec", "calibration"}
+HEADER_NAMES = {
+    "Net",
+    "Input",
+    "placeholder",
+    "calibration_samples",
+    "spec",
+    "network",
+    "check_inputs",
+    "check_outputs",
+    "qpipe",
+    "std",
+    "input_grid",
+    "output_grid",
+    "unset_spec",
+    "calibration",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,9 +117,16 @@ HEADER_NAMES = {"Net", "Input", "placeholder", "calibration_samples", "spec", "n
 
 
 # The layers without arguments, by C++ type, as the host calibration names them.
-PLAIN_LAYERS = {"qpipe::QRelu": "relu", "qpipe::QRelu6": "relu6", "qpipe::QReluN1To1": "relu_n1_to_1",
-                "qpipe::QSigmoid": "sigmoid", "qpipe::QTanh": "tanh", "qpipe::QSoftmax": "softmax",
-                "qpipe::QGlobalAvgPool2D": "global_avg_pool", "qpipe::QFlatten": "flatten"}
+PLAIN_LAYERS = {
+    "qpipe::QRelu": "relu",
+    "qpipe::QRelu6": "relu6",
+    "qpipe::QReluN1To1": "relu_n1_to_1",
+    "qpipe::QSigmoid": "sigmoid",
+    "qpipe::QTanh": "tanh",
+    "qpipe::QSoftmax": "softmax",
+    "qpipe::QGlobalAvgPool2D": "global_avg_pool",
+    "qpipe::QFlatten": "flatten",
+}
 
 
 class Layer:
@@ -137,6 +158,7 @@ class Residual(Merge):
         super().__init__("add", [[], items], block)
         self.items = items
 
+
 class BlockText:
     """A parameter block of the header: its C++ definition (and the batch norm the compiler folds
     into it), written once calibration has run: with the grid of its output where the host chose
@@ -144,7 +166,7 @@ class BlockText:
 
     def __init__(self, name, cpp_type, body, observer, calib):
         self.name, self.cpp_type, self.body, self.observer, self.calib = name, cpp_type, body, observer, calib
-        self.raw = None       # the block before batch normalization is folded in, if there is one
+        self.raw = None  # the block before batch normalization is folded in, if there is one
         self.bn_label = None
         self.bn_text = None
 
@@ -159,8 +181,10 @@ class BlockText:
         lines = ["// %s" % comment] if comment else []
         lines.append("inline constexpr %s %s{\n%s};" % (self.cpp_type, self.raw or self.name, fields))
         if self.raw is not None:
-            lines.append("// %s folded in by the compiler.\ninline constexpr auto %s = qpipe::fold_batch_norm(%s, %s);"
-                         % (self.bn_label, self.name, self.raw, self.bn_text))
+            lines.append(
+                "// %s folded in by the compiler.\ninline constexpr auto %s = qpipe::fold_batch_norm(%s, %s);"
+                % (self.bn_label, self.name, self.raw, self.bn_text)
+            )
         return "\n".join(lines)
 
 
@@ -171,8 +195,13 @@ def calib_items(items):
         if isinstance(item, Residual):
             out.append(qc.Residual(calib_items(item.items), item.block.calib))
         elif isinstance(item, Merge):
-            out.append(qc.Merge(item.kind, [calib_items(b) for b in item.branches],
-                                item.block.calib if item.block is not None else None))
+            out.append(
+                qc.Merge(
+                    item.kind,
+                    [calib_items(b) for b in item.branches],
+                    item.block.calib if item.block is not None else None,
+                )
+            )
         else:
             out.append(item.calib)
     return out
@@ -184,8 +213,13 @@ def pipe_text(items):
         if isinstance(item, Residual):
             parts.append("qpipe::Residual<qpipe::Pipe<%s>>" % pipe_text(item.items))
         elif isinstance(item, Merge):
-            parts.append("%s<%s>" % (Merge.CPP[item.kind], ", ".join(
-                "qpipe::Pipe<%s>" % pipe_text(b) if b else "qpipe::Identity" for b in item.branches)))
+            parts.append(
+                "%s<%s>"
+                % (
+                    Merge.CPP[item.kind],
+                    ", ".join("qpipe::Pipe<%s>" % pipe_text(b) if b else "qpipe::Identity" for b in item.branches),
+                )
+            )
         else:
             parts.append(item.cpp_type)
     return ", ".join(parts)
@@ -222,8 +256,9 @@ def parse_observer(text):
     try:
         return qc.Observer.parse(text)
     except ValueError:
-        raise ExportError("observer '%s' is not min_max, percentile:LO:HI (0 <= LO < HI <= 100) or kl[:BINS] "
-                          "(BINS >= 512)" % text)
+        raise ExportError(
+            "observer '%s' is not min_max, percentile:LO:HI (0 <= LO < HI <= 100) or kl[:BINS] " "(BINS >= 512)" % text
+        )
 
 
 def observer_cpp(observer):
@@ -248,7 +283,7 @@ class Exporter:
         self.nn = torch.nn
         self.F = torch.nn.functional
         self.per_channel = per_channel
-        self.blocks = []          # C++ definitions of the parameter blocks, in order
+        self.blocks = []  # C++ definitions of the parameter blocks, in order
         self.block_names = set()
 
         # Run everything in double: the parameters are exact (float32 fits in a double) and the
@@ -260,14 +295,17 @@ class Exporter:
             raise ExportError("torch.fx cannot trace the model: %s" % cli.one_line(e))
         try:
             from torch.fx.passes.shape_prop import ShapeProp
+
             # ShapeProp prints the failing node's traceback on stderr before it raises: keep it
             # off (the contract is one error line) and report the cause, the error torch raised.
             with contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.graph_module).propagate(calibration)
         except Exception as e:
             cause = e.__cause__ or e.__context__ or e
-            raise ExportError("the model does not run on the calibration batch of shape %s: %s"
-                              % (tuple(calibration.shape), cli.one_line(cause)))
+            raise ExportError(
+                "the model does not run on the calibration batch of shape %s: %s"
+                % (tuple(calibration.shape), cli.one_line(cause))
+            )
 
         # The functions and tensor methods the walk understands.
         F = self.F
@@ -278,9 +316,17 @@ class Exporter:
         self.flatten_functions = {torch.flatten, "flatten", "view", "reshape"}
         self.mean_functions = {torch.mean, "mean"}
         # Where branches join: the merge kind of each function or tensor method.
-        self.merge_functions = {operator.add: "add", operator.iadd: "add", torch.add: "add", "add": "add",
-                                operator.mul: "mul", operator.imul: "mul", torch.mul: "mul", "mul": "mul",
-                                torch.cat: "cat"}
+        self.merge_functions = {
+            operator.add: "add",
+            operator.iadd: "add",
+            torch.add: "add",
+            "add": "add",
+            operator.mul: "mul",
+            operator.imul: "mul",
+            torch.mul: "mul",
+            "mul": "mul",
+            torch.cat: "cat",
+        }
         for name in ("concat", "concatenate"):  # aliases of torch.cat in newer releases
             if hasattr(torch, name):
                 self.merge_functions[getattr(torch, name)] = "cat"
@@ -306,20 +352,22 @@ class Exporter:
         elif len(shape) == 2:
             qshape = (shape[1],)
         else:
-            raise ExportError("the calibration batch has shape %s; qpipe takes (N, C, H, W) images or "
-                              "(N, features) vectors" % (shape,))
+            raise ExportError(
+                "the calibration batch has shape %s; qpipe takes (N, C, H, W) images or "
+                "(N, features) vectors" % (shape,)
+            )
         self.input_qshape = qshape
         items, last, qshape = self.walk(inputs[0], qshape, stop=None)
         if not items:
             raise ExportError("the model has no layer qpipe can run")
         out_shape = self.torch_shape(last)
         if out_shape is None or math.prod(out_shape[1:]) != math.prod(qshape):
-            raise ExportError("the model's output %s does not match the exported network's %s"
-                              % (out_shape, qshape))
+            raise ExportError("the model's output %s does not match the exported network's %s" % (out_shape, qshape))
         if len(out_shape) == 2 and len(qshape) == 3:
-            raise ExportError("the model's output is a flattened %dx%dx%d image, whose values torch orders (C, H, W) "
-                              "and qpipe (H, W, C); end the model with the image or a Linear" % (qshape[2], qshape[0],
-                                                                                                 qshape[1]))
+            raise ExportError(
+                "the model's output is a flattened %dx%dx%d image, whose values torch orders (C, H, W) "
+                "and qpipe (H, W, C); end the model with the image or a Linear" % (qshape[2], qshape[0], qshape[1])
+            )
         self.output_qshape = qshape
         self.shared_grids = self.tie_concat_grids(items)
         return items
@@ -376,10 +424,15 @@ class Exporter:
         where = "the input" if node.op == "placeholder" else "the output of '%s'" % node_label(node)
         merge = self.join_point(node)
         if merge is None or merge is stop or self.merge_kind(merge) is None:
-            joined = "" if merge is None or merge is stop else ", which join again at '%s' (%s)" % (
-                node_label(merge), self.kind_of(merge))
-            raise ExportError("%s feeds %d layers (%s)%s; qpipe branches only where an add, a mul or a cat joins the "
-                              "branches again" % (where, len(users), ", ".join(node_label(u) for u in users), joined))
+            joined = (
+                ""
+                if merge is None or merge is stop
+                else ", which join again at '%s' (%s)" % (node_label(merge), self.kind_of(merge))
+            )
+            raise ExportError(
+                "%s feeds %d layers (%s)%s; qpipe branches only where an add, a mul or a cat joins the "
+                "branches again" % (where, len(users), ", ".join(node_label(u) for u in users), joined)
+            )
         ends = {}  # the last node of each branch -> (items, qpipe shape)
         for user in users:
             if user is merge:
@@ -397,11 +450,19 @@ class Exporter:
                 used.add(operand)
                 branches.append(ends[operand] + (operand,))
             elif operand in used:
-                raise layer_error(merge, self.kind_of(merge), "reads the result of one branch twice ('%s'); qpipe runs "
-                                  "each branch once per operand" % node_label(operand))
+                raise layer_error(
+                    merge,
+                    self.kind_of(merge),
+                    "reads the result of one branch twice ('%s'); qpipe runs "
+                    "each branch once per operand" % node_label(operand),
+                )
             else:
-                raise layer_error(merge, self.kind_of(merge), "its operand '%s' does not come from a branch of %s (qpipe "
-                                  "joins branches of one fork)" % (node_label(operand), where))
+                raise layer_error(
+                    merge,
+                    self.kind_of(merge),
+                    "its operand '%s' does not come from a branch of %s (qpipe "
+                    "joins branches of one fork)" % (node_label(operand), where),
+                )
         if set(ends) - used:
             raise layer_error(merge, self.kind_of(merge), "a branch from %s is not one of its operands" % where)
         item, out_qshape = self.merge_item(merge, node, branches)
@@ -428,8 +489,7 @@ class Exporter:
         args = list(merge.args)
         if kind == "cat":
             tensors = args[0] if args else merge.kwargs.get("tensors")
-            if not isinstance(tensors, (list, tuple)) or len(tensors) < 2 or \
-                    not all(hasattr(t, "op") for t in tensors):
+            if not isinstance(tensors, (list, tuple)) or len(tensors) < 2 or not all(hasattr(t, "op") for t in tensors):
                 raise layer_error(merge, what, "only a cat of two or more tensors of the model is supported")
             return list(tensors)
         # torch.add(a, b, alpha=...) / a.add(b, alpha=...): a scaled add is not supported.
@@ -448,24 +508,40 @@ class Exporter:
         qshapes = [b[1] for b in branches]
         if kind in ("add", "mul"):
             if shapes[0] != shapes[1] or qshapes[0] != qshapes[1]:
-                raise layer_error(merge, what, "operands of shapes %s and %s; qpipe's %s takes two of one shape (no "
-                                  "broadcasting)" % (shapes[0], shapes[1], "Add" if kind == "add" else "Mul"))
+                raise layer_error(
+                    merge,
+                    what,
+                    "operands of shapes %s and %s; qpipe's %s takes two of one shape (no "
+                    "broadcasting)" % (shapes[0], shapes[1], "Add" if kind == "add" else "Mul"),
+                )
             empty = [not b[0] for b in branches]
             if kind == "add" and empty.count(True) == 1:  # x + f(x)
-                return Residual(branches[empty.index(False)][0], self.merge_block(merge, "qpipe::ResidualParams",
-                                                                                   "residual")), qshapes[0]
+                return (
+                    Residual(
+                        branches[empty.index(False)][0], self.merge_block(merge, "qpipe::ResidualParams", "residual")
+                    ),
+                    qshapes[0],
+                )
             cpp = "qpipe::AddParams" if kind == "add" else "qpipe::MulParams"
             return Merge(kind, [b[0] for b in branches], self.merge_block(merge, cpp, kind)), qshapes[0]
         out = self.torch_shape(merge)
         dim = merge.kwargs.get("dim", merge.args[1] if len(merge.args) > 1 else 0)
         rank = len(shapes[0])
         if not isinstance(dim, int) or dim % rank != 1:
-            raise layer_error(merge, what, "a cat along dim %s of a %d-D tensor; qpipe concatenates the channels "
-                              "(dim 1) only" % (dim, rank))
-        if any(len(q) != len(qshapes[0]) or q[:-1] != qshapes[0][:-1] for q in qshapes) or \
-                (rank == 2 and len(qshapes[0]) != 1):
-            raise layer_error(merge, what, "operands of shapes %s; qpipe concatenates images of one size along the "
-                              "channels, or vectors" % ", ".join(str(s) for s in shapes))
+            raise layer_error(
+                merge,
+                what,
+                "a cat along dim %s of a %d-D tensor; qpipe concatenates the channels " "(dim 1) only" % (dim, rank),
+            )
+        if any(len(q) != len(qshapes[0]) or q[:-1] != qshapes[0][:-1] for q in qshapes) or (
+            rank == 2 and len(qshapes[0]) != 1
+        ):
+            raise layer_error(
+                merge,
+                what,
+                "operands of shapes %s; qpipe concatenates images of one size along the "
+                "channels, or vectors" % ", ".join(str(s) for s in shapes),
+            )
         out_qshape = tuple(qshapes[0][:-1]) + (sum(q[-1] for q in qshapes),)
         if out is None or math.prod(out[1:]) != math.prod(out_qshape):
             raise layer_error(merge, what, "its output %s is not the concatenation of its operands" % (out,))
@@ -480,8 +556,12 @@ class Exporter:
 
         Returns (items, the node the data continues from, the qpipe shape after it)."""
         if self.merge_kind(node) is not None:
-            raise layer_error(node, self.kind_of(node), "merges tensors that do not come from one fork of the data "
-                              "(qpipe joins the branches of a fork with an add, a mul or a cat)")
+            raise layer_error(
+                node,
+                self.kind_of(node),
+                "merges tensors that do not come from one fork of the data "
+                "(qpipe joins the branches of a fork with an add, a mul or a cat)",
+            )
         if node.op == "call_module":
             module = self.graph_module.get_submodule(node.target)
             return self.convert_module(node, module, qshape)
@@ -589,8 +669,16 @@ class Exporter:
             return [Layer("qpipe::QRelu")]
         if not (slope > 0 and math.isfinite(slope)):
             raise layer_error(node, kind, "negative_slope %r: qpipe's leaky ReLU takes a positive finite slope" % slope)
-        return [self.table_layer(node, "qpipe::QLeakyRelu", "qpipe::LeakyReluParams", "leaky_relu",
-                                 "    .alpha = %s,\n" % cpp_double(slope), alpha=float(slope))]
+        return [
+            self.table_layer(
+                node,
+                "qpipe::QLeakyRelu",
+                "qpipe::LeakyReluParams",
+                "leaky_relu",
+                "    .alpha = %s,\n" % cpp_double(slope),
+                alpha=float(slope),
+            )
+        ]
 
     def convert_function(self, node, qshape):
         key = self.function_key(node)
@@ -625,8 +713,12 @@ class Exporter:
             return self.flatten(qshape), node, self.flat_qshape(qshape)
         if key is F.pad:
             pads = arg(1, "pad", None)
-            if arg(2, "mode", "constant") != "constant" or arg(3, "value", None) not in (None, 0, 0.0) or \
-                    not isinstance(pads, (list, tuple)) or len(pads) != 4:
+            if (
+                arg(2, "mode", "constant") != "constant"
+                or arg(3, "value", None) not in (None, 0, 0.0)
+                or not isinstance(pads, (list, tuple))
+                or len(pads) != 4
+            ):
                 raise layer_error(node, kind, "only pad(x, (left, right, top, bottom)) with zeros is supported")
             self.check_image(node, kind, qshape)
             left, right, top, bottom = pads
@@ -657,8 +749,12 @@ class Exporter:
         # whole vector. Torch's dim 1 is that dimension for (N, C, H, W) and for (N, features),
         # the latter only if the features are a vector for qpipe too (not a flattened image).
         if dim != 1 or (rank == 2 and len(qshape) == 3 and qshape[0] * qshape[1] != 1):
-            raise layer_error(node, kind, "softmax over dim %d of a %d-D tensor: qpipe's softmax runs over the "
-                              "channels (dim 1) only" % (dim, rank))
+            raise layer_error(
+                node,
+                kind,
+                "softmax over dim %d of a %d-D tensor: qpipe's softmax runs over the "
+                "channels (dim 1) only" % (dim, rank),
+            )
         return [Layer("qpipe::QSoftmax")], node, qshape
 
     # -- layers with parameters -----------------------------------------------------------------
@@ -704,23 +800,37 @@ class Exporter:
         bn_values = self.batch_norm_values(bn_node, bn, len(bias)) if bn is not None else None
         # What the compiler would refuse in the header: say it here, in one line.
         import numpy as np
+
         w = np.asarray(weights, dtype=np.float64)
         if not np.all(np.isfinite(w)) or not np.all(np.isfinite(np.asarray(bias, dtype=np.float64))):
             raise layer_error(node, cpp_type, "a weight or bias is not finite")
         if not np.any(w):
             raise layer_error(node, cpp_type, "every weight is zero: there is no weight scale to quantize with")
         calib = qc.Block(calib_kind, weights, bias, observer=observer, batch_norm=bn_values, name=name)
-        block = BlockText(name, cpp_type, "    .weights = %s,\n    .bias = %s,\n" % (cpp_braces(weights), cpp_braces(bias)),
-                          observer, calib)
+        block = BlockText(
+            name,
+            cpp_type,
+            "    .weights = %s,\n    .bias = %s,\n" % (cpp_braces(weights), cpp_braces(bias)),
+            observer,
+            calib,
+        )
         if bn is not None:
             block.raw = name + "_unfolded"
             self.block_names.add(block.raw)
             block.bn_label = node_label(bn_node)
             gamma, beta, mean, variance, epsilon = bn_values
-            block.bn_text = ("qpipe::BatchNorm<%d>{\n    .gamma = %s,\n    .beta = %s,\n    .mean = %s,\n"
-                             "    .variance = %s,\n    .epsilon = %s}"
-                             % (len(bias), cpp_braces(gamma), cpp_braces(beta), cpp_braces(mean), cpp_braces(variance),
-                                cpp_double(epsilon)))
+            block.bn_text = (
+                "qpipe::BatchNorm<%d>{\n    .gamma = %s,\n    .beta = %s,\n    .mean = %s,\n"
+                "    .variance = %s,\n    .epsilon = %s}"
+                % (
+                    len(bias),
+                    cpp_braces(gamma),
+                    cpp_braces(beta),
+                    cpp_braces(mean),
+                    cpp_braces(variance),
+                    cpp_double(epsilon),
+                )
+            )
         self.blocks.append(block)
         return name, (bn_node if bn is not None else node), calib
 
@@ -755,8 +865,9 @@ class Exporter:
             own = tuple((p, p) for p in conv.padding)
         top, bottom, left, right = pads[0] + own[0][0], pads[1] + own[0][1], pads[2] + own[1][0], pads[3] + own[1][1]
         h, w = qshape[0], qshape[1]
-        mode = qpipe_window.convolution_mode([(h, kernel[0], stride[0], dilation[0], top, bottom),
-                                              (w, kernel[1], stride[1], dilation[1], left, right)])
+        mode = qpipe_window.convolution_mode(
+            [(h, kernel[0], stride[0], dilation[0], top, bottom), (w, kernel[1], stride[1], dilation[1], left, right)]
+        )
         items = [pad_layer(top, bottom, left, right)] if mode is None else []
         same = mode == "same"
         in_c, out_c = conv.in_channels, conv.out_channels
@@ -778,19 +889,39 @@ class Exporter:
             # Output channel c M + j reads input channel c, in torch as in TFLite.
             multiplier = out_c // in_c
             layer = "qpipe::QDepthwiseConv2D"
-            cpp_type = "qpipe::DepthwiseConv2DParams<%s, %d%s>" % (qpipe_window.block_kernel(kernel), in_c,
-                                                                    ", double, %d" % multiplier if multiplier != 1 else "")
+            cpp_type = "qpipe::DepthwiseConv2DParams<%s, %d%s>" % (
+                qpipe_window.block_kernel(kernel),
+                in_c,
+                ", double, %d" % multiplier if multiplier != 1 else "",
+            )
             weights = weight[:, 0, :, :].transpose(1, 2, 0).tolist()  # (C M, 1, KH, KW) -> [ky][kx][c M + j]
             calib_kind = "depthwise"
         else:
-            raise layer_error(node, kind, "groups=%d with %d -> %d channels: qpipe takes groups 1 or a depthwise "
-                              "convolution (groups == in_channels, out_channels a multiple of it)"
-                              % (conv.groups, in_c, out_c))
+            raise layer_error(
+                node,
+                kind,
+                "groups=%d with %d -> %d channels: qpipe takes groups 1 or a depthwise "
+                "convolution (groups == in_channels, out_channels a multiple of it)" % (conv.groups, in_c, out_c),
+            )
         if calib_kind != "pointwise":
             layer += "<%s>" % qpipe_window.template_args(kernel, stride, dilation, same, multiplier)
         name, last, block = self.add_block(node, cpp_type, weights, bias, self.nn.BatchNorm2d, calib_kind)
-        items.append(Layer(layer, name, qc.Layer(calib_kind, block, k=kernel, s=stride, d=dilation, same=same,
-                                                 multiplier=multiplier, per_channel=self.per_channel)))
+        items.append(
+            Layer(
+                layer,
+                name,
+                qc.Layer(
+                    calib_kind,
+                    block,
+                    k=kernel,
+                    s=stride,
+                    d=dilation,
+                    same=same,
+                    multiplier=multiplier,
+                    per_channel=self.per_channel,
+                ),
+            )
+        )
         out = self.image_qshape(node)
         self.check_window(node, kind, items, qshape, out)
         return items, last, out
@@ -818,8 +949,11 @@ class Exporter:
         bias = self.array(linear.bias).tolist() if linear.bias is not None else [0.0] * linear.out_features
         cpp_type = "qpipe::DenseParams<%d, %d>" % (linear.in_features, linear.out_features)
         name, last, block = self.add_block(node, cpp_type, weight.tolist(), bias, self.nn.BatchNorm1d, "dense")
-        return ([Layer("qpipe::QDense<%d>" % linear.out_features, name, qc.Layer("dense", block))], last,
-                (linear.out_features,))
+        return (
+            [Layer("qpipe::QDense<%d>" % linear.out_features, name, qc.Layer("dense", block))],
+            last,
+            (linear.out_features,),
+        )
 
     def convert_pool(self, node, pool, qshape):
         kind = type(pool).__name__
@@ -840,13 +974,24 @@ class Exporter:
         axes = [(h, k[0], s[0], p[0], p[0]), (w, k[1], s[1], p[1], p[1])]
         mode = qpipe_window.pool_mode(axes, bool(pool.ceil_mode), average, count_pad)
         if mode is None:
-            raise layer_error(node, kind, qpipe_window.pool_refusal(axes, bool(pool.ceil_mode), average, count_pad,
-                                                                    "padding %s" % (p,), "count_include_pad=%s" % count_pad))
+            raise layer_error(
+                node,
+                kind,
+                qpipe_window.pool_refusal(
+                    axes,
+                    bool(pool.ceil_mode),
+                    average,
+                    count_pad,
+                    "padding %s" % (p,),
+                    "count_include_pad=%s" % count_pad,
+                ),
+            )
         name = "qpipe::QAvgPool2D" if average else "qpipe::QMaxPool2D"
         items = [pad_layer(p[0], p[0], p[1], p[1])] if mode == "pad" else []
         calib = qc.Layer("avg_pool" if average else "max_pool", k=k, s=s, same=mode == "same")
-        items.append(Layer("%s<%s>" % (name, qpipe_window.template_args(k, s, same=mode == "same", pool=True)),
-                           calib=calib))
+        items.append(
+            Layer("%s<%s>" % (name, qpipe_window.template_args(k, s, same=mode == "same", pool=True)), calib=calib)
+        )
         out = self.image_qshape(node)
         self.check_window(node, kind, items, qshape, out)
         return items, node, out
@@ -916,8 +1061,9 @@ def as_batch(torch, data, what):
         tensor = data if isinstance(data, torch.Tensor) else torch.from_numpy(__import__("numpy").asarray(data))
     except Exception as e:
         raise ExportError("the %s is not an array of numbers: %s" % (what, cli.one_line(e)))
-    if not (tensor.is_floating_point() or tensor.dtype in (torch.int8, torch.uint8, torch.int16, torch.int32,
-                                                           torch.int64)):
+    if not (
+        tensor.is_floating_point() or tensor.dtype in (torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64)
+    ):
         raise ExportError("the %s has element type %s, not numbers" % (what, tensor.dtype))
     if tensor.dim() not in (2, 4) or tensor.shape[0] < 1:
         raise ExportError("the %s has shape %s; expected (N, C, H, W) or (N, features)" % (what, tuple(tensor.shape)))
@@ -926,9 +1072,11 @@ def as_batch(torch, data, what):
 
 def cpp_table(name, width, rows):
     """Lines of `inline constexpr std::array<std::array<double, width>, N> name{{...}};`."""
-    return ["inline constexpr std::array<std::array<double, %s>, %d> %s{{" % (width, len(rows), name),
-            ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in rows),
-            "}};"]
+    return [
+        "inline constexpr std::array<std::array<double, %s>, %d> %s{{" % (width, len(rows), name),
+        ",\n".join("    " + cpp_braces(row.tolist(), depth=1) for row in rows),
+        "}};",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -947,23 +1095,30 @@ def cpp_table(name, width, rows):
 
 OPS_PER_MAC = 38.0
 OPS_PER_VALUE = 165.0
-KL_OPS_PER_LEVEL = 92.0       # per candidate threshold and int8 level of a KL sweep
+KL_OPS_PER_LEVEL = 92.0  # per candidate threshold and int8 level of a KL sweep
 KL_OPS_PER_CANDIDATE = 5504.0
-OPS_PER_LOG = 150.0           # a KL observer's table of logarithms, per entry
+OPS_PER_LOG = 150.0  # a KL observer's table of logarithms, per entry
 CALIBRATE_CHOICES = ("host", "compiler", "auto")
+
+
 def compiler_costs(items, in_shape, samples, input_observer):
     """(passes, estimated operations of one pass, of the last declaration)."""
     steps = qc.plan(items)
     shapes = qc.buffer_shapes(steps, in_shape)
     observers = [input_observer or qc.Observer()] + [s.block.observer if s.block is not None else None for s in steps]
-    kl = [(o.bins, math.prod(shape) * samples) for o, shape in zip(observers, shapes)
-          if o is not None and o.method == "kl_divergence"]
+    kl = [
+        (o.bins, math.prod(shape) * samples)
+        for o, shape in zip(observers, shapes)
+        if o is not None and o.method == "kl_divergence"
+    ]
     passes = samples * (2 if kl else 1)
     per_pass = OPS_PER_MAC * qc.macs(items, in_shape) + OPS_PER_VALUE * sum(math.prod(shape) for shape in shapes)
     last = 0.0
     for bins, values in kl:  # the sweep's cost for the worse of 128 and 256 levels, and the logarithms
-        last += max(KL_OPS_PER_LEVEL * (bins - levels + 1) * levels + KL_OPS_PER_CANDIDATE * (bins - levels + 1)
-                    for levels in (128, 256))
+        last += max(
+            KL_OPS_PER_LEVEL * (bins - levels + 1) * levels + KL_OPS_PER_CANDIDATE * (bins - levels + 1)
+            for levels in (128, 256)
+        )
         last += OPS_PER_LOG * max(bins, values)
     return passes, per_pass, last
 
@@ -972,28 +1127,30 @@ class ExportInfo:
     """What export() did: where it calibrated and why, the sizes, and the flag a compile needs."""
 
     def __init__(self):
-        self.calibrate = None        # "host" or "compiler"
-        self.reason = ""             # the line printed about the choice
+        self.calibrate = None  # "host" or "compiler"
+        self.reason = ""  # the line printed about the choice
         self.macs = 0
         self.arena_bytes = 0
         self.samples = 0
-        self.passes = 0              # declarations of CalibrationPasses (compiler path)
-        self.ops_per_pass = 0        # estimated constexpr operations of the largest calibration declaration
-        self.ops_limit = None        # -fconstexpr-ops-limit value the header needs, or None
-        self.seconds = 0.0           # the exporter's time for the host calibration
-        self.calibration = None      # the host calibration's result (qpipe_calibration.Calibration)
-        self.input_grid = None       # host calibration: the input grid (scale, zero point)
-        self.grids = {}              # host calibration: each block's output grid, by block name
+        self.passes = 0  # declarations of CalibrationPasses (compiler path)
+        self.ops_per_pass = 0  # estimated constexpr operations of the largest calibration declaration
+        self.ops_limit = None  # -fconstexpr-ops-limit value the header needs, or None
+        self.seconds = 0.0  # the exporter's time for the host calibration
+        self.calibration = None  # the host calibration's result (qpipe_calibration.Calibration)
+        self.input_grid = None  # host calibration: the input grid (scale, zero point)
+        self.grids = {}  # host calibration: each block's output grid, by block name
         self.path = None
-        self.summary = None          # summary.Summary: layers, parameters, MACs, arena, compile flags
+        self.summary = None  # summary.Summary: layers, parameters, MACs, arena, compile flags
 
     def notes(self):
         """What the summary says before its figures: where calibration ran, and the limit it needs."""
         out = [self.reason]
         if self.ops_limit is not None:
-            out.append("compile the header with -fconstexpr-ops-limit=%d (a calibration declaration takes up to "
-                       "about %s constexpr operations; GCC stops one at 2^25 = %d by default)"
-                       % (self.ops_limit, millions(self.ops_per_pass), summary.GCC_DEFAULT_OPS_LIMIT))
+            out.append(
+                "compile the header with -fconstexpr-ops-limit=%d (a calibration declaration takes up to "
+                "about %s constexpr operations; GCC stops one at 2^25 = %d by default)"
+                % (self.ops_limit, millions(self.ops_per_pass), summary.GCC_DEFAULT_OPS_LIMIT)
+            )
         return out
 
 
@@ -1028,15 +1185,19 @@ def choose_calibration(calibrate, items, in_shape, samples, input_observer, info
         info.reason = "calibrating on the host, as asked (%s; %s)" % (size, compiler_note)
     elif calibrate == "compiler":
         info.calibrate = "compiler"
-        info.reason = ("calibrating in the compiler, as asked (%s: about %s constexpr operations in all, one pass "
-                       "per declaration)" % (size, millions(total)))
+        info.reason = (
+            "calibrating in the compiler, as asked (%s: about %s constexpr operations in all, one pass "
+            "per declaration)" % (size, millions(total))
+        )
     elif total > summary.GCC_DEFAULT_OPS_LIMIT:
         info.calibrate = "host"
         info.reason = "calibrating on the host (%s; %s)" % (size, compiler_note)
     else:
         info.calibrate = "compiler"
-        info.reason = ("calibrating in the compiler (%s: about %s constexpr operations in all, within GCC's "
-                       "default limit for one; --calibrate host moves it to the exporter)" % (size, millions(total)))
+        info.reason = (
+            "calibrating in the compiler (%s: about %s constexpr operations in all, within GCC's "
+            "default limit for one; --calibrate host moves it to the exporter)" % (size, millions(total))
+        )
     if info.calibrate == "compiler":
         info.ops_limit = limit
 
@@ -1051,8 +1212,10 @@ def share_grids(result, groups):
         grid = qc.min_max_grid(lo, hi)
         for block, buffer in zip(blocks, buffers):
             buffer.grid = grid
-            notes[block.name] = "; the grid of %s, shared by the inputs of the concatenation '%s'" % (range_text((lo, hi)),
-                                                                                                   label)
+            notes[block.name] = "; the grid of %s, shared by the inputs of the concatenation '%s'" % (
+                range_text((lo, hi)),
+                label,
+            )
     return notes
 
 
@@ -1062,8 +1225,13 @@ def range_text(r):
 
 def grid_comment(what, b, samples):
     """Which observer chose a grid, from what."""
-    text = "%s: %s over %d sample%s saw %s" % (what, observer_text(b.observer), samples, "" if samples == 1 else "s",
-                                                range_text(b.seen))
+    text = "%s: %s over %d sample%s saw %s" % (
+        what,
+        observer_text(b.observer),
+        samples,
+        "" if samples == 1 else "s",
+        range_text(b.seen),
+    )
     if b.observer.method == "kl_divergence":
         text += ", clipped at |x| <= %.6g to %s" % (b.threshold, range_text(b.chosen))
     elif b.observer.method == "percentile":
@@ -1075,8 +1243,17 @@ def observer_text(observer):
     return observer_cpp(observer).replace("qpipe::", "")
 
 
-def build_header(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
-                 input_observer=None, calibrate="auto"):
+def build_header(
+    model,
+    calibration,
+    namespace,
+    per_channel=True,
+    check_inputs=None,
+    source="",
+    observers=None,
+    input_observer=None,
+    calibrate="auto",
+):
     """(the C++ header for `model` as a string, an ExportInfo); see export."""
     import torch
 
@@ -1091,9 +1268,11 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
     items = exporter.run()
     unused = sorted(set(exporter.observers) - exporter.observers_used)
     if unused:
-        raise ExportError("observer given for '%s', which is not a layer with parameters (name a Conv2d or Linear "
-                          "module, the BatchNorm folded into it, a LeakyReLU or Hardswish, or an add or mul by its graph node)"
-                          % unused[0])
+        raise ExportError(
+            "observer given for '%s', which is not a layer with parameters (name a Conv2d or Linear "
+            "module, the BatchNorm folded into it, a LeakyReLU or Hardswish, or an add or mul by its graph node)"
+            % unused[0]
+        )
 
     in_shape = exporter.input_qshape
     out_size = math.prod(exporter.output_qshape)
@@ -1105,11 +1284,14 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
     info = ExportInfo()
     host_only = None
     if exporter.shared_grids:
-        host_only = ("the branches of the concatenation '%s' must end on one grid, which only the host calibration "
-                     "chooses (the union of their ranges)" % exporter.shared_grids[0][0])
+        host_only = (
+            "the branches of the concatenation '%s' must end on one grid, which only the host calibration "
+            "chooses (the union of their ranges)" % exporter.shared_grids[0][0]
+        )
     choose_calibration(calibrate, network, in_shape, len(samples), input_obs, info, host_only)
-    info.summary = summary.of_items(network, in_shape,
-                                    ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else [])
+    info.summary = summary.of_items(
+        network, in_shape, ["-fconstexpr-ops-limit=%d" % info.ops_limit] if info.ops_limit else []
+    )
     info.summary.notes = info.notes()
 
     host = info.calibrate == "host"
@@ -1161,8 +1343,11 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
         info.seconds = time.monotonic() - start
         info.calibration = result
         info.input_grid = result.input
-        lines += ["// " + grid_comment("input grid", result.buffers[0], len(samples)),
-                  "inline constexpr qpipe::Grid input_grid{%s, %d};" % (cpp_double(result.input[0]), result.input[1]), ""]
+        lines += [
+            "// " + grid_comment("input grid", result.buffers[0], len(samples)),
+            "inline constexpr qpipe::Grid input_grid{%s, %d};" % (cpp_double(result.input[0]), result.input[1]),
+            "",
+        ]
         for block in exporter.blocks:
             b = result.block(block.calib)
             info.grids[block.name] = b.grid
@@ -1174,8 +1359,11 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             cpp.output_grid_line,
         ]
     else:
-        lines += ["// A placeholder grid: calibration sets every grid from the samples.",
-                  "inline constexpr qpipe::Grid placeholder{1.0, 0};", ""]
+        lines += [
+            "// A placeholder grid: calibration sets every grid from the samples.",
+            "inline constexpr qpipe::Grid placeholder{1.0, 0};",
+            "",
+        ]
         lines += [block.text() for block in exporter.blocks]
         template_args = "unset_spec, calibration_samples" + (", " + observer_cpp(input_obs) if input_obs else "")
         lines += [
@@ -1183,7 +1371,8 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "// The calibration batch (NHWC, one row per sample).",
             *cpp_table("calibration_samples", "Input::size", samples),
             "",
-            "inline constexpr auto unset_spec = qpipe::make_spec<Net, Input>(%s);" % ", ".join(["placeholder"] + block_names),
+            "inline constexpr auto unset_spec = qpipe::make_spec<Net, Input>(%s);"
+            % ", ".join(["placeholder"] + block_names),
             "",
             "// Calibration one pass per declaration (a sample through the float reference and the observers),",
             "// a function definition between two passes so that GCC frees each pass's memory before the next.",
@@ -1191,8 +1380,10 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
             "static_assert(decltype(calibration_pass_0)::passes == %d);" % info.passes,
         ]
         for k in range(1, info.passes + 1):
-            lines += ["inline constexpr auto calibration_pass_%d = calibration_pass_%d.next();" % (k, k - 1),
-                      "template <class> void calibration_pass_%d_done() {}" % k]
+            lines += [
+                "inline constexpr auto calibration_pass_%d = calibration_pass_%d.next();" % (k, k - 1),
+                "template <class> void calibration_pass_%d_done() {}" % k,
+            ]
         lines += [
             "inline constexpr const auto& calibration = calibration_pass_%d;  // .report(): per buffer, what its "
             "observer saw and chose" % info.passes,
@@ -1204,8 +1395,10 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
     if check_inputs is not None:
         check = as_batch(torch, check_inputs, "check inputs")
         if tuple(check.shape[1:]) != tuple(calibration.shape[1:]):
-            raise ExportError("the check inputs have shape %s, the calibration batch %s"
-                              % (tuple(check.shape), tuple(calibration.shape)))
+            raise ExportError(
+                "the check inputs have shape %s, the calibration batch %s"
+                % (tuple(check.shape), tuple(calibration.shape))
+            )
         ins = exporter.samples_nhwc(check)
         outs = exporter.outputs_qpipe_layout(check)
         lines += [
@@ -1218,15 +1411,36 @@ def build_header(model, calibration, namespace, per_channel=True, check_inputs=N
     return "\n".join(lines), info
 
 
-def header_text(model, calibration, namespace, per_channel=True, check_inputs=None, source="", observers=None,
-                input_observer=None, calibrate="auto"):
+def header_text(
+    model,
+    calibration,
+    namespace,
+    per_channel=True,
+    check_inputs=None,
+    source="",
+    observers=None,
+    input_observer=None,
+    calibrate="auto",
+):
     """The C++ header for `model`, as a string (see export)."""
-    return build_header(model, calibration, namespace, per_channel, check_inputs, source, observers, input_observer,
-                        calibrate)[0]
+    return build_header(
+        model, calibration, namespace, per_channel, check_inputs, source, observers, input_observer, calibrate
+    )[0]
 
 
-def export(model, calibration, path, namespace, per_channel=True, check_inputs=None, observers=None,
-           input_observer=None, source="", calibrate="auto", quiet=False):
+def export(
+    model,
+    calibration,
+    path,
+    namespace,
+    per_channel=True,
+    check_inputs=None,
+    observers=None,
+    input_observer=None,
+    source="",
+    calibrate="auto",
+    quiet=False,
+):
     """Write the qpipe header for a torch model; return an ExportInfo.
 
     model:        a torch.nn.Module (traced with torch.fx; exported in eval mode)
@@ -1255,8 +1469,17 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
     The model is a live module: its classes are the caller's own (a ResNet's BasicBlock defined in
     the training script needs no import path), which the command line, unpickling a file, cannot
     offer."""
-    text, info = build_header(model, calibration, namespace, per_channel, check_inputs, source=source,
-                              observers=observers, input_observer=input_observer, calibrate=calibrate)
+    text, info = build_header(
+        model,
+        calibration,
+        namespace,
+        per_channel,
+        check_inputs,
+        source=source,
+        observers=observers,
+        input_observer=input_observer,
+        calibrate=calibrate,
+    )
     info.path = path
     cpp.write(path, text)
     if not quiet:
@@ -1267,6 +1490,7 @@ def export(model, calibration, path, namespace, per_channel=True, check_inputs=N
 
 def load_array(path, what):
     import numpy
+
     try:
         return numpy.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -1277,6 +1501,7 @@ def load_array(path, what):
 
 def load_model(path):
     import torch
+
     try:
         # A whole saved module (torch.save(model, path)); torch 1.13 unpickles it fully.
         model = torch.load(path, map_location="cpu")
@@ -1292,34 +1517,52 @@ def load_model(path):
             need = "the module '%s'" % e.name
         else:
             raise ExportError("model file '%s' is not a saved torch model: %s" % (path, cli.one_line(e)))
-        raise ExportError("model file '%s' needs %s, which this program cannot import: export from the script that "
-                          "defines the model's classes with qpipe_tools.torch.export(model, batch, path, namespace), "
-                          "or put their module on PYTHONPATH (docs/frontends.md)" % (path, need))
+        raise ExportError(
+            "model file '%s' needs %s, which this program cannot import: export from the script that "
+            "defines the model's classes with qpipe_tools.torch.export(model, batch, path, namespace), "
+            "or put their module on PYTHONPATH (docs/frontends.md)" % (path, need)
+        )
     except Exception as e:
         raise ExportError("model file '%s' is not a saved torch model: %s" % (path, cli.one_line(e)))
     if not isinstance(model, torch.nn.Module):
-        raise ExportError("model file '%s' holds a value of type %s, not a torch.nn.Module (save the whole module: "
-                          "torch.save(model, path))" % (path, type(model).__name__))
+        raise ExportError(
+            "model file '%s' holds a value of type %s, not a torch.nn.Module (save the whole module: "
+            "torch.save(model, path))" % (path, type(model).__name__)
+        )
     return model
 
 
 def main(argv=None):
-    parser = cli.parser(PROG, "A torch.nn model and a calibration batch -> a qpipe C++ header (float parameters, "
-                        "the grids calibrated as qpipe calibrates).",
-                        "a whole module saved with torch.save(model, path); a model made of your own classes "
-                        "exports from your script: qpipe_tools.torch.export(model, batch, path, namespace)")
-    parser.add_argument("--calibration", required=True, metavar="BATCH",
-                        help=".npy batch, (N, C, H, W) or (N, features)")
+    parser = cli.parser(
+        PROG,
+        "A torch.nn model and a calibration batch -> a qpipe C++ header (float parameters, "
+        "the grids calibrated as qpipe calibrates).",
+        "a whole module saved with torch.save(model, path); a model made of your own classes "
+        "exports from your script: qpipe_tools.torch.export(model, batch, path, namespace)",
+    )
+    parser.add_argument(
+        "--calibration", required=True, metavar="BATCH", help=".npy batch, (N, C, H, W) or (N, features)"
+    )
     parser.add_argument("--per-tensor", action="store_true", help="one weight scale per conv (default: per channel)")
-    parser.add_argument("--check-inputs", metavar="BATCH",
-                        help=".npy batch of other inputs: also write them and torch's outputs")
-    parser.add_argument("--observer", action="append", default=[], metavar="LAYER=OBSERVER",
-                        help="how calibration chooses LAYER's output range: min_max (default), percentile:LO:HI, "
-                             "kl or kl:BINS (repeatable)")
+    parser.add_argument(
+        "--check-inputs", metavar="BATCH", help=".npy batch of other inputs: also write them and torch's outputs"
+    )
+    parser.add_argument(
+        "--observer",
+        action="append",
+        default=[],
+        metavar="LAYER=OBSERVER",
+        help="how calibration chooses LAYER's output range: min_max (default), percentile:LO:HI, "
+        "kl or kl:BINS (repeatable)",
+    )
     parser.add_argument("--input-observer", metavar="OBSERVER", help="the same for the input range")
-    parser.add_argument("--calibrate", choices=CALIBRATE_CHOICES, default="auto",
-                        help="where the grids are calibrated: host (the exporter, bit for bit the compiler's "
-                             "result), compiler (the header holds the samples) or auto (default: by size)")
+    parser.add_argument(
+        "--calibrate",
+        choices=CALIBRATE_CHOICES,
+        default="auto",
+        help="where the grids are calibrated: host (the exporter, bit for bit the compiler's "
+        "result), compiler (the header holds the samples) or auto (default: by size)",
+    )
     return cli.run(parser, argv, run)
 
 
@@ -1339,8 +1582,19 @@ def run(args):
         if not sep or not name:
             raise ExportError("--observer '%s' is not LAYER=OBSERVER" % item)
         observers[name] = what
-    info = export(model, calibration, args.out, args.namespace, not args.per_tensor, check, observers=observers,
-                  input_observer=args.input_observer, source=args.model, calibrate=args.calibrate, quiet=True)
+    info = export(
+        model,
+        calibration,
+        args.out,
+        args.namespace,
+        not args.per_tensor,
+        check,
+        observers=observers,
+        input_observer=args.input_observer,
+        source=args.model,
+        calibrate=args.calibrate,
+        quiet=True,
+    )
     return info.summary
 
 

@@ -36,12 +36,14 @@ def convolution_mode(axes):
     dilation, before, after) per axis (height, width). 'valid' when no window reads a padded cell
     (trailing padding no window reaches is dropped), 'same' when the windows are TFLite SAME's on
     both axes (a padded cell adds 0 either way), else None: a QPad2D in front of a VALID window."""
+
     def matches(size, kernel, stride, dilation, before, after, same):
         outputs = valid_outputs(size + before + after, kernel, stride, dilation)
         if not same:
             return before == 0 and outputs == valid_outputs(size, kernel, stride, dilation)
         same_out, same_before, _ = same_placement(size, kernel, stride, dilation)
         return before == same_before and outputs == same_out
+
     for mode in ("valid", "same"):
         if all(matches(*axis, mode == "same") for axis in axes):
             return mode
@@ -61,8 +63,10 @@ def framework_pool_windows(size, kernel, stride, before, after, ceil_mode):
             outputs -= 1
     else:
         outputs = (padded - kernel) // stride + 1
-    return [(i * stride - before, i * stride - before + kernel, min(i * stride - before + kernel, size + after))
-            for i in range(outputs)]
+    return [
+        (i * stride - before, i * stride - before + kernel, min(i * stride - before + kernel, size + after))
+        for i in range(outputs)
+    ]
 
 
 def pool_mode(axes, ceil_mode, average, count_include_pad):
@@ -71,9 +75,12 @@ def pool_mode(axes, ceil_mode, average, count_include_pad):
     as the frameworks' -inf padding does) and an average divides by the same count (qpipe: the cells
     inside the image, as TFLite); 'pad' for an average that counts padded cells with every window
     whole (a QPad2D in front of a VALID pool: the pads hold real 0 and are counted); else None."""
+
     def cells(size, kernel, stride, before, after):
-        return [(max(a, 0), min(b, size), padded - a)
-                for a, b, padded in framework_pool_windows(size, kernel, stride, before, after, ceil_mode)]
+        return [
+            (max(a, 0), min(b, size), padded - a)
+            for a, b, padded in framework_pool_windows(size, kernel, stride, before, after, ceil_mode)
+        ]
 
     def matches(size, kernel, stride, before, after, same):
         theirs = cells(size, kernel, stride, before, after)
@@ -84,12 +91,14 @@ def pool_mode(axes, ceil_mode, average, count_include_pad):
         ours = [(max(i * stride - lead, 0), min(i * stride - lead + kernel, size)) for i in range(outputs)]
         return len(theirs) == len(ours) > 0 and all(
             (lo, hi) == q and not (average and count_include_pad and padded != hi - lo)
-            for (lo, hi, padded), q in zip(theirs, ours))
+            for (lo, hi, padded), q in zip(theirs, ours)
+        )
 
     def whole(size, kernel, stride, before, after):
         theirs = cells(size, kernel, stride, before, after)
-        return len(theirs) == valid_outputs(size + before + after, kernel, stride) > 0 and \
-            all(padded == kernel for _, _, padded in theirs)
+        return len(theirs) == valid_outputs(size + before + after, kernel, stride) > 0 and all(
+            padded == kernel for _, _, padded in theirs
+        )
 
     for mode in ("valid", "same"):
         if all(matches(*axis, mode == "same") for axis in axes):
@@ -107,13 +116,19 @@ def pool_refusal(axes, ceil_mode, average, count_include_pad, padding, flag):
     same = "SAME pads %d above, %d left" % (same_placement(h, kh, sh)[1], same_placement(w, kw, sw)[1])
     ceil = " and ceil_mode" if ceil_mode else ""
     if average and count_include_pad:
-        return ("%s counts padded cells, which TFLite's SAME never does, and a pad in front cannot give "
-                "ceil_mode's partial windows" % flag)
+        return (
+            "%s counts padded cells, which TFLite's SAME never does, and a pad in front cannot give "
+            "ceil_mode's partial windows" % flag
+        )
     if average:
-        return ("%s%s with %s is not TFLite SAME's placement for this %dx%d input (%s), the only padding qpipe's "
-                "average pool leaves out of the count" % (padding, ceil, flag, h, w, same))
-    return ("%s%s gives windows other than VALID's or TFLite SAME's for this %dx%d input (%s), and qpipe's max pool "
-            "pads only as SAME does" % (padding, ceil, h, w, same))
+        return (
+            "%s%s with %s is not TFLite SAME's placement for this %dx%d input (%s), the only padding qpipe's "
+            "average pool leaves out of the count" % (padding, ceil, flag, h, w, same)
+        )
+    return (
+        "%s%s gives windows other than VALID's or TFLite SAME's for this %dx%d input (%s), and qpipe's max pool "
+        "pads only as SAME does" % (padding, ceil, h, w, same)
+    )
 
 
 def template_args(kernel, stride, dilation=(1, 1), same=False, multiplier=1, pool=False):
@@ -125,8 +140,13 @@ def template_args(kernel, stride, dilation=(1, 1), same=False, multiplier=1, poo
     default_stride = (kh, kw) if pool else (1, 1)
     args = ["%d" % kh if kh == kw else "qpipe::kernel(%d, %d)" % (kh, kw)]
     if (sh, sw) != default_stride:
-        args.append("%d" % sh if kh == kw and sh == sw else "qpipe::stride(%d)" % sh if sh == sw else
-                    "qpipe::stride(%d, %d)" % (sh, sw))
+        args.append(
+            "%d" % sh
+            if kh == kw and sh == sw
+            else "qpipe::stride(%d)" % sh
+            if sh == sw
+            else "qpipe::stride(%d, %d)" % (sh, sw)
+        )
     if (dh, dw) != (1, 1):
         args.append("qpipe::dilation(%d)" % dh if dh == dw else "qpipe::dilation(%d, %d)" % (dh, dw))
     if same:

@@ -5,5 +5,6 @@
 #include <qpipe.hpp>
 
 inline constexpr qpipe::DenseParams<2, 1> dense{.weights = {{1, -1}}, .bias = {0}, .output = {1.0 / 64, 0}};
-inline constexpr auto spec = qpipe::make_spec<qpipe::Pipe<qpipe::QDense<1>>, qpipe::Shape<2>>(qpipe::Grid{1.0 / 128, 0}, dense);
+inline constexpr auto spec =
+    qpipe::make_spec<qpipe::Pipe<qpipe::QDense<1>>, qpipe::Shape<2>>(qpipe::Grid{1.0 / 128, 0}, dense);
 inline constexpr auto network = qpipe::compile(spec);

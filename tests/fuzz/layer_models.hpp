@@ -22,7 +22,8 @@ inline constexpr Grid sum_grid{0.05, 12};
 
 // Input and output sizes of each fuzzed layer, in the order of the selector byte.
 inline constexpr std::size_t layer_count = 7;
-inline constexpr std::size_t input_size[layer_count] = {7 * 7 * 3, 6 * 6 * 4, 7 * 7 * 2, 6 * 6 * 2, 3 * 5 * 4, 2 * 3 * 4, 10};
+inline constexpr std::size_t input_size[layer_count] = {7 * 7 * 3, 6 * 6 * 4, 7 * 7 * 2, 6 * 6 * 2,
+                                                        3 * 5 * 4, 2 * 3 * 4, 10};
 inline constexpr std::size_t output_size[layer_count] = {4 * 4 * 6, 4 * 4 * 4, 3 * 3 * 2, 3 * 3 * 2, 4, 2 * 3 * 4, 10};
 
 }  // namespace fuzz_models

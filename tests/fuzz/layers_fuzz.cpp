@@ -19,14 +19,21 @@ std::vector<std::int8_t> expected(int which, const std::vector<std::int8_t>& x) 
   const naive::QGrid g = to_naive(in_grid);
   switch (which) {
     case 0:
-      return naive::conv2d(naive::pad(tensor(x, 7, 7, 3), 1, 1, 1, 1, in_grid.zero_point), g, to_naive(conv_params), true, 2,
-                           to_naive(conv_out), std::max(-128, conv_out.zero_point), 127).v;
-    case 1: return naive::depthwise_conv2d(tensor(x, 6, 6, 4), g, to_naive(dw_params), 1, to_naive(dw_out), -128, 127).v;
-    case 2: return naive::max_pool(tensor(x, 7, 7, 2), 3, 2).v;
-    case 3: return naive::avg_pool(tensor(x, 6, 6, 2), 2, 2).v;
-    case 4: return naive::global_avg_pool(tensor(x, 3, 5, 4));
-    case 5: return naive::add(x, g, x, g, to_naive(sum_grid), -128, 127);
-    default: return naive::softmax(x, g);
+      return naive::conv2d(naive::pad(tensor(x, 7, 7, 3), 1, 1, 1, 1, in_grid.zero_point), g, to_naive(conv_params),
+                           true, 2, to_naive(conv_out), std::max(-128, conv_out.zero_point), 127)
+          .v;
+    case 1:
+      return naive::depthwise_conv2d(tensor(x, 6, 6, 4), g, to_naive(dw_params), 1, to_naive(dw_out), -128, 127).v;
+    case 2:
+      return naive::max_pool(tensor(x, 7, 7, 2), 3, 2).v;
+    case 3:
+      return naive::avg_pool(tensor(x, 6, 6, 2), 2, 2).v;
+    case 4:
+      return naive::global_avg_pool(tensor(x, 3, 5, 4));
+    case 5:
+      return naive::add(x, g, x, g, to_naive(sum_grid), -128, 127);
+    default:
+      return naive::softmax(x, g);
   }
 }
 

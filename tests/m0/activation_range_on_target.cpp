@@ -21,7 +21,8 @@ constexpr auto relu6 = compile<relu6_spec>();
 
 constexpr Grid conv_out{0x1.d89d8ap-1, -128};
 static_assert(QRelu6::clamp_on(conv_out).qmax == -121);
-constexpr PointwiseConv2DParams<1, 1, std::int8_t> conv{.weights = {{127}}, .bias = {0.0}, .output = conv_out, .weight_scale = {1.0 / 127}};
+constexpr PointwiseConv2DParams<1, 1, std::int8_t> conv{
+    .weights = {{127}}, .bias = {0.0}, .output = conv_out, .weight_scale = {1.0 / 127}};
 constexpr auto conv_spec = make_spec<Pipe<QPointwiseConv2D, QRelu6>, Shape<1, 1, 1>>(Grid{0.1, 0}, conv);
 constexpr auto conv_relu6 = compile<conv_spec>();
 

@@ -8,7 +8,8 @@ void forward(const std::int8_t* input, std::int8_t* output) {
 }
 
 void forward_constant(const std::int8_t* input, std::int8_t* output) {
-  qpipe::run<network>(std::span<const std::int8_t, Input::size>{input, Input::size}, std::span<std::int8_t, 4>{output, 4});
+  qpipe::run<network>(std::span<const std::int8_t, Input::size>{input, Input::size},
+                      std::span<std::int8_t, 4>{output, 4});
 }
 
 }  // namespace cnn_test

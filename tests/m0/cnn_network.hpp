@@ -16,43 +16,52 @@ namespace cnn_test {
 
 using namespace qpipe;
 
-using Net = Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu,
-                 Residual<Pipe<QPointwiseConv2DPerChannel, QRelu6, QPad2D<1>, QDepthwiseConv2D<3>, QRelu6, QPointwiseConv2D>>,
-                 QMaxPool2D<2>, QAvgPool2D<1>, QGlobalAvgPool2D, QDense<4>, QSoftmax>;
+using Net =
+    Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu,
+         Residual<Pipe<QPointwiseConv2DPerChannel, QRelu6, QPad2D<1>, QDepthwiseConv2D<3>, QRelu6, QPointwiseConv2D>>,
+         QMaxPool2D<2>, QAvgPool2D<1>, QGlobalAvgPool2D, QDense<4>, QSoftmax>;
 using Input = Shape<8, 8, 3>;
 
 inline constexpr auto stem = [] {
   qpipe_test::Lcg rng{1};
   Conv2DParams<3, 3, 8> p{};
-  for (auto& o : p.weights) for (auto& y : o) for (auto& x : y) for (auto& w : x) w = rng.uniform(-0.5, 0.5);
+  for (auto& o : p.weights)
+    for (auto& y : o)
+      for (auto& x : y)
+        for (auto& w : x) w = rng.uniform(-0.5, 0.5);
   for (auto& b : p.bias) b = rng.uniform(-0.1, 0.1);
   return p;
 }();
 inline constexpr auto expand = [] {
   qpipe_test::Lcg rng{2};
   PointwiseConv2DParams<8, 16> p{};
-  for (auto& o : p.weights) for (auto& w : o) w = rng.uniform(-0.4, 0.4);
+  for (auto& o : p.weights)
+    for (auto& w : o) w = rng.uniform(-0.4, 0.4);
   for (auto& b : p.bias) b = rng.uniform(0, 0.2);
   return p;
 }();
 inline constexpr auto depthwise = [] {
   qpipe_test::Lcg rng{3};
   DepthwiseConv2DParams<3, 16> p{};
-  for (auto& y : p.weights) for (auto& x : y) for (auto& w : x) w = rng.uniform(-0.5, 0.5);
+  for (auto& y : p.weights)
+    for (auto& x : y)
+      for (auto& w : x) w = rng.uniform(-0.5, 0.5);
   for (auto& b : p.bias) b = rng.uniform(-0.1, 0.1);
   return p;
 }();
 inline constexpr auto project = [] {
   qpipe_test::Lcg rng{4};
   PointwiseConv2DParams<16, 8> p{};
-  for (auto& o : p.weights) for (auto& w : o) w = rng.uniform(-0.3, 0.3);
+  for (auto& o : p.weights)
+    for (auto& w : o) w = rng.uniform(-0.3, 0.3);
   for (auto& b : p.bias) b = rng.uniform(-0.1, 0.1);
   return p;
 }();
 inline constexpr auto head = [] {
   qpipe_test::Lcg rng{5};
   DenseParams<8, 4> p{};
-  for (auto& o : p.weights) for (auto& w : o) w = rng.uniform(-1.5, 1.5);
+  for (auto& o : p.weights)
+    for (auto& w : o) w = rng.uniform(-1.5, 1.5);
   for (auto& b : p.bias) b = rng.uniform(-0.2, 0.2);
   return p;
 }();
@@ -72,7 +81,8 @@ inline constexpr auto samples = [] {
 // The grids below are placeholders: calibrate() replaces every one from the samples.
 inline constexpr Grid placeholder{1.0, 0};
 inline constexpr auto spec = calibrate(
-    qpipe::make_spec<Net, Input>(placeholder, stem, expand, depthwise, project, ResidualParams{placeholder}, head), samples);
+    qpipe::make_spec<Net, Input>(placeholder, stem, expand, depthwise, project, ResidualParams{placeholder}, head),
+    samples);
 inline constexpr auto network = compile(spec);
 
 // The samples on the input grid: what the target is fed (computed by the compiler: no float on the M0).

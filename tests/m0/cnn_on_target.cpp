@@ -12,7 +12,8 @@ int main() {
               unsigned(M::arena_bytes), unsigned(M::unplanned_arena_bytes), unsigned(M::macs));
   int mismatches = 0;
   using Forward = void (*)(const std::int8_t*, std::int8_t*);
-  const std::pair<const char*, Forward> runs[] = {{"network(...)", cnn_test::forward}, {"run<network>", cnn_test::forward_constant}};
+  const std::pair<const char*, Forward> runs[] = {{"network(...)", cnn_test::forward},
+                                                  {"run<network>", cnn_test::forward_constant}};
   for (const auto& [name, forward] : runs) {
     for (std::size_t n = 0; n < cnn_test::inputs.size(); ++n) {
       std::int8_t out[4];

@@ -147,7 +147,8 @@ std::int64_t folded_code_in_64_bits(std::int64_t acc, const qpipe::FittedChannel
 // the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
 // clamped, all in 64 bits.
 template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{}, class Next>
-[[gnu::noinline]] int check_lanes(Next& next) {  // (the three loops' checks out of line: inlined, they outgrow the stack)
+[[gnu::noinline]] int check_lanes(
+    Next& next) {  // (the three loops' checks out of line: inlined, they outgrow the stack)
   using Kernel = qpipe::m0::PointwiseLaneKernel<1, 3, InC, 1, OutC, false>;
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
@@ -171,7 +172,8 @@ template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe
   }
   std::int8_t in[3 * InC], got[3 * OutC];
   for (auto& v : in) v = next();
-  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  if ((next() & 7) == 0)
+    for (auto& v : in) v = -128;
   k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t p = 0; p < 3; ++p)
@@ -190,13 +192,14 @@ template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe
 // acc = bias + the window's sum, then clamp(((floor(acc m / 2^b) + offset) >> shift), 0, span) +
 // qmin in 64 bits, m = high 2^b + low. The pixel pairs run the assembly loop on the M0 (an odd last
 // pixel the C++ one).
-template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{},
-          class Next>
+template <std::size_t K, std::size_t C, std::size_t W, std::size_t S,
+          qpipe::m0::WordImmediates I = qpipe::m0::WordImmediates{}, class Next>
 [[gnu::noinline]] int check_depthwise_pixels(Next& next) {
   using Kernel = qpipe::m0::DepthwiseKernel<K, W, C, K, S, false>;
   // With immediates, 3 x 3 rows at strides 1 and 2 take the row-pixel loops (fours and a rest).
   constexpr bool row_pixels = I.known && Kernel::row_pixels_serve;
-  static_assert(qpipe::m0::depthwise_channels_m0_serves<K, C, W * C> || row_pixels, "the case must reach an assembly loop");
+  static_assert(qpipe::m0::depthwise_channels_m0_serves<K, C, W * C> || row_pixels,
+                "the case must reach an assembly loop");
   Kernel& k = fresh_kernel<Kernel>();
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
   const unsigned b = I.known ? I.piece_bits : 4 + u(4) % 10, shift = 1 + u(5) % 23;  // b in [4, 13], shift in [1, 23]
@@ -217,14 +220,16 @@ template <std::size_t K, std::size_t C, std::size_t W, std::size_t S, qpipe::m0:
   std::int8_t* const in = padded;  // the padding checks' buffer: the wider rows would not fit the stack
   std::int8_t got[Kernel::out_width * C];
   for (std::size_t i = 0; i < K * W * C; ++i) in[i] = next();
-  if ((next() & 7) == 0) for (std::size_t i = 0; i < K * W * C; ++i) in[i] = -128;
+  if ((next() & 7) == 0)
+    for (std::size_t i = 0; i < K * W * C; ++i) in[i] = -128;
   k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
     for (std::size_t c = 0; c < C; ++c) {
       std::int64_t acc = k.channel[c].bias;
       for (std::size_t ky = 0; ky < K; ++ky)
-        for (std::size_t kx = 0; kx < K; ++kx) acc += k.weights[(ky * K + kx) * C + c] * in[(ky * W + ox * S + kx) * C + c];
+        for (std::size_t kx = 0; kx < K; ++kx)
+          acc += k.weights[(ky * K + kx) * C + c] * in[(ky * W + ox * S + kx) * C + c];
       const qpipe::FittedChannel& f = k.channel[c].requantization.fitted;
       bad += got[ox * C + c] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
     }
@@ -254,11 +259,13 @@ template <std::size_t InC, std::size_t OutC, qpipe::m0::WordImmediates I = qpipe
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
     f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
     k.channel[o].requantization.fitted = f;
-    k.channel[o].negative_offset = f.offset + static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 64);
+    k.channel[o].negative_offset =
+        f.offset + static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 64);
   }
   std::int8_t in[3 * InC], got[3 * OutC];
   for (auto& v : in) v = next();
-  if ((next() & 7) == 0) for (auto& v : in) v = -128;
+  if ((next() & 7) == 0)
+    for (auto& v : in) v = -128;
   k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t p = 0; p < 3; ++p)
@@ -283,7 +290,8 @@ int check_window(Next& next, bool extremes) {
   static_assert(4 * K * row <= sizeof w0 && (K - 1) * stride + row + 64 <= sizeof x);
   for (std::size_t c = 0; c < 4; ++c)
     for (std::size_t n = 0; n < K * row; ++n) {
-      const std::int8_t w = extremes ? static_cast<std::int8_t>(n % 3 == 0 ? -127 : 127) : static_cast<std::int8_t>(next() | 1);
+      const std::int8_t w =
+          extremes ? static_cast<std::int8_t>(n % 3 == 0 ? -127 : 127) : static_cast<std::int8_t>(next() | 1);
       k.set_weight(c, n, w0[c * K * row + n] = w);  // never -128
     }
   const std::size_t at = static_cast<std::uint8_t>(next()) % 64;  // any alignment
@@ -291,7 +299,8 @@ int check_window(Next& next, bool extremes) {
   for (std::size_t c = 0; c < 4; ++c) {
     acc[c] = want[c] = static_cast<std::int32_t>(next()) * 4096 + next();
     for (std::size_t ky = 0; ky < K; ++ky)
-      for (std::size_t e = 0; e < row; ++e) want[c] += std::int32_t{w0[(c * K + ky) * row + e]} * x[at + ky * stride + e];
+      for (std::size_t e = 0; e < row; ++e)
+        want[c] += std::int32_t{w0[(c * K + ky) * row + e]} * x[at + ky * stride + e];
   }
   const std::int32_t* w = k.weight.data();
   Kernel::window_dot(w, x + at, acc);
@@ -304,7 +313,8 @@ int check_window(Next& next, bool extremes) {
 // immediates: random weights (never -128), biases and folded constants; every output against the
 // plain sum, then the folded formula in 64 bits (window_codes_m0 on the M0, the C++ code on the
 // host). Stored: the weights as pairs, else as bytes with each group's pairs built at run time.
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I, bool Stored = true, class Next>
+template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I,
+          bool Stored = true, class Next>
 [[gnu::noinline]] int check_window_codes(Next& next) {
   using Kernel = qpipe::m0::WindowLaneKernel<K, W, InC, K, 1, OutC, false, Stored>;
   constexpr std::size_t row = K * InC;
@@ -316,7 +326,8 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
   k.folded = true;
   k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
-    for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
+    for (std::size_t n = 0; n < K * row; ++n)
+      k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
     // |acc| < 2^20: high below 2^11 keeps acc high inside int32, as the fit does.
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
@@ -326,14 +337,16 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
   std::int8_t* const in = padded;
   std::int8_t got[Kernel::out_width * OutC];
   for (std::size_t i = 0; i < K * W * InC; ++i) in[i] = next();
-  if ((next() & 7) == 0) for (std::size_t i = 0; i < K * W * InC; ++i) in[i] = -128;
+  if ((next() & 7) == 0)
+    for (std::size_t i = 0; i < K * W * InC; ++i) in[i] = -128;
   k.template apply<I>(in, got);
   int bad = 0;
   for (std::size_t ox = 0; ox < Kernel::out_width; ++ox)
     for (std::size_t o = 0; o < OutC; ++o) {
       std::int64_t acc = k.channel[o].bias;
       for (std::size_t ky = 0; ky < K; ++ky)
-        for (std::size_t e = 0; e < row; ++e) acc += std::int64_t{w0[(o * K + ky) * row + e]} * in[ky * W * InC + ox * InC + e];
+        for (std::size_t e = 0; e < row; ++e)
+          acc += std::int64_t{w0[(o * K + ky) * row + e]} * in[ky * W * InC + ox * InC + e];
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
       bad += got[ox * OutC + o] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
     }
@@ -344,7 +357,8 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
 // runs it where it owns its input buffer (apply_expanding: on the M0 the input expanded in place
 // into lane pairs, from an address `at` bytes past a word boundary); every output against the
 // plain sum, then the folded formula in 64 bits.
-template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I, class Next>
+template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::size_t OutC, qpipe::m0::WordImmediates I,
+          class Next>
 [[gnu::noinline]] int check_window_expanded(Next& next) {
   constexpr std::size_t H = K + S;
   using Kernel = qpipe::m0::WindowLaneKernel<H, W, InC, K, S, OutC, false, true>;
@@ -358,7 +372,8 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
   k.folded = true;
   k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
   for (std::size_t o = 0; o < OutC; ++o) {
-    for (std::size_t n = 0; n < K * row; ++n) k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
+    for (std::size_t n = 0; n < K * row; ++n)
+      k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
     f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
@@ -367,7 +382,8 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
   std::int8_t* const in = padded + u(2);  // any alignment
   const bool lowest = (next() & 7) == 0;
   for (std::size_t i = 0; i < H * W * InC; ++i) x[i] = lowest ? -128 : static_cast<std::int8_t>(next());
-  for (std::size_t i = 0; i < Kernel::input_capacity; ++i) in[i] = i < H * W * InC ? x[i] : static_cast<std::int8_t>(next());
+  for (std::size_t i = 0; i < Kernel::input_capacity; ++i)
+    in[i] = i < H * W * InC ? x[i] : static_cast<std::int8_t>(next());
   std::int8_t got[2 * Kernel::out_width * OutC];
   k.template apply_expanding<I>(in, got);
   int bad = 0;
@@ -379,7 +395,8 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
           for (std::size_t e = 0; e < row; ++e)
             acc += std::int64_t{w0[(o * K + ky) * row + e]} * x[((oy * S + ky) * W + ox * S) * InC + e];
         const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
-        bad += got[(oy * Kernel::out_width + ox) * OutC + o] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
+        bad += got[(oy * Kernel::out_width + ox) * OutC + o] !=
+               folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
       }
   return bad != 0;
 }
@@ -410,8 +427,8 @@ int main() {
     bad += check_depthwise<3, 32, 320>() + check_depthwise<3, 16, 160>() + check_depthwise<5, 8, 100>() +
            check_depthwise<1, 4, 8>() + check_depthwise<2, 6, 30>() + check_depthwise<3, 100, 900>();
     bad += check_depthwise_quad<3, 32, 320, 32>() + check_depthwise_quad<3, 32, 320, 64>() +
-           check_depthwise_quad<5, 8, 100, 16>() + check_depthwise_quad<1, 4, 8, 8>() + check_depthwise_quad<2, 6, 30, 6>() +
-           check_depthwise_quad<3, 100, 900, 100>();
+           check_depthwise_quad<5, 8, 100, 16>() + check_depthwise_quad<1, 4, 8, 8>() +
+           check_depthwise_quad<2, 6, 30, 6>() + check_depthwise_quad<3, 100, 900, 100>();
     for (std::size_t shift = 0; shift < 2; ++shift) {  // aligned, then one byte off
       bad += check_pad<16, 16, 4, 1, 1, 1, 1>(shift) + check_pad<8, 8, 32, 1, 1, 1, 1>(shift) +
              check_pad<16, 16, 3, 3, 3, 3, 3>(shift) + check_pad<4, 4, 8, 1, 1, 1, 1>(shift) +
@@ -423,11 +440,12 @@ int main() {
              check_lanes<7, 1>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1>(next) + check_depthwise_pixels<3, 8, 5, 2>(next) +
              check_depthwise_pixels<5, 4, 8, 1>(next) + check_depthwise_pixels<2, 6, 5, 1>(next);
-      bad += check_pair_pixels<32, 8>(next) + check_pair_pixels<12, 4>(next) + check_pair_pixels<16, 16>(next) + check_pair_pixels<20, 6>(next) +
-             check_pair_pixels<32, 16>(next);
+      bad += check_pair_pixels<32, 8>(next) + check_pair_pixels<12, 4>(next) + check_pair_pixels<16, 16>(next) +
+             check_pair_pixels<20, 6>(next) + check_pair_pixels<32, 16>(next);
       // The same loops with the word's fields as immediates (what qpipe::run hands them): the full
       // int8 range, a ReLU's range above a negative zero point, a range with a positive qmin.
-      constexpr qpipe::m0::WordImmediates full{true, 13, 0x80, 255, 20}, relu{true, 7, 0xec, 147, 9}, narrow{true, 4, 5, 100, 1};
+      constexpr qpipe::m0::WordImmediates full{true, 13, 0x80, 255, 20}, relu{true, 7, 0xec, 147, 9},
+          narrow{true, 4, 5, 100, 1};
       bad += check_lanes<8, 32, full>(next) + check_lanes<3, 7, relu>(next) + check_lanes<5, 4, narrow>(next);
       bad += check_depthwise_pixels<3, 32, 6, 1, full>(next) + check_depthwise_pixels<3, 8, 5, 2, relu>(next) +
              check_depthwise_pixels<5, 4, 8, 1, narrow>(next) + check_depthwise_pixels<2, 6, 5, 1, full>(next);
@@ -456,13 +474,16 @@ int main() {
       bad += check_window_expanded<7, 2, 3, 10, 4, relu>(next) + check_window_expanded<3, 2, 4, 9, 8, full>(next) +
              check_window_expanded<3, 2, 3, 8, 12, narrow>(next) + check_window_expanded<2, 1, 2, 6, 4, full>(next) +
              check_window_expanded<2, 2, 1, 6, 4, relu>(next);
-      bad += check_pair_pixels<32, 8, full>(next) + check_pair_pixels<12, 4, relu>(next) + check_pair_pixels<16, 16, narrow>(next);
+      bad += check_pair_pixels<32, 8, full>(next) + check_pair_pixels<12, 4, relu>(next) +
+             check_pair_pixels<16, 16, narrow>(next);
       const bool extremes = round == 0 && n == 0;  // x is all -128 then
-      bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) + check_window<3, 3, 10>(next, extremes) +
-             check_window<3, 2, 10>(next, extremes) + check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
+      bad += check_window<7, 3, 22>(next, extremes) + check_window<3, 4, 18>(next, extremes) +
+             check_window<3, 3, 10>(next, extremes) + check_window<3, 2, 10>(next, extremes) +
+             check_window<7, 1, 9>(next, extremes) + check_window<2, 1, 9>(next, extremes) +
              check_window<5, 6, 40>(next, extremes) + check_window<3, 4, 66>(next, extremes);
     }
-    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 + 30 + 50 + 30 + 2 + 5 + 80 + 40;
+    cases += 9 + 7 * 4 + 16 + 8 + 4 + 2 + 3 + 50 + 16 + 4 * (16 + 16 + 4 + 2 + 3 + 50) + 50 + 40 + 50 + 80 + 30 + 40 +
+             30 + 50 + 30 + 2 + 5 + 80 + 40;
   }
   std::printf("dot kernels: %d of %d cases wrong\n", bad, cases);
   return bad == 0 ? 0 : 1;

@@ -23,12 +23,9 @@ using namespace qpipe;
 
 using Net = Pipe<QConv2DPerChannel<kernel(3, 2), stride(2, 1), same>, QRelu,
                  Add<Pipe<QDepthwiseConv2D<3, same>, QRelu6, QPointwiseConv2DPerChannel>, QConv2DPerChannel<1>>,
-                 QLeakyRelu,
-                 Concat<QAvgPool2D<kernel(2, 3), stride(1), same>, QMaxPool2D<3, 1, same>>,
-                 Mul<Identity, QHardSwish>,
-                 QDepthwiseConv2D<3, dilation(2), multiplier(2), same>,
-                 QMean, QReshape<Shape<1, 1, 32>>, QPointwiseConv2D, QFlatten, QSoftmax>;
-
+                 QLeakyRelu, Concat<QAvgPool2D<kernel(2, 3), stride(1), same>, QMaxPool2D<3, 1, same>>,
+                 Mul<Identity, QHardSwish>, QDepthwiseConv2D<3, dilation(2), multiplier(2), same>, QMean,
+                 QReshape<Shape<1, 1, 32>>, QPointwiseConv2D, QFlatten, QSoftmax>;
 
 template <class Block>
 constexpr Block filled(std::uint32_t seed, Grid out, double range = 1.0) {
@@ -55,9 +52,9 @@ constexpr auto shortcut = filled<Conv2DParams<1, 8, 8>>(4, {0.07, -5});
 constexpr auto dilated = filled<DepthwiseConv2DParams<3, 16, double, 2>>(5, {0.1, 0});
 constexpr auto classifier = filled<PointwiseConv2DParams<32, 5>>(6, {0.02, 0}, 0.05);
 
-constexpr auto graph_spec = make_spec<Net, Shape<8, 8, 2>>(input_grid, stem, depthwise, project, shortcut, AddParams{{0.1, -20}},
-                                                      LeakyReluParams{0.2, {0.08, -30}}, HardSwishParams{{0.05, -90}},
-                                                      MulParams{{0.15, -100}}, dilated, MeanParams{{0.04, 0}}, classifier);
+constexpr auto graph_spec = make_spec<Net, Shape<8, 8, 2>>(
+    input_grid, stem, depthwise, project, shortcut, AddParams{{0.1, -20}}, LeakyReluParams{0.2, {0.08, -30}},
+    HardSwishParams{{0.05, -90}}, MulParams{{0.15, -100}}, dilated, MeanParams{{0.04, 0}}, classifier);
 constexpr auto graph = compile<graph_spec>();
 
 constexpr std::array<std::int8_t, 128> input_at(int k) {
@@ -71,7 +68,8 @@ constexpr std::array<std::int8_t, 128> input_at(int k) {
 }
 
 // The compiler's outputs for three inputs.
-constexpr std::array<std::array<std::int8_t, 5>, 3> in_the_compiler{graph(input_at(0)), graph(input_at(1)), graph(input_at(2))};
+constexpr std::array<std::array<std::int8_t, 5>, 3> in_the_compiler{graph(input_at(0)), graph(input_at(1)),
+                                                                    graph(input_at(2))};
 
 }  // namespace
 

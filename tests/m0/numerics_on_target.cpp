@@ -31,10 +31,12 @@ constexpr qpipe::QuantizedMultiplier third = qpipe::quantize_multiplier(1.0 / 3.
 // four of a layer whose codes go both ways (second offsets for negative accumulators), as the
 // compiler builds them for a convolution.
 constexpr std::array<double, 4> accumulator_scales{1.1e-4, 2.3e-4, 0.7e-4, 3.9e-4};
-constexpr std::array<qpipe::AccumulatorRange, 4> ranges{qpipe::AccumulatorRange{-400000, 390000}, {-90000, 120000},
-                                                        {-1500000, 1450000}, {-20000, 35000}};
-constexpr auto relu_requantization = qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.02, -128}, qpipe::ClampRange{-128, 127});
-constexpr auto linear_requantization = qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.05, 9}, qpipe::ClampRange{-128, 127});
+constexpr std::array<qpipe::AccumulatorRange, 4> ranges{
+    qpipe::AccumulatorRange{-400000, 390000}, {-90000, 120000}, {-1500000, 1450000}, {-20000, 35000}};
+constexpr auto relu_requantization =
+    qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.02, -128}, qpipe::ClampRange{-128, 127});
+constexpr auto linear_requantization =
+    qpipe::requantization_for(accumulator_scales, qpipe::Grid{0.05, 9}, qpipe::ClampRange{-128, 127});
 constexpr auto relu_layer = qpipe::m0::fitted_requantizer(relu_requantization, ranges);
 constexpr auto linear_layer = qpipe::m0::fitted_requantizer<true>(linear_requantization, ranges);
 static_assert(relu_layer.form.pieces != 0 && linear_layer.form.pieces != 0);
@@ -63,9 +65,12 @@ int main() {
     hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize(acc, multiplier, shift, zero_point, -128, 127)));
     // The kernels' form, which the M0 compiles differently (out-of-line paths, no carry tracking),
     // and a layer's requantizer, which on the M0 is the assembly routine of requantize_m0.hpp.
-    const auto left = static_cast<std::uint8_t>(shift > 0 ? shift : 0), right = static_cast<std::uint8_t>(shift > 0 ? 0 : -shift);
-    hash = fnv1a(hash, static_cast<std::uint8_t>(qpipe::requantize_split(acc, multiplier, left, right, zero_point, -128, 127)));
-    const qpipe::m0::ChannelRequantizer<1> layer{{qpipe::SplitMultiplier{multiplier, left, right}}, {zero_point, -100 + n % 7, 90}, {}, {}};
+    const auto left = static_cast<std::uint8_t>(shift > 0 ? shift : 0),
+               right = static_cast<std::uint8_t>(shift > 0 ? 0 : -shift);
+    hash = fnv1a(
+        hash, static_cast<std::uint8_t>(qpipe::requantize_split(acc, multiplier, left, right, zero_point, -128, 127)));
+    const qpipe::m0::ChannelRequantizer<1> layer{
+        {qpipe::SplitMultiplier{multiplier, left, right}}, {zero_point, -100 + n % 7, 90}, {}, {}};
     hash = fnv1a(hash, static_cast<std::uint8_t>(layer(acc, 0)));
   }
   std::printf("requantize checksum: %08lx\n", static_cast<unsigned long>(hash));
@@ -79,11 +84,12 @@ int main() {
       const qpipe::SplitMultiplier m = tflite.channel[c].tflite;
       for (int n = 0; n < 3000; ++n) {
         const std::int64_t width = std::int64_t{ranges[c].hi} - ranges[c].lo + 1;
-        std::int32_t acc = static_cast<std::int32_t>(ranges[c].lo + static_cast<std::int64_t>(xorshift(state) % static_cast<std::uint32_t>(width)));
+        std::int32_t acc = static_cast<std::int32_t>(
+            ranges[c].lo + static_cast<std::int64_t>(xorshift(state) % static_cast<std::uint32_t>(width)));
         if (n < 4) acc = n == 0 ? ranges[c].lo : n == 1 ? ranges[c].hi : n == 2 ? -1 : 0;
         const std::int8_t got = layer(acc, c);
-        fitted_wrong += got != qpipe::requantize_split(acc, m.multiplier, m.left_shift, m.right_shift, layer.clamp.zero_point,
-                                                       layer.clamp.qmin, layer.clamp.qmax);
+        fitted_wrong += got != qpipe::requantize_split(acc, m.multiplier, m.left_shift, m.right_shift,
+                                                       layer.clamp.zero_point, layer.clamp.qmin, layer.clamp.qmax);
         hash = fnv1a(hash, static_cast<std::uint8_t>(got));
       }
     }
@@ -98,6 +104,7 @@ int main() {
   for (auto v : sigmoid_table) hash = fnv1a(hash, static_cast<std::uint8_t>(v));
   for (auto v : tanh_table) hash = fnv1a(hash, static_cast<std::uint8_t>(v));
   std::printf("lut checksum: %08lx\n", static_cast<unsigned long>(hash));
-  std::printf("multiplier(1/3) = %ld, shift %ld\n", static_cast<long>(third.multiplier), static_cast<long>(third.shift));
+  std::printf("multiplier(1/3) = %ld, shift %ld\n", static_cast<long>(third.multiplier),
+              static_cast<long>(third.shift));
   return failures == 0 ? 0 : 1;
 }

@@ -104,14 +104,16 @@ constexpr bool runs_on = std::is_same_v<std::remove_cvref_t<decltype(first_kerne
 static_assert(runs_on<pieces256, m0::PointwisePairKernel<2, 2, 256, 1, 32, false>>);
 static_assert(!first_kernel<pieces256>.folded && first_kernel<pieces256>.form.pieces == 3);
 static_assert(runs_on<plain256, m0::PointwisePairKernel<2, 2, 256, 1, 64, true>>);
-static_assert(!first_kernel<plain256>.folded && first_kernel<plain256>.form.pieces == 3 && first_kernel<plain256>.form.negative_offsets);
+static_assert(!first_kernel<plain256>.folded && first_kernel<plain256>.form.pieces == 3 &&
+              first_kernel<plain256>.form.negative_offsets);
 static_assert(runs_on<saturating, m0::PointwisePairKernel<3, 3, 32, 1, 16, true>>);
 static_assert(!first_kernel<saturating>.folded && first_kernel<saturating>.form.pieces == 0);
 static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, false>>);
 static_assert(first_kernel<folded128>.folded);
 static_assert(runs_on<dense640, m0::DenseWordKernel<640, 16, false>> && first_kernel<dense640>.chunks == 3);
 static_assert(runs_on<dense36, m0::DenseWordKernel<36, 16, true>> && first_kernel<dense36>.step == 1);
-static_assert(runs_on<dense128, m0::DenseWordKernel<128, 6, true>> && first_kernel<dense128>.requantizer.form.pieces == 0);
+static_assert(runs_on<dense128, m0::DenseWordKernel<128, 6, true>> &&
+              first_kernel<dense128>.requantizer.form.pieces == 0);
 
 std::uint32_t seed = 7;
 

@@ -65,16 +65,19 @@ using ValidPlain = Pipe<QConv2DPerChannel<3>>;
 constexpr auto folded16 = make_spec<Same, Shape<8, 8, 16>>(input_grid, conv<3, 16, 16>(1, 0.004, Grid{0.5, -128}));
 // 16 -> 32, SAME, stride 2 on an odd image (padding on both sides), no ReLU: folded, an offset per
 // sign of the accumulator.
-constexpr auto two_offsets16 = make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{0.3, 3}));
+constexpr auto two_offsets16 =
+    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{0.3, 3}));
 // The same with a coarser output grid: the halves form, whose clamp does not fold into the offsets
 // (the sums in assembly, the codes in C++).
-constexpr auto unfolded16 = make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{1.0, 3}));
+constexpr auto unfolded16 =
+    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{1.0, 3}));
 // 32 -> 32, VALID, ReLU: three pieces; without the ReLU, three pieces and two offsets.
 constexpr auto pieces32 = make_spec<Valid, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, -128}));
 constexpr auto plain32 = make_spec<ValidPlain, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, 0}));
 // 32 -> 16, SAME, stride 2, an output scale far below the product of the input's and the weights':
 // no fitted form (TFLite's multipliers, most codes the clamp's ends).
-constexpr auto saturating32 = make_spec<SameStride2, Shape<8, 8, 32>>(input_grid, conv<3, 32, 16>(5, 0.004, Grid{1e-8, 0}));
+constexpr auto saturating32 =
+    make_spec<SameStride2, Shape<8, 8, 32>>(input_grid, conv<3, 32, 16>(5, 0.004, Grid{1e-8, 0}));
 // 64 -> 64, SAME, stride 1, ReLU: 384-byte columns, so the 12 output columns run in chunks of 3.
 constexpr auto chunked64 = make_spec<Same, Shape<4, 12, 64>>(input_grid, conv<3, 64, 64>(6, 0.002, Grid{0.5, -128}));
 // 256 -> 8, SAME: a window of 4,608 bytes as pairs, more than the band holds (a pixel a chunk).
@@ -105,15 +108,21 @@ template <const auto& Spec>
 constexpr bool runs_pairs = is_pair_kernel<kernel_of<Spec>>;
 
 static_assert(runs_pairs<folded16> && first_kernel<folded16>.folded && !first_kernel<folded16>.form.negative_offsets);
-static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded && first_kernel<two_offsets16>.form.negative_offsets);
+static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded &&
+              first_kernel<two_offsets16>.form.negative_offsets);
 static_assert(runs_pairs<unfolded16> && !first_kernel<unfolded16>.folded && first_kernel<unfolded16>.form.pieces == 2);
 static_assert(runs_pairs<pieces32> && !first_kernel<pieces32>.folded && first_kernel<pieces32>.form.pieces == 3);
-static_assert(runs_pairs<plain32> && first_kernel<plain32>.form.pieces == 3 && first_kernel<plain32>.form.negative_offsets);
+static_assert(runs_pairs<plain32> && first_kernel<plain32>.form.pieces == 3 &&
+              first_kernel<plain32>.form.negative_offsets);
 static_assert(runs_pairs<saturating32> && first_kernel<saturating32>.form.pieces == 0);
-static_assert(runs_pairs<chunked64> && kernel_of<chunked64>::layout::chunk_pixels == 3 && kernel_of<chunked64>::layout::chunks == 4);
-static_assert(runs_pairs<wide256> && kernel_of<wide256>::layout::chunk_pixels == 1 && 4 * kernel_of<wide256>::layout::window_words == 4608);
-static_assert(runs_pairs<stem3> && kernel_of<stem3>::layout::column_words == 5 && kernel_of<stem3>::layout::tail_words == 1);
-static_assert(runs_pairs<kws_stem> && kernel_of<kws_stem>::layout::column_words == 5 && kernel_of<kws_stem>::layout::unroll == 4);
+static_assert(runs_pairs<chunked64> && kernel_of<chunked64>::layout::chunk_pixels == 3 &&
+              kernel_of<chunked64>::layout::chunks == 4);
+static_assert(runs_pairs<wide256> && kernel_of<wide256>::layout::chunk_pixels == 1 &&
+              4 * kernel_of<wide256>::layout::window_words == 4608);
+static_assert(runs_pairs<stem3> && kernel_of<stem3>::layout::column_words == 5 &&
+              kernel_of<stem3>::layout::tail_words == 1);
+static_assert(runs_pairs<kws_stem> && kernel_of<kws_stem>::layout::column_words == 5 &&
+              kernel_of<kws_stem>::layout::unroll == 4);
 static_assert(runs_pairs<rect6> && kernel_of<rect6>::layout::column_words == 15);
 
 std::uint32_t seed = 7;

@@ -22,7 +22,6 @@ namespace {
 
 using namespace qpipe;
 
-
 template <class Block>
 constexpr Block filled(std::uint32_t seed, Grid out) {
   Block b{};
@@ -87,8 +86,8 @@ constexpr auto stem_spec = make_spec<Pipe<QConv2DPerChannel<kernel(10, 4), strid
     Grid{0.05, -20}, filled<Conv2DParams<kernel(10, 4), 1, 16>>(1, {0.04, -128}));
 // 3 x 3 SAME at stride 1 on an odd image, two-sided; at stride 2 on an even one (padding only
 // after), ReLU folded.
-constexpr auto odd_same_spec =
-    make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<7, 5, 8>>(Grid{0.04, 9}, filled<Conv2DParams<3, 8, 8>>(2, {0.08, 5}));
+constexpr auto odd_same_spec = make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<7, 5, 8>>(
+    Grid{0.04, 9}, filled<Conv2DParams<3, 8, 8>>(2, {0.08, 5}));
 constexpr auto even_stride2_spec = make_spec<Pipe<QConv2DPerChannel<3, 2, same>, QRelu>, Shape<8, 8, 4>>(
     Grid{0.03, -3}, filled<Conv2DParams<3, 4, 12>>(3, {0.05, -128}));
 // A rectangular kernel with a stride per axis, VALID; a tall one with SAME; a per-tensor scale.
@@ -132,8 +131,9 @@ constexpr auto depthwise_valid_nine_spec = make_spec<Pipe<QDepthwiseConv2D<3>, Q
     Grid{0.05, 12}, filled<DepthwiseConv2DParams<3, 24>>(18, {0.05, -128}));
 constexpr auto depthwise_valid_seven_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2>, QRelu>, Shape<7, 15, 8>>(
     Grid{0.05, -5}, filled<DepthwiseConv2DParams<3, 8>>(19, {0.05, -128}));
-constexpr auto depthwise_per_axis_spec = make_spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
-    Grid{0.05, 0}, filled<DepthwiseConv2DParams<3, 10>>(11, {0.05, -128}));
+constexpr auto depthwise_per_axis_spec =
+    make_spec<Pipe<QDepthwiseConv2D<3, stride(2, 1), same>, QRelu>, Shape<7, 6, 10>>(
+        Grid{0.05, 0}, filled<DepthwiseConv2DParams<3, 10>>(11, {0.05, -128}));
 
 }  // namespace
 

@@ -12,9 +12,11 @@ using namespace qpipe;
 
 // Hand-computed MinMax grids: [0, 2.55] -> scale 0.01, zero point -128; [-1, 3] -> 4/255, real 0
 // at -128 + 63.75 -> -64 (nudged); an all-negative range still includes 0 at the top code.
-static_assert(math::abs(min_max_grid({0.0, 2.55}).scale - 0.01) < 1e-15 && min_max_grid({0.0, 2.55}).zero_point == -128);
+static_assert(math::abs(min_max_grid({0.0, 2.55}).scale - 0.01) < 1e-15 &&
+              min_max_grid({0.0, 2.55}).zero_point == -128);
 static_assert(min_max_grid({-1.0, 3.0}).zero_point == -64);
-static_assert(math::abs(min_max_grid({-2.55, -1.0}).scale - 0.01) < 1e-15 && min_max_grid({-2.55, -1.0}).zero_point == 127);
+static_assert(math::abs(min_max_grid({-2.55, -1.0}).scale - 0.01) < 1e-15 &&
+              min_max_grid({-2.55, -1.0}).zero_point == 127);
 
 TEST_CASE("calibration sets the input grid and every block's grid from the observed ranges") {
   constexpr auto ranges = observe_ranges(cnn_test::spec, cnn_test::samples);
@@ -49,7 +51,8 @@ namespace observed {
 using Net = Pipe<QDense<6>, QRelu, QDense<6>, QDense<2>>;
 inline constexpr auto block = [](std::uint32_t seed, auto p) {
   qpipe_test::Lcg rng{seed};
-  for (auto& u : p.weights) for (auto& w : u) w = rng.uniform(-1, 1);
+  for (auto& u : p.weights)
+    for (auto& w : u) w = rng.uniform(-1, 1);
   for (auto& b : p.bias) b = rng.uniform(-0.2, 0.2);
   return p;
 };
@@ -67,7 +70,8 @@ inline constexpr auto third = [] {
 inline constexpr auto samples = [] {
   std::array<std::array<double, 3>, 40> s{};
   qpipe_test::Lcg rng{14};
-  for (auto& x : s) for (auto& v : x) v = rng.uniform(-1, 1);
+  for (auto& x : s)
+    for (auto& v : x) v = rng.uniform(-1, 1);
   return s;
 }();
 inline constexpr auto unset = make_spec<Net, Shape<3>>(Grid{1, 0}, first, second, third);

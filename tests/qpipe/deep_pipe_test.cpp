@@ -70,7 +70,8 @@ struct UnitBlocks {
 template <std::size_t... U>
 consteval std::array<UnitBlocks, units> unit_blocks(std::index_sequence<U...>) {
   return {UnitBlocks{boost::hana::at_c<4 * U>(calibrated.params), boost::hana::at_c<4 * U + 1>(calibrated.params),
-                     boost::hana::at_c<4 * U + 2>(calibrated.params), boost::hana::at_c<4 * U + 3>(calibrated.params).output}...};
+                     boost::hana::at_c<4 * U + 2>(calibrated.params),
+                     boost::hana::at_c<4 * U + 3>(calibrated.params).output}...};
 }
 inline constexpr auto blocks = unit_blocks(std::make_index_sequence<units>{});
 
@@ -79,16 +80,20 @@ std::vector<double> weights_of(const DenseParams<width, width>& p) {
   for (const auto& row : p.weights) w.insert(w.end(), std::begin(row), std::end(row));
   return w;
 }
-std::vector<double> bias_of(const DenseParams<width, width>& p) { return std::vector<double>(std::begin(p.bias), std::end(p.bias)); }
+std::vector<double> bias_of(const DenseParams<width, width>& p) {
+  return std::vector<double>(std::begin(p.bias), std::end(p.bias));
+}
 
 // The naive layers over the same blocks, one unit at a time.
 std::vector<std::int8_t> naive_units(std::vector<std::int8_t> x) {
   Grid g = calibrated.input;
   for (const UnitBlocks& u : blocks) {
     const Grid g1 = u.first.output, g2 = u.second.output, g3 = u.third.output;
-    const auto a = naive::dense(x, to_naive(g), weights_of(u.first), bias_of(u.first), width, to_naive(g1), std::max(-128, g1.zero_point), 127);
+    const auto a = naive::dense(x, to_naive(g), weights_of(u.first), bias_of(u.first), width, to_naive(g1),
+                                std::max(-128, g1.zero_point), 127);
     const int six = std::min(127, int(std::lround(6.0 / g2.scale)) + g2.zero_point);
-    const auto b = naive::dense(a, to_naive(g1), weights_of(u.second), bias_of(u.second), width, to_naive(g2), std::max(-128, g2.zero_point), six);
+    const auto b = naive::dense(a, to_naive(g1), weights_of(u.second), bias_of(u.second), width, to_naive(g2),
+                                std::max(-128, g2.zero_point), six);
     const auto c = naive::dense(b, to_naive(g2), weights_of(u.third), bias_of(u.third), width, to_naive(g3), -128, 127);
     x = naive::add(a, to_naive(g1), c, to_naive(g3), to_naive(u.add), -128, 127);
     g = u.add;

@@ -65,7 +65,8 @@ static_assert(dilated.span_height() == 5 && dilated.out_height == 5 && dilated.o
 constexpr ops::Window dilated_same = window_options<false, 3, dilation(2), same>().window_over(9, 6, 1);
 static_assert(dilated_same.out_height == 9 && dilated_same.pad_top == 2 && dilated_same.pad_left == 2);
 // Fit: a VALID window needs the span; SAME takes any image.
-static_assert(window_options<false, 3, dilation(4)>().fits(9, 9) && !window_options<false, 3, dilation(4)>().fits(8, 9));
+static_assert(window_options<false, 3, dilation(4)>().fits(9, 9) &&
+              !window_options<false, 3, dilation(4)>().fits(8, 9));
 static_assert(window_options<false, 3, dilation(4), same>().fits(1, 1));
 
 }  // namespace

@@ -15,7 +15,8 @@ using namespace qpipe;
 
 using XorNet = Pipe<QDense<4>, QRelu, QDense<1>, QSigmoid>;
 
-inline constexpr auto spec = make_spec<XorNet, Shape<2>>(xor_example::input_grid, xor_example::hidden, xor_example::logit);
+inline constexpr auto spec =
+    make_spec<XorNet, Shape<2>>(xor_example::input_grid, xor_example::hidden, xor_example::logit);
 inline constexpr auto network = compile<spec>();
 inline constexpr auto network_in_one_evaluation = compile(spec);
 

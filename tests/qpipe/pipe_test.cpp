@@ -35,10 +35,30 @@ static_assert(detail::structure<SigmoidThenRelu>::step_count == 2);
 // A longer chain: the arena is the largest pair of neighbouring intermediates, not their sum.
 namespace {
 using Chain = Pipe<QDense<16>, QRelu, QDense<32>, QRelu6, QDense<8>, QDense<24>, QSigmoid>;
-constexpr DenseParams<4, 16> c0 = [] { DenseParams<4, 16> p{}; for (auto& r : p.weights) r[0] = 1; p.output = {0.1, 0}; return p; }();
-constexpr DenseParams<16, 32> c1 = [] { DenseParams<16, 32> p{}; for (auto& r : p.weights) r[1] = -1; p.output = {0.1, 0}; return p; }();
-constexpr DenseParams<32, 8> c2 = [] { DenseParams<32, 8> p{}; for (auto& r : p.weights) r[2] = 1; p.output = {0.1, 0}; return p; }();
-constexpr DenseParams<8, 24> c3 = [] { DenseParams<8, 24> p{}; for (auto& r : p.weights) r[3] = 1; p.output = {0.1, 0}; return p; }();
+constexpr DenseParams<4, 16> c0 = [] {
+  DenseParams<4, 16> p{};
+  for (auto& r : p.weights) r[0] = 1;
+  p.output = {0.1, 0};
+  return p;
+}();
+constexpr DenseParams<16, 32> c1 = [] {
+  DenseParams<16, 32> p{};
+  for (auto& r : p.weights) r[1] = -1;
+  p.output = {0.1, 0};
+  return p;
+}();
+constexpr DenseParams<32, 8> c2 = [] {
+  DenseParams<32, 8> p{};
+  for (auto& r : p.weights) r[2] = 1;
+  p.output = {0.1, 0};
+  return p;
+}();
+constexpr DenseParams<8, 24> c3 = [] {
+  DenseParams<8, 24> p{};
+  for (auto& r : p.weights) r[3] = 1;
+  p.output = {0.1, 0};
+  return p;
+}();
 constexpr auto chain = compile(make_spec<Chain, Shape<4>>(Grid{0.1, 0}, c0, c1, c2, c3));
 using ChainModel = std::remove_const_t<decltype(chain)>;
 }  // namespace
@@ -74,8 +94,10 @@ TEST_CASE("XOR: four corners on the host, and int8 against the float reference")
 }
 
 // XOR's golden logits (dsl_examples/xor/golden.txt), computed inside the compiler.
-static_assert(xor_example::network(xor_example::corners[0])[0] == -123 && xor_example::network(xor_example::corners[1])[0] == 123 &&
-              xor_example::network(xor_example::corners[2])[0] == 123 && xor_example::network(xor_example::corners[3])[0] == -123);
+static_assert(xor_example::network(xor_example::corners[0])[0] == -123 &&
+              xor_example::network(xor_example::corners[1])[0] == 123 &&
+              xor_example::network(xor_example::corners[2])[0] == 123 &&
+              xor_example::network(xor_example::corners[3])[0] == -123);
 
 TEST_CASE("the integer forward pass runs in a constant expression") {
   constexpr auto q = xor_example::network(xor_example::corners[1]);

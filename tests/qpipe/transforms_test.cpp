@@ -22,7 +22,8 @@ static_assert(folded_one.weights[0][0] == 3 && folded_one.bias[0] == 0.5);
 constexpr DenseParams<1, 1> first{.weights = {{4}}, .bias = {2}, .output = {0.1, 0}};
 constexpr DenseParams<1, 1> second{.weights = {{1}}, .bias = {0}, .output = {0.1, 0}};
 constexpr auto equalized = equalize(first, second);
-static_assert(equalized.first.weights[0][0] == 2 && equalized.first.bias[0] == 1 && equalized.second.weights[0][0] == 2);
+static_assert(equalized.first.weights[0][0] == 2 && equalized.first.bias[0] == 1 &&
+              equalized.second.weights[0][0] == 2);
 
 constexpr std::array<double, 6 * 6 * 3> input = [] {
   std::array<double, 6 * 6 * 3> x{};
@@ -35,8 +36,11 @@ constexpr std::array<double, 6 * 6 * 3> input = [] {
 
 TEST_CASE("conv + batch norm equals the folded conv in float") {
   constexpr auto conv = random_conv<3, 3, 5>(71, Grid{0.1, 0}, true);
-  constexpr BatchNorm<5> bn{{1.5, 0.5, 2.0, 0.8, 1.1}, {0.1, -0.2, 0.3, 0.0, 0.05}, {0.2, -0.1, 0.0, 0.4, -0.3},
-                            {0.9, 1.7, 0.3, 2.2, 0.6}, 1e-5};
+  constexpr BatchNorm<5> bn{{1.5, 0.5, 2.0, 0.8, 1.1},
+                            {0.1, -0.2, 0.3, 0.0, 0.05},
+                            {0.2, -0.1, 0.0, 0.4, -0.3},
+                            {0.9, 1.7, 0.3, 2.2, 0.6},
+                            1e-5};
   constexpr auto folded = fold_batch_norm(conv, bn);
   const auto plain = reference(make_spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, conv), input);
   const auto fused = reference(make_spec<Pipe<QConv2D<3>>, Shape<6, 6, 3>>(Grid{0.01, 0}, folded), input);

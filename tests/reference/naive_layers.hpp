@@ -162,7 +162,8 @@ inline std::vector<double> weight_scales(const ConvWeights& cw, bool per_channel
 }
 
 // The int8 weights, in the same layout as the float ones.
-inline std::vector<std::int8_t> quantized_weights(const ConvWeights& cw, const std::vector<double>& scales, bool depthwise) {
+inline std::vector<std::int8_t> quantized_weights(const ConvWeights& cw, const std::vector<double>& scales,
+                                                  bool depthwise) {
   if (!cw.int8_weights.empty()) return cw.int8_weights;
   std::vector<std::int8_t> q(cw.w.size());
   const std::size_t per_o = static_cast<std::size_t>(cw.kh) * cw.kw * cw.in_c;
@@ -241,22 +242,23 @@ inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, boo
             acc += static_cast<long long>(wv) * (in.at(iy, ix, i) - in_grid.zero_point);
           }
         });
-        out.at(y, x, o) = exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
+        out.at(y, x, o) =
+            exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
       }
   }
   return out;
 }
 
 // VALID convolution with a square stride.
-inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, bool per_channel, int stride, QGrid out_grid,
-                     int qmin, int qmax) {
+inline Tensor conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, bool per_channel, int stride,
+                     QGrid out_grid, int qmin, int qmax) {
   return conv2d(in, in_grid, cw, per_channel, Window{cw.kh, cw.kw, stride, stride}, out_grid, qmin, qmax);
 }
 
 // TFLite DEPTHWISE_CONV_2D int8, per-channel weights laid out [y][x][c * multiplier + m]: output
 // channel c * multiplier + m reads input channel c. Any window.
-inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, const Window& win, QGrid out_grid,
-                               int qmin, int qmax) {
+inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, const Window& win,
+                               QGrid out_grid, int qmin, int qmax) {
   if (in.c != cw.in_c || cw.out_c % cw.in_c != 0) throw std::invalid_argument("depthwise: channel mismatch");
   if (win.kh != cw.kh || win.kw != cw.kw) throw std::invalid_argument("depthwise: window and weights disagree");
   const int multiplier = cw.out_c / cw.in_c;
@@ -277,15 +279,16 @@ inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeight
           const int wv = wq[(static_cast<std::size_t>(ky) * cw.kw + kx) * cw.out_c + oc];
           acc += static_cast<long long>(wv) * (in.at(iy, ix, ic) - in_grid.zero_point);
         });
-        out.at(y, x, oc) = exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
+        out.at(y, x, oc) =
+            exact_requantize(static_cast<std::int32_t>(acc), m.multiplier, m.shift, out_grid.zero_point, qmin, qmax);
       }
   }
   return out;
 }
 
 // Depthwise VALID convolution with a square stride.
-inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, int stride, QGrid out_grid, int qmin,
-                               int qmax) {
+inline Tensor depthwise_conv2d(const Tensor& in, QGrid in_grid, const ConvWeights& cw, int stride, QGrid out_grid,
+                               int qmin, int qmax) {
   return depthwise_conv2d(in, in_grid, cw, Window{cw.kh, cw.kw, stride, stride}, out_grid, qmin, qmax);
 }
 
@@ -322,7 +325,8 @@ inline Tensor max_pool(const Tensor& in, const Window& win) {
     for (int x = 0; x < px.out; ++x)
       for (int ch = 0; ch < in.c; ++ch) {
         int best = -128;
-        for_each_tap(in, win, py, px, y, x, [&](int, int, int iy, int ix) { best = std::max(best, static_cast<int>(in.at(iy, ix, ch))); });
+        for_each_tap(in, win, py, px, y, x,
+                     [&](int, int, int iy, int ix) { best = std::max(best, static_cast<int>(in.at(iy, ix, ch))); });
         out.at(y, x, ch) = static_cast<std::int8_t>(best);
       }
   return out;
@@ -372,7 +376,8 @@ inline std::vector<std::int8_t> global_avg_pool(const Tensor& in) {
 // 31 + shift) and the shift lowered by s; plus zp_out, clamped.
 inline std::vector<std::int8_t> mean(const Tensor& in, QGrid in_grid, QGrid out_grid, int qmin = -128, int qmax = 127) {
   const long long n = static_cast<long long>(in.h) * in.w;
-  const bool same = static_cast<float>(in_grid.scale) == static_cast<float>(out_grid.scale) && in_grid.zero_point == out_grid.zero_point;
+  const bool same = static_cast<float>(in_grid.scale) == static_cast<float>(out_grid.scale) &&
+                    in_grid.zero_point == out_grid.zero_point;
   const Multiplier m = quantize_multiplier(in_grid.scale / out_grid.scale);
   int s = 0;
   while ((1LL << (s + 1)) <= n) ++s;
@@ -384,9 +389,9 @@ inline std::vector<std::int8_t> mean(const Tensor& in, QGrid in_grid, QGrid out_
     long long sum = 0;
     for (int y = 0; y < in.h; ++y)
       for (int x = 0; x < in.w; ++x) sum += in.at(y, x, ch);
-    out[static_cast<std::size_t>(ch)] =
-        same ? static_cast<std::int8_t>(clamp_to(sum / n, qmin, qmax))
-             : exact_requantize(static_cast<std::int32_t>(sum - in_grid.zero_point * n), folded, m.shift - s, out_grid.zero_point, qmin, qmax);
+    out[static_cast<std::size_t>(ch)] = same ? static_cast<std::int8_t>(clamp_to(sum / n, qmin, qmax))
+                                             : exact_requantize(static_cast<std::int32_t>(sum - in_grid.zero_point * n),
+                                                                folded, m.shift - s, out_grid.zero_point, qmin, qmax);
   }
   return out;
 }
@@ -407,8 +412,8 @@ inline AddParams add_params(QGrid ga, QGrid gb, QGrid out) {
           quantize_multiplier(twice_max / (static_cast<double>(1 << left_shift) * out.scale))};
 }
 
-inline std::vector<std::int8_t> add(const std::vector<std::int8_t>& a, QGrid ga, const std::vector<std::int8_t>& b, QGrid gb,
-                                    QGrid out, int qmin, int qmax) {
+inline std::vector<std::int8_t> add(const std::vector<std::int8_t>& a, QGrid ga, const std::vector<std::int8_t>& b,
+                                    QGrid gb, QGrid out, int qmin, int qmax) {
   if (a.size() != b.size()) throw std::invalid_argument("add: size mismatch");
   const AddParams p = add_params(ga, gb, out);
   std::vector<std::int8_t> r(a.size());
@@ -429,13 +434,14 @@ inline std::vector<std::int8_t> add(const std::vector<std::int8_t>& a, QGrid ga,
 // ---------------------------------------------------------------------------------------------
 
 // (a - zp_a)(b - zp_b) requantized by scale_a * scale_b / scale_out (computed in double).
-inline std::vector<std::int8_t> mul(const std::vector<std::int8_t>& a, QGrid ga, const std::vector<std::int8_t>& b, QGrid gb,
-                                    QGrid out, int qmin, int qmax) {
+inline std::vector<std::int8_t> mul(const std::vector<std::int8_t>& a, QGrid ga, const std::vector<std::int8_t>& b,
+                                    QGrid gb, QGrid out, int qmin, int qmax) {
   if (a.size() != b.size()) throw std::invalid_argument("mul: size mismatch");
   const Multiplier m = quantize_multiplier(ga.scale * gb.scale / out.scale);
   std::vector<std::int8_t> r(a.size());
   for (std::size_t k = 0; k < a.size(); ++k)
-    r[k] = exact_requantize((a[k] - ga.zero_point) * (b[k] - gb.zero_point), m.multiplier, m.shift, out.zero_point, qmin, qmax);
+    r[k] = exact_requantize((a[k] - ga.zero_point) * (b[k] - gb.zero_point), m.multiplier, m.shift, out.zero_point,
+                            qmin, qmax);
   return r;
 }
 
@@ -498,7 +504,9 @@ inline long long round_shift_right(long long x, int e) {  // gemmlowp RoundingDi
   const long long mask = (1LL << e) - 1, remainder = x & mask, threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> e) + (remainder > threshold ? 1 : 0);
 }
-inline long long q15_of(std::int32_t q31) { return q31 >= 2147483647 - 32768 ? 32767 : (static_cast<long long>(q31) + 32768) >> 16; }
+inline long long q15_of(std::int32_t q31) {
+  return q31 >= 2147483647 - 32768 ? 32767 : (static_cast<long long>(q31) + 32768) >> 16;
+}
 }  // namespace hard_swish_detail
 
 inline std::int8_t hard_swish_code(int q, QGrid in, QGrid out) {
@@ -546,7 +554,9 @@ inline std::int32_t constant_raw(double value, int ibits) {
 }
 
 // The value 1 in a format: with 0 integer bits it cannot be represented and the largest raw is used.
-inline Fx one(int ibits) { return {ibits == 0 ? raw_max : static_cast<std::int32_t>(std::int64_t{1} << (31 - ibits)), ibits}; }
+inline Fx one(int ibits) {
+  return {ibits == 0 ? raw_max : static_cast<std::int32_t>(std::int64_t{1} << (31 - ibits)), ibits};
+}
 
 // Addition and subtraction of same-format numbers: plain integer sums. In this algorithm they never
 // leave int32; a throw would flag a misuse of the reference rather than wrap silently.
@@ -612,7 +622,8 @@ inline Fx exp_on_negative(Fx a) {
   const int frac_bits = 31 - a.ibits;                   // 26
   const std::int32_t quarter = 1 << (frac_bits - 2);    // 1/4 in Q5.26
   // a mod 1/4 (non-negative remainder), then - 1/4: two's complement low bits of the raw.
-  const std::int32_t low = static_cast<std::int32_t>(static_cast<std::uint32_t>(a.raw) & static_cast<std::uint32_t>(quarter - 1));
+  const std::int32_t low =
+      static_cast<std::int32_t>(static_cast<std::uint32_t>(a.raw) & static_cast<std::uint32_t>(quarter - 1));
   const Fx reduced{low - quarter, a.ibits};             // in [-1/4, 0)
   Fx result = exp_quarter_interval(rescale(reduced, 0));
   const std::int32_t rest = reduced.raw - a.raw;        // = -a + reduced >= 0, a multiple of 1/4
@@ -695,7 +706,8 @@ inline std::vector<std::int8_t> softmax_with_params(const std::vector<std::int8_
       out[k] = -128;
       continue;
     }
-    const fx::Fx prob = fx::times(reciprocal, fx::exp_on_negative(scaled_diff(diff)));  // Q0.31, times 2^-bits_over_unit
+    const fx::Fx prob =
+        fx::times(reciprocal, fx::exp_on_negative(scaled_diff(diff)));  // Q0.31, times 2^-bits_over_unit
     // to 1/256 units: divide by 2^(31 - 8 + bits_over_unit), ties away from zero
     const std::int32_t units = exact_divide_by_pot(prob.raw, bits_over_unit + 31 - 8);
     out[k] = static_cast<std::int8_t>(clamp_to(i128{units} - 128, -128, 127));

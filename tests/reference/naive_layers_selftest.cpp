@@ -126,7 +126,8 @@ TEST_CASE("conv2d: 3x3x1 input, 2x2 kernel, stride 1 and 2") {
   std::vector<int> codes;
   for (int k = 0; k < 25; ++k) codes.push_back(1 + k);
   nv::Tensor in5 = nv::make_tensor(5, 5, 1);
-  for (int k = 0; k < 25; ++k) in5.v[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(codes[static_cast<std::size_t>(k)]);
+  for (int k = 0; k < 25; ++k)
+    in5.v[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(codes[static_cast<std::size_t>(k)]);
   nv::ConvWeights ones{2, 2, 1, 1, {}, {0.25}, {1.0 / 64}, {1, 1, 1, 1}};
   const nv::Tensor s5 = nv::conv2d(in5, gi, ones, false, 2, go, -128, 127);
   CHECK(s5.h == 2);
@@ -212,7 +213,8 @@ TEST_CASE("windows: SAME padding, dilation and a depth multiplier") {
   // x0 [1 2 3 4], x1 [5 6 7 8]. Output channels 0, 1 read input channel 0, channels 2, 3 channel 1:
   //   1 + 10 = 11, 2 + 12 = 14, 9 + 28 = 37, 12 + 32 = 44; output zero point -4.
   nv::ConvWeights multiplied{1, 2, 2, 4, {}, {}, {1.0}, {1, 2, 3, 4, 5, 6, 7, 8}};
-  const nv::Tensor dw = nv::depthwise_conv2d(make(1, 2, 2, {1, 3, 2, 4}), unit, multiplied, nv::Window{1, 2}, {1.0, -4}, -128, 127);
+  const nv::Tensor dw =
+      nv::depthwise_conv2d(make(1, 2, 2, {1, 3, 2, 4}), unit, multiplied, nv::Window{1, 2}, {1.0, -4}, -128, 127);
   CHECK(dw.c == 4);
   CHECK(ints(dw.v) == std::vector<int>{7, 10, 33, 40});
 }
@@ -271,8 +273,8 @@ TEST_CASE("dense: 3 inputs, 2 units") {
   // int8 u0 [127, 32, -16], u1 [1, -64, 48]. Bias [1, -0.5] at scale 0.5/64 = 1/128: [128, -64].
   // acc u0 = 128 - 960 - 320 = -1152; u1 = -64 + 1920 + 960 = 2816.
   // Output scale 0.5 zp -10: multiplier 1/128 / 0.5 = 1/64 = {2^30, -5}: -1152/64 = -18, 2816/64 = 44; + zp: -28, 34.
-  const I8 out = nv::dense(bytes({10, -20, 30}), {0.5, 10}, {1.984375, 0.5, -0.25, 0.015625, -1.0, 0.75}, {1.0, -0.5}, 2,
-                           {0.5, -10}, -128, 127);
+  const I8 out = nv::dense(bytes({10, -20, 30}), {0.5, 10}, {1.984375, 0.5, -0.25, 0.015625, -1.0, 0.75}, {1.0, -0.5},
+                           2, {0.5, -10}, -128, 127);
   CHECK(ints(out) == std::vector<int>{-28, 34});
   // ReLU-style clamp [zp, 127]: -28 -> -10.
   CHECK(ints(nv::dense(bytes({10, -20, 30}), {0.5, 10}, {1.984375, 0.5, -0.25, 0.015625, -1.0, 0.75}, {1.0, -0.5}, 2,
@@ -381,16 +383,16 @@ TEST_CASE("softmax: fixed-point constants are gemmlowp's") {
   namespace fx = nv::fx;
   // round(v * 2^31) for Q0.31 constants, round(v * 2^29) for Q2.29 ones; gemmlowp's literals.
   CHECK(fx::constant_raw(std::exp(-0.125), 0) == 1895147668);  // exp(-1/8)
-  CHECK(fx::constant_raw(1.0 / 3.0, 0) == 715827883);          // 1/3
-  CHECK(fx::constant_raw(48.0 / 17.0, 2) == 1515870810);       // 48/17
-  CHECK(fx::constant_raw(-32.0 / 17.0, 2) == -1010580540);     // -32/17
-  CHECK(fx::exp_of_minus_pot(-2) == 1672461947);               // exp(-1/4)
-  CHECK(fx::exp_of_minus_pot(-1) == 1302514674);               // exp(-1/2)
-  CHECK(fx::exp_of_minus_pot(0) == 790015084);                 // exp(-1)
-  CHECK(fx::exp_of_minus_pot(1) == 290630308);                 // exp(-2)
-  CHECK(fx::exp_of_minus_pot(2) == 39332535);                  // exp(-4)
-  CHECK(fx::exp_of_minus_pot(3) == 720401);                    // exp(-8)
-  CHECK(fx::exp_of_minus_pot(4) == 242);                       // exp(-16)
+  CHECK(fx::constant_raw(1.0 / 3.0, 0) == 715827883);  // 1/3
+  CHECK(fx::constant_raw(48.0 / 17.0, 2) == 1515870810);  // 48/17
+  CHECK(fx::constant_raw(-32.0 / 17.0, 2) == -1010580540);  // -32/17
+  CHECK(fx::exp_of_minus_pot(-2) == 1672461947);  // exp(-1/4)
+  CHECK(fx::exp_of_minus_pot(-1) == 1302514674);  // exp(-1/2)
+  CHECK(fx::exp_of_minus_pot(0) == 790015084);  // exp(-1)
+  CHECK(fx::exp_of_minus_pot(1) == 290630308);  // exp(-2)
+  CHECK(fx::exp_of_minus_pot(2) == 39332535);  // exp(-4)
+  CHECK(fx::exp_of_minus_pot(3) == 720401);  // exp(-8)
+  CHECK(fx::exp_of_minus_pot(4) == 242);  // exp(-16)
 }
 
 TEST_CASE("softmax: fixed-point primitives against their real values") {
@@ -492,8 +494,10 @@ TEST_CASE("softmax: CMSIS-NN arm_softmax_s8 test vectors (bit-exact)") {
   }
   SUBCASE("1 row of 5, mult 1077952576, left shift 23, diff_min -248") {
     const nv::SoftmaxParams p{1077952576, 23, -248};
-    CHECK(ints(nv::softmax_with_params(bytes({-80, -48, 16, 0, -96}), p)) == std::vector<int>{-128, -125, 56, -60, -128});
-    CHECK(ints(nv::softmax(bytes({-80, -48, 16, 0, -96}), {16.0 / 255.0, 0})) == std::vector<int>{-128, -125, 56, -60, -128});
+    CHECK(ints(nv::softmax_with_params(bytes({-80, -48, 16, 0, -96}), p)) ==
+          std::vector<int>{-128, -125, 56, -60, -128});
+    CHECK(ints(nv::softmax(bytes({-80, -48, 16, 0, -96}), {16.0 / 255.0, 0})) ==
+          std::vector<int>{-128, -125, 56, -60, -128});
   }
 }
 
@@ -537,9 +541,9 @@ TEST_CASE("softmax: TFLite Micro softmax_test goldens, within 1") {
   const std::vector<float> input_1d{1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
   const std::vector<float> golden_1d{0.011656231f, 0.031684921f, 0.086128544f, 0.234121657f, 0.636408647f};
   // 3-d data: 12 rows of 5 (shape 3 x 4 x 5).
-  const std::vector<float> input_3d{3, 6, -5, 4, -9, -10, -10, -8, 2, 2, 8, -5, -8, 5, -6, -8, 6, 1, -10, -8,
-                                    7, 6, -10, -4, -5, 2, 7, 9, -9, 7, -4, -2, 8, 2, 2, 3, 6, 6, 2, 4,
-                                    9, 7, -7, 0, 4, -3, 8, 8, -3, -4, -9, -9, 4, -8, -1, -10, -2, 6, -7, 0};
+  const std::vector<float> input_3d{3, 6, -5,  4,  -9, -10, -10, -8, 2,  2,  8,  -5, -8, 5,  -6, -8,  6,  1, -10, -8,
+                                    7, 6, -10, -4, -5, 2,   7,   9,  -9, 7,  -4, -2, 8,  2,  2,  3,   6,  6, 2,   4,
+                                    9, 7, -7,  0,  4,  -3,  8,   8,  -3, -4, -9, -9, 4,  -8, -1, -10, -2, 6, -7,  0};
   const std::vector<float> golden_3d{
       0.042009463f, 0.843782625f, 0.000014093f, 0.114193561f, 0.000000258f, 0.000003072f, 0.000003072f, 0.000022699f,
       0.499985578f, 0.499985578f, 0.952571219f, 0.000002153f, 0.000000107f, 0.047425728f, 0.000000792f, 0.000000826f,

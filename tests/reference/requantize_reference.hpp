@@ -38,7 +38,8 @@ inline std::int32_t exact_multiply(std::int32_t x, std::int32_t m, int shift) {
   return exact_divide_by_pot(exact_doubling_high_mul(static_cast<std::int32_t>(shifted), m), shift > 0 ? 0 : -shift);
 }
 
-inline std::int8_t exact_requantize(std::int32_t acc, std::int32_t m, int shift, std::int32_t zp, std::int32_t lo, std::int32_t hi) {
+inline std::int8_t exact_requantize(std::int32_t acc, std::int32_t m, int shift, std::int32_t zp, std::int32_t lo,
+                                    std::int32_t hi) {
   i128 v = i128{exact_multiply(acc, m, shift)} + zp;
   if (v < lo) v = lo;
   if (v > hi) v = hi;

@@ -58,9 +58,19 @@ def consumer(root, work, way, m0, prefix):
     """Configure, build and run one consumer; returns (ok, log lines)."""
     log = []
     build = os.path.join(work, "%s-%s" % (way, "m0" if m0 else "host"))
-    configure = ["cmake", "-S", os.path.join(root, "tests", "cmake_consumer"), "-B", build, "-G", "Ninja",
-                 "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
-                 "-DQPIPE_WAY=" + way, "-DQPIPE_ROOT=" + root]
+    configure = [
+        "cmake",
+        "-S",
+        os.path.join(root, "tests", "cmake_consumer"),
+        "-B",
+        build,
+        "-G",
+        "Ninja",
+        "-DCMAKE_BUILD_TYPE=Release",
+        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+        "-DQPIPE_WAY=" + way,
+        "-DQPIPE_ROOT=" + root,
+    ]
     if way == "package":
         configure.append("-DCMAKE_PREFIX_PATH=" + prefix)
     if m0:
@@ -84,8 +94,9 @@ def install_package(root, work):
     """qpipe configured as a top-level CMake project (native) and installed into work/prefix."""
     log = []
     build, prefix = os.path.join(work, "qpipe-build"), os.path.join(work, "prefix")
-    ok = (run(["cmake", "-S", root, "-B", build, "-G", "Ninja", "-DCMAKE_INSTALL_PREFIX=" + prefix], log)
-          and run(["cmake", "--install", build], log))
+    ok = run(["cmake", "-S", root, "-B", build, "-G", "Ninja", "-DCMAKE_INSTALL_PREFIX=" + prefix], log) and run(
+        ["cmake", "--install", build], log
+    )
     if ok:
         for name in ("qpipeConfig.cmake", "qpipeConfigVersion.cmake", "qpipeTargets.cmake", "qpipeBoost.cmake"):
             if not os.path.exists(os.path.join(prefix, "share", "cmake", "qpipe", name)):

@@ -26,11 +26,20 @@ def main(argv):
         for line, code in blocks:
             source = os.path.join(tmp, "snippet_%d.cpp" % line)
             with open(source, "w", encoding="utf-8") as f:
-                f.write("#include <type_traits>\n#include <qpipe.hpp>\nusing namespace qpipe;\n#line %d \"%s\"\n%s\n"
-                        % (line, page, code))
+                f.write(
+                    '#include <type_traits>\n#include <qpipe.hpp>\nusing namespace qpipe;\n#line %d "%s"\n%s\n'
+                    % (line, page, code)
+                )
             r = subprocess.run(compiler + ["-fsyntax-only", source], capture_output=True, text=True)
             errors = [l for l in r.stderr.splitlines() if "error" in l]
-            print("%s:%d: %s" % (page, line, "compiles" if r.returncode == 0 else "FAILS: " + (errors[0] if errors else r.stderr[:300])))
+            print(
+                "%s:%d: %s"
+                % (
+                    page,
+                    line,
+                    "compiles" if r.returncode == 0 else "FAILS: " + (errors[0] if errors else r.stderr[:300]),
+                )
+            )
             failed += r.returncode != 0
     print("%d of %d blocks compile" % (len(blocks) - failed, len(blocks)))
     return 1 if failed else 0

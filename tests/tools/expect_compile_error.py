@@ -44,10 +44,13 @@ def main(argv):
         if user_path:
             compiled = os.path.join(tmp, os.path.basename(source))
             with open(compiled, "w") as f:
-                f.write('#line 1 "%s"\n%s\n#include <array>\n#include <cstdint>\n#include <type_traits>\n%s'
-                        % (source, text, USER_PATH.format(spec=user_path.group(1))))
-        done = subprocess.run(compiler + ["-fsyntax-only", compiled], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                f.write(
+                    '#line 1 "%s"\n%s\n#include <array>\n#include <cstdint>\n#include <type_traits>\n%s'
+                    % (source, text, USER_PATH.format(spec=user_path.group(1)))
+                )
+        done = subprocess.run(
+            compiler + ["-fsyntax-only", compiled], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
     if done.returncode == 0:
         print("FAIL: %s compiled, but must not" % source)
         return 1

@@ -26,9 +26,20 @@ def build(source, work, boost_include):
         inc.append("-isystem" + boost_include)
     fuzz = os.path.join(source, "tests", "fuzz")
     models = os.path.join(fuzz, "layer_models.cpp")
-    flags = ["clang++-19", "-std=c++20", "-O1", "-g", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"] + inc
-    subprocess.run(flags + [os.path.join(fuzz, "requantize_fuzz.cpp"), "-o", os.path.join(work, "requantize_fuzz")], check=True)
-    subprocess.run(flags + [os.path.join(fuzz, "layers_fuzz.cpp"), models, "-o", os.path.join(work, "layers_fuzz")], check=True)
+    flags = [
+        "clang++-19",
+        "-std=c++20",
+        "-O1",
+        "-g",
+        "-fsanitize=fuzzer,address,undefined",
+        "-fno-sanitize-recover=all",
+    ] + inc
+    subprocess.run(
+        flags + [os.path.join(fuzz, "requantize_fuzz.cpp"), "-o", os.path.join(work, "requantize_fuzz")], check=True
+    )
+    subprocess.run(
+        flags + [os.path.join(fuzz, "layers_fuzz.cpp"), models, "-o", os.path.join(work, "layers_fuzz")], check=True
+    )
 
 
 def main(argv):
@@ -42,8 +53,12 @@ def main(argv):
         status = 0
         for t in TARGETS:
             files = sorted(os.listdir(corpus(t)))
-            done = subprocess.run([os.path.join(work, t + "_fuzz"), "-runs=0", corpus(t)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            done = subprocess.run(
+                [os.path.join(work, t + "_fuzz"), "-runs=0", corpus(t)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             print("%s: %d corpus inputs replayed, exit %d" % (t, len(files), done.returncode))
             if done.returncode != 0:
                 print(done.stdout[-4000:])
@@ -51,11 +66,18 @@ def main(argv):
         return status
     if mode == "--fuzz" and len(argv) == 5 and argv[3] in TARGETS:
         t, seconds = argv[3], int(argv[4])
-        done = subprocess.run([os.path.join(work, t + "_fuzz"), "-max_total_time=%d" % seconds, corpus(t)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done = subprocess.run(
+            [os.path.join(work, t + "_fuzz"), "-max_total_time=%d" % seconds, corpus(t)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         runs = re.findall(r"Done (\d+) runs in (\d+) second", done.stdout)
         print(done.stdout[-2000:] if done.returncode else "")
-        print("%s: %s executions in %s s, exit %d" % (t, runs[-1][0] if runs else "?", runs[-1][1] if runs else "?", done.returncode))
+        print(
+            "%s: %s executions in %s s, exit %d"
+            % (t, runs[-1][0] if runs else "?", runs[-1][1] if runs else "?", done.returncode)
+        )
         return done.returncode
     print(__doc__, file=sys.stderr)
     return 2

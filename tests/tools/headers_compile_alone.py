@@ -24,18 +24,24 @@ def main(argv):
         print("headers_compile_alone.py: usage: INCLUDE_DIR -- COMPILER [FLAGS...]", file=sys.stderr)
         return 2
     root, compiler = argv[0], argv[2:]
-    headers = sorted(os.path.relpath(os.path.join(d, f), root)
-                     for d, _, files in os.walk(root) for f in files if f.endswith(".hpp"))
+    headers = sorted(
+        os.path.relpath(os.path.join(d, f), root) for d, _, files in os.walk(root) for f in files if f.endswith(".hpp")
+    )
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for h in headers:
             src = os.path.join(tmp, "one.cpp")
             with open(src, "w") as f:
                 f.write("#include <%s>\n" % h)
-            done = subprocess.run(compiler + ["-I", root, "-fsyntax-only", src],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            macros = subprocess.run(compiler + ["-I", root, "-E", "-dM", src],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            done = subprocess.run(
+                compiler + ["-I", root, "-fsyntax-only", src],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            macros = subprocess.run(
+                compiler + ["-I", root, "-E", "-dM", src], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
             leaked = sorted(set(re.findall(r"^#define (QPIPE_\w+)", macros.stdout, re.M)))
             if h in OPENS_MACROS:
                 leaked = []

@@ -36,9 +36,13 @@ def main(argv):
         return 1
     sys.stdout.write(done.stdout.decode(errors="replace"))
     if done.stdout != expected:
-        diff = difflib.unified_diff(expected.decode(errors="replace").splitlines(),
-                                    done.stdout.decode(errors="replace").splitlines(),
-                                    golden, "output", lineterm="")
+        diff = difflib.unified_diff(
+            expected.decode(errors="replace").splitlines(),
+            done.stdout.decode(errors="replace").splitlines(),
+            golden,
+            "output",
+            lineterm="",
+        )
         print("\n".join(diff))
         print("FAIL: output differs from %s" % golden)
         return 1

@@ -34,10 +34,20 @@ def main():
     ap.add_argument("profile")
     a = ap.parse_args()
     static = 0
-    for line in subprocess.run([a.size, "-A", a.image], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines():
+    for line in subprocess.run(
+        [a.size, "-A", a.image], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[1].isdigit() and (parts[0].startswith(".data") or parts[0].startswith(".bss")
-                                                      or parts[0].startswith(".tdata") or parts[0].startswith(".tbss")):
+        if (
+            len(parts) >= 2
+            and parts[1].isdigit()
+            and (
+                parts[0].startswith(".data")
+                or parts[0].startswith(".bss")
+                or parts[0].startswith(".tdata")
+                or parts[0].startswith(".tbss")
+            )
+        ):
             static += int(parts[1])
     stack_size = None
     for line in subprocess.run([a.nm, a.image], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines():

@@ -17,7 +17,7 @@ def main(argv):
         print("same_output.py: usage: same_output.py CMD_A... -- CMD_B...", file=sys.stderr)
         return 2
     split = argv.index("--")
-    a, b = argv[:split], argv[split + 1:]
+    a, b = argv[:split], argv[split + 1 :]
     rc_a, out_a = run(a)
     rc_b, out_b = run(b)
     sys.stdout.write("--- %s (exit %d)\n%s" % (" ".join(a), rc_a, out_a.decode(errors="replace")))

@@ -19,9 +19,17 @@ def main(argv):
     source, build = argv
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1", UBSAN_OPTIONS="print_stacktrace=1")
     if not os.path.isdir(os.path.join(build, "meson-info")):
-        setup = ["meson", "setup", build, source, "-Db_sanitize=address,undefined", "-Db_lundef=false",
-                 "-Dfrontend_tests=false",
-                 "-Dcpp_args=-fno-sanitize-recover=all", "-Dbuild.cpp_args=-fno-sanitize-recover=all"]
+        setup = [
+            "meson",
+            "setup",
+            build,
+            source,
+            "-Db_sanitize=address,undefined",
+            "-Db_lundef=false",
+            "-Dfrontend_tests=false",
+            "-Dcpp_args=-fno-sanitize-recover=all",
+            "-Dbuild.cpp_args=-fno-sanitize-recover=all",
+        ]
         if subprocess.run(setup, env=env).returncode != 0:
             print("FAIL: could not configure the sanitizer build")
             return 1
@@ -29,8 +37,24 @@ def main(argv):
     if subprocess.run(["meson", "compile", "-C", build, "-j", "2"], env=env).returncode != 0:
         print("FAIL: the sanitizer build did not compile")
         return 1
-    done = subprocess.run(["meson", "test", "-C", build, "--suite", "host", "--no-suite", "diagnostics",
-                           "--no-suite", "meta", "--print-errorlogs", "--num-processes", "2"], env=env)
+    done = subprocess.run(
+        [
+            "meson",
+            "test",
+            "-C",
+            build,
+            "--suite",
+            "host",
+            "--no-suite",
+            "diagnostics",
+            "--no-suite",
+            "meta",
+            "--print-errorlogs",
+            "--num-processes",
+            "2",
+        ],
+        env=env,
+    )
     return done.returncode
 
 

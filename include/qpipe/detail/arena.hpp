@@ -36,9 +36,7 @@ template <std::size_t Steps>
 struct Lifetimes {
   std::array<std::size_t, Steps + 1> first{};  // the step that writes the buffer
   std::array<std::size_t, Steps + 1> last{};   // the last step that reads it
-  constexpr bool overlap(std::size_t a, std::size_t b) const {
-    return first[a] <= last[b] && first[b] <= last[a];
-  }
+  constexpr bool overlap(std::size_t a, std::size_t b) const { return first[a] <= last[b] && first[b] <= last[a]; }
 };
 
 // readers[k] lists what step k reads: {source, other}, other == none for one-input steps.
@@ -100,7 +98,8 @@ constexpr void overlap_leads(ArenaPlan<Steps>& plan, const std::array<std::size_
       reads_it = true;
     }
     const std::size_t cleared = o.after ? bytes[b] : bytes[k + 1];
-    if (reads_it && o.lead != no_lead && o.lead < cleared && bytes[b] > 0) plan.lead[b] = o.lead, plan.after[b] = o.after;
+    if (reads_it && o.lead != no_lead && o.lead < cleared && bytes[b] > 0)
+      plan.lead[b] = o.lead, plan.after[b] = o.after;
   }
 }
 
@@ -209,12 +208,16 @@ struct Placement {
       if (at >= r.bytes[b]) f(at - r.bytes[b]);
       // b an input, *o the output over it; b the output over input *o.
       if (r.lead[b] != no_lead && r.overlapped_by[b] == *o) {
-        if (!r.after[b]) f(at + r.lead[b]);
-        else if (at >= r.lead[b]) f(at - r.lead[b]);
+        if (!r.after[b])
+          f(at + r.lead[b]);
+        else if (at >= r.lead[b])
+          f(at - r.lead[b]);
       }
       if (r.lead[*o] != no_lead && r.overlapped_by[*o] == b) {
-        if (r.after[*o]) f(at + r.lead[*o]);
-        else if (at >= r.lead[*o]) f(at - r.lead[*o]);
+        if (r.after[*o])
+          f(at + r.lead[*o]);
+        else if (at >= r.lead[*o])
+          f(at - r.lead[*o]);
       }
     }
   }
@@ -246,7 +249,8 @@ struct Placement {
 
 // First fit in a given order (TFLite Micro's greedy planner uses largest-first).
 template <std::size_t Steps>
-constexpr Placement<Steps> first_fit(const Rules<Steps>& r, const std::array<std::size_t, Steps + 1>& order, std::size_t count) {
+constexpr Placement<Steps> first_fit(const Rules<Steps>& r, const std::array<std::size_t, Steps + 1>& order,
+                                     std::size_t count) {
   Placement<Steps> p{};
   for (std::size_t i = 0; i < count; ++i) p.put(order[i], p.lowest(order[i], r), r.bytes);
   return p;
@@ -373,7 +377,8 @@ constexpr ArenaPlan<Steps> plan_arena(const std::array<std::size_t, Steps + 1>& 
     if (best.end > plan.peak_live_apart) {
       std::array<std::size_t, Steps + 1> no_overlap{};
       for (std::size_t b = 0; b <= Steps; ++b) no_overlap[b] = no_lead;
-      const Placement<Steps> apart = search(Rules<Steps>{bytes, n, no_overlap, plan.after, overlapped_by}, plan.peak_live_apart);
+      const Placement<Steps> apart =
+          search(Rules<Steps>{bytes, n, no_overlap, plan.after, overlapped_by}, plan.peak_live_apart);
       if (apart.end < best.end) best = apart;
     }
     plan.offset = best.offset;

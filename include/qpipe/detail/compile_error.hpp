@@ -27,12 +27,16 @@ void bias_does_not_fit_int32_at_input_scale_times_weight_scale(double bias);
 void bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
 // Read at the offending value as a subscript (out of bounds, so the evaluation stops): GCC's
 // message then shows the number as well as the sentence.
-inline constexpr bool this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max_the_subscript_is_that_bound[1] = {};
+inline constexpr bool
+    this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max_the_subscript_is_that_bound
+        [1] = {};
 
 void batch_norm_variance_plus_epsilon_must_be_positive_and_finite();
 
-void concatenated_branches_must_end_on_one_grid_as_tflite_int8_requires_add_a_QQuantize(double first_scale, int first_zero_point,
-                                                                                       double second_scale, int second_zero_point);
+void concatenated_branches_must_end_on_one_grid_as_tflite_int8_requires_add_a_QQuantize(double first_scale,
+                                                                                        int first_zero_point,
+                                                                                        double second_scale,
+                                                                                        int second_zero_point);
 void leaky_relu_alpha_must_be_positive_and_finite(double alpha);
 void hard_swish_needs_input_scale_below_128_times_output_scale_as_tflite_requires(double input_over_output_scale);
 

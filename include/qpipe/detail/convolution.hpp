@@ -30,7 +30,8 @@ consteval auto quantize_convolution(Grid in, const P& p) {
     for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
       for (std::size_t kx = 0; kx < G.kernel_width; ++kx)
         for (std::size_t i = 0; i < G.channels; ++i) stats.add(o, Block::weight(p, o, ky, kx, i));
-  const std::array<double, OutC> weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, Granularity);
+  const std::array<double, OutC> weight_scale =
+      weight_scales<typename P::weight_type>(stats, p.weight_scale, Granularity);
 
   constexpr std::size_t channels = Granularity == WeightGranularity::per_channel ? OutC : 1;
   // No activation folded in: the output may go below its zero point (see fitted_requantization.hpp).
@@ -49,7 +50,8 @@ consteval auto quantize_convolution(Grid in, const P& p) {
         }
     op.bias[o] = quantize_bias(p.bias[o], in.scale * weight_scale[o]);
     accumulator_scale[channels == 1 ? 0 : o] = in.scale * weight_scale[o];
-    const AccumulatorRange r = accumulator_range(folded_bias(op.bias[o], in.zero_point, sums), sums.sum, sums.absolute_sum);
+    const AccumulatorRange r =
+        accumulator_range(folded_bias(op.bias[o], in.zero_point, sums), sums.sum, sums.absolute_sum);
     AccumulatorRange& all = op.range[channels == 1 ? 0 : o];
     all = o == 0 || channels > 1 ? r : all.spanning(r);
   }
@@ -67,7 +69,8 @@ constexpr void convolution_reference(const P& p, double (&v)[N], FloatSlots at) 
   for (std::size_t o = 0; o < OutC; ++o)
     for (std::size_t ky = 0, n = 0; ky < G.kernel_height; ++ky)
       for (std::size_t kx = 0; kx < G.kernel_width; ++kx)
-        for (std::size_t i = 0; i < G.channels; ++i) w[o][n++] = real_weight(Block::weight(p, o, ky, kx, i), p.weight_scale[o]);
+        for (std::size_t i = 0; i < G.channels; ++i)
+          w[o][n++] = real_weight(Block::weight(p, o, ky, kx, i), p.weight_scale[o]);
   for (std::size_t y = 0; y < G.out_height; ++y) {
     for (std::size_t x = 0; x < G.out_width; ++x) {
       for (std::size_t o = 0; o < OutC; ++o) {
@@ -94,7 +97,8 @@ constexpr void convolution_reference(const P& p, double (&v)[N], FloatSlots at) 
 // window options.
 template <class Self, WindowOptions O, WeightGranularity Granularity>
 struct ConvolutionLayer {
-  static constexpr WeightGranularity weight_granularity = Granularity;  // what the diagnostics check given scales against
+  static constexpr WeightGranularity weight_granularity =
+      Granularity;  // what the diagnostics check given scales against
   static constexpr bool is_clamp = false;
   static constexpr bool absorbs_clamp = true;
   static constexpr bool has_params = true;
@@ -108,13 +112,16 @@ struct ConvolutionLayer {
 
   template <ShapeType In> static constexpr bool accepts = is_image<In> && O.fits(height<In>, width<In>);
   template <ShapeType In>
-  static constexpr void explain_refusal(Sentence& s) { O.template explain_refusal<In>(s); }
+  static constexpr void explain_refusal(Sentence& s) {
+    O.template explain_refusal<In>(s);
+  }
   template <ShapeType In> static constexpr ops::Window window = O.window_over(height<In>, width<In>, channels<In>);
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
     return parameter_block_matches<At, Self, typename Self::template block<channels<In>, P>, P>();
   }
-  template <ShapeType In, class P> using output_shape = Shape<window<In>.out_height, window<In>.out_width, P::output_channels>;
+  template <ShapeType In, class P> using output_shape =
+      Shape<window<In>.out_height, window<In>.out_width, P::output_channels>;
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P& p) {

@@ -18,7 +18,9 @@ template <ShapeType S> inline constexpr std::size_t channels = S::dims[S::rank -
 // A window of K x K moved by S fits an image of at least K x K; TFLite VALID output size.
 template <ShapeType In, std::size_t K>
 inline constexpr bool window_fits = is_image<In> && height<In> >= K && width<In> >= K;
-constexpr std::size_t valid_output(std::size_t size, std::size_t k, std::size_t stride) { return (size - k) / stride + 1; }
+constexpr std::size_t valid_output(std::size_t size, std::size_t k, std::size_t stride) {
+  return (size - k) / stride + 1;
+}
 
 template <ShapeType In, std::size_t K, std::size_t S, std::size_t OutChannels = channels<In>>
 using window_output_shape = Shape<valid_output(height<In>, K, S), valid_output(width<In>, K, S), OutChannels>;

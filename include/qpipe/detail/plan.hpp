@@ -152,8 +152,9 @@ template <class At, BranchLayer L> struct layer_tokens<At, L> {
 template <class At, MergeLayer L> struct layer_tokens<At, L> {
   using first = typename layer_tokens<typename deeper<At, 0>::type, typename L::first_branch>::type;
   using second = typename layer_tokens<typename deeper<At, 1>::type, typename L::second_branch>::type;
-  using type = join<type_list<ForkToken<At, L, TokenRole::fork>>, first, type_list<ForkToken<At, L, TokenRole::branch_switch>>, second,
-                    type_list<MergeToken<At, L, typename L::merge_layer>>>;
+  using type =
+      join<type_list<ForkToken<At, L, TokenRole::fork>>, first, type_list<ForkToken<At, L, TokenRole::branch_switch>>,
+           second, type_list<MergeToken<At, L, typename L::merge_layer>>>;
 };
 template <class Prefix, std::size_t... I, class... Layers>
 struct level_tokens<Prefix, std::index_sequence<I...>, Layers...> {
@@ -178,7 +179,8 @@ struct StepTable {
 };
 
 template <std::size_t Tokens>
-consteval StepTable<Tokens> step_table(const std::array<TokenRole, Tokens>& role, const std::array<bool, Tokens>& absorbs) {
+consteval StepTable<Tokens> step_table(const std::array<TokenRole, Tokens>& role,
+                                       const std::array<bool, Tokens>& absorbs) {
   StepTable<Tokens> t{};
   // A stack of the open forks: the buffer each started from, and where its first branch ended.
   std::array<std::size_t, Tokens + 1> fork_input{}, first_end{};
@@ -228,9 +230,7 @@ struct make_step<Tokens, Token, std::index_sequence<C...>> {
 
 // A layer whose output is its input's bytes under another shape (QReshape, QFlatten).
 template <class L>
-concept ViewLayer = Layer<L> && requires {
-  requires L::is_view;
-};
+concept ViewLayer = Layer<L> && requires { requires L::is_view; };
 
 // The runtime steps of a Pipe, before any shape is known, and where each step's parameter block
 // sits among the blocks the user passes (one per step whose layer has parameters, in order).
@@ -322,7 +322,8 @@ template <class S, class In, class Other, class P>
 struct checked_output_shape<S, In, Other, P, true, 2> {
   using type = typename S::layer::template merged_shape<In, Other, P>;
 };
-template <class S, class In, class Other, class P, std::size_t Arity> struct checked_output_shape<S, In, Other, P, false, Arity> {
+template <class S, class In, class Other, class P, std::size_t Arity> struct checked_output_shape<S, In, Other, P,
+                                                                                                  false, Arity> {
   using type = In;  // after an error: keep going quietly rather than pile up follow-on errors
 };
 
@@ -406,7 +407,8 @@ struct op_of {
 template <class N, class In, class Other, class P>
 struct op_of<N, In, Other, P, 2> {
   using type = decltype(N::step::template quantize_merge<In, Other>(std::declval<Grid>(), std::declval<Grid>(),
-                                                                   std::declval<const P&>()).op);
+                                                                    std::declval<const P&>())
+                            .op);
 };
 
 // The whole plan of a Pipe for an input shape and the types of the parameter blocks given.

@@ -27,10 +27,13 @@ struct PoolingLayer {
 
   template <ShapeType In> static constexpr bool accepts = is_image<In> && O.fits(height<In>, width<In>);
   template <ShapeType In>
-  static constexpr void explain_refusal(Sentence& s) { O.template explain_refusal<In>(s); }
+  static constexpr void explain_refusal(Sentence& s) {
+    O.template explain_refusal<In>(s);
+  }
   template <ShapeType In> static constexpr ops::Window window = O.window_over(height<In>, width<In>, channels<In>);
   template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
-  template <ShapeType In, class P> using output_shape = Shape<window<In>.out_height, window<In>.out_width, channels<In>>;
+  template <ShapeType In, class P> using output_shape =
+      Shape<window<In>.out_height, window<In>.out_width, channels<In>>;
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P&) {

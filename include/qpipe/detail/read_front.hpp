@@ -62,7 +62,8 @@ constexpr std::size_t lead(const ReadFront& f) {
   if (!f.promised()) return no_lead;
   const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(f.stride), last = static_cast<std::ptrdiff_t>(f.out_units) - 1;
   const std::ptrdiff_t low = f.skew < 0 ? -f.skew / s : 0;
-  const std::ptrdiff_t high = static_cast<std::ptrdiff_t>(f.in_units) - f.skew > 0 ? (static_cast<std::ptrdiff_t>(f.in_units) - f.skew) / s : 0;
+  const std::ptrdiff_t high =
+      static_cast<std::ptrdiff_t>(f.in_units) - f.skew > 0 ? (static_cast<std::ptrdiff_t>(f.in_units) - f.skew) / s : 0;
   const std::array<std::ptrdiff_t, 8> candidates{0, last, low - 1, low, low + 1, high - 1, high, high + 1};
   std::size_t best = 0;
   for (const std::ptrdiff_t u : candidates) {
@@ -85,8 +86,8 @@ constexpr Overlap overlap_of(const ReadFront& f) { return {lead(f), f.descending
 // A window op (convolution, depthwise, pool, pad) whose kernel runs output rows such that, once it
 // has written into output row y, it reads only the input rows its window at y and later windows
 // reach: from y * stride - pad_top on.
-constexpr ReadFront window_rows(std::size_t out_rows, std::size_t out_row_bytes, std::size_t in_rows, std::size_t in_row_bytes,
-                                std::size_t stride, std::size_t pad_top) {
+constexpr ReadFront window_rows(std::size_t out_rows, std::size_t out_row_bytes, std::size_t in_rows,
+                                std::size_t in_row_bytes, std::size_t stride, std::size_t pad_top) {
   return {out_rows, out_row_bytes, in_rows, in_row_bytes, stride, -static_cast<std::ptrdiff_t>(pad_top)};
 }
 // A kernel that reads all of input unit p (a pixel or an element; in_unit_bytes each) before it

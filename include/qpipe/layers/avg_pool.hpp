@@ -17,7 +17,8 @@
 namespace qpipe {
 
 template <auto... Options>
-struct QAvgPool2D : detail::PoolingLayer<QAvgPool2D<Options...>, detail::window_options<true, Options...>(), ops::AveragePool> {
+struct QAvgPool2D
+    : detail::PoolingLayer<QAvgPool2D<Options...>, detail::window_options<true, Options...>(), ops::AveragePool> {
   static constexpr std::string_view kind = "QAvgPool2D";
 
   struct Mean {

@@ -73,7 +73,9 @@ struct ConcatMerge {
 
   template <ShapeType First, ShapeType Second, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid a, Grid b, const P&) {
-    if (!(a == b)) compile_error::concatenated_branches_must_end_on_one_grid_as_tflite_int8_requires_add_a_QQuantize(a.scale, a.zero_point, b.scale, b.zero_point);
+    if (!(a == b))
+      compile_error::concatenated_branches_must_end_on_one_grid_as_tflite_int8_requires_add_a_QQuantize(
+          a.scale, a.zero_point, b.scale, b.zero_point);
     constexpr std::size_t channels_a = First::dims[First::rank - 1], channels_b = Second::dims[Second::rank - 1];
     return Quantized<ops::Concatenation<First::size / channels_a, channels_a, channels_b>>{{}, a};
   }

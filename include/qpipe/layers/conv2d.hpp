@@ -63,7 +63,8 @@ template <WindowOptions O, auto GivenKernel>
 consteval auto expected_kernel() {
   if constexpr (kernel_dims<GivenKernel>() == O.kernel) {
     return GivenKernel;
-  } else if constexpr (O.kernel.height == O.kernel.width && !std::same_as<std::remove_cvref_t<decltype(GivenKernel)>, Kernel2D>) {
+  } else if constexpr (O.kernel.height == O.kernel.width &&
+                       !std::same_as<std::remove_cvref_t<decltype(GivenKernel)>, Kernel2D>) {
     return static_cast<decltype(GivenKernel)>(O.kernel.height);
   } else {
     return O.kernel;
@@ -93,13 +94,15 @@ struct Conv2DLayer : ConvolutionLayer<Self, O, Granularity> {
 }  // namespace detail
 
 template <auto... Options>
-struct QConv2D : detail::Conv2DLayer<QConv2D<Options...>, detail::window_options<false, Options...>(), WeightGranularity::per_tensor> {
+struct QConv2D : detail::Conv2DLayer<QConv2D<Options...>, detail::window_options<false, Options...>(),
+                                     WeightGranularity::per_tensor> {
   static constexpr std::string_view kind = "QConv2D";
 };
 
 template <auto... Options>
 struct QConv2DPerChannel
-    : detail::Conv2DLayer<QConv2DPerChannel<Options...>, detail::window_options<false, Options...>(), WeightGranularity::per_channel> {
+    : detail::Conv2DLayer<QConv2DPerChannel<Options...>, detail::window_options<false, Options...>(),
+                          WeightGranularity::per_channel> {
   static constexpr std::string_view kind = "QConv2DPerChannel";
 };
 

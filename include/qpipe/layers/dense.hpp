@@ -92,7 +92,8 @@ struct QDense : detail::FullyConnectedLayer<Units> {
         sums.add(w);
       }
       op.bias[u] = quantize_bias(p.bias[u], accumulator_scale);
-      const AccumulatorRange r = accumulator_range(folded_bias(op.bias[u], in.zero_point, sums), sums.sum, sums.absolute_sum);
+      const AccumulatorRange r =
+          accumulator_range(folded_bias(op.bias[u], in.zero_point, sums), sums.sum, sums.absolute_sum);
       op.range[0] = u == 0 ? r : op.range[0].spanning(r);
     }
     // TFLite's per-tensor FULLY_CONNECTED multiplies input and weight scale in float (tflite_float.hpp).

@@ -57,8 +57,8 @@ struct QDensePerChannel : detail::FullyConnectedLayer<Units> {
 
   template <ShapeType In, class P, ClampLayer... Clamps>
   static consteval auto quantize(Grid in, const P& p) {
-    return detail::quantize_convolution<flat_window<In>, Units, WeightGranularity::per_channel, detail::DenseWeights, P, Clamps...>(
-        in, p);
+    return detail::quantize_convolution<flat_window<In>, Units, WeightGranularity::per_channel, detail::DenseWeights, P,
+                                        Clamps...>(in, p);
   }
   template <ShapeType In, class P, ClampLayer... Clamps, std::size_t N>
   static constexpr void reference(const P& p, double (&values)[N], FloatSlots at) {

@@ -69,11 +69,15 @@ struct QDepthwiseConv2D {
       "QDepthwiseConv2D takes a kernel (an integer, or kernel(h, w)), then optionally a stride (an integer, or "
       "stride(h, w)), dilation(d) or dilation(h, w), same or valid, multiplier(m), each at most once";
 
-  template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && options.fits(detail::height<In>, detail::width<In>);
+  template <ShapeType In> static constexpr bool accepts =
+      detail::is_image<In> && options.fits(detail::height<In>, detail::width<In>);
   template <ShapeType In>
-  static constexpr void explain_refusal(Sentence& s) { options.template explain_refusal<In>(s); }
+  static constexpr void explain_refusal(Sentence& s) {
+    options.template explain_refusal<In>(s);
+  }
   template <ShapeType In>
-  static constexpr ops::Window window = options.window_over(detail::height<In>, detail::width<In>, detail::channels<In>);
+  static constexpr ops::Window window =
+      options.window_over(detail::height<In>, detail::width<In>, detail::channels<In>);
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
     using expected = typename detail::expected_depthwise_block<options, detail::channels<In>, P>::type;
@@ -91,7 +95,8 @@ struct QDepthwiseConv2D {
     for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
       for (std::size_t kx = 0; kx < G.kernel_width; ++kx)
         for (std::size_t oc = 0; oc < out_channels; ++oc) stats.add(oc, p.weights[ky][kx][oc]);
-    const auto weight_scale = weight_scales<typename P::weight_type>(stats, p.weight_scale, WeightGranularity::per_channel);
+    const auto weight_scale =
+        weight_scales<typename P::weight_type>(stats, p.weight_scale, WeightGranularity::per_channel);
 
     constexpr bool two_sided = sizeof...(Clamps) == 0;  // no activation: the output may go below its zero point
     ops::DepthwiseConvolution<G, M, two_sided> op{};
@@ -120,7 +125,8 @@ struct QDepthwiseConv2D {
     double w[G.kernel_height][G.kernel_width][out_channels]{};
     for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
       for (std::size_t kx = 0; kx < G.kernel_width; ++kx)
-        for (std::size_t oc = 0; oc < out_channels; ++oc) w[ky][kx][oc] = real_weight(p.weights[ky][kx][oc], p.weight_scale[oc]);
+        for (std::size_t oc = 0; oc < out_channels; ++oc)
+          w[ky][kx][oc] = real_weight(p.weights[ky][kx][oc], p.weight_scale[oc]);
     for (std::size_t y = 0; y < G.out_height; ++y) {
       for (std::size_t x = 0; x < G.out_width; ++x) {
         for (std::size_t oc = 0; oc < out_channels; ++oc) {

@@ -21,7 +21,8 @@ struct QGlobalAvgPool2D {
   static constexpr bool has_params = false;
 
   // The int32 sum of up to 2^24 int8 values cannot overflow.
-  template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && In::size / detail::channels<In> <= (std::size_t{1} << 24);
+  template <ShapeType In> static constexpr bool accepts =
+      detail::is_image<In> && In::size / detail::channels<In> <= (std::size_t{1} << 24);
   template <class At, ShapeType In, class P> static constexpr bool check_params() { return true; }
   template <ShapeType In, class P> using output_shape = Shape<detail::channels<In>>;
 

@@ -23,7 +23,9 @@ struct QHardSwish : detail::TableLayer<QHardSwish, HardSwishParams> {
     const double gate = x + 3 < 0 ? 0 : (x + 3 > 6 ? 6 : x + 3);
     return x * gate / 6;
   }
-  static consteval Lut table(Grid in, const HardSwishParams& p, ClampRange clamp) { return hard_swish_table(in, p.output, clamp); }
+  static consteval Lut table(Grid in, const HardSwishParams& p, ClampRange clamp) {
+    return hard_swish_table(in, p.output, clamp);
+  }
 };
 
 }  // namespace qpipe

@@ -21,7 +21,9 @@ struct LeakyReluParams {
 struct QLeakyRelu : detail::TableLayer<QLeakyRelu, LeakyReluParams> {
   static constexpr std::string_view kind = "QLeakyRelu";
   static constexpr double function(double x, const LeakyReluParams& p) { return x >= 0 ? x : p.alpha * x; }
-  static consteval Lut table(Grid in, const LeakyReluParams& p, ClampRange clamp) { return leaky_relu_table(in, p.output, p.alpha, clamp); }
+  static consteval Lut table(Grid in, const LeakyReluParams& p, ClampRange clamp) {
+    return leaky_relu_table(in, p.output, p.alpha, clamp);
+  }
 };
 
 }  // namespace qpipe

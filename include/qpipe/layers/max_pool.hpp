@@ -17,7 +17,8 @@
 namespace qpipe {
 
 template <auto... Options>
-struct QMaxPool2D : detail::PoolingLayer<QMaxPool2D<Options...>, detail::window_options<true, Options...>(), ops::MaxPool> {
+struct QMaxPool2D
+    : detail::PoolingLayer<QMaxPool2D<Options...>, detail::window_options<true, Options...>(), ops::MaxPool> {
   static constexpr std::string_view kind = "QMaxPool2D";
 
   struct Largest {

@@ -35,7 +35,8 @@ struct QMean {
   static constexpr bool has_params = true;
 
   // The int32 sum of up to 2^23 offset int8 codes cannot overflow.
-  template <ShapeType In> static constexpr bool accepts = detail::is_image<In> && In::size / detail::channels<In> <= (std::size_t{1} << 23);
+  template <ShapeType In> static constexpr bool accepts =
+      detail::is_image<In> && In::size / detail::channels<In> <= (std::size_t{1} << 23);
   template <class At, ShapeType In, class P>
   static constexpr bool check_params() {
     return detail::parameter_block_matches<At, QMean, MeanParams, P>();
@@ -50,7 +51,8 @@ struct QMean {
     const Grid out = checked(p.output);
     const ClampRange clamp = detail::clamp_of<Clamps...>(out);
     // TFLite Micro compares the two float32 scales and zero points.
-    const bool same_grid = static_cast<float>(in.scale) == static_cast<float>(out.scale) && in.zero_point == out.zero_point;
+    const bool same_grid =
+        static_cast<float>(in.scale) == static_cast<float>(out.scale) && in.zero_point == out.zero_point;
     const Requantizer r = same_grid ? Requantizer{0, 0, out.zero_point, clamp.qmin, clamp.qmax}
                                     : mean_requantizer(in, out, pixels, clamp);
     return Quantized<op>{{-in.zero_point * static_cast<std::int32_t>(pixels), r, same_grid}, out};

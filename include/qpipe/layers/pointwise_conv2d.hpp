@@ -58,7 +58,8 @@ struct QPointwiseConv2D : detail::PointwiseConv2DLayer<QPointwiseConv2D, WeightG
   static constexpr std::string_view kind = "QPointwiseConv2D";
 };
 
-struct QPointwiseConv2DPerChannel : detail::PointwiseConv2DLayer<QPointwiseConv2DPerChannel, WeightGranularity::per_channel> {
+struct QPointwiseConv2DPerChannel
+    : detail::PointwiseConv2DLayer<QPointwiseConv2DPerChannel, WeightGranularity::per_channel> {
   static constexpr std::string_view kind = "QPointwiseConv2DPerChannel";
 };
 

@@ -21,7 +21,9 @@ struct QuantizeParams {
 struct QQuantize : detail::TableLayer<QQuantize, QuantizeParams> {
   static constexpr std::string_view kind = "QQuantize";
   static constexpr double function(double x, const QuantizeParams&) { return x; }
-  static consteval Lut table(Grid in, const QuantizeParams& p, ClampRange clamp) { return requantize_table(in, p.output, clamp); }
+  static consteval Lut table(Grid in, const QuantizeParams& p, ClampRange clamp) {
+    return requantize_table(in, p.output, clamp);
+  }
 };
 
 }  // namespace qpipe

@@ -21,7 +21,8 @@ struct AccumulatorRange {
 
 // From the folded bias and the sums of the channel's positive and negative weights: the smallest
 // accumulator takes -128 on every positive weight and 127 on every negative one.
-consteval AccumulatorRange accumulator_range(std::int32_t folded_bias, std::int32_t weight_sum, std::int32_t absolute_weight_sum) {
+consteval AccumulatorRange accumulator_range(std::int32_t folded_bias, std::int32_t weight_sum,
+                                             std::int32_t absolute_weight_sum) {
   const std::int64_t positive = (std::int64_t{absolute_weight_sum} + weight_sum) / 2;
   const std::int64_t negative = (std::int64_t{absolute_weight_sum} - weight_sum) / 2;  // sum of |w| over w < 0
   return {static_cast<std::int32_t>(folded_bias - 128 * positive - 127 * negative),

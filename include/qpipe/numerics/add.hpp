@@ -37,7 +37,8 @@ struct OperandRescale {
 consteval OperandRescale operand_rescale(std::int32_t zero_point, double scale, double twice_max) {
   const QuantizedMultiplier m = quantize_multiplier(scale / twice_max);
   const std::int32_t shift = -m.shift;
-  return {-zero_point, m.multiplier >> 11, m.multiplier & ((1 << 11) - 1), shift, shift > 0 ? std::int32_t{1} << (shift - 1) : 0};
+  return {-zero_point, m.multiplier >> 11, m.multiplier & ((1 << 11) - 1), shift,
+          shift > 0 ? std::int32_t{1} << (shift - 1) : 0};
 }
 
 // TFLite's arithmetic: out = requantize_out(rescale_a((a - zp_a) << 20) + rescale_b((b - zp_b) << 20)).
@@ -45,7 +46,9 @@ struct TfliteAdd {
   OperandRescale rescale_a, rescale_b;
   Requantizer requantizer;
 
-  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const { return requantizer(rescale_a(a) + rescale_b(b)); }
+  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const {
+    return requantizer(rescale_a(a) + rescale_b(b));
+  }
 };
 
 }  // namespace qpipe

@@ -37,8 +37,14 @@ constexpr double ldexp(double x, int e) {
   auto power_of_two = [](int k) {  // k in [-1022, 1023]
     return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
   };
-  while (e > 1023) { x *= power_of_two(1023); e -= 1023; }
-  while (e < -1022) { x *= power_of_two(-1022); e += 1022; }
+  while (e > 1023) {
+    x *= power_of_two(1023);
+    e -= 1023;
+  }
+  while (e < -1022) {
+    x *= power_of_two(-1022);
+    e += 1022;
+  }
   return x * power_of_two(e);
 }
 

@@ -74,9 +74,10 @@ struct AddBounds {
 // a, from plateau to plateau along b: where the next code starts is found from the average step of
 // the rescaled b (the rescale is linear but for its rounding, so the estimate is off by one at
 // most) rather than by walking every b, which costs the compiler ten times as much.
-consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled, const std::array<std::int32_t, 256>& b_rescaled,
-                                const std::array<std::int64_t, 257>& step, std::int32_t kmin, std::int32_t kmax, std::int64_t ma,
-                                std::int64_t mb, int shift) {
+consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled,
+                                const std::array<std::int32_t, 256>& b_rescaled,
+                                const std::array<std::int64_t, 257>& step, std::int32_t kmin, std::int32_t kmax,
+                                std::int64_t ma, std::int64_t mb, int shift) {
   // The loop is written for the compiler's operation count (it meets about 20,000 plateaus): the
   // code levels k 2^shift and the b terms of the form are tabulated, the binding pairs found again
   // only when a bound is new.
@@ -121,7 +122,8 @@ consteval AddBounds add_offsets(const std::array<std::int32_t, 256>& a_rescaled,
       }
       target = step_of[index + 1] - a_part;
     }
-    if (index < top && level_of[index + 1] - row - b_term_of[255] < r.upper) {  // the last plateau, unless the top code's
+    if (index < top &&
+        level_of[index + 1] - row - b_term_of[255] < r.upper) {  // the last plateau, unless the top code's
       r.upper = level_of[index + 1] - row - b_term_of[255];
       r.upper_at = {a, 255, kmin + index, true};
     }
@@ -151,7 +153,9 @@ struct AddCandidates {
         lower = v;
       }
     }
-    return lower == std::numeric_limits<std::int64_t>::min() || upper == std::numeric_limits<std::int64_t>::max() ? 0 : upper - lower;
+    return lower == std::numeric_limits<std::int64_t>::min() || upper == std::numeric_limits<std::int64_t>::max()
+               ? 0
+               : upper - lower;
   }
 };
 
@@ -177,9 +181,9 @@ constexpr int finest_add_shift(double per_sum, AccumulatorRange sums) {
 // them are checked once more (see max_add_plateaus for what a check costs the compiler). Over 300
 // random grid triples the first check passed for 298; the tests keep one it rejects, which stays
 // on TFLite's arithmetic.
-consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled, const std::array<std::int32_t, 256>& b_rescaled,
-                            std::int32_t multiplier, int left, int right, std::int32_t zero_point, std::int32_t qmin,
-                            std::int32_t qmax) {
+consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled,
+                            const std::array<std::int32_t, 256>& b_rescaled, std::int32_t multiplier, int left,
+                            int right, std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
   if (a_rescaled[255] <= a_rescaled[0] || b_rescaled[255] <= b_rescaled[0]) return {};
   // The walk goes along the operand that spans fewer codes: fewer plateaus.
   if (b_rescaled[255] - b_rescaled[0] > a_rescaled[255] - a_rescaled[0]) {
@@ -190,7 +194,8 @@ consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled, con
     return f;
   }
   const AccumulatorRange sums{a_rescaled[0] + b_rescaled[0], a_rescaled[255] + b_rescaled[255]};
-  const detail::RequantizationSteps st = detail::requantization_steps(multiplier, left, right, zero_point, qmin, qmax, sums);
+  const detail::RequantizationSteps st =
+      detail::requantization_steps(multiplier, left, right, zero_point, qmin, qmax, sums);
   if (!st.ok) return {};
   // The exact slope per unit of the sum, and per operand code.
   const double per_sum = double(std::int64_t{multiplier} << left) / math::ldexp(1.0, 31 + right);
@@ -203,7 +208,8 @@ consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled, con
   if (256 * codes_along_b > max_add_plateaus) return {};
   std::array<std::int64_t, 257> step{};
   for (std::int32_t k = st.kmin + 1; k <= st.kmax; ++k) step[static_cast<std::size_t>(k - st.kmin)] = st.step(k);
-  step[static_cast<std::size_t>(st.kmax - st.kmin + 1)] = std::int64_t{1} << 40;  // above every sum: they stay below 2^32
+  step[static_cast<std::size_t>(st.kmax - st.kmin + 1)] = std::int64_t{1}
+                                                          << 40;  // above every sum: they stay below 2^32
   const int shift = detail::finest_add_shift(per_sum, sums);
   if (shift == 0) return {};
   const double unit = math::ldexp(1.0, shift);
@@ -218,8 +224,10 @@ consteval FittedAdd fit_add(const std::array<std::int32_t, 256>& a_rescaled, con
     if (!c.empty()) {
       const std::int64_t offset = c.lower != std::numeric_limits<std::int64_t>::min() ? c.lower : c.upper - 1;
       const std::int64_t lowest = offset - 128 * (ma + mb), highest = offset + 127 * (ma + mb);
-      if (lowest < std::numeric_limits<std::int32_t>::min() || highest > std::numeric_limits<std::int32_t>::max()) return {};
-      return {static_cast<std::int32_t>(ma), static_cast<std::int32_t>(mb), static_cast<std::int32_t>(offset), shift, true};
+      if (lowest < std::numeric_limits<std::int32_t>::min() || highest > std::numeric_limits<std::int32_t>::max())
+        return {};
+      return {static_cast<std::int32_t>(ma), static_cast<std::int32_t>(mb), static_cast<std::int32_t>(offset), shift,
+              true};
     }
     planes.add(c.lower_at);
     planes.add(c.upper_at);

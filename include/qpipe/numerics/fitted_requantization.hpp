@@ -35,10 +35,10 @@ namespace qpipe {
 // multipliers.
 struct FittedForm {
   static constexpr std::uint8_t per_channel_shift = 0xff;
-  std::uint8_t piece_bits = 0;    // b
-  std::uint8_t pieces = 0;        // 2 or 3
+  std::uint8_t piece_bits = 0;  // b
+  std::uint8_t pieces = 0;  // 2 or 3
   bool negative_offsets = false;  // acc < 0 takes the channel's second offset
-  bool halves = false;            // two pieces, each a channel's 16-bit half (below)
+  bool halves = false;  // two pieces, each a channel's 16-bit half (below)
   std::uint8_t shift = per_channel_shift;  // the final shift, if one serves every channel
 };
 
@@ -67,7 +67,8 @@ constexpr std::int32_t scaled_accumulator(std::int32_t acc, std::uint32_t m, uns
 // The fitted form's value before the zero point and the clamp. negative_offset is read only for
 // acc < 0 in a layer that has them. The layer's form is a constant where the kernels run, so the
 // compiler keeps one path of each choice.
-constexpr std::int32_t fitted_requantize(std::int32_t acc, FittedChannel c, const std::int32_t* negative_offset, FittedForm form) {
+constexpr std::int32_t fitted_requantize(std::int32_t acc, FittedChannel c, const std::int32_t* negative_offset,
+                                         FittedForm form) {
   std::int32_t scaled;
   if (form.halves) {  // scaled_accumulator with two pieces, without taking m apart
     scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> form.piece_bits);
@@ -125,8 +126,8 @@ struct RequantizationSteps {
 };
 
 // TFLite's code, before the zero point: what every fitted channel must reproduce.
-constexpr std::int32_t tflite_code(std::int32_t acc, std::int32_t multiplier, int left, int right, std::int32_t zero_point,
-                                   std::int32_t qmin, std::int32_t qmax) {
+constexpr std::int32_t tflite_code(std::int32_t acc, std::int32_t multiplier, int left, int right,
+                                   std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
   return requantize_split(acc, multiplier, left, right, zero_point, qmin, qmax) - zero_point;
 }
 
@@ -136,9 +137,9 @@ constexpr std::int32_t tflite_code(std::int32_t acc, std::int32_t multiplier, in
 // floors of integer divisions fold, so on each side the code is floor((acc M' + 2^30 + R) /
 // 2^(31+s)) with R = 2^(s+30) or (2^(s-1) - 1) 2^31 (both 0 for s = 0), and y >= k from
 // acc >= ceil((k 2^(31+s) - 2^30 - R) / M'). y1 >= 0 from acc >= a0 = ceil(-2^30 / M').
-consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int left, int right, std::int32_t zero_point,
-                                                   std::int32_t qmin, std::int32_t qmax, AccumulatorRange range,
-                                                   bool checked = true) {
+consteval RequantizationSteps requantization_steps(std::int32_t multiplier, int left, int right,
+                                                   std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax,
+                                                   AccumulatorRange range, bool checked = true) {
   RequantizationSteps r{};
   r.kmin = qmin - zero_point;
   r.kmax = qmax - zero_point;
@@ -200,8 +201,8 @@ struct OffsetInterval {
 
 // Evaluated for every trial m of the bisection, straight from the steps (building condition lists
 // first costs the compiler more than it saves).
-consteval OffsetInterval offsets_for(const RequantizationSteps& st, std::int64_t a, std::int64_t z, std::uint32_t m, int L,
-                                     int shift) {
+consteval OffsetInterval offsets_for(const RequantizationSteps& st, std::int64_t a, std::int64_t z, std::uint32_t m,
+                                     int L, int shift) {
   OffsetInterval r{};
   const std::int64_t scale = m;
   for (std::int32_t k = st.kmin + 1; k <= st.kmax; ++k) {
@@ -229,11 +230,13 @@ struct ChannelFit {
 
 // The scale m close to the exact slope M' / 2^(31 + right) per accumulator unit at final shift
 // `shift`: M' 2^(L + shift - 31 - right), or 0 where that leaves [256, max_scale].
-consteval std::uint64_t exact_scale(std::int32_t multiplier, int left, int right, int L, int shift, std::uint64_t max_scale) {
+consteval std::uint64_t exact_scale(std::int32_t multiplier, int left, int right, int L, int shift,
+                                    std::uint64_t max_scale) {
   const std::int64_t m_exact = std::int64_t{multiplier} << left;
   const int e = L + shift - 31 - right;
   if (e > 2 || e < -62) return 0;
-  const std::uint64_t ideal = e >= 0 ? static_cast<std::uint64_t>(m_exact) << e : static_cast<std::uint64_t>(m_exact) >> -e;
+  const std::uint64_t ideal =
+      e >= 0 ? static_cast<std::uint64_t>(m_exact) << e : static_cast<std::uint64_t>(m_exact) >> -e;
   return ideal > max_scale || ideal < 256 ? 0 : ideal;
 }
 
@@ -248,15 +251,17 @@ consteval int largest_shift(std::int32_t multiplier, int left, int right, int L,
 // OffsetInterval::grow (the feasible scales form an interval around the exact slope, narrow: of
 // relative width about 1 / 2^16 for 255 steps), on the whole range or, with two offsets, on each
 // sign of acc. offset_limit: the largest |C| the encoding holds.
-consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t multiplier, int left, int right, int b, int pieces,
-                                 std::uint64_t max_scale, bool two_offsets, int first, int last, std::int64_t offset_limit) {
+consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t multiplier, int left, int right, int b,
+                                 int pieces, std::uint64_t max_scale, bool two_offsets, int first, int last,
+                                 std::int64_t offset_limit) {
   ChannelFit fit{};
   const int L = (pieces - 1) * b;
   const bool split = two_offsets && st.lo < 0 && st.hi >= 0;
   for (int shift = first; shift >= last; --shift) {
     const std::uint64_t ideal = exact_scale(multiplier, left, right, L, shift, max_scale);
     if (ideal == 0) continue;
-    std::int64_t low = static_cast<std::int64_t>(ideal - (ideal >> 12) - 1), high = static_cast<std::int64_t>(ideal + (ideal >> 12) + 1);
+    std::int64_t low = static_cast<std::int64_t>(ideal - (ideal >> 12) - 1),
+                 high = static_cast<std::int64_t>(ideal + (ideal >> 12) + 1);
     if (high > static_cast<std::int64_t>(max_scale)) high = static_cast<std::int64_t>(max_scale);
     while (low <= high) {
       const std::int64_t mid = low + (high - low) / 2;
@@ -271,7 +276,9 @@ consteval ChannelFit fit_channel(const RequantizationSteps& st, std::int32_t mul
         const std::int64_t int32_limit = std::int64_t{1} << 31;
         const std::int64_t s_lo = (st.lo * std::int64_t{m}) >> L, s_hi = (st.hi * std::int64_t{m}) >> L;
         const std::int64_t c_min = c < c_neg ? c : c_neg, c_max = c < c_neg ? c_neg : c;
-        if (c_min < -offset_limit || c_max >= offset_limit || s_lo + c_min < -int32_limit || s_hi + c_max >= int32_limit) break;
+        if (c_min < -offset_limit || c_max >= offset_limit || s_lo + c_min < -int32_limit ||
+            s_hi + c_max >= int32_limit)
+          break;
         return {true, m, shift, static_cast<std::int32_t>(c), static_cast<std::int32_t>(c_neg)};
       }
       if (pos.empty() && neg.empty() && pos.grow() != neg.grow()) break;  // the two signs pull apart
@@ -299,7 +306,8 @@ struct LayerFit {
 // accumulator times a b-bit piece fits int32; two pieces if every channel fits them, else three.
 // two_offsets: the layer may use a second offset for negative accumulators.
 template <std::size_t Channels>
-consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>& multiplier, const std::array<std::uint8_t, Channels>& left,
+consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>& multiplier,
+                                       const std::array<std::uint8_t, Channels>& left,
                                        const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
                                        std::int32_t qmin, std::int32_t qmax,
                                        const std::array<AccumulatorRange, Channels>& range, bool two_offsets) {
@@ -336,10 +344,10 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
         const detail::RequantizationSteps st =
             detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c]);
         if (!st.ok) return LayerFit<Channels>{};
-        f[c] = one_shift ? detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets, common,
-                                               common, std::int64_t{1} << 31)
-                         : detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets, 23, 0,
-                                               std::int64_t{1} << 23);
+        f[c] = one_shift ? detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets,
+                                               common, common, std::int64_t{1} << 31)
+                         : detail::fit_channel(st, multiplier[c], left[c], right[c], b, pieces, max_scale, two_offsets,
+                                               23, 0, std::int64_t{1} << 23);
         all = f[c].ok;
       }
       if (!all) continue;
@@ -354,7 +362,8 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
       for (std::size_t c = 0; c < Channels; ++c) {
         const std::uint32_t m = f[c].scale;
         const unsigned split_at = halves ? b : 16;
-        fit.channel[c] = {static_cast<std::uint16_t>(m & ((1u << split_at) - 1)), static_cast<std::uint16_t>(m >> split_at),
+        fit.channel[c] = {static_cast<std::uint16_t>(m & ((1u << split_at) - 1)),
+                          static_cast<std::uint16_t>(m >> split_at),
                           one_shift ? f[c].offset : f[c].offset * 256 + f[c].shift};
         fit.negative_offset[c] = f[c].negative_offset;
       }
@@ -367,8 +376,10 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
             detail::requantization_steps(multiplier[c], left[c], right[c], zero_point, qmin, qmax, range[c], false);
         for (std::int32_t k = st.kmin + 1; k <= st.kmax; k = k + 16 <= st.kmax || k == st.kmax ? k + 16 : st.kmax) {
           const std::int64_t t = st.step(k);
-          if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), fit.channel[c], &fit.negative_offset[c], fit.form) < k) ||
-              (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), fit.channel[c], &fit.negative_offset[c], fit.form) >= k))
+          if ((t <= st.hi && fitted_requantize(static_cast<std::int32_t>(t), fit.channel[c], &fit.negative_offset[c],
+                                               fit.form) < k) ||
+              (t > st.lo && fitted_requantize(static_cast<std::int32_t>(t - 1), fit.channel[c], &fit.negative_offset[c],
+                                              fit.form) >= k))
             return LayerFit<Channels>{};
         }
       }

@@ -53,7 +53,8 @@ constexpr std::int32_t rounding_doubling_high_mul_by_positive(std::int32_t a, st
   const std::uint32_t v = ((al * bl) >> 16) + (1u << 14);
   const std::uint32_t low = ((static_cast<std::uint32_t>(x) & 0x7fffu) + y + v) >> 15;
   // The result fits int32; the sum is formed modulo 2^32 (unsigned) so that no step overflows.
-  return static_cast<std::int32_t>(2u * static_cast<std::uint32_t>(ah * bh) + static_cast<std::uint32_t>(x >> 15) + low);
+  return static_cast<std::int32_t>(2u * static_cast<std::uint32_t>(ah * bh) + static_cast<std::uint32_t>(x >> 15) +
+                                   low);
 }
 
 // round(x / 2^exponent) with ties away from zero, for exponent in [0, 31].
@@ -75,19 +76,18 @@ constexpr std::int32_t saturating_left_shift(std::int32_t x, int shift) {
 
 // x * multiplier * 2^(shift - 31), rounded as TFLite's MultiplyByQuantizedMultiplier does:
 // positive shifts are applied before the high multiply, negative ones after it.
-constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier,
-                                                        int shift) {
+constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier, int shift) {
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
-  return rounding_divide_by_pot(
-      saturating_rounding_doubling_high_mul(saturating_left_shift(x, left_shift), multiplier),
-      right_shift);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(saturating_left_shift(x, left_shift), multiplier),
+                                right_shift);
 }
 
 // A requantized value onto an int8 output grid, clamped to [qmin, qmax]. Clamping to
 // [qmin - zero_point, qmax - zero_point] before adding the zero point equals clamping after it
 // in exact arithmetic and can never overflow.
-constexpr std::int8_t to_output_code(std::int32_t scaled, std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+constexpr std::int8_t to_output_code(std::int32_t scaled, std::int32_t zero_point, std::int32_t qmin,
+                                     std::int32_t qmax) {
   if (scaled < qmin - zero_point) scaled = qmin - zero_point;
   if (scaled > qmax - zero_point) scaled = qmax - zero_point;
   return static_cast<std::int8_t>(scaled + zero_point);
@@ -95,8 +95,8 @@ constexpr std::int8_t to_output_code(std::int32_t scaled, std::int32_t zero_poin
 
 // An int32 accumulator mapped onto an int8 output grid and clamped to [qmin, qmax], for any
 // multiplier (negative ones too).
-constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int shift,
-                                 std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
+constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int shift, std::int32_t zero_point,
+                                 std::int32_t qmin, std::int32_t qmax) {
   return to_output_code(multiply_by_quantized_multiplier(acc, multiplier, shift), zero_point, qmin, qmax);
 }
 
@@ -108,8 +108,9 @@ constexpr std::int8_t requantize(std::int32_t acc, std::int32_t multiplier, int 
 constexpr std::int8_t requantize_split(std::int32_t acc, std::int32_t multiplier, int left_shift, int right_shift,
                                        std::int32_t zero_point, std::int32_t qmin, std::int32_t qmax) {
   const std::int32_t shifted = saturating_left_shift(acc, left_shift);
-  return to_output_code(rounding_divide_by_pot(rounding_doubling_high_mul_by_positive(shifted, multiplier), right_shift),
-                        zero_point, qmin, qmax);
+  return to_output_code(
+      rounding_divide_by_pot(rounding_doubling_high_mul_by_positive(shifted, multiplier), right_shift), zero_point,
+      qmin, qmax);
 }
 
 // sum / count rounded to nearest with ties away from zero (count > 0): TFLite's int8 average

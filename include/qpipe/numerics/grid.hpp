@@ -23,7 +23,8 @@ inline constexpr Grid tanh_output_grid{1.0 / 128.0, 0};
 
 consteval Grid checked(Grid g) {
   if (!(g.scale > 0) || !math::is_finite(g.scale)) compile_error::grid_scale_must_be_positive_and_finite(g.scale);
-  if (g.zero_point < int8_min || g.zero_point > int8_max) compile_error::grid_zero_point_must_be_in_int8_range(g.zero_point);
+  if (g.zero_point < int8_min || g.zero_point > int8_max)
+    compile_error::grid_zero_point_must_be_in_int8_range(g.zero_point);
   return g;
 }
 

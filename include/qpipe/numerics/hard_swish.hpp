@@ -60,9 +60,11 @@ consteval HardSwishConstants hard_swish_constants(Grid in, Grid out) {
   const float hires_input_scale = (1.0f / 128.0f) * f32(in.scale);
   const float reluish_scale = 3.0f / 32768.0f;
   const QuantizedMultiplier output = quantize_multiplier(static_cast<double>(hires_input_scale / f32(out.scale)));
-  if (output.shift > 0) compile_error::hard_swish_needs_input_scale_below_128_times_output_scale_as_tflite_requires(in.scale / out.scale);
+  if (output.shift > 0)
+    compile_error::hard_swish_needs_input_scale_below_128_times_output_scale_as_tflite_requires(in.scale / out.scale);
   const QuantizedMultiplier reluish = quantize_multiplier(static_cast<double>(hires_input_scale / reluish_scale));
-  return {narrow_multiplier_16(output.multiplier), output.shift, narrow_multiplier_16(reluish.multiplier), reluish.shift};
+  return {narrow_multiplier_16(output.multiplier), output.shift, narrow_multiplier_16(reluish.multiplier),
+          reluish.shift};
 }
 
 // One input code through TFLite's loop body.
@@ -89,7 +91,8 @@ consteval Lut hard_swish_table(Grid in, Grid out, ClampRange clamp) {
   out = checked(out);
   const detail::HardSwishConstants k = detail::hard_swish_constants(in, out);
   Lut table{};
-  for (int q = int8_min; q <= int8_max; ++q) table[lut_index(static_cast<std::int8_t>(q))] = detail::hard_swish_code(q, in, out, k, clamp);
+  for (int q = int8_min; q <= int8_max; ++q)
+    table[lut_index(static_cast<std::int8_t>(q))] = detail::hard_swish_code(q, in, out, k, clamp);
   return table;
 }
 

@@ -32,7 +32,8 @@ constexpr std::int64_t scale_rounded(std::int64_t v, QuantizedMultiplier m) {
   if (right >= 63) return 0;
   if (right > 0) return rounding_shift_right(product, right);
   constexpr std::int64_t limit = std::int64_t{1} << 40;
-  if (product != 0 && (product >= (limit >> -right) || product <= -(limit >> -right))) return product > 0 ? limit : -limit;
+  if (product != 0 && (product >= (limit >> -right) || product <= -(limit >> -right)))
+    return product > 0 ? limit : -limit;
   return product * (std::int64_t{1} << -right);
 }
 

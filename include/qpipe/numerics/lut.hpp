@@ -45,7 +45,8 @@ consteval Lut tflite_lut(Grid in, Grid out, FloatFunction transform) {
     const float x = input_scale * static_cast<float>(q - in.zero_point);
     const float y = transform(x);
     const std::int64_t code = out.zero_point + tflite_float::round_float(y * inverse_scale);
-    table[static_cast<std::size_t>(q + 128)] = static_cast<std::int8_t>(code < int8_min ? int8_min : (code > int8_max ? int8_max : code));
+    table[static_cast<std::size_t>(q + 128)] =
+        static_cast<std::int8_t>(code < int8_min ? int8_min : (code > int8_max ? int8_max : code));
   }
   return table;
 }

@@ -114,7 +114,8 @@ struct Histogram {
     }
     // Counts, masses and bin numbers are whole numbers no larger than this: one table of
     // logarithms instead of one logarithm per level per candidate (the sweep's whole cost).
-    const auto largest = static_cast<std::size_t>(mass.back()) > count.size() ? static_cast<std::size_t>(mass.back()) : count.size();
+    const auto largest =
+        static_cast<std::size_t>(mass.back()) > count.size() ? static_cast<std::size_t>(mass.back()) : count.size();
     ln.assign(largest + 1, 0.0);
     for (std::size_t k = 1; k <= largest; ++k) ln[k] = math::log(static_cast<double>(k));
     for (std::size_t j = 0; j < count.size(); ++j) plogp[j + 1] = plogp[j] + count[j] * log_of(count[j]);
@@ -148,7 +149,8 @@ struct Histogram {
       if (q_mass == 0) return math::infinity;
       sum_plogq += p_mass * (lg[static_cast<std::size_t>(q_mass)] - lg[static_cast<std::size_t>(nonzero_bins)]);
     }
-    return (sum_plogp - sum_plogq) / total + (lg[static_cast<std::size_t>(m[edge])] - lg[static_cast<std::size_t>(total)]);
+    return (sum_plogp - sum_plogq) / total +
+           (lg[static_cast<std::size_t>(m[edge])] - lg[static_cast<std::size_t>(total)]);
   }
 };
 
@@ -206,7 +208,10 @@ consteval ObservedRange observe(const Observer& o, std::vector<double> values) {
       return {seen, seen, 0};
     case Observer::Method::percentile: {
       std::sort(values.begin(), values.end());
-      return {seen, {detail::percentile_of_sorted(values, o.lower_percent), detail::percentile_of_sorted(values, o.upper_percent)}, 0};
+      return {seen,
+              {detail::percentile_of_sorted(values, o.lower_percent),
+               detail::percentile_of_sorted(values, o.upper_percent)},
+              0};
     }
     case Observer::Method::kl_divergence:
       return detail::kl_divergence_range(values, o.bins);

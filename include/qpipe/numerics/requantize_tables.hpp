@@ -42,9 +42,11 @@ consteval Lut leaky_relu_table(Grid in, Grid out, double alpha, ClampRange clamp
   using tflite_float::f32;
   in = checked(in);
   out = checked(out);
-  if (!(alpha > 0) || math::is_nan(alpha) || alpha == math::infinity) compile_error::leaky_relu_alpha_must_be_positive_and_finite(alpha);
+  if (!(alpha > 0) || math::is_nan(alpha) || alpha == math::infinity)
+    compile_error::leaky_relu_alpha_must_be_positive_and_finite(alpha);
   const Requantizer identity = requantizer_of(static_cast<double>(f32(in.scale) / f32(out.scale)), out, clamp);
-  const Requantizer slope = requantizer_of(static_cast<double>(f32(in.scale) * f32(alpha) / f32(out.scale)), out, clamp);
+  const Requantizer slope =
+      requantizer_of(static_cast<double>(f32(in.scale) * f32(alpha) / f32(out.scale)), out, clamp);
   Lut table{};
   for (int q = int8_min; q <= int8_max; ++q) {
     const std::int32_t v = q - in.zero_point;

@@ -24,7 +24,8 @@ struct SplitMultiplier {
 };
 
 consteval SplitMultiplier split(QuantizedMultiplier m) {
-  return {m.multiplier, static_cast<std::uint8_t>(m.shift > 0 ? m.shift : 0), static_cast<std::uint8_t>(m.shift > 0 ? 0 : -m.shift)};
+  return {m.multiplier, static_cast<std::uint8_t>(m.shift > 0 ? m.shift : 0),
+          static_cast<std::uint8_t>(m.shift > 0 ? 0 : -m.shift)};
 }
 
 // The output grid's zero point and the clamp range (the activation folded in).
@@ -52,7 +53,8 @@ template <std::size_t Channels>
 consteval Requantization<Channels> requantization_for(const std::array<double, Channels>& accumulator_scale, Grid out,
                                                       ClampRange clamp) {
   Requantization<Channels> r{{}, {out.zero_point, clamp.qmin, clamp.qmax}};
-  for (std::size_t c = 0; c < Channels; ++c) r.multiplier[c] = split(quantize_multiplier(accumulator_scale[c] / out.scale));
+  for (std::size_t c = 0; c < Channels; ++c)
+    r.multiplier[c] = split(quantize_multiplier(accumulator_scale[c] / out.scale));
   return r;
 }
 

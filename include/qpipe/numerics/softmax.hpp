@@ -129,7 +129,9 @@ consteval SoftmaxConstants softmax_constants(double input_scale, double beta = 1
   const double tflite_beta = static_cast<double>(tflite_float::f32(beta));
   double real = tflite_beta * input_scale * double(std::int64_t{1} << (31 - integer_bits));
   if (real > 2147483647.0) real = 2147483647.0;
-  if (!(real > 1.0)) compile_error::softmax_beta_times_input_scale_must_be_above_2_pow_minus_26_as_tflite_requires(tflite_beta * input_scale);
+  if (!(real > 1.0))
+    compile_error::softmax_beta_times_input_scale_must_be_above_2_pow_minus_26_as_tflite_requires(tflite_beta *
+                                                                                                  input_scale);
   const detail::multiplier_result r = detail::try_quantize_multiplier(real, 31);
   const QuantizedMultiplier m = r.value;  // real in (1, 2^31 - 1]: always ok, shift in [1, 31]
   // The largest Q5 magnitude, brought back to the scale of the input differences.
@@ -155,14 +157,17 @@ constexpr void softmax_row(const std::int8_t* in, std::int8_t* out, std::size_t 
   // sum = 2^(bits_over_unit) * (1 + x) with x in [0, 1): its reciprocal from 1 / (1 + x).
   const int headroom_plus_one = std::countl_zero(static_cast<std::uint32_t>(sum));
   const int bits_over_unit = sum_integer_bits - headroom_plus_one;
-  const std::int32_t x = static_cast<std::int32_t>((static_cast<std::uint32_t>(sum) << headroom_plus_one) - (std::uint32_t{1} << 31));
+  const std::int32_t x =
+      static_cast<std::int32_t>((static_cast<std::uint32_t>(sum) << headroom_plus_one) - (std::uint32_t{1} << 31));
   const std::int32_t reciprocal = one_over_one_plus_x(x);
 
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t diff = in[i] - row_max;
     std::int32_t q = int8_min;
     if (diff >= k.diff_min) {
-      q = rounding_divide_by_pot(saturating_rounding_doubling_high_mul(reciprocal, exp_of_diff(diff)), bits_over_unit + 31 - 8) + int8_min;
+      q = rounding_divide_by_pot(saturating_rounding_doubling_high_mul(reciprocal, exp_of_diff(diff)),
+                                 bits_over_unit + 31 - 8) +
+          int8_min;
       q = q > int8_max ? int8_max : q;
     }
     out[i] = static_cast<std::int8_t>(q);

@@ -126,14 +126,17 @@ struct ChannelWeightSums {
 // so no input can overflow a kernel.
 consteval std::int32_t folded_bias(std::int32_t bias, std::int32_t input_zero_point, ChannelWeightSums w) {
   const std::int64_t folded = std::int64_t{bias} - std::int64_t{input_zero_point} * w.sum;
-  if (folded < -2147483648LL || folded > 2147483647LL) compile_error::bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
+  if (folded < -2147483648LL || folded > 2147483647LL)
+    compile_error::bias_with_the_input_zero_point_folded_in_does_not_fit_int32();
   const std::int64_t bound = (folded < 0 ? -folded : folded) + 128 * std::int64_t{w.absolute_sum};
   if (bound > 2147483647LL) {
     // TFLite would run such a layer and let the int32 sum wrap (undefined behaviour in C++); qpipe
     // refuses it. The diagnostic reads the bound |folded bias| + 128 * sum |w| as an array
     // subscript, so that GCC prints its value; the trace above it names the layer.
     return static_cast<std::int32_t>(
-        compile_error::this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max_the_subscript_is_that_bound[bound]);
+        compile_error::
+            this_layer_is_refused_because_its_accumulator_bound_abs_bias_plus_128_times_sum_abs_weights_exceeds_int32_max_the_subscript_is_that_bound
+                [bound]);
   }
   return static_cast<std::int32_t>(folded);
 }

@@ -33,8 +33,9 @@ template <Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 struct Convolution : ConvolutionGeometry<G, OutC, Channels> {
   static constexpr bool two_sided = TwoSided;
 
-  std::array<std::int8_t, OutC * ConvolutionGeometry<G, OutC, Channels>::taps> weights;  // [o][ky][kx][i], TFLite's OHWI
-  std::array<std::int32_t, OutC> bias;                                                // TFLite's int32 bias
+  std::array<std::int8_t, OutC * ConvolutionGeometry<G, OutC, Channels>::taps>
+      weights;  // [o][ky][kx][i], TFLite's OHWI
+  std::array<std::int32_t, OutC> bias;  // TFLite's int32 bias
   std::int32_t input_zero_point;
   Requantization<Channels> requantization;
   std::array<AccumulatorRange, Channels> range;

@@ -32,8 +32,8 @@ struct Window {
 };
 
 // TFLite's VALID: the outputs whose whole window lies in the image.
-constexpr Window valid_window(std::size_t h, std::size_t w, std::size_t c, std::size_t kh, std::size_t kw, std::size_t sh,
-                              std::size_t sw, std::size_t dh = 1, std::size_t dw = 1) {
+constexpr Window valid_window(std::size_t h, std::size_t w, std::size_t c, std::size_t kh, std::size_t kw,
+                              std::size_t sh, std::size_t sw, std::size_t dh = 1, std::size_t dw = 1) {
   Window g{h, w, c, kh, kw, sh, sw, dh, dw, 0, 0, 0, 0};
   g.out_height = (h - g.span_height()) / sh + 1;
   g.out_width = (w - g.span_width()) / sw + 1;
@@ -42,8 +42,8 @@ constexpr Window valid_window(std::size_t h, std::size_t w, std::size_t c, std::
 
 // TFLite's SAME: ceil(size / stride) outputs; the padding a window needs past the image split with
 // the smaller half before (ComputePaddingHeightWidth).
-constexpr Window same_window(std::size_t h, std::size_t w, std::size_t c, std::size_t kh, std::size_t kw, std::size_t sh,
-                             std::size_t sw, std::size_t dh = 1, std::size_t dw = 1) {
+constexpr Window same_window(std::size_t h, std::size_t w, std::size_t c, std::size_t kh, std::size_t kw,
+                             std::size_t sh, std::size_t sw, std::size_t dh = 1, std::size_t dw = 1) {
   Window g{h, w, c, kh, kw, sh, sw, dh, dw, 0, 0, 0, 0};
   g.out_height = (h + sh - 1) / sh;
   g.out_width = (w + sw - 1) / sw;
@@ -63,7 +63,9 @@ struct WindowGeometry {
   static constexpr std::size_t stride_height = G.stride_height, stride_width = G.stride_width;
   static constexpr std::size_t out_height = G.out_height, out_width = G.out_width;
   static constexpr std::size_t input_size = G.height * G.width * G.channels;
-  static constexpr std::size_t at(std::size_t y, std::size_t x, std::size_t c) { return (y * G.width + x) * G.channels + c; }
+  static constexpr std::size_t at(std::size_t y, std::size_t x, std::size_t c) {
+    return (y * G.width + x) * G.channels + c;
+  }
 };
 
 }  // namespace qpipe::ops

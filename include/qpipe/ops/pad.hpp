@@ -6,7 +6,8 @@
 
 namespace qpipe::ops {
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left,
+          std::size_t Right>
 struct Pad {
   static constexpr std::size_t height = H, width = W, channels = C;
   static constexpr std::size_t top = Top, bottom = Bottom, left = Left, right = Right;

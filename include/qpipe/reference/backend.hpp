@@ -34,7 +34,8 @@ struct Kernel {
   static constexpr std::size_t macs = Op::macs;
   static constexpr std::size_t parameter_bytes = Op::parameter_bytes;
   // The order the loop nest promises for each input (detail/read_front.hpp), stated beside it.
-  static constexpr std::array<detail::ReadFront, 2> read_fronts = reference_ops::read_fronts(static_cast<const Op*>(nullptr));
+  static constexpr std::array<detail::ReadFront, 2> read_fronts =
+      reference_ops::read_fronts(static_cast<const Op*>(nullptr));
   Op op;
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { run(op, in, out); }

@@ -19,7 +19,8 @@ constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::Concatenation<
 }
 
 template <std::size_t Pixels, std::size_t A, std::size_t B>
-constexpr void run(const ops::Concatenation<Pixels, A, B>&, const std::int8_t* a, const std::int8_t* b, std::int8_t* out) {
+constexpr void run(const ops::Concatenation<Pixels, A, B>&, const std::int8_t* a, const std::int8_t* b,
+                   std::int8_t* out) {
   for (std::size_t p = 0; p < Pixels; ++p) {
     for (std::size_t c = 0; c < A; ++c) out[p * (A + B) + c] = a[p * A + c];
     for (std::size_t c = 0; c < B; ++c) out[p * (A + B) + A + c] = b[p * B + c];

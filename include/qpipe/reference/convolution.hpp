@@ -17,10 +17,12 @@ namespace qpipe::reference_ops {
 // after it: pixels, not rows.
 template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::Convolution<G, OutC, Channels, TwoSided>*) {
-  if constexpr (G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1 && G.stride_width == 1 && G.inside()) {
+  if constexpr (G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1 && G.stride_width == 1 &&
+                G.inside()) {
     return {detail::ReadFront{G.height * G.width, OutC, G.height * G.width, G.channels, 1, 0}};
   } else {
-    return {detail::window_rows(G.out_height, G.out_width * OutC, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+    return {detail::window_rows(G.out_height, G.out_width * OutC, G.height, G.width * G.channels, G.stride_height,
+                                G.pad_top)};
   }
 }
 
@@ -38,7 +40,8 @@ constexpr void run(const ops::Convolution<G, OutC, Channels, TwoSided>& op, cons
             if (column < G.pad_left || column - G.pad_left >= G.width) continue;
             for (std::size_t i = 0; i < G.channels; ++i) {
               const std::int32_t input = in[((row - G.pad_top) * G.width + (column - G.pad_left)) * G.channels + i];
-              const std::int32_t weight = op.weights[((o * G.kernel_height + ky) * G.kernel_width + kx) * G.channels + i];
+              const std::int32_t weight =
+                  op.weights[((o * G.kernel_height + ky) * G.kernel_width + kx) * G.channels + i];
               acc += (input - op.input_zero_point) * weight;
             }
           }

@@ -14,7 +14,8 @@ namespace qpipe::reference_ops {
 // y * stride - pad_top on: the arena planner relies on it to put the output over the input's front.
 template <ops::Window G, std::size_t M, bool TwoSided>
 constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::DepthwiseConvolution<G, M, TwoSided>*) {
-  return {detail::window_rows(G.out_height, G.out_width * G.channels * M, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+  return {detail::window_rows(G.out_height, G.out_width * G.channels * M, G.height, G.width * G.channels,
+                              G.stride_height, G.pad_top)};
 }
 
 template <ops::Window G, std::size_t M, bool TwoSided>

@@ -20,8 +20,9 @@ constexpr void each_window(const std::int8_t* in, Reduce reduce) {
   for (std::size_t y = 0; y < G.out_height; ++y)
     for (std::size_t x = 0; x < G.out_width; ++x)
       for (std::size_t c = 0; c < G.channels; ++c)
-        reduce((y * G.out_width + x) * G.channels + c,
-               [&](std::size_t ky, std::size_t kx) { return in[geometry::at(y * G.stride_height + ky, x * G.stride_width + kx, c)]; });
+        reduce((y * G.out_width + x) * G.channels + c, [&](std::size_t ky, std::size_t kx) {
+          return in[geometry::at(y * G.stride_height + ky, x * G.stride_width + kx, c)];
+        });
 }
 
 // Calls reduce(output_index, taps) with the window's cells inside the image (SAME padding),
@@ -54,11 +55,13 @@ constexpr void each_padded_window(const std::int8_t* in, Reduce reduce) {
 // promise.)
 template <ops::Window G>
 constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::MaxPool<G>*) {
-  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height,
+                              G.pad_top)};
 }
 template <ops::Window G>
 constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::AveragePool<G>*) {
-  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+  return {detail::window_rows(G.out_height, G.out_width * G.channels, G.height, G.width * G.channels, G.stride_height,
+                              G.pad_top)};
 }
 
 template <ops::Window G>

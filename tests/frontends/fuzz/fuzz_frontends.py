@@ -43,12 +43,30 @@ def run_tool(root, kind, case, work):
         cmd = ["/usr/bin/python3", "-m", "qpipe_tools.onnx", case, "--out", out, "--namespace", "fz"]
         prog = "qpipe_tools.onnx"
     else:
-        cmd = ["/usr/bin/python3", "-m", "qpipe_tools.torch", os.path.join(case, "model.pt"),
-               "--calibration", os.path.join(case, "calibration.npy"), "--out", out, "--namespace", "fz", "--calibrate", "host"]
+        cmd = [
+            "/usr/bin/python3",
+            "-m",
+            "qpipe_tools.torch",
+            os.path.join(case, "model.pt"),
+            "--calibration",
+            os.path.join(case, "calibration.npy"),
+            "--out",
+            out,
+            "--namespace",
+            "fz",
+            "--calibrate",
+            "host",
+        ]
         prog = "qpipe_tools.torch"
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT, cwd=work,
-                           env=dict(os.environ, PYTHONPATH=os.path.join(root, "python")))
+        p = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT,
+            cwd=work,
+            env=dict(os.environ, PYTHONPATH=os.path.join(root, "python")),
+        )
     except subprocess.TimeoutExpired:
         return "hang", "no answer in %d s" % TOOL_TIMEOUT
     err = p.stderr.strip().splitlines()
@@ -58,8 +76,21 @@ def run_tool(root, kind, case, work):
         with open(os.path.join(work, "check.cpp"), "w") as f:
             f.write('#include "net.hpp"\nint main() { return 0; }\n')
         try:
-            c = subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-I", os.path.join(root, "include"), "-I", work,
-                                os.path.join(work, "check.cpp")], capture_output=True, text=True, timeout=COMPILE_TIMEOUT)
+            c = subprocess.run(
+                [
+                    "g++",
+                    "-std=c++20",
+                    "-fsyntax-only",
+                    "-I",
+                    os.path.join(root, "include"),
+                    "-I",
+                    work,
+                    os.path.join(work, "check.cpp"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=COMPILE_TIMEOUT,
+            )
         except subprocess.TimeoutExpired:
             return "bad-header", "the header did not compile in %d s" % COMPILE_TIMEOUT
         if c.returncode != 0:
@@ -75,23 +106,45 @@ def run_tool(root, kind, case, work):
 
 # ---- seeds --------------------------------------------------------------------------------------
 
+
 def onnx_seeds(root, work):
     """The ONNX front end's own test models (tests/frontends/onnx/make_models.py)."""
     d = os.path.join(work, "onnx_seeds")
     os.makedirs(d, exist_ok=True)
-    subprocess.run(["/usr/bin/python3", os.path.join(root, "tests", "frontends", "onnx", "make_models.py"), d],
-                   check=True, capture_output=True)
-    return [os.path.join(d, n) for n in ("mlp.onnx", "cnn.onnx", "head_logits.onnx", "mlp_per_channel.onnx",
-                                         "ds_cnn.onnx", "resnet.onnx", "merges.onnx", "pools.onnx")]
+    subprocess.run(
+        ["/usr/bin/python3", os.path.join(root, "tests", "frontends", "onnx", "make_models.py"), d],
+        check=True,
+        capture_output=True,
+    )
+    return [
+        os.path.join(d, n)
+        for n in (
+            "mlp.onnx",
+            "cnn.onnx",
+            "head_logits.onnx",
+            "mlp_per_channel.onnx",
+            "ds_cnn.onnx",
+            "resnet.onnx",
+            "merges.onnx",
+            "pools.onnx",
+        )
+    ]
 
 
 def torch_seed(work):
     import numpy as np
     import torch
+
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(2, 3, 3, padding=1), torch.nn.BatchNorm2d(3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(3 * 2 * 2, 4), torch.nn.Softmax(dim=1)).eval()
+        torch.nn.Conv2d(2, 3, 3, padding=1),
+        torch.nn.BatchNorm2d(3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(3 * 2 * 2, 4),
+        torch.nn.Softmax(dim=1),
+    ).eval()
     calibration = np.random.default_rng(0).standard_normal((4, 2, 4, 4)).astype(np.float32)
     return model, calibration
 
@@ -107,7 +160,7 @@ def mutate_bytes(data, rng):
     how = rng.choice(["truncate", "flip", "zero-run", "random"])
     b = bytearray(data)
     if how == "truncate":
-        return bytes(b[:rng.randrange(0, len(b))]), how
+        return bytes(b[: rng.randrange(0, len(b))]), how
     if how == "flip":
         for _ in range(rng.randint(1, 8)):
             i = rng.randrange(len(b))
@@ -116,7 +169,7 @@ def mutate_bytes(data, rng):
     if how == "zero-run":
         i = rng.randrange(len(b))
         n = rng.randint(1, 64)
-        b[i:i + n] = bytes(len(b[i:i + n]))
+        b[i : i + n] = bytes(len(b[i : i + n]))
         return bytes(b), how
     return bytes(rng.randrange(256) for _ in range(rng.randint(0, 2048))), how
 
@@ -126,12 +179,27 @@ def mutate_onnx(model, rng):
     import numpy as np
     import onnx
     from onnx import numpy_helper
+
     m = onnx.ModelProto()
     m.CopyFrom(model)
     g = m.graph
     inits = list(g.initializer)
-    how = rng.choice(["scale", "zero_point", "dtype", "dims", "input_dims", "dangling", "cycle", "attribute",
-                      "drop_node", "duplicate_output", "weights_value", "opset"])
+    how = rng.choice(
+        [
+            "scale",
+            "zero_point",
+            "dtype",
+            "dims",
+            "input_dims",
+            "dangling",
+            "cycle",
+            "attribute",
+            "drop_node",
+            "duplicate_output",
+            "weights_value",
+            "opset",
+        ]
+    )
     if how in ("scale", "zero_point", "dtype", "dims", "weights_value") and inits:
         scales = [t for t in inits if "scale" in t.name]
         zps = [t for t in inits if "zero_point" in t.name or t.name.endswith("_zp")]
@@ -158,13 +226,15 @@ def mutate_onnx(model, rng):
             if b.size:
                 b.flat[rng.randrange(b.size)] = rng.choice([float("nan"), float("inf"), 1e30, -128, 2**40])
             try:
-                t.CopyFrom(numpy_helper.from_array(b.astype(a.dtype) if a.dtype.kind == "f" else b.astype(np.float32), t.name))
+                t.CopyFrom(
+                    numpy_helper.from_array(b.astype(a.dtype) if a.dtype.kind == "f" else b.astype(np.float32), t.name)
+                )
             except Exception:
                 return m, "weights_value (none)"
             return m, "value %s" % t.name
         # dims: reshape or drop a dimension
         flat = a.reshape(-1)
-        choices = [flat, flat[:max(0, flat.size - 1)], np.concatenate([flat, flat[:1]])]
+        choices = [flat, flat[: max(0, flat.size - 1)], np.concatenate([flat, flat[:1]])]
         if a.ndim >= 2:
             choices.append(a.reshape(a.shape[0], -1))
             choices.append(np.swapaxes(a, 0, 1).copy())
@@ -228,10 +298,22 @@ def mutate_torch(model, calibration, rng):
     import copy
     import numpy as np
     import torch
+
     m = copy.deepcopy(model)
     c = calibration.copy()
-    how = rng.choice(["weight", "bn", "calibration_value", "calibration_shape", "calibration_dtype", "linear_in",
-                      "conv_kernel", "empty_batch", "structure"])
+    how = rng.choice(
+        [
+            "weight",
+            "bn",
+            "calibration_value",
+            "calibration_shape",
+            "calibration_dtype",
+            "linear_in",
+            "conv_kernel",
+            "empty_batch",
+            "structure",
+        ]
+    )
     with torch.no_grad():
         if how == "weight":
             p = rng.choice([p for p in m.parameters()])
@@ -275,24 +357,39 @@ def mutate_torch(model, calibration, rng):
         j = rng.randrange(len(layers))
         layers[k], layers[j] = layers[j], layers[k]
     else:
-        layers.insert(k, rng.choice([torch.nn.GELU(), torch.nn.Conv2d(2, 3, 3, stride=(1, 2)), torch.nn.LSTM(4, 4),
-                                     torch.nn.Softmax(dim=0), torch.nn.AvgPool2d(3), torch.nn.Linear(4, 0)]))
+        layers.insert(
+            k,
+            rng.choice(
+                [
+                    torch.nn.GELU(),
+                    torch.nn.Conv2d(2, 3, 3, stride=(1, 2)),
+                    torch.nn.LSTM(4, 4),
+                    torch.nn.Softmax(dim=0),
+                    torch.nn.AvgPool2d(3),
+                    torch.nn.Linear(4, 0),
+                ]
+            ),
+        )
     return torch.nn.Sequential(*layers).eval(), c, "structure %s at %d" % (choice, k)
 
 
 def save_torch_case(d, model, calibration):
     import numpy as np
     import torch
+
     os.makedirs(d, exist_ok=True)
     torch.save(model, os.path.join(d, "model.pt"))
-    np.save(os.path.join(d, "calibration.npy"), calibration, allow_pickle=False) if calibration.dtype != object else \
-        np.save(os.path.join(d, "calibration.npy"), calibration, allow_pickle=True)
+    np.save(
+        os.path.join(d, "calibration.npy"), calibration, allow_pickle=False
+    ) if calibration.dtype != object else np.save(os.path.join(d, "calibration.npy"), calibration, allow_pickle=True)
 
 
 # ---- drivers ------------------------------------------------------------------------------------
 
+
 def generate(root, work, count, seed, keep):
     import onnx
+
     rng = random.Random(seed)
     os.makedirs(work, exist_ok=True)
     cases = []  # (kind, path, description)
@@ -335,7 +432,9 @@ def generate(root, work, count, seed, keep):
             print("VIOLATION %s %s (%s): %s" % (outcome, path, how, detail))
         if keep and (violation or (outcome == "error" and detail not in seen_errors)):
             seen_errors.add(detail)
-            dest = os.path.join(keep, kind, hashlib.sha1((path + how).encode()).hexdigest()[:12] + (".onnx" if kind == "onnx" else ""))
+            dest = os.path.join(
+                keep, kind, hashlib.sha1((path + how).encode()).hexdigest()[:12] + (".onnx" if kind == "onnx" else "")
+            )
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             (shutil.copy if kind == "onnx" else shutil.copytree)(path, dest)
     for (kind, outcome), n in sorted(counts.items()):

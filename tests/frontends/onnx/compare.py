@@ -14,7 +14,7 @@ import sys
 
 def main(argv):
     split = argv.index("--")
-    opts, cmd = argv[:split], argv[split + 1:]
+    opts, cmd = argv[:split], argv[split + 1 :]
     expected_path = opts[0]
     float_bound = int(opts[opts.index("--float-bound") + 1]) if "--float-bound" in opts else None
     float_label = opts[opts.index("--float-label") + 1] if "--float-label" in opts else "float QDQ semantics"
@@ -44,11 +44,20 @@ def main(argv):
     exact = sum(g == e for gs, es in zip(got, ints) for g, e in zip(gs, es))
     worst = max(abs(g - e) for gs, es in zip(got, ints) for g, e in zip(gs, es))
     fdiff = [abs(g - e) for gs, es in zip(got, floats) for g, e in zip(gs, es)]
-    print("integer evaluator (TFLite arithmetic): %d of %d outputs equal, max |diff| %d (tolerance %d)"
-          % (exact, total, worst, tolerance))
-    print("%s: %d of %d outputs differ, max |diff| %d%s"
-          % (float_label, sum(d != 0 for d in fdiff), total, max(fdiff),
-             "" if float_bound is None else " (bound %d)" % float_bound))
+    print(
+        "integer evaluator (TFLite arithmetic): %d of %d outputs equal, max |diff| %d (tolerance %d)"
+        % (exact, total, worst, tolerance)
+    )
+    print(
+        "%s: %d of %d outputs differ, max |diff| %d%s"
+        % (
+            float_label,
+            sum(d != 0 for d in fdiff),
+            total,
+            max(fdiff),
+            "" if float_bound is None else " (bound %d)" % float_bound,
+        )
+    )
     if worst > tolerance:
         print("FAIL: qpipe differs from the integer evaluator by more than the tolerance")
         return 1

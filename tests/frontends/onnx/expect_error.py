@@ -10,7 +10,7 @@ import sys
 
 def main(argv):
     split = argv.index("--")
-    opts, cmd = argv[:split], argv[split + 1:]
+    opts, cmd = argv[:split], argv[split + 1 :]
     contains = opts[opts.index("--contains") + 1] if "--contains" in opts else None
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     err = done.stderr.decode(errors="replace")

@@ -110,13 +110,13 @@ def conv_nchw(x, w, stride, group, dilation=(1, 1)):
     out = np.zeros((o, oh, ow), dtype=np.result_type(x.dtype, w.dtype))
     og = o // group
     for g in range(group):
-        xs = x[g * cg:(g + 1) * cg]
-        ws = w[g * og:(g + 1) * og]
+        xs = x[g * cg : (g + 1) * cg]
+        ws = w[g * og : (g + 1) * og]
         for ky in range(kh):
             for kx in range(kw):
                 y0, x0 = ky * dh, kx * dw
-                patch = xs[:, y0:y0 + sh * (oh - 1) + 1:sh, x0:x0 + sw * (ow - 1) + 1:sw]
-                out[g * og:(g + 1) * og] += np.einsum("oc,chw->ohw", ws[:, :, ky, kx], patch)
+                patch = xs[:, y0 : y0 + sh * (oh - 1) + 1 : sh, x0 : x0 + sw * (ow - 1) + 1 : sw]
+                out[g * og : (g + 1) * og] += np.einsum("oc,chw->ohw", ws[:, :, ky, kx], patch)
     return out
 
 
@@ -155,7 +155,7 @@ def pool_nchw(x, a, reduce):
     out = out if x.dtype.kind == "f" else out.astype(np.int64)
     for i, (y0, y1) in enumerate(axes[0]):
         for j, (x0, x1) in enumerate(axes[1]):
-            cells = x[:, max(y0, 0):min(y1, x.shape[1]), max(x0, 0):min(x1, x.shape[2])].reshape(x.shape[0], -1)
+            cells = x[:, max(y0, 0) : min(y1, x.shape[1]), max(x0, 0) : min(x1, x.shape[2])].reshape(x.shape[0], -1)
             count = (y1 - y0) * (x1 - x0) if a.get("count_include_pad", 0) else cells.shape[1]
             out[:, i, j] = reduce(cells, count)
     return out
@@ -292,8 +292,9 @@ def requantize_pending(p, grid):
     if p.kind == "mul":  # TFLite MUL: (a - za)(b - zb) by sa sb / so
         a, b = p.a, p.b
         q, shift = quantize_multiplier(a.grid[0] * b.grid[0] / scale)
-        return np.clip(multiply_by_quantized_multiplier((a.codes - a.grid[1]) * (b.codes - b.grid[1]), q, shift) + zp,
-                       lo, hi)
+        return np.clip(
+            multiply_by_quantized_multiplier((a.codes - a.grid[1]) * (b.codes - b.grid[1]), q, shift) + zp, lo, hi
+        )
     if p.kind == "concat":  # every input onto the output grid (TFLite QUANTIZE where it differs), copied
         parts = [x.codes if x.grid == grid else requantize_codes(x, grid) for x in p.parts]
         return np.clip(np.concatenate(parts, axis=0), lo, hi)
@@ -370,11 +371,15 @@ def eval_int(nodes, inits, input_name, codes):
             acc = w @ (x.codes.reshape(-1) - x.grid[1])
             if len(i) > 2:
                 acc = acc + i[2][1]
-            v[out] = Pending("acc", acc=acc[:, None], acc_scale=np.float64(x.grid[0]) * np.broadcast_to(ws, (w.shape[0],)))
+            v[out] = Pending(
+                "acc", acc=acc[:, None], acc_scale=np.float64(x.grid[0]) * np.broadcast_to(ws, (w.shape[0],))
+            )
         elif op == "MatMul":
             x, (_, w, ws) = i[0], i[1]
             acc = w.T @ (x.codes.reshape(-1) - x.grid[1])
-            v[out] = Pending("acc", acc=acc[:, None], acc_scale=np.float64(x.grid[0]) * np.broadcast_to(ws, (w.shape[1],)))
+            v[out] = Pending(
+                "acc", acc=acc[:, None], acc_scale=np.float64(x.grid[0]) * np.broadcast_to(ws, (w.shape[1],))
+            )
         elif op == "Add":
             if isinstance(i[1], tuple) or isinstance(i[0], tuple):  # a MatMul's bias
                 p, b = (i[0], i[1]) if isinstance(i[1], tuple) else (i[1], i[0])
@@ -404,9 +409,11 @@ def eval_int(nodes, inits, input_name, codes):
             if op == "MaxPool":  # the largest code among the image's cells in the window
                 r = pool_nchw(x.codes, a, lambda cells, count: cells.max(axis=1))
             else:  # their sum, padded cells counted holding the zero point, over the count, ties away
+
                 def average(cells, count):
                     s = cells.sum(axis=1) + (count - cells.shape[1]) * x.grid[1]
                     return np.where(s > 0, (s + count // 2) // count, -((-s + count // 2) // count))
+
                 r = pool_nchw(x.codes, a, average)
             v[out] = Pending("keep", codes=r, grid=x.grid)
         elif op == "GlobalAveragePool":
@@ -416,8 +423,11 @@ def eval_int(nodes, inits, input_name, codes):
             v[out] = Pending("keep", codes=r, grid=x.grid)
         elif op in ("Flatten", "Reshape"):
             x = i[0]
-            v[out] = Codes(x.codes.reshape(-1), x.grid, x.origin) if isinstance(x, Codes) else \
-                Pending("keep", codes=x.codes.reshape(-1), grid=x.grid)
+            v[out] = (
+                Codes(x.codes.reshape(-1), x.grid, x.origin)
+                if isinstance(x, Codes)
+                else Pending("keep", codes=x.codes.reshape(-1), grid=x.grid)
+            )
         elif op in ("Sigmoid", "Tanh", "Softmax"):
             x = i[0]
             real = (x.codes - x.grid[1]) * x.grid[0]
@@ -519,8 +529,21 @@ class Builder:
         zn = self.const(np.zeros(b.shape, dtype=np.int32), "b_zero_point")
         return self.node("DequantizeLinear", [bq, sn, zn], "b_dq", axis=0)
 
-    def conv(self, x, cin, cout, k, stride=1, pad=0, group=1, per_channel=True, bias=True, magnitude=0.6,
-             dilation=1, auto_pad=None):
+    def conv(
+        self,
+        x,
+        cin,
+        cout,
+        k,
+        stride=1,
+        pad=0,
+        group=1,
+        per_channel=True,
+        bias=True,
+        magnitude=0.6,
+        dilation=1,
+        auto_pad=None,
+    ):
         """k, stride, dilation: an int or (height, width); pad: an int or [top, left, bottom, right]."""
         kh, kw = (k, k) if np.isscalar(k) else k
         pair = lambda v: [v, v] if np.isscalar(v) else list(v)
@@ -544,10 +567,12 @@ class Builder:
     def model(self, out_dq):
         out_shape = [1] + list(eval_float(self.nodes, self.inits, self.input, self.calibration[0], out_dq).shape)
         g = helper.make_graph(
-            self.nodes, self.name,
+            self.nodes,
+            self.name,
             [helper.make_tensor_value_info(self.input, TensorProto.FLOAT, [1] + list(self.shape))],
             [helper.make_tensor_value_info(out_dq, TensorProto.FLOAT, out_shape)],
-            [numpy_helper.from_array(a, n) for n, a in self.inits.items()])
+            [numpy_helper.from_array(a, n) for n, a in self.inits.items()],
+        )
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="qpipe tests")
         m.ir_version = 8
         onnx.checker.check_model(m)
@@ -577,7 +602,7 @@ def build_mlp(head):
     rng = np.random.default_rng(11)
     grid = (0.02, -5)
     b = Builder("mlp", (16,), grid, calibration_for(rng, (16,), grid), seed=1)
-    h = b.qdq(b.gemm(b.x, 16, 12, trans_b=1))       # Gemm -> Q(g1) -> DQ -> Relu -> Q(g2): fused on g2
+    h = b.qdq(b.gemm(b.x, 16, 12, trans_b=1))  # Gemm -> Q(g1) -> DQ -> Relu -> Q(g2): fused on g2
     h = b.qdq(b.node("Relu", [h]))
     y = b.qdq(b.matmul(h, 12, 10))
     if head:
@@ -603,10 +628,10 @@ def build_cnn():
     grid = (1.0 / 64.0, -10)
     b = Builder("cnn", (3, 8, 8), grid, calibration_for(rng, (3, 8, 8), grid), seed=2)
     x = b.conv(b.x, 3, 8, 3, pad=1, per_channel=True)
-    x = b.qdq(b.node("Relu", [x]))                  # float Relu between Conv and its QuantizeLinear
+    x = b.qdq(b.node("Relu", [x]))  # float Relu between Conv and its QuantizeLinear
     q = b.quantize(b.node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2]), b.grid_of(x))
-    skip = b.dequantize(q)                           # 4x4x8, read by the branch and the add
-    y = b.conv(skip, 8, 16, 1, per_channel=False)    # pointwise, per tensor
+    skip = b.dequantize(q)  # 4x4x8, read by the branch and the add
+    y = b.conv(skip, 8, 16, 1, per_channel=False)  # pointwise, per tensor
     y = b.qdq(b.node("Relu", [y]))
     y = b.qdq(b.conv(y, 16, 16, 3, pad=1, group=16))  # depthwise, per channel
     y = b.qdq(b.conv(y, 16, 8, 1, per_channel=True))  # pointwise, per channel
@@ -626,7 +651,7 @@ def build_head(head):
     x = b.qdq(b.conv(b.x, 2, 4, 3, stride=2, per_channel=False, bias=False))  # 4x4x4
     x = b.qdq(b.node("AveragePool", [x], kernel_shape=[2, 2], strides=[1, 1]), b.grid_of(x))  # 3x3x4
     shape = b.const(np.array([1, -1], dtype=np.int64), "shape")
-    f = b.node("Reshape", [x, shape])                # read by the Gemm in float (no QDQ between)
+    f = b.node("Reshape", [x, shape])  # read by the Gemm in float (no QDQ between)
     y = b.qdq(b.gemm(f, 36, 6, trans_b=0, magnitude=0.15))
     if head == "tanh":
         y = b.qdq(b.node("Tanh", [y]), (1.0 / 128.0, 0))
@@ -694,8 +719,10 @@ def build_pools():
     grid = (1.0 / 40.0, 10)
     b = Builder("pools", (2, 7, 7), grid, calibration_for(rng, (2, 7, 7), grid), seed=9)
     x = b.qdq(b.conv(b.qdq(b.node("Relu", [b.x])), 2, 4, 1))
-    x = b.qdq(b.node("AveragePool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
-              b.grid_of(x))
+    x = b.qdq(
+        b.node("AveragePool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+        b.grid_of(x),
+    )
     return b, rng, grid, b.qdq(b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), b.grid_of(x))
 
 
@@ -708,8 +735,11 @@ def write(outdir, name, b, rng, grid, out, tolerance):
     model = b.model(out)
     onnx.save(model, os.path.join(outdir, name + ".onnx"))
     inputs = inputs_for(rng, b.shape, grid)
-    lines = ["# %s: expected int8 outputs, one input per line; tolerance %d code(s) against the integer evaluator"
-             % (name, tolerance), "tolerance %d" % tolerance]
+    lines = [
+        "# %s: expected int8 outputs, one input per line; tolerance %d code(s) against the integer evaluator"
+        % (name, tolerance),
+        "tolerance %d" % tolerance,
+    ]
     q_out = next(n for n in b.nodes if n.output[0] == out).input[0]
     for codes in inputs:
         ints = nhwc(eval_int(b.nodes, b.inits, b.input, codes)[q_out].codes)
@@ -722,10 +752,12 @@ def write(outdir, name, b, rng, grid, out, tolerance):
     flat = [c.transpose(1, 2, 0).reshape(-1) if c.ndim == 3 else c for c in inputs]  # qpipe order (NHWC)
     rows = ",\n    ".join("{" + ", ".join(str(int(v)) for v in c) + "}" for c in flat)
     with open(os.path.join(outdir, name + "_inputs.hpp"), "w") as f:
-        f.write("// Generated by make_models.py: the int8 test inputs of %s.onnx in qpipe (NHWC) order.\n"
-                "#pragma once\n#include <cstdint>\nnamespace %s_data {\n"
-                "inline constexpr std::int8_t inputs[%d][%d] = {\n    %s};\n}  // namespace %s_data\n"
-                % (name, name, len(flat), flat[0].size, rows, name))
+        f.write(
+            "// Generated by make_models.py: the int8 test inputs of %s.onnx in qpipe (NHWC) order.\n"
+            "#pragma once\n#include <cstdint>\nnamespace %s_data {\n"
+            "inline constexpr std::int8_t inputs[%d][%d] = {\n    %s};\n}  // namespace %s_data\n"
+            % (name, name, len(flat), flat[0].size, rows, name)
+        )
 
 
 def main(outdir):
@@ -741,8 +773,12 @@ def main(outdir):
     for head, tol in (("tanh", 1), ("sigmoid", 1), (None, 0)):
         b, rng, grid, out = build_head(head)
         write(outdir, "head_" + (head or "logits"), b, rng, grid, out, tol)
-    for name, build in (("ds_cnn", build_ds_cnn), ("resnet", build_resnet), ("merges", build_merges),
-                        ("pools", build_pools)):
+    for name, build in (
+        ("ds_cnn", build_ds_cnn),
+        ("resnet", build_resnet),
+        ("merges", build_merges),
+        ("pools", build_pools),
+    ):
         b, rng, grid, out = build()
         write(outdir, name, b, rng, grid, out, 0)
     write_error_models(outdir)
@@ -761,12 +797,19 @@ def write_error_models(outdir):
     # A float model: Conv -> Relu -> Flatten -> Gemm, float weights, no QuantizeLinear anywhere.
     w = numpy_helper.from_array(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), "w")
     g_w = numpy_helper.from_array(rng.normal(size=(5, 36)).astype(np.float32), "g_w")
-    nodes = [helper.make_node("Conv", ["input", "w"], ["c"], name="conv", kernel_shape=[3, 3]),
-             helper.make_node("Relu", ["c"], ["r"], name="relu"),
-             helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
-             helper.make_node("Gemm", ["f", "g_w"], ["out"], name="fc", transB=1)]
-    g = helper.make_graph(nodes, "float_model", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 5, 5])],
-                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 5])], [w, g_w])
+    nodes = [
+        helper.make_node("Conv", ["input", "w"], ["c"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "g_w"], ["out"], name="fc", transB=1),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "float_model",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 5, 5])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 5])],
+        [w, g_w],
+    )
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
     m.ir_version = 8
     onnx.checker.check_model(m)
@@ -790,12 +833,21 @@ ERROR_MODELS = {
     # Two groups of two channels: neither a plain nor a depthwise convolution.
     "grouped_conv": lambda: error_model("grouped_conv", (4, 6, 6), lambda b: b.qdq(b.conv(b.x, 4, 4, 3, group=2))),
     # pads 1 on a 6 x 6 image with stride 2: TFLite's SAME would pad 0 above and 1 below.
-    "avg_pool_not_same": lambda: error_model("avg_pool_not_same", (2, 6, 6), lambda b: b.qdq(b.node(
-        "AveragePool", [b.x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), b.grid_of(b.x))),
-    "concat_width": lambda: error_model("concat_width", (2, 4, 4), lambda b: b.qdq(b.node(
-        "Concat", [b.qdq(b.conv(b.x, 2, 2, 1)), b.x], axis=3))),
-    "add_broadcast": lambda: error_model("add_broadcast", (2, 4, 4), lambda b: b.qdq(b.node(
-        "Add", [b.x, b.qdq(b.node("GlobalAveragePool", [b.x]), b.grid_of(b.x))]))),
+    "avg_pool_not_same": lambda: error_model(
+        "avg_pool_not_same",
+        (2, 6, 6),
+        lambda b: b.qdq(
+            b.node("AveragePool", [b.x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), b.grid_of(b.x)
+        ),
+    ),
+    "concat_width": lambda: error_model(
+        "concat_width", (2, 4, 4), lambda b: b.qdq(b.node("Concat", [b.qdq(b.conv(b.x, 2, 2, 1)), b.x], axis=3))
+    ),
+    "add_broadcast": lambda: error_model(
+        "add_broadcast",
+        (2, 4, 4),
+        lambda b: b.qdq(b.node("Add", [b.x, b.qdq(b.node("GlobalAveragePool", [b.x]), b.grid_of(b.x))])),
+    ),
 }
 
 

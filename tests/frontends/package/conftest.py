@@ -13,5 +13,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "tflite"))
 def run_front_end(name, *args, cwd=None):
     """Runs `python3 -m qpipe_tools.NAME ARGS...`; returns the CompletedProcess (text)."""
     env = dict(os.environ, PYTHONPATH=PACKAGE_ROOT)
-    return subprocess.run([sys.executable, "-m", "qpipe_tools." + name] + [str(a) for a in args], cwd=cwd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "qpipe_tools." + name] + [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )

@@ -15,14 +15,14 @@ import sys
 
 def header_figures(path):
     text = open(path).read()
-    block = text[text.index("// Summary:"):text.index("#pragma once")]
+    block = text[text.index("// Summary:") : text.index("#pragma once")]
     number = lambda pattern: int(re.search(pattern, block).group(1).replace(",", ""))
     return number(r"\(steps ([\d,]+)\)"), number(r"MACs ([\d,]+) per inference")
 
 
 def main(argv):
     split = argv.index("--")
-    header, cmd = argv[0], argv[split + 1:]
+    header, cmd = argv[0], argv[split + 1 :]
     expected = header_figures(header)
     done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=600)
     found = re.search(r"^steps (\d+), (\d+) MACs$", done.stdout, re.M)

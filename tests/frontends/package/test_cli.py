@@ -28,28 +28,41 @@ def assert_one_error_line(done, name, words):
 
 @pytest.mark.parametrize("name", FRONT_ENDS)
 def test_missing_model_is_one_line(name, tmp_path):
-    done = run_front_end(name, tmp_path / "absent.model", "--out", tmp_path / "net.hpp", "--namespace", "net",
-                         *extra_args(name, tmp_path))
+    done = run_front_end(
+        name,
+        tmp_path / "absent.model",
+        "--out",
+        tmp_path / "net.hpp",
+        "--namespace",
+        "net",
+        *extra_args(name, tmp_path),
+    )
     assert_one_error_line(done, name, "absent.model")
     assert not (tmp_path / "net.hpp").exists()
 
 
-@pytest.mark.parametrize("name, words", [("torch", "is not a saved torch model"), ("onnx", "not an ONNX model"),
-                                         ("tflite", "not a TFLite model")])
+@pytest.mark.parametrize(
+    "name, words",
+    [("torch", "is not a saved torch model"), ("onnx", "not an ONNX model"), ("tflite", "not a TFLite model")],
+)
 def test_garbage_model_is_one_line(name, words, tmp_path):
     (tmp_path / "garbage").write_bytes(bytes(range(256)) * 4)
-    done = run_front_end(name, tmp_path / "garbage", "--out", tmp_path / "net.hpp", "--namespace", "net",
-                         *extra_args(name, tmp_path))
+    done = run_front_end(
+        name, tmp_path / "garbage", "--out", tmp_path / "net.hpp", "--namespace", "net", *extra_args(name, tmp_path)
+    )
     assert_one_error_line(done, name, words)
     assert "internal error" not in done.stderr
 
 
 @pytest.mark.parametrize("name", FRONT_ENDS)
-@pytest.mark.parametrize("args, words", [
-    (["m", "--namespace", "net"], "the following arguments are required: --out"),
-    (["m", "--out", "x.hpp", "--namespace", "net", "--no-such-option"], "unrecognized arguments: --no-such-option"),
-    (["--out", "x.hpp", "--namespace", "net"], "MODEL"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["m", "--namespace", "net"], "the following arguments are required: --out"),
+        (["m", "--out", "x.hpp", "--namespace", "net", "--no-such-option"], "unrecognized arguments: --no-such-option"),
+        (["--out", "x.hpp", "--namespace", "net"], "MODEL"),
+    ],
+)
 def test_command_line_mistakes_are_one_line(name, args, words, tmp_path):
     done = run_front_end(name, *args, *extra_args(name, tmp_path), cwd=tmp_path)
     assert_one_error_line(done, name, words)
@@ -66,8 +79,16 @@ def test_the_same_options_everywhere(name):
 
 @pytest.mark.parametrize("name", FRONT_ENDS)
 def test_debug_shows_the_traceback_then_the_line(name, tmp_path):
-    done = run_front_end(name, tmp_path / "absent.model", "--out", tmp_path / "net.hpp", "--namespace", "net",
-                         "--debug", *extra_args(name, tmp_path))
+    done = run_front_end(
+        name,
+        tmp_path / "absent.model",
+        "--out",
+        tmp_path / "net.hpp",
+        "--namespace",
+        "net",
+        "--debug",
+        *extra_args(name, tmp_path),
+    )
     lines = done.stderr.splitlines()
     assert done.returncode == 1
     assert lines[0] == "Traceback (most recent call last):"
@@ -100,6 +121,7 @@ def test_a_front_end_error_keeps_its_message(capsys):
 
 def test_tflite_export_prints_the_summary(tmp_path):
     import make_models
+
     model = make_models.MODELS["conv_valid_per_channel"][1](1)
     (tmp_path / "m.tflite").write_bytes(model.serialize())
     done = run_front_end("tflite", tmp_path / "m.tflite", "--out", tmp_path / "m.hpp", "--namespace", "m")
@@ -114,8 +136,8 @@ def summary_lines_of_header(path):
     text = path.read_text().splitlines()
     start = text.index("// Summary:")
     out = []
-    for line in text[start + 1:]:
+    for line in text[start + 1 :]:
         if not line.startswith("//   "):
             break
-        out.append(line[len("//   "):])
+        out.append(line[len("//   ") :])
     return out

@@ -14,13 +14,31 @@ def test_pip_installs_it_offline_into_a_venv(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", tmp_path / "venv"], check=True)
     python = str(tmp_path / "venv" / "bin" / "python")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([python, "-m", "pip", "install", "--no-build-isolation", "--no-index", "."], cwd=source,
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(
+        [python, "-m", "pip", "install", "--no-build-isolation", "--no-index", "."],
+        cwd=source,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout
     shutil.rmtree(source)  # what runs now is the installed copy
-    where = subprocess.run([python, "-c", "import qpipe_tools.cli, qpipe_tools.summary; print(qpipe_tools.__file__)"],
-                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
+    where = subprocess.run(
+        [python, "-c", "import qpipe_tools.cli, qpipe_tools.summary; print(qpipe_tools.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout
     assert where.startswith(str(tmp_path / "venv"))
-    usage = subprocess.run([python, "-m", "qpipe_tools.onnx", "--help"], cwd=tmp_path, env=env,
-                           stdout=subprocess.PIPE, text=True, check=True).stdout
+    usage = subprocess.run(
+        [python, "-m", "qpipe_tools.onnx", "--help"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout
     assert usage.startswith("usage: qpipe_tools.onnx [-h] --out HEADER --namespace NS [--debug] MODEL")

@@ -36,12 +36,15 @@ class TinyResNet(nn.Module):
 
 def test_own_classes_export_through_the_api(tmp_path):
     from qpipe_tools import torch as qt
+
     torch.manual_seed(1)
     model = TinyResNet().eval()
     info = qt.export(model, torch.rand(3, 1, 6, 6), str(tmp_path / "net.hpp"), "net", calibrate="host", quiet=True)
     text = (tmp_path / "net.hpp").read_text()
-    assert "qpipe::Residual<qpipe::Pipe<qpipe::QConv2DPerChannel<3, qpipe::same>, qpipe::QRelu, " \
-           "qpipe::QConv2DPerChannel<3, qpipe::same>>>" in text
+    assert (
+        "qpipe::Residual<qpipe::Pipe<qpipe::QConv2DPerChannel<3, qpipe::same>, qpipe::QRelu, "
+        "qpipe::QConv2DPerChannel<3, qpipe::same>>>" in text
+    )
     assert text.count("qpipe::fold_batch_norm(") == 2
     assert info.summary.macs == 36 * 9 * 1 * 4 + 2 * 36 * 9 * 4 * 4 + 2 * 4  # stem, two 3x3 convs, fc
 
@@ -51,9 +54,19 @@ def test_a_saved_file_needing_a_missing_class_says_how_to_export_it(tmp_path):
     # by module: here this test module, which the front end's process does not have on its path).
     torch.save(TinyResNet(), tmp_path / "model.pt")
     import numpy as np
+
     np.save(tmp_path / "batch.npy", np.zeros((1, 1, 6, 6)))
-    done = run_front_end("torch", tmp_path / "model.pt", "--calibration", tmp_path / "batch.npy",
-                         "--out", tmp_path / "net.hpp", "--namespace", "net", cwd=tmp_path)
+    done = run_front_end(
+        "torch",
+        tmp_path / "model.pt",
+        "--calibration",
+        tmp_path / "batch.npy",
+        "--out",
+        tmp_path / "net.hpp",
+        "--namespace",
+        "net",
+        cwd=tmp_path,
+    )
     lines = done.stderr.splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert "needs the module 'test_torch_api'" in lines[0]

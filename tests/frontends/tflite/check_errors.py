@@ -25,6 +25,7 @@ def case(name, expect):
     def register(f):
         CASES[name] = (expect, f)
         return f
+
     return register
 
 
@@ -39,6 +40,7 @@ def base():
 
 
 # --- files that are not TFLite models -----------------------------------------------------------
+
 
 @case("a missing file", "no such file")
 def _():
@@ -66,7 +68,7 @@ def _():
 @case("a truncated model", "malformed flatbuffer")
 def _():
     data = base()[1].serialize()
-    return data[:len(data) * 2 // 3]
+    return data[: len(data) * 2 // 3]
 
 
 @case("schema version 2", "schema version 2")
@@ -77,6 +79,7 @@ def _():
 
 
 # --- indices out of range -----------------------------------------------------------------------
+
 
 @case("a tensor index out of range", "operator 0 (CONV_2D): tensor index 999 is out of range")
 def _():
@@ -100,6 +103,7 @@ def _():
 
 
 # --- grids ----------------------------------------------------------------------------------------
+
 
 def with_scale(value):
     _, m = base()
@@ -209,6 +213,7 @@ def _():
 
 # --- shapes -------------------------------------------------------------------------------------
 
+
 @case("an output shape that disagrees with the options", "the options give [1, 3, 3, 3]")
 def _():
     _, m = base()
@@ -282,6 +287,7 @@ def _():
 
 
 # --- graphs -------------------------------------------------------------------------------------
+
 
 @case("a cycle", "cycle")
 def _():
@@ -357,6 +363,7 @@ def _():
 
 
 # --- operators and types ------------------------------------------------------------------------
+
 
 @case("an unsupported operator", "operator 1 (SUB): unsupported operator")
 def _():
@@ -475,9 +482,13 @@ def run(name):
     with tempfile.TemporaryDirectory() as tmp:
         path, expect = materialize(name, tmp)
         out = os.path.join(tmp, "rejected.hpp")
-        done = subprocess.run([sys.executable, "-m", "qpipe_tools.tflite", path, "--out", out, "--namespace", "rejected"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
-                              env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
+        done = subprocess.run(
+            [sys.executable, "-m", "qpipe_tools.tflite", path, "--out", out, "--namespace", "rejected"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT),
+        )
         err = done.stderr.decode(errors="replace")
         lines = err.splitlines()
         print("%s: exit %d, stderr: %s" % (name, done.returncode, err.strip()))

@@ -12,7 +12,7 @@ import sys
 
 def main(argv):
     split = argv.index("--")
-    expected_path, cmd = argv[0], argv[split + 1:]
+    expected_path, cmd = argv[0], argv[split + 1 :]
     tolerance, expected = 0, []
     with open(expected_path) as f:
         for line in f:
@@ -31,14 +31,18 @@ def main(argv):
         return 1
     got = [[int(w) for w in line.split()[1:]] for line in text.splitlines() if line.startswith("out")]
     if len(got) != len(expected) or any(len(g) != len(e) for g, e in zip(got, expected)):
-        print("FAIL: %d output lines of %s values, expected %d of %d" % (
-            len(got), [len(g) for g in got], len(expected), len(expected[0]) if expected else 0))
+        print(
+            "FAIL: %d output lines of %s values, expected %d of %d"
+            % (len(got), [len(g) for g in got], len(expected), len(expected[0]) if expected else 0)
+        )
         return 1
     total = sum(len(e) for e in expected)
     diffs = [abs(g - e) for gs, es in zip(got, expected) for g, e in zip(gs, es)]
     worst = max(diffs) if diffs else 0
-    print("TFLite integer evaluator: %d of %d outputs equal, max |diff| %d (tolerance %d)"
-          % (sum(d == 0 for d in diffs), total, worst, tolerance))
+    print(
+        "TFLite integer evaluator: %d of %d outputs equal, max |diff| %d (tolerance %d)"
+        % (sum(d == 0 for d in diffs), total, worst, tolerance)
+    )
     if worst > tolerance:
         for i, (gs, es) in enumerate(zip(got, expected)):
             bad = [(j, g, e) for j, (g, e) in enumerate(zip(gs, es)) if abs(g - e) > tolerance]

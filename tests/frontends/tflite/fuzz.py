@@ -49,13 +49,13 @@ PACKAGE_ROOT = os.path.join(HERE, "..", "..", "..", "python")
 # A construct of each spelling the reader may write that the C++ side gained after it.
 PROBES = {
     "qpipe::kernel(": "using C = qpipe::QConv2DPerChannel<qpipe::kernel(3, 2), qpipe::stride(2, 1)>;\n"
-                      "using B = qpipe::Conv2DParams<qpipe::kernel(3, 2), 1, 1, std::int8_t>;\n"
-                      "using E = qpipe::DepthwiseConv2DParams<qpipe::kernel(3, 2), 1, std::int8_t, 2>;",
+    "using B = qpipe::Conv2DParams<qpipe::kernel(3, 2), 1, 1, std::int8_t>;\n"
+    "using E = qpipe::DepthwiseConv2DParams<qpipe::kernel(3, 2), 1, std::int8_t, 2>;",
     "qpipe::stride(": "using C = qpipe::QConv2DPerChannel<qpipe::kernel(3, 2), qpipe::stride(2, 1)>;",
     "qpipe::dilation(": "using C = qpipe::QConv2DPerChannel<qpipe::kernel(3, 2), qpipe::dilation(2)>;",
     "qpipe::same": "using P = qpipe::QAvgPool2D<qpipe::kernel(3, 2), qpipe::stride(1, 2), qpipe::same>;",
     "qpipe::multiplier(": "using D = qpipe::QDepthwiseConv2D<qpipe::kernel(3, 2), qpipe::multiplier(2)>;\n"
-                          "using E = qpipe::DepthwiseConv2DParams<3, 1, std::int8_t, 2>;",
+    "using E = qpipe::DepthwiseConv2DParams<3, 1, std::int8_t, 2>;",
     "qpipe::QMean": "using L = qpipe::QMean; constexpr qpipe::MeanParams p{.output = {1.0, 0}};",
     "qpipe::QReshape": "using L = qpipe::QReshape<qpipe::Shape<4>>;",
     "qpipe::QSoftmaxBeta": "using L = qpipe::QSoftmaxBeta<0.5>;",
@@ -64,9 +64,9 @@ PROBES = {
     "qpipe::QHardSwish": "using L = qpipe::QHardSwish; constexpr qpipe::HardSwishParams p{.output = {1.0, 0}};",
     "qpipe::QQuantize": "using L = qpipe::QQuantize; constexpr qpipe::QuantizeParams p{.output = {1.0, 0}};",
     "qpipe::Add<": "using L = qpipe::Add<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;\n"
-                   "constexpr qpipe::AddParams p{.output = {1.0, 0}};",
+    "constexpr qpipe::AddParams p{.output = {1.0, 0}};",
     "qpipe::Mul<": "using L = qpipe::Mul<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;\n"
-                   "constexpr qpipe::MulParams p{.output = {1.0, 0}};",
+    "constexpr qpipe::MulParams p{.output = {1.0, 0}};",
     "qpipe::Concat<": "using L = qpipe::Concat<qpipe::Pipe<qpipe::QRelu>, qpipe::Pipe<qpipe::Identity>>;",
     "qpipe::Identity": "using L = qpipe::Identity;",
 }
@@ -78,8 +78,12 @@ class Checker:
         self.probed = {}
 
     def compiles(self, path, timeout=600):
-        done = subprocess.run([self.cxx, "-std=c++20", "-fsyntax-only", "-I", self.include, "-x", "c++", path],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        done = subprocess.run(
+            [self.cxx, "-std=c++20", "-fsyntax-only", "-I", self.include, "-x", "c++", path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+        )
         return done.returncode == 0, done.stderr.decode(errors="replace")
 
     def has(self, spelling):
@@ -99,9 +103,13 @@ class Checker:
         with open(model, "wb") as f:
             f.write(data)
         try:
-            done = subprocess.run([sys.executable, "-m", "qpipe_tools.tflite", model, "--out", out, "--namespace",
-                                   "fuzzed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
-                                  env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
+            done = subprocess.run(
+                [sys.executable, "-m", "qpipe_tools.tflite", model, "--out", out, "--namespace", "fuzzed"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                timeout=60,
+                env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT),
+            )
         except subprocess.TimeoutExpired:
             return "FAIL: the reader hangs (60 s)", ""
         err = done.stderr.decode(errors="replace")
@@ -141,7 +149,7 @@ class Checker:
 
 BOUNDARY_WORDS = [0, 1, 2, 3, 0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0x10000, 255, 127, 128, 0xFFFF, 16, 1000000]
 SCALES = [float("nan"), 0.0, -0.1, 1e-40, float("inf"), 1e-30, 1e30, 1.0, 1 / 256, 3e-10, 7e4]
-ZERO_POINTS = [-129, 128, 1000, -128, 127, 0, -2**40]
+ZERO_POINTS = [-129, 128, 1000, -128, 127, 0, -(2**40)]
 DIMS = [0, -1, 1, 2, 65537, 2**31 - 1, 3]
 
 
@@ -154,15 +162,16 @@ def mutate_bytes(data, rng):
             b[i] ^= 1 << int(rng.integers(0, 8))
         return bytes(b), "bit flips"
     if kind == 1:
-        return bytes(b[:int(rng.integers(0, len(b)))]), "truncation"
+        return bytes(b[: int(rng.integers(0, len(b)))]), "truncation"
     i = int(rng.integers(0, max(1, len(b) - 4))) & ~3
     w = BOUNDARY_WORDS[int(rng.integers(0, len(BOUNDARY_WORDS)))]
-    b[i:i + 4] = (w & 0xFFFFFFFF).to_bytes(4, "little")
+    b[i : i + 4] = (w & 0xFFFFFFFF).to_bytes(4, "little")
     return bytes(b), "word %#x at %d" % (w, i)
 
 
 def mutate_model(m, rng):
     import tflite_builder as tb
+
     m = copy.deepcopy(m)
     pick = lambda seq: seq[int(rng.integers(0, len(seq)))]
     kind = int(rng.integers(0, 12))
@@ -202,10 +211,43 @@ def mutate_model(m, rng):
         t.type = pick(["float32", "int32", "uint8", "int16", "int64", 17, 99])
         return m, "type"
     if kind == 7 and op is not None:
-        key = pick(["stride_w", "stride_h", "padding", "dilation_w", "dilation_h", "fused", "depth_multiplier",
-                    "axis", "filter_w", "filter_h", "beta", "alpha", "keep_dims"])
-        value = pick([0, -1, 1, 2, 3, 7, 100, 2**31 - 1, "SAME", "VALID", "TANH", "RELU", "RELU6",
-                      "RELU_N1_TO_1", float("nan"), 0.5])
+        key = pick(
+            [
+                "stride_w",
+                "stride_h",
+                "padding",
+                "dilation_w",
+                "dilation_h",
+                "fused",
+                "depth_multiplier",
+                "axis",
+                "filter_w",
+                "filter_h",
+                "beta",
+                "alpha",
+                "keep_dims",
+            ]
+        )
+        value = pick(
+            [
+                0,
+                -1,
+                1,
+                2,
+                3,
+                7,
+                100,
+                2**31 - 1,
+                "SAME",
+                "VALID",
+                "TANH",
+                "RELU",
+                "RELU6",
+                "RELU_N1_TO_1",
+                float("nan"),
+                0.5,
+            ]
+        )
         if key in ("padding",) and not isinstance(value, (str, int)):
             value = 3
         if key in ("fused",) and isinstance(value, float):
@@ -234,6 +276,7 @@ def mutate_model(m, rng):
 
 def seeds():
     import make_models as mm
+
     out = []
     for name, (features, build) in mm.MODELS.items():
         out.append((name, build(sum(ord(c) for c in name))))
@@ -288,7 +331,9 @@ def main(argv):
                 counts[outcome.split(":")[0]] = counts.get(outcome.split(":")[0], 0) + 1
                 print("%-40s %s %s" % (f, outcome, detail))
                 failures += outcome.startswith("FAIL")
-            print("replayed %d corpus inputs: %s" % (len(files), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+            print(
+                "replayed %d corpus inputs: %s" % (len(files), ", ".join("%s %d" % kv for kv in sorted(counts.items())))
+            )
             print("%d passed, %d failed" % (len(files) - failures, failures))
             return 1 if failures else 0
         models = seeds()
@@ -307,15 +352,24 @@ def main(argv):
                         messages[k] = (i, name, how, data)
                 if outcome == "compiles":
                     compiled.append(i)
-                if args.save and data and (outcome.startswith("FAIL") or (outcome == "error" and messages.get(
-                        normalize(detail), (None,))[0] == i) or (outcome == "compiles" and len(compiled) <= 8)):
+                if (
+                    args.save
+                    and data
+                    and (
+                        outcome.startswith("FAIL")
+                        or (outcome == "error" and messages.get(normalize(detail), (None,))[0] == i)
+                        or (outcome == "compiles" and len(compiled) <= 8)
+                    )
+                ):
                     os.makedirs(args.save, exist_ok=True)
                     tag = outcome.split(":")[0].lower()
                     h = hashlib.sha1(data).hexdigest()[:10]
                     with open(os.path.join(args.save, "%s_%s_%s.tflite" % (tag, name, h)), "wb") as f:
                         f.write(data)
-        print("%d mutated models (seed %d): %s" % (args.count, args.seed,
-                                                   ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+        print(
+            "%d mutated models (seed %d): %s"
+            % (args.count, args.seed, ", ".join("%s %d" % kv for kv in sorted(counts.items())))
+        )
         print("%d distinct error messages" % len(messages))
         for k in sorted(messages):
             print("  " + k)

@@ -86,7 +86,7 @@ def accumulate(codes, zp, w, stride, pads, depthwise):
     (top, bottom), (left, right) = pads
     x = np.pad(codes[0].astype(np.int64) - zp, ((top, bottom), (left, right), (0, 0)))
     kh, kw = w.shape[1], w.shape[2]
-    win = sliding_window_view(x, (kh, kw), axis=(0, 1))[::stride[0], ::stride[1]]  # [OH, OW, C, KH, KW]
+    win = sliding_window_view(x, (kh, kw), axis=(0, 1))[:: stride[0], :: stride[1]]  # [OH, OW, C, KH, KW]
     w = w.astype(np.int64)
     if depthwise:
         return np.einsum("yxcij,ijc->yxc", win, w[0])
@@ -136,8 +136,7 @@ class Replica:
         q = np.clip(np.rint(w / np.expand_dims(scales, other)), -127, 127).astype(np.int64)
         return q, scales
 
-    def parameters(self, x, shape, axis, fan_in, accumulate_with, per_channel=True, batch_norm=True,
-                   fused="RELU"):
+    def parameters(self, x, shape, axis, fan_in, accumulate_with, per_channel=True, batch_norm=True, fused="RELU"):
         """Weights, int32 biases and the output grid of a conv or dense layer.
 
         He-normal float weights; with batch_norm, a folded batch normalization whose statistics
@@ -167,8 +166,7 @@ class Replica:
         acc = flat(accumulate_with(q))
         bias = np.rint(bias_real / (s_in * scales)).astype(np.int64)
         real = (acc + bias) * (s_in * scales)
-        bt = self.m.tensor([channels], "int32", [f32(s_in * s) for s in scales], [0] * channels, data=bias,
-                           name="bias")
+        bt = self.m.tensor([channels], "int32", [f32(s_in * s) for s in scales], [0] * channels, data=bias, name="bias")
         grid = minmax_grid(0.0 if fused == "RELU" else real.min(), real.max())
         return q, [float(s) for s in (scales if per_channel else scales[:1])], bt, grid
 
@@ -179,21 +177,28 @@ class Replica:
         oh, top, bottom = window(h, kh, sh, padding)
         ow, left, right = window(w, kw, sw, padding)
         zp = self.grid(x)[1]
-        acc = lambda q: [accumulate(c, zp, q, (sh, sw), ((top, bottom), (left, right)), depthwise)
-                         for c in self.codes[x]]
+        acc = lambda q: [
+            accumulate(c, zp, q, (sh, sw), ((top, bottom), (left, right)), depthwise) for c in self.codes[x]
+        ]
         if depthwise:
             cout = cin
             wq, scales, bt, grid = self.parameters(x, [1, kh, kw, cin], 3, kh * kw, acc, fused=fused)
             wt = self.m.tensor([1, kh, kw, cin], "int8", scales, [0] * cin, data=wq, qdim=3, name="depthwise_weights")
         else:
-            wq, scales, bt, grid = self.parameters(x, [cout, kh, kw, cin], 0, kh * kw * cin, acc,
-                                                   batch_norm=batch_norm, fused=fused)
+            wq, scales, bt, grid = self.parameters(
+                x, [cout, kh, kw, cin], 0, kh * kw * cin, acc, batch_norm=batch_norm, fused=fused
+            )
             wt = self.m.tensor([cout, kh, kw, cin], "int8", scales, [0] * cout, data=wq, qdim=0, name="weights")
         name = "DEPTHWISE_CONV_2D" if depthwise else "CONV_2D"
         macs = oh * ow * cout * kh * kw * (1 if depthwise else cin)
-        label = "%s %dx%d%s %s%s" % ("depthwise" if depthwise else "conv", kh, kw, "" if depthwise else " %d" % cout,
-                                     "stride %d %s" % (sh, padding) if sh > 1 else padding,
-                                     "" if fused == "NONE" else " " + fused)
+        label = "%s %dx%d%s %s%s" % (
+            "depthwise" if depthwise else "conv",
+            kh,
+            kw,
+            "" if depthwise else " %d" % cout,
+            "stride %d %s" % (sh, padding) if sh > 1 else padding,
+            "" if fused == "NONE" else " " + fused,
+        )
         options = dict(padding=padding, stride_w=sw, stride_h=sh, fused=fused, dilation_w=1, dilation_h=1)
         if depthwise:
             options["depth_multiplier"] = 1
@@ -203,24 +208,37 @@ class Replica:
         n = int(np.prod(self.shape(x)[1:]))
         zp = self.grid(x)[1]
         acc = lambda q: [(c.reshape(-1).astype(np.int64) - zp) @ q.T for c in self.codes[x]]
-        wq, scales, bt, grid = self.parameters(x, [units, n], 0, n, acc, per_channel=False, batch_norm=batch_norm,
-                                               fused=fused)
+        wq, scales, bt, grid = self.parameters(
+            x, [units, n], 0, n, acc, per_channel=False, batch_norm=batch_norm, fused=fused
+        )
         wt = self.m.tensor([units, n], "int8", scales, [0], data=wq, qdim=0, name="weights")
         label = "dense %d%s" % (units, "" if fused == "NONE" else " " + fused)
-        return self.emit("FULLY_CONNECTED", [x, wt, bt], [1, units], grid, label, units * n, wq.size + units,
-                         fused=fused)
+        return self.emit(
+            "FULLY_CONNECTED", [x, wt, bt], [1, units], grid, label, units * n, wq.size + units, fused=fused
+        )
 
     def add(self, a, b, fused="RELU"):
         real = np.concatenate([(p + q).reshape(-1) for p, q in zip(self.real(a), self.real(b))])
         grid = minmax_grid(0.0 if fused == "RELU" else real.min(), real.max())
-        return self.emit("ADD", [a, b], self.shape(a), grid, "add" + ("" if fused == "NONE" else " " + fused),
-                         fused=fused)
+        return self.emit(
+            "ADD", [a, b], self.shape(a), grid, "add" + ("" if fused == "NONE" else " " + fused), fused=fused
+        )
 
     def average_pool(self, x, k):
         _, h, w, c = self.shape(x)
-        return self.emit("AVERAGE_POOL_2D", [x], [1, h // k[0], w // k[1], c], self.grid(x),
-                         "average pool %dx%d" % k, padding="VALID", stride_w=k[1], stride_h=k[0], filter_w=k[1],
-                         filter_h=k[0], fused="NONE")
+        return self.emit(
+            "AVERAGE_POOL_2D",
+            [x],
+            [1, h // k[0], w // k[1], c],
+            self.grid(x),
+            "average pool %dx%d" % k,
+            padding="VALID",
+            stride_w=k[1],
+            stride_h=k[0],
+            filter_w=k[1],
+            filter_h=k[0],
+            fused="NONE",
+        )
 
     def flatten(self, x):
         n = int(np.prod(self.shape(x)[1:]))
@@ -260,8 +278,10 @@ def input_rows(shape, seed):
     rng = np.random.default_rng(seed)
     size = int(np.prod(shape))
     calibration = [smooth(shape, rng) for _ in range(4)] + [rng.integers(-128, 128, size=size)]
-    tests = [smooth(shape, rng) for _ in range(2)] + [rng.integers(-128, 128, size=size),
-                                                      np.where(np.arange(size) % 2, 127, -128)]
+    tests = [smooth(shape, rng) for _ in range(2)] + [
+        rng.integers(-128, 128, size=size),
+        np.where(np.arange(size) % 2, 127, -128),
+    ]
     return calibration, tests
 
 
@@ -282,12 +302,13 @@ def model(name, shape, in_range, features=(), flags=()):
     def register(f):
         MODELS[name] = (shape, in_range, list(features), list(flags), f)
         return f
+
     return register
 
 
 @model("kws_ds_cnn", (49, 10, 1), (-123.0, 26.0), ["window"])  # MFCC-like features (49 frames x 10 coefficients)
 def _(r):
-    x = r.conv(r.x, 64, (10, 4), stride=2)                  # 25 x 5 x 64
+    x = r.conv(r.x, 64, (10, 4), stride=2)  # 25 x 5 x 64
     for _ in range(4):
         x = r.conv(x, 0, 3, depthwise=True)
         x = r.conv(x, 64, 1)
@@ -297,10 +318,10 @@ def _(r):
 
 @model("ic_resnet8", (32, 32, 3), (0.0, 1.0), ["add"])  # CIFAR-10 images scaled to [0, 1]
 def _(r):
-    x = r.conv(r.x, 16, 3)                                  # 32 x 32 x 16
-    y = r.conv(r.conv(x, 16, 3), 16, 3, fused="NONE")   # conv, BN, ReLU, conv, BN
+    x = r.conv(r.x, 16, 3)  # 32 x 32 x 16
+    y = r.conv(r.conv(x, 16, 3), 16, 3, fused="NONE")  # conv, BN, ReLU, conv, BN
     x = r.add(x, y)
-    for filters in (32, 64):                                # 16 x 16 x 32, 8 x 8 x 64
+    for filters in (32, 64):  # 16 x 16 x 32, 8 x 8 x 64
         y = r.conv(r.conv(x, filters, 3, stride=2), filters, 3, fused="NONE")
         shortcut = r.conv(x, filters, 1, stride=2, fused="NONE", batch_norm=False)
         x = r.add(shortcut, y)
@@ -310,9 +331,9 @@ def _(r):
 
 @model("vww_mobilenet_v1", (96, 96, 3), (0.0, 1.0), flags=OPS_LIMIT)  # RGB images scaled to [0, 1]
 def _(r):
-    x = r.conv(r.x, 8, 3, stride=2)                         # 48 x 48 x 8
+    x = r.conv(r.x, 8, 3, stride=2)  # 48 x 48 x 8
     blocks = [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)] + [(128, 1)] * 5 + [(256, 2), (256, 1)]
-    for filters, stride in blocks:                          # down to 3 x 3 x 256
+    for filters, stride in blocks:  # down to 3 x 3 x 256
         x = r.conv(x, 0, 3, stride=stride, depthwise=True)
         x = r.conv(x, filters, 1)
     x = r.average_pool(x, (3, 3))
@@ -338,18 +359,39 @@ def build(name):
 def summary(name, r):
     total_macs = sum(row[2] for row in r.layers)
     total_params = sum(row[3] for row in r.layers)
-    print("%s: %d operators, %d MACs, %d parameters (%d weight bytes + %d int32 biases)" % (
-        name, len(r.layers), total_macs, total_params,
-        sum(t.data.size for t in r.m.tensors if t.data is not None and t.type == "int8"),
-        sum(t.data.size for t in r.m.tensors if t.data is not None and t.type == "int32" and t.name == "bias")))
-    print("  %-3s %-28s %-10s %9s %7s %10s %5s %6s %6s %6s" % ("op", "layer", "output", "MACs", "params",
-                                                             "grid scale", "zp", "codes", "at zp", "at 127"))
+    print(
+        "%s: %d operators, %d MACs, %d parameters (%d weight bytes + %d int32 biases)"
+        % (
+            name,
+            len(r.layers),
+            total_macs,
+            total_params,
+            sum(t.data.size for t in r.m.tensors if t.data is not None and t.type == "int8"),
+            sum(t.data.size for t in r.m.tensors if t.data is not None and t.type == "int32" and t.name == "bias"),
+        )
+    )
+    print(
+        "  %-3s %-28s %-10s %9s %7s %10s %5s %6s %6s %6s"
+        % ("op", "layer", "output", "MACs", "params", "grid scale", "zp", "codes", "at zp", "at 127")
+    )
     for i, (label, shape, macs, params, y) in enumerate(r.layers):
         codes = np.concatenate([c.reshape(-1) for c in r.codes[y]])
         scale, zp = r.grid(y)
-        print("  %-3d %-28s %-10s %9d %7d %10.6f %5d %6d %5.1f%% %5.1f%%" % (
-            i, label, "x".join(str(d) for d in shape), macs, params, scale, zp, len(np.unique(codes)),
-            100.0 * np.mean(codes == zp), 100.0 * np.mean(codes == 127)))
+        print(
+            "  %-3d %-28s %-10s %9d %7d %10.6f %5d %6d %5.1f%% %5.1f%%"
+            % (
+                i,
+                label,
+                "x".join(str(d) for d in shape),
+                macs,
+                params,
+                scale,
+                zp,
+                len(np.unique(codes)),
+                100.0 * np.mean(codes == zp),
+                100.0 * np.mean(codes == 127),
+            )
+        )
 
 
 def main(argv):

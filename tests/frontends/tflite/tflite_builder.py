@@ -11,27 +11,87 @@ import struct
 import numpy as np
 from flatbuffers import builder as fbb
 
-OPS = {"ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
-       "DEQUANTIZE": 6, "FULLY_CONNECTED": 9, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RELU": 19,
-       "RELU_N1_TO_1": 20, "RELU6": 21, "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28, "PAD": 34, "MEAN": 40,
-       "SUB": 41, "SQUEEZE": 43, "LEAKY_RELU": 98, "QUANTIZE": 114, "HARD_SWISH": 117, "ELU": 111,
-       "WHILE": 119, "GELU": 150, "CUSTOM": 32}
+OPS = {
+    "ADD": 0,
+    "AVERAGE_POOL_2D": 1,
+    "CONCATENATION": 2,
+    "CONV_2D": 3,
+    "DEPTHWISE_CONV_2D": 4,
+    "DEQUANTIZE": 6,
+    "FULLY_CONNECTED": 9,
+    "LOGISTIC": 14,
+    "MAX_POOL_2D": 17,
+    "MUL": 18,
+    "RELU": 19,
+    "RELU_N1_TO_1": 20,
+    "RELU6": 21,
+    "RESHAPE": 22,
+    "SOFTMAX": 25,
+    "TANH": 28,
+    "PAD": 34,
+    "MEAN": 40,
+    "SUB": 41,
+    "SQUEEZE": 43,
+    "LEAKY_RELU": 98,
+    "QUANTIZE": 114,
+    "HARD_SWISH": 117,
+    "ELU": 111,
+    "WHILE": 119,
+    "GELU": 150,
+    "CUSTOM": 32,
+}
 TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
-NP_TYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "int64": np.int64, "int16": np.int16,
-            "int8": np.int8}
+NP_TYPES = {
+    "float32": np.float32,
+    "int32": np.int32,
+    "uint8": np.uint8,
+    "int64": np.int64,
+    "int16": np.int16,
+    "int8": np.int8,
+}
 PADDING = {"SAME": 0, "VALID": 1}
 ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
 # Option tables: union type id and the fields (id, name, kind, default) in schema order.
 OPTIONS = {
-    "Conv2DOptions": (1, [(0, "padding", "padding", 0), (1, "stride_w", "i32", 0), (2, "stride_h", "i32", 0),
-                          (3, "fused", "act", 0), (4, "dilation_w", "i32", 1), (5, "dilation_h", "i32", 1)]),
-    "DepthwiseConv2DOptions": (2, [(0, "padding", "padding", 0), (1, "stride_w", "i32", 0), (2, "stride_h", "i32", 0),
-                                   (3, "depth_multiplier", "i32", 0), (4, "fused", "act", 0),
-                                   (5, "dilation_w", "i32", 1), (6, "dilation_h", "i32", 1)]),
-    "Pool2DOptions": (5, [(0, "padding", "padding", 0), (1, "stride_w", "i32", 0), (2, "stride_h", "i32", 0),
-                          (3, "filter_w", "i32", 0), (4, "filter_h", "i32", 0), (5, "fused", "act", 0)]),
-    "FullyConnectedOptions": (8, [(0, "fused", "act", 0), (1, "weights_format", "i8", 0), (2, "keep_num_dims", "bool", 0)]),
+    "Conv2DOptions": (
+        1,
+        [
+            (0, "padding", "padding", 0),
+            (1, "stride_w", "i32", 0),
+            (2, "stride_h", "i32", 0),
+            (3, "fused", "act", 0),
+            (4, "dilation_w", "i32", 1),
+            (5, "dilation_h", "i32", 1),
+        ],
+    ),
+    "DepthwiseConv2DOptions": (
+        2,
+        [
+            (0, "padding", "padding", 0),
+            (1, "stride_w", "i32", 0),
+            (2, "stride_h", "i32", 0),
+            (3, "depth_multiplier", "i32", 0),
+            (4, "fused", "act", 0),
+            (5, "dilation_w", "i32", 1),
+            (6, "dilation_h", "i32", 1),
+        ],
+    ),
+    "Pool2DOptions": (
+        5,
+        [
+            (0, "padding", "padding", 0),
+            (1, "stride_w", "i32", 0),
+            (2, "stride_h", "i32", 0),
+            (3, "filter_w", "i32", 0),
+            (4, "filter_h", "i32", 0),
+            (5, "fused", "act", 0),
+        ],
+    ),
+    "FullyConnectedOptions": (
+        8,
+        [(0, "fused", "act", 0), (1, "weights_format", "i8", 0), (2, "keep_num_dims", "bool", 0)],
+    ),
     "SoftmaxOptions": (9, [(0, "beta", "f32", 0.0)]),
     "ConcatenationOptions": (10, [(0, "axis", "i32", 0), (1, "fused", "act", 0)]),
     "AddOptions": (11, [(0, "fused", "act", 0)]),
@@ -44,21 +104,34 @@ OPTIONS = {
     "QuantizeOptions": (89, []),
     "HardSwishOptions": (91, []),
 }
-OP_OPTIONS = {"CONV_2D": "Conv2DOptions", "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions", "MAX_POOL_2D": "Pool2DOptions",
-              "AVERAGE_POOL_2D": "Pool2DOptions", "FULLY_CONNECTED": "FullyConnectedOptions", "SOFTMAX": "SoftmaxOptions",
-              "CONCATENATION": "ConcatenationOptions", "ADD": "AddOptions", "RESHAPE": "ReshapeOptions",
-              "MUL": "MulOptions", "PAD": "PadOptions", "MEAN": "ReducerOptions", "SQUEEZE": "SqueezeOptions",
-              "LEAKY_RELU": "LeakyReluOptions", "QUANTIZE": "QuantizeOptions", "HARD_SWISH": "HardSwishOptions"}
+OP_OPTIONS = {
+    "CONV_2D": "Conv2DOptions",
+    "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions",
+    "MAX_POOL_2D": "Pool2DOptions",
+    "AVERAGE_POOL_2D": "Pool2DOptions",
+    "FULLY_CONNECTED": "FullyConnectedOptions",
+    "SOFTMAX": "SoftmaxOptions",
+    "CONCATENATION": "ConcatenationOptions",
+    "ADD": "AddOptions",
+    "RESHAPE": "ReshapeOptions",
+    "MUL": "MulOptions",
+    "PAD": "PadOptions",
+    "MEAN": "ReducerOptions",
+    "SQUEEZE": "SqueezeOptions",
+    "LEAKY_RELU": "LeakyReluOptions",
+    "QUANTIZE": "QuantizeOptions",
+    "HARD_SWISH": "HardSwishOptions",
+}
 
 
 @dataclasses.dataclass
 class Tensor:
     shape: list
     type: str = "int8"
-    scale: list = None        # None: no quantization table
+    scale: list = None  # None: no quantization table
     zero_point: list = None
     qdim: int = 0
-    data: object = None       # numpy array (constant) or None (activation)
+    data: object = None  # numpy array (constant) or None (activation)
     name: str = ""
 
 
@@ -90,9 +163,17 @@ class Model:
             zero_point = [0] * len(scale)
         if data is not None:
             data = np.asarray(data, dtype=NP_TYPES[type]).reshape(shape)
-        self.tensors.append(Tensor(list(shape), type, None if scale is None else [float(np.float32(s)) for s in scale],
-                                   None if zero_point is None else [int(z) for z in zero_point], qdim, data,
-                                   name or "t%d" % len(self.tensors)))
+        self.tensors.append(
+            Tensor(
+                list(shape),
+                type,
+                None if scale is None else [float(np.float32(s)) for s in scale],
+                None if zero_point is None else [int(z) for z in zero_point],
+                qdim,
+                data,
+                name or "t%d" % len(self.tensors),
+            )
+        )
         return len(self.tensors) - 1
 
     def op(self, name, inputs, outputs, **options):
@@ -124,7 +205,9 @@ class Model:
         for i, t in enumerate(self.tensors):
             if t.data is not None:
                 buffer_of[i] = len(buffers)
-                buffers.append(np.ascontiguousarray(t.data).astype(np.asarray(t.data).dtype.newbyteorder("<")).tobytes())
+                buffers.append(
+                    np.ascontiguousarray(t.data).astype(np.asarray(t.data).dtype.newbyteorder("<")).tobytes()
+                )
         buffer_offs = []
         for data in buffers:
             d = b.CreateByteVector(data) if data is not None else None

@@ -139,15 +139,14 @@ def i_sat_rmpot(x, exponent):
 
 def exp_on_interval_between_negative_one_quarter_and_0_excl(a):
     """a: raw Q0.31 in [-1/4, 0). Returns raw Q0.31."""
-    constant_term = 1895147668        # exp(-1/8) in Q0.31
-    constant_1_over_3 = 715827883     # 1/3 in Q0.31
-    x = a + (1 << 28)                 # a + 1/8
+    constant_term = 1895147668  # exp(-1/8) in Q0.31
+    constant_1_over_3 = 715827883  # 1/3 in Q0.31
+    x = a + (1 << 28)  # a + 1/8
     x2 = i_srdhm(x, x)
     x3 = i_srdhm(x2, x)
     x4 = i_srdhm(x2, x2)
     x4_over_4 = i_sat_rmpot(x4, -2)
-    x4_over_24_plus_x3_over_6_plus_x2_over_2 = i_sat_rmpot(
-        i_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, -1)
+    x4_over_24_plus_x3_over_6_plus_x2_over_2 = i_sat_rmpot(i_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, -1)
     return sat32(constant_term + i_srdhm(constant_term, x + x4_over_24_plus_x3_over_6_plus_x2_over_2))
 
 
@@ -158,10 +157,18 @@ def exp_on_negative_values(a, integer_bits):
     mask = one_quarter - 1
     a_mod_quarter_minus_one_quarter = (a & mask) - one_quarter
     result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-        a_mod_quarter_minus_one_quarter << integer_bits)  # rescale to Q0.31
+        a_mod_quarter_minus_one_quarter << integer_bits
+    )  # rescale to Q0.31
     remainder = a_mod_quarter_minus_one_quarter - a
-    multipliers = [(-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308), (2, 39332535),
-                   (3, 720401), (4, 242)]
+    multipliers = [
+        (-2, 1672461947),
+        (-1, 1302514674),
+        (0, 790015084),
+        (1, 290630308),
+        (2, 39332535),
+        (3, 720401),
+        (4, 242),
+    ]
     for exponent, m in multipliers:
         if integer_bits > exponent:
             shift = fractional_bits + exponent
@@ -181,7 +188,9 @@ def get_reciprocal(x, x_integer_digits):
     headroom_plus_one = count_leading_zeros_u32(x)
     num_bits_over_unit = x_integer_digits - headroom_plus_one
     shifted_sum_minus_one = ((x << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
-    shifted_sum_minus_one = shifted_sum_minus_one if shifted_sum_minus_one < (1 << 31) else shifted_sum_minus_one - (1 << 32)
+    shifted_sum_minus_one = (
+        shifted_sum_minus_one if shifted_sum_minus_one < (1 << 31) else shifted_sum_minus_one - (1 << 32)
+    )
     shifted_scale = one_over_one_plus_x_for_x_in_0_1_q0(shifted_sum_minus_one)
     return shifted_scale, num_bits_over_unit
 
@@ -200,7 +209,7 @@ def one_over_one_plus_x_for_x_in_0_1_q0(a):
     constant_neg_32_over_17 = -1010580540
     x = constant_48_over_17 + i_srdhm(half_denominator, constant_neg_32_over_17)
     for _ in range(3):
-        half_denominator_times_x = i_srdhm(half_denominator, x)      # Q0 x Q2 -> Q2
+        half_denominator_times_x = i_srdhm(half_denominator, x)  # Q0 x Q2 -> Q2
         one_minus_half_denominator_times_x = (1 << 29) - half_denominator_times_x
         x = sat32(x + i_sat_rmpot(i_srdhm(x, one_minus_half_denominator_times_x), 2))  # Q2 x Q2 -> Q4, *4 -> Q2
     # Rescale<0>(x * F0(half)): (Q2.29 value) as Q0.31 = SaturatingRoundingMultiplyByPOT<2 - 1 - 0>... x / 2 * 2^2
@@ -214,8 +223,9 @@ def softmax_row(codes, input_scale, beta):
     real = min(beta * input_scale * float(1 << (31 - diff_integer_bits)), float((1 << 31) - 1))
     input_multiplier, input_left_shift = quantize_multiplier(real)
     assert input_left_shift >= 0
-    max_input_rescaled = (1.0 * ((1 << diff_integer_bits) - 1) * (1 << (31 - diff_integer_bits))
-                          / (1 << input_left_shift))
+    max_input_rescaled = (
+        1.0 * ((1 << diff_integer_bits) - 1) * (1 << (31 - diff_integer_bits)) / (1 << input_left_shift)
+    )
     diff_min = -int(math.floor(max_input_rescaled))
     codes = [int(c) for c in codes]
     largest = max(codes)
@@ -406,7 +416,7 @@ class Evaluator:
             for y in range(oh):
                 for xx in range(ow):
                     y0, x0 = y * sh - pt, xx * sw - pl
-                    win = xi[max(y0, 0):min(y0 + kh, h), max(x0, 0):min(x0 + kw, wd)].reshape(-1, c)
+                    win = xi[max(y0, 0) : min(y0 + kh, h), max(x0, 0) : min(x0 + kw, wd)].reshape(-1, c)
                     if name == "MAX_POOL_2D":
                         res[y, xx] = win.max(axis=0)
                     else:

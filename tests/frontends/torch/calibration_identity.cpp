@@ -100,7 +100,8 @@ int check(const char* name) {
         continue;
       }
       ++problems;
-      std::printf("  buffer %2zu %s: host %.17g compiler %.17g  DIFFERENT\n", b, fields[f], HostReport[b][f], report[b][f]);
+      std::printf("  buffer %2zu %s: host %.17g compiler %.17g  DIFFERENT\n", b, fields[f], HostReport[b][f],
+                  report[b][f]);
     }
   }
   std::printf("  calibration reports: %zu of %zu values the same\n", same_fields, 6 * report.size());
@@ -136,12 +137,15 @@ int check(const char* name) {
 
 int main() {
   int problems = 0;
-  problems += check<identity_a_host::spec, identity_a_compiler::spec, identity_a_host::network, identity_a_compiler::network,
-                    identity_a_host::check_inputs, identity_a_report::rows, identity_a_compiler::calibration>("a");
-  problems += check<identity_b_host::spec, identity_b_compiler::spec, identity_b_host::network, identity_b_compiler::network,
-                    identity_b_host::check_inputs, identity_b_report::rows, identity_b_compiler::calibration>("b");
-  problems += check<identity_c_host::spec, identity_c_compiler::spec, identity_c_host::network, identity_c_compiler::network,
-                    identity_c_host::check_inputs, identity_c_report::rows, identity_c_compiler::calibration>("c");
+  problems +=
+      check<identity_a_host::spec, identity_a_compiler::spec, identity_a_host::network, identity_a_compiler::network,
+            identity_a_host::check_inputs, identity_a_report::rows, identity_a_compiler::calibration>("a");
+  problems +=
+      check<identity_b_host::spec, identity_b_compiler::spec, identity_b_host::network, identity_b_compiler::network,
+            identity_b_host::check_inputs, identity_b_report::rows, identity_b_compiler::calibration>("b");
+  problems +=
+      check<identity_c_host::spec, identity_c_compiler::spec, identity_c_host::network, identity_c_compiler::network,
+            identity_c_host::check_inputs, identity_c_report::rows, identity_c_compiler::calibration>("c");
   std::printf("%s\n", problems == 0 ? "PASS" : "FAIL");
   return problems == 0 ? 0 : 1;
 }

@@ -106,13 +106,15 @@ def case_files(case, folder):
     if case == "avg-pool-not-same":
         # 6 x 6, stride 2: TFLite's SAME pads 0 above and 1 below; torch pads 1 on both sides.
         model = nn.Sequential(nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False))
-        return save_model(model, folder, image_batch()) + (["layer '0' (AvgPool2d)", "count_include_pad=False",
-                                                            "not TFLite SAME's placement"],)
+        return save_model(model, folder, image_batch()) + (
+            ["layer '0' (AvgPool2d)", "count_include_pad=False", "not TFLite SAME's placement"],
+        )
     if case == "avg-pool-counts-partial-window":
         # 4 x 4 padded by 1, ceil_mode: the last window reaches past the end padding.
         model = nn.Sequential(nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True))
         return save_model(model, folder, image_batch()[:, :, :4, :4]) + (
-            ["layer '0' (AvgPool2d)", "count_include_pad=True counts padded cells"],)
+            ["layer '0' (AvgPool2d)", "count_include_pad=True counts padded cells"],
+        )
     if case == "max-pool-not-same":
         model = nn.Sequential(nn.MaxPool2d(3, stride=2, padding=1))
         return save_model(model, folder, image_batch()) + (["layer '0' (MaxPool2d)", "padding (1, 1)"],)
@@ -126,8 +128,9 @@ def case_files(case, folder):
         model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LeakyReLU(-0.1))
         return save_model(model, folder, image_batch()) + (["layer '1' (LeakyReLU)", "negative_slope -0.1"],)
     if case == "concat-in-the-compiler":
-        model = traced(lambda m, x: torch.cat([m.a(x), m.b(x)], dim=1), a=nn.Conv2d(3, 2, 1), b=nn.Conv2d(3, 2, 3,
-                                                                                                          padding=1))
+        model = traced(
+            lambda m, x: torch.cat([m.a(x), m.b(x)], dim=1), a=nn.Conv2d(3, 2, 1), b=nn.Conv2d(3, 2, 3, padding=1)
+        )
         return save_model(model, folder, image_batch()) + (["--calibrate compiler", "concatenation 'cat'"],)
     if case == "flattened-image-output":
         model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten())
@@ -153,14 +156,16 @@ def case_files(case, folder):
         # says so first, in one line. (Found by the fuzzer.)
         model = nn.Sequential(nn.Linear(4, 2))
         model[0].bias.data = torch.tensor([1e30, 0.0])
-        return save_model(model, folder, vectors) + (["block 'layer_0'", "channel 0's requantizer multiplier",
-                                                      "outside [2^-32, 2^30)"],)
+        return save_model(model, folder, vectors) + (
+            ["block 'layer_0'", "channel 0's requantizer multiplier", "outside [2^-32, 2^30)"],
+        )
     if case == "batch-norm-zeroes-the-weights":
         # gamma 0 folds every weight to 0: no weight scale to derive. (Found by the fuzzer.)
         model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
         model[1].weight.data = torch.zeros(4)
-        return save_model(model, folder, image_batch()) + (["block 'layer_0'", "weights are all zero",
-                                                            "after its batch norm is folded in"],)
+        return save_model(model, folder, image_batch()) + (
+            ["block 'layer_0'", "weights are all zero", "after its batch norm is folded in"],
+        )
     raise SystemExit("check_errors.py: unknown case '%s'" % case)
 
 
@@ -182,14 +187,30 @@ def main(argv):
     if len(argv) != 1:
         print("usage: check_errors.py CASE", file=sys.stderr)
         return 2
-    case, = argv
+    (case,) = argv
     with tempfile.TemporaryDirectory() as folder:
         model, calibration, words = case_files(case, folder)
         out = os.path.join(folder, "net.hpp")
-        command = [sys.executable, "-m", "qpipe_tools.torch", model, "--calibration", calibration, "--out", out,
-                   "--namespace", "bad"] + EXTRA_ARGS.get(case, [])
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
-                              env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT))
+        command = [
+            sys.executable,
+            "-m",
+            "qpipe_tools.torch",
+            model,
+            "--calibration",
+            calibration,
+            "--out",
+            out,
+            "--namespace",
+            "bad",
+        ] + EXTRA_ARGS.get(case, [])
+        done = subprocess.run(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT),
+        )
         wrote_header = os.path.exists(out)
     lines = done.stderr.splitlines()
     print("exit status %d; stderr:\n%s" % (done.returncode, done.stderr), end="")

@@ -15,7 +15,8 @@ using Model = std::remove_cvref_t<decltype(torch_convnet::network)>;
 constexpr auto quantized = [] {
   std::array<std::array<std::int8_t, Model::input_shape::size>, torch_convnet::check_inputs.size()> q{};
   for (std::size_t n = 0; n < q.size(); ++n)
-    for (std::size_t i = 0; i < q[n].size(); ++i) q[n][i] = qpipe::quantize(torch_convnet::check_inputs[n][i], torch_convnet::spec.input);
+    for (std::size_t i = 0; i < q[n].size(); ++i)
+      q[n][i] = qpipe::quantize(torch_convnet::check_inputs[n][i], torch_convnet::spec.input);
   return q;
 }();
 

@@ -68,7 +68,7 @@ class FlatNet(nn.Module):
         self.fc2 = nn.Linear(6, 3)
 
     def forward(self, x):
-        x = self.pool(self.act(self.conv(x)))    # 1x3x9x9 -> 4x4x4 -> 2x2x4
+        x = self.pool(self.act(self.conv(x)))  # 1x3x9x9 -> 4x4x4 -> 2x2x4
         x = torch.tanh(self.fc1(torch.flatten(x, 1)))
         return torch.softmax(self.fc2(x), dim=1)
 
@@ -101,7 +101,7 @@ class MiscNet(nn.Module):
     def forward(self, x):
         x = nn.functional.relu6(self.bn(self.conv(self.pad(x))))  # 2x8x8 -> 4x9x7
         x = x + self.inner(x)
-        x = self.pool(x)                                           # 4x5x4
+        x = self.pool(x)  # 4x5x4
         x = torch.sigmoid(self.bn1d(self.fc1(x.view(x.size(0), -1))))
         return self.softmax(self.fc2(x))
 

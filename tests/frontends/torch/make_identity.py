@@ -65,9 +65,9 @@ class NetA(nn.Module):
         self.fc2 = nn.Linear(6, 4)
 
     def forward(self, x):
-        x = self.pool(torch.relu(self.stem_bn(self.stem(x))))   # 3x10x10 -> 8x10x10 -> 8x5x5
-        x = self.smooth(self.block(x))                          # 8x4x4
-        x = nn.functional.relu6(self.down(x))                   # 8x2x2
+        x = self.pool(torch.relu(self.stem_bn(self.stem(x))))  # 3x10x10 -> 8x10x10 -> 8x5x5
+        x = self.smooth(self.block(x))  # 8x4x4
+        x = nn.functional.relu6(self.down(x))  # 8x2x2
         x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
         return torch.softmax(self.fc2(torch.relu(torch.tanh(self.fc1(x)))), dim=1)  # a ReLU pass of its own
 
@@ -84,7 +84,7 @@ class NetB(nn.Module):
         self.fc3 = nn.Linear(6, 3)
 
     def forward(self, x):
-        x = self.pool(self.act(self.conv(x)))                   # 2x9x9 -> 4x4x4 -> 4x2x2
+        x = self.pool(self.act(self.conv(x)))  # 2x9x9 -> 4x4x4 -> 4x2x2
         x = torch.sigmoid(self.bn(self.fc1(torch.flatten(x, 1))))
         return self.fc3(torch.relu(self.fc2(x)))
 
@@ -105,10 +105,10 @@ class NetC(nn.Module):
         self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
-        x = torch.relu(self.stem_bn(self.stem(self.pad(x))))   # 2x9x8 -> 6x5x4
-        x = self.leaky(self.dw(x))                             # 12x5x4
-        x = self.pool(self.smooth(x))                          # 12x3x2
-        y = self.a(x) + self.hs(self.b(x))                     # 8x3x2
+        x = torch.relu(self.stem_bn(self.stem(self.pad(x))))  # 2x9x8 -> 6x5x4
+        x = self.leaky(self.dw(x))  # 12x5x4
+        x = self.pool(self.smooth(x))  # 12x3x2
+        y = self.a(x) + self.hs(self.b(x))  # 8x3x2
         y = y * torch.sigmoid(y)
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(y, 1), 1))
 
@@ -119,7 +119,7 @@ def randomize(model, generator):
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             fan_in = m.weight[0].numel()
-            m.weight.data = 1.0 / fan_in ** 0.5 * torch.randn(m.weight.shape, generator=generator)
+            m.weight.data = 1.0 / fan_in**0.5 * torch.randn(m.weight.shape, generator=generator)
             if m.bias is not None:
                 m.bias.data = 0.2 * torch.randn(m.bias.shape, generator=generator)
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -139,38 +139,69 @@ def main(argv):
     torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(2024)
     models = {
-        "a": (randomize(NetA(), generator), torch.rand(16, 3, 10, 10, generator=generator),
-              torch.rand(6, 3, 10, 10, generator=generator),
-              dict(per_channel=True, input_observer="percentile:1:99",
-                   observers={"stem": "percentile:0.5:99.5", "block.pw_bn": "kl:600", "add": "percentile:0:99",
-                              "fc2": "kl:512"})),
-        "b": (randomize(NetB(), generator), torch.rand(12, 2, 9, 9, generator=generator),
-              torch.rand(6, 2, 9, 9, generator=generator),
-              dict(per_channel=False, input_observer="kl:512", observers={"fc3": "percentile:21.5:78.5"})),
-        "c": (randomize(NetC(), generator), torch.rand(10, 2, 9, 8, generator=generator),
-              torch.rand(6, 2, 9, 8, generator=generator),
-              dict(observers={"leaky": "percentile:0:99.5", "add": "percentile:1:99", "mul": "kl:600"})),
+        "a": (
+            randomize(NetA(), generator),
+            torch.rand(16, 3, 10, 10, generator=generator),
+            torch.rand(6, 3, 10, 10, generator=generator),
+            dict(
+                per_channel=True,
+                input_observer="percentile:1:99",
+                observers={
+                    "stem": "percentile:0.5:99.5",
+                    "block.pw_bn": "kl:600",
+                    "add": "percentile:0:99",
+                    "fc2": "kl:512",
+                },
+            ),
+        ),
+        "b": (
+            randomize(NetB(), generator),
+            torch.rand(12, 2, 9, 9, generator=generator),
+            torch.rand(6, 2, 9, 9, generator=generator),
+            dict(per_channel=False, input_observer="kl:512", observers={"fc3": "percentile:21.5:78.5"}),
+        ),
+        "c": (
+            randomize(NetC(), generator),
+            torch.rand(10, 2, 9, 8, generator=generator),
+            torch.rand(6, 2, 9, 8, generator=generator),
+            dict(observers={"leaky": "percentile:0:99.5", "add": "percentile:1:99", "mul": "kl:600"}),
+        ),
     }
     for name, (model, calibration, check, options) in models.items():
         for path in ("host", "compiler"):
             header = os.path.join(out, "identity_%s_%s.hpp" % (name, path))
-            info = qpipe_torch.export(model, calibration, header, "identity_%s_%s" % (name, path), check_inputs=check,
-                                      calibrate=path, **options)
+            info = qpipe_torch.export(
+                model,
+                calibration,
+                header,
+                "identity_%s_%s" % (name, path),
+                check_inputs=check,
+                calibrate=path,
+                **options,
+            )
             if path == "host":
-                write_report(os.path.join(out, "identity_%s_report.hpp" % name), "identity_%s_report" % name,
-                             info.calibration.buffers)
+                write_report(
+                    os.path.join(out, "identity_%s_report.hpp" % name),
+                    "identity_%s_report" % name,
+                    info.calibration.buffers,
+                )
     return 0
 
 
 def write_report(path, namespace, buffers):
     """Per buffer: {seen lo, seen hi, chosen lo, chosen hi, threshold, calibrated}."""
     d = qpipe_torch.cpp_double
-    rows = ["    {%s, %s, %s, %s, %s, %d}" % (d(b.seen[0]), d(b.seen[1]), d(b.chosen[0]), d(b.chosen[1]), d(b.threshold),
-                                           1 if b.calibrated else 0) for b in buffers]
+    rows = [
+        "    {%s, %s, %s, %s, %s, %d}"
+        % (d(b.seen[0]), d(b.seen[1]), d(b.chosen[0]), d(b.chosen[1]), d(b.threshold), 1 if b.calibrated else 0)
+        for b in buffers
+    ]
     with open(path, "w") as f:
-        f.write("// Generated by make_identity.py: the host calibration's report, per buffer.\n#pragma once\n"
-                "#include <array>\nnamespace %s {\ninline constexpr std::array<std::array<double, 6>, %d> rows{{\n%s\n}};\n}\n"
-                % (namespace, len(rows), ",\n".join(rows)))
+        f.write(
+            "// Generated by make_identity.py: the host calibration's report, per buffer.\n#pragma once\n"
+            "#include <array>\nnamespace %s {\ninline constexpr std::array<std::array<double, 6>, %d> rows{{\n%s\n}};\n}\n"
+            % (namespace, len(rows), ",\n".join(rows))
+        )
 
 
 if __name__ == "__main__":

@@ -69,9 +69,9 @@ class DsCnn(nn.Module):
         self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
-        x = torch.relu(self.stem(self.pad(x)))      # 1x13x10 -> 8x7x5
-        x = torch.relu(self.dw(x))                  # 16x7x5
-        x = self.smooth(torch.relu(self.pw(x)))     # 8x7x5
+        x = torch.relu(self.stem(self.pad(x)))  # 1x13x10 -> 8x7x5
+        x = torch.relu(self.dw(x))  # 16x7x5
+        x = self.smooth(torch.relu(self.pw(x)))  # 8x7x5
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
@@ -84,7 +84,7 @@ class ResNetBlock(nn.Module):
         self.fc = nn.Linear(8, 3)
 
     def forward(self, x):
-        y = self.conv2(torch.relu(self.conv1(x)))   # 4x8x8 -> 8x4x4
+        y = self.conv2(torch.relu(self.conv1(x)))  # 4x8x8 -> 8x4x4
         y = torch.relu(y + self.short(x))
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(y, 1), 1))
 
@@ -175,9 +175,13 @@ class Lite:
         cout = weight.shape[0]
         depthwise = conv.groups > 1
         if depthwise:  # (C M, 1, KH, KW) -> [1][KH][KW][C M]
-            wt, bt = self.weights(weight.transpose(1, 2, 3, 0), 3, True, self.grid(x), conv.bias.detach().double().numpy())
+            wt, bt = self.weights(
+                weight.transpose(1, 2, 3, 0), 3, True, self.grid(x), conv.bias.detach().double().numpy()
+            )
         else:  # OIHW -> OHWI
-            wt, bt = self.weights(weight.transpose(0, 2, 3, 1), 0, True, self.grid(x), conv.bias.detach().double().numpy())
+            wt, bt = self.weights(
+                weight.transpose(0, 2, 3, 1), 0, True, self.grid(x), conv.bias.detach().double().numpy()
+            )
         out = self.activation([1, oh, ow, cout], grid)
         options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw, fused=fused)
         if depthwise:
@@ -186,8 +190,9 @@ class Lite:
         return out
 
     def dense(self, x, linear, grid, fused="NONE"):
-        wt, bt = self.weights(linear.weight.detach().double().numpy(), 0, False, self.grid(x),
-                              linear.bias.detach().double().numpy())
+        wt, bt = self.weights(
+            linear.weight.detach().double().numpy(), 0, False, self.grid(x), linear.bias.detach().double().numpy()
+        )
         out = self.activation([1, linear.out_features], grid)
         self.m.op("FULLY_CONNECTED", [x, wt, bt], [out], fused=fused)
         return out
@@ -204,8 +209,16 @@ class Lite:
         oh, _ = tflite_eval.same_pads(h, kernel[0], stride[0], 1, padding)
         ow, _ = tflite_eval.same_pads(w, kernel[1], stride[1], 1, padding)
         out = self.activation([1, oh, ow, c], self.grid(x))
-        self.m.op(name, [x], [out], padding=padding, stride_h=stride[0], stride_w=stride[1], filter_h=kernel[0],
-                  filter_w=kernel[1])
+        self.m.op(
+            name,
+            [x],
+            [out],
+            padding=padding,
+            stride_h=stride[0],
+            stride_w=stride[1],
+            filter_h=kernel[0],
+            filter_w=kernel[1],
+        )
         return out
 
     def op(self, name, inputs, shape, grid, **options):
@@ -216,10 +229,10 @@ class Lite:
 
 def describe_ds_cnn(model, grids, input_grid, shape):
     g = Lite(shape, input_grid)
-    x = g.conv(g.x, model.stem, grids["stem"], "SAME", "RELU")   # (4, 5) above/below, 1 and 1 aside: SAME
+    x = g.conv(g.x, model.stem, grids["stem"], "SAME", "RELU")  # (4, 5) above/below, 1 and 1 aside: SAME
     x = g.conv(x, model.dw, grids["dw"], "SAME", "RELU")
     x = g.conv(x, model.pw, grids["pw"], "VALID", "RELU")
-    x = g.pool(x, "AVERAGE_POOL_2D", (3, 5), (1, 1), "SAME")      # count_include_pad=False: SAME
+    x = g.pool(x, "AVERAGE_POOL_2D", (3, 5), (1, 1), "SAME")  # count_include_pad=False: SAME
     x = g.pool(x, "AVERAGE_POOL_2D", (7, 5), (7, 5), "VALID")
     x = g.op("RESHAPE", [x], [1, 8], g.grid(x))
     g.dense(x, model.fc, grids["fc"])
@@ -228,13 +241,13 @@ def describe_ds_cnn(model, grids, input_grid, shape):
 
 def describe_resnet(model, grids, input_grid, shape):
     g = Lite(shape, input_grid)
-    y = g.pad(g.x, 1, 1, 1, 1)                                    # padding 1, stride 2: not SAME here
+    y = g.pad(g.x, 1, 1, 1, 1)  # padding 1, stride 2: not SAME here
     y = g.conv(y, model.conv1, grids["conv1"], "VALID", "RELU")
     y = g.conv(y, model.conv2, grids["conv2"], "SAME")
     s = g.conv(g.x, model.short, grids["short_block"], "VALID")  # `short` is a C++ keyword
     y = g.op("ADD", [y, s], g.shape(y), grids["add"], fused="RELU")
     _, h, w, c = g.shape(y)
-    y = g.pool(y, "AVERAGE_POOL_2D", (h, w), (h, w), "VALID")     # global average pooling
+    y = g.pool(y, "AVERAGE_POOL_2D", (h, w), (h, w), "VALID")  # global average pooling
     y = g.op("RESHAPE", [y], [1, c], g.grid(y))
     g.dense(y, model.fc, grids["fc"])
     return g
@@ -242,9 +255,9 @@ def describe_resnet(model, grids, input_grid, shape):
 
 def describe_merges(model, grids, input_grid, shape):
     g = Lite(shape, input_grid)
-    shared = grids["a"]                                           # the concatenation's grid
+    shared = grids["a"]  # the concatenation's grid
     a = g.conv(g.x, model.a, shared, "VALID", "RELU")
-    b = g.conv(g.x, model.b, grids["b"], "SAME")                  # dilation 2, padding 2: SAME
+    b = g.conv(g.x, model.b, grids["b"], "SAME")  # dilation 2, padding 2: SAME
     b = g.op("LEAKY_RELU", [b], g.shape(b), shared, alpha=model.leaky.negative_slope)
     x = g.op("QUANTIZE", [g.x], g.shape(g.x), shared)
     _, h, w, _ = g.shape(a)
@@ -266,8 +279,15 @@ def quantize(x, grid):
 
 
 def write(outdir, name, model, calibration, check, describe):
-    info = qpipe_torch.export(model, calibration, os.path.join(outdir, name + "_net.hpp"), name,
-                              check_inputs=check, calibrate="host", quiet=True)
+    info = qpipe_torch.export(
+        model,
+        calibration,
+        os.path.join(outdir, name + "_net.hpp"),
+        name,
+        check_inputs=check,
+        calibrate="host",
+        quiet=True,
+    )
     nhwc = check.permute(0, 2, 3, 1).double().numpy()
     codes = [quantize(x, info.input_grid) for x in nhwc]
     codes += [np.full(nhwc.shape[1:], -128), np.full(nhwc.shape[1:], 127)]
@@ -282,8 +302,11 @@ def write(outdir, name, model, calibration, check, describe):
         floats = model.double()(torch.from_numpy(np.stack(reals)).permute(0, 3, 1, 2)).numpy()
     if floats.ndim == 4:
         floats = floats.transpose(0, 2, 3, 1)
-    lines = ["# %s: qpipe's int8 outputs must equal the TFLite int8 evaluator's (tflite_eval.py) on the exported "
-             "grids; float: torch's output on the output grid" % name, "tolerance 0"]
+    lines = [
+        "# %s: qpipe's int8 outputs must equal the TFLite int8 evaluator's (tflite_eval.py) on the exported "
+        "grids; float: torch's output on the output grid" % name,
+        "tolerance 0",
+    ]
     for c, f in zip(codes, floats):
         lines.append("int " + " ".join(str(int(v)) for v in evaluator.run(c).reshape(-1)))
         lines.append("float " + " ".join(str(int(v)) for v in quantize(f.reshape(-1), out_grid)))
@@ -291,9 +314,11 @@ def write(outdir, name, model, calibration, check, describe):
         f.write("\n".join(lines) + "\n")
     rows = ",\n    ".join("{" + ", ".join(str(int(v)) for v in c.reshape(-1)) + "}" for c in codes)
     with open(os.path.join(outdir, name + "_inputs.hpp"), "w") as f:
-        f.write("// Generated by make_vocabulary.py: the int8 test inputs of %s (NHWC).\n#pragma once\n"
-                "#include <cstdint>\nnamespace %s_data {\ninline constexpr std::int8_t inputs[%d][%d] = {\n    %s};\n"
-                "}  // namespace %s_data\n" % (name, name, len(codes), codes[0].size, rows, name))
+        f.write(
+            "// Generated by make_vocabulary.py: the int8 test inputs of %s (NHWC).\n#pragma once\n"
+            "#include <cstdint>\nnamespace %s_data {\ninline constexpr std::int8_t inputs[%d][%d] = {\n    %s};\n"
+            "}  // namespace %s_data\n" % (name, name, len(codes), codes[0].size, rows, name)
+        )
 
 
 def images(generator, n, c, h, w):

@@ -51,7 +51,8 @@ constexpr auto ldexps = [] {
 // min_max_grid of (values[i], values[i + 1]) sorted, for pairs of moderate finite values.
 constexpr bool grid_pair(std::size_t i) {
   const double a = math_inputs[i], b = math_inputs[i + 1];
-  return qpipe::math::is_finite(a) && qpipe::math::is_finite(b) && qpipe::math::abs(a) < 1e290 && qpipe::math::abs(b) < 1e290;
+  return qpipe::math::is_finite(a) && qpipe::math::is_finite(b) && qpipe::math::abs(a) < 1e290 &&
+         qpipe::math::abs(b) < 1e290;
 }
 constexpr auto grids = []() consteval {
   std::array<qpipe::Grid, n> g{};

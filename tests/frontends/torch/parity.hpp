@@ -63,8 +63,8 @@ int parity_main(const char* name, int argc, char** argv) {
   }
   const double range = hi - lo;
   std::printf("%s: output grid scale %.6g zero point %d\n", name, out_grid.scale, int(out_grid.zero_point));
-  std::printf("%s: max |int8 - torch| = %.6f (%.2f output steps), %.2f %% of the output range %.4f; bound %.6f\n",
-              name, max_error, max_error / out_grid.scale, 100 * max_error / range, range, bound);
+  std::printf("%s: max |int8 - torch| = %.6f (%.2f output steps), %.2f %% of the output range %.4f; bound %.6f\n", name,
+              max_error, max_error / out_grid.scale, 100 * max_error / range, range, bound);
   std::printf("%s: max |qpipe float reference - torch| = %.3g (bound 1e-9)\n", name, max_reference_error);
   const bool ok = max_error <= bound && max_reference_error <= 1e-9;
   std::printf("%s\n", ok ? "PASS" : "FAIL");

@@ -38,8 +38,9 @@ def main(argv):
         print("train_xor.py: the float model did not learn XOR", file=sys.stderr)
         return 1
     torch.save(model, argv[0])
-    calibration = numpy.array([[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [0, 0.5], [0.5, 0], [1, 0.5], [0.5, 1]],
-                              dtype=numpy.float32)
+    calibration = numpy.array(
+        [[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [0, 0.5], [0.5, 0], [1, 0.5], [0.5, 1]], dtype=numpy.float32
+    )
     numpy.save(argv[1], calibration)
     return 0
 

@@ -40,8 +40,8 @@ std::size_t brute_force_peak() {
 // Each step's kernel's promise for each input, as the kernel type states it.
 template <class M, std::size_t... K>
 constexpr auto promises(std::index_sequence<K...>) {
-  return std::array<std::array<detail::ReadFront, 2>, M::stage_count>{
-      detail::read_fronts_of<std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<const M&>().kernels))>>()...};
+  return std::array<std::array<detail::ReadFront, 2>, M::stage_count>{detail::read_fronts_of<
+      std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<const M&>().kernels))>>()...};
 }
 
 // A step writes its output at out_at over its input at in_at, keeping the promise f in its worst
@@ -57,7 +57,8 @@ bool promise_keeps_input(const detail::ReadFront& f, std::size_t in_at, std::siz
     // (ascending), up to it (descending).
     const long long bound = static_cast<long long>(u * f.stride) + f.skew;
     for (std::size_t unit = 0; unit < f.in_units; ++unit) {
-      const bool still_read = f.descending ? static_cast<long long>(unit) <= bound : static_cast<long long>(unit) >= bound;
+      const bool still_read =
+          f.descending ? static_cast<long long>(unit) <= bound : static_cast<long long>(unit) >= bound;
       for (std::size_t i = 0; still_read && i < f.in_unit_bytes; ++i)
         if (written[in_at + unit * f.in_unit_bytes + i]) return false;
     }
@@ -124,7 +125,8 @@ std::vector<std::int8_t> run_unshared(const M& model, const std::array<std::int8
         if constexpr (M::reads[K][1] == M::none) {
           boost::hana::at_c<K>(model.kernels)(buffers[M::reads[K][0]].data(), buffers[K + 1].data());
         } else {
-          boost::hana::at_c<K>(model.kernels)(buffers[M::reads[K][0]].data(), buffers[M::reads[K][1]].data(), buffers[K + 1].data());
+          boost::hana::at_c<K>(model.kernels)(buffers[M::reads[K][0]].data(), buffers[M::reads[K][1]].data(),
+                                              buffers[K + 1].data());
         }
       }(),
       ...);
@@ -148,60 +150,67 @@ void check_runs_like_unshared(std::uint32_t seed) {
 constexpr Grid g{0.05, -3};
 
 // A chain whose middle buffers grow then shrink: the planner must reach the pairwise peak.
-using ChainNet = Pipe<QPointwiseConv2D, QPointwiseConv2D, QRelu, QPointwiseConv2D, QPointwiseConv2D, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto chain = compile(make_spec<ChainNet, Shape<4, 4, 2>>(g, random_pointwise<2, 10>(1, g, 0.1), random_pointwise<10, 20>(2, g, 0.1),
-                                                               random_pointwise<20, 30>(3, g, 0.1), random_pointwise<30, 5>(4, g, 0.1), random_dense<5, 2>(5, g)));
+using ChainNet =
+    Pipe<QPointwiseConv2D, QPointwiseConv2D, QRelu, QPointwiseConv2D, QPointwiseConv2D, QGlobalAvgPool2D, QDense<2>>;
+constexpr auto chain = compile(make_spec<ChainNet, Shape<4, 4, 2>>(
+    g, random_pointwise<2, 10>(1, g, 0.1), random_pointwise<10, 20>(2, g, 0.1), random_pointwise<20, 30>(3, g, 0.1),
+    random_pointwise<30, 5>(4, g, 0.1), random_dense<5, 2>(5, g)));
 
 // One residual: the skip (buffer 1) stays live across the branch.
-using ResidualNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>, QRelu, QPointwiseConv2D>>, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto residual = compile(make_spec<ResidualNet, Shape<5, 5, 3>>(g, random_pointwise<3, 8>(11, g, 0.1), random_depthwise<3, 8>(12, g),
-                                                                     random_pointwise<8, 8>(13, g, 0.1), ResidualParams{g}, random_dense<8, 3>(14, g)));
+using ResidualNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>, QRelu, QPointwiseConv2D>>,
+                         QGlobalAvgPool2D, QDense<3>>;
+constexpr auto residual = compile(make_spec<ResidualNet, Shape<5, 5, 3>>(
+    g, random_pointwise<3, 8>(11, g, 0.1), random_depthwise<3, 8>(12, g), random_pointwise<8, 8>(13, g, 0.1),
+    ResidualParams{g}, random_dense<8, 3>(14, g)));
 
 // Nested residuals: an outer skip around an inner one, each live until its own add.
-using NestedNet = Pipe<QPointwiseConv2D,
-                       Residual<Pipe<QPointwiseConv2D, QRelu, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>, QPointwiseConv2D>>,
-                       QRelu, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto nested = compile(make_spec<NestedNet, Shape<4, 4, 3>>(g, random_pointwise<3, 4>(21, g, 0.1), random_pointwise<4, 16>(22, g, 0.1), random_depthwise<3, 16>(23, g),
-                                                                 ResidualParams{g}, random_pointwise<16, 4>(24, g, 0.1), ResidualParams{g}, random_dense<4, 3>(25, g)));
+using NestedNet =
+    Pipe<QPointwiseConv2D,
+         Residual<Pipe<QPointwiseConv2D, QRelu, Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>, QPointwiseConv2D>>,
+         QRelu, QGlobalAvgPool2D, QDense<3>>;
+constexpr auto nested = compile(make_spec<NestedNet, Shape<4, 4, 3>>(
+    g, random_pointwise<3, 4>(21, g, 0.1), random_pointwise<4, 16>(22, g, 0.1), random_depthwise<3, 16>(23, g),
+    ResidualParams{g}, random_pointwise<16, 4>(24, g, 0.1), ResidualParams{g}, random_dense<4, 3>(25, g)));
 
 // Two residuals in a row, the second with a residual as its whole branch.
 using TwinNet = Pipe<QPointwiseConv2D, Residual<Pipe<QPointwiseConv2D, QRelu, QPointwiseConv2D>>,
                      Residual<Pipe<Residual<Pipe<QPad2D<1>, QDepthwiseConv2D<3>>>>>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto twin = compile(make_spec<TwinNet, Shape<3, 3, 2>>(g, random_pointwise<2, 6>(31, g, 0.1), random_pointwise<6, 24>(32, g, 0.1), random_pointwise<24, 6>(33, g, 0.1),
-                                                             ResidualParams{g}, random_depthwise<3, 6>(34, g), ResidualParams{g},
-                                                             ResidualParams{g}, random_dense<6, 2>(35, g)));
+constexpr auto twin = compile(make_spec<TwinNet, Shape<3, 3, 2>>(
+    g, random_pointwise<2, 6>(31, g, 0.1), random_pointwise<6, 24>(32, g, 0.1), random_pointwise<24, 6>(33, g, 0.1),
+    ResidualParams{g}, random_depthwise<3, 6>(34, g), ResidualParams{g}, ResidualParams{g}, random_dense<6, 2>(35, g)));
 
 // A DAG: ResNet-8's downsampling block (two branches with layers on both sides of the add), then
 // a concatenation of three branches, one of them the input itself.
-using DagNet = Pipe<QPointwiseConv2D, Add<Pipe<QConv2DPerChannel<3, 2, same>, QRelu, QConv2DPerChannel<3, same>>, QConv2DPerChannel<1, 2>>,
-                    QRelu, Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto dag = compile(make_spec<DagNet, Shape<8, 8, 2>>(g, random_pointwise<2, 4>(41, g, 0.1), random_conv<3, 4, 4>(42, g, true),
-                                                           random_conv<3, 4, 4>(43, g, true), random_conv<1, 4, 4>(44, g, true), AddParams{g},
-                                                           random_dense<12, 2>(45, g)));
-
+using DagNet =
+    Pipe<QPointwiseConv2D,
+         Add<Pipe<QConv2DPerChannel<3, 2, same>, QRelu, QConv2DPerChannel<3, same>>, QConv2DPerChannel<1, 2>>, QRelu,
+         Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>, QGlobalAvgPool2D, QDense<2>>;
+constexpr auto dag = compile(make_spec<DagNet, Shape<8, 8, 2>>(
+    g, random_pointwise<2, 4>(41, g, 0.1), random_conv<3, 4, 4>(42, g, true), random_conv<3, 4, 4>(43, g, true),
+    random_conv<1, 4, 4>(44, g, true), AddParams{g}, random_dense<12, 2>(45, g)));
 
 // A DS-CNN-like chain: 1 x 1 layers between 3 x 3 depthwise ones, SAME (the reference loop nest on
 // both backends) and VALID after a pad (the M0's depthwise kernel), a stride-2 1 x 1 layer, a
 // VALID 3 x 3 convolution; per-channel 1 x 1 layers take the M0's lane kernel (4 inputs) and its
 // pair kernel (16 inputs).
-using DsNet = Pipe<QConv2DPerChannel<1>, QRelu, QDepthwiseConv2D<3, same>, QRelu, QConv2DPerChannel<1>, QRelu, QPad2D<1>,
-                   QDepthwiseConv2D<3>, QRelu, QConv2DPerChannel<1>, QConv2DPerChannel<1, 2>, QConv2D<3>, QRelu, QGlobalAvgPool2D, QDense<3>>;
-constexpr auto ds_spec = make_spec<DsNet, Shape<7, 5, 4>>(g, random_conv<1, 4, 16>(51, g, true), random_depthwise<3, 16>(52, g),
-                                                     random_conv<1, 16, 16>(53, g, true), random_depthwise<3, 16>(54, g),
-                                                     random_conv<1, 16, 16>(55, g, true), random_conv<1, 16, 8>(56, g, true),
-                                                     random_conv<3, 8, 8>(57, g, false), random_dense<8, 3>(58, g));
+using DsNet = Pipe<QConv2DPerChannel<1>, QRelu, QDepthwiseConv2D<3, same>, QRelu, QConv2DPerChannel<1>, QRelu,
+                   QPad2D<1>, QDepthwiseConv2D<3>, QRelu, QConv2DPerChannel<1>, QConv2DPerChannel<1, 2>, QConv2D<3>,
+                   QRelu, QGlobalAvgPool2D, QDense<3>>;
+constexpr auto ds_spec = make_spec<DsNet, Shape<7, 5, 4>>(
+    g, random_conv<1, 4, 16>(51, g, true), random_depthwise<3, 16>(52, g), random_conv<1, 16, 16>(53, g, true),
+    random_depthwise<3, 16>(54, g), random_conv<1, 16, 16>(55, g, true), random_conv<1, 16, 8>(56, g, true),
+    random_conv<3, 8, 8>(57, g, false), random_dense<8, 3>(58, g));
 constexpr auto ds = compile<reference_ops::Backend>(ds_spec);
 constexpr auto ds_m0 = compile<m0::Backend>(ds_spec);
 
 // Tables, pools, a clamp pass at a branch's start, a product, a concatenation and softmax over
 // pixels, between 1 x 1 layers.
 using TableNet = Pipe<QConv2DPerChannel<1>, QLeakyRelu, QMaxPool2D<3, 1, same>, QAvgPool2D<2, 2>,
-                      Mul<Identity, Pipe<QRelu, QConv2DPerChannel<1>>>, Concat<Identity, QConv2DPerChannel<1>>, QSoftmax,
-                      QConv2DPerChannel<1>, QGlobalAvgPool2D, QDense<2>>;
-constexpr auto table_spec = make_spec<TableNet, Shape<6, 6, 8>>(g, random_conv<1, 8, 8>(61, g, true), LeakyReluParams{0.1, g},
-                                                           random_conv<1, 8, 8>(62, g, true), MulParams{g},
-                                                           random_conv<1, 8, 4>(63, g, true), random_conv<1, 12, 8>(64, g, true),
-                                                           random_dense<8, 2>(65, g));
+                      Mul<Identity, Pipe<QRelu, QConv2DPerChannel<1>>>, Concat<Identity, QConv2DPerChannel<1>>,
+                      QSoftmax, QConv2DPerChannel<1>, QGlobalAvgPool2D, QDense<2>>;
+constexpr auto table_spec = make_spec<TableNet, Shape<6, 6, 8>>(
+    g, random_conv<1, 8, 8>(61, g, true), LeakyReluParams{0.1, g}, random_conv<1, 8, 8>(62, g, true), MulParams{g},
+    random_conv<1, 8, 4>(63, g, true), random_conv<1, 12, 8>(64, g, true), random_dense<8, 2>(65, g));
 constexpr auto tables = compile<reference_ops::Backend>(table_spec);
 constexpr auto tables_m0 = compile<m0::Backend>(table_spec);
 
@@ -247,7 +256,8 @@ TEST_CASE("a DAG: two-sided add, three-way concat") {
   // shortcut (step 3), with 2 and 3 beside it at step 2, and 3 and 4 at step 3: 384. The
   // concatenations: 5, 6 and 7 at step 6 (256), 5, 7 and 8 at step 7, 7, 8 and 9 at step 8 (384).
   static_assert(M::reads[3][0] == 1 && M::reads[4][0] == 3 && M::reads[4][1] == 4);
-  static_assert(M::reads[6][0] == 5 && M::reads[6][1] == 6 && M::reads[7][0] == 5 && M::reads[8][0] == 7 && M::reads[8][1] == 8);
+  static_assert(M::reads[6][0] == 5 && M::reads[6][1] == 6 && M::reads[7][0] == 5 && M::reads[8][0] == 7 &&
+                M::reads[8][1] == 8);
   static_assert(M::peak_live_apart_bytes == 384);
   check_placement<M>();
   check_runs_like_unshared<dag>(6);
@@ -314,10 +324,13 @@ TEST_CASE("detail::lead equals the most over the output units after which input 
     long long expected = 0;
     for (std::size_t u = 0; u < f.out_units; ++u) {
       const long long bound = static_cast<long long>(u * f.stride) + f.skew, units = static_cast<long long>(f.in_units);
-      const long long out_unit = static_cast<long long>(f.out_unit_bytes), in_unit = static_cast<long long>(f.in_unit_bytes);
+      const long long out_unit = static_cast<long long>(f.out_unit_bytes),
+                      in_unit = static_cast<long long>(f.in_unit_bytes);
       const long long u_ = static_cast<long long>(u);
-      if (!f.descending && bound < units) expected = std::max(expected, (u_ + 1) * out_unit - std::max(bound, 0LL) * in_unit);
-      if (f.descending && bound >= 0) expected = std::max(expected, (std::min(bound, units - 1) + 1) * in_unit - u_ * out_unit);
+      if (!f.descending && bound < units)
+        expected = std::max(expected, (u_ + 1) * out_unit - std::max(bound, 0LL) * in_unit);
+      if (f.descending && bound >= 0)
+        expected = std::max(expected, (std::min(bound, units - 1) + 1) * in_unit - u_ * out_unit);
     }
     CAPTURE(n);
     REQUIRE(detail::lead(f) == static_cast<std::size_t>(expected));

@@ -16,15 +16,23 @@ namespace {
 
 template <class Layer, std::size_t Pad, bool Relu>
 struct pipe_for;
-template <class Layer> struct pipe_for<Layer, 0, false> { using type = Pipe<Layer>; };
-template <class Layer> struct pipe_for<Layer, 0, true> { using type = Pipe<Layer, QRelu>; };
-template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, false> { using type = Pipe<QPad2D<Pad>, Layer>; };
-template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, true> { using type = Pipe<QPad2D<Pad>, Layer, QRelu>; };
+template <class Layer> struct pipe_for<Layer, 0, false> {
+  using type = Pipe<Layer>;
+};
+template <class Layer> struct pipe_for<Layer, 0, true> {
+  using type = Pipe<Layer, QRelu>;
+};
+template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, false> {
+  using type = Pipe<QPad2D<Pad>, Layer>;
+};
+template <class Layer, std::size_t Pad> struct pipe_for<Layer, Pad, true> {
+  using type = Pipe<QPad2D<Pad>, Layer, QRelu>;
+};
 
 // One convolution case: an H x W x InC input padded by Pad, a K x K kernel with stride S to OutC
 // channels, per-tensor or per-channel, optionally followed by a folded ReLU.
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t OutC, std::size_t K, std::size_t S, std::size_t Pad,
-          bool PerChannel, bool Relu, std::uint32_t Seed, int InZp, int OutZp>
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t OutC, std::size_t K, std::size_t S,
+          std::size_t Pad, bool PerChannel, bool Relu, std::uint32_t Seed, int InZp, int OutZp>
 Saturation check_conv(bool each_case_saturates = true) {
   using Layer = std::conditional_t<PerChannel, QConv2DPerChannel<K, S>, QConv2D<K, S>>;
   using Net = typename pipe_for<Layer, Pad, Relu>::type;
@@ -43,7 +51,8 @@ Saturation check_conv(bool each_case_saturates = true) {
   for (const auto& x : input_batch<In::size>(Seed)) {
     naive::Tensor t = to_tensor<In>(x);
     if (Pad > 0) t = naive::pad(t, Pad, Pad, Pad, Pad, InZp);
-    const naive::Tensor expected = naive::conv2d(t, to_naive(in_grid), cw, PerChannel, S, to_naive(out_grid), qmin, 127);
+    const naive::Tensor expected =
+        naive::conv2d(t, to_naive(in_grid), cw, PerChannel, S, to_naive(out_grid), qmin, 127);
     const auto got = models::run(x);
     REQUIRE(got.size() == expected.v.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -53,8 +62,8 @@ Saturation check_conv(bool each_case_saturates = true) {
     sat.count(got, qmin);
   }
   MESSAGE("conv " << H << "x" << W << "x" << InC << " pad " << Pad << " K " << K << " S " << S << " -> " << OutC
-                  << std::string(PerChannel ? " per-channel" : " per-tensor") << std::string(Relu ? " +relu" : "") << ": saturated low "
-                  << sat.low << ", high " << sat.high);
+                  << std::string(PerChannel ? " per-channel" : " per-tensor") << std::string(Relu ? " +relu" : "")
+                  << ": saturated low " << sat.low << ", high " << sat.high);
   if (each_case_saturates) {
     CHECK(sat.low > 0);
     CHECK(sat.high > 0);
@@ -66,7 +75,9 @@ Saturation check_conv(bool each_case_saturates = true) {
 template <std::uint32_t Seed, bool PerChannel>
 void check_random_conv(Saturation& total) {
   constexpr ConvGeometry g = random_geometry(Seed);
-  const Saturation s = check_conv<g.h, g.w, g.in_c, g.out_c, g.k, g.stride, g.pad, PerChannel, (Seed % 2 == 0), Seed, g.in_zp, g.out_zp>(false);
+  const Saturation s =
+      check_conv<g.h, g.w, g.in_c, g.out_c, g.k, g.stride, g.pad, PerChannel, (Seed % 2 == 0), Seed, g.in_zp, g.out_zp>(
+          false);
   total.low += s.low;
   total.high += s.high;
 }
@@ -75,8 +86,8 @@ void check_random_conv(Saturation& total) {
 // dilation, SAME padding): the layer as a user writes it, and the naive window that says the same
 // thing in TFLite's terms. The options give the output shape; the naive reference computes it on
 // its own and the two must agree.
-template <class Layer, class In, std::size_t OutC, auto Kernel, naive::Window Win, bool PerChannel, std::uint32_t Seed, int InZp,
-          int OutZp>
+template <class Layer, class In, std::size_t OutC, auto Kernel, naive::Window Win, bool PerChannel, std::uint32_t Seed,
+          int InZp, int OutZp>
 void check_window_conv() {
   using Net = Pipe<Layer>;
   constexpr Grid in_grid{0.02, InZp};
@@ -88,7 +99,8 @@ void check_window_conv() {
   const auto cw = to_naive(params);
   Saturation sat;
   for (const auto& x : input_batch<In::size>(Seed)) {
-    const naive::Tensor expected = naive::conv2d(to_tensor<In>(x), to_naive(in_grid), cw, PerChannel, Win, to_naive(out_grid), -128, 127);
+    const naive::Tensor expected =
+        naive::conv2d(to_tensor<In>(x), to_naive(in_grid), cw, PerChannel, Win, to_naive(out_grid), -128, 127);
     using Out = typename std::remove_const_t<decltype(s)>::output_shape;
     REQUIRE(Out::dims[0] == std::size_t(expected.h));
     REQUIRE(Out::dims[1] == std::size_t(expected.w));
@@ -140,10 +152,13 @@ TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed 
   // otherwise (one input, nine, or a per-tensor scale).
   using m0::ConvKernel;
   using m0::PointwiseLaneKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(2, 2, 8, 1, 1, 1, 1), 32, WeightGranularity::per_channel,
-                                                                     QConv2DPerChannel<1>, Conv2DParams<1, 8, 32>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}}).op)),
-                               PointwiseLaneKernel<2, 2, 8, 1, 32, false>>);
+  static_assert(
+      std::is_same_v<decltype(m0::lower(detail::quantize_convolution<
+                                            ops::valid_window(2, 2, 8, 1, 1, 1, 1), 32, WeightGranularity::per_channel,
+                                            QConv2DPerChannel<1>, Conv2DParams<1, 8, 32>, QRelu>(
+                                            Grid{0.1, 0}, Conv2DParams<1, 8, 32>{.output = {0.1, 0}})
+                                            .op)),
+                     PointwiseLaneKernel<2, 2, 8, 1, 32, false>>);
   static_assert(m0::lane_packed_inputs<1, 2, 5, 5> && m0::lane_packed_inputs<1, 7, 3, 3>);
   static_assert(!m0::lane_packed_inputs<1, 1, 4, 4> && !m0::lane_packed_inputs<1, 9, 4, 4> &&
                 !m0::lane_packed_inputs<3, 4, 4, 4> && !m0::lane_packed_inputs<1, 8, 1, 32>);
@@ -154,17 +169,21 @@ TEST_CASE("1x1 per-channel convolutions with 2 to 8 inputs take the lane-packed 
   check_conv<3, 2, 8, 4, 1, 1, 1, true, false, 55, 0, 0>();      // padded: the border pixels are the zero point
 }
 
-TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pair kernel and equal the naive reference") {
+TEST_CASE(
+    "1x1 per-channel convolutions with more inputs take the two-channel pair kernel and equal the naive reference") {
   // More than 8 inputs, a multiple of four below 256, and output channels in twos: the inputs
   // packed in pairs on the stack, two channels' weight pairs side by side. Otherwise the row loops
   // (a per-tensor scale, 10 inputs, 5 outputs).
   using m0::PointwisePairKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(2, 2, 32, 1, 1, 1, 1), 16, WeightGranularity::per_channel,
+  static_assert(
+      std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(2, 2, 32, 1, 1, 1, 1), 16,
+                                                                     WeightGranularity::per_channel,
                                                                      QConv2DPerChannel<1>, Conv2DParams<1, 32, 16>>(
-                                   Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}}).op)),
-                               PointwisePairKernel<2, 2, 32, 1, 16, true>>);
-  static_assert(m0::pair_packed_weights<1, 12, 4, 4> && m0::pair_packed_weights<1, 252, 8, 8> && m0::pair_packed_weights<1, 512, 2, 2> &&
-                m0::pair_packed_weights<1, 16, 6, 6>);
+                                            Grid{0.1, 0}, Conv2DParams<1, 32, 16>{.output = {0.1, 0}})
+                                            .op)),
+                     PointwisePairKernel<2, 2, 32, 1, 16, true>>);
+  static_assert(m0::pair_packed_weights<1, 12, 4, 4> && m0::pair_packed_weights<1, 252, 8, 8> &&
+                m0::pair_packed_weights<1, 512, 2, 2> && m0::pair_packed_weights<1, 16, 6, 6>);
   static_assert(!m0::pair_packed_weights<1, 8, 4, 4> && !m0::pair_packed_weights<1, 10, 4, 4> &&
                 !m0::pair_packed_weights<1, 16, 5, 5> && !m0::pair_packed_weights<1, 16, 1, 4> &&
                 !m0::pair_packed_weights<3, 16, 4, 4> && !m0::pair_packed_weights<1, 516, 4, 4>);
@@ -177,20 +196,24 @@ TEST_CASE("1x1 per-channel convolutions with more inputs take the two-channel pa
   // That last case's fit folds (both offsets: no ReLU), so its outputs above came from
   // folded_two_sided_code, which the M0's assembly loop computes.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 32, 7);
-  static constexpr auto model =
-      compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
+  static constexpr auto model = compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<1>>, Shape<4, 4, 32>>(
+      Grid{0.02, -3}, random_conv<1, 32, 16>(65, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
   static_assert(kernel.folded && kernel.form.negative_offsets);
 }
 
-TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-pair window kernel and equal the naive reference") {
+TEST_CASE(
+    "K x K per-channel convolutions with many output pixels take the lane-pair window kernel and equal the naive reference") {
   // Output channels in fours, a kernel row of at most 31 inputs, at least 64 output pixels (the
   // stems): input pairs along the kernel rows times lane weights. Otherwise the row loops.
   using m0::WindowLaneKernel;
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(22, 22, 3, 7, 7, 2, 2), 8, WeightGranularity::per_channel,
-                                                                     QConv2DPerChannel<7, 2>, Conv2DParams<7, 3, 8>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}}).op)),
-                               WindowLaneKernel<22, 22, 3, 7, 2, 8, false>>);
+  static_assert(
+      std::is_same_v<decltype(m0::lower(detail::quantize_convolution<
+                                            ops::valid_window(22, 22, 3, 7, 7, 2, 2), 8, WeightGranularity::per_channel,
+                                            QConv2DPerChannel<7, 2>, Conv2DParams<7, 3, 8>, QRelu>(
+                                            Grid{0.1, 0}, Conv2DParams<7, 3, 8>{.output = {0.1, 0}})
+                                            .op)),
+                     WindowLaneKernel<22, 22, 3, 7, 2, 8, false>>);
   static_assert(m0::window_lane_weights<3, 4, 18, 8, 8, 64> && m0::window_lane_weights<5, 6, 12, 4, 4, 64> &&
                 m0::window_lane_weights<2, 1, 9, 4, 4, 100>);
   static_assert(!m0::window_lane_weights<3, 8, 6, 8, 8, 16> &&   // the ResNet block's convolutions: 16 pixels
@@ -207,10 +230,13 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   // Fewer output pixels (8 to 63) would keep the weights bytes and build each group's pairs at
   // run time (window_lane_built); such layers now take the K x K pair kernel (window_pairs.hpp),
   // as every per-channel window with output channels in twos does but for the stems above.
-  static_assert(std::is_same_v<decltype(m0::lower(detail::quantize_convolution<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, WeightGranularity::per_channel,
-                                                                     QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
-                                   Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}}).op)),
-                               m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>>);
+  static_assert(
+      std::is_same_v<decltype(m0::lower(detail::quantize_convolution<
+                                            ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, WeightGranularity::per_channel,
+                                            QConv2DPerChannel<3>, Conv2DParams<3, 8, 8>, QRelu>(
+                                            Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}})
+                                            .op)),
+                     m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>>);
   static_assert(m0::window_lane_built<3, 8, 6, 8, 8, 16> && m0::window_lane_built<3, 3, 7, 4, 4, 25> &&
                 !m0::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
                 !m0::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
@@ -223,8 +249,8 @@ TEST_CASE("K x K per-channel convolutions with many output pixels take the lane-
   // That no-ReLU case keeps the second offset in its records, and its fit folds: its outputs above
   // came from folded_two_sided_code after the lane arithmetic.
   constexpr Grid out_grid = saturating_output_grid(0.02 / 3, 27, 12);
-  static constexpr auto model =
-      compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
+  static constexpr auto model = compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3>>, Shape<10, 10, 3>>(
+      Grid{0.02, 30}, random_conv<3, 3, 4>(72, out_grid, true)));
   constexpr auto& kernel = boost::hana::at_c<0>(model.kernels);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(kernel.channel[0])>, m0::QuadChannel>);
   static_assert(kernel.folded && kernel.form.negative_offsets);
@@ -235,19 +261,22 @@ TEST_CASE("a stored-pair window layer that alone reads an arena buffer runs on i
   // the model must hand it a buffer nobody else reads and size that buffer for the words.
   constexpr Grid in_grid{0.02, 3};
   static constexpr auto params = random_conv<3, 4, 8>(80, saturating_output_grid(0.02 / 3, 36, -128), true);
-  static constexpr auto padded = compile<m0::Backend>(make_spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
+  static constexpr auto padded = compile<m0::Backend>(
+      make_spec<Pipe<QPad2D<1>, QConv2DPerChannel<3, 2>, QRelu>, Shape<16, 16, 4>>(in_grid, params));
   using Padded = std::remove_const_t<decltype(padded)>;
   using Kernel = std::remove_cvref_t<decltype(boost::hana::at_c<1>(padded.kernels))>;
   static_assert(Kernel::expands_input && Padded::expands[1] && !Padded::expands[0]);
   // 18 x 18 x 4 bytes are 648 pairs: 648 words and 3 bytes to reach a word boundary.
   static_assert(Kernel::input_capacity == 4 * 648 + 3 && Padded::buffer_bytes[1] == 4 * 648 + 3);
   // Reading the caller's input (no pad in front): the input is const, so no expansion.
-  static constexpr auto bare = compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
+  static constexpr auto bare =
+      compile<m0::Backend>(make_spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 4>>(in_grid, params));
   static_assert(!std::remove_const_t<decltype(bare)>::expands[0]);
   // A buffer that the residual's add reads too stays as it is.
   static constexpr auto same = random_conv<3, 4, 4>(81, saturating_output_grid(0.02 / 3, 36, 0), true);
-  static constexpr auto skip = compile<m0::Backend>(make_spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
-      in_grid, same, ResidualParams{{0.05, 0}}));
+  static constexpr auto skip =
+      compile<m0::Backend>(make_spec<Pipe<QPad2D<1>, Residual<Pipe<QConv2DPerChannel<3>, QPad2D<1>>>>, Shape<8, 8, 4>>(
+          in_grid, same, ResidualParams{{0.05, 0}}));
   using Skip = std::remove_const_t<decltype(skip)>;
   static_assert(std::remove_cvref_t<decltype(boost::hana::at_c<1>(skip.kernels))>::expands_input && !Skip::expands[1]);
   static_assert(Skip::buffer_bytes[1] == 10 * 10 * 4);
@@ -255,7 +284,8 @@ TEST_CASE("a stored-pair window layer that alone reads an arena buffer runs on i
   // its C++ path).
   for (const auto& x : input_batch<16 * 16 * 4>(80)) {
     naive::Tensor t = naive::pad(to_tensor<Shape<16, 16, 4>>(x), 1, 1, 1, 1, in_grid.zero_point);
-    const naive::Tensor want = naive::conv2d(t, to_naive(in_grid), to_naive(params), true, 2, to_naive(params.output), -128, 127);
+    const naive::Tensor want =
+        naive::conv2d(t, to_naive(in_grid), to_naive(params), true, 2, to_naive(params.output), -128, 127);
     const auto got = padded(x);
     for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(int(got[i]) == int(want.v[i]));
   }
@@ -310,7 +340,8 @@ TEST_CASE("int8 weights given with their scales are used as they are") {
   static_assert(boost::hana::at_c<0>(model::m0.kernels).weights[0] == 127);
   const auto cw = to_naive(params);
   for (const auto& x : input_batch<4 * 5 * 2>(41)) {
-    const auto e = naive::conv2d(to_tensor<Shape<4, 5, 2>>(x), to_naive(in_grid), cw, true, 1, naive::QGrid{0.08, -3}, -128, 127);
+    const auto e =
+        naive::conv2d(to_tensor<Shape<4, 5, 2>>(x), to_naive(in_grid), cw, true, 1, naive::QGrid{0.08, -3}, -128, 127);
     const auto g = model::run(x);
     for (std::size_t i = 0; i < g.size(); ++i) REQUIRE(int(g[i]) == int(e.v[i]));
   }
@@ -321,20 +352,24 @@ TEST_CASE("window options: rectangular kernels and strides, dilation and SAME pa
   check_window_conv<QConv2DPerChannel<kernel(10, 4), stride(2), same>, Shape<49, 10, 1>, 16, kernel(10, 4),
                     naive::Window{10, 4, 2, 2, 1, 1, true}, true, 301, -5, 3>();
   // ResNet-8's downsampling: 3 x 3, stride 2, SAME on an even input (no padding before, one after).
-  check_window_conv<QConv2DPerChannel<3, 2, same>, Shape<8, 8, 4>, 6, 3, naive::Window{3, 3, 2, 2, 1, 1, true}, true, 302, 17, -9>();
+  check_window_conv<QConv2DPerChannel<3, 2, same>, Shape<8, 8, 4>, 6, 3, naive::Window{3, 3, 2, 2, 1, 1, true}, true,
+                    302, 17, -9>();
   // SAME on odd inputs pads one cell before and one after.
-  check_window_conv<QConv2D<3, same>, Shape<5, 7, 3>, 4, 3, naive::Window{3, 3, 1, 1, 1, 1, true}, false, 303, -100, 0>();
+  check_window_conv<QConv2D<3, same>, Shape<5, 7, 3>, 4, 3, naive::Window{3, 3, 1, 1, 1, 1, true}, false, 303, -100,
+                    0>();
   // A rectangular kernel with a rectangular stride, VALID; the integer stride spelling of the height.
-  check_window_conv<QConv2D<kernel(3, 5), stride(1, 2)>, Shape<6, 11, 2>, 3, kernel(3, 5), naive::Window{3, 5, 1, 2, 1, 1, false}, false,
-                    304, 40, -40>();
+  check_window_conv<QConv2D<kernel(3, 5), stride(1, 2)>, Shape<6, 11, 2>, 3, kernel(3, 5),
+                    naive::Window{3, 5, 1, 2, 1, 1, false}, false, 304, 40, -40>();
   // Dilation, VALID and SAME, square and not.
-  check_window_conv<QConv2DPerChannel<3, dilation(2)>, Shape<9, 8, 3>, 5, 3, naive::Window{3, 3, 1, 1, 2, 2, false}, true, 305, 0, 12>();
-  check_window_conv<QConv2DPerChannel<3, stride(2), dilation(2, 1), same>, Shape<9, 6, 2>, 4, 3, naive::Window{3, 3, 2, 2, 2, 1, true},
-                    true, 306, -128, 127>();
+  check_window_conv<QConv2DPerChannel<3, dilation(2)>, Shape<9, 8, 3>, 5, 3, naive::Window{3, 3, 1, 1, 2, 2, false},
+                    true, 305, 0, 12>();
+  check_window_conv<QConv2DPerChannel<3, stride(2), dilation(2, 1), same>, Shape<9, 6, 2>, 4, 3,
+                    naive::Window{3, 3, 2, 2, 2, 1, true}, true, 306, -128, 127>();
   // 1 x 1 with stride 2 and SAME (no padding at all), and a 1 x 3 row kernel.
-  check_window_conv<QConv2DPerChannel<1, 2, same>, Shape<7, 7, 5>, 4, 1, naive::Window{1, 1, 2, 2, 1, 1, true}, true, 307, 9, -70>();
-  check_window_conv<QConv2DPerChannel<kernel(1, 3), same>, Shape<4, 6, 4>, 8, kernel(1, 3), naive::Window{1, 3, 1, 1, 1, 1, true},
-                    true, 308, -30, 50>();
+  check_window_conv<QConv2DPerChannel<1, 2, same>, Shape<7, 7, 5>, 4, 1, naive::Window{1, 1, 2, 2, 1, 1, true}, true,
+                    307, 9, -70>();
+  check_window_conv<QConv2DPerChannel<kernel(1, 3), same>, Shape<4, 6, 4>, 8, kernel(1, 3),
+                    naive::Window{1, 3, 1, 1, 1, 1, true}, true, 308, -30, 50>();
 }
 
 TEST_CASE("window options give the output shapes TFLite gives") {
@@ -342,30 +377,39 @@ TEST_CASE("window options give the output shapes TFLite gives") {
   constexpr Conv2DParams<kernel(10, 4), 1, 1> ds{};
   using qpipe::valid;
   // SAME: ceil(input / stride); VALID: (input - dilated kernel) / stride + 1.
-  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, same>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, same>>, Shape<32, 31, 1>>(
+                                   Grid{}, three))>::output_shape,
                                Shape<16, 16, 1>>);
-  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, valid>>, Shape<32, 31, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, 2, valid>>, Shape<32, 31, 1>>(
+                                   Grid{}, three))>::output_shape,
                                Shape<15, 15, 1>>);
-  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, dilation(3)>>, Shape<9, 12, 1>>(Grid{}, three))>::output_shape,
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<3, dilation(3)>>, Shape<9, 12, 1>>(
+                                   Grid{}, three))>::output_shape,
                                Shape<3, 6, 1>>);
-  static_assert(std::is_same_v<
-                std::remove_const_t<decltype(make_spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>, Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
-                Shape<25, 5, 1>>);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(make_spec<Pipe<QConv2D<kernel(10, 4), stride(2), same>>,
+                                                                      Shape<49, 10, 1>>(Grid{}, ds))>::output_shape,
+                               Shape<25, 5, 1>>);
   // The M0 runs windows inside the image with one stride on its own kernels, SAME padding and
   // per-axis strides on them too (the K x K pair kernel packs the padding itself; the others run
   // through a row band), and dilated windows on the reference loops (all computing the same
   // codes, as the cases above check).
-  static constexpr auto same_spec = make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_spec = make_spec<Pipe<QConv2DPerChannel<3, same>>, Shape<6, 6, 8>>(
+      Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto same_m0 = compile<same_spec, m0::Backend>();
   using SameKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_m0.kernels))>;
   static_assert(std::is_same_v<SameKernel, m0::WindowPairKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, true>>);
-  static constexpr auto same_tensor_spec = make_spec<Pipe<QConv2D<3, same>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static constexpr auto same_tensor_spec = make_spec<Pipe<QConv2D<3, same>>, Shape<6, 6, 8>>(
+      Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto same_tensor_m0 = compile<same_tensor_spec, m0::Backend>();
   using SameTensorKernel = std::remove_cvref_t<decltype(boost::hana::at_c<0>(same_tensor_m0.kernels))>;
-  static_assert(std::is_same_v<SameTensorKernel, m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1), ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 1>,
-                                                                  m0::ConvKernel<3, 8, 8, 3, 1, 8, 1, true>>>);
-  static constexpr auto dilated_spec = make_spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
+  static_assert(std::is_same_v<SameTensorKernel,
+                               m0::RowBandKernel<ops::same_window(6, 6, 8, 3, 3, 1, 1),
+                                                 ops::ConvolutionGeometry<ops::same_window(6, 6, 8, 3, 3, 1, 1), 8, 1>,
+                                                 m0::ConvKernel<3, 8, 8, 3, 1, 8, 1, true>>>);
+  static constexpr auto dilated_spec = make_spec<Pipe<QConv2DPerChannel<3, dilation(2)>>, Shape<6, 6, 8>>(
+      Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.weights = {{{{1}}}}, .bias = {}, .output = {0.1, 0}});
   static constexpr auto dilated_m0 = compile<dilated_spec, m0::Backend>();
-  static_assert(std::is_same_v<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels))>,
-                               reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels).op)>>>);
+  static_assert(std::is_same_v<
+                std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels))>,
+                reference_ops::Kernel<std::remove_cvref_t<decltype(boost::hana::at_c<0>(dilated_m0.kernels).op)>>>);
 }

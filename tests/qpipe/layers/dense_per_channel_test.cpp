@@ -39,8 +39,8 @@ TEST_CASE("QDensePerChannel equals the naive per-channel 1x1 convolution, flat i
   for (const auto& x : input_batch<12>(41, 20)) {
     const naive::Tensor t{1, 1, 12, std::vector<std::int8_t>(x.begin(), x.end())};
     const auto want = naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(params.output), -128, 127);
-    const auto want_relu =
-        naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(params.output), std::max(-128, params.output.zero_point), 127);
+    const auto want_relu = naive::conv2d(t, to_naive(in_grid), cw, true, 1, to_naive(params.output),
+                                         std::max(-128, params.output.zero_point), 127);
     const auto got = plain::run(x);
     const auto got_relu = relu::run(x);
     saturation.count(got);

@@ -47,7 +47,8 @@ Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid 
   for (double b : p.bias) e.bias.push_back(std::llround(b / (in.scale * ws)));
   int exponent = 0;
   // GetQuantizedConvolutionMultipler: the scales' product in float, the division in double.
-  const double q = std::frexp(static_cast<double>(static_cast<float>(in.scale) * static_cast<float>(ws)) / p.output.scale, &exponent);
+  const double q = std::frexp(
+      static_cast<double>(static_cast<float>(in.scale) * static_cast<float>(ws)) / p.output.scale, &exponent);
   long long fixed = std::llround(q * 2147483648.0);
   if (fixed == (1LL << 31)) fixed /= 2, ++exponent;
   e.multiplier = static_cast<int>(fixed);
@@ -57,15 +58,22 @@ Expected expected_constants(const qpipe::DenseParams<In, Units>& p, qpipe::Grid 
 
 // The op under test, quantized by the compiler from the same parameters, and the kernels both
 // backends lower it into.
-template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid,
+          class... Clamps>
 inline constexpr auto compiled_op =
-    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, qpipe::DenseParams<In, Units>, Clamps...>(InGrid, random_dense<In, Units>(Seed, OutGrid)).op;
-template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+    qpipe::QDense<Units>::template quantize<qpipe::Shape<In>, qpipe::DenseParams<In, Units>, Clamps...>(
+        InGrid, random_dense<In, Units>(Seed, OutGrid))
+        .op;
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid,
+          class... Clamps>
 inline constexpr auto m0_kernel = qpipe::m0::Backend::lower(compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>);
-template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
-inline constexpr auto reference_kernel = qpipe::reference_ops::Backend::lower(compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>);
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid,
+          class... Clamps>
+inline constexpr auto reference_kernel =
+    qpipe::reference_ops::Backend::lower(compiled_op<In, Units, Seed, InGrid, OutGrid, Clamps...>);
 
-template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid, class... Clamps>
+template <std::size_t In, std::size_t Units, std::uint32_t Seed, qpipe::Grid InGrid, qpipe::Grid OutGrid,
+          class... Clamps>
 void check_dense() {
   const auto p = random_dense<In, Units>(Seed, OutGrid);
   const Expected e = expected_constants(p, InGrid);
@@ -116,7 +124,8 @@ void check_dense() {
       saturated_high += want == 127;
     }
   }
-  MESSAGE("dense " << In << "->" << Units << ": " << saturated_low << " outputs at -128, " << saturated_high << " at 127");
+  MESSAGE("dense " << In << "->" << Units << ": " << saturated_low << " outputs at -128, " << saturated_high
+                   << " at 127");
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace {
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, std::size_t Pad, bool Relu6,
           std::uint32_t Seed, int InZp, int OutZp>
 bool check_depthwise(bool each_case_saturates = true) {
-  using Net = std::conditional_t<Relu6, Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>, QRelu6>, Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>>>;
+  using Net = std::conditional_t<Relu6, Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>, QRelu6>,
+                                 Pipe<QPad2D<Pad>, QDepthwiseConv2D<K, S>>>;
   using In = Shape<H, W, C>;
   constexpr Grid in_grid{0.03, InZp};
   constexpr Grid out_grid = saturating_output_grid(in_grid.scale / 3, K * K, OutZp);
@@ -40,7 +41,8 @@ bool check_depthwise(bool each_case_saturates = true) {
     sat.count(got, qmin);
   }
   MESSAGE("depthwise " << H << "x" << W << "x" << C << " pad " << Pad << " K " << K << " S " << S
-                       << std::string(Relu6 ? " +relu6" : "") << ": saturated low " << sat.low << ", high " << sat.high);
+                       << std::string(Relu6 ? " +relu6" : "") << ": saturated low " << sat.low << ", high "
+                       << sat.high);
   if (each_case_saturates) {
     CHECK(sat.low > 0);
     if (!Relu6) CHECK(sat.high > 0);
@@ -63,7 +65,8 @@ void check_window_depthwise() {
   const auto cw = to_naive(params);
   Saturation sat;
   for (const auto& x : input_batch<In::size>(Seed)) {
-    const naive::Tensor expected = naive::depthwise_conv2d(to_tensor<In>(x), to_naive(in_grid), cw, Win, to_naive(out_grid), -128, 127);
+    const naive::Tensor expected =
+        naive::depthwise_conv2d(to_tensor<In>(x), to_naive(in_grid), cw, Win, to_naive(out_grid), -128, 127);
     REQUIRE(Out::dims[0] == std::size_t(expected.h));
     REQUIRE(Out::dims[1] == std::size_t(expected.w));
     const auto got = models::run(x);
@@ -104,12 +107,14 @@ TEST_CASE("QDepthwiseConv2D equals the naive reference") {
 
 TEST_CASE("QDepthwiseConv2D with window options and depth multipliers equals the naive reference") {
   // DS-CNN's depthwise layers: 3 x 3, SAME, on 25 x 5.
-  check_window_depthwise<QDepthwiseConv2D<3, same>, Shape<25, 5, 8>, 3, 1, naive::Window{3, 3, 1, 1, 1, 1, true}, 401, -6, 2>();
+  check_window_depthwise<QDepthwiseConv2D<3, same>, Shape<25, 5, 8>, 3, 1, naive::Window{3, 3, 1, 1, 1, 1, true}, 401,
+                         -6, 2>();
   // MobileNetV1's downsampling depthwise: 3 x 3, stride 2, SAME on an even input.
-  check_window_depthwise<QDepthwiseConv2D<3, 2, same>, Shape<10, 10, 4>, 3, 1, naive::Window{3, 3, 2, 2, 1, 1, true}, 402, 50, -50>();
+  check_window_depthwise<QDepthwiseConv2D<3, 2, same>, Shape<10, 10, 4>, 3, 1, naive::Window{3, 3, 2, 2, 1, 1, true},
+                         402, 50, -50>();
   // Depth multipliers, VALID and SAME, with a rectangular kernel, stride and dilation.
   check_window_depthwise<QDepthwiseConv2D<3, multiplier(2)>, Shape<6, 5, 3>, 3, 2, naive::Window{3, 3}, 403, 0, 0>();
-  check_window_depthwise<QDepthwiseConv2D<kernel(3, 1), stride(1, 2), dilation(2), same, multiplier(3)>, Shape<7, 8, 2>, kernel(3, 1), 3,
-                         naive::Window{3, 1, 1, 2, 2, 2, true}, 404, -128, 100>();
+  check_window_depthwise<QDepthwiseConv2D<kernel(3, 1), stride(1, 2), dilation(2), same, multiplier(3)>, Shape<7, 8, 2>,
+                         kernel(3, 1), 3, naive::Window{3, 1, 1, 2, 2, 2, true}, 404, -128, 100>();
   check_window_depthwise<QDepthwiseConv2D<1, multiplier(4)>, Shape<3, 3, 1>, 1, 4, naive::Window{1, 1}, 405, 7, -7>();
 }

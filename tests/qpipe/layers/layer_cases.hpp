@@ -58,7 +58,8 @@ constexpr qpipe::DepthwiseConv2DParams<K, C, double, M> random_depthwise(std::ui
 
 // Weights uniform in [-1, 1), biases uniform in [-bias_range, bias_range).
 template <std::size_t InC, std::size_t OutC>
-constexpr qpipe::PointwiseConv2DParams<InC, OutC> random_pointwise(std::uint32_t seed, qpipe::Grid out, double bias_range) {
+constexpr qpipe::PointwiseConv2DParams<InC, OutC> random_pointwise(std::uint32_t seed, qpipe::Grid out,
+                                                                   double bias_range) {
   qpipe_test::Lcg rng{seed};
   qpipe::PointwiseConv2DParams<InC, OutC> p{};
   for (auto& row : p.weights)
@@ -180,7 +181,8 @@ std::vector<std::array<std::int8_t, N>> input_batch(std::uint32_t seed, int rand
 template <class Shape, std::size_t N>
 naive::Tensor to_tensor(const std::array<std::int8_t, N>& x) {
   static_assert(Shape::rank == 3);
-  return naive::Tensor{int(Shape::dims[0]), int(Shape::dims[1]), int(Shape::dims[2]), std::vector<std::int8_t>(x.begin(), x.end())};
+  return naive::Tensor{int(Shape::dims[0]), int(Shape::dims[1]), int(Shape::dims[2]),
+                       std::vector<std::int8_t>(x.begin(), x.end())};
 }
 
 // Counts of outputs at each end of the int8 range, to show a case really saturates.

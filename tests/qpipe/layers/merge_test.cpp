@@ -52,7 +52,8 @@ TEST_CASE("Add of two branches: ResNet-8's downsampling block (conv-conv beside 
   Saturation sat;
   for (const auto& x : input_batch<In::size>(504)) {
     const naive::Tensor t = to_tensor<In>(x);
-    const naive::Tensor a = naive::conv2d(t, ng(in_grid), to_naive(c1), true, same3_stride2, ng(g1), g1.zero_point, 127);
+    const naive::Tensor a =
+        naive::conv2d(t, ng(in_grid), to_naive(c1), true, same3_stride2, ng(g1), g1.zero_point, 127);
     const naive::Tensor b = naive::conv2d(a, ng(g1), to_naive(c2), true, same3, ng(g2), -128, 127);
     const naive::Tensor c = naive::conv2d(t, ng(in_grid), to_naive(c3), true, 2, ng(g3), -128, 127);
     const auto got = models::run(x);
@@ -74,7 +75,8 @@ TEST_CASE("Add<Identity, B> is Residual<B> byte for byte") {
   static constexpr auto as_residual = make_spec<Pipe<Residual<Branch>>, In>(in_grid, c1, c2, ResidualParams{sum});
   using add_models = BothBackends<as_add>;
   using residual_models = BothBackends<as_residual>;
-  static_assert(std::remove_const_t<decltype(add_models::m0)>::reads == std::remove_const_t<decltype(residual_models::m0)>::reads);
+  static_assert(std::remove_const_t<decltype(add_models::m0)>::reads ==
+                std::remove_const_t<decltype(residual_models::m0)>::reads);
   for (const auto& x : input_batch<In::size>(513)) CHECK(add_models::run(x) == residual_models::run(x));
 }
 
@@ -135,11 +137,13 @@ TEST_CASE("Concat along channels: two convolutions on one grid, and three branch
   constexpr Grid shared = saturating_output_grid(0.05 / 3, 27, 4);
   static constexpr auto ca = random_conv<1, 3, 2>(541, shared, true);
   static constexpr auto cb = random_conv<3, 3, 5>(542, shared, true);
-  static constexpr auto two = make_spec<Pipe<Concat<QConv2DPerChannel<1>, QConv2DPerChannel<3, same>>>, In>(in_grid, ca, cb);
+  static constexpr auto two =
+      make_spec<Pipe<Concat<QConv2DPerChannel<1>, QConv2DPerChannel<3, same>>>, In>(in_grid, ca, cb);
   using two_models = BothBackends<two>;
   static_assert(std::is_same_v<std::remove_const_t<decltype(two)>::output_shape, Shape<5, 4, 7>>);
   // The pools keep the input's grid, as Identity does; three branches concatenate left to right.
-  static constexpr auto three = make_spec<Pipe<Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>>, In>(in_grid);
+  static constexpr auto three =
+      make_spec<Pipe<Concat<Identity, QMaxPool2D<3, 1, same>, QAvgPool2D<3, 1, same>>>, In>(in_grid);
   using three_models = BothBackends<three>;
   static_assert(std::is_same_v<std::remove_const_t<decltype(three)>::output_shape, Shape<5, 4, 9>>);
   const auto ng = [](Grid g) { return to_naive(g); };

@@ -17,10 +17,13 @@ constexpr auto conv = random_conv<1, 2, 4>(501, Grid{0.05, 3}, false);
 constexpr auto dense = random_dense<8, 3>(502, Grid{0.2, -1});
 
 // A 1x1 convolution to 2 x 4 x 4, a max pool, then a dense layer, which reads its input flat.
-constexpr auto plain = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
-constexpr auto flattened = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
-constexpr auto twice = make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QReshape<Shape<2, 4>>, QFlatten, QDense<3>>,
-                            Shape<2, 4, 2>>(in_grid, conv, dense);
+constexpr auto plain =
+    make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
+constexpr auto flattened =
+    make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QDense<3>>, Shape<2, 4, 2>>(in_grid, conv, dense);
+constexpr auto twice =
+    make_spec<Pipe<QConv2DPerChannel<1>, QMaxPool2D<2>, QFlatten, QReshape<Shape<2, 4>>, QFlatten, QDense<3>>,
+              Shape<2, 4, 2>>(in_grid, conv, dense);
 // Views first and last: the dense layer reads the caller's input; the last copies.
 constexpr auto edges = make_spec<Pipe<QFlatten, QDense<3>, QReshape<Shape<1, 1, 3>>>, Shape<1, 2, 4>>(in_grid, dense);
 constexpr auto dense_only = make_spec<Pipe<QDense<3>>, Shape<8>>(in_grid, dense);

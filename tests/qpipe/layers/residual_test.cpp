@@ -49,8 +49,10 @@ TEST_CASE("ResNet-style basic block: pad, conv, ReLU, pad, conv, add the skip, R
   for (const auto& x : input_batch<In::size>(114)) {
     const auto ng = [](Grid g) { return to_naive(g); };
     const naive::Tensor a = naive::conv2d(to_tensor<In>(x), ng(in_grid), to_naive(stem), true, 1, ng(g0), -128, 127);
-    const naive::Tensor b = naive::conv2d(naive::pad(a, 1, 1, 1, 1, g0.zero_point), ng(g0), to_naive(c1), true, 1, ng(g1), g1.zero_point, 127);
-    const naive::Tensor c = naive::conv2d(naive::pad(b, 1, 1, 1, 1, g1.zero_point), ng(g1), to_naive(c2), true, 1, ng(g2), -128, 127);
+    const naive::Tensor b = naive::conv2d(naive::pad(a, 1, 1, 1, 1, g0.zero_point), ng(g0), to_naive(c1), true, 1,
+                                          ng(g1), g1.zero_point, 127);
+    const naive::Tensor c =
+        naive::conv2d(naive::pad(b, 1, 1, 1, 1, g1.zero_point), ng(g1), to_naive(c2), true, 1, ng(g2), -128, 127);
     const auto e = naive::add(a.v, ng(g0), c.v, ng(g2), ng(gsum), gsum.zero_point, 127);
     const auto got = models::run(x);
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -80,7 +82,8 @@ TEST_CASE("the add's operand rescale equals TFLite's MultiplyByQuantizedMultipli
   int wrong = 0;
   for (const Case& c : cases) {
     for (int x = -128; x <= 127; ++x) {
-      const std::int32_t tflite = multiply_by_quantized_multiplier((x + c.rescale.offset) * (1 << 20), c.tflite.multiplier, c.tflite.shift);
+      const std::int32_t tflite =
+          multiply_by_quantized_multiplier((x + c.rescale.offset) * (1 << 20), c.tflite.multiplier, c.tflite.shift);
       wrong += c.rescale(static_cast<std::int8_t>(x)) != tflite;
     }
   }

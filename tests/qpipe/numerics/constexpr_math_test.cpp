@@ -37,7 +37,8 @@ TEST_CASE("sigmoid and tanh") {
     worst_sigmoid = std::max(worst_sigmoid, relative_error(math::sigmoid(x), 1.0 / (1.0 + std::exp(-x))));
     worst_tanh = std::max(worst_tanh, relative_error(math::tanh(x), std::tanh(x)));
   }
-  for (double x = -1e-4; x <= 1e-4; x += 3.1e-7) worst_tanh = std::max(worst_tanh, relative_error(math::tanh(x), std::tanh(x)));
+  for (double x = -1e-4; x <= 1e-4; x += 3.1e-7)
+    worst_tanh = std::max(worst_tanh, relative_error(math::tanh(x), std::tanh(x)));
   MESSAGE("sigmoid worst " << worst_sigmoid << ", tanh worst " << worst_tanh);
   CHECK(worst_sigmoid <= 1e-12);
   CHECK(worst_tanh <= 1e-12);

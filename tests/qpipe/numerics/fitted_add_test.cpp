@@ -22,7 +22,8 @@ template <AddCase C>
 constexpr auto add_kernel() {
   constexpr ResidualParams p{C.out};
   if constexpr (C.relu) {
-    return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).op);
+    return m0::lower(
+        detail::ResidualAdd::quantize<Shape<65536>, Shape<65536>, ResidualParams, QRelu>(C.skip, C.branch, p).op);
   } else {
     return m0::lower(detail::ResidualAdd::quantize<Shape<65536>, Shape<65536>, ResidualParams>(C.skip, C.branch, p).op);
   }
@@ -38,7 +39,8 @@ int wrong_pairs() {
     b[i] = static_cast<std::int8_t>(static_cast<int>(i >> 8) - 128);
   }
   k(a.data(), b.data(), out.data());
-  const auto e = naive::add(a, to_naive(C.skip), b, to_naive(C.branch), to_naive(C.out), C.relu ? C.out.zero_point : -128, 127);
+  const auto e =
+      naive::add(a, to_naive(C.skip), b, to_naive(C.branch), to_naive(C.out), C.relu ? C.out.zero_point : -128, 127);
   int wrong = 0;
   for (std::size_t i = 0; i < out.size(); ++i) wrong += out[i] != e[i];
   return wrong;

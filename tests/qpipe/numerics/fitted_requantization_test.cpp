@@ -17,16 +17,19 @@ using qpipe::m0::ChannelRequantizer;
 // A requantizer of the given TFLite constants for Channels channels, fitted like a layer's.
 template <bool TwoSided, std::size_t Channels>
 consteval ChannelRequantizer<Channels, TwoSided> fitted(const std::array<std::int32_t, Channels>& multiplier,
-                                                         const std::array<int, Channels>& shift, qpipe::OutputClamp clamp,
-                                                         const std::array<AccumulatorRange, Channels>& range) {
+                                                        const std::array<int, Channels>& shift,
+                                                        qpipe::OutputClamp clamp,
+                                                        const std::array<AccumulatorRange, Channels>& range) {
   ChannelRequantizer<Channels, TwoSided> r{{}, clamp, {}, {}};
-  for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
+  for (std::size_t c = 0; c < Channels; ++c)
+    r.channel[c].tflite = qpipe::split(qpipe::QuantizedMultiplier{multiplier[c], shift[c]});
   return qpipe::m0::fitted_to(r, range);
 }
 
 template <std::size_t Channels, bool TwoSided>
-std::int32_t mismatches(const ChannelRequantizer<Channels, TwoSided>& r, const std::array<std::int32_t, Channels>& multiplier,
-                        const std::array<int, Channels>& shift, const std::array<AccumulatorRange, Channels>& range) {
+std::int32_t mismatches(const ChannelRequantizer<Channels, TwoSided>& r,
+                        const std::array<std::int32_t, Channels>& multiplier, const std::array<int, Channels>& shift,
+                        const std::array<AccumulatorRange, Channels>& range) {
   std::int32_t bad = 0;
   for (std::size_t c = 0; c < Channels; ++c) {
     for (std::int64_t acc = range[c].lo; acc <= range[c].hi; ++acc) {
@@ -55,7 +58,9 @@ TEST_CASE("hand-computed: real multiplier 1/4 (M = 2^30, shift -1), double round
   // The same with a zero point and a ReLU-style clamp: the codes shift by zp and stop at it.
   constexpr auto relu = fitted<false, 1>({1 << 30}, {-1}, {-5, -5, 127}, range);
   static_assert(relu.form.pieces != 0 && !relu.form.negative_offsets);
-  for (int acc = -8; acc <= 8; ++acc) CHECK(relu(acc, 0) == (expected[static_cast<std::size_t>(acc + 8)] < 0 ? -5 : expected[static_cast<std::size_t>(acc + 8)] - 5));
+  for (int acc = -8; acc <= 8; ++acc)
+    CHECK(relu(acc, 0) ==
+          (expected[static_cast<std::size_t>(acc + 8)] < 0 ? -5 : expected[static_cast<std::size_t>(acc + 8)] - 5));
 }
 
 TEST_CASE("the compile-time steps are TFLite's, found independently by bisection on requantize_split") {
@@ -142,7 +147,8 @@ void check_random_layers(int& fitted_layers, int& bad, Encodings& encodings) {
   fitted_layers += (two_fit.form.pieces != 0) + (relu_fit.form.pieces != 0);
   encodings.count(two_fit);
   encodings.count(relu_fit);
-  bad += mismatches(two_fit, two.multiplier, two.shift, two.range) + mismatches(relu_fit, relu.multiplier, relu.shift, relu.range);
+  bad += mismatches(two_fit, two.multiplier, two.shift, two.range) +
+         mismatches(relu_fit, relu.multiplier, relu.shift, relu.range);
 }
 
 TEST_CASE("random layers: the fitted form equals TFLite on every accumulator of the range") {
@@ -151,9 +157,9 @@ TEST_CASE("random layers: the fitted form equals TFLite on every accumulator of 
   [&]<std::uint32_t... Seed>(std::integer_sequence<std::uint32_t, Seed...>) {
     (check_random_layers<Seed + 1>(fitted_layers, bad, e), ...);
   }(std::make_integer_sequence<std::uint32_t, 20>{});
-  MESSAGE(fitted_layers, " of 40 random layers fitted (the rest run TFLite's form, also checked); scale as halves ", e.halves,
-          ", packed ", e.packed, "; one shift ", e.common_shift, ", a shift per channel ", e.own_shifts, "; three pieces ",
-          e.three_pieces, "; negative offsets ", e.negative_offsets);
+  MESSAGE(fitted_layers, " of 40 random layers fitted (the rest run TFLite's form, also checked); scale as halves ",
+          e.halves, ", packed ", e.packed, "; one shift ", e.common_shift, ", a shift per channel ", e.own_shifts,
+          "; three pieces ", e.three_pieces, "; negative offsets ", e.negative_offsets);
   CHECK(bad == 0);
   CHECK(fitted_layers >= 30);
   CHECK(e.halves > 0);

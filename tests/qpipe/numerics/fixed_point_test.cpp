@@ -79,7 +79,8 @@ TEST_CASE("requantization equals the exact 128-bit reference on 10 million rando
     if (qpipe::multiply_by_quantized_multiplier(acc, m, shift) != exact_multiply(acc, m, shift) ||
         qpipe::requantize(acc, m, shift, z, lo, hi) != exact_requantize(acc, m, shift, z, lo, hi) ||
         qpipe::rounding_doubling_high_mul_by_positive(acc, positive) != exact_doubling_high_mul(acc, positive) ||
-        qpipe::requantize_split(acc, positive, left, right, z, lo, hi) != exact_requantize(acc, positive, shift, z, lo, hi)) {
+        qpipe::requantize_split(acc, positive, left, right, z, lo, hi) !=
+            exact_requantize(acc, positive, shift, z, lo, hi)) {
       if (++mismatches <= 10) {
         MESSAGE("mismatch: acc=" << acc << " m=" << m << " shift=" << shift << " zp=" << z);
       }

@@ -28,7 +28,8 @@ constexpr std::array<double, N> heavy_tailed(bool signed_values) {
     if (signed_values && rng.uniform(0.0, 1.0) < 0.5) x = -x;
     v[i] = x;
   }
-  for (std::size_t i = 0; i < 12; ++i) v[i * 300] = (signed_values && i % 2 ? -1.0 : 1.0) * (10.0 + 2.5 * static_cast<double>(i));
+  for (std::size_t i = 0; i < 12; ++i)
+    v[i * 300] = (signed_values && i % 2 ? -1.0 : 1.0) * (10.0 + 2.5 * static_cast<double>(i));
   return v;
 }
 
@@ -130,8 +131,8 @@ TEST_CASE("kl_divergence: the chosen threshold minimises a naive KL, and clips t
       if (d < best) best = d, best_edge = edge;
     }
     const auto got_edge = static_cast<std::size_t>(std::lround(c.got.threshold / naive.width));
-    MESSAGE(std::string(c.name) << ": threshold " << c.got.threshold << " (edge " << got_edge << "), naive edge " << best_edge
-                   << ", max |x| " << naive.width * static_cast<double>(c.bins));
+    MESSAGE(std::string(c.name) << ": threshold " << c.got.threshold << " (edge " << got_edge << "), naive edge "
+                                << best_edge << ", max |x| " << naive.width * static_cast<double>(c.bins));
     CHECK(c.got.threshold == doctest::Approx(static_cast<double>(got_edge) * naive.width).epsilon(1e-12));
     // The same minimum (ties between edges may resolve differently in the last bits).
     CHECK(naive.kl(got_edge) <= best + 1e-12);

@@ -16,10 +16,10 @@ static_assert(quantize_multiplier(1.0) == QuantizedMultiplier{1 << 30, 1});
 static_assert(quantize_multiplier(0.25) == QuantizedMultiplier{1 << 30, -1});
 static_assert(quantize_multiplier(0.75) == QuantizedMultiplier{1610612736, 0});
 static_assert(quantize_multiplier(1.0 / 3.0) == QuantizedMultiplier{1431655765, -1});  // 2^31 * 2/3 = 1431655765.33
-static_assert(quantize_multiplier(3.0) == QuantizedMultiplier{1610612736, 2});          // multipliers >= 1 shift left
-static_assert(quantize_multiplier(0.9999999999) == QuantizedMultiplier{1 << 30, 1});    // rounds up to 1.0: renormalised
-static_assert(quantize_multiplier(0x1p-32) == QuantizedMultiplier{1 << 30, -31});       // smallest representable shift
-static_assert(quantize_multiplier(0x1p29) == QuantizedMultiplier{1 << 30, 30});         // largest
+static_assert(quantize_multiplier(3.0) == QuantizedMultiplier{1610612736, 2});  // multipliers >= 1 shift left
+static_assert(quantize_multiplier(0.9999999999) == QuantizedMultiplier{1 << 30, 1});  // rounds up to 1.0: renormalised
+static_assert(quantize_multiplier(0x1p-32) == QuantizedMultiplier{1 << 30, -31});  // smallest representable shift
+static_assert(quantize_multiplier(0x1p29) == QuantizedMultiplier{1 << 30, 30});  // largest
 static_assert(quantize_multiplier(0.0039215686274509803) == QuantizedMultiplier{1077952576, -7});  // 1/255
 
 TEST_CASE("out-of-range multipliers are refused, with the reason") {
@@ -42,7 +42,8 @@ TEST_CASE("random multipliers round-trip to within 2^-31 relative, and agree wit
   int worst_exponent = 0;
   double worst = 0;
   for (int n = 0; n < 1'000'000; ++n) {
-    const double real = n % 2 ? std::exp2(exponent(rng)) : unit(rng) * std::exp2(std::floor(exponent(rng)) + 1);  // shifts -31..30
+    const double real =
+        n % 2 ? std::exp2(exponent(rng)) : unit(rng) * std::exp2(std::floor(exponent(rng)) + 1);  // shifts -31..30
     const auto r = qpipe::detail::try_quantize_multiplier(real);
     REQUIRE(r.status == qpipe::detail::multiplier_status::ok);
     const double back = std::ldexp(static_cast<double>(r.value.multiplier), r.value.shift - 31);

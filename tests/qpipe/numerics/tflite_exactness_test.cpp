@@ -75,7 +75,8 @@ constexpr Grid conv_out{0x1.d89d8ap-1, -128};
 static_assert(QRelu6::clamp_on(conv_out).qmax == -121);
 constexpr PointwiseConv2DParams<1, 1, std::int8_t> saturating_conv{
     .weights = {{127}}, .bias = {0.0}, .output = conv_out, .weight_scale = {1.0 / 127}};
-constexpr auto conv_relu6_spec = make_spec<Pipe<QPointwiseConv2D, QRelu6>, Shape<1, 1, 1>>(Grid{0.1, 0}, saturating_conv);
+constexpr auto conv_relu6_spec =
+    make_spec<Pipe<QPointwiseConv2D, QRelu6>, Shape<1, 1, 1>>(Grid{0.1, 0}, saturating_conv);
 
 }  // namespace
 
@@ -120,7 +121,8 @@ TEST_CASE("activation range, RELU_N1_TO_1: [-1, 1] quantized in float") {
     CHECK(int{y[i]} == (q < -74 ? -74 : q > 74 ? 74 : q));
   }
   // Folded into a convolution like QRelu and QRelu6: the clamp of the layer before.
-  constexpr PointwiseConv2DParams<1, 1, std::int8_t> conv{.weights = {{127}}, .bias = {0.0}, .output = g, .weight_scale = {1.0 / 127}};
+  constexpr PointwiseConv2DParams<1, 1, std::int8_t> conv{
+      .weights = {{127}}, .bias = {0.0}, .output = g, .weight_scale = {1.0 / 127}};
   static constexpr auto folded = make_spec<Pipe<QPointwiseConv2D, QReluN1To1>, Shape<1, 1, 1>>(Grid{0.1, 0}, conv);
   static constexpr auto folded_model = compile(folded);
   static_assert(decltype(folded_model)::stage_count == 1);  // no clamp pass: folded
@@ -177,7 +179,8 @@ TEST_CASE("effective scale, CONV_2D per tensor and per channel, QDensePerChannel
 
   constexpr PointwiseConv2DParams<2, 2, std::int8_t> per_channel{
       .weights = {{1, 2}, {3, 4}}, .bias = {0, 0}, .output = {out, 0}, .weight_scale = {w0, w1}};
-  constexpr auto pc = QPointwiseConv2DPerChannel::quantize<Shape<1, 1, 2>, decltype(per_channel)>(Grid{in, 0}, per_channel).op;
+  constexpr auto pc =
+      QPointwiseConv2DPerChannel::quantize<Shape<1, 1, 2>, decltype(per_channel)>(Grid{in, 0}, per_channel).op;
   CHECK(pc.requantization.multiplier[0].multiplier == c0.multiplier);
   CHECK(pc.requantization.multiplier[1].multiplier == c1.multiplier);
   CHECK(pc.requantization.multiplier[0].right_shift == -c0.shift);
@@ -200,7 +203,8 @@ TEST_CASE("QuantizeMultiplier: frexp, ties away from zero, the 2^31 case, the sm
   CHECK(t.shift == 1);
   static_assert(quantize_multiplier((2147483648.0 - 0.5) / 2147483648.0) == QuantizedMultiplier{1 << 30, 1});
   // Just below the tie: (2^31 - 1/2 - 2^-22) / 2^31 keeps 2^31 - 1.
-  static_assert(quantize_multiplier((2147483648.0 - 0.5 - 0x1p-22) / 2147483648.0) == QuantizedMultiplier{2147483647, 0});
+  static_assert(quantize_multiplier((2147483648.0 - 0.5 - 0x1p-22) / 2147483648.0) ==
+                QuantizedMultiplier{2147483647, 0});
   CHECK(quantize_multiplier_tflite((2147483648.0 - 0.5 - 0x1p-22) / 2147483648.0).multiplier == 2147483647);
   // A tie of the 31-bit rounding: 2^30 + 1/2 units rounds away from zero to 2^30 + 1.
   static_assert(quantize_multiplier((1073741824.0 + 0.5) / 2147483648.0) == QuantizedMultiplier{1073741825, 0});
@@ -300,7 +304,9 @@ TEST_CASE("ADD: every multiplier in double from the float scales, the sum at 2^2
   const float a_f = va / twice_f;
   REQUIRE(quantize_multiplier_tflite(double{out_f}).multiplier != tout.multiplier);
   REQUIRE(quantize_multiplier_tflite(double{a_f}).multiplier != ta.multiplier);
-  constexpr auto op = detail::ResidualAdd::quantize<Shape<4>, Shape<4>, ResidualParams>(Grid{a, 1}, Grid{b, -2}, ResidualParams{{o, 5}}).op;
+  constexpr auto op =
+      detail::ResidualAdd::quantize<Shape<4>, Shape<4>, ResidualParams>(Grid{a, 1}, Grid{b, -2}, ResidualParams{{o, 5}})
+          .op;
   CHECK(((op.arithmetic.rescale_a.high << 11) | op.arithmetic.rescale_a.low) == ta.multiplier);
   CHECK(op.arithmetic.rescale_a.shift == -ta.shift);
   CHECK(op.arithmetic.requantizer.multiplier == tout.multiplier);
@@ -315,7 +321,8 @@ TEST_CASE("MUL: double(s1) * double(s2) / double(s_out), the product first") {
   volatile float va = a, vb = b;
   const float product = va * vb;
   REQUIRE(quantize_multiplier_tflite(double{product} / double{o}).multiplier != t.multiplier);
-  constexpr auto op = detail::MulMerge::quantize<Shape<4>, Shape<4>, MulParams>(Grid{a, 3}, Grid{b, -1}, MulParams{{o, 0}}).op;
+  constexpr auto op =
+      detail::MulMerge::quantize<Shape<4>, Shape<4>, MulParams>(Grid{a, 3}, Grid{b, -1}, MulParams{{o, 0}}).op;
   CHECK(op.requantizer.multiplier == t.multiplier);
   CHECK(op.requantizer.shift == t.shift);
   CHECK(op.offset_a == -3);
@@ -329,9 +336,11 @@ TEST_CASE("QUANTIZE int8 -> int8: double(s_in) / double(s_out)") {
   const Tfl t = quantize_multiplier_tflite(double{si} / double{so});
   volatile float vi = si, vo = so;
   const Tfl in_float = quantize_multiplier_tflite(double{vi / vo});
-  const int expected = qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(t.multiplier), t.shift, -7, -128, 127);
+  const int expected =
+      qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(t.multiplier), t.shift, -7, -128, 127);
   REQUIRE(expected == -74);
-  REQUIRE(qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(in_float.multiplier), in_float.shift, -7, -128, 127) == -75);
+  REQUIRE(qpipe_test::exact_requantize(-64 - 3, static_cast<std::int32_t>(in_float.multiplier), in_float.shift, -7,
+                                       -128, 127) == -75);
   static constexpr auto q = make_spec<Pipe<QQuantize>, Shape<256>>(Grid{si, 3}, QuantizeParams{{so, -7}});
   const auto y = on_both_backends(compile<reference_ops::Backend>(q), compile<m0::Backend>(q), every_code());
   CHECK(int{y[-64 + 128]} == expected);
@@ -345,9 +354,11 @@ TEST_CASE("LEAKY_RELU: the alpha multiplier float(float(s_in * alpha) / s_out)")
   const float product = vi * va;
   const Tfl t = quantize_multiplier_tflite(double{product / vo});
   const Tfl in_double = quantize_multiplier_tflite(double{si} * double{alpha} / double{so});
-  const int expected = qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(t.multiplier), t.shift, 0, -128, 127);
+  const int expected =
+      qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(t.multiplier), t.shift, 0, -128, 127);
   REQUIRE(expected == -125);
-  REQUIRE(qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(in_double.multiplier), in_double.shift, 0, -128, 127) == -126);
+  REQUIRE(qpipe_test::exact_requantize(-102, static_cast<std::int32_t>(in_double.multiplier), in_double.shift, 0, -128,
+                                       127) == -126);
   static constexpr auto l = make_spec<Pipe<QLeakyRelu>, Shape<256>>(Grid{si, 0}, LeakyReluParams{alpha, {so, 0}});
   const auto y = on_both_backends(compile<reference_ops::Backend>(l), compile<m0::Backend>(l), every_code());
   CHECK(int{y[-102 + 128]} == expected);

@@ -33,7 +33,8 @@ struct AddKernel {
   static constexpr std::size_t parameter_bytes = 44;  // two offsets, two multipliers, the requantizer
   // Element i of both inputs is read before element i is written, and no earlier one after: the
   // output may lie exactly over either input (detail/read_front.hpp).
-  static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::unit_by_unit(Size, 1, 1), detail::unit_by_unit(Size, 1, 1)};
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::unit_by_unit(Size, 1, 1),
+                                                                detail::unit_by_unit(Size, 1, 1)};
 
   // One of the two: the fitted form where the compiler found one, else TFLite's arithmetic.
   bool fitted;
@@ -62,7 +63,8 @@ consteval FittedAdd fitted_add_of(const TfliteAdd& t) {
     b[static_cast<std::size_t>(x + 128)] = t.rescale_b(static_cast<std::int8_t>(x));
   }
   const Requantizer& r = t.requantizer;
-  return fit_add(a, b, r.multiplier, r.shift > 0 ? r.shift : 0, r.shift > 0 ? 0 : -r.shift, r.zero_point, r.qmin, r.qmax);
+  return fit_add(a, b, r.multiplier, r.shift > 0 ? r.shift : 0, r.shift > 0 ? 0 : -r.shift, r.zero_point, r.qmin,
+                 r.qmax);
 }
 
 template <std::size_t Size>

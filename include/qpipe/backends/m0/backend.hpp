@@ -23,10 +23,11 @@ consteval reference_ops::Kernel<Op> lower(const Op& op) {
 struct Backend {
   template <class Op>
   static consteval auto lower(const Op& op) {
-    static_assert(!(size_optimized && sizeof(Op) > 0),
-                  "qpipe: the Cortex-M0 kernels need the translation unit that quantizes and runs the network compiled "
-                  "with -O2 or -O3, not -Os: on Thumb-1, -Os takes r8-r11 from GCC's register allocator and the kernels' "
-                  "assembly loops use them (target.hpp). The rest of the program may use -Os.");
+    static_assert(
+        !(size_optimized && sizeof(Op) > 0),
+        "qpipe: the Cortex-M0 kernels need the translation unit that quantizes and runs the network compiled "
+        "with -O2 or -O3, not -Os: on Thumb-1, -Os takes r8-r11 from GCC's register allocator and the kernels' "
+        "assembly loops use them (target.hpp). The rest of the program may use -Os.");
     return m0::lower(op);
   }
 };

@@ -32,8 +32,8 @@ namespace qpipe::m0 {
 // The general M0 convolution (any K x KW kernel, stride S, channel count): the op's weights and
 // folded biases as they are, the fitted requantizer; each kernel row is one contiguous dot product
 // of KW * InC terms. K is the kernel's height (KW = K: square).
-template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, std::size_t Channels,
-          bool TwoSided = false, std::size_t KW = K>
+template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC,
+          std::size_t Channels, bool TwoSided = false, std::size_t KW = K>
 struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, Channels> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, Channels>;
   using geometry::out_height;
@@ -46,7 +46,7 @@ struct ConvKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW,
   // The loops below run the output rows in order, and output row y reads input rows y * S on (the
   // arena planner relies on it: detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      detail::window_rows(out_height, out_width * OutC, H, W * InC, S, 0)};
+      detail::window_rows(out_height, out_width* OutC, H, W* InC, S, 0)};
 
   // Output channels in fours (kernels of more than one tap, a call per four outputs) or pairs, so
   // that each input row is read once for several of them (dot_quad, dot_pair); an odd last
@@ -119,7 +119,8 @@ consteval Kernel packed_kernel(const Op& op, const Requantizer& requantizer) {
 template <std::size_t LayerPixels, ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
 consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
   static_assert(G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1);
-  constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, KW = G.kernel_width, S = G.stride_height;
+  constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, KW = G.kernel_width,
+                        S = G.stride_height;
   constexpr std::size_t call_pixels = G.out_height * G.out_width;
   const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
   if constexpr (K == 1 && KW == 1 && lane_packed_inputs<K, InC, Channels, OutC>) {
@@ -142,7 +143,8 @@ consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>&
 // 4.77).
 template <ops::Window G, std::size_t OutC, std::size_t Channels>
 inline constexpr bool window_lane_stem = [] {
-  if constexpr (G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1 && OutC <= 8) {
+  if constexpr (G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1 &&
+                OutC <= 8) {
     constexpr std::size_t K = G.kernel_height, KW = G.kernel_width, InC = G.channels, W = G.width;
     if constexpr (window_lane_weights<K, InC, W, Channels, OutC, G.out_height * G.out_width, KW>) {
       return WindowLaneKernel<G.height, W, InC, K, G.stride_height, OutC, false, true, KW>::expands_input;
@@ -160,7 +162,8 @@ consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
   if constexpr (G.dilation_height != 1 || G.dilation_width != 1) {
     return reference_ops::Kernel<ops::Convolution<G, OutC, Channels, TwoSided>>{op};
   } else if constexpr (window_pair_weights<G, Channels, OutC> && !window_lane_stem<G, OutC, Channels>) {
-    auto kernel = packed_kernel<WindowPairKernel<G, OutC, TwoSided>>(op, fitted_requantizer<TwoSided>(op.requantization, op.range));
+    auto kernel = packed_kernel<WindowPairKernel<G, OutC, TwoSided>>(
+        op, fitted_requantizer<TwoSided>(op.requantization, op.range));
     kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
     return kernel;
   } else if constexpr (G.inside() && G.stride_height == G.stride_width) {

@@ -40,7 +40,8 @@ struct DepthwiseConstants {
   }
 
   // What the layer's quantize fills in: the requantizer, folded where it can be.
-  consteval void set_requantizer(const ChannelRequantizer<C, TwoSided>& r, const std::array<AccumulatorRange, C>& range) {
+  consteval void set_requantizer(const ChannelRequantizer<C, TwoSided>& r,
+                                 const std::array<AccumulatorRange, C>& range) {
     clamp = r.clamp;
     form = r.form;
     negative_offset = r.negative_offset;
@@ -52,7 +53,8 @@ struct DepthwiseConstants {
 // The M0's depthwise convolution (ops::DepthwiseConvolution, any K and S): assembly channel loops
 // where they reach (depthwise_channels.hpp), else the pixel-pair and single loops.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
-struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>, DepthwiseConstants<K, C, TwoSided> {
+struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>,
+                         DepthwiseConstants<K, C, TwoSided> {
   using geometry = ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>;
   using DepthwiseConstants<K, C, TwoSided>::weights;
   using DepthwiseConstants<K, C, TwoSided>::channel;
@@ -64,13 +66,14 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   // The row-pixel loops (depthwise_row_pixels_m0) reach every pass of a row: passes of
   // row_pass pixels and one of the rest.
   static constexpr std::size_t row_pass = depthwise_row_passes(out_width, S).size, row_rest = out_width % row_pass;
-  static constexpr bool row_pixels_serve =
-      depthwise_row_pixels_m0_serves<K, S, C, W * C, row_pass> && (row_rest == 0 || depthwise_row_pixels_m0_serves<K, S, C, W * C, row_rest>);
+  static constexpr bool row_pixels_serve = depthwise_row_pixels_m0_serves<K, S, C, W * C, row_pass> &&
+                                           (row_rest == 0 || depthwise_row_pixels_m0_serves<K, S, C, W * C, row_rest>);
 
   // Every path below runs the output rows in order (two to six pixels of a row a pass), and
   // output row y reads input rows y * S on (the arena planner relies on it:
   // detail/read_front.hpp).
-  static constexpr std::array<detail::ReadFront, 2> read_fronts{detail::window_rows(out_height, out_width * C, H, W * C, S, 0)};
+  static constexpr std::array<detail::ReadFront, 2> read_fronts{
+      detail::window_rows(out_height, out_width* C, H, W* C, S, 0)};
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
   // What qpipe::run hands apply: the word's fields, constants there.
@@ -95,11 +98,13 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
         for (std::size_t y = 0; y < out_height; ++y) {
           std::size_t x = 0;
           for (; x + row_pass <= out_width; x += row_pass)
-            depthwise_row_pixels_m0<row_pass, S, C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
-                                                                             out + (y * out_width + x) * C, I.handed_word(word));
+            depthwise_row_pixels_m0<row_pass, S, C, W * C, I.without_shift()>(
+                channel.data(), weights.data(), in + (y * S * W + x * S) * C, out + (y * out_width + x) * C,
+                I.handed_word(word));
           if constexpr (row_rest != 0)
-            depthwise_row_pixels_m0<row_rest, S, C, W * C, I.without_shift()>(channel.data(), weights.data(), in + (y * S * W + x * S) * C,
-                                                                             out + (y * out_width + x) * C, I.handed_word(word));
+            depthwise_row_pixels_m0<row_rest, S, C, W * C, I.without_shift()>(
+                channel.data(), weights.data(), in + (y * S * W + x * S) * C, out + (y * out_width + x) * C,
+                I.handed_word(word));
         }
         return;
       }
@@ -113,8 +118,8 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
 #if defined(__ARM_ARCH_6M__)
         if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
           if (assembly) {
-            depthwise_pixel_pair_m0<K, C, W * C, I.without_shift()>(channel.data(), weights.data(), window, window + S * C, o,
-                                                   I.handed_word(word));
+            depthwise_pixel_pair_m0<K, C, W * C, I.without_shift()>(channel.data(), weights.data(), window,
+                                                                    window + S * C, o, I.handed_word(word));
             continue;
           }
         }

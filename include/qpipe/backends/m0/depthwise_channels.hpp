@@ -19,8 +19,8 @@ namespace qpipe::m0 {
 // difference; in additions of at most 255), C + 1 for the second pixel's store, and the pointers'
 // way back after the last row (in subtractions of at most 255).
 template <std::size_t K, std::size_t C, std::size_t RowStride>
-inline constexpr bool depthwise_channels_m0_serves =
-    C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) && RowStride >= K * C + 1 && (K - 1) * (RowStride - K * C) >= 2;
+inline constexpr bool depthwise_channels_m0_serves = C % 2 == 0 && C + 1 <= 255 && (K == 2 || K == 3 || K == 5) &&
+                                                     RowStride >= K * C + 1 && (K - 1) * (RowStride - K * C) >= 2;
 
 // One to six output pixels of a row (P, windows S apart), one channel at a time, for 3 x 3
 // kernels at strides 1 and 2: a window row's 3 weights are loaded once into registers, and each
@@ -58,7 +58,8 @@ constexpr RowPasses depthwise_row_passes(std::size_t width, std::size_t S) {
   std::size_t least = ~std::size_t{0};
   for (std::size_t size = 4; size <= 6; ++size) {
     const std::size_t rest = width % size;
-    const std::size_t cycles = width / size * depthwise_row_pass_cycles(size, S) + (rest ? depthwise_row_pass_cycles(rest, S) : 0);
+    const std::size_t cycles =
+        width / size * depthwise_row_pass_cycles(size, S) + (rest ? depthwise_row_pass_cycles(rest, S) : 0);
     if (cycles < least) least = cycles, best = {size};
   }
   return best;
@@ -101,15 +102,17 @@ constexpr RowPasses depthwise_row_passes(std::size_t width, std::size_t S) {
 // I: the word's fields as immediates where the network is a template argument; `word` is then
 // the shift alone (WordImmediates::handed_word).
 template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
-[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
-                                                      const std::int8_t* x1, std::int8_t* out, std::uint32_t word) {
+[[gnu::noinline]] inline void depthwise_pixel_pair_m0(const BiasedChannel* q, const std::int8_t* w,
+                                                      const std::int8_t* x, const std::int8_t* x1, std::int8_t* out,
+                                                      std::uint32_t word) {
   static_assert(depthwise_channels_m0_serves<K, C, RowStride> && sizeof(BiasedChannel) == 12);
   // From one kernel row to the next: row_more additions of 255, then row (1 to 255).
   constexpr std::size_t row_step = RowStride - K * C;
   constexpr std::size_t row_more = row_step > 255 ? (row_step - 256) / 255 + 1 : 0, row = row_step - 255 * row_more;
   // After the last row, less the next pair's 2: back_more subtractions of 255, then back1 and back2.
   constexpr std::size_t back_all = (K - 1) * row_step - 2;
-  constexpr std::size_t back_more = back_all > 2 * 255 ? (back_all - 2 * 255 + 254) / 255 : 0, back = back_all - 255 * back_more;
+  constexpr std::size_t back_more = back_all > 2 * 255 ? (back_all - 2 * 255 + 254) / 255 : 0,
+                        back = back_all - 255 * back_more;
   // Six high registers: GCC's allocator hands out five of them itself, so they are named (lr
   // too: the routine saves it anyway, as it is not a leaf for GCC's purposes once clobbered).
   register const BiasedChannel* const end asm("lr") = q + C;
@@ -153,17 +156,20 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
       : "cc", "memory")
 // clang-format on
   // The taps in row-major order: NEXT between the taps of a row, ROW between rows.
-#define QPIPE_DW_FIVE QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP
+#define QPIPE_DW_FIVE                                                                                         \
+  QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT \
+      QPIPE_DW_TAP
 #define QPIPE_DW_KERNEL(MODE)                                                                                         \
   if constexpr (K == 2) {                                                                                             \
-    QPIPE_DW_PAIRS(MODE, QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP); \
+    QPIPE_DW_PAIRS(MODE,                                                                                              \
+                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);     \
   } else if constexpr (K == 3) {                                                                                      \
-    QPIPE_DW_PAIRS(MODE, QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW                \
-                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW                      \
-                   QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);                                 \
+    QPIPE_DW_PAIRS(MODE, QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP \
+                             QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_ROW QPIPE_DW_TAP          \
+                                 QPIPE_DW_NEXT QPIPE_DW_TAP QPIPE_DW_NEXT QPIPE_DW_TAP);                              \
   } else {                                                                                                            \
-    QPIPE_DW_PAIRS(MODE, QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW               \
-                   QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE);                                                           \
+    QPIPE_DW_PAIRS(MODE, QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE QPIPE_DW_ROW             \
+                             QPIPE_DW_FIVE QPIPE_DW_ROW QPIPE_DW_FIVE);                                               \
   }
   if constexpr (I.known) {
     QPIPE_DW_KERNEL(IMMEDIATE)
@@ -344,17 +350,19 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 // frame; 20 with the record and the end from five outputs on, 5 cycles a channel more).
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
 template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, WordImmediates I>
-[[gnu::noinline]] inline void depthwise_row_pixels_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
-                                                      std::int8_t* out, std::uint32_t shift) {
+[[gnu::noinline]] inline void depthwise_row_pixels_m0(const BiasedChannel* q, const std::int8_t* w,
+                                                      const std::int8_t* x, std::int8_t* out, std::uint32_t shift) {
   static_assert(depthwise_row_pixels_m0_serves<3, S, C, RowStride, P> && I.known && sizeof(BiasedChannel) == 12);
   // From a row's last input (S (P - 1) + 2) to the next row's first.
   constexpr std::size_t index_step = RowStride - (S * (P - 1) + 2) * C;
   constexpr std::size_t weight_step = RowStride - 3 * C;
   register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11");
   // In: the stack words and the first record, in registers the routine then reuses.
-  std::uint32_t w0 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out) - reinterpret_cast<std::uintptr_t>(x));
+  std::uint32_t w0 =
+      static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out) - reinterpret_cast<std::uintptr_t>(x));
   std::uint32_t w1 = shift;
-  std::uint32_t w2 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w) - reinterpret_cast<std::uintptr_t>(x));
+  std::uint32_t w2 =
+      static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w) - reinterpret_cast<std::uintptr_t>(x));
   std::uint32_t j = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(q));
   std::uint32_t t;
   std::int32_t v;
@@ -410,22 +418,27 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
       }
     } else if constexpr (P == 3) {
       if constexpr (S == 1) {
-        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S1_3, QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S1_3,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2"));
       } else {
-        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S2_3, QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(3), QPIPE_DW4_ROW_S2_3,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_REQUANTIZE("acc2", "2", ""),
                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2"));
       }
     } else if constexpr (P == 2) {
       if constexpr (S == 1) {
-        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S1_2, QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S1_2,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1"));
       } else {
-        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S2_2, QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
+        QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(2), QPIPE_DW4_ROW_S2_2,
+                            QPIPE_DW4_OUT(0) QPIPE_DW4_REQUANTIZE("acc1", "1", ""),
                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1"));
       }
     } else {
-      QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(1), QPIPE_DW4_ROW_1, QPIPE_DW4_REQUANTIZE("acc0", "0", ""), QPIPE_DW4_ABOVE("0"));
+      QPIPE_DW4_PASS_HIGH(QPIPE_DW4_SETS(1), QPIPE_DW4_ROW_1, QPIPE_DW4_REQUANTIZE("acc0", "0", ""),
+                          QPIPE_DW4_ABOVE("0"));
     }
   } else {
     register std::int32_t acc4 asm("r12"), acc5 asm("lr");
@@ -445,13 +458,15 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
       }
     } else {
       if constexpr (S == 1) {
-        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S1_5,
-                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
-                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
+        QPIPE_DW4_PASS_STACK(
+            QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S1_5,
+            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
       } else {
-        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S2_5,
-                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
-                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
+        QPIPE_DW4_PASS_STACK(
+            QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S2_5,
+            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
       }
     }
   }

@@ -93,7 +93,7 @@ constexpr std::int32_t dot(const std::int8_t* w, const std::int8_t* x) {
 
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 [[gnu::always_inline]] inline void dot_pair_rows_m0(const std::int8_t* w0, const std::int8_t* w1, const std::int8_t* x,
-                                                     std::int32_t& acc0_out, std::int32_t& acc1_out) {
+                                                    std::int32_t& acc0_out, std::int32_t& acc1_out) {
   static_assert(Row > 0 && Row < 256 && Rows > 0, "the row length is an 8-bit immediate");
   std::uint32_t k;
   std::int32_t a, b, acc0 = acc0_out, acc1 = acc1_out;
@@ -112,7 +112,8 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 // than the row.
 template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 [[gnu::noinline]] inline void dot_pair_rows_m0_out_of_line(const std::int8_t* w0, const std::int8_t* w1,
-                                                            const std::int8_t* x, std::int32_t& acc0, std::int32_t& acc1) {
+                                                           const std::int8_t* x, std::int32_t& acc0,
+                                                           std::int32_t& acc1) {
   dot_pair_rows_m0<Row, Rows, Stride>(w0, w1, x, acc0, acc1);
 }
 
@@ -121,7 +122,7 @@ template <std::size_t Row, std::size_t Rows, std::size_t Stride>
 // byte serves four MACs: 2 + 4 x (2 + 1 + 1) + 1 = 19 cycles per 4 MACs. All eight low registers
 // hold the index, two temporaries, the input pointer and the four weight pointers; the row count
 // is a fifth high register, and the strides are immediates (so both must be below 256).
-#define QPIPE_DOT_QUAD_STEP                                                                            \
+#define QPIPE_DOT_QUAD_STEP                                                                                \
   QPIPE_DOT_LOAD_INPUT QPIPE_DOT_MAC("w0", "acc0") QPIPE_DOT_MAC("w1", "acc1") QPIPE_DOT_MAC("w2", "acc2") \
       QPIPE_DOT_MAC("w3", "acc3") QPIPE_DOT_NEXT_INPUT
 // clang-format off
@@ -218,13 +219,13 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
   if constexpr (K == 1) QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP);
   if constexpr (K == 2) QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP);
   if constexpr (K == 3) {
-    QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT
-                             QPIPE_DEPTHWISE_TAP);
+    QPIPE_DEPTHWISE_ROWS(
+        QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP);
   }
   if constexpr (K == 5) {
-    QPIPE_DEPTHWISE_ROWS(QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT
-                             QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT
-                                 QPIPE_DEPTHWISE_TAP);
+    QPIPE_DEPTHWISE_ROWS(
+        QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP
+            QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP QPIPE_DEPTHWISE_NEXT QPIPE_DEPTHWISE_TAP);
   }
 #undef QPIPE_DEPTHWISE_NEXT
 #undef QPIPE_DEPTHWISE_ROWS
@@ -278,7 +279,8 @@ template <std::size_t K, std::size_t C, std::size_t RowStride>
       : "cc", "memory")
 // clang-format on
   if constexpr (K == 1) QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP);
-  if constexpr (K == 2) QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP QPIPE_DEPTHWISE_QUAD_NEXT QPIPE_DEPTHWISE_QUAD_TAP);
+  if constexpr (K == 2)
+    QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP QPIPE_DEPTHWISE_QUAD_NEXT QPIPE_DEPTHWISE_QUAD_TAP);
   if constexpr (K == 3) {
     QPIPE_DEPTHWISE_QUAD_ROWS(QPIPE_DEPTHWISE_QUAD_TAP QPIPE_DEPTHWISE_QUAD_NEXT QPIPE_DEPTHWISE_QUAD_TAP
                                   QPIPE_DEPTHWISE_QUAD_NEXT QPIPE_DEPTHWISE_QUAD_TAP);
@@ -350,7 +352,8 @@ constexpr std::int32_t lane_weight(std::int32_t w0, std::int32_t w1) {
 // A pixel's InC inputs as lane pairs (lane_input), the last one alone if InC is odd.
 template <std::size_t InC>
 constexpr void pack_pixel(const std::int8_t* pixel, std::int32_t (&packed)[(InC + 1) / 2]) {
-  for (std::size_t j = 0; j < (InC + 1) / 2; ++j) packed[j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
+  for (std::size_t j = 0; j < (InC + 1) / 2; ++j)
+    packed[j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
 }
 
 // acc + x0 w0 + x1 w1 from the packed pairs (the M0's instruction sequence, written out).
@@ -426,11 +429,14 @@ template <std::size_t J>
 
 // acc + sum_j lane_mac(x[j], w[j]) over Pairs pairs (on the M0 lane_mac_m0, 5 cycles a pair).
 template <std::size_t Pairs>
-[[gnu::always_inline]] constexpr std::int32_t lane_dot(std::int32_t acc, const std::int32_t* w, const std::int32_t (&x)[Pairs]) {
+[[gnu::always_inline]] constexpr std::int32_t lane_dot(std::int32_t acc, const std::int32_t* w,
+                                                       const std::int32_t (&x)[Pairs]) {
 #if defined(__ARM_ARCH_6M__)
   if constexpr (Pairs <= 32) {  // word offsets up to 124
     if (!std::is_constant_evaluated()) {
-      [&]<std::size_t... J>(std::index_sequence<J...>) { ((acc = lane_mac_m0<J>(acc, w, x[J])), ...); }(std::make_index_sequence<Pairs>{});
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        ((acc = lane_mac_m0<J>(acc, w, x[J])), ...);
+      }(std::make_index_sequence<Pairs>{});
       return acc;
     }
   }

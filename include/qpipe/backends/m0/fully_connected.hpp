@@ -20,7 +20,6 @@ namespace qpipe::m0 {
 // requantizer for the tensor fitted to the union of the units' accumulator ranges.
 template <std::size_t Inputs, std::size_t Units, bool TwoSided = false>
 struct DenseKernel : ops::FullyConnectedGeometry<Inputs, Units> {
-
   std::array<std::int8_t, Inputs * Units> weights;
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
   ChannelRequantizer<1, TwoSided> requantizer;
@@ -89,8 +88,9 @@ inline constexpr std::size_t dense_word_chunk = 256;
 // high ones. Per unit pair: 31 cycles a group, 5 a step (the loop test), about 20 (its
 // accumulators in and out).
 template <std::size_t Step>
-[[gnu::noinline]] inline void dense_word_sums_m0(const std::uint32_t* w_in, const std::int32_t* x, const std::int32_t* x_end,
-                                                 const std::int32_t* from, std::int32_t* to, std::size_t pairs) {
+[[gnu::noinline]] inline void dense_word_sums_m0(const std::uint32_t* w_in, const std::int32_t* x,
+                                                 const std::int32_t* x_end, const std::int32_t* from, std::int32_t* to,
+                                                 std::size_t pairs) {
   static_assert(Step == 1 || Step == 2 || Step == 4);
   register const std::uint32_t* w asm("r0") = w_in;
   register std::int32_t acc0 asm("r1");
@@ -107,7 +107,7 @@ template <std::size_t Step>
     acc0 = from[0];
     acc1 = from[1];
     xp = x;
-// clang-format off
+    // clang-format off
 #define QPIPE_DENSE_LOOP(GROUPS)                                                                                   \
   asm(".syntax unified\n"                                                                                         \
       "1:\n\t" GROUPS                                                                                             \
@@ -118,7 +118,7 @@ template <std::size_t Step>
         [odd_x] "=&l"(odd_x), [xp] "+h"(xp)                                                                        \
       : [mask] "l"(mask), [xend] "h"(xend), [bias] "h"(bias)                                                       \
       : "cc", "memory")
-// clang-format on
+    // clang-format on
     if constexpr (Step == 4) {
       QPIPE_DENSE_LOOP(QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP QPIPE_DENSE_GROUP);
     } else if constexpr (Step == 2) {
@@ -148,7 +148,9 @@ struct DenseWordKernel : ops::FullyConnectedGeometry<Inputs, Units> {
   // Groups of four inputs a loop step: what divides the group counts of a whole chunk and of the
   // last one (one routine a layer, and most layers share the step of four).
   static constexpr std::size_t last_groups = (Inputs - (chunks - 1) * chunk) / 4;
-  static constexpr std::size_t step = chunk / 4 % 4 == 0 && last_groups % 4 == 0 ? 4 : chunk / 4 % 2 == 0 && last_groups % 2 == 0 ? 2 : 1;
+  static constexpr std::size_t step = chunk / 4 % 4 == 0 && last_groups % 4 == 0   ? 4
+                                      : chunk / 4 % 2 == 0 && last_groups % 2 == 0 ? 2
+                                                                                   : 1;
 
   std::array<std::uint32_t, Inputs / 4 * Units> word;
   std::array<std::int32_t, Units> bias;  // with the input zero-point term folded in
@@ -240,7 +242,8 @@ consteval auto lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
     k.requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
     return k;
   } else {
-    return DenseKernel<Inputs, Units, TwoSided>{{}, op.weights, folded_dense_biases(op), fitted_requantizer<TwoSided>(op.requantization, op.range)};
+    return DenseKernel<Inputs, Units, TwoSided>{
+        {}, op.weights, folded_dense_biases(op), fitted_requantizer<TwoSided>(op.requantization, op.range)};
   }
 }
 

@@ -16,15 +16,16 @@
 namespace qpipe::m0 {
 
 struct PadRuns {
-  std::uint32_t rows;          // H
-  std::uint32_t row_bytes;     // W * C
-  std::uint32_t first_fill;    // (Top * OW + Left) * C
+  std::uint32_t rows;  // H
+  std::uint32_t row_bytes;  // W * C
+  std::uint32_t first_fill;  // (Top * OW + Left) * C
   std::uint32_t between_fill;  // (Right + Left) * C
-  std::uint32_t last_fill;     // (Right + Bottom * OW) * C
+  std::uint32_t last_fill;  // (Right + Bottom * OW) * C
 };
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
-inline constexpr PadRuns pad_runs{H, W * C, ((Top * (W + Left + Right)) + Left) * C, (Right + Left) * C,
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left,
+          std::size_t Right>
+inline constexpr PadRuns pad_runs{H, W* C, ((Top * (W + Left + Right)) + Left) * C, (Right + Left) * C,
                                   (Right + Bottom * (W + Left + Right)) * C};
 
 constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::int8_t fill) {
@@ -42,8 +43,8 @@ constexpr void write_pad_bytes(const std::int8_t* in, std::int8_t* out, const Pa
 // where every run is a multiple of 4 bytes between word-aligned buffers: STM of the fill pattern
 // (6 cycles a word), LDM/STM pairs for the rows (5 cycles a word); otherwise bytes, each run
 // walked backwards with one index for both pointers (STRB 6 cycles a byte, LDRB + STRB 8).
-[[gnu::noinline]] inline void write_pad_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r, std::uint32_t fill4,
-                                           bool words) {
+[[gnu::noinline]] inline void write_pad_m0(const std::int8_t* in, std::int8_t* out, const PadRuns& r,
+                                           std::uint32_t fill4, bool words) {
   const auto fill = [&](std::uint32_t n) {  // n bytes
     if (n == 0) return;
     if (words) {
@@ -140,7 +141,8 @@ constexpr void write_pad(const std::int8_t* in, std::int8_t* out, const PadRuns&
 }
 
 // The kernel of an ops::Pad: every pad of a network shares the one loop above.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left,
+          std::size_t Right>
 struct PadKernel {
   using op = ops::Pad<H, W, C, Top, Bottom, Left, Right>;
   static constexpr std::size_t input_size = op::input_size;
@@ -154,14 +156,15 @@ struct PadKernel {
   // output row y (a row's bytes backwards on the byte path): once output row y has a byte written,
   // input rows y - Top on are read (the arena planner relies on it: detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      detail::window_rows(op::out_height, op::out_width * C, H, W * C, 1, Top)};
+      detail::window_rows(op::out_height, op::out_width* C, H, W* C, 1, Top)};
 
   constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
     write_pad<C % 4 == 0>(in, out, pad_runs<H, W, C, Top, Bottom, Left, Right>, fill);
   }
 };
 
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left, std::size_t Right>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t Top, std::size_t Bottom, std::size_t Left,
+          std::size_t Right>
 consteval PadKernel<H, W, C, Top, Bottom, Left, Right> lower(const ops::Pad<H, W, C, Top, Bottom, Left, Right>& op) {
   return {op.fill};
 }

@@ -64,7 +64,8 @@ inline constexpr std::size_t lane_block_pixels = 32;
 #define QPIPE_LANE_MACS_4 QPIPE_LANE_MACS_2 "ldm %[xp]!, {%[a], %[b]}\n\t" QPIPE_LANE_MAC("a", "2") QPIPE_LANE_MAC("b", "3")
 // clang-format on
 #define QPIPE_LANE_WEIGHTS_1(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", LAST)
-#define QPIPE_LANE_WEIGHTS_2(LAST) QPIPE_LANE_WEIGHT("0", "12", "13", QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("1", "14", "15", LAST)
+#define QPIPE_LANE_WEIGHTS_2(LAST) \
+  QPIPE_LANE_WEIGHT("0", "12", "13", QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("1", "14", "15", LAST)
 #define QPIPE_LANE_WEIGHTS_3(LAST) QPIPE_LANE_WEIGHTS_2(QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("2", "16", "17", LAST)
 #define QPIPE_LANE_WEIGHTS_4(LAST) QPIPE_LANE_WEIGHTS_3(QPIPE_LANE_LOW) QPIPE_LANE_WEIGHT("3", "18", "19", LAST)
 
@@ -77,10 +78,11 @@ inline constexpr std::size_t lane_block_pixels = 32;
 // first output are on the stack (16 bytes, below the routine's own frame). Per output: 1 + 9 per
 // two pairs + 14 (requantization) + 5 (store) + 4 (loop); per channel about 45 more.
 template <std::size_t InC, std::size_t OutC, WordImmediates I>
-[[gnu::noinline]] inline void lane_block_m0(const LaneChannel<InC>* c, const LaneChannel<InC>* end, const std::int32_t* x,
-                                                 const std::int32_t* x_end, std::int8_t* out) {
+[[gnu::noinline]] inline void lane_block_m0(const LaneChannel<InC>* c, const LaneChannel<InC>* end,
+                                            const std::int32_t* x, const std::int32_t* x_end, std::int8_t* out) {
   constexpr std::size_t pairs = (InC + 1) / 2;
-  static_assert(I.known && sizeof(LaneChannel<InC>) == 12 + (InC + 3) / 4 * 4 && pairs >= 1 && pairs <= 4 && OutC < 256);
+  static_assert(I.known && sizeof(LaneChannel<InC>) == 12 + (InC + 3) / 4 * 4 && pairs >= 1 && pairs <= 4 &&
+                OutC < 256);
   register const std::int32_t* const xend asm("lr") = x_end;
   register std::int32_t bias asm("r8"), low asm("r9"), high asm("r10"), offset asm("r11");
   register std::int8_t* o asm("r12");
@@ -150,10 +152,10 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
       : "cc", "memory")
 // clang-format on
   // N pairs a pixel; the last pair's low lane empty where InC is odd.
-#define QPIPE_LANE_PAIRS(N)                                                 \
-  if constexpr (InC % 2 == 0) {                                             \
+#define QPIPE_LANE_PAIRS(N)                                                           \
+  if constexpr (InC % 2 == 0) {                                                       \
     QPIPE_LANE_BLOCK(QPIPE_LANE_MACS_##N, QPIPE_LANE_WEIGHTS_##N(QPIPE_LANE_LOW));    \
-  } else {                                                                  \
+  } else {                                                                            \
     QPIPE_LANE_BLOCK(QPIPE_LANE_MACS_##N, QPIPE_LANE_WEIGHTS_##N(QPIPE_LANE_NO_LOW)); \
   }
   if constexpr (pairs == 1) {
@@ -186,7 +188,8 @@ template <std::size_t InC, std::size_t OutC, WordImmediates I>
 // channel; one out-of-line copy for all layers of the same shape and word.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, WordImmediates I>
 [[gnu::noinline]] inline void lane_pixels_m0(const LaneChannel<InC>* channel, const std::int8_t* in, std::int8_t* out) {
-  constexpr std::size_t pairs = (InC + 1) / 2, out_width = detail::valid_output(W, 1, S), pixels = detail::valid_output(H, 1, S) * out_width;
+  constexpr std::size_t pairs = (InC + 1) / 2, out_width = detail::valid_output(W, 1, S),
+                        pixels = detail::valid_output(H, 1, S) * out_width;
   constexpr std::size_t block = pixels < lane_block_pixels ? pixels : lane_block_pixels;
   std::int32_t packed[block * pairs];
   // The blocks from the last to the first (read_fronts below).
@@ -200,7 +203,8 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
       for (std::size_t p = 0; p < count; ++p) {
         const std::size_t y = (first + p) / out_width, x = (first + p) % out_width;
         const std::int8_t* pixel = in + (y * S * W + x * S) * InC;
-        for (std::size_t j = 0; j < pairs; ++j) packed[p * pairs + j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
+        for (std::size_t j = 0; j < pairs; ++j)
+          packed[p * pairs + j] = lane_input(pixel[2 * j], 2 * j + 1 < InC ? pixel[2 * j + 1] : 0);
       }
     }
     lane_block_m0<InC, OutC, I>(channel, channel + OutC, packed, packed + count * pairs, out + first * OutC);
@@ -221,7 +225,7 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   // (detail/read_front.hpp). The output may then lie over the input or after its start.
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
       S == 1 ? detail::unit_by_unit_descending(H * W, OutC, InC)
-             : detail::ReadFront{out_height, out_width * OutC, H, W * InC, S, 0, true}};
+             : detail::ReadFront{out_height, out_width* OutC, H, W* InC, S, 0, true}};
 
   std::array<LaneChannel<InC>, OutC> channel;
   OutputClamp clamp;
@@ -233,7 +237,8 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   // What quantize_convolution fills in.
   constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) { channel[o].weights[i] = w; }
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
-  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r,
+                                 const std::array<AccumulatorRange, OutC>& range) {
     for (std::size_t o = 0; o < OutC; ++o) channel[o].requantization = r.channel[o];
     clamp = r.clamp;
     form = r.form;
@@ -241,7 +246,9 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
     folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
 
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    apply<WordImmediates{}>(in, out);
+  }
   // What qpipe::run hands apply: the word's fields, constants there.
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }

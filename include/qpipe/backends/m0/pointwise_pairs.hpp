@@ -46,7 +46,7 @@ inline constexpr std::size_t pair_packed_max_inputs = 512;
 // step) up to pair_packed_max_inputs, the output channels in twos.
 template <std::size_t K, std::size_t InC, std::size_t Channels, std::size_t OutC>
 inline constexpr bool pair_packed_weights =
-    K == 1 && InC > 8 && InC % 4 == 0 && InC <= pair_packed_max_inputs && OutC % 2 == 0 && Channels == OutC;
+    K == 1 && InC > 8 && InC % 4 == 0 && InC <= pair_packed_max_inputs&& OutC % 2 == 0 && Channels == OutC;
 
 // The folded form with the offset for the accumulator's sign: what the assembly loop computes.
 constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word) {
@@ -101,8 +101,9 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 // 10.5 per input pair + 4 per Unroll pairs + 2 x 21 (requantization) + 14 (stores, loop). The 1 x
 // 1 kernel's pixels (below) and the K x K pair kernel's windows (window_pairs.hpp) run it.
 template <std::size_t Unroll, WordImmediates I>
-[[gnu::always_inline]] inline void pair_channels_m0(const QuadChannel* q, const QuadChannel* end_in, const std::int32_t*& w,
-                                                    const std::int32_t* xbegin_in, const std::int32_t* xend_in, std::int8_t*& out,
+[[gnu::always_inline]] inline void pair_channels_m0(const QuadChannel* q, const QuadChannel* end_in,
+                                                    const std::int32_t*& w, const std::int32_t* xbegin_in,
+                                                    const std::int32_t* xend_in, std::int8_t*& out,
                                                     std::uint32_t word_in) {
   static_assert(sizeof(QuadChannel) == 16 && (Unroll == 2 || Unroll == 4 || Unroll == 8));
   constexpr std::size_t unroll = Unroll;  // input pairs a step of the loop
@@ -154,13 +155,13 @@ template <std::size_t Unroll, WordImmediates I>
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 // clang-format on
-#define QPIPE_PAIRS_MODE(MODE)         \
-  if constexpr (unroll == 8) {         \
-    QPIPE_PAIRS_PIXEL(MODE, 8);        \
-  } else if constexpr (unroll == 4) {  \
-    QPIPE_PAIRS_PIXEL(MODE, 4);        \
-  } else {                             \
-    QPIPE_PAIRS_PIXEL(MODE, 2);        \
+#define QPIPE_PAIRS_MODE(MODE)        \
+  if constexpr (unroll == 8) {        \
+    QPIPE_PAIRS_PIXEL(MODE, 8);       \
+  } else if constexpr (unroll == 4) { \
+    QPIPE_PAIRS_PIXEL(MODE, 4);       \
+  } else {                            \
+    QPIPE_PAIRS_PIXEL(MODE, 2);       \
   }
   if constexpr (I.known) {
     QPIPE_PAIRS_MODE(IMMEDIATE)
@@ -178,9 +179,10 @@ template <std::size_t Unroll, WordImmediates I>
 // One pixel of a 1 x 1 layer: its inputs x packed into the stack words `packed` (about 10 cycles an
 // input pair: pack_lane_pairs_m0), then its channels (pair_channels_m0).
 template <std::size_t InC, WordImmediates I>
-[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end, const std::int32_t*& w,
-                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
-                                                            std::int8_t*& out, std::uint32_t word) {
+[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end,
+                                                            const std::int32_t*& w, const std::int8_t* x,
+                                                            std::int32_t (&packed)[InC / 2], std::int8_t*& out,
+                                                            std::uint32_t word) {
   static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
   pack_lane_pairs_m0<pair_pack_step<InC>>(x, packed, InC / 2);
   pair_channels_m0<pair_mac_step<InC>, I>(q, end, w, packed, packed + InC / 2, out, word);
@@ -192,8 +194,8 @@ template <std::size_t InC, WordImmediates I>
 // w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
 // for both channels; the caller requantizes the two sums in C++ (requantize_channel).
 template <std::size_t Unroll>
-[[gnu::always_inline]] inline void pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin, const std::int32_t* xend_in,
-                                                std::int32_t& acc0, std::int32_t& acc1) {
+[[gnu::always_inline]] inline void pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin,
+                                                const std::int32_t* xend_in, std::int32_t& acc0, std::int32_t& acc1) {
   constexpr std::size_t unroll = Unroll;  // input pairs a step, as in the channel loop
   register const std::int32_t* const xend asm("r8") = xend_in;
   register std::int32_t xv asm("r2");
@@ -237,10 +239,9 @@ template <std::size_t Unroll>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
 template <std::size_t InC, WordImmediates I>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
-                                                        const std::int8_t* in, std::size_t rows, std::size_t columns,
-                                                        std::size_t column_step, std::size_t row_step, std::int8_t* out,
-                                                        std::uint32_t word) {
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(
+    const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w, const std::int8_t* in, std::size_t rows,
+    std::size_t columns, std::size_t column_step, std::size_t row_step, std::int8_t* out, std::uint32_t word) {
   std::int32_t packed[InC / 2];
   const std::size_t outputs = static_cast<std::size_t>(end - channel);  // a record per output channel
   std::int8_t* pixel_out = out + rows * columns * outputs;
@@ -274,7 +275,8 @@ struct QuadRecords {
   std::uint32_t word;  // then: folded_halves_word
 
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
-  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r, const std::array<AccumulatorRange, OutC>& range) {
+  consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r,
+                                 const std::array<AccumulatorRange, OutC>& range) {
     clamp = r.clamp;
     form = r.form;
     for (std::size_t o = 0; o < OutC; ++o) {
@@ -304,7 +306,8 @@ struct QuadRecords {
 };
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>, QuadRecords<OutC, TwoSided> {
+struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>,
+                             QuadRecords<OutC, TwoSided> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
   using QuadRecords<OutC, TwoSided>::channel;
   using QuadRecords<OutC, TwoSided>::folded;
@@ -319,13 +322,15 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   // (it walks from the front), this one moves back up.
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
       S == 1 ? detail::unit_by_unit_descending(H * W, OutC, InC)
-             : detail::ReadFront{out_height, out_width * OutC, H, W * InC, S, 0, true}};
+             : detail::ReadFront{out_height, out_width* OutC, H, W* InC, S, 0, true}};
 
   // weight[(g pairs + j) 2 + n]: channel 2 g + n's weights of inputs 2 j and 2 j + 1 as a lane
   // pair (lane_weight).
   std::array<std::int32_t, OutC * pairs> weight;
 
-  static constexpr std::size_t weight_index(std::size_t o, std::size_t i) { return (o / 2 * pairs + i / 2) * 2 + o % 2; }
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t i) {
+    return (o / 2 * pairs + i / 2) * 2 + o % 2;
+  }
 
   // What quantize_convolution fills in, input by input (the even input's weight is the high lane).
   constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {
@@ -333,7 +338,9 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
     pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
   }
 
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    apply<WordImmediates{}>(in, out);
+  }
   // What qpipe::run hands apply: the word's fields, constants there.
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
@@ -346,8 +353,9 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (folded) {
-        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in, out_height,
-                                                          out_width, S * InC, S * W * InC, out, I.handed_word(word));
+        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in,
+                                                          out_height, out_width, S * InC, S * W * InC, out,
+                                                          I.handed_word(word));
       } else {
         general_m0(in, out);
       }

@@ -18,7 +18,8 @@ namespace qpipe::m0 {
 // The byte offsets the routine reads its arguments at.
 static_assert(offsetof(SplitMultiplier, multiplier) == 0 && offsetof(SplitMultiplier, left_shift) == 4 &&
               offsetof(SplitMultiplier, right_shift) == 5);
-static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qmin) == 4 && offsetof(OutputClamp, qmax) == 8);
+static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qmin) == 4 &&
+              offsetof(OutputClamp, qmax) == 8);
 
 #if defined(__ARM_ARCH_6M__)
 // r0 = acc, r1 -> {int32 multiplier in [0, 2^31); uint8 left_shift; uint8 right_shift},
@@ -106,7 +107,8 @@ static_assert(offsetof(OutputClamp, zero_point) == 0 && offsetof(OutputClamp, qm
 }
 
 // Calls the routine.
-[[gnu::always_inline]] inline std::int8_t requantize_split_m0(std::int32_t acc, const SplitMultiplier& m, const OutputClamp& clamp) {
+[[gnu::always_inline]] inline std::int8_t requantize_split_m0(std::int32_t acc, const SplitMultiplier& m,
+                                                              const OutputClamp& clamp) {
   register std::int32_t r0 asm("r0") = acc;
   register const SplitMultiplier* r1 asm("r1") = &m;
   register const OutputClamp* r2 asm("r2") = &clamp;

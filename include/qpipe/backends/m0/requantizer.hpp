@@ -34,7 +34,8 @@ constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = fals
 // reads its low byte, and adding word >> 16 (qmin's byte, then the span) gives the code as its low
 // byte.
 constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int32_t qmin, std::int32_t qmax) {
-  return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 | static_cast<std::uint32_t>(qmax - qmin) << 24;
+  return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 |
+         static_cast<std::uint32_t>(qmax - qmin) << 24;
 }
 constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
   const unsigned b = word & 0xffu, shift = (word >> 8) & 0xffu, span = word >> 24;
@@ -66,7 +67,8 @@ constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
 // c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
 // its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
 // false leaves c as it was.
-consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift, std::int32_t lowest) {
+consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift,
+                                      std::int32_t lowest) {
   const std::int64_t offset = std::int64_t{c.offset} - std::int64_t{lowest} * (std::int64_t{1} << shift);
   constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
   if (offset < lo || offset > hi) return false;
@@ -94,18 +96,21 @@ struct BiasedChannel {
 };
 
 // The byte offsets the assembly loops read the records at ("[%[q], #4]" and so on).
-static_assert(offsetof(FittedChannel, low) == 0 && offsetof(FittedChannel, high) == 2 && offsetof(FittedChannel, offset) == 4 &&
-              sizeof(FittedChannel) == 8);
+static_assert(offsetof(FittedChannel, low) == 0 && offsetof(FittedChannel, high) == 2 &&
+              offsetof(FittedChannel, offset) == 4 && sizeof(FittedChannel) == 8);
 static_assert(sizeof(RequantizationChannel) == 8);
-static_assert(offsetof(BiasedChannel, bias) == 0 && offsetof(BiasedChannel, requantization) == 4 && sizeof(BiasedChannel) == 12);
+static_assert(offsetof(BiasedChannel, bias) == 0 && offsetof(BiasedChannel, requantization) == 4 &&
+              sizeof(BiasedChannel) == 12);
 
 // A channel's code for accumulator acc, given what its layer shares (the clamp and the fitted
 // form). negative_offset: the channel's second offset in a layer that has them (form.
 // negative_offsets), otherwise unused.
-constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationChannel& channel, const std::int32_t* negative_offset,
-                                         const OutputClamp& clamp, FittedForm form) {
+constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationChannel& channel,
+                                         const std::int32_t* negative_offset, const OutputClamp& clamp,
+                                         FittedForm form) {
   if (form.pieces != 0) {
-    return clamped_code(fitted_requantize(acc, channel.fitted, negative_offset, form), clamp.zero_point, clamp.qmin, clamp.qmax);
+    return clamped_code(fitted_requantize(acc, channel.fitted, negative_offset, form), clamp.zero_point, clamp.qmin,
+                        clamp.qmax);
   }
   const SplitMultiplier& m = channel.tflite;
 #if defined(__ARM_ARCH_6M__)
@@ -121,8 +126,9 @@ constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationC
 // folded; the records then requantize with folded_halves_code, with `word` (folded_halves_word;
 // 0 when not folded).
 template <class Record, std::size_t Channels>
-consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records, const std::array<AccumulatorRange, Channels>& range,
-                                       FittedForm form, const OutputClamp& clamp, std::uint32_t& word) {
+consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records,
+                                       const std::array<AccumulatorRange, Channels>& range, FittedForm form,
+                                       const OutputClamp& clamp, std::uint32_t& word) {
   constexpr bool two_offsets = requires(Record r) { r.negative_offset; };
   word = 0;
   if (!is_halves_form(form, two_offsets)) return false;
@@ -166,7 +172,8 @@ struct ChannelRequantizer {
 // TFLite's multipliers and shifts, unfitted (what fitting starts from; tests use it to run the
 // TFLite form itself).
 template <bool TwoSided = false, std::size_t Channels>
-consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(const Requantization<Channels>& requantization) {
+consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(
+    const Requantization<Channels>& requantization) {
   ChannelRequantizer<Channels, TwoSided> r{{}, requantization.clamp, {}, {}};
   for (std::size_t c = 0; c < Channels; ++c) r.channel[c].tflite = requantization.multiplier[c];
   return r;
@@ -176,7 +183,7 @@ consteval ChannelRequantizer<Channels, TwoSided> tflite_requantizer_for(const Re
 // exists (fitted_requantization.hpp); unchanged otherwise. Same codes either way.
 template <std::size_t Channels, bool TwoSided>
 consteval ChannelRequantizer<Channels, TwoSided> fitted_to(ChannelRequantizer<Channels, TwoSided> r,
-                                                          const std::array<AccumulatorRange, Channels>& range) {
+                                                           const std::array<AccumulatorRange, Channels>& range) {
   std::array<std::int32_t, Channels> multiplier{};
   std::array<std::uint8_t, Channels> left{}, right{};
   for (std::size_t c = 0; c < Channels; ++c) {
@@ -197,8 +204,8 @@ consteval ChannelRequantizer<Channels, TwoSided> fitted_to(ChannelRequantizer<Ch
 
 // The requantizer an M0 kernel runs for an op's TFLite requantization.
 template <bool TwoSided = false, std::size_t Channels>
-consteval ChannelRequantizer<Channels, TwoSided> fitted_requantizer(const Requantization<Channels>& requantization,
-                                                                    const std::array<AccumulatorRange, Channels>& range) {
+consteval ChannelRequantizer<Channels, TwoSided> fitted_requantizer(
+    const Requantization<Channels>& requantization, const std::array<AccumulatorRange, Channels>& range) {
   return fitted_to(tflite_requantizer_for<TwoSided>(requantization), range);
 }
 

@@ -55,8 +55,8 @@ struct RowBand {
   static constexpr std::size_t bytes = G.kernel_height * row_bytes;
   // The columns of an image row that the band holds, from column pad_left on.
   static constexpr std::size_t image_columns = width - G.pad_left < G.width ? width - G.pad_left : G.width;
-  static constexpr ops::Window row_window =
-      ops::valid_window(G.kernel_height, width, G.channels, G.kernel_height, G.kernel_width, G.stride_width, G.stride_width);
+  static constexpr ops::Window row_window = ops::valid_window(G.kernel_height, width, G.channels, G.kernel_height,
+                                                              G.kernel_width, G.stride_width, G.stride_width);
   static_assert(row_window.out_height == 1 && row_window.out_width == G.out_width);
 };
 
@@ -93,7 +93,7 @@ struct RowBandKernel : Geometry {
   // which is the kernel's own, or where they lie), so the arena planner may lay the output over
   // the input (detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      detail::window_rows(G.out_height, out_row_bytes, G.height, G.width * G.channels, G.stride_height, G.pad_top)};
+      detail::window_rows(G.out_height, out_row_bytes, G.height, G.width* G.channels, G.stride_height, G.pad_top)};
 
   RowKernel row_kernel;
   std::int8_t zero_point;
@@ -129,7 +129,8 @@ struct RowBandKernel : Geometry {
       if constexpr (!band_type::image_rows) fill(band.data(), band.data() + band.size());
       for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
         const std::ptrdiff_t first = first_row(y);
-        const bool inside = first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
+        const bool inside =
+            first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
         if (band_type::image_rows && inside) {
           run_row<I>(in + static_cast<std::size_t>(first) * G.width * G.channels, out);
           continue;
@@ -167,7 +168,8 @@ struct RowBandKernel : Geometry {
         const std::int8_t* from = in + static_cast<std::size_t>(r) * G.width * C;
 #if defined(__ARM_ARCH_6M__)
         if constexpr (bytes % 16 == 0) {
-          if (!std::is_constant_evaluated() && ((reinterpret_cast<std::uintptr_t>(from) | reinterpret_cast<std::uintptr_t>(to)) & 3) == 0) {
+          if (!std::is_constant_evaluated() &&
+              ((reinterpret_cast<std::uintptr_t>(from) | reinterpret_cast<std::uintptr_t>(to)) & 3) == 0) {
             copy_words_m0(from, to, bytes);
             continue;
           }

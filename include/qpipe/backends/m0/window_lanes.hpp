@@ -38,8 +38,8 @@ inline constexpr std::size_t window_lane_built_max_bytes = 1024;
 // a row, byte offsets stay below 32) and a row step the loop adds as an immediate. KH x KW kernels
 // (KW = K when square), 1 x 1 apart.
 template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t KW = K>
-inline constexpr bool window_lane_geometry = K * KW > 1 && Channels == OutC && OutC % 4 == 0 && KW * InC <= 31 && KW <= W &&
-                                             W * InC - KW * InC / 2 * 2 <= 255;
+inline constexpr bool window_lane_geometry =
+    K * KW > 1 && Channels == OutC&& OutC % 4 == 0 && KW* InC <= 31 && KW <= W&& W* InC - KW* InC / 2 * 2 <= 255;
 // Weights stored as pairs (the stems).
 template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels,
           std::size_t KW = K>
@@ -48,9 +48,9 @@ inline constexpr bool window_lane_weights =
 // Weights stored as bytes, a group's pairs built at run time (ResNet's block convolutions).
 template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels,
           std::size_t KW = K>
-inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels < window_lane_min_pixels &&
-                                          OutPixels >= window_lane_built_min_pixels &&
-                                          16 * K * ((KW * InC + 1) / 2) <= window_lane_built_max_bytes;
+inline constexpr bool window_lane_built =
+    window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels < window_lane_min_pixels &&
+    OutPixels >= window_lane_built_min_pixels && 16 * K * ((KW * InC + 1) / 2) <= window_lane_built_max_bytes;
 
 #if defined(__ARM_ARCH_6M__)
 // acc[c] += the lane MACs of one output pixel's window with channel c of a group of four: Full
@@ -77,8 +77,8 @@ inline constexpr bool window_lane_built = window_lane_geometry<K, InC, W, Channe
 // clang-format on
 
 template <std::size_t Full, bool Single, std::size_t RowStride>
-[[gnu::always_inline]] inline void window_lanes_m0(const std::int32_t*& w_io, const std::int32_t* window_end, const std::int8_t* x,
-                                                   std::int32_t (&acc)[4]) {
+[[gnu::always_inline]] inline void window_lanes_m0(const std::int32_t*& w_io, const std::int32_t* window_end,
+                                                   const std::int8_t* x, std::int32_t (&acc)[4]) {
   static_assert(Full >= 1 && 2 * Full + Single <= 31 && RowStride >= 2 * Full && RowStride - 2 * Full <= 255);
   std::int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const std::int32_t* w = w_io;
@@ -124,8 +124,8 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
 // row (an odd row's last input is a full word whose partner meets a zero weight), RowStep bytes
 // from a row's end to the next row's first word.
 template <std::size_t Pairs, std::size_t RowStep>
-[[gnu::always_inline]] inline void window_lane_words_m0(const std::int32_t*& w_io, const std::int32_t* window_end, const std::int32_t* x,
-                                                        std::int32_t (&acc)[4]) {
+[[gnu::always_inline]] inline void window_lane_words_m0(const std::int32_t*& w_io, const std::int32_t* window_end,
+                                                        const std::int32_t* x, std::int32_t (&acc)[4]) {
   static_assert(Pairs >= 1 && 16 * Pairs <= 255 && RowStep <= 255);
   std::int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const std::int32_t* w = w_io;
@@ -168,8 +168,8 @@ template <std::size_t Pairs, std::size_t RowStep>
 // The same, out of line: one copy for the layers of one geometry (the ResNet block's two
 // convolutions), where the loop runs for few pixels and its code would be paid twice.
 template <std::size_t Full, bool Single, std::size_t RowStride>
-[[gnu::noinline]] inline void window_lanes_shared_m0(const std::int32_t* w, const std::int32_t* window_end, const std::int8_t* x,
-                                                     std::int32_t (&acc)[4]) {
+[[gnu::noinline]] inline void window_lanes_shared_m0(const std::int32_t* w, const std::int32_t* window_end,
+                                                     const std::int8_t* x, std::int32_t (&acc)[4]) {
   window_lanes_m0<Full, Single, RowStride>(w, window_end, x, acc);
 }
 
@@ -183,8 +183,8 @@ template <std::size_t Full, bool Single, std::size_t RowStride>
   "adds %[x], %[t]\n\t" QPIPE_FOLDED_CLAMP(IMMEDIATE, "x", "t", N) "strb %[x], [%[out], #" N "]\n\t"
 // clang-format on
 template <WordImmediates I>
-[[gnu::always_inline]] inline void window_codes_m0(const BiasedChannel* q, const std::int32_t (&acc)[4], std::int8_t* out,
-                                                   std::uint32_t shift) {
+[[gnu::always_inline]] inline void window_codes_m0(const BiasedChannel* q, const std::int32_t (&acc)[4],
+                                                   std::int8_t* out, std::uint32_t shift) {
   static_assert(I.known && sizeof(BiasedChannel) == 12);
   std::int32_t x, t;
   // clang-format off
@@ -223,7 +223,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
 
   // Pairs: weight[i]; bytes: the pair i's high lane at 2 i, its low lane at 2 i + 1 (a zero after
   // an odd row's last weight).
-  std::array<std::conditional_t<StoredPairs, std::int32_t, std::int8_t>, OutC / 4 * group_words * (StoredPairs ? 1 : 2)> weight;
+  std::array<std::conditional_t<StoredPairs, std::int32_t, std::int8_t>, OutC / 4 * group_words*(StoredPairs ? 1 : 2)>
+      weight;
 
   static constexpr std::size_t weight_index(std::size_t o, std::size_t ky, std::size_t j) {
     return o / 4 * group_words + (ky * pairs + j) * 4 + o % 4;
@@ -241,7 +242,9 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
     }
   }
 
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    apply<WordImmediates{}>(in, out);
+  }
   // What qpipe::run hands apply: the word's fields, constants there.
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
@@ -257,8 +260,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   // image row, since such a row has KW and InC odd, so S and W even, so no window ends at W.
   static constexpr std::size_t row_words = pairs;
   static constexpr std::size_t row_word_step = 2 * W * InC - 4 * row_words;
-  static constexpr bool expands_input = StoredPairs && (S * InC) % 2 == 0 && (W * InC) % 2 == 0 && 16 * row_words <= 255 &&
-                                        2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
+  static constexpr bool expands_input = StoredPairs && (S * InC) % 2 == 0 && (W * InC) % 2 == 0 &&
+                                        16 * row_words <= 255 && 2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
                                         (row % 2 == 0 || (out_width - 1) * S + KW < W);
   static constexpr std::size_t expanded_words = (input_size / 2 + 3) / 4 * 4;
   static constexpr std::size_t input_capacity = 4 * expanded_words + 3;
@@ -271,7 +274,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
     if constexpr (expands_input) {
       if (!std::is_constant_evaluated()) {
         // Downwards, each pair's bytes read before its word is stored at or above them.
-        std::int32_t* const words = reinterpret_cast<std::int32_t*>((reinterpret_cast<std::uintptr_t>(in) + 3) & ~std::uintptr_t{3});
+        std::int32_t* const words =
+            reinterpret_cast<std::int32_t*>((reinterpret_cast<std::uintptr_t>(in) + 3) & ~std::uintptr_t{3});
         pack_lane_pairs_shared_m0<4>(in, words, expanded_words);
         for (std::size_t y = 0; y < out_height; ++y) {
           for (std::size_t x = 0; x < out_width; ++x) {
@@ -347,14 +351,17 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
 
   // The codes of channels o .. o + 3 for the window, the group's pairs from w (left after them).
   template <WordImmediates I>
-  [[gnu::always_inline]] constexpr void group_codes(const std::int32_t*& w, const std::int8_t* window, std::size_t o, std::int8_t* out) const {
-    std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias, this->channel[o + 3].bias};
+  [[gnu::always_inline]] constexpr void group_codes(const std::int32_t*& w, const std::int8_t* window, std::size_t o,
+                                                    std::int8_t* out) const {
+    std::int32_t acc[4] = {this->channel[o].bias, this->channel[o + 1].bias, this->channel[o + 2].bias,
+                           this->channel[o + 3].bias};
     window_dot(w, window, acc);
     group_codes_of<I>(acc, o, out);
   }
   // The codes of channels o .. o + 3 from their accumulators.
   template <WordImmediates I>
-  [[gnu::always_inline]] constexpr void group_codes_of(const std::int32_t (&acc)[4], std::size_t o, std::int8_t* out) const {
+  [[gnu::always_inline]] constexpr void group_codes_of(const std::int32_t (&acc)[4], std::size_t o,
+                                                       std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if constexpr (I.known && !TwoSided) {
       if (!std::is_constant_evaluated() && this->folded) {
@@ -370,7 +377,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   }
 
   // acc[c] += channel c's dot product with the window; w moves on to the next group's weights.
-  [[gnu::always_inline]] static constexpr void window_dot(const std::int32_t*& w, const std::int8_t* window, std::int32_t (&acc)[4]) {
+  [[gnu::always_inline]] static constexpr void window_dot(const std::int32_t*& w, const std::int8_t* window,
+                                                          std::int32_t (&acc)[4]) {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if constexpr (StoredPairs) {

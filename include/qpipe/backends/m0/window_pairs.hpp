@@ -42,8 +42,11 @@ struct WindowPairs {
   // The step (2, 4 or 8 pairs) with the fewest cycles: 10.5 a pair, the words rounded up to the
   // step, and 4 a step (its compare and branch).
   static constexpr std::size_t round_up(std::size_t n, std::size_t u) { return (n + u - 1) / u * u; }
-  static constexpr std::size_t cost(std::size_t u) { return 21 * round_up(tap_words, u) + 8 * (round_up(tap_words, u) / u); }
-  static constexpr std::size_t unroll = cost(8) <= cost(4) ? (cost(8) <= cost(2) ? 8 : 2) : (cost(4) <= cost(2) ? 4 : 2);
+  static constexpr std::size_t cost(std::size_t u) {
+    return 21 * round_up(tap_words, u) + 8 * (round_up(tap_words, u) / u);
+  }
+  static constexpr std::size_t unroll =
+      cost(8) <= cost(4) ? (cost(8) <= cost(2) ? 8 : 2) : (cost(4) <= cost(2) ? 4 : 2);
   static constexpr std::size_t window_words = round_up(tap_words, unroll);
   static constexpr std::size_t tail_words = window_words - tap_words;  // read past the last column, times zero weights
   static constexpr std::size_t pixel_words = G.stride_width * column_words;
@@ -65,9 +68,9 @@ struct WindowPairs {
 // The kernel's reach: a K x KW window (not 1 x 1) without dilation, per-channel scales, output
 // channels in twos, a window of at most window_pair_max_window_bytes as pairs.
 template <ops::Window G, std::size_t Channels, std::size_t OutC>
-inline constexpr bool window_pair_weights = G.dilation_height == 1 && G.dilation_width == 1 && G.kernel_height * G.kernel_width > 1 &&
-                                            Channels == OutC && OutC % 2 == 0 &&
-                                            4 * WindowPairs<G>::window_words <= window_pair_max_window_bytes;
+inline constexpr bool window_pair_weights =
+    G.dilation_height == 1 && G.dilation_width == 1 && G.kernel_height * G.kernel_width > 1 &&
+    Channels == OutC&& OutC % 2 == 0 && 4 * WindowPairs<G>::window_words <= window_pair_max_window_bytes;
 
 #if defined(__ARM_ARCH_6M__)
 // A chunk's pixels: each one's window, pixel_words further along the band, through the channel
@@ -76,9 +79,11 @@ inline constexpr bool window_pair_weights = G.dilation_height == 1 && G.dilation
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
 template <std::size_t Unroll, WordImmediates I>
-[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w,
-                                                                   const std::int32_t* band, std::size_t pixels, std::size_t pixel_words,
-                                                                   std::size_t window_words, std::int8_t* out, std::uint32_t word) {
+[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end,
+                                                                   const std::int32_t* w, const std::int32_t* band,
+                                                                   std::size_t pixels, std::size_t pixel_words,
+                                                                   std::size_t window_words, std::int8_t* out,
+                                                                   std::uint32_t word) {
   for (; pixels > 0; --pixels, band += pixel_words) {
     const std::int32_t* weights = w;
     pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, out, word);
@@ -104,12 +109,14 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
   // written, the kernel reads input rows y SH - pad_top on, into the band on the stack: the
   // output may lie over the input (detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
-      detail::window_rows(out_height, out_width * OutC, G.height, G.width * InC, G.stride_height, G.pad_top)};
+      detail::window_rows(out_height, out_width* OutC, G.height, G.width* InC, G.stride_height, G.pad_top)};
 
   std::array<std::int32_t, OutC * window_words> weight;
   std::int32_t padding;  // lane_input(zero point, zero point)
 
-  static constexpr std::size_t weight_index(std::size_t o, std::size_t j) { return (o / 2 * window_words + j) * 2 + o % 2; }
+  static constexpr std::size_t weight_index(std::size_t o, std::size_t j) {
+    return (o / 2 * window_words + j) * 2 + o % 2;
+  }
 
   // n = (ky KW + kx) InC + i, TFLite's order; the window's input e = kx column_inputs' pairs + ky
   // InC + i, the high lane of word e / 2 where e is even (lane_weight). Either lane may be set
@@ -118,12 +125,15 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
     const std::size_t ky = n / (KW * InC), kx = n / InC % KW, i = n % InC;
     const std::size_t e = kx * 2 * column_words + ky * InC + i;
     std::int32_t& pair = weight[weight_index(o, e / 2)];
-    const std::int32_t low = static_cast<std::int16_t>(static_cast<std::uint16_t>(static_cast<std::uint32_t>(pair) & 0xffffu));
+    const std::int32_t low =
+        static_cast<std::int16_t>(static_cast<std::uint16_t>(static_cast<std::uint32_t>(pair) & 0xffffu));
     const std::int32_t high = (pair - low) / 65536;
     pair = e % 2 == 0 ? lane_weight(w, low) : lane_weight(high, w);
   }
 
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    apply<WordImmediates{}>(in, out);
+  }
   // What qpipe::run hands apply: the word's fields, constants there.
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
@@ -145,9 +155,12 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
 
  private:
   // The band's columns for the windows of output row y from output column x on: count columns.
-  constexpr void pack_columns(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count, std::int32_t* band) const {
-    const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
-    const std::ptrdiff_t left = static_cast<std::ptrdiff_t>(x * G.stride_width) - static_cast<std::ptrdiff_t>(G.pad_left);
+  constexpr void pack_columns(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count,
+                              std::int32_t* band) const {
+    const std::ptrdiff_t top =
+        static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
+    const std::ptrdiff_t left =
+        static_cast<std::ptrdiff_t>(x * G.stride_width) - static_cast<std::ptrdiff_t>(G.pad_left);
     for (std::size_t c = 0; c < count; ++c, band += column_words) {
       const std::ptrdiff_t column = left + static_cast<std::ptrdiff_t>(c);
       const bool column_inside = column >= 0 && column < static_cast<std::ptrdiff_t>(G.width);
@@ -169,7 +182,9 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
         for (std::size_t ky = 0; ky < KH; ++ky) {
           const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
           const bool inside = column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height);
-          const std::int8_t* from = inside ? in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC : nullptr;
+          const std::int8_t* from =
+              inside ? in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC
+                     : nullptr;
           for (std::size_t i = 0; i < InC; ++i) bytes[ky * InC + i] = inside ? from[i] : zero_point;
         }
         for (std::size_t j = 0; j < column_words; ++j) band[j] = lane_input(bytes[2 * j], bytes[2 * j + 1]);
@@ -191,12 +206,14 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
 
   // The codes of `pixels` output pixels whose windows start pixel_words apart from band on.
   template <WordImmediates I>
-  [[gnu::always_inline]] constexpr void run_pixels(const std::int32_t* band, std::size_t pixels, std::int8_t* out) const {
+  [[gnu::always_inline]] constexpr void run_pixels(const std::int32_t* band, std::size_t pixels,
+                                                   std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (this->folded) {
-        window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC, weight.data(), band,
-                                                                  pixels, layout::pixel_words, window_words, out, I.handed_word(this->word));
+        window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC,
+                                                                  weight.data(), band, pixels, layout::pixel_words,
+                                                                  window_words, out, I.handed_word(this->word));
         return;
       }
       // Another form: the sums in assembly (pair_sums_m0), the codes in C++.
