@@ -24,6 +24,15 @@ namespace softmax_fixed_point {
 inline constexpr int diff_integer_bits = 5;
 inline constexpr int sum_integer_bits = 12;
 
+// The saturating rounding doubling high multiply, out of line: a softmax runs once per row, so the
+// calls cost little, whereas inlined, the Cortex-M0's 64-bit product (four 16 x 16 multiplies and
+// their carries) is repeated at every use after GCC unrolls the loops below: the exponential and
+// the reciprocal were most of a network's code on the M0 (the commit that made them calls says
+// how much).
+[[gnu::noinline]] constexpr std::int32_t high_mul(std::int32_t a, std::int32_t b) {
+  return saturating_rounding_doubling_high_mul(a, b);
+}
+
 // x * 2^exponent: saturating for exponent > 0, rounding (ties away from zero) for exponent < 0.
 constexpr std::int32_t multiply_by_pot(std::int32_t x, int exponent) {
   if (exponent > 0) return saturating_left_shift(x, exponent);
@@ -55,19 +64,19 @@ static_assert(exp_of_minus_power_of_two[0] == 1672461947 && exp_of_minus_power_o
 // exp(-1/8) * (1 + x + x^2/2 + x^3/6 + x^4/24) with x = a + 1/8.
 constexpr std::int32_t exp_on_quarter_interval(std::int32_t a) {
   const std::int32_t x = a + (std::int32_t{1} << 28);  // + 1/8
-  const std::int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
-  const std::int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
-  const std::int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
+  const std::int32_t x2 = high_mul(x, x);
+  const std::int32_t x3 = high_mul(x2, x);
+  const std::int32_t x4 = high_mul(x2, x2);
   const std::int32_t x4_over_4 = multiply_by_pot(x4, -2);
   const std::int32_t higher_terms =  // x^4/24 + x^3/6 + x^2/2
-      multiply_by_pot(saturating_rounding_doubling_high_mul(x4_over_4 + x3, one_third) + x2, -1);
-  return exp_minus_one_eighth + saturating_rounding_doubling_high_mul(exp_minus_one_eighth, x + higher_terms);
+      multiply_by_pot(high_mul(x4_over_4 + x3, one_third) + x2, -1);
+  return exp_minus_one_eighth + high_mul(exp_minus_one_eighth, x + higher_terms);
 }
 
 // exp(a) for a Q5 value a <= 0, as a Q0 value. a = (a mod 1/4) - 1/4 - (a multiple of 1/4): the
 // first part goes through the Taylor expansion, the multiple through one multiply by exp(-2^k)
-// for each bit k set in it (k = -2 .. 4).
-constexpr std::int32_t exp_on_negative_values(std::int32_t a) {
+// for each bit k set in it (k = -2 .. 4). Out of line, as high_mul: both passes of a row call it.
+[[gnu::noinline]] constexpr std::int32_t exp_on_negative_values(std::int32_t a) {
   constexpr int fractional_bits = 31 - diff_integer_bits;
   constexpr std::int32_t one_quarter = std::int32_t{1} << (fractional_bits - 2);
   const std::int32_t a_mod_quarter_minus_quarter = (a & (one_quarter - 1)) - one_quarter;
@@ -75,7 +84,7 @@ constexpr std::int32_t exp_on_negative_values(std::int32_t a) {
   const std::int32_t remainder = a_mod_quarter_minus_quarter - a;  // the multiple of 1/4, >= 0
   for (int k = -2; k <= 4; ++k) {
     if (remainder & (std::int32_t{1} << (fractional_bits + k))) {
-      result = saturating_rounding_doubling_high_mul(result, exp_of_minus_power_of_two[k + 2]);
+      result = high_mul(result, exp_of_minus_power_of_two[k + 2]);
     }
   }
   return a == 0 ? std::numeric_limits<std::int32_t>::max() : result;  // exp(0): Q0's largest value
@@ -94,10 +103,10 @@ constexpr std::int32_t one_over_one_plus_x(std::int32_t x) {
   constexpr std::int32_t q2_minus_32_over_17 = -1010580540;  // round(-32/17 * 2^29)
   constexpr std::int32_t q2_one = std::int32_t{1} << 29;
   const std::int32_t half_denominator = rounding_half_sum(x, std::numeric_limits<std::int32_t>::max());
-  std::int32_t estimate = q2_48_over_17 + saturating_rounding_doubling_high_mul(half_denominator, q2_minus_32_over_17);
+  std::int32_t estimate = q2_48_over_17 + high_mul(half_denominator, q2_minus_32_over_17);
   for (int step = 0; step < 3; ++step) {
-    const std::int32_t error = q2_one - saturating_rounding_doubling_high_mul(half_denominator, estimate);
-    estimate += multiply_by_pot(saturating_rounding_doubling_high_mul(estimate, error), 2);
+    const std::int32_t error = q2_one - high_mul(half_denominator, estimate);
+    estimate += multiply_by_pot(high_mul(estimate, error), 2);
   }
   // estimate ~ 1 / d = 2 / (1 + x) in Q2; halve it (reinterpret as Q1) and rescale to Q0.
   return multiply_by_pot(estimate, 1);
@@ -140,19 +149,22 @@ consteval SoftmaxConstants softmax_constants(double input_scale, double beta = 1
   return {m.multiplier, m.shift, -static_cast<std::int32_t>(math::floor(radius))};
 }
 
+// exp(diff) in Q0 for a difference diff <= 0 from the row's maximum (both passes over the row).
+constexpr std::int32_t exp_of_difference(std::int32_t diff, const SoftmaxConstants& k) {
+  return softmax_fixed_point::exp_on_negative_values(
+      multiply_by_quantized_multiplier(diff, k.input_multiplier, k.input_left_shift));
+}
+
 // One row of n values: out = round(256 * softmax(in)) - 128 in TFLite's fixed point.
 constexpr void softmax_row(const std::int8_t* in, std::int8_t* out, std::size_t n, const SoftmaxConstants& k) {
   using namespace softmax_fixed_point;
   std::int32_t row_max = in[0];
   for (std::size_t i = 1; i < n; ++i) row_max = in[i] > row_max ? in[i] : row_max;
 
-  auto exp_of_diff = [&](std::int32_t diff) {
-    return exp_on_negative_values(multiply_by_quantized_multiplier(diff, k.input_multiplier, k.input_left_shift));
-  };
   std::int32_t sum = 0;  // Q12
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t diff = in[i] - row_max;
-    if (diff >= k.diff_min) sum += multiply_by_pot(exp_of_diff(diff), -sum_integer_bits);
+    if (diff >= k.diff_min) sum += multiply_by_pot(exp_of_difference(diff, k), -sum_integer_bits);
   }
   // sum = 2^(bits_over_unit) * (1 + x) with x in [0, 1): its reciprocal from 1 / (1 + x).
   const int headroom_plus_one = std::countl_zero(static_cast<std::uint32_t>(sum));
@@ -165,9 +177,7 @@ constexpr void softmax_row(const std::int8_t* in, std::int8_t* out, std::size_t 
     const std::int32_t diff = in[i] - row_max;
     std::int32_t q = int8_min;
     if (diff >= k.diff_min) {
-      q = rounding_divide_by_pot(saturating_rounding_doubling_high_mul(reciprocal, exp_of_diff(diff)),
-                                 bits_over_unit + 31 - 8) +
-          int8_min;
+      q = rounding_divide_by_pot(high_mul(reciprocal, exp_of_difference(diff, k)), bits_over_unit + 31 - 8) + int8_min;
       q = q > int8_max ? int8_max : q;
     }
     out[i] = static_cast<std::int8_t>(q);
