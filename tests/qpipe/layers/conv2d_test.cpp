@@ -227,9 +227,9 @@ TEST_CASE(
   check_conv<10, 10, 2, 8, 3, 1, 0, true, false, 73, -100, -3>();  // rows of 6: an odd pair count
   check_conv<8, 8, 1, 4, 2, 1, 1, true, true, 74, 0, 20>();       // rows of 2: one pair, no loop
   check_conv<10, 10, 1, 4, 7, 1, 3, true, false, 75, 8, 0>();     // rows of 7: odd pairs and a last input
-  // Fewer output pixels (8 to 63) would keep the weights bytes and build each group's pairs at
-  // run time (window_lane_built); such layers now take the K x K pair kernel (window_pairs.hpp),
-  // as every per-channel window with output channels in twos does but for the stems above.
+  // Fewer output pixels (the ResNet block's convolutions: 16) take the K x K pair kernel
+  // (window_pairs.hpp), as every per-channel window with output channels in twos does but for the
+  // stems above.
   static_assert(
       std::is_same_v<decltype(m0::lower(detail::quantize_convolution<
                                             ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, WeightGranularity::per_channel,
@@ -237,10 +237,6 @@ TEST_CASE(
                                             Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}})
                                             .op)),
                      m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>>);
-  static_assert(m0::window_lane_built<3, 8, 6, 8, 8, 16> && m0::window_lane_built<3, 3, 7, 4, 4, 25> &&
-                !m0::window_lane_built<3, 8, 6, 8, 8, 64> &&  // stored pairs from 64 pixels on
-                !m0::window_lane_built<3, 8, 4, 8, 8, 4> &&   // too few pixels to pay for the building
-                !m0::window_lane_built<3, 8, 6, 1, 8, 16>);   // a per-tensor scale
   check_conv<4, 4, 8, 8, 3, 1, 1, true, true, 76, -20, -128>();  // the ResNet block's convolutions, ReLU folded
   check_conv<4, 4, 8, 8, 3, 1, 1, true, false, 77, 3, -7>();     // and without: two-sided records
   check_conv<7, 7, 3, 12, 3, 1, 0, true, true, 78, 11, 5>();     // rows of 9: a last input alone; three groups

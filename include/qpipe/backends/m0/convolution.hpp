@@ -121,16 +121,13 @@ consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>&
   static_assert(G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1);
   constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, KW = G.kernel_width,
                         S = G.stride_height;
-  constexpr std::size_t call_pixels = G.out_height * G.out_width;
   const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
   if constexpr (K == 1 && KW == 1 && lane_packed_inputs<K, InC, Channels, OutC>) {
     return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
   } else if constexpr (K == 1 && KW == 1 && pair_packed_weights<K, InC, Channels, OutC>) {
     return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
   } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, LayerPixels, KW>) {
-    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, true, KW>>(op, requantizer);
-  } else if constexpr (window_lane_built<K, InC, W, Channels, OutC, call_pixels, KW>) {
-    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, false, KW>>(op, requantizer);
+    return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, KW>>(op, requantizer);
   } else {
     return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided, KW>{{}, op.weights, folded_biases(op), requantizer};
   }
@@ -147,7 +144,7 @@ inline constexpr bool window_lane_stem = [] {
                 OutC <= 8) {
     constexpr std::size_t K = G.kernel_height, KW = G.kernel_width, InC = G.channels, W = G.width;
     if constexpr (window_lane_weights<K, InC, W, Channels, OutC, G.out_height * G.out_width, KW>) {
-      return WindowLaneKernel<G.height, W, InC, K, G.stride_height, OutC, false, true, KW>::expands_input;
+      return WindowLaneKernel<G.height, W, InC, K, G.stride_height, OutC, false, KW>::expands_input;
     }
   }
   return false;

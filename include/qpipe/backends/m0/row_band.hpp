@@ -112,45 +112,24 @@ struct RowBandKernel : Geometry {
 
   template <WordImmediates I>
   constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
-    if constexpr (expands_band) {
-      // The row kernel expands the band into lane pairs in place (WindowLaneKernel::
-      // apply_expanding): each input pair is built once per output row instead of once per window
-      // and channel group reading it. The expansion overwrites the band, so every row is rebuilt.
-      alignas(4) std::array<std::int8_t, RowKernel::input_capacity> band;
-      for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
-        fill(band.data(), band.data() + band_type::bytes);
-        copy_rows(in, first_row(y), band.data());
-        row_kernel.template apply_expanding<I>(band.data(), out);
+    // The padding columns are the zero point for every output row: written once; the image part
+    // of each band row is written per output row.
+    alignas(4) std::array<std::int8_t, band_type::bytes> band;  // word-aligned: the row copies move words
+    if constexpr (!band_type::image_rows) fill(band.data(), band.data() + band.size());
+    for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
+      const std::ptrdiff_t first = first_row(y);
+      const bool inside =
+          first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
+      if (band_type::image_rows && inside) {
+        run_row<I>(in + static_cast<std::size_t>(first) * G.width * G.channels, out);
+        continue;
       }
-    } else {
-      // The padding columns are the zero point for every output row: written once; the image
-      // part of each band row is written per output row.
-      alignas(4) std::array<std::int8_t, band_type::bytes> band;  // word-aligned: the row copies move words
-      if constexpr (!band_type::image_rows) fill(band.data(), band.data() + band.size());
-      for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
-        const std::ptrdiff_t first = first_row(y);
-        const bool inside =
-            first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
-        if (band_type::image_rows && inside) {
-          run_row<I>(in + static_cast<std::size_t>(first) * G.width * G.channels, out);
-          continue;
-        }
-        copy_rows(in, first, band.data());
-        run_row<I>(band.data(), out);
-      }
+      copy_rows(in, first, band.data());
+      run_row<I>(band.data(), out);
     }
   }
 
  private:
-  // Where the row kernel expands its input in place: the band is the kernel's own buffer.
-  static constexpr bool expands_band = [] {
-    if constexpr (requires { RowKernel::expands_input; }) {
-      return RowKernel::expands_input && !band_type::image_rows;
-    } else {
-      return false;
-    }
-  }();
-
   // Output row y's first window row, in image rows (negative: above the image).
   static constexpr std::ptrdiff_t first_row(std::size_t y) {
     return static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);

@@ -26,12 +26,8 @@ namespace qpipe::m0 {
 // The flash a layer's weights take doubles while its MACs get about 1.5 cycles cheaper each; both
 // examples' stems (64 output pixels, each weight used 64 times) gain 90 to 140 cycles per added
 // byte, their 3 x 3 block convolutions (16 pixels) about 26. From this many output pixels the
-// weights are stored as pairs; below it they stay bytes and a group's pairs are built on the stack
-// once for all of its pixels (about 10 cycles a pair, where a pixel saves about 2 cycles a pair:
-// worth it from window_lane_built_min_pixels on, up to window_lane_built_max_bytes of stack).
+// weights are stored as pairs (below it, the K x K pair kernel of window_pairs.hpp takes the layer).
 inline constexpr std::size_t window_lane_min_pixels = 64;
-inline constexpr std::size_t window_lane_built_min_pixels = 8;
-inline constexpr std::size_t window_lane_built_max_bytes = 1024;
 
 // The kernel's reach: per-channel scales, output channels in fours, a kernel row (KW inputs of
 // InC channels) of at most 31 inputs (its pairs' weights 16 bytes apart: one ADDS immediate spans
@@ -45,12 +41,6 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, s
           std::size_t KW = K>
 inline constexpr bool window_lane_weights =
     window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels >= window_lane_min_pixels;
-// Weights stored as bytes, a group's pairs built at run time (ResNet's block convolutions).
-template <std::size_t K, std::size_t InC, std::size_t W, std::size_t Channels, std::size_t OutC, std::size_t OutPixels,
-          std::size_t KW = K>
-inline constexpr bool window_lane_built =
-    window_lane_geometry<K, InC, W, Channels, OutC, KW> && OutPixels < window_lane_min_pixels &&
-    OutPixels >= window_lane_built_min_pixels && 16 * K * ((KW * InC + 1) / 2) <= window_lane_built_max_bytes;
 
 #if defined(__ARM_ARCH_6M__)
 // acc[c] += the lane MACs of one output pixel's window with channel c of a group of four: Full
@@ -165,14 +155,6 @@ template <std::size_t Pairs, std::size_t RowStep>
 #undef QPIPE_WINDOW_MACS
 #undef QPIPE_WINDOW_MAC
 
-// The same, out of line: one copy for the layers of one geometry (the ResNet block's two
-// convolutions), where the loop runs for few pixels and its code would be paid twice.
-template <std::size_t Full, bool Single, std::size_t RowStride>
-[[gnu::noinline]] inline void window_lanes_shared_m0(const std::int32_t* w, const std::int32_t* window_end,
-                                                     const std::int8_t* x, std::int32_t (&acc)[4]) {
-  window_lanes_m0<Full, Single, RowStride>(w, window_end, x, acc);
-}
-
 // The four outputs of a group in the folded halves form with the word's fields as immediates
 // (WordImmediates; `shift` the shift alone): records q[0 .. 3], codes to out[0 .. 3]. About 20
 // cycles an output, 11 fewer than GCC's code for folded_halves_code with the word read at run time.
@@ -203,14 +185,13 @@ template <WordImmediates I>
 #undef QPIPE_WINDOW_CODE
 #endif
 
-// The layer: weights as lane pairs [group of four channels][kernel row][pair][channel] (stored
-// so where StoredPairs, else as the pairs' two bytes, built into that layout one group at a time),
-// the channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
+// The layer: weights as lane pairs [group of four channels][kernel row][pair][channel], the
+// channel records and the requantization of the many-input 1 x 1 kernel (QuadRecords,
 // pointwise_pairs.hpp, without the second offset where the layer has no use for it). The host
 // and constant evaluation run the same lane arithmetic in C++ (lane_mac). K x KW: the kernel's
 // rows and their width (a square kernel: KW = K).
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
-          bool StoredPairs = true, std::size_t KW = K>
+          std::size_t KW = K>
 struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>,
                           QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>;
@@ -221,10 +202,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   static constexpr std::size_t pairs = (row + 1) / 2;  // per kernel row, the last input alone if row is odd
   static constexpr std::size_t group_words = 4 * K * pairs;
 
-  // Pairs: weight[i]; bytes: the pair i's high lane at 2 i, its low lane at 2 i + 1 (a zero after
-  // an odd row's last weight).
-  std::array<std::conditional_t<StoredPairs, std::int32_t, std::int8_t>, OutC / 4 * group_words*(StoredPairs ? 1 : 2)>
-      weight;
+  // A zero low lane after an odd row's last weight.
+  std::array<std::int32_t, OutC / 4 * group_words> weight;
 
   static constexpr std::size_t weight_index(std::size_t o, std::size_t ky, std::size_t j) {
     return o / 4 * group_words + (ky * pairs + j) * 4 + o % 4;
@@ -234,12 +213,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   // The high lane holds the even input's weight (lane_weight); 0 past a row's end.
   constexpr void set_weight(std::size_t o, std::size_t n, std::int8_t w) {
     const std::size_t ky = n / row, e = n % row;
-    if constexpr (StoredPairs) {
-      std::int32_t& p = weight[weight_index(o, ky, e / 2)];
-      p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
-    } else {
-      weight[2 * weight_index(o, ky, e / 2) + e % 2] = w;
-    }
+    std::int32_t& p = weight[weight_index(o, ky, e / 2)];
+    p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
   }
 
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
@@ -249,7 +224,7 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
-  // With stored pairs, every window row starting on an even byte (S InC and W InC even), the
+  // With every window row starting on an even byte (S InC and W InC even), the
   // layer can expand its input in place into lane pairs, one word per two bytes, where the model
   // gives it the buffer alone and room for the words (Model::expands: an arena buffer no other
   // step reads). Each pair is then built once for the whole layer (about 10 cycles) instead of
@@ -260,8 +235,8 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
   // image row, since such a row has KW and InC odd, so S and W even, so no window ends at W.
   static constexpr std::size_t row_words = pairs;
   static constexpr std::size_t row_word_step = 2 * W * InC - 4 * row_words;
-  static constexpr bool expands_input = StoredPairs && (S * InC) % 2 == 0 && (W * InC) % 2 == 0 &&
-                                        16 * row_words <= 255 && 2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
+  static constexpr bool expands_input = (S * InC) % 2 == 0 && (W * InC) % 2 == 0 && 16 * row_words <= 255 &&
+                                        2 * W * InC >= 4 * row_words && row_word_step <= 255 &&
                                         (row % 2 == 0 || (out_width - 1) * S + KW < W);
   static constexpr std::size_t expanded_words = (input_size / 2 + 3) / 4 * 4;
   static constexpr std::size_t input_capacity = 4 * expanded_words + 3;
@@ -298,54 +273,15 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
 
   // I: the word's fields, known where the network is a template argument; then, on the M0, a
   // folded layer with a folded activation (one offset a channel) requantizes in assembly.
-  // Stored pairs: pixel by pixel, the groups of a pixel in turn; built pairs: group by group (the
-  // group's pairs built once), its pixels in turn.
+  // Pixel by pixel, the groups of a pixel in turn.
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
-    if constexpr (StoredPairs) {
-      for (std::size_t y = 0; y < out_height; ++y) {
-        for (std::size_t x = 0; x < out_width; ++x) {
-          const std::int8_t* window = in + (y * S * W + x * S) * InC;
-          const std::int32_t* w = weight.data();
-          for (std::size_t o = 0; o < OutC; o += 4, out += 4) group_codes<I>(w, window, o, out);
-        }
+    for (std::size_t y = 0; y < out_height; ++y) {
+      for (std::size_t x = 0; x < out_width; ++x) {
+        const std::int8_t* window = in + (y * S * W + x * S) * InC;
+        const std::int32_t* w = weight.data();
+        for (std::size_t o = 0; o < OutC; o += 4, out += 4) group_codes<I>(w, window, o, out);
       }
-    } else {
-      std::array<std::int32_t, group_words> built;
-      for (std::size_t o = 0; o < OutC; o += 4) {
-        build_group(&weight[2 * (o / 4) * group_words], built);
-        if (std::is_constant_evaluated()) {
-          // The pixel's output computed, not stepped to: the step after the last pixel points
-          // past the output's end for o > 0, which clang refuses in a constant expression. At run
-          // time the stepped pointer below (GCC's code for it is what perf/results measures).
-          for (std::size_t y = 0; y < out_height; ++y) {
-            for (std::size_t x = 0; x < out_width; ++x) {
-              const std::int32_t* w = built.data();
-              group_codes<I>(w, in + (y * S * W + x * S) * InC, o, out + (y * out_width + x) * OutC + o);
-            }
-          }
-          continue;
-        }
-        std::int8_t* group_out = out + o;
-        for (std::size_t y = 0; y < out_height; ++y) {
-          for (std::size_t x = 0; x < out_width; ++x, group_out += OutC) {
-            const std::int32_t* w = built.data();
-            group_codes<I>(w, in + (y * S * W + x * S) * InC, o, group_out);
-          }
-        }
-      }
-    }
-  }
-
-  // A group's pairs from their bytes.
-  static constexpr void build_group(const std::int8_t* bytes, std::array<std::int32_t, group_words>& pairs_of_group) {
-    // Four pairs a step (group_words is a multiple of 4): GCC then reads the bytes at immediate
-    // offsets and stores the four words with one STM.
-    for (std::size_t i = 0; i < group_words; i += 4, bytes += 8) {
-      pairs_of_group[i] = lane_weight(bytes[0], bytes[1]);
-      pairs_of_group[i + 1] = lane_weight(bytes[2], bytes[3]);
-      pairs_of_group[i + 2] = lane_weight(bytes[4], bytes[5]);
-      pairs_of_group[i + 3] = lane_weight(bytes[6], bytes[7]);
     }
   }
 
@@ -381,12 +317,7 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
                                                           std::int32_t (&acc)[4]) {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if constexpr (StoredPairs) {
-        window_lanes_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
-      } else {
-        window_lanes_shared_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
-        w += group_words;
-      }
+      window_lanes_m0<row / 2, row % 2 == 1, W * InC>(w, w + group_words, window, acc);
       return;
     }
 #endif
