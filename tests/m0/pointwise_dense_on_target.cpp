@@ -9,26 +9,20 @@
 // routine), one of 128 inputs that folds (the whole channel loop in assembly); dense layers on the
 // word kernel (weights as biased bytes, lane pairs made in assembly) with one and several chunks
 // of inputs, loop steps of one and four groups, and TFLite's multipliers.
-// Prints every output byte and the number of mismatches; the host build prints the same bytes
-// (tests/meson.build compares them). Exit status 0 only if no byte differs.
-#include <array>
+// Prints every output byte and the number of mismatches (on_target_check.hpp); the host build
+// prints the same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <type_traits>
 
-#include "qpipe.hpp"
-#include "qpipe/backends/m0/backend.hpp"
-#include "qpipe/reference/backend.hpp"
+#include "on_target_check.hpp"
 
 namespace {
 
 using namespace qpipe;
-
-constexpr std::uint32_t next_random(std::uint32_t& s) {
-  s = s * 1664525u + 1013904223u;
-  return s >> 8;
-}
+using on_target::next_random;
+using on_target::on_m0;
 
 // Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4),
 // biases of about a quarter of the accumulator's spread.
@@ -92,11 +86,6 @@ constexpr auto dense128_params = dense<128, 6>(17, 0.003, Grid{1e-8, 0});
 constexpr auto dense128 = make_spec<Pipe<QDense<6>>, Shape<128>>(input_grid, dense128_params);
 
 template <const auto& Spec>
-constexpr auto on_m0 = compile<Spec, m0::Backend>();
-template <const auto& Spec>
-constexpr auto on_reference = compile<Spec, reference_ops::Backend>();
-
-template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
 
 template <const auto& Spec, class Kernel>
@@ -115,41 +104,18 @@ static_assert(runs_on<dense36, m0::DenseWordKernel<36, 16, true>> && first_kerne
 static_assert(runs_on<dense128, m0::DenseWordKernel<128, 6, true>> &&
               first_kernel<dense128>.requantizer.form.pieces == 0);
 
-std::uint32_t seed = 7;
-
-// Runs both networks on `rounds` inputs (the first all -128, the second all 127, then random),
-// prints the M0 backend's bytes, returns the number of bytes that differ from the reference's.
-template <const auto& Spec>
-int check(const char* name, int rounds) {
-  using S = std::remove_cvref_t<decltype(Spec)>;
-  static std::array<std::int8_t, S::input_shape::size> input;
-  static std::array<std::int8_t, S::plan::output_shape::size> got, want;
-  int bad = 0;
-  std::printf("%s:", name);
-  for (int r = 0; r < rounds; ++r) {
-    for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
-    run<on_m0<Spec>>(input, got);
-    run<on_reference<Spec>>(input, want);
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      bad += got[i] != want[i];
-      std::printf(" %d", int{got[i]});
-    }
-  }
-  std::printf("\n");
-  return bad;
-}
-
 }  // namespace
 
 int main() {
+  std::uint32_t seed = 7;
   int bad = 0;
-  bad += check<pieces256>("1x1 256->32 relu, three pieces", 4);
-  bad += check<plain256>("1x1 256->64, three pieces and two offsets", 4);
-  bad += check<saturating>("1x1 32->16, TFLite's multipliers", 4);
-  bad += check<folded128>("1x1 128->128 relu, folded", 4);
-  bad += check<dense640>("dense 640->16 relu, three chunks", 4);
-  bad += check<dense36>("dense 36->16", 8);
-  bad += check<dense128>("dense 128->6, TFLite's multipliers", 4);
+  bad += on_target::check_against_reference<pieces256>("1x1 256->32 relu, three pieces", 4, seed);
+  bad += on_target::check_against_reference<plain256>("1x1 256->64, three pieces and two offsets", 4, seed);
+  bad += on_target::check_against_reference<saturating>("1x1 32->16, TFLite's multipliers", 4, seed);
+  bad += on_target::check_against_reference<folded128>("1x1 128->128 relu, folded", 4, seed);
+  bad += on_target::check_against_reference<dense640>("dense 640->16 relu, three chunks", 4, seed);
+  bad += on_target::check_against_reference<dense36>("dense 36->16", 8, seed);
+  bad += on_target::check_against_reference<dense128>("dense 128->6, TFLite's multipliers", 4, seed);
   std::printf("%d mismatches\n", bad);
   return bad == 0 ? 0 : 1;
 }

@@ -11,26 +11,21 @@
 // multipliers); an output row in chunks of three pixels; a window larger than the band (one pixel
 // a chunk); the stems' odd columns (3 x 3 over 3 channels, 10 x 4 at stride 2 over one); 6
 // channels (pieces packed in C++) with a stride per axis. static_asserts hold each case on its
-// kernel, form and chunking. Prints every output byte and the number of mismatches; the host build
-// prints the same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
-#include <array>
+// kernel, form and chunking. Prints every output byte and the number of mismatches
+// (on_target_check.hpp); the host build prints the same bytes (tests/meson.build compares them).
+// Exit status 0 only if no byte differs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <type_traits>
 
-#include "qpipe.hpp"
-#include "qpipe/backends/m0/backend.hpp"
-#include "qpipe/reference/backend.hpp"
+#include "on_target_check.hpp"
 
 namespace {
 
 using namespace qpipe;
-
-constexpr std::uint32_t next_random(std::uint32_t& s) {
-  s = s * 1664525u + 1013904223u;
-  return s >> 8;
-}
+using on_target::next_random;
+using on_target::on_m0;
 
 // Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4), biases
 // of about a quarter of the accumulator's spread.
@@ -92,11 +87,6 @@ constexpr auto rect6 = make_spec<Pipe<QConv2DPerChannel<kernel(5, 3), stride(2, 
     input_grid, conv<kernel(5, 3), 6, 8>(10, 0.01, Grid{0.3, -5}));
 
 template <const auto& Spec>
-constexpr auto on_m0 = compile<Spec, m0::Backend>();
-template <const auto& Spec>
-constexpr auto on_reference = compile<Spec, reference_ops::Backend>();
-
-template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
 template <const auto& Spec>
 using kernel_of = std::remove_cvref_t<decltype(first_kernel<Spec>)>;
@@ -125,48 +115,30 @@ static_assert(runs_pairs<kws_stem> && kernel_of<kws_stem>::layout::column_words 
               kernel_of<kws_stem>::layout::unroll == 4);
 static_assert(runs_pairs<rect6> && kernel_of<rect6>::layout::column_words == 15);
 
-std::uint32_t seed = 7;
-
-// Runs the networks on `rounds` inputs (the first all -128, the second all 127, then random),
-// prints the M0 backend's bytes, returns the number of bytes that differ from the reference's
-// (through qpipe::run and through the kernel's call operator).
+// The network through qpipe::run (the folded form's fields as immediates) and through the kernel's
+// own call operator (the fields read from the layer's word), both against the reference.
 template <const auto& Spec>
-int check(const char* name, int rounds) {
-  using S = std::remove_cvref_t<decltype(Spec)>;
-  static std::array<std::int8_t, S::input_shape::size> input;
-  static std::array<std::int8_t, S::plan::output_shape::size> got, by_word, want;
-  int bad = 0;
-  std::printf("%s:", name);
-  for (int r = 0; r < rounds; ++r) {
-    for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
-    run<on_m0<Spec>>(input, got);
-    first_kernel<Spec>(input.data(), by_word.data());
-    run<on_reference<Spec>>(input, want);
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      bad += got[i] != want[i];
-      bad += by_word[i] != want[i];
-      std::printf(" %d", int{got[i]});
-    }
-  }
-  std::printf("\n");
-  return bad;
+int check(const char* name, int rounds, std::uint32_t& seed) {
+  return on_target::check_against_reference<Spec>(
+      name, rounds, seed, [](const std::int8_t* in, std::int8_t* out) { first_kernel<Spec>(in, out); });
 }
 
 }  // namespace
 
 int main() {
+  std::uint32_t seed = 7;
   int bad = 0;
-  bad += check<folded16>("3x3 SAME 8x8x16 -> 16 relu, folded", 3);
-  bad += check<two_offsets16>("3x3 s2 SAME 9x9x16 -> 32, folded, two offsets", 3);
-  bad += check<unfolded16>("3x3 s2 SAME 9x9x16 -> 32, halves unfolded", 3);
-  bad += check<pieces32>("3x3 VALID 6x6x32 -> 32 relu, three pieces", 3);
-  bad += check<plain32>("3x3 VALID 6x6x32 -> 32, three pieces and two offsets", 3);
-  bad += check<saturating32>("3x3 s2 SAME 8x8x32 -> 16, TFLite's multipliers", 3);
-  bad += check<chunked64>("3x3 SAME 4x12x64 -> 64 relu, chunks of 3", 3);
-  bad += check<wide256>("3x3 SAME 3x3x256 -> 8 relu, a pixel a chunk", 3);
-  bad += check<stem3>("3x3 SAME 10x10x3 -> 16 relu", 3);
-  bad += check<kws_stem>("10x4 s2 SAME 13x10x1 -> 16 relu", 3);
-  bad += check<rect6>("5x3 s(2,1) SAME 9x7x6 -> 8", 3);
+  bad += check<folded16>("3x3 SAME 8x8x16 -> 16 relu, folded", 3, seed);
+  bad += check<two_offsets16>("3x3 s2 SAME 9x9x16 -> 32, folded, two offsets", 3, seed);
+  bad += check<unfolded16>("3x3 s2 SAME 9x9x16 -> 32, halves unfolded", 3, seed);
+  bad += check<pieces32>("3x3 VALID 6x6x32 -> 32 relu, three pieces", 3, seed);
+  bad += check<plain32>("3x3 VALID 6x6x32 -> 32, three pieces and two offsets", 3, seed);
+  bad += check<saturating32>("3x3 s2 SAME 8x8x32 -> 16, TFLite's multipliers", 3, seed);
+  bad += check<chunked64>("3x3 SAME 4x12x64 -> 64 relu, chunks of 3", 3, seed);
+  bad += check<wide256>("3x3 SAME 3x3x256 -> 8 relu, a pixel a chunk", 3, seed);
+  bad += check<stem3>("3x3 SAME 10x10x3 -> 16 relu", 3, seed);
+  bad += check<kws_stem>("10x4 s2 SAME 13x10x1 -> 16 relu", 3, seed);
+  bad += check<rect6>("5x3 s(2,1) SAME 9x7x6 -> 8", 3, seed);
   std::printf("%d mismatches\n", bad);
   return bad == 0 ? 0 : 1;
 }
