@@ -1,11 +1,16 @@
 #!/usr/bin/python3
 """What the four MLPerf Tiny replicas cost: the reader, the compilers, the M0's memory, the cycles.
 
-usage: /usr/bin/python3 perf/mlperf_tiny.py [--names a,b] [--profile [--profiler PY] [--trace T]]
+usage: /usr/bin/python3 perf/mlperf_tiny.py [--names a,b] [--backend fast|byte-weights]
+                                            [--profile [--profiler PY] [--trace T]]
                                             [--source-root DIR] [--workdir DIR] [--cxx c++] [--runs N]
                                             [--before FILE] [--note TEXT] [--markdown FILE]
 
 For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work folder):
+- --backend: the backend the reader's header compiles the network for (`network`): fast, the
+  header as written (compile<spec>(): the default backend, qpipe::m0::Backend on the M0), or
+  byte-weights (compile<spec, qpipe::m0::ByteWeightsBackend>(): the convolutions' weights kept as
+  bytes in flash; on the host too, the M0 kernels' C++ paths);
 - the model: operators, MACs and parameters (mlperf_tiny.py --summary's totals);
 - the reader: wall time of python3 -m qpipe_tools.tflite turning the .tflite into a header (best of --runs);
 - host: tests/frontends/tflite/run_model.cpp compiled as meson compiles it (c++ -std=c++20 -O3
@@ -55,6 +60,8 @@ TFLITE = os.path.join(ROOT, "tests", "frontends", "tflite")
 GENERATOR = os.path.join(TFLITE, "mlperf_tiny.py")
 READER = ["-m", "qpipe_tools.tflite"]  # with python/ on PYTHONPATH
 PYTHON = "/usr/bin/python3"
+# --backend: the backend type the header's `network` is compiled for (None: the header's default).
+BACKENDS = {"fast": None, "byte-weights": "qpipe::m0::ByteWeightsBackend"}
 # meson's own flags around the project's (warning_level=2, buildtype=release, b_ndebug=if-release).
 MESON_FLAGS = ["-DNDEBUG", "-D_FILE_OFFSET_BITS=64", "-Wall", "-Winvalid-pch", "-Wextra", "-std=c++20", "-O3"]
 
@@ -105,6 +112,14 @@ def measure(name, flags, args, work):
         )
         best = min(best or 1e9, time.perf_counter() - start)
     r["reader_s"] = best
+    if args.backend != "fast":
+        with open(header) as f:
+            text = f.read()
+        default = "qpipe::compile<spec>();"
+        if default not in text:
+            raise SystemExit("mlperf_tiny.py: --backend: %s has no %s" % (header, default))
+        with open(header, "w") as f:
+            f.write(text.replace(default, "qpipe::compile<spec, %s>();" % BACKENDS[args.backend]))
     defines = [
         '-DNET_HEADER="%s_net.hpp"' % name,
         '-DINPUTS_HEADER="%s_inputs.hpp"' % name,
@@ -455,6 +470,13 @@ def per_step(r, old):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--names", help="comma-separated replicas (default: all)")
+    ap.add_argument(
+        "--backend",
+        choices=sorted(BACKENDS),
+        default="fast",
+        help="fast: the header's compile<spec>() (qpipe::m0::Backend on the M0); byte-weights: "
+        "qpipe::m0::ByteWeightsBackend (weights as bytes in flash)",
+    )
     ap.add_argument(
         "--source-root",
         default=ROOT,

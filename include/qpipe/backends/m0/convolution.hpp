@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "qpipe/backends/m0/byte_pairs.hpp"
 #include "qpipe/backends/m0/dot.hpp"
 #include "qpipe/backends/m0/pointwise_lanes.hpp"
 #include "qpipe/backends/m0/pointwise_pairs.hpp"
@@ -116,7 +117,10 @@ consteval Kernel packed_kernel(const Op& op, const Requantizer& requantizer) {
 // first specialised kernel whose reach takes its geometry, else the row loops. LayerPixels: the
 // output pixels the layer's weights serve (stored lane pairs pay from window_lane_min_pixels on),
 // over all of its calls when a row band calls the kernel once per output row.
-template <std::size_t LayerPixels, ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+// ByteWeights (ByteWeightsBackend): no kernel that stores lane pairs (the 1 x 1 pair kernel's byte
+// form; the lane kernel's stems go to the K x K one's, lower_convolution).
+template <std::size_t LayerPixels, bool ByteWeights = false, ops::Window G, std::size_t OutC, std::size_t Channels,
+          bool TwoSided>
 consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
   static_assert(G.inside() && G.stride_height == G.stride_width && G.dilation_height == 1 && G.dilation_width == 1);
   constexpr std::size_t H = G.height, W = G.width, InC = G.channels, K = G.kernel_height, KW = G.kernel_width,
@@ -124,9 +128,11 @@ consteval auto lower_inside(const ops::Convolution<G, OutC, Channels, TwoSided>&
   const ChannelRequantizer<Channels, TwoSided> requantizer = fitted_requantizer<TwoSided>(op.requantization, op.range);
   if constexpr (K == 1 && KW == 1 && lane_packed_inputs<K, InC, Channels, OutC>) {
     return packed_kernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
+  } else if constexpr (K == 1 && KW == 1 && pair_packed_weights<K, InC, Channels, OutC> && ByteWeights) {
+    return packed_kernel<PointwiseBytePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
   } else if constexpr (K == 1 && KW == 1 && pair_packed_weights<K, InC, Channels, OutC>) {
     return packed_kernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>>(op, requantizer);
-  } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, LayerPixels, KW>) {
+  } else if constexpr (window_lane_weights<K, InC, W, Channels, OutC, LayerPixels, KW> && !ByteWeights) {
     return packed_kernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, KW>>(op, requantizer);
   } else {
     return ConvKernel<H, W, InC, K, S, OutC, Channels, TwoSided, KW>{{}, op.weights, folded_biases(op), requantizer};
@@ -154,25 +160,43 @@ inline constexpr bool window_lane_stem = [] {
 // window, but for the stems above; another window inside the image with one stride takes
 // lower_inside's kernel; SAME padding or a stride per axis, a row band (row_band.hpp) around the
 // kernel of one output row; a dilated window runs the reference loop nest.
-template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
-consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
+// ByteWeights: the kernels that keep the weights as bytes (lower_byte_weights).
+template <bool ByteWeights, ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+consteval auto lower_convolution(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
   if constexpr (G.dilation_height != 1 || G.dilation_width != 1) {
     return reference_ops::Kernel<ops::Convolution<G, OutC, Channels, TwoSided>>{op};
-  } else if constexpr (window_pair_weights<G, Channels, OutC> && !window_lane_stem<G, OutC, Channels>) {
+  } else if constexpr (window_pair_weights<G, Channels, OutC> && !window_lane_stem<G, OutC, Channels> && !ByteWeights) {
     auto kernel = packed_kernel<WindowPairKernel<G, OutC, TwoSided>>(
         op, fitted_requantizer<TwoSided>(op.requantization, op.range));
     kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
     return kernel;
+  } else if constexpr (window_byte_pair_weights<G, Channels, OutC> && ByteWeights) {
+    auto kernel = packed_kernel<WindowBytePairKernel<G, OutC, TwoSided>>(
+        op, fitted_requantizer<TwoSided>(op.requantization, op.range));
+    kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
+    return kernel;
   } else if constexpr (G.inside() && G.stride_height == G.stride_width) {
-    return lower_inside<G.out_height * G.out_width>(op);
+    return lower_inside<G.out_height * G.out_width, ByteWeights>(op);
   } else {
     constexpr ops::Window row_window = RowBand<G>::row_window;
     const ops::Convolution<row_window, OutC, Channels, TwoSided> row_op{
         {}, op.weights, op.bias, op.input_zero_point, op.requantization, op.range};
-    const auto row_kernel = lower_inside<G.out_height * G.out_width>(row_op);
+    const auto row_kernel = lower_inside<G.out_height * G.out_width, ByteWeights>(row_op);
     return RowBandKernel<G, ops::ConvolutionGeometry<G, OutC, Channels>, std::remove_const_t<decltype(row_kernel)>>{
         {}, row_kernel, static_cast<std::int8_t>(op.input_zero_point)};
   }
+}
+template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+consteval auto lower(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
+  return lower_convolution<false>(op);
+}
+// The same with the weights kept as bytes in flash (ByteWeightsBackend): the pair kernels' byte
+// forms (byte_pairs.hpp) where their reach takes the layer, the few-channel stems
+// (window_lane_stem) included; a K x K layer whose channel pair's words exceed
+// byte_pair_max_pair_bytes, the row loops (bytes).
+template <ops::Window G, std::size_t OutC, std::size_t Channels, bool TwoSided>
+consteval auto lower_byte_weights(const ops::Convolution<G, OutC, Channels, TwoSided>& op) {
+  return lower_convolution<true>(op);
 }
 
 }  // namespace qpipe::m0

@@ -92,6 +92,64 @@ template <std::size_t Unroll, WordImmediates I>
 #pragma GCC diagnostic pop
 #endif
 
+// The band's columns (the K x K pair kernels': this one and the byte-weight one, byte_pairs.hpp),
+// `padding` (lane_input of the zero point twice) where a window reaches past the image.
+template <ops::Window G>
+struct WindowColumns {
+  static constexpr std::size_t InC = G.channels, KH = G.kernel_height;
+  static constexpr std::size_t column_words = WindowPairs<G>::column_words;
+
+  // The band's columns for the windows of output row y from output column x on: count columns.
+  static constexpr void pack(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count, std::int32_t* band,
+                             std::int32_t padding) {
+    const std::ptrdiff_t top =
+        static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
+    const std::ptrdiff_t left =
+        static_cast<std::ptrdiff_t>(x * G.stride_width) - static_cast<std::ptrdiff_t>(G.pad_left);
+    for (std::size_t c = 0; c < count; ++c, band += column_words) {
+      const std::ptrdiff_t column = left + static_cast<std::ptrdiff_t>(c);
+      const bool column_inside = column >= 0 && column < static_cast<std::ptrdiff_t>(G.width);
+      if constexpr (InC % 2 == 0) {
+        // Each kernel row's piece is whole pairs.
+        for (std::size_t ky = 0; ky < KH; ++ky) {
+          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
+          std::int32_t* to = band + ky * (InC / 2);
+          if (column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height)) {
+            pack_piece(in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC, to);
+          } else {
+            for (std::size_t j = 0; j < InC / 2; ++j) to[j] = padding;
+          }
+        }
+      } else {
+        // Pairs across the kernel rows' pieces: the column's bytes first.
+        std::array<std::int8_t, 2 * column_words> bytes{};
+        const std::int8_t zero_point = static_cast<std::int8_t>(padding);
+        for (std::size_t ky = 0; ky < KH; ++ky) {
+          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
+          const bool inside = column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height);
+          const std::int8_t* from =
+              inside ? in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC
+                     : nullptr;
+          for (std::size_t i = 0; i < InC; ++i) bytes[ky * InC + i] = inside ? from[i] : zero_point;
+        }
+        for (std::size_t j = 0; j < column_words; ++j) band[j] = lane_input(bytes[2 * j], bytes[2 * j + 1]);
+      }
+    }
+  }
+  // InC bytes as InC / 2 pairs.
+  [[gnu::always_inline]] static constexpr void pack_piece(const std::int8_t* from, std::int32_t* to) {
+#if defined(__ARM_ARCH_6M__)
+    if constexpr (InC % 4 == 0) {
+      if (!std::is_constant_evaluated()) {
+        pack_lane_pairs_m0<pair_pack_step<InC>>(from, to, InC / 2);
+        return;
+      }
+    }
+#endif
+    for (std::size_t j = 0; j < InC / 2; ++j) to[j] = lane_input(from[2 * j], from[2 * j + 1]);
+  }
+};
+
 // The layer (any padding and strides, G's geometry): the weights as lane pairs [channel pair][window
 // word][channel], the channel records and requantization of the 1 x 1 pair kernel (QuadRecords),
 // the input zero point's pair for the taps on padding.
@@ -147,61 +205,10 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; x += layout::chunk_pixels) {
         const std::size_t pixels = out_width - x < layout::chunk_pixels ? out_width - x : layout::chunk_pixels;
-        pack_columns(in, y, x, (pixels - 1) * G.stride_width + KW, band.data());
+        WindowColumns<G>::pack(in, y, x, (pixels - 1) * G.stride_width + KW, band.data(), padding);
         run_pixels<I>(band.data(), pixels, out + (y * out_width + x) * OutC);
       }
     }
-  }
-
- private:
-  // The band's columns for the windows of output row y from output column x on: count columns.
-  constexpr void pack_columns(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count,
-                              std::int32_t* band) const {
-    const std::ptrdiff_t top =
-        static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
-    const std::ptrdiff_t left =
-        static_cast<std::ptrdiff_t>(x * G.stride_width) - static_cast<std::ptrdiff_t>(G.pad_left);
-    for (std::size_t c = 0; c < count; ++c, band += column_words) {
-      const std::ptrdiff_t column = left + static_cast<std::ptrdiff_t>(c);
-      const bool column_inside = column >= 0 && column < static_cast<std::ptrdiff_t>(G.width);
-      if constexpr (InC % 2 == 0) {
-        // Each kernel row's piece is whole pairs.
-        for (std::size_t ky = 0; ky < KH; ++ky) {
-          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
-          std::int32_t* to = band + ky * (InC / 2);
-          if (column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height)) {
-            pack_piece(in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC, to);
-          } else {
-            for (std::size_t j = 0; j < InC / 2; ++j) to[j] = padding;
-          }
-        }
-      } else {
-        // Pairs across the kernel rows' pieces: the column's bytes first.
-        std::array<std::int8_t, 2 * column_words> bytes{};
-        const std::int8_t zero_point = static_cast<std::int8_t>(padding);
-        for (std::size_t ky = 0; ky < KH; ++ky) {
-          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
-          const bool inside = column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height);
-          const std::int8_t* from =
-              inside ? in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC
-                     : nullptr;
-          for (std::size_t i = 0; i < InC; ++i) bytes[ky * InC + i] = inside ? from[i] : zero_point;
-        }
-        for (std::size_t j = 0; j < column_words; ++j) band[j] = lane_input(bytes[2 * j], bytes[2 * j + 1]);
-      }
-    }
-  }
-  // InC bytes as InC / 2 pairs.
-  [[gnu::always_inline]] constexpr void pack_piece(const std::int8_t* from, std::int32_t* to) const {
-#if defined(__ARM_ARCH_6M__)
-    if constexpr (InC % 4 == 0) {
-      if (!std::is_constant_evaluated()) {
-        pack_lane_pairs_m0<pair_pack_step<InC>>(from, to, InC / 2);
-        return;
-      }
-    }
-#endif
-    for (std::size_t j = 0; j < InC / 2; ++j) to[j] = lane_input(from[2 * j], from[2 * j + 1]);
   }
 
   // The codes of `pixels` output pixels whose windows start pixel_words apart from band on.
