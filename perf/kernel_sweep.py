@@ -3,7 +3,7 @@
 backend, one layer at a time, end to end (MACs, requantization, stores), across channel counts.
 
 usage: kernel_sweep.py [--channels 8,16,...] [--cases 1x1,3x3s1,...] [--jobs N] [--trace block|insn]
-                       [--results FILE] [--workdir DIR] [--source-root DIR]
+                       [--backend fast|byte-weights] [--results FILE] [--workdir DIR] [--source-root DIR]
 
 Each case is a network of one layer (a convolution with its ReLU folded into the requantization,
 or a dense layer), written as a header like the exporters' (seeded int8 weights with per-channel
@@ -13,7 +13,9 @@ not fit the micro:bit). For each case it prints the layer's estimated cycles per
 own cycles: the kernel, its requantization and stores, over the MACs Model::stage_macs counts),
 the kernel the M0 dispatcher chose (the kernel's type; "reference loop (Op)" for an op it has no
 kernel for), the floor (below) and the gap to it. --results writes the measurement as JSON
-(perf/results/sweep.json, which perf/figures.py renders into perf/README.md).
+(perf/results/sweep.json, which perf/figures.py renders into perf/README.md). --backend
+byte-weights compiles each case for qpipe::m0::ByteWeightsBackend (the convolutions' weights kept
+as bytes) instead of the default backend.
 
 The floor (floor()) is a lower bound on the cycles per MAC under the library's arithmetic and the
 Cortex-M0's timing: the cheaper of multiplying bytes and multiplying lane pairs made from bytes,
@@ -129,7 +131,7 @@ inline constexpr {params} block{{
 }};
 
 inline constexpr auto spec = qpipe::make_spec<Net, Input>(qpipe::Grid{{{input_scale!r}, {input_zero}}}, block);
-inline constexpr auto network = qpipe::compile<spec>();
+inline constexpr auto network = qpipe::compile<spec{backend}>();
 
 }}  // namespace sweep
 """
@@ -151,7 +153,11 @@ def seeded_codes(count, seed):
     return codes
 
 
-def header(case):
+# --backend: the backend type after the spec in compile<spec, ...>() ("": the default one).
+BACKENDS = {"fast": "", "byte-weights": ", qpipe::m0::ByteWeightsBackend"}
+
+
+def header(case, backend="fast"):
     """The case's network header: the weights as literals in the block (as the exporters write
     them; a constexpr loop that computes them costs GCC far more)."""
     kind = case.block[0]
@@ -194,6 +200,7 @@ def header(case):
         weight_scale=weight_scale,
         input_scale=INPUT_SCALE,
         input_zero=INPUT_ZERO,
+        backend=BACKENDS[backend],
     )
 
 
@@ -213,7 +220,7 @@ def run_case(case, args, workdir):
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "net.hpp")
     with open(path, "w") as f:
-        f.write(header(case))
+        f.write(header(case, args.backend))
     out = os.path.join(folder, "profile.json")
     cmd = [
         sys.executable,
@@ -280,6 +287,7 @@ def main():
     )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--trace", choices=["block", "insn"], default="block")
+    ap.add_argument("--backend", choices=sorted(BACKENDS), default="fast", help="byte-weights: ByteWeightsBackend")
     ap.add_argument("--results", help="write the measurement (JSON) here")
     ap.add_argument("--workdir")
     ap.add_argument("--source-root")
