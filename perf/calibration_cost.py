@@ -3,6 +3,7 @@
 
 usage: calibration_cost.py [--compiler G++] [--flags "FLAGS"] [--include DIR] [--samples 1,8,32]
                            [--paths host,compiler] [--ops-limit-search] [--results FILE --run NAME]
+       calibration_cost.py --fit [--compiler G++] [--include DIR] [--results FILE --run fit]
        calibration_cost.py --check-doc docs/calibration.md [--write]
 
 The network is MLPerf Tiny's DS-CNN shape: a 49 x 10 x 1 input (MFCC frames), a 3 x 3 stride-2
@@ -24,8 +25,24 @@ compiler path; the quantization in the host path).
 
 With --results it also stores the run under NAME in that JSON file (the other runs it holds are
 kept): the command, what it printed and each row; perf/results/calibration_cost.json holds the
-three runs of docs/calibration.md ("timing", "ops" and "m0": perf/meson.build's benchmarks), which
+runs of docs/calibration.md ("timing", "ops", "fit" and "m0": perf/meson.build's benchmarks), which
 perf/figures.py renders there.
+
+--fit measures what the exporter's estimate of a calibration pass (qpipe_tools.torch.OPS_PER_MAC
+and OPS_PER_VALUE) stands on: for the DS-CNN and three smaller networks of other shapes
+(fit_models: convolutions with pooling, a residual block, a depthwise layer between 1 x 1 layers
+over a wide image) it exports the compiler path with one sample and finds the constexpr
+operations of the largest evaluation, the pass, by the same bisection; it prints each network's
+MACs and activation values per pass, the operations measured, and the constants of a bound over
+all of them: the least-squares fit of operations on MACs and values (relative errors), scaled up
+until it covers the costliest network per its fit, rounded up to whole operations. It stores the
+points in the results file (run "fit"); perf/figures.py renders them in docs/calibration.md with
+the exporter's current constants, so that changing the constants without the page fails its check.
+A network of dense layers alone (256 -> 256 -> 128 -> 10) was tried and left out: the largest
+evaluation of its header was above 4 times its pass's estimate, which fits the quantization of its
+256 x 256 layer (a dense layer uses each weight once per sample, so its weights' quantization
+outweighs its pass), and the bisection, which sees only the largest evaluation, then does not
+measure the pass.
 
 --check-doc is the test of the page's two exporter outputs (the blocks between `<!-- exporter
 output: PATH ... -->` and `<!-- end exporter output -->`): it exports the DS-CNN with 8 samples on
@@ -39,6 +56,7 @@ import argparse
 import contextlib
 import difflib
 import io
+import math
 import re
 import os
 import subprocess
@@ -88,12 +106,82 @@ def frames(torch, n, seed=5):
     return smooth + 0.5 * torch.randn(n, 1, 49, 10, generator=g)
 
 
-def compile_header(compiler, include, header, extra, syntax_only=False, flags=()):
+def fit_models(torch):
+    """{name: (description, model in eval mode, one calibration sample)}: the networks of --fit
+    besides the DS-CNN, seeded like it."""
+    nn = torch.nn
+    torch.manual_seed(4321)
+    generator = torch.Generator().manual_seed(77)
+
+    def conv_bn_relu(cin, cout, k, groups=1):
+        return [nn.Conv2d(cin, cout, k, padding=k // 2, groups=groups), nn.BatchNorm2d(cout), nn.ReLU()]
+
+    class Residual(nn.Module):
+        """relu(x + bn(conv(relu(bn(conv(x))))))."""
+
+        def __init__(self, c):
+            super().__init__()
+            self.body = nn.Sequential(*conv_bn_relu(c, c, 3)[:3], nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c))
+
+        def forward(self, x):
+            return torch.relu(x + self.body(x))
+
+    models = {
+        "convnet": (
+            "16x16x3, 3x3 convs to 16, 32, 64 with max pools, BN + ReLU, GAP, Linear 10",
+            nn.Sequential(
+                *conv_bn_relu(3, 16, 3),
+                nn.MaxPool2d(2),
+                *conv_bn_relu(16, 32, 3),
+                nn.MaxPool2d(2),
+                *conv_bn_relu(32, 64, 3),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(64, 10),
+            ),
+            (1, 3, 16, 16),
+        ),
+        "resnet": (
+            "12x12x8, 3x3 conv to 16, a residual block of two 3x3 convs, BN + ReLU, GAP, Linear 10",
+            nn.Sequential(
+                *conv_bn_relu(8, 16, 3), Residual(16), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10)
+            ),
+            (1, 8, 12, 12),
+        ),
+        "wide": (
+            "32x32x4, pw 4->16, dw 3x3, avg pool, pw 16->16, max pool, BN + ReLU, GAP, Linear 4",
+            nn.Sequential(
+                *conv_bn_relu(4, 16, 1),
+                *conv_bn_relu(16, 16, 3, groups=16),
+                nn.AvgPool2d(2),
+                *conv_bn_relu(16, 16, 1),
+                nn.MaxPool2d(2),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(16, 4),
+            ),
+            (1, 4, 32, 32),
+        ),
+    }
+    out = {}
+    for name, (text, model, shape) in models.items():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                c = m.num_features
+                m.weight.data = 0.5 + torch.rand(c, generator=generator)
+                m.bias.data = 0.2 * torch.randn(c, generator=generator)
+                m.running_mean.data = 0.1 * torch.randn(c, generator=generator)
+                m.running_var.data = 0.2 + torch.rand(c, generator=generator)
+        out[name] = (text, model.eval(), torch.randn(*shape, generator=generator))
+    return out
+
+
+def compile_header(compiler, include, header, extra, syntax_only=False, flags=(), namespace="ds_cnn"):
     """(cpu seconds, peak MiB, ok, first error line) of compiling a file that includes the header."""
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "main.cpp")
         with open(source, "w") as f:
-            f.write('#include "%s"\nint main() { return ds_cnn::network.macs > 0 ? 0 : 1; }\n' % header)
+            f.write('#include "%s"\nint main() { return %s::network.macs > 0 ? 0 : 1; }\n' % (header, namespace))
         command = [compiler, "-std=c++20", "-O1", "-I", include] + list(flags) + extra
         command += ["-fsyntax-only", source] if syntax_only else ["-c", source, "-o", os.path.join(tmp, "main.o")]
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -104,17 +192,96 @@ def compile_header(compiler, include, header, extra, syntax_only=False, flags=()
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status) == 0, first
 
 
-def ops_needed(compiler, include, header, low=1 << 16, high=1 << 34, flags=()):
+def ops_needed(compiler, include, header, low=1 << 16, high=1 << 34, flags=(), namespace="ds_cnn"):
     """The smallest -fconstexpr-ops-limit the header compiles with (to 1 %), by bisection."""
-    if not compile_header(compiler, include, header, ["-fconstexpr-ops-limit=%d" % high], True, flags)[2]:
+
+    def compiles(limit):
+        return compile_header(compiler, include, header, ["-fconstexpr-ops-limit=%d" % limit], True, flags, namespace)[
+            2
+        ]
+
+    if not compiles(high):
         return None
+    if low > 1 << 16 and compiles(low):  # a bracket that missed: from the bottom
+        low = 1 << 16
     while high - low > max(1, low // 100):
         mid = (low + high) // 2
-        if compile_header(compiler, include, header, ["-fconstexpr-ops-limit=%d" % mid], True, flags)[2]:
+        if compiles(mid):
             high = mid
         else:
             low = mid
     return high
+
+
+def upper_bound_fit(points):
+    """(per MAC, per value): the least-squares fit of ops on macs and values with relative errors
+    (each point's equation divided by its ops), scaled by the largest ops / fit over the points and
+    rounded up to whole operations; points: [(macs, values, ops)]."""
+    # the 2 x 2 normal equations of min sum ((a m + b v) / o - 1)^2
+    smm = sum((m / o) ** 2 for m, v, o in points)
+    svv = sum((v / o) ** 2 for m, v, o in points)
+    smv = sum(m * v / o**2 for m, v, o in points)
+    sm = sum(m / o for m, v, o in points)
+    sv = sum(v / o for m, v, o in points)
+    det = smm * svv - smv * smv
+    a, b = (sm * svv - sv * smv) / det, (sv * smm - sm * smv) / det
+    if a <= 0 or b <= 0:  # one term alone would do: keep both positive
+        a, b = max(a, 1e-9), max(b, 1e-9)
+    scale = max(o / (a * m + b * v) for m, v, o in points)
+    return math.ceil(a * scale), math.ceil(b * scale)
+
+
+def fit(args, qpipe_torch, torch, say):
+    """--fit: the points and the bound; returns the rows to store."""
+    models = {
+        "ds_cnn": (
+            "49x10x1, the DS-CNN above (stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], GAP, Linear 12)",
+            ds_cnn(torch),
+            frames(torch, 1),
+        )
+    }
+    models.update(fit_models(torch))
+    say("constexpr operations of one calibration pass (the compiler path, 1 sample; -fsyntax-only bisection, 1 %)")
+    say("compiler: %s -std=c++20 -O1 -I %s" % (args.compiler, os.path.relpath(args.include, ROOT)))
+    say("%-8s %10s %8s %14s %8s  %s" % ("network", "MACs", "values", "measured ops", "per MAC", "shape"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (text, model, batch) in models.items():
+            header = os.path.join(tmp, "%s.hpp" % name)
+            info = qpipe_torch.export(model, batch, header, name, calibrate="compiler", quiet=True)
+            estimate = int(info.ops_per_pass)
+            ops = ops_needed(args.compiler, args.include, header, low=estimate // 2, high=estimate * 4, namespace=name)
+            if ops is None:  # far above the estimate: the whole range
+                ops = ops_needed(args.compiler, args.include, header, namespace=name)
+            rows.append({"model": name, "macs": info.macs, "values": info.values, "ops": ops})
+            say(
+                "%-8s %10d %8d %14s %8s  %s"
+                % (
+                    name,
+                    info.macs,
+                    info.values,
+                    "over 2^34" if ops is None else "{:,}".format(ops),
+                    "-" if ops is None else "%.1f" % (ops / info.macs),
+                    text,
+                )
+            )
+    points = [(r["macs"], r["values"], r["ops"]) for r in rows if r["ops"]]
+    a, b = upper_bound_fit(points)
+    say()
+    say(
+        "bound over all %d: %d operations per MAC + %d per value (least squares on relative errors,"
+        % (len(points), a, b)
+    )
+    say("scaled to cover the costliest network, rounded up)")
+    say("%-8s %14s %14s %9s" % ("network", "measured ops", "bound", "headroom"))
+    for r in rows:
+        if r["ops"]:
+            bound = a * r["macs"] + b * r["values"]
+            say(
+                "%-8s %14s %14s %+8.1f %%"
+                % (r["model"], "{:,}".format(r["ops"]), "{:,}".format(bound), 100.0 * (bound / r["ops"] - 1))
+            )
+    return rows
 
 
 DOC_BLOCK = re.compile(
@@ -179,6 +346,7 @@ def main(argv):
     parser.add_argument("--samples", default="1,8,32")
     parser.add_argument("--paths", default="host,compiler")
     parser.add_argument("--ops-limit-search", action="store_true")
+    parser.add_argument("--fit", action="store_true", help="the estimate's points and bound (FIT_MODELS)")
     parser.add_argument("--results", help="store the run in this JSON file (perf/results/calibration_cost.json)")
     parser.add_argument("--run", help="the name of the run in the results file (timing, ops, m0)")
     parser.add_argument("--check-doc", metavar="PAGE", help="compare the page's exporter outputs (a test)")
@@ -194,15 +362,17 @@ def main(argv):
     from qpipe_tools import torch as qpipe_torch
 
     torch.set_num_threads(1)
-    model = ds_cnn(torch)
-    counts = [int(n) for n in args.samples.split(",")]
-    paths = args.paths.split(",")
     printed = []
 
     def say(line=""):
         print(line, flush=True)
         printed.append(line)
 
+    if args.fit:
+        return store(args, argv, printed, fit(args, qpipe_torch, torch, say))
+    model = ds_cnn(torch)
+    counts = [int(n) for n in args.samples.split(",")]
+    paths = args.paths.split(",")
     say("DS-CNN (49x10x1, stem 3x3/2 -> 64, 4 x [dw 3x3 + pw 64->64], BN + ReLU, GAP, Linear 12)")
     flags = args.flags.split()
     say("compiler: %s -std=c++20 -O1 -I %s %s" % (args.compiler, os.path.relpath(args.include, ROOT), " ".join(flags)))
@@ -286,6 +456,11 @@ def main(argv):
                 continue
             extra = cc - hc
             say("%7d %14.2f %14.2f %17.2f us %16.0f" % (n, extra, extra / n, 1e6 * extra / n / info.macs, cm - hm))
+    return store(args, argv, printed, stored)
+
+
+def store(args, argv, printed, stored):
+    """With --results: the run into the results file, and the figures that show it rendered."""
     if args.results:
         results = json.load(open(args.results)) if os.path.exists(args.results) else {"runs": {}}
         skip = {i for i, a in enumerate(argv) if a in ("--results", "--run")}

@@ -1083,22 +1083,31 @@ def cpp_table(name, width, rows):
 # Where calibration runs
 #
 # In the compiler, a pass (one sample through the float reference and its observers) costs GCC's
-# constant evaluator about OPS_PER_MAC operations per multiply-accumulate and OPS_PER_VALUE per
-# activation value; the last declaration, which turns what the observers kept into grids, costs
-# a KL observer's sweep over its candidate thresholds. Measured with g++ 12 by lowering
-# -fconstexpr-ops-limit until a header no longer compiles (docs/calibration.md): a DS-CNN pass
-# (2.41 M MACs, 121,562 values) takes 109.1 M, the estimate below 111.6 M. GCC stops a constant
-# evaluation after 2^25 operations unless -fconstexpr-ops-limit raises the limit; each pass is a
-# declaration of its own, so the limit applies to one pass. Auto calibrates in the compiler only
-# while the whole calibration fits in what GCC allows one evaluation by default (2^25, a few
-# seconds of compile time), and on the host otherwise.
+# constant evaluator at most about OPS_PER_MAC operations per multiply-accumulate plus
+# OPS_PER_VALUE per activation value (the input and every buffer); the last declaration, which
+# turns what the observers kept into grids, costs a KL observer's sweep over its candidate
+# thresholds. The two constants bound the passes measured with g++ 12 by lowering
+# -fconstexpr-ops-limit until a header no longer compiles (perf/calibration_cost.py --fit,
+# docs/calibration.md): the least-squares fit over four networks (the DS-CNN: 2.41 M MACs, 73,178
+# values, 131.1 M operations), scaled up to cover the costliest per its fit and rounded up, so the
+# estimate is at or above each measured pass (+1.4 % to +8.2 %) and ops_limit_for's 25 % margin is
+# headroom. GCC stops a constant evaluation after 2^25 operations unless -fconstexpr-ops-limit
+# raises the limit; each pass is a declaration of its own, so the limit applies to one pass. Auto
+# calibrates in the compiler only while the whole calibration fits in what GCC allows one
+# evaluation by default (2^25, a few seconds of compile time), and on the host otherwise.
 
-OPS_PER_MAC = 38.0
-OPS_PER_VALUE = 165.0
+OPS_PER_MAC = 40.0
+OPS_PER_VALUE = 500.0
 KL_OPS_PER_LEVEL = 92.0  # per candidate threshold and int8 level of a KL sweep
 KL_OPS_PER_CANDIDATE = 5504.0
 OPS_PER_LOG = 150.0  # a KL observer's table of logarithms, per entry
 CALIBRATE_CHOICES = ("host", "compiler", "auto")
+
+
+def pass_size(items, in_shape):
+    """(MACs, activation values) of one calibration pass: what its constexpr operations scale with."""
+    shapes = qc.buffer_shapes(qc.plan(items), in_shape)
+    return qc.macs(items, in_shape), sum(math.prod(shape) for shape in shapes)
 
 
 def compiler_costs(items, in_shape, samples, input_observer):
@@ -1112,7 +1121,8 @@ def compiler_costs(items, in_shape, samples, input_observer):
         if o is not None and o.method == "kl_divergence"
     ]
     passes = samples * (2 if kl else 1)
-    per_pass = OPS_PER_MAC * qc.macs(items, in_shape) + OPS_PER_VALUE * sum(math.prod(shape) for shape in shapes)
+    macs, values = pass_size(items, in_shape)
+    per_pass = OPS_PER_MAC * macs + OPS_PER_VALUE * values
     last = 0.0
     for bins, values in kl:  # the sweep's cost for the worse of 128 and 256 levels, and the logarithms
         last += max(
@@ -1130,6 +1140,7 @@ class ExportInfo:
         self.calibrate = None  # "host" or "compiler"
         self.reason = ""  # the line printed about the choice
         self.macs = 0
+        self.values = 0  # activation values of one calibration pass (the input and every buffer)
         self.arena_bytes = 0
         self.samples = 0
         self.passes = 0  # declarations of CalibrationPasses (compiler path)
@@ -1155,13 +1166,15 @@ class ExportInfo:
 
 
 def millions(n):
+    if n >= 1e9:  # whole millions: %.3g would write 1.06e+03 M
+        return "{:,} M".format(int(round(n / 1e6)))
     return "%.3g M" % (n / 1e6) if n >= 1e5 else "{:,}".format(int(round(n)))
 
 
 def choose_calibration(calibrate, items, in_shape, samples, input_observer, info, host_only=None):
     """Fill info.calibrate and info.reason, and the figures of the compiler path. host_only: why the
     compiler cannot calibrate this network (a concatenation's shared grid), or None."""
-    info.macs = qc.macs(items, in_shape)
+    info.macs, info.values = pass_size(items, in_shape)
     info.arena_bytes = qc.arena_bytes(items, in_shape)
     info.samples = samples
     info.passes, per_pass, last = compiler_costs(items, in_shape, samples, input_observer)
