@@ -8,7 +8,8 @@
 // for acc < 0), one whose multipliers fit no form (TFLite's, through the shared requantize_split
 // routine), one of 128 inputs that folds (the whole channel loop in assembly); dense layers on the
 // word kernel (weights as biased bytes, lane pairs made in assembly) with one and several chunks
-// of inputs, loop steps of one and four groups, and TFLite's multipliers.
+// of inputs, loop steps of one and four groups, and TFLite's multipliers; dense layers of few units
+// on the pair kernel (one pixel of the 1 x 1 pair kernel), folded and with TFLite's multipliers.
 // Prints every output byte and the number of mismatches (on_target_check.hpp); the host build
 // prints the same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
 #include <cstddef>
@@ -81,9 +82,19 @@ constexpr auto dense640 = make_spec<DenseRelu, Shape<640>>(input_grid, dense640_
 using DensePlain = Pipe<QDense<16>>;
 constexpr auto dense36_params = dense<36, 16>(16, 0.006, Grid{0.05, -5});
 constexpr auto dense36 = make_spec<DensePlain, Shape<36>>(input_grid, dense36_params);
-// 128 -> 6, an output scale that fits no form (TFLite's multipliers), steps of four groups.
-constexpr auto dense128_params = dense<128, 6>(17, 0.003, Grid{1e-8, 0});
-constexpr auto dense128 = make_spec<Pipe<QDense<6>>, Shape<128>>(input_grid, dense128_params);
+// 128 -> 10, an output scale that fits no form (TFLite's multipliers), steps of four groups.
+constexpr auto dense128_params = dense<128, 10>(17, 0.003, Grid{1e-8, 0});
+constexpr auto dense128 = make_spec<Pipe<QDense<10>>, Shape<128>>(input_grid, dense128_params);
+// 128 -> 8 without a ReLU (the sweep's small dense layer): the pair kernel, its codes folded into
+// its assembly loop, two offsets.
+constexpr auto pairs128_params = dense<128, 8>(18, 0.006, Grid{0.05, -5});
+constexpr auto pairs128 = make_spec<Pipe<QDense<8>>, Shape<128>>(input_grid, pairs128_params);
+// 64 -> 8 with a ReLU: the pair kernel, folded, one offset.
+constexpr auto pairs64_params = dense<64, 8>(19, 0.003, Grid{0.4, -128});
+constexpr auto pairs64 = make_spec<Pipe<QDense<8>, QRelu>, Shape<64>>(input_grid, pairs64_params);
+// 256 -> 2 with TFLite's multipliers: the pair kernel's MAC loop, its codes in C++.
+constexpr auto pairs256_params = dense<256, 2>(20, 0.003, Grid{1e-8, 0});
+constexpr auto pairs256 = make_spec<Pipe<QDense<2>>, Shape<256>>(input_grid, pairs256_params);
 
 template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
@@ -101,8 +112,13 @@ static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, fals
 static_assert(first_kernel<folded128>.folded);
 static_assert(runs_on<dense640, m0::DenseWordKernel<640, 16, false>> && first_kernel<dense640>.chunks == 3);
 static_assert(runs_on<dense36, m0::DenseWordKernel<36, 16, true>> && first_kernel<dense36>.step == 1);
-static_assert(runs_on<dense128, m0::DenseWordKernel<128, 6, true>> &&
+static_assert(runs_on<dense128, m0::DenseWordKernel<128, 10, true>> &&
               first_kernel<dense128>.requantizer.form.pieces == 0);
+static_assert(runs_on<pairs128, m0::DensePairKernel<128, 8, true>> && first_kernel<pairs128>.pixel.folded &&
+              first_kernel<pairs128>.pixel.form.negative_offsets);
+static_assert(runs_on<pairs64, m0::DensePairKernel<64, 8, false>> && first_kernel<pairs64>.pixel.folded);
+static_assert(runs_on<pairs256, m0::DensePairKernel<256, 2, true>> && !first_kernel<pairs256>.pixel.folded &&
+              first_kernel<pairs256>.pixel.form.pieces == 0);
 
 }  // namespace
 
@@ -115,7 +131,10 @@ int main() {
   bad += on_target::check_against_reference<folded128>("1x1 128->128 relu, folded", 4, seed);
   bad += on_target::check_against_reference<dense640>("dense 640->16 relu, three chunks", 4, seed);
   bad += on_target::check_against_reference<dense36>("dense 36->16", 8, seed);
-  bad += on_target::check_against_reference<dense128>("dense 128->6, TFLite's multipliers", 4, seed);
+  bad += on_target::check_against_reference<dense128>("dense 128->10, TFLite's multipliers", 4, seed);
+  bad += on_target::check_against_reference<pairs128>("dense 128->8 on pairs, folded, two offsets", 8, seed);
+  bad += on_target::check_against_reference<pairs64>("dense 64->8 relu on pairs, folded", 8, seed);
+  bad += on_target::check_against_reference<pairs256>("dense 256->2 on pairs, TFLite's multipliers", 8, seed);
   std::printf("%d mismatches\n", bad);
   return bad == 0 ? 0 : 1;
 }

@@ -93,7 +93,7 @@ template <std::size_t InC, std::size_t GroupWords, WordImmediates I>
       for (std::size_t c = 0; c < columns; ++c, ++p, x += column_step, pixel_out += outputs) {
         const std::int32_t* w = weights;
         std::int8_t* o = pixel_out;
-        pointwise_pairs_pixel_m0<InC, I>(channel + first, channel + first + n, w, x, packed, o, word);
+        pointwise_pairs_pixel_m0<InC, I, false>(channel + first, channel + first + n, w, x, packed, o, word);
       }
     }
   }
@@ -110,7 +110,7 @@ template <std::size_t Unroll, WordImmediates I>
   for (; pixels > 0; --pixels, band += pixel_words, out += out_step) {
     const std::int32_t* weights = w;
     std::int8_t* o = out;
-    pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, o, word);
+    pair_channels_m0<Unroll, I, false>(channel, end, weights, band, band + window_words, o, word);
   }
 }
 #pragma GCC diagnostic pop

@@ -1,8 +1,9 @@
 // The Cortex-M0's fully connected layers with one weight scale, and their dispatcher. Most take the
 // word kernel (DenseWordKernel): the weights stay one byte each, four to a word, and an assembly
 // loop turns each word into two lane pairs (dot.hpp's lane_mac: two MACs per multiply) with a
-// mask and an add, for two units a pass; the dense layers it does not take (small ones, odd unit
-// or input counts) keep the byte loops of DenseKernel.
+// mask and an add, for two units a pass; layers of few units take the 1 x 1 pair kernel on one
+// pixel (DensePairKernel: weights stored as lane pairs); the dense layers neither takes (small
+// ones, odd unit or input counts) keep the byte loops of DenseKernel.
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <type_traits>
 
 #include "qpipe/backends/m0/dot.hpp"
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
 #include "qpipe/ops/fully_connected.hpp"
 
@@ -207,6 +209,36 @@ struct DenseWordKernel : ops::FullyConnectedGeometry<Inputs, Units> {
 #endif
 };
 
+// Layers of at most dense_pair_max_units units whose inputs the 1 x 1 pair kernel takes: a layer
+// is one pixel of a 1 x 1 convolution of Inputs channels to Units, its weights stored as lane pairs
+// (twice TFLite's bytes: at most 8 Inputs more, 4 KiB at the kernel's 512 inputs), its one scale
+// repeated in each unit's record. There the word kernel's work per layer and per unit -- the
+// inputs' packing in C++ (16 cycles every four inputs), the codes in C++ -- weighs most: 128 -> 8
+// took 5.85 cycles a MAC, its inner loop 3.88; the pair kernel's loop takes 2.63 and its codes run
+// in its assembly loop (the word kernel keeps the many-unit layers, where doubled weights would
+// cost their flash: 640 -> 128, 80 KiB more).
+inline constexpr std::size_t dense_pair_max_units = 8;
+template <std::size_t Inputs, std::size_t Units>
+inline constexpr bool dense_weight_pairs =
+    Units <= dense_pair_max_units && Inputs * Units >= 512 && pair_packed_weights<1, Inputs, Units, Units>;
+
+// The pair kernel's dense layer: the pointwise kernel of a 1 x 1 image (its immediates and apply
+// passed through, so that its requantization's fields are immediates where the network is a
+// constant).
+template <std::size_t Inputs, std::size_t Units, bool TwoSided = false>
+struct DensePairKernel : ops::FullyConnectedGeometry<Inputs, Units> {
+  using Pixel = PointwisePairKernel<1, 1, Inputs, 1, Units, TwoSided>;
+  Pixel pixel;
+
+  using immediates_type = WordImmediates;
+  constexpr WordImmediates immediates() const { return pixel.immediates(); }
+  template <WordImmediates I>
+  [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+    pixel.template apply<I>(in, out);
+  }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { pixel(in, out); }
+};
+
 // The op's biases with the input zero point's term folded in (every output reads all inputs).
 template <std::size_t Inputs, std::size_t Units, bool TwoSided>
 consteval std::array<std::int32_t, Units> folded_dense_biases(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
@@ -219,9 +251,10 @@ consteval std::array<std::int32_t, Units> folded_dense_biases(const ops::FullyCo
   return folded;
 }
 
-// The word kernel where the layer's shape fits it, else the byte loops.
+// The kernels with the weights as bytes in flash (ByteWeightsBackend takes these for every dense
+// layer): the word kernel where the layer's shape fits it, else the byte loops.
 template <std::size_t Inputs, std::size_t Units, bool TwoSided>
-consteval auto lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
+consteval auto lower_byte_weights(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
   if constexpr (dense_weight_words<Inputs, Units>) {
     using Kernel = DenseWordKernel<Inputs, Units, TwoSided>;
     Kernel k{};
@@ -244,6 +277,30 @@ consteval auto lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
   } else {
     return DenseKernel<Inputs, Units, TwoSided>{
         {}, op.weights, folded_dense_biases(op), fitted_requantizer<TwoSided>(op.requantization, op.range)};
+  }
+}
+
+// The pair kernel for few units, else lower_byte_weights's kernel.
+template <std::size_t Inputs, std::size_t Units, bool TwoSided>
+consteval auto lower(const ops::FullyConnected<Inputs, Units, TwoSided>& op) {
+  if constexpr (dense_weight_pairs<Inputs, Units>) {
+    DensePairKernel<Inputs, Units, TwoSided> k{};
+    const auto bias = folded_dense_biases(op);
+    for (std::size_t u = 0; u < Units; ++u) {
+      for (std::size_t i = 0; i < Inputs; ++i) k.pixel.set_weight(u, i, op.weights[u * Inputs + i]);
+      k.pixel.set_bias(u, bias[u]);
+    }
+    // The tensor's requantization and accumulator range, unit by unit.
+    Requantization<Units> requantization{{}, op.requantization.clamp};
+    std::array<AccumulatorRange, Units> range{};
+    for (std::size_t u = 0; u < Units; ++u) {
+      requantization.multiplier[u] = op.requantization.multiplier[0];
+      range[u] = op.range[0];
+    }
+    k.pixel.set_requantizer(fitted_requantizer<TwoSided>(requantization, range), range);
+    return k;
+  } else {
+    return lower_byte_weights(op);
   }
 }
 

@@ -81,15 +81,20 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "muls %[wb], %[t]\n\t"               \
   "asrs %[wb], %[wb], #16\n\t"          \
   "adcs %[acc1], %[wb]\n\t"
-// The code of the channel at [t, BASE] from ACC into X (WA a temporary), the offset by the sign of
-// ACC; above the span: label 2N.
-#define QPIPE_PAIRS_REQUANTIZE(MODE, X, ACC, N, LOW, HIGH, OFFSET)                           \
+// The offset of the record at t (at OFFSET, the one for acc < 0 four bytes further) into WA: by the
+// sign of ACC, 5 cycles; or, where a layer's two offsets are the same (one-sided layers), the first,
+// 2 cycles.
+#define QPIPE_PAIRS_OFFSET_BY_SIGN(ACC, OFFSET) \
+  "lsrs %[wa], %[" ACC "], #31\n\t"             \
+  "lsls %[wa], %[wa], #2\n\t"                   \
+  "adds %[wa], %[t]\n\t"                        \
+  "ldr %[wa], [%[wa], #" OFFSET "]\n\t"
+#define QPIPE_PAIRS_OFFSET_ONE(ACC, OFFSET) "ldr %[wa], [%[t], #" OFFSET "]\n\t"
+// The code of the channel at [t, BASE] from ACC into X (WA a temporary), its offset by SELECT;
+// above the span: label 2N.
+#define QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, X, ACC, N, LOW, HIGH, OFFSET)                    \
   QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")         \
-  "lsrs %[wa], %[" ACC "], #31\n\t"                                                        \
-  "lsls %[wa], %[wa], #2\n\t"                                                              \
-  "adds %[wa], %[t]\n\t"                                                                   \
-  "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                                                    \
-  "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
+  SELECT(ACC, OFFSET) "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
 // clang-format on
 
 // Output channels [q, end) in twos of one pixel whose inputs are packed as lane pairs in [xbegin,
@@ -100,7 +105,9 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 // the channel record, the output, the end, the packed inputs' ends, the word. Per two outputs 6 +
 // 10.5 per input pair + 4 per Unroll pairs + 2 x 21 (requantization) + 14 (stores, loop). The 1 x
 // 1 kernel's pixels (below) and the K x K pair kernel's windows (window_pairs.hpp) run it.
-template <std::size_t Unroll, WordImmediates I>
+// OneOffset: the records' two offsets are equal (a one-sided layer's: QuadRecords checks it), 3
+// cycles an output fewer.
+template <std::size_t Unroll, WordImmediates I, bool OneOffset>
 [[gnu::always_inline]] inline void pair_channels_m0(const QuadChannel* q, const QuadChannel* end_in,
                                                     const std::int32_t*& w, const std::int32_t* xbegin_in,
                                                     const std::int32_t* xend_in, std::int8_t*& out,
@@ -124,7 +131,7 @@ template <std::size_t Unroll, WordImmediates I>
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 // clang-format off
-#define QPIPE_PAIRS_PIXEL(MODE, U)                                                                                  \
+#define QPIPE_PAIRS_PIXEL(MODE, U, SELECT)                                                                                \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "1:\n\t"                                                                                                    \
       "mov %[t], %[record]\n\t"                                                                                   \
@@ -135,8 +142,8 @@ template <std::size_t Unroll, WordImmediates I>
       "cmp %[xp], %[xend]\n\t"                                                                                    \
       "bne 5b\n\t"                                                                                                \
       "mov %[t], %[record]\n\t"                                                                                   \
-      QPIPE_PAIRS_REQUANTIZE(MODE, "x", "acc0", "0", "4", "6", "8")                                                \
-      QPIPE_PAIRS_REQUANTIZE(MODE, "wb", "acc1", "1", "20", "22", "24")                                             \
+      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "x", "acc0", "0", "4", "6", "8")                                        \
+      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "wb", "acc1", "1", "20", "22", "24")                                     \
       "mov %[wa], %[o]\n\t"                                                                                       \
       "strb %[x], [%[wa], #0]\n\t"                                                                                \
       "strb %[wb], [%[wa], #1]\n\t"                                                                               \
@@ -155,13 +162,19 @@ template <std::size_t Unroll, WordImmediates I>
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 // clang-format on
-#define QPIPE_PAIRS_MODE(MODE)        \
-  if constexpr (unroll == 8) {        \
-    QPIPE_PAIRS_PIXEL(MODE, 8);       \
-  } else if constexpr (unroll == 4) { \
-    QPIPE_PAIRS_PIXEL(MODE, 4);       \
-  } else {                            \
-    QPIPE_PAIRS_PIXEL(MODE, 2);       \
+#define QPIPE_PAIRS_UNROLL(MODE, SELECT) \
+  if constexpr (unroll == 8) {           \
+    QPIPE_PAIRS_PIXEL(MODE, 8, SELECT);  \
+  } else if constexpr (unroll == 4) {    \
+    QPIPE_PAIRS_PIXEL(MODE, 4, SELECT);  \
+  } else {                               \
+    QPIPE_PAIRS_PIXEL(MODE, 2, SELECT);  \
+  }
+#define QPIPE_PAIRS_MODE(MODE)                           \
+  if constexpr (OneOffset) {                             \
+    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_ONE)     \
+  } else {                                               \
+    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_BY_SIGN) \
   }
   if constexpr (I.known) {
     QPIPE_PAIRS_MODE(IMMEDIATE)
@@ -170,6 +183,7 @@ template <std::size_t Unroll, WordImmediates I>
   }
   out = o;
 #undef QPIPE_PAIRS_MODE
+#undef QPIPE_PAIRS_UNROLL
 #undef QPIPE_PAIRS_PIXEL
 #undef QPIPE_PAIRS_MAC_STEP_8
 #undef QPIPE_PAIRS_MAC_STEP_4
@@ -178,14 +192,14 @@ template <std::size_t Unroll, WordImmediates I>
 
 // One pixel of a 1 x 1 layer: its inputs x packed into the stack words `packed` (about 10 cycles an
 // input pair: pack_lane_pairs_m0), then its channels (pair_channels_m0).
-template <std::size_t InC, WordImmediates I>
+template <std::size_t InC, WordImmediates I, bool OneOffset>
 [[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end,
                                                             const std::int32_t*& w, const std::int8_t* x,
                                                             std::int32_t (&packed)[InC / 2], std::int8_t*& out,
                                                             std::uint32_t word) {
   static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
   pack_lane_pairs_m0<pair_pack_step<InC>>(x, packed, InC / 2);
-  pair_channels_m0<pair_mac_step<InC>, I>(q, end, w, packed, packed + InC / 2, out, word);
+  pair_channels_m0<pair_mac_step<InC>, I, OneOffset>(q, end, w, packed, packed + InC / 2, out, word);
 }
 
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
@@ -229,6 +243,8 @@ template <std::size_t Unroll>
   acc1 = a1;
 }
 #undef QPIPE_PAIRS_REQUANTIZE
+#undef QPIPE_PAIRS_OFFSET_ONE
+#undef QPIPE_PAIRS_OFFSET_BY_SIGN
 #undef QPIPE_PAIRS_STEP
 
 // The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
@@ -238,7 +254,7 @@ template <std::size_t Unroll>
 // attribute and warns about it, in the group both compilers call -Wattributes.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t InC, WordImmediates I>
+template <std::size_t InC, WordImmediates I, bool OneOffset>
 [[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(
     const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w, const std::int8_t* in, std::size_t rows,
     std::size_t columns, std::size_t column_step, std::size_t row_step, std::int8_t* out, std::uint32_t word) {
@@ -252,7 +268,7 @@ template <std::size_t InC, WordImmediates I>
       pixel_out -= outputs;
       std::int8_t* o = pixel_out;
       const std::int32_t* weights = w;
-      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, o, word);
+      pointwise_pairs_pixel_m0<InC, I, OneOffset>(channel, end, weights, x, packed, o, word);
     }
   }
 }
@@ -291,7 +307,13 @@ struct QuadRecords {
       }
     }
     folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+    if constexpr (two_offsets && !TwoSided) {
+      // A one-sided layer's records hold one offset twice: the assembly loops read the first alone.
+      for (std::size_t o = 0; o < OutC; ++o)
+        if (folded && channel[o].negative_offset != channel[o].requantization.fitted.offset) one_offset_broken();
+    }
   }
+  static void one_offset_broken() {}  // not constexpr: reached in set_requantizer, a compile error
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
     if constexpr (two_offsets) {
@@ -353,9 +375,9 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (folded) {
-        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in,
-                                                          out_height, out_width, S * InC, S * W * InC, out,
-                                                          I.handed_word(word));
+        pointwise_pairs_pixels_m0<InC, I.without_shift(), !TwoSided>(channel.data(), channel.data() + OutC,
+                                                                     weight.data(), in, out_height, out_width, S * InC,
+                                                                     S * W * InC, out, I.handed_word(word));
       } else {
         general_m0(in, out);
       }
