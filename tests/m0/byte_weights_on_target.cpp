@@ -25,15 +25,13 @@
 #include "qpipe.hpp"
 #include "qpipe/backends/m0/backend.hpp"
 #include "qpipe/reference/backend.hpp"
+#include "on_target_check.hpp"
 
 namespace {
 
 using namespace qpipe;
 
-constexpr std::uint32_t next_random(std::uint32_t& s) {
-  s = s * 1664525u + 1013904223u;
-  return s >> 8;
-}
+using on_target::next_random;
 
 // Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4), biases
 // of about a quarter of the accumulator's spread.
@@ -116,11 +114,9 @@ constexpr auto lane_stem = make_spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape
     input_grid, conv<3, 3, 8>(19, 0.01, Grid{0.2, -128}));
 
 template <const auto& Spec>
-constexpr auto on_bytes = compile<Spec, m0::ByteWeightsBackend>();
+constexpr const auto& on_bytes = on_target::on_m0<Spec, m0::ByteWeightsBackend>;  // the network the check runs
 template <const auto& Spec>
 constexpr auto on_fast = compile<Spec, m0::Backend>();
-template <const auto& Spec>
-constexpr auto on_reference = compile<Spec, reference_ops::Backend>();
 
 template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_bytes<Spec>.kernels);
@@ -199,32 +195,20 @@ int expansion_mismatches() {
 // prints the byte backend's bytes, returns the number of bytes that differ from the reference's
 // (through qpipe::run and through the kernel's call operator) plus, where the fast backend runs a
 // pair kernel, the words of the expansion that differ from its words.
+// The expansion against the fast kernel's words (where both pair kernels exist), then the byte
+// backend's network and its first kernel's call operator (the word path) against the reference.
 template <const auto& Spec>
 int check(const char* name, int rounds) {
-  using S = std::remove_cvref_t<decltype(Spec)>;
-  static std::array<std::int8_t, S::input_shape::size> input;
-  static std::array<std::int8_t, S::plan::output_shape::size> got, by_word, want;
   int bad = 0;
-  std::printf("%s:", name);
   if constexpr ((byte_kind<Spec> == 1 || byte_kind<Spec> == 2) &&
                 (kind<fast_kernel_of<Spec>> == 3 || kind<fast_kernel_of<Spec>> == 4)) {
     const int words = expansion_mismatches<Spec>();
-    std::printf(" (expansion: %d words differ)", words);
+    std::printf("%s (expansion): %d words differ\n", name, words);
     bad += words;
   }
-  for (int r = 0; r < rounds; ++r) {
-    for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
-    run<on_bytes<Spec>>(input, got);
-    first_kernel<Spec>(input.data(), by_word.data());
-    run<on_reference<Spec>>(input, want);
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      bad += got[i] != want[i];
-      bad += by_word[i] != want[i];
-      std::printf(" %d", int{got[i]});
-    }
-  }
-  std::printf("\n");
-  return bad;
+  auto by_word = [](const std::int8_t* in, std::int8_t* out) { first_kernel<Spec>(in, out); };
+  return bad + on_target::check_against_reference<Spec, decltype(by_word), m0::ByteWeightsBackend>(name, rounds, seed,
+                                                                                                   by_word);
 }
 
 }  // namespace

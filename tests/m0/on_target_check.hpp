@@ -1,6 +1,6 @@
 // The check loop of the on-target tests that hold a network on the M0 backend against the same
 // network on the reference backend (window_pairs_on_target.cpp, pointwise_dense_on_target.cpp):
-// each spec is quantized for both (qpipe::m0::Backend: its assembly on the target, its C++ paths on
+// each spec is quantized for both (an M0 backend, qpipe::m0::Backend by default: its assembly on the target, its C++ paths on
 // the host; reference_ops::Backend: TFLite's loop nests), both run on seeded inputs, the M0
 // backend's bytes are printed (the host build prints the same: tests/meson.build compares them) and
 // the bytes that differ from the reference's are counted.
@@ -24,8 +24,8 @@ constexpr std::uint32_t next_random(std::uint32_t& s) {
   return s >> 8;
 }
 
-template <const auto& Spec>
-constexpr auto on_m0 = qpipe::compile<Spec, qpipe::m0::Backend>();
+template <const auto& Spec, class Backend = qpipe::m0::Backend>
+constexpr auto on_m0 = qpipe::compile<Spec, Backend>();
 template <const auto& Spec>
 constexpr auto on_reference = qpipe::compile<Spec, qpipe::reference_ops::Backend>();
 
@@ -37,7 +37,8 @@ struct NoExtraRun {};
 // that differ from the reference's. extra, when given, is a second way to run the M0 network,
 // called as extra(input, output) with the arrays' data (a kernel's own call operator): its bytes
 // are counted against the reference's too, not printed.
-template <const auto& Spec, class Extra = NoExtraRun>
+// Backend: which of the M0 backends (qpipe::m0::Backend, qpipe::m0::ByteWeightsBackend).
+template <const auto& Spec, class Extra = NoExtraRun, class Backend = qpipe::m0::Backend>
 int check_against_reference(const char* name, int rounds, std::uint32_t& seed, Extra extra = {}) {
   constexpr bool has_extra = !std::is_same_v<Extra, NoExtraRun>;
   using S = std::remove_cvref_t<decltype(Spec)>;
@@ -48,7 +49,7 @@ int check_against_reference(const char* name, int rounds, std::uint32_t& seed, E
   std::printf("%s:", name);
   for (int r = 0; r < rounds; ++r) {
     for (auto& v : input) v = r == 0 ? -128 : r == 1 ? 127 : static_cast<std::int8_t>(next_random(seed));
-    qpipe::run<on_m0<Spec>>(input, got);
+    qpipe::run<on_m0<Spec, Backend>>(input, got);
     if constexpr (has_extra) extra(input.data(), by_extra.data());
     qpipe::run<on_reference<Spec>>(input, want);
     for (std::size_t i = 0; i < got.size(); ++i) {
