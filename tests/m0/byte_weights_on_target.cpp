@@ -33,27 +33,7 @@ using namespace qpipe;
 
 using on_target::next_random;
 
-// Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4), biases
-// of about a quarter of the accumulator's spread.
-template <auto Kernel, std::size_t InC, std::size_t OutC>
-constexpr Conv2DParams<Kernel, InC, OutC, std::int8_t> conv(std::uint32_t seed, double scale, Grid output) {
-  Conv2DParams<Kernel, InC, OutC, std::int8_t> p{};
-  std::uint32_t s = seed;
-  auto fill = [&](auto& self, auto& x) -> void {
-    if constexpr (std::is_array_v<std::remove_reference_t<decltype(x)>>) {
-      for (auto& e : x) self(self, e);
-    } else {
-      x = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
-    }
-  };
-  fill(fill, p.weights);
-  for (std::size_t o = 0; o < OutC; ++o) {
-    p.weight_scale[o] = scale * (1 + static_cast<double>(o % 5) / 4);
-    p.bias[o] = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
-  }
-  p.output = output;
-  return p;
-}
+using on_target::conv;
 
 constexpr Grid input_grid{0.02, -3};
 

@@ -1,15 +1,17 @@
-// The check loop of the on-target tests that hold a network on the M0 backend against the same
-// network on the reference backend (window_pairs_on_target.cpp, pointwise_dense_on_target.cpp):
-// each spec is quantized for both (an M0 backend, qpipe::m0::Backend by default: its assembly on the target, its C++ paths on
-// the host; reference_ops::Backend: TFLite's loop nests), both run on seeded inputs, the M0
-// backend's bytes are printed (the host build prints the same: tests/meson.build compares them) and
-// the bytes that differ from the reference's are counted.
+// The check loop of the on-target tests that hold a network on an M0 backend against the same
+// network on the reference backend (window_pairs_on_target.cpp, pointwise_dense_on_target.cpp,
+// byte_weights_on_target.cpp), and the seeded parameter blocks they run. Each spec is quantized
+// for both (qpipe::m0::Backend by default, or ByteWeightsBackend: its assembly on the target, its
+// C++ paths on the host; reference_ops::Backend: TFLite's loop nests), both run on seeded inputs,
+// the M0 backend's bytes are printed (the host build prints the same: tests/meson.build compares
+// them) and the bytes that differ from the reference's are counted.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <type_traits>
 
 #include "qpipe.hpp"
@@ -22,6 +24,33 @@ namespace on_target {
 constexpr std::uint32_t next_random(std::uint32_t& s) {
   s = s * 1664525u + 1013904223u;
   return s >> 8;
+}
+
+// A convolution's parameter block (Conv2DParams, PointwiseConv2DParams) from a seed: int8 weights
+// (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4), biases of about a
+// quarter of the accumulator's spread.
+template <class Params>
+constexpr Params seeded_parameters(std::uint32_t seed, double scale, qpipe::Grid output) {
+  Params p{};
+  std::uint32_t s = seed;
+  auto fill = [&](auto& self, auto& x) -> void {
+    if constexpr (std::is_array_v<std::remove_reference_t<decltype(x)>>) {
+      for (auto& e : x) self(self, e);
+    } else {
+      x = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
+    }
+  };
+  fill(fill, p.weights);
+  for (std::size_t o = 0; o < std::size(p.bias); ++o) {
+    p.weight_scale[o] = scale * (1 + static_cast<double>(o % 5) / 4);
+    p.bias[o] = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
+  }
+  p.output = output;
+  return p;
+}
+template <auto Kernel, std::size_t InC, std::size_t OutC>
+constexpr auto conv(std::uint32_t seed, double scale, qpipe::Grid output) {
+  return seeded_parameters<qpipe::Conv2DParams<Kernel, InC, OutC, std::int8_t>>(seed, scale, output);
 }
 
 template <const auto& Spec, class Backend = qpipe::m0::Backend>

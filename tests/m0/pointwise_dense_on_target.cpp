@@ -25,20 +25,9 @@ using namespace qpipe;
 using on_target::next_random;
 using on_target::on_m0;
 
-// Seeded int8 weights (never -128), a per-channel weight scale of scale (1 + (o mod 5) / 4),
-// biases of about a quarter of the accumulator's spread.
 template <std::size_t InC, std::size_t OutC>
-constexpr PointwiseConv2DParams<InC, OutC, std::int8_t> pointwise(std::uint32_t seed, double scale, Grid output) {
-  PointwiseConv2DParams<InC, OutC, std::int8_t> p{};
-  std::uint32_t s = seed;
-  for (auto& o : p.weights)
-    for (auto& w : o) w = static_cast<std::int8_t>(static_cast<int>(next_random(s) % 255) - 127);
-  for (std::size_t o = 0; o < OutC; ++o) {
-    p.weight_scale[o] = scale * (1 + static_cast<double>(o % 5) / 4);
-    p.bias[o] = (static_cast<double>(next_random(s) % 2001) - 1000) / 1000 * output.scale * 32;
-  }
-  p.output = output;
-  return p;
+constexpr auto pointwise(std::uint32_t seed, double scale, Grid output) {
+  return on_target::seeded_parameters<PointwiseConv2DParams<InC, OutC, std::int8_t>>(seed, scale, output);
 }
 
 constexpr Grid input_grid{0.02, -3};
