@@ -16,7 +16,9 @@ import dataclasses
 import math
 import types
 
-from . import calibration as qc
+# qpipe_tools.calibration (the step table) needs numpy; the functions that plan items import it
+# when called, so that the constants and the flag rule (ops_limit_for) import without numpy:
+# perf/figures.py renders the exporter's figures with them where numpy may be missing.
 
 MICROBIT_RAM = 16 * 1024  # nRF51822: 16 KiB of RAM
 MICROBIT_FLASH = 256 * 1024  # and 256 KiB of flash
@@ -100,6 +102,8 @@ def ops_limit_for(ops):
 def largest_requantized_layer(items):
     """The most output channels with a requantizer of their own (per-channel layers; one for a
     per-tensor layer) in one layer: what one step of qpipe::compile<spec>() fits."""
+    from . import calibration as qc
+
     largest = 0
     for step in qc.plan(items):
         channels = 0
@@ -122,6 +126,8 @@ def _walk(items):
 
 def of_items(items, input_shape, flags=()):
     """The Summary of a declaration given as calibration items (calibration.Layer, Merge, Residual)."""
+    from . import calibration as qc
+
     steps = qc.plan(items)
     shapes = qc.buffer_shapes(steps, input_shape)
     layers = parameters = parameter_bytes = 0
@@ -154,6 +160,8 @@ def of_items(items, input_shape, flags=()):
 def items_of_layers(layers):
     """Calibration items for the layer lists of the ONNX and TFLite readers (their Layer: kind,
     kernel, stride, dilation, same, multiplier, pads, shape, weights, bias, per_channel, branches)."""
+    from . import calibration as qc
+
     items = []
     for x in layers:
         k = x.kind

@@ -1104,6 +1104,12 @@ OPS_PER_LOG = 150.0  # a KL observer's table of logarithms, per entry
 CALIBRATE_CHOICES = ("host", "compiler", "auto")
 
 
+def pass_ops(macs, values):
+    """The estimated constexpr operations of one calibration pass of `macs` MACs over `values`
+    activation values (perf/figures.py sets it against the measured passes)."""
+    return OPS_PER_MAC * macs + OPS_PER_VALUE * values
+
+
 def pass_size(items, in_shape):
     """(MACs, activation values) of one calibration pass: what its constexpr operations scale with."""
     shapes = qc.buffer_shapes(qc.plan(items), in_shape)
@@ -1122,7 +1128,7 @@ def compiler_costs(items, in_shape, samples, input_observer):
     ]
     passes = samples * (2 if kl else 1)
     macs, values = pass_size(items, in_shape)
-    per_pass = OPS_PER_MAC * macs + OPS_PER_VALUE * values
+    per_pass = pass_ops(macs, values)
     last = 0.0
     for bins, values in kl:  # the sweep's cost for the worse of 128 and 256 levels, and the logarithms
         last += max(
