@@ -26,6 +26,7 @@
 #include "qpipe/backends/m0/backend.hpp"
 #include "qpipe/reference/backend.hpp"
 #include "on_target_check.hpp"
+#include "window_pair_cases.hpp"
 
 namespace {
 
@@ -35,15 +36,11 @@ using on_target::next_random;
 
 using on_target::conv;
 
-constexpr Grid input_grid{0.02, -3};
+using namespace window_pair_cases;  // the K x K cases of window_pairs_on_target.cpp
 
 using Pointwise = Pipe<QConv2DPerChannel<1>, QRelu>;
 using PointwisePlain = Pipe<QConv2DPerChannel<1>>;
 using PointwiseStride2 = Pipe<QConv2DPerChannel<1, 2>, QRelu>;
-using Same = Pipe<QConv2DPerChannel<3, same>, QRelu>;
-using SameStride2 = Pipe<QConv2DPerChannel<3, 2, same>>;
-using Valid = Pipe<QConv2DPerChannel<3>, QRelu>;
-using ValidPlain = Pipe<QConv2DPerChannel<3>>;
 
 // 1 x 1. 16 -> 24, folded: one group of all 12 pairs.
 constexpr auto pw16 = make_spec<Pointwise, Shape<6, 6, 16>>(input_grid, conv<1, 16, 24>(11, 0.004, Grid{0.5, -128}));
@@ -66,28 +63,14 @@ constexpr auto pw_saturating =
 constexpr auto pw_two_offsets =
     make_spec<PointwisePlain, Shape<4, 5, 32>>(input_grid, conv<1, 32, 32>(17, 0.004, Grid{0.3, 3}));
 
-// K x K (the cases of window_pairs_on_target.cpp).
-constexpr auto folded16 = make_spec<Same, Shape<8, 8, 16>>(input_grid, conv<3, 16, 16>(1, 0.004, Grid{0.5, -128}));
-constexpr auto two_offsets16 =
-    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{0.3, 3}));
-constexpr auto unfolded16 =
-    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{1.0, 3}));
-constexpr auto pieces32 = make_spec<Valid, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, -128}));
-constexpr auto plain32 = make_spec<ValidPlain, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, 0}));
-constexpr auto saturating32 =
-    make_spec<SameStride2, Shape<8, 8, 32>>(input_grid, conv<3, 32, 16>(5, 0.004, Grid{1e-8, 0}));
-// 64 -> 64: a pair's words are 2,304 bytes, one pair a group; the rows in chunks of 3.
-constexpr auto chunked64 = make_spec<Same, Shape<4, 12, 64>>(input_grid, conv<3, 64, 64>(6, 0.002, Grid{0.5, -128}));
+// K x K: window_pair_cases.hpp's (folded16 to rect6; chunked64's pair of channels is 2,304 bytes
+// of words, one pair a group; wide256 takes the row loops), and these.
 // 16 -> 24 at stride 2, SAME (unfolded): four groups of 3 pairs (576 bytes a pair).
 constexpr auto groups16 = make_spec<Pipe<QConv2DPerChannel<3, 2, same>, QRelu>, Shape<7, 10, 16>>(
     input_grid, conv<3, 16, 24>(18, 0.003, Grid{0.5, -128}));
-// 256 -> 8: a pair's words 9,216 bytes, past the kernel's reach: the row loops.
-constexpr auto wide256 = make_spec<Same, Shape<3, 3, 256>>(input_grid, conv<3, 256, 8>(7, 0.001, Grid{0.5, -128}));
-constexpr auto stem3 = make_spec<Same, Shape<10, 10, 3>>(input_grid, conv<3, 3, 16>(8, 0.01, Grid{0.2, -128}));
+// The keyword-spotting stem at 64 channels.
 constexpr auto kws_stem = make_spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<13, 10, 1>>(
     input_grid, conv<kernel(10, 4), 1, 64>(9, 0.01, Grid{0.2, -128}));
-constexpr auto rect6 = make_spec<Pipe<QConv2DPerChannel<kernel(5, 3), stride(2, 1), same>>, Shape<9, 7, 6>>(
-    input_grid, conv<kernel(5, 3), 6, 8>(10, 0.01, Grid{0.3, -5}));
 // 3 -> 8, 3 x 3 at stride 2 inside an 18 x 18 image (64 pixels): a stem the fast backend runs
 // on the lane kernel (stored pairs), this one on the K x K byte pair kernel.
 constexpr auto lane_stem = make_spec<Pipe<QConv2DPerChannel<3, 2>, QRelu>, Shape<18, 18, 3>>(

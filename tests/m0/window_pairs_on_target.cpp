@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "on_target_check.hpp"
+#include "window_pair_cases.hpp"
 
 namespace {
 
@@ -29,42 +30,11 @@ using on_target::on_m0;
 
 using on_target::conv;
 
-constexpr Grid input_grid{0.02, -3};
+using namespace window_pair_cases;  // the cases the byte-weight test runs too
 
-using Same = Pipe<QConv2DPerChannel<3, same>, QRelu>;
-using SameStride2 = Pipe<QConv2DPerChannel<3, 2, same>>;
-using Valid = Pipe<QConv2DPerChannel<3>, QRelu>;
-using ValidPlain = Pipe<QConv2DPerChannel<3>>;
-
-// 16 -> 16, SAME, stride 1, ReLU: the folded halves form (the whole channel loop in assembly).
-constexpr auto folded16 = make_spec<Same, Shape<8, 8, 16>>(input_grid, conv<3, 16, 16>(1, 0.004, Grid{0.5, -128}));
-// 16 -> 32, SAME, stride 2 on an odd image (padding on both sides), no ReLU: folded, an offset per
-// sign of the accumulator.
-constexpr auto two_offsets16 =
-    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{0.3, 3}));
-// The same with a coarser output grid: the halves form, whose clamp does not fold into the offsets
-// (the sums in assembly, the codes in C++).
-constexpr auto unfolded16 =
-    make_spec<SameStride2, Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, Grid{1.0, 3}));
-// 32 -> 32, VALID, ReLU: three pieces; without the ReLU, three pieces and two offsets.
-constexpr auto pieces32 = make_spec<Valid, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, -128}));
-constexpr auto plain32 = make_spec<ValidPlain, Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, Grid{1.5, 0}));
-// 32 -> 16, SAME, stride 2, an output scale far below the product of the input's and the weights':
-// no fitted form (TFLite's multipliers, most codes the clamp's ends).
-constexpr auto saturating32 =
-    make_spec<SameStride2, Shape<8, 8, 32>>(input_grid, conv<3, 32, 16>(5, 0.004, Grid{1e-8, 0}));
-// 64 -> 64, SAME, stride 1, ReLU: 384-byte columns, so the 12 output columns run in chunks of 3.
-constexpr auto chunked64 = make_spec<Same, Shape<4, 12, 64>>(input_grid, conv<3, 64, 64>(6, 0.002, Grid{0.5, -128}));
-// 256 -> 8, SAME: a window of 4,608 bytes as pairs, more than the band holds (a pixel a chunk).
-constexpr auto wide256 = make_spec<Same, Shape<3, 3, 256>>(input_grid, conv<3, 256, 8>(7, 0.001, Grid{0.5, -128}));
-// The ResNet-8 stem: 3 -> 16, SAME, ReLU (columns of 9 inputs: a zero lane after each).
-constexpr auto stem3 = make_spec<Same, Shape<10, 10, 3>>(input_grid, conv<3, 3, 16>(8, 0.01, Grid{0.2, -128}));
 // The keyword-spotting stem: 10 x 4, stride 2, SAME, one channel, ReLU.
 constexpr auto kws_stem = make_spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<13, 10, 1>>(
     input_grid, conv<kernel(10, 4), 1, 16>(9, 0.01, Grid{0.2, -128}));
-// 6 -> 8, 5 x 3, strides 2 and 1, SAME, no ReLU (pieces of three pairs, packed in C++).
-constexpr auto rect6 = make_spec<Pipe<QConv2DPerChannel<kernel(5, 3), stride(2, 1), same>>, Shape<9, 7, 6>>(
-    input_grid, conv<kernel(5, 3), 6, 8>(10, 0.01, Grid{0.3, -5}));
 
 template <const auto& Spec>
 constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
