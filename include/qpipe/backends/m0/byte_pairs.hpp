@@ -141,7 +141,8 @@ template <std::size_t Unroll, class Records>
 // The 1 x 1 pair kernel (PointwisePairKernel's reach and records) with byte weights.
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
 struct PointwiseBytePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>,
-                                 QuadRecords<OutC, TwoSided> {
+                                 QuadRecords<OutC, TwoSided>,
+                                 WordImmediateKernel<PointwiseBytePairKernel<H, W, InC, S, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
   using geometry::out_height;
   using geometry::out_width;
@@ -155,12 +156,6 @@ struct PointwiseBytePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W
   constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) {
     weight_bytes[weight_pair_byte(PointwisePairKernel<H, W, InC, S, OutC, TwoSided>::weight_index(o, i), i)] = w;
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
@@ -205,7 +200,9 @@ struct PointwiseBytePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W
 // The K x K pair kernel (WindowPairKernel's reach, band and records) with byte weights: for each
 // group, the rows' bands packed again (WindowColumns) and each chunk's pixels run over the group.
 template <ops::Window G, std::size_t OutC, bool TwoSided>
-struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<OutC, TwoSided> {
+struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
+                              QuadRecords<OutC, TwoSided>,
+                              WordImmediateKernel<WindowBytePairKernel<G, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<G, OutC, OutC>;
   using layout = WindowPairs<G>;
   using geometry::out_height;
@@ -224,12 +221,6 @@ struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecor
     const std::size_t e = kx * 2 * layout::column_words + ky * G.channels + i;
     weight_bytes[weight_pair_byte(WindowPairKernel<G, OutC, TwoSided>::weight_index(o, e / 2), e)] = w;
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {

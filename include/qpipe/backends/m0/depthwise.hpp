@@ -54,7 +54,8 @@ struct DepthwiseConstants {
 // where they reach (depthwise_channels.hpp), else the pixel-pair and single loops.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t K, std::size_t S, bool TwoSided = false>
 struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>,
-                         DepthwiseConstants<K, C, TwoSided> {
+                         DepthwiseConstants<K, C, TwoSided>,
+                         WordImmediateKernel<DepthwiseKernel<H, W, C, K, S, TwoSided>> {
   using geometry = ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K, S, S), 1>;
   using DepthwiseConstants<K, C, TwoSided>::weights;
   using DepthwiseConstants<K, C, TwoSided>::channel;
@@ -74,11 +75,6 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   // detail/read_front.hpp).
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
       detail::window_rows(out_height, out_width* C, H, W* C, S, 0)};
-
-  constexpr void operator()(const std::int8_t* in, std::int8_t* out) const { apply<WordImmediates{}>(in, out); }
-  // What qpipe::run hands apply: the word's fields, constants there.
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // With the word's fields as immediates (I, known only where the network is a constant) and a
   // folded requantizer, 3 x 3 rows of up to six pixels a pass (depthwise_row_pixels_m0).

@@ -214,7 +214,8 @@ template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::siz
 #endif
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
-struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC> {
+struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>,
+                             WordImmediateKernel<PointwiseLaneKernel<H, W, InC, S, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
   using geometry::out_height;
   using geometry::out_width;
@@ -245,13 +246,6 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
     negative_offset = r.negative_offset;
     folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  // What qpipe::run hands apply: the word's fields, constants there.
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // On the M0, the assembly layer loop when the compiler folded the form it implements and I
   // knows the word's fields (what qpipe::run hands it); otherwise the portable loop.

@@ -329,7 +329,8 @@ struct QuadRecords {
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
 struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>,
-                             QuadRecords<OutC, TwoSided> {
+                             QuadRecords<OutC, TwoSided>,
+                             WordImmediateKernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
   using QuadRecords<OutC, TwoSided>::channel;
   using QuadRecords<OutC, TwoSided>::folded;
@@ -359,13 +360,6 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
     std::int32_t& pair = weight[weight_index(o, i)];
     pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  // What qpipe::run hands apply: the word's fields, constants there.
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(folded, word); }
 
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
   // the word's fields as immediates where I knows them; any other form takes the same MAC loop in

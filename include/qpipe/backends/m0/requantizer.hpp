@@ -64,6 +64,22 @@ constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
   if (!folded) return {};
   return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu};
 }
+// The interface of a kernel whose layer word's fields its apply<I> may take as immediates
+// (pipe.hpp's TakesImmediates), for Derived with members folded and word and a member template
+// apply<WordImmediates>: qpipe::run hands apply immediates() (the fields where the layer was
+// folded, constants there); the call operator, the run without them, reads every field from the
+// word.
+template <class Derived>
+struct WordImmediateKernel {
+  using immediates_type = WordImmediates;
+  constexpr WordImmediates immediates() const {
+    const Derived& kernel = static_cast<const Derived&>(*this);
+    return immediates_of(kernel.folded, kernel.word);
+  }
+  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
+    static_cast<const Derived&>(*this).template apply<WordImmediates{}>(in, out);
+  }
+};
 // c with lowest = qmin - zero_point folded into its offset, if the sums the channel can form over
 // its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
 // false leaves c as it was.

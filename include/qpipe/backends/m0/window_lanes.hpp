@@ -193,7 +193,8 @@ template <WordImmediates I>
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
           std::size_t KW = K>
 struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>,
-                          QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>> {
+                          QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>>,
+                          WordImmediateKernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, KW>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>;
   using geometry::input_size;
   using geometry::out_height;
@@ -216,13 +217,6 @@ struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 
     std::int32_t& p = weight[weight_index(o, ky, e / 2)];
     p = e % 2 == 0 ? lane_weight(w, 0) : lane_weight(p >> 16, w);
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  // What qpipe::run hands apply: the word's fields, constants there.
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
   // With every window row starting on an even byte (S InC and W InC even), the
   // layer can expand its input in place into lane pairs, one word per two bytes, where the model

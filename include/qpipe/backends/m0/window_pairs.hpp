@@ -234,7 +234,9 @@ struct WindowColumns {
 // word][channel], the channel records and requantization of the 1 x 1 pair kernel (QuadRecords),
 // the input zero point's pair for the taps on padding.
 template <ops::Window G, std::size_t OutC, bool TwoSided>
-struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<OutC, TwoSided> {
+struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
+                          QuadRecords<OutC, TwoSided>,
+                          WordImmediateKernel<WindowPairKernel<G, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<G, OutC, OutC>;
   using layout = WindowPairs<G>;
   using geometry::out_height;
@@ -268,13 +270,6 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>, QuadRecords<O
     const std::int32_t high = (pair - low) / 65536;
     pair = e % 2 == 0 ? lane_weight(w, low) : lane_weight(high, w);
   }
-
-  [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
-    apply<WordImmediates{}>(in, out);
-  }
-  // What qpipe::run hands apply: the word's fields, constants there.
-  using immediates_type = WordImmediates;
-  constexpr WordImmediates immediates() const { return immediates_of(this->folded, this->word); }
 
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
