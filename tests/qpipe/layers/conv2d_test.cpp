@@ -237,6 +237,10 @@ TEST_CASE(
                                             Grid{0.1, 0}, Conv2DParams<3, 8, 8>{.output = {0.1, 0}})
                                             .op)),
                      m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>>);
+  // ReLU folded in: its records leave out the offset for acc < 0 (12 bytes a channel, not 16).
+  static_assert(std::is_same_v<m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>::Record,
+                               m0::BiasedChannel> &&
+                sizeof(m0::WindowPairKernel<ops::valid_window(6, 6, 8, 3, 3, 1, 1), 8, false>::channel) == 8 * 12);
   check_conv<4, 4, 8, 8, 3, 1, 1, true, true, 76, -20, -128>();  // the ResNet block's convolutions, ReLU folded
   check_conv<4, 4, 8, 8, 3, 1, 1, true, false, 77, 3, -7>();     // and without: two-sided records
   check_conv<7, 7, 3, 12, 3, 1, 0, true, true, 78, 11, 5>();     // rows of 9: a last input alone; three groups

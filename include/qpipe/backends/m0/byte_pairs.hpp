@@ -74,8 +74,8 @@ inline constexpr bool window_byte_pair_weights =
 // same input count and group size.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t InC, std::size_t GroupWords, WordImmediates I>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_byte_pairs_m0(const QuadChannel* channel, std::size_t outputs,
+template <std::size_t InC, std::size_t GroupWords, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_byte_pairs_m0(const Record* channel, std::size_t outputs,
                                                                     std::size_t group_outputs, const std::int8_t* bytes,
                                                                     const std::int8_t* in, std::size_t pixels,
                                                                     std::size_t columns, std::size_t column_step,
@@ -93,24 +93,23 @@ template <std::size_t InC, std::size_t GroupWords, WordImmediates I>
       for (std::size_t c = 0; c < columns; ++c, ++p, x += column_step, pixel_out += outputs) {
         const std::int32_t* w = weights;
         std::int8_t* o = pixel_out;
-        pointwise_pairs_pixel_m0<InC, I, false>(channel + first, channel + first + n, w, x, packed, o, word);
+        pointwise_pairs_pixel_m0<InC, I>(channel + first, channel + first + n, w, x, packed, o, word);
       }
     }
   }
 }
 
 // A chunk's pixels for one group (window_pairs_pixels_m0 with the outputs out_step bytes apart).
-template <std::size_t Unroll, WordImmediates I>
-[[gnu::noinline, gnu::noclone]] inline void window_byte_pairs_pixels_m0(const QuadChannel* channel,
-                                                                        const QuadChannel* end, const std::int32_t* w,
-                                                                        const std::int32_t* band, std::size_t pixels,
-                                                                        std::size_t pixel_words,
+template <std::size_t Unroll, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void window_byte_pairs_pixels_m0(const Record* channel, const Record* end,
+                                                                        const std::int32_t* w, const std::int32_t* band,
+                                                                        std::size_t pixels, std::size_t pixel_words,
                                                                         std::size_t window_words, std::int8_t* out,
                                                                         std::size_t out_step, std::uint32_t word) {
   for (; pixels > 0; --pixels, band += pixel_words, out += out_step) {
     const std::int32_t* weights = w;
     std::int8_t* o = out;
-    pair_channels_m0<Unroll, I, false>(channel, end, weights, band, band + window_words, o, word);
+    pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, o, word);
   }
 }
 #pragma GCC diagnostic pop

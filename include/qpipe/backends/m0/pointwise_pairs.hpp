@@ -38,6 +38,12 @@ struct QuadChannel {
 static_assert(offsetof(QuadChannel, bias) == 0 && offsetof(QuadChannel, requantization) == 4 &&
               offsetof(QuadChannel, negative_offset) == 12 && sizeof(QuadChannel) == 16);
 
+// A pair kernel's record: a one-sided layer's outputs never go below the zero point, its one
+// offset serves both signs, so it keeps BiasedChannel (requantizer.hpp: the same first 12 bytes,
+// 4 bytes a channel fewer); a two-sided one the offset for acc < 0 too.
+template <bool TwoSided>
+using PairRecord = std::conditional_t<TwoSided, QuadChannel, BiasedChannel>;
+
 // The most inputs the kernel takes: a pixel's packed inputs are InC / 2 words of stack (1 KiB).
 inline constexpr std::size_t pair_packed_max_inputs = 512;
 
@@ -82,8 +88,8 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "asrs %[wb], %[wb], #16\n\t"          \
   "adcs %[acc1], %[wb]\n\t"
 // The offset of the record at t (at OFFSET, the one for acc < 0 four bytes further) into WA: by the
-// sign of ACC, 5 cycles; or, where a layer's two offsets are the same (one-sided layers), the first,
-// 2 cycles.
+// sign of ACC, 5 cycles (QuadChannel); or, a one-sided layer's single offset (BiasedChannel), 2
+// cycles.
 #define QPIPE_PAIRS_OFFSET_BY_SIGN(ACC, OFFSET) \
   "lsrs %[wa], %[" ACC "], #31\n\t"             \
   "lsls %[wa], %[wa], #2\n\t"                   \
@@ -105,21 +111,21 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 // the channel record, the output, the end, the packed inputs' ends, the word. Per two outputs 6 +
 // 10.5 per input pair + 4 per Unroll pairs + 2 x 21 (requantization) + 14 (stores, loop). The 1 x
 // 1 kernel's pixels (below) and the K x K pair kernel's windows (window_pairs.hpp) run it.
-// OneOffset: the records' two offsets are equal (a one-sided layer's: QuadRecords checks it), 3
-// cycles an output fewer.
-template <std::size_t Unroll, WordImmediates I, bool OneOffset>
-[[gnu::always_inline]] inline void pair_channels_m0(const QuadChannel* q, const QuadChannel* end_in,
-                                                    const std::int32_t*& w, const std::int32_t* xbegin_in,
-                                                    const std::int32_t* xend_in, std::int8_t*& out,
-                                                    std::uint32_t word_in) {
-  static_assert(sizeof(QuadChannel) == 16 && (Unroll == 2 || Unroll == 4 || Unroll == 8));
+// Record: PairRecord's, 16 bytes with the offset by sign, or a one-sided layer's 12 with its one
+// offset (3 cycles an output fewer); the loop steps 2 records a pass.
+template <std::size_t Unroll, WordImmediates I, class Record>
+[[gnu::always_inline]] inline void pair_channels_m0(const Record* q, const Record* end_in, const std::int32_t*& w,
+                                                    const std::int32_t* xbegin_in, const std::int32_t* xend_in,
+                                                    std::int8_t*& out, std::uint32_t word_in) {
+  static_assert(std::is_same_v<Record, QuadChannel> || std::is_same_v<Record, BiasedChannel>);
+  static_assert(Unroll == 2 || Unroll == 4 || Unroll == 8);
   constexpr std::size_t unroll = Unroll;  // input pairs a step of the loop
   // High registers: GCC's allocator hands out five of them itself, so they are named.
-  register const QuadChannel* const end asm("lr") = end_in;
+  register const Record* const end asm("lr") = end_in;
   register std::uint32_t word asm("r12") = word_in;
   register const std::int32_t* const xbegin asm("r8") = xbegin_in;
   register const std::int32_t* const xend asm("r9") = xend_in;
-  register const QuadChannel* record asm("r10") = q;
+  register const Record* record asm("r10") = q;
   register std::int8_t* o asm("r11") = out;
   register std::int32_t xv asm("r2");
   register std::int32_t t asm("r3");
@@ -131,25 +137,27 @@ template <std::size_t Unroll, WordImmediates I, bool OneOffset>
 #define QPIPE_PAIRS_MAC_STEP_4 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 #define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 // clang-format off
-#define QPIPE_PAIRS_PIXEL(MODE, U, SELECT)                                                                                \
+// The second record of a pass at SECOND (its halves at LOW and HIGH, its offset at OFFSET), the
+// pass two records long (PASS).
+#define QPIPE_PAIRS_PIXEL(MODE, U, SELECT, SECOND, LOW, HIGH, OFFSET, PASS)                                                \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "1:\n\t"                                                                                                    \
       "mov %[t], %[record]\n\t"                                                                                   \
       "ldr %[acc0], [%[t], #0]\n\t"                                                                               \
-      "ldr %[acc1], [%[t], #16]\n\t"                                                                              \
+      "ldr %[acc1], [%[t], #" SECOND "]\n\t"                                                                          \
       "mov %[xp], %[xbegin]\n"                                                                                     \
       "5:\n\t" QPIPE_PAIRS_MAC_STEP_##U                                                                            \
       "cmp %[xp], %[xend]\n\t"                                                                                    \
       "bne 5b\n\t"                                                                                                \
       "mov %[t], %[record]\n\t"                                                                                   \
       QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "x", "acc0", "0", "4", "6", "8")                                        \
-      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "wb", "acc1", "1", "20", "22", "24")                                     \
+      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "wb", "acc1", "1", LOW, HIGH, OFFSET)                                   \
       "mov %[wa], %[o]\n\t"                                                                                       \
       "strb %[x], [%[wa], #0]\n\t"                                                                                \
       "strb %[wb], [%[wa], #1]\n\t"                                                                               \
       "adds %[wa], #2\n\t"                                                                                        \
       "mov %[o], %[wa]\n\t"                                                                                       \
-      "adds %[t], #32\n\t"                                                                                        \
+      "adds %[t], #" PASS "\n\t"                                                                                    \
       "mov %[record], %[t]\n\t"                                                                                   \
       "cmp %[t], %[end]\n\t"                                                                                      \
       "beq 4f\n\t"                                                                                                \
@@ -162,19 +170,20 @@ template <std::size_t Unroll, WordImmediates I, bool OneOffset>
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 // clang-format on
-#define QPIPE_PAIRS_UNROLL(MODE, SELECT) \
-  if constexpr (unroll == 8) {           \
-    QPIPE_PAIRS_PIXEL(MODE, 8, SELECT);  \
-  } else if constexpr (unroll == 4) {    \
-    QPIPE_PAIRS_PIXEL(MODE, 4, SELECT);  \
-  } else {                               \
-    QPIPE_PAIRS_PIXEL(MODE, 2, SELECT);  \
+#define QPIPE_PAIRS_UNROLL(MODE, ...)        \
+  if constexpr (unroll == 8) {               \
+    QPIPE_PAIRS_PIXEL(MODE, 8, __VA_ARGS__); \
+  } else if constexpr (unroll == 4) {        \
+    QPIPE_PAIRS_PIXEL(MODE, 4, __VA_ARGS__); \
+  } else {                                   \
+    QPIPE_PAIRS_PIXEL(MODE, 2, __VA_ARGS__); \
   }
-#define QPIPE_PAIRS_MODE(MODE)                           \
-  if constexpr (OneOffset) {                             \
-    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_ONE)     \
-  } else {                                               \
-    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_BY_SIGN) \
+  // The second record's fields: sizeof(Record) on (requantizer.hpp's and QuadChannel's asserts).
+#define QPIPE_PAIRS_MODE(MODE)                                                         \
+  if constexpr (std::is_same_v<Record, BiasedChannel>) {                               \
+    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_ONE, "12", "16", "18", "20", "24")     \
+  } else {                                                                             \
+    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_BY_SIGN, "16", "20", "22", "24", "32") \
   }
   if constexpr (I.known) {
     QPIPE_PAIRS_MODE(IMMEDIATE)
@@ -192,14 +201,13 @@ template <std::size_t Unroll, WordImmediates I, bool OneOffset>
 
 // One pixel of a 1 x 1 layer: its inputs x packed into the stack words `packed` (about 10 cycles an
 // input pair: pack_lane_pairs_m0), then its channels (pair_channels_m0).
-template <std::size_t InC, WordImmediates I, bool OneOffset>
-[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const QuadChannel* q, const QuadChannel* end,
-                                                            const std::int32_t*& w, const std::int8_t* x,
-                                                            std::int32_t (&packed)[InC / 2], std::int8_t*& out,
-                                                            std::uint32_t word) {
+template <std::size_t InC, WordImmediates I, class Record>
+[[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const Record* q, const Record* end, const std::int32_t*& w,
+                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
+                                                            std::int8_t*& out, std::uint32_t word) {
   static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
   pack_lane_pairs_m0<pair_pack_step<InC>>(x, packed, InC / 2);
-  pair_channels_m0<pair_mac_step<InC>, I, OneOffset>(q, end, w, packed, packed + InC / 2, out, word);
+  pair_channels_m0<pair_mac_step<InC>, I>(q, end, w, packed, packed + InC / 2, out, word);
 }
 
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
@@ -254,10 +262,12 @@ template <std::size_t Unroll>
 // attribute and warns about it, in the group both compilers call -Wattributes.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t InC, WordImmediates I, bool OneOffset>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(
-    const QuadChannel* channel, const QuadChannel* end, const std::int32_t* w, const std::int8_t* in, std::size_t rows,
-    std::size_t columns, std::size_t column_step, std::size_t row_step, std::int8_t* out, std::uint32_t word) {
+template <std::size_t InC, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const Record* channel, const Record* end,
+                                                                      const std::int32_t* w, const std::int8_t* in,
+                                                                      std::size_t rows, std::size_t columns,
+                                                                      std::size_t column_step, std::size_t row_step,
+                                                                      std::int8_t* out, std::uint32_t word) {
   std::int32_t packed[InC / 2];
   const std::size_t outputs = static_cast<std::size_t>(end - channel);  // a record per output channel
   std::int8_t* pixel_out = out + rows * columns * outputs;
@@ -268,22 +278,22 @@ template <std::size_t InC, WordImmediates I, bool OneOffset>
       pixel_out -= outputs;
       std::int8_t* o = pixel_out;
       const std::int32_t* weights = w;
-      pointwise_pairs_pixel_m0<InC, I, OneOffset>(channel, end, weights, x, packed, o, word);
+      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, o, word);
     }
   }
 }
 #pragma GCC diagnostic pop
 #endif
 
-// What the kernels with channel records (this one and the K x K lane kernel, window_lanes.hpp) keep per
-// channel and per layer, and their requantization of one output: the folded form where the
-// compiler folded the fit (what this kernel's assembly loop runs), else the general one. Record:
-// QuadChannel, or BiasedChannel (no second offset: 4 bytes a channel fewer) for a kernel whose
-// requantization is C++ and whose layer has a folded activation.
-template <std::size_t OutC, bool TwoSided, class Record = QuadChannel>
+// What the kernels with channel records (the pair kernels, their byte-weight forms and the K x K
+// lane kernel, window_lanes.hpp) keep per channel and per layer, and their requantization of one
+// output: the folded form where the compiler folded the fit (what the assembly loops run), else
+// the general one. The records: PairRecord's, 16 bytes for a two-sided layer, 12 for a one-sided
+// one (no second offset).
+template <std::size_t OutC, bool TwoSided>
 struct QuadRecords {
-  static constexpr bool two_offsets = std::is_same_v<Record, QuadChannel>;
-  static_assert(two_offsets || !TwoSided);
+  using Record = PairRecord<TwoSided>;
+  static constexpr bool two_offsets = TwoSided;
   std::array<Record, OutC> channel;
   OutputClamp clamp;
   FittedForm form;
@@ -301,19 +311,11 @@ struct QuadRecords {
         // The offset for acc < 0: the layer's second one, or the first where it has none (read
         // only of a fitted layer: TFLite's form has neither).
         channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
-        if constexpr (TwoSided) {
-          if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
-        }
+        if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
       }
     }
     folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
-    if constexpr (two_offsets && !TwoSided) {
-      // A one-sided layer's records hold one offset twice: the assembly loops read the first alone.
-      for (std::size_t o = 0; o < OutC; ++o)
-        if (folded && channel[o].negative_offset != channel[o].requantization.fitted.offset) one_offset_broken();
-    }
   }
-  static void one_offset_broken() {}  // not constexpr: reached in set_requantizer, a compile error
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
     if constexpr (two_offsets) {
@@ -332,9 +334,10 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
                              QuadRecords<OutC, TwoSided>,
                              WordImmediateKernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
-  using QuadRecords<OutC, TwoSided>::channel;
-  using QuadRecords<OutC, TwoSided>::folded;
-  using QuadRecords<OutC, TwoSided>::word;
+  using records = QuadRecords<OutC, TwoSided>;
+  using records::channel;
+  using records::folded;
+  using records::word;
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t pairs = InC / 2;
@@ -369,9 +372,9 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (folded) {
-        pointwise_pairs_pixels_m0<InC, I.without_shift(), !TwoSided>(channel.data(), channel.data() + OutC,
-                                                                     weight.data(), in, out_height, out_width, S * InC,
-                                                                     S * W * InC, out, I.handed_word(word));
+        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in,
+                                                          out_height, out_width, S * InC, S * W * InC, out,
+                                                          I.handed_word(word));
       } else {
         general_m0(in, out);
       }

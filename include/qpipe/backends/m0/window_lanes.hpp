@@ -193,7 +193,7 @@ template <WordImmediates I>
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t K, std::size_t S, std::size_t OutC, bool TwoSided,
           std::size_t KW = K>
 struct WindowLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>,
-                          QuadRecords<OutC, TwoSided, std::conditional_t<TwoSided, QuadChannel, BiasedChannel>>,
+                          QuadRecords<OutC, TwoSided>,
                           WordImmediateKernel<WindowLaneKernel<H, W, InC, K, S, OutC, TwoSided, KW>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, K, KW, S, S), OutC, OutC>;
   using geometry::input_size;

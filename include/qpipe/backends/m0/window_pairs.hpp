@@ -119,15 +119,15 @@ template <std::size_t Rows, std::size_t RowBytes>
 // with the same step and immediates.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t Unroll, WordImmediates I, bool OneOffset>
-[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const QuadChannel* channel, const QuadChannel* end,
+template <std::size_t Unroll, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const Record* channel, const Record* end,
                                                                    const std::int32_t* w, const std::int32_t* band,
                                                                    std::size_t pixels, std::size_t pixel_words,
                                                                    std::size_t window_words, std::int8_t* out,
                                                                    std::uint32_t word) {
   for (; pixels > 0; --pixels, band += pixel_words) {
     const std::int32_t* weights = w;
-    pair_channels_m0<Unroll, I, OneOffset>(channel, end, weights, band, band + window_words, out, word);
+    pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, out, word);
   }
 }
 #pragma GCC diagnostic pop
@@ -293,9 +293,9 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (this->folded) {
-        window_pairs_pixels_m0<layout::unroll, I.without_shift(), !TwoSided>(
-            this->channel.data(), this->channel.data() + OutC, weight.data(), band, pixels, layout::pixel_words,
-            window_words, out, I.handed_word(this->word));
+        window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC,
+                                                                  weight.data(), band, pixels, layout::pixel_words,
+                                                                  window_words, out, I.handed_word(this->word));
         return;
       }
       // Another form: the sums in assembly (pair_sums_m0), the codes in C++.
