@@ -302,24 +302,16 @@ struct LayerFit {
   std::array<std::int32_t, Channels> negative_offset{};
 };
 
-// Fits every channel of a layer with one piece width: the largest b for which the largest
-// accumulator times a b-bit piece fits int32; two pieces if every channel fits them, else three.
-// two_offsets: the layer may use a second offset for negative accumulators.
+namespace detail {
+// Fits every channel of a layer with piece width b, for accumulators up to `largest` in magnitude
+// (largest 2^(b + 1) inside int32); two pieces if every channel fits them, else three.
 template <std::size_t Channels>
-consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>& multiplier,
-                                       const std::array<std::uint8_t, Channels>& left,
-                                       const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
-                                       std::int32_t qmin, std::int32_t qmax,
-                                       const std::array<AccumulatorRange, Channels>& range, bool two_offsets) {
+consteval LayerFit<Channels> fit_layer_at(int b, std::int64_t largest, const std::array<std::int32_t, Channels>& multiplier,
+                                          const std::array<std::uint8_t, Channels>& left,
+                                          const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
+                                          std::int32_t qmin, std::int32_t qmax,
+                                          const std::array<AccumulatorRange, Channels>& range, bool two_offsets) {
   LayerFit<Channels> fit{};
-  std::int64_t largest = 1;
-  for (const AccumulatorRange& r : range) {
-    if (-std::int64_t{r.lo} > largest) largest = -std::int64_t{r.lo};
-    if (r.hi > largest) largest = r.hi;
-  }
-  int b = 0;
-  while (b < 24 && (largest << (b + 1)) < (std::int64_t{1} << 31)) ++b;
-  if (b < 4) return fit;
   // The top piece: |acc| * top + |carried partial| (at most largest + 1) must stay inside int32.
   const std::uint64_t top = static_cast<std::uint64_t>(((std::int64_t{1} << 31) - largest - 2) / largest);
   // One channel's steps at a time (the compiler pays for every element of a live array). Two
@@ -387,6 +379,42 @@ consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>&
     }
   }
   return LayerFit<Channels>{};
+}
+}  // namespace detail
+
+// The piece width a layer takes where a wider one would also serve: the M0's routines take b as an
+// immediate, one copy of a routine per b, and the widest b of layers of like ranges differs by one
+// or two (the keyword-spotting network's four depthwise layers, one routine: 13, 13, 13, 14). A
+// narrower b leaves the scales the same range (the top piece bounds m / 2^b) with a bit less below
+// the point per step down; the search and its check run as ever, and where they find no halves
+// form with one shift there, the widest b fits.
+inline constexpr int shared_piece_bits = 13;
+
+// Fits every channel of a layer with one piece width: shared_piece_bits, or the largest b for
+// which the largest accumulator times a b-bit piece fits int32 where that is less or where
+// shared_piece_bits gives no halves form with one shift (and the widest b then fits as it can).
+// two_offsets: the layer may use a second offset for negative accumulators.
+template <std::size_t Channels>
+consteval LayerFit<Channels> fit_layer(const std::array<std::int32_t, Channels>& multiplier,
+                                       const std::array<std::uint8_t, Channels>& left,
+                                       const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
+                                       std::int32_t qmin, std::int32_t qmax,
+                                       const std::array<AccumulatorRange, Channels>& range, bool two_offsets) {
+  std::int64_t largest = 1;
+  for (const AccumulatorRange& r : range) {
+    if (-std::int64_t{r.lo} > largest) largest = -std::int64_t{r.lo};
+    if (r.hi > largest) largest = r.hi;
+  }
+  int b = 0;
+  while (b < 24 && (largest << (b + 1)) < (std::int64_t{1} << 31)) ++b;
+  if (b < 4) return LayerFit<Channels>{};
+  if (b > shared_piece_bits) {
+    const LayerFit<Channels> shared = detail::fit_layer_at(shared_piece_bits, largest, multiplier, left, right,
+                                                           zero_point, qmin, qmax, range, two_offsets);
+    if (shared.form.pieces == 2 && shared.form.halves && shared.form.shift != FittedForm::per_channel_shift)
+      return shared;
+  }
+  return detail::fit_layer_at(b, largest, multiplier, left, right, zero_point, qmin, qmax, range, two_offsets);
 }
 
 }  // namespace qpipe
