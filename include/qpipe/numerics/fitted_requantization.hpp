@@ -304,9 +304,10 @@ struct LayerFit {
 
 namespace detail {
 // Fits every channel of a layer with piece width b, for accumulators up to `largest` in magnitude
-// (largest 2^(b + 1) inside int32); two pieces if every channel fits them, else three.
+// (largest 2^b inside int32); two pieces if every channel fits them, else three.
 template <std::size_t Channels>
-consteval LayerFit<Channels> fit_layer_at(int b, std::int64_t largest, const std::array<std::int32_t, Channels>& multiplier,
+consteval LayerFit<Channels> fit_layer_at(int b, std::int64_t largest,
+                                          const std::array<std::int32_t, Channels>& multiplier,
                                           const std::array<std::uint8_t, Channels>& left,
                                           const std::array<std::uint8_t, Channels>& right, std::int32_t zero_point,
                                           std::int32_t qmin, std::int32_t qmax,

@@ -209,3 +209,20 @@ TEST_CASE("immediates_of: the fields of a folded layer's word, nothing for an un
   static_assert(!unfolded.known && unfolded.handed_word(0x93ec0907u) == 0x93ec0907u);
   CHECK(full.span - relu.span == 108);  // 255 - (127 - (-20))
 }
+
+TEST_CASE("a layer whose widest piece width is above shared_piece_bits fits at it, one of at most it keeps its own") {
+  static_assert(qpipe::shared_piece_bits == 13);
+  // The widest b has largest |acc| * 2^b < 2^31: |acc| <= 30000, 30000 * 2^16 < 2^31 <= 30000 *
+  // 2^17, so 16; |acc| <= 500000, 500000 * 2^12 < 2^31 <= 500000 * 2^13, so 12.
+  constexpr std::array<std::int32_t, 2> multiplier{1518500250, 1286310906};
+  constexpr std::array<int, 2> shift{-8, -9};
+  constexpr std::array<AccumulatorRange, 2> narrow{AccumulatorRange{-30000, 30000}, AccumulatorRange{-20000, 29000}};
+  constexpr std::array<AccumulatorRange, 2> wide{AccumulatorRange{-500000, 500000}, AccumulatorRange{-400000, 3000}};
+  static constexpr auto shared = fitted<true>(multiplier, shift, {-3, -128, 127}, narrow);
+  static constexpr auto own = fitted<true>(multiplier, shift, {-3, -128, 127}, wide);
+  static_assert(shared.form.pieces == 2 && shared.form.halves);
+  CHECK(int(shared.form.piece_bits) == 13);
+  CHECK(int(own.form.piece_bits) == 12);
+  CHECK(mismatches(shared, multiplier, shift, narrow) == 0);
+  CHECK(mismatches(own, multiplier, shift, wide) == 0);
+}
