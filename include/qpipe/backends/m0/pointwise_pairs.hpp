@@ -293,7 +293,6 @@ template <std::size_t InC, WordImmediates I, class Record>
 template <std::size_t OutC, bool TwoSided>
 struct QuadRecords {
   using Record = PairRecord<TwoSided>;
-  static constexpr bool two_offsets = TwoSided;
   std::array<Record, OutC> channel;
   OutputClamp clamp;
   FittedForm form;
@@ -307,7 +306,7 @@ struct QuadRecords {
     form = r.form;
     for (std::size_t o = 0; o < OutC; ++o) {
       channel[o].requantization = r.channel[o];
-      if constexpr (two_offsets) {
+      if constexpr (TwoSided) {
         // The offset for acc < 0: the layer's second one, or the first where it has none (read
         // only of a fitted layer: TFLite's form has neither).
         channel[o].negative_offset = form.pieces != 0 ? r.channel[o].fitted.offset : 0;
@@ -318,7 +317,7 @@ struct QuadRecords {
   }
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
-    if constexpr (two_offsets) {
+    if constexpr (TwoSided) {
       if (folded) return folded_two_sided_code(acc, channel[o], word);
       const std::int32_t negative = channel[o].negative_offset;
       return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
