@@ -354,6 +354,8 @@ def parse_output(stdout):
         elif line.startswith("kernel "):
             _, k, name = line.split(" ", 2)
             kernels[int(k)] = name
+        elif line.startswith("arena bounds "):
+            facts["arena_bounds"] = tuple(int(v) for v in line.split()[2:5])
         elif line.startswith("arena "):
             facts["arena"] = int(line.split()[1])
         elif line.startswith("stack used"):
@@ -738,6 +740,17 @@ def main():
             "\nFlash: %d B of code (the network object's functions the image links) + %d B of constants; arena %s B.\n"
             % (linked, constants, facts.get("arena"))
         )
+        if "arena_bounds" in facts:
+            live, apart, unplanned = facts["arena_bounds"]
+            result["arena_bounds"] = {
+                "lower_bound": live,
+                "largest_live_set": apart,
+                "one_buffer_per_tensor": unplanned,
+            }
+            text += (
+                "Arena bounds: the planner's lower bound %d B, the largest live set of buffers apart %d B, one "
+                "buffer per tensor %d B.\n" % (live, apart, unplanned)
+            )
     if workdir and not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     sys.stdout.write(text)

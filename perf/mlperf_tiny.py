@@ -25,8 +25,11 @@ For each replica of tests/frontends/tflite/mlperf_tiny.py (written into the work
   translation unit with perf/profile_network.hpp, and perf/profile_main.cpp; no test inputs)
   linked for the micro:bit (16 KiB RAM, 256 KiB flash: "fits", or the linker's overflow figures)
   and for the larger part: the network's flash (the code of its object the image links + its
-  constants), the planned arena, the stack one inference uses, and the image's RAM (.data + .bss,
-  the arena included, + the reserved stack: what the micro:bit link compares with its 16 KiB);
+  constants), the planned arena beside what it is measured against (the planner's lower bound: the
+  most bytes live during one step less what an output may share with its input; the largest live
+  set with every buffer apart; one buffer per tensor), the stack one inference uses, and the
+  image's RAM (.data + .bss, the arena included, + the reserved stack: what the micro:bit link
+  compares with its 16 KiB);
 - --profile: the profiler (--profiler, default perf/m0_profile.py; its ELF interface) on that
   program: executed instructions and estimated Cortex-M0 cycles per step, cycles per MAC. Slow:
   qemu logs every executed instruction (--trace block, where the profiler has it, logs blocks).
@@ -193,6 +196,9 @@ def measure(name, flags, args, work):
     )
     run = subprocess.run(large.run + [elf], stdout=subprocess.PIPE, text=True, timeout=600).stdout
     r["m0_arena"] = int(re.search(r"^arena (\d+)", run, re.M).group(1))
+    bounds = re.search(r"^arena bounds (\d+) (\d+) (\d+)", run, re.M)
+    if bounds:
+        r["arena_bounds"] = tuple(int(v) for v in bounds.groups())
     r["m0_stack"] = int(re.search(r"stack used by the inference: (\d+)", run).group(1))
     r["ram_static"] = sum(
         size for sec, size in m0_size.sections(tc.size, elf) if sec.startswith((".data", ".bss", ".tdata", ".tbss"))
@@ -386,16 +392,17 @@ def document(args, rows, load, before=None):
     out += [
         "",
         "| replica | M0 compile (CPU, peak) | M0 vs evaluator (larger part) | host and M0 bytes "
-        "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena | inference stack "
+        "| micro:bit link (16 KiB RAM, 256 KiB flash) | flash: code + constants | M0 arena "
+        "| arena: lower bound / largest live set / one buffer per tensor | inference stack "
         "| RAM: static + reserved stack |",
-        "|---|---:|---|---|---|---:|---:|---:|---:|",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "ram_static" in r:
             r["ram"] = r["ram_static"] + r["stack_reserved"]
         if "m0_cpu_s" in r:
             out.append(
-                "| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                 % (
                     r["name"],
                     "%.1f s, %.0f MiB" % (r["m0_cpu_s"], r["m0_peak_mib"]),
@@ -404,6 +411,7 @@ def document(args, rows, load, before=None):
                     g(r, "microbit"),
                     "%d + %d B" % (r["code"], r["constants"]) if "code" in r else "-",
                     g(r, "m0_arena", "%d B"),
+                    "%d / %d / %d B" % r["arena_bounds"] if "arena_bounds" in r else "-",
                     g(r, "m0_stack", "%d B"),
                     "%d + %d = %d B" % (r["ram_static"], r["stack_reserved"], r["ram"]) if "ram" in r else "-",
                 )

@@ -13,7 +13,11 @@
 // The program follows the protocol of dsl_examples/common/profile.hpp (the examples' profile
 // programs): one `stage K KIND MACS` line per step, one inference between
 // examples::profile_begin() and examples::profile_end(), the stack that inference used; and
-// also `kernel K TYPE` (the kernel the backend chose for step K) and `arena N` (the planned arena).
+// also `kernel K TYPE` (the kernel the backend chose for step K), `arena N` (the planned arena) and
+// `arena bounds LIVE APART UNPLANNED`: what the arena is measured against, the planner's lower
+// bound (the most bytes live during one step, less what an output may share with its input), the
+// same with no output over its input (the largest live set of buffers apart), and one buffer per
+// tensor.
 #pragma once
 
 #include <array>
@@ -38,6 +42,9 @@ struct Network {
   std::size_t output_size;
   std::size_t steps;
   std::size_t arena_bytes;
+  std::size_t peak_live_bytes;        // Model::peak_live_bytes: no placement can use less
+  std::size_t peak_live_apart_bytes;  // Model::peak_live_apart_bytes
+  std::size_t unplanned_arena_bytes;  // Model::unplanned_arena_bytes: one buffer per tensor
   const char* const* kinds;    // the layer kind of each step (after folding)
   const std::size_t* macs;     // the MACs of each step
   const char* const* kernels;  // the kernel type the backend chose for each step
@@ -91,6 +98,9 @@ consteval Network describe() {
           Model::output_shape::size,
           Model::stage_count,
           Model::arena_bytes,
+          Model::peak_live_bytes,
+          Model::peak_live_apart_bytes,
+          Model::unplanned_arena_bytes,
           examples::stage_kind_table<std::remove_cvref_t<decltype(spec)>>.data(),
           Model::stage_macs.data(),
           B::kernels.data(),
@@ -110,6 +120,8 @@ int profile_program(const Network& n, Inference&& inference) {
     std::printf("kernel %u %s\n", unsigned(k), n.kernels[k]);
   }
   std::printf("arena %u\n", unsigned(n.arena_bytes));
+  std::printf("arena bounds %u %u %u\n", unsigned(n.peak_live_bytes), unsigned(n.peak_live_apart_bytes),
+              unsigned(n.unplanned_arena_bytes));
   std::uint32_t s = 2463534242u;
   for (std::size_t i = 0; i < n.input_size; ++i) {
     s ^= s << 13;
