@@ -76,21 +76,21 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   static constexpr std::array<detail::ReadFront, 2> read_fronts{
       detail::window_rows(out_height, out_width* C, H, W* C, S, 0)};
 
-  // With the word's fields as immediates (I, known only where the network is a constant) and a
-  // folded requantizer, 3 x 3 rows of up to six pixels a pass (depthwise_row_pixels_m0).
-  // Otherwise two output pixels of a row per pass, so that each weight tap is loaded once for both
-  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
+  // The word's fields without the shift: the routines read the shift from handed_word, so that
+  // layers of one geometry whose shifts differ share one apply (MobileNetV1's five 6 x 6 x 128).
+  constexpr WordImmediates immediates() const { return immediates_of(folded, word).without_shift(); }
+
+  // With the word's fields as immediates (I, known only where the network is a constant and the
+  // layer was folded: immediates_of), 3 x 3 rows of up to six pixels a pass
+  // (depthwise_row_pixels_m0), and no other path: the folded check and the C++ loops below would
+  // be code that never runs. Otherwise two output pixels of a row per pass, so that each weight
+  // tap is loaded once for both (depthwise_quad), adjacent channels in pairs; an odd last pixel or
+  // channel alone.
   template <WordImmediates I>
   constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
-    bool assembly = false;
-    if constexpr (depthwise_channels_m0_serves<K, C, W * C> || row_pixels_serve) {
-      if (!std::is_constant_evaluated()) assembly = folded;
-    }
-    // With the word's fields as immediates: a row's passes, one channel at a time.
     if constexpr (I.known && row_pixels_serve) {
-      if (assembly) {
+      if (!std::is_constant_evaluated()) {
         for (std::size_t y = 0; y < out_height; ++y) {
           std::size_t x = 0;
           for (; x + row_pass <= out_width; x += row_pass)
@@ -104,6 +104,11 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
         }
         return;
       }
+    }
+    // The assembly channel loop where the requantizer was folded (a constant here) and it reaches.
+    bool assembly = false;
+    if constexpr (depthwise_channels_m0_serves<K, C, W * C>) {
+      if (!std::is_constant_evaluated()) assembly = folded;
     }
 #endif
     for (std::size_t y = 0; y < out_height; ++y) {
