@@ -142,6 +142,16 @@ std::int64_t folded_code_in_64_bits(std::int64_t acc, const qpipe::FittedChannel
   return (above < 0 ? 0 : (above > qmax - qmin ? qmax - qmin : above)) + qmin;
 }
 
+// A one-sided pair or K x K lane record's offset word (folded_shifted_code): a random offset inside
+// 24 bits (its scale set by the shift, as a fit's) times 256 + the channel's own random shift in
+// [0, 23].
+template <class Next>
+std::int32_t random_offset_word(Next& next, unsigned shift) {
+  std::int64_t offset = (static_cast<std::int64_t>(next()) << shift) / 128 + next();
+  offset = offset < -(1 << 23) ? -(1 << 23) : (offset >= (1 << 23) ? (1 << 23) - 1 : offset);
+  return static_cast<std::int32_t>(offset * 256 + shift);
+}
+
 // A 1 x 3 image of InC channels through OutC random lane channels with a random fitted form (two
 // half pieces, one shift, the clamp folded into the offsets: the form the M0 loop serves), against
 // the unfolded formula floor((acc (high 2^b + low)) / 2^b), + offset, >> shift, + zero point,
@@ -320,17 +330,17 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
   Kernel& k = fresh_kernel<Kernel>();
   static_assert(OutC * K * row <= sizeof w0 && K * W * InC <= sizeof padded);
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
-  const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;  // shift in [1, 23]
+  const unsigned b = I.piece_bits;
   const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, 0, qmin, qmax);  // each channel's shift in its offset word
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t n = 0; n < K * row; ++n)
       k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
     // |acc| < 2^20: high below 2^11 keeps acc high inside int32, as the fit does.
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
-    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    f.offset = random_offset_word(next, u(5) % 24);
     k.channel[o].requantization.fitted = f;
   }
   std::int8_t* const in = padded;
@@ -347,7 +357,7 @@ template <std::size_t K, std::size_t InC, std::size_t W, std::size_t OutC, qpipe
         for (std::size_t e = 0; e < row; ++e)
           acc += std::int64_t{w0[(o * K + ky) * row + e]} * in[ky * W * InC + ox * InC + e];
       const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
-      bad += got[ox * OutC + o] != folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
+      bad += got[ox * OutC + o] != folded_code_in_64_bits(acc, f, f.offset >> 8, b, f.offset & 0xff, qmin, qmax);
     }
   return bad != 0;
 }
@@ -366,16 +376,16 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
   Kernel& k = fresh_kernel<Kernel>();
   static_assert(OutC * K * row <= sizeof w0 && Kernel::input_capacity + 3 <= sizeof padded && H * W * InC <= sizeof x);
   const auto u = [&](unsigned bits) { return random_bits(next, bits); };
-  const unsigned b = I.piece_bits, shift = 1 + u(5) % 23;
+  const unsigned b = I.piece_bits;
   const std::int32_t qmin = static_cast<std::int8_t>(I.qmin_byte), qmax = qmin + static_cast<std::int32_t>(I.span);
   k.folded = true;
-  k.word = qpipe::m0::folded_halves_word(b, shift, qmin, qmax);
+  k.word = qpipe::m0::folded_halves_word(b, 0, qmin, qmax);  // each channel's shift in its offset word
   for (std::size_t o = 0; o < OutC; ++o) {
     for (std::size_t n = 0; n < K * row; ++n)
       k.set_weight(o, n, w0[o * K * row + n] = static_cast<std::int8_t>(next() | 1));
     k.set_bias(o, static_cast<std::int32_t>(next()) * 32 + next());
     qpipe::FittedChannel f{static_cast<std::uint16_t>(u(b)), static_cast<std::uint16_t>(u(11)), 0};
-    f.offset = static_cast<std::int32_t>((static_cast<std::int64_t>(next()) << shift) / 16 + next());
+    f.offset = random_offset_word(next, u(5) % 24);
     k.channel[o].requantization.fitted = f;
   }
   std::int8_t* const in = padded + u(2);  // any alignment
@@ -395,7 +405,7 @@ template <std::size_t K, std::size_t S, std::size_t InC, std::size_t W, std::siz
             acc += std::int64_t{w0[(o * K + ky) * row + e]} * x[((oy * S + ky) * W + ox * S) * InC + e];
         const qpipe::FittedChannel& f = k.channel[o].requantization.fitted;
         bad += got[(oy * Kernel::out_width + ox) * OutC + o] !=
-               folded_code_in_64_bits(acc, f, f.offset, b, shift, qmin, qmax);
+               folded_code_in_64_bits(acc, f, f.offset >> 8, b, f.offset & 0xff, qmin, qmax);
       }
   return bad != 0;
 }

@@ -48,6 +48,15 @@ constexpr Params seeded_parameters(std::uint32_t seed, double scale, qpipe::Grid
   p.output = output;
   return p;
 }
+// The same with every odd channel's weight scale times `factor`: real multipliers that far apart
+// (2^3 for 1/8, as in the keyword-spotting network) leave no final shift common to all channels (numerics/fitted_requantization.hpp:
+// at the shift the largest one allows, the smallest one's scale is too coarse for its steps), so
+// the fit gives each channel its own.
+template <class Params>
+constexpr Params spread_scales(Params p, double factor) {
+  for (std::size_t o = 1; o < std::size(p.weight_scale); o += 2) p.weight_scale[o] *= factor;
+  return p;
+}
 template <auto Kernel, std::size_t InC, std::size_t OutC>
 constexpr auto conv(std::uint32_t seed, double scale, qpipe::Grid output) {
   return seeded_parameters<qpipe::Conv2DParams<Kernel, InC, OutC, std::int8_t>>(seed, scale, output);

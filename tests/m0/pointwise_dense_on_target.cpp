@@ -48,6 +48,11 @@ constexpr auto saturating = make_spec<Plain, Shape<3, 3, 32>>(input_grid, satura
 // 128 -> 128 with a ReLU: the folded halves form, the whole channel loop in assembly.
 constexpr auto folded128_params = pointwise<128, 128>(11, 0.004, Grid{0.12, -128});
 constexpr auto folded128 = make_spec<Relu, Shape<2, 3, 128>>(input_grid, folded128_params);
+// 64 -> 64 with a ReLU, every other channel's weight scale 1/8 of its neighbour's: a shift per
+// channel in the halves form (the keyword-spotting network's pointwise stages 6 and 8), folded
+// with each channel's shift in its offset word, the whole channel loop in assembly.
+constexpr auto own_shifts64_params = on_target::spread_scales(pointwise<64, 64>(21, 0.004, Grid{0.12, -128}), 1.0 / 8);
+constexpr auto own_shifts64 = make_spec<Relu, Shape<3, 3, 64>>(input_grid, own_shifts64_params);
 
 // Seeded int8 weights (never -128) with one weight scale.
 template <std::size_t Inputs, std::size_t Units>
@@ -99,6 +104,9 @@ static_assert(runs_on<saturating, m0::PointwisePairKernel<3, 3, 32, 1, 16, true>
 static_assert(!first_kernel<saturating>.folded && first_kernel<saturating>.form.pieces == 0);
 static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, false>>);
 static_assert(first_kernel<folded128>.folded);
+static_assert(runs_on<own_shifts64, m0::PointwisePairKernel<3, 3, 64, 1, 64, false>>);
+static_assert(first_kernel<own_shifts64>.folded && first_kernel<own_shifts64>.form.halves &&
+              first_kernel<own_shifts64>.form.shift == FittedForm::per_channel_shift);
 static_assert(runs_on<dense640, m0::DenseWordKernel<640, 16, false>> && first_kernel<dense640>.chunks == 3);
 static_assert(runs_on<dense36, m0::DenseWordKernel<36, 16, true>> && first_kernel<dense36>.step == 1);
 static_assert(runs_on<dense128, m0::DenseWordKernel<128, 10, true>> &&
@@ -118,6 +126,11 @@ int main() {
   bad += on_target::check_against_reference<plain256>("1x1 256->64, three pieces and two offsets", 4, seed);
   bad += on_target::check_against_reference<saturating>("1x1 32->16, TFLite's multipliers", 4, seed);
   bad += on_target::check_against_reference<folded128>("1x1 128->128 relu, folded", 4, seed);
+  // Through qpipe::run (the word's fields as immediates) and the kernel's own call operator (read
+  // from the word).
+  bad += on_target::check_against_reference<own_shifts64>(
+      "1x1 64->64 relu, a shift per channel, folded", 4, seed,
+      [](const std::int8_t* in, std::int8_t* out) { first_kernel<own_shifts64>(in, out); });
   bad += on_target::check_against_reference<dense640>("dense 640->16 relu, three chunks", 4, seed);
   bad += on_target::check_against_reference<dense36>("dense 36->16", 8, seed);
   bad += on_target::check_against_reference<dense128>("dense 128->10, TFLite's multipliers", 4, seed);

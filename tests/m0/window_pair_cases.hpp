@@ -30,6 +30,11 @@ inline constexpr auto two_offsets16 =
 // (the sums in assembly, the codes in C++).
 inline constexpr auto unfolded16 =
     qpipe::make_spec<SameStride2, qpipe::Shape<9, 9, 16>>(input_grid, conv<3, 16, 32>(2, 0.004, qpipe::Grid{1.0, 3}));
+// 8 -> 16, SAME, stride 1, ReLU, every other channel's weight scale 1/8 of its neighbour's: a
+// shift per channel in the halves form (as the keyword-spotting stem's), folded with each
+// channel's shift in its offset word.
+inline constexpr auto own_shifts8 = qpipe::make_spec<Same, qpipe::Shape<6, 6, 8>>(
+    input_grid, on_target::spread_scales(conv<3, 8, 16>(11, 0.004, qpipe::Grid{0.12, -128}), 1.0 / 8));
 // 32 -> 32, VALID, ReLU: three pieces; without the ReLU, three pieces and two offsets.
 inline constexpr auto pieces32 =
     qpipe::make_spec<Valid, qpipe::Shape<6, 6, 32>>(input_grid, conv<3, 32, 32>(3, 0.004, qpipe::Grid{1.5, -128}));

@@ -48,6 +48,8 @@ template <const auto& Spec>
 constexpr bool runs_pairs = is_pair_kernel<kernel_of<Spec>>;
 
 static_assert(runs_pairs<folded16> && first_kernel<folded16>.folded && !first_kernel<folded16>.form.negative_offsets);
+static_assert(runs_pairs<own_shifts8> && first_kernel<own_shifts8>.folded && first_kernel<own_shifts8>.form.halves &&
+              first_kernel<own_shifts8>.form.shift == FittedForm::per_channel_shift);
 static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded &&
               first_kernel<two_offsets16>.form.negative_offsets);
 static_assert(runs_pairs<unfolded16> && !first_kernel<unfolded16>.folded && first_kernel<unfolded16>.form.pieces == 2);
@@ -79,6 +81,7 @@ int main() {
   std::uint32_t seed = 7;
   int bad = 0;
   bad += check<folded16>("3x3 SAME 8x8x16 -> 16 relu, folded", 3, seed);
+  bad += check<own_shifts8>("3x3 SAME 6x6x8 -> 16 relu, a shift per channel, folded", 3, seed);
   bad += check<two_offsets16>("3x3 s2 SAME 9x9x16 -> 32, folded, two offsets", 3, seed);
   bad += check<unfolded16>("3x3 s2 SAME 9x9x16 -> 32, halves unfolded", 3, seed);
   bad += check<pieces32>("3x3 VALID 6x6x32 -> 32 relu, three pieces", 3, seed);

@@ -226,3 +226,69 @@ TEST_CASE("a layer whose widest piece width is above shared_piece_bits fits at i
   CHECK(mismatches(shared, multiplier, shift, narrow) == 0);
   CHECK(mismatches(own, multiplier, shift, wide) == 0);
 }
+
+namespace {
+// A one-sided layer's records as the pair kernels keep them: each channel's shift in its offset
+// word (fold_clamp_and_shift_into_offsets), read back by folded_shifted_code.
+template <std::size_t Channels>
+struct ShiftedRecords {
+  std::array<qpipe::m0::BiasedChannel, Channels> records{};
+  std::uint32_t word = 0;
+  bool folded = false;
+};
+template <std::size_t Channels>
+consteval ShiftedRecords<Channels> shifted_records(const ChannelRequantizer<Channels, false>& r,
+                                                   const std::array<AccumulatorRange, Channels>& range) {
+  ShiftedRecords<Channels> s{};
+  for (std::size_t c = 0; c < Channels; ++c) s.records[c].requantization = r.channel[c];
+  s.folded = qpipe::m0::fold_clamp_and_shift_into_offsets(s.records, range, r.form, r.clamp, s.word);
+  return s;
+}
+template <std::size_t Channels>
+std::int32_t shifted_mismatches(const ShiftedRecords<Channels>& s, const ChannelRequantizer<Channels, false>& r,
+                                const std::array<std::int32_t, Channels>& multiplier,
+                                const std::array<int, Channels>& shift,
+                                const std::array<AccumulatorRange, Channels>& range) {
+  std::int32_t bad = 0;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    for (std::int64_t acc = range[c].lo; acc <= range[c].hi; ++acc) {
+      const auto a = static_cast<std::int32_t>(acc);
+      bad += qpipe::m0::folded_shifted_code(a, s.records[c].requantization.fitted, s.word) !=
+             qpipe::requantize(a, multiplier[c], shift[c], r.clamp.zero_point, r.clamp.qmin, r.clamp.qmax);
+    }
+  }
+  return bad;
+}
+}  // namespace
+
+TEST_CASE("one-sided records with each channel's shift in its offset word equal TFLite, a shift per channel or one") {
+  // Two channels of the keyword-spotting network's pointwise stage 8 (ReLU): the first allows
+  // final shifts up to 19, at which the second (real multiplier 1/3 of the first's, a wider range)
+  // fits no scale; each keeps its own.
+  constexpr std::array<std::int32_t, 2> multiplier{1204152901, 1542065517};
+  constexpr std::array<int, 2> shift{-7, -9};
+  constexpr std::array<AccumulatorRange, 2> range{AccumulatorRange{-249158, 346012}, AccumulatorRange{-280446, 501384}};
+  static constexpr auto own = fitted<false>(multiplier, shift, {-128, -128, 127}, range);
+  static_assert(own.form.pieces == 2 && own.form.halves && own.form.shift == qpipe::FittedForm::per_channel_shift);
+  static constexpr auto own_records = shifted_records(own, range);
+  static_assert(own_records.folded && (own_records.word >> 8 & 0xffu) == 0);
+  // Each word: the folded offset (the clamp's low end is the zero point: C itself) times 256 and
+  // the fit's own shift.
+  for (std::size_t c = 0; c < 2; ++c) {
+    CHECK(own_records.records[c].requantization.fitted.offset == own.channel[c].fitted.offset);
+  }
+  CHECK(shifted_mismatches(own_records, own, multiplier, shift, range) == 0);
+  // One shift for both channels, one of them below every step (its codes all 0): the fit leaves it
+  // an offset beyond 24 bits (bounded on one side only), the folding one nearer zero.
+  constexpr std::array<std::int32_t, 2> near{1518500250, 1286310906};
+  constexpr std::array<int, 2> near_shift{-9, -9};
+  constexpr std::array<AccumulatorRange, 2> low{AccumulatorRange{-170865, 121365}, AccumulatorRange{-325715, -50825}};
+  static constexpr auto one = fitted<false>(near, near_shift, {-128, -128, 127}, low);
+  static_assert(one.form.pieces == 2 && one.form.halves && one.form.shift != qpipe::FittedForm::per_channel_shift);
+  static_assert(one.channel[1].fitted.offset >= (1 << 23));
+  static constexpr auto one_records = shifted_records(one, low);
+  static_assert(one_records.folded);
+  CHECK((one_records.records[0].requantization.fitted.offset & 0xff) == one.form.shift);
+  CHECK((one_records.records[1].requantization.fitted.offset >> 8) < (1 << 23));
+  CHECK(shifted_mismatches(one_records, one, near, near_shift, low) == 0);
+}

@@ -6,10 +6,11 @@
 // inputs, per pair one LDM of the two channels' weight pairs and for each channel MULS, ASRS #16,
 // ADCS (the carry is the low lane's sign: lane_mac): 21 cycles per 8 MACs, where four weights of
 // one input in a word took 19 per 4 (its sign extensions and products by one input at a time); then
-// the two requantizations in the folded halves form, the offset chosen by the accumulator's sign.
-// A layer whose requantization took another form (three pieces, a shift per channel, TFLite's
-// multipliers) runs the same MAC loop in assembly and its codes in C++: a few more cycles an
-// output, where the C++ MACs cost three times the assembly's.
+// the two requantizations in the folded halves form, the offset chosen by the accumulator's sign
+// (or, a one-sided layer's, one offset with the channel's shift beside it: its fit's common shift
+// or the channel's own). A layer whose requantization took another form (three pieces, a shift per
+// channel in a two-sided layer, TFLite's multipliers) runs the same MAC loop in assembly and its
+// codes in C++: a few more cycles an output, where the C++ MACs cost three times the assembly's.
 #pragma once
 
 #include <array>
@@ -87,20 +88,22 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "muls %[wb], %[t]\n\t"               \
   "asrs %[wb], %[wb], #16\n\t"          \
   "adcs %[acc1], %[wb]\n\t"
-// The offset of the record at t (at OFFSET, the one for acc < 0 four bytes further) into WA: by the
-// sign of ACC, 5 cycles (QuadChannel); or, a one-sided layer's single offset (BiasedChannel), 2
-// cycles.
-#define QPIPE_PAIRS_OFFSET_BY_SIGN(ACC, OFFSET) \
-  "lsrs %[wa], %[" ACC "], #31\n\t"             \
-  "lsls %[wa], %[wa], #2\n\t"                   \
-  "adds %[wa], %[t]\n\t"                        \
-  "ldr %[wa], [%[wa], #" OFFSET "]\n\t"
-#define QPIPE_PAIRS_OFFSET_ONE(ACC, OFFSET) "ldr %[wa], [%[t], #" OFFSET "]\n\t"
-// The code of the channel at [t, BASE] from ACC into X (WA a temporary), its offset by SELECT;
-// above the span: label 2N.
+// The offset and the shift of the record at t into X (WA a temporary): a two-sided layer's
+// (QuadChannel) offset at OFFSET, the one for acc < 0 four bytes further, chosen by the sign of ACC
+// (5 cycles), and the layer's common shift; a one-sided layer's (BiasedChannel) single word at
+// OFFSET, which holds its shift too (folded_shifted_code; ACC, dead by then, a temporary).
+#define QPIPE_PAIRS_OFFSET_BY_SIGN(MODE, X, ACC, OFFSET) \
+  "lsrs %[wa], %[" ACC "], #31\n\t"                     \
+  "lsls %[wa], %[wa], #2\n\t"                           \
+  "adds %[wa], %[t]\n\t"                                \
+  "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                 \
+  "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_SHIFT_##MODE(X, "wa")
+#define QPIPE_PAIRS_OFFSET_ONE(MODE, X, ACC, OFFSET) QPIPE_FOLDED_SHIFTED_OFFSET(X, "wa", ACC, "[%[t], #" OFFSET "]")
+// The code of the channel at [t, BASE] from ACC into X (WA a temporary), its offset and shift by
+// SELECT; above the span: label 2N.
 #define QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, X, ACC, N, LOW, HIGH, OFFSET)                    \
   QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")         \
-  SELECT(ACC, OFFSET) "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_CLAMP(MODE, X, "wa", N)
+  SELECT(MODE, X, ACC, OFFSET) QPIPE_FOLDED_RANGE(MODE, X, "wa", N)
 // clang-format on
 
 // Output channels [q, end) in twos of one pixel whose inputs are packed as lane pairs in [xbegin,
@@ -112,7 +115,8 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 // 10.5 per input pair + 4 per Unroll pairs + 2 x 21 (requantization) + 14 (stores, loop). The 1 x
 // 1 kernel's pixels (below) and the K x K pair kernel's windows (window_pairs.hpp) run it.
 // Record: PairRecord's, 16 bytes with the offset by sign, or a one-sided layer's 12 with its one
-// offset (3 cycles an output fewer); the loop steps 2 records a pass.
+// offset and its shift in one word (3 cycles an output fewer; 4 where the word's fields are not
+// immediates); the loop steps 2 records a pass.
 template <std::size_t Unroll, WordImmediates I, class Record>
 [[gnu::always_inline]] inline void pair_channels_m0(const Record* q, const Record* end_in, const std::int32_t*& w,
                                                     const std::int32_t* xbegin_in, const std::int32_t* xend_in,
@@ -211,8 +215,8 @@ template <std::size_t InC, WordImmediates I, class Record>
 }
 
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
-// (a form other than the folded halves one: three pieces, a shift per channel, TFLite's
-// multipliers): acc0 and acc1 += one channel pair's sums over the packed inputs [xbegin, xend),
+// (a form other than the folded halves one: three pieces, a shift per channel in a two-sided
+// layer, TFLite's multipliers): acc0 and acc1 += one channel pair's sums over the packed inputs [xbegin, xend),
 // w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
 // for both channels; the caller requantizes the two sums in C++ (requantize_channel).
 template <std::size_t Unroll>
@@ -263,13 +267,14 @@ template <std::size_t Unroll>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
 template <std::size_t InC, WordImmediates I, class Record>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const Record* channel, const Record* end,
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const Record* channel, std::size_t outputs,
                                                                       const std::int32_t* w, const std::int8_t* in,
                                                                       std::size_t rows, std::size_t columns,
                                                                       std::size_t column_step, std::size_t row_step,
                                                                       std::int8_t* out, std::uint32_t word) {
   std::int32_t packed[InC / 2];
-  const std::size_t outputs = static_cast<std::size_t>(end - channel);  // a record per output channel
+  // The count, not the records' end: end - channel would divide by 12 at every call.
+  const Record* const end = channel + outputs;  // a record per output channel
   std::int8_t* pixel_out = out + rows * columns * outputs;
   for (std::size_t y = rows; y-- > 0;) {
     const std::int8_t* x = in + y * row_step + columns * column_step;
@@ -288,8 +293,9 @@ template <std::size_t InC, WordImmediates I, class Record>
 // What the kernels with channel records (the pair kernels, their byte-weight forms and the K x K
 // lane kernel, window_lanes.hpp) keep per channel and per layer, and their requantization of one
 // output: the folded form where the compiler folded the fit (what the assembly loops run), else
-// the general one. The records: PairRecord's, 16 bytes for a two-sided layer, 12 for a one-sided
-// one (no second offset).
+// the general one. The records: PairRecord's, 16 bytes for a two-sided layer (folded with one
+// shift, folded_two_sided_code), 12 for a one-sided one (no second offset; folded with one shift
+// or a shift per channel, each in its channel's offset word: folded_shifted_code).
 template <std::size_t OutC, bool TwoSided>
 struct QuadRecords {
   using Record = PairRecord<TwoSided>;
@@ -313,7 +319,12 @@ struct QuadRecords {
         if (form.negative_offsets) channel[o].negative_offset = r.negative_offset[o];
       }
     }
-    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+    // A one-sided layer's offsets hold the shift too, with one or a shift per channel.
+    if constexpr (TwoSided) {
+      folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+    } else {
+      folded = fold_clamp_and_shift_into_offsets(channel, range, form, clamp, word);
+    }
   }
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
@@ -322,7 +333,7 @@ struct QuadRecords {
       const std::int32_t negative = channel[o].negative_offset;
       return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
     } else {
-      if (folded) return folded_halves_code(acc, channel[o].requantization.fitted, word);
+      if (folded) return folded_shifted_code(acc, channel[o].requantization.fitted, word);
       return requantize_channel(acc, channel[o].requantization, nullptr, clamp, form);
     }
   }
@@ -371,9 +382,8 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (folded) {
-        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), channel.data() + OutC, weight.data(), in,
-                                                          out_height, out_width, S * InC, S * W * InC, out,
-                                                          I.handed_word(word));
+        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), OutC, weight.data(), in, out_height,
+                                                          out_width, S * InC, S * W * InC, out, I.handed_word(word));
       } else {
         general_m0(in, out);
       }

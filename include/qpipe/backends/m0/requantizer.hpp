@@ -37,13 +37,27 @@ constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int3
   return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 |
          static_cast<std::uint32_t>(qmax - qmin) << 24;
 }
-constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
-  const unsigned b = word & 0xffu, shift = (word >> 8) & 0xffu, span = word >> 24;
+// The code from the folded offset and the shift, whichever of the two encodings below held them.
+constexpr std::int8_t folded_code(std::int32_t acc, const FittedChannel& c, std::int32_t offset, unsigned shift,
+                                  std::uint32_t word) {
+  const unsigned b = word & 0xffu, span = word >> 24;
   const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
-  const std::int32_t above = (scaled + c.offset) >> shift;
+  const std::int32_t above = (scaled + offset) >> shift;
   std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
   if (u > span) u = span;
   return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
+}
+constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
+  return folded_code(acc, c, c.offset, (word >> 8) & 0xffu, word);
+}
+// The same with each channel's shift in its offset's low byte, (C - lowest 2^shift) * 256 + shift
+// (fold_clamp_and_shift_into_offsets): the layer's common shift or, where the fit found none
+// (FittedForm::per_channel_shift), the channel's own. The loops that read it take the shift from
+// the offset word they load anyway (a shift by register reads its low byte) and the offset as
+// that word >> 8, where the common shift alone cost them a read of the layer's word: one routine
+// for both kinds of layers. The word's shift byte is then 0 and unused.
+constexpr std::int8_t folded_shifted_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
+  return folded_code(acc, c, c.offset >> 8, static_cast<std::uint8_t>(c.offset), word);
 }
 // What of a layer's word an M0 routine takes as immediates (asrs #b, cmp #span, adds #qmin)
 // when the network is a template argument (qpipe::run), so that the kernel's members are constant
@@ -162,6 +176,65 @@ consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records,
   }
   records = folded;
   word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
+  return true;
+}
+
+// Whether c's folded offset fits 24 bits (signed), or can be made to: a channel whose code is the
+// same over its whole range (its outputs all at one end of the clamp) may take a fit's offset far
+// from any other (the fit bounds it on one side only); another offset in 24 bits that gives the
+// same code at both ends of the range gives it everywhere (the code does not decrease with acc).
+consteval bool offset_in_24_bits(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift,
+                                 std::uint32_t span) {
+  constexpr std::int64_t limit = std::int64_t{1} << 23;
+  if (c.offset >= -limit && c.offset < limit) return true;
+  const auto scaled = [&](std::int64_t acc) { return acc * c.high + ((acc * c.low) >> b); };
+  const auto code = [&](std::int64_t offset, std::int64_t acc) {
+    const std::int64_t above = (scaled(acc) + offset) >> shift;
+    return above < 0 ? 0 : (above > span ? std::int64_t{span} : above);
+  };
+  const std::int64_t at_lo = code(c.offset, range.lo);
+  if (code(c.offset, range.hi) != at_lo || (at_lo != 0 && at_lo != span)) return false;
+  // The offset nearest zero that keeps the code below 1 at hi (at_lo 0) or at the span at lo.
+  std::int64_t offset = at_lo == 0 ? (std::int64_t{1} << shift) - 1 - scaled(range.hi)
+                                   : std::int64_t{span} * (std::int64_t{1} << shift) - scaled(range.lo);
+  if (at_lo == 0 ? offset > 0 : offset < 0) offset = 0;
+  constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+  if (offset < -limit || offset >= limit || scaled(range.lo) + offset < lo || scaled(range.hi) + offset > hi ||
+      code(offset, range.lo) != at_lo || code(offset, range.hi) != at_lo)
+    return false;
+  c.offset = static_cast<std::int32_t>(offset);
+  return true;
+}
+
+// The encoding of folded_shifted_code for a one-sided layer's records (the offset of each channel
+// alone, no second one for acc < 0: no sign to choose it by) where the fit took two pieces as
+// halves, with one shift or a shift per channel: every channel's offset with the clamp folded in
+// (fold_clamp_into_offset) and then times 256 + its shift, if that folded offset fits 24 bits
+// (signed) for all of them (offset_in_24_bits); else none changes. True if folded; `word` then folded_halves_word
+// with the shift byte 0 (0 when not folded).
+template <class Record, std::size_t Channels>
+consteval bool fold_clamp_and_shift_into_offsets(std::array<Record, Channels>& records,
+                                                 const std::array<AccumulatorRange, Channels>& range, FittedForm form,
+                                                 const OutputClamp& clamp, std::uint32_t& word) {
+  static_assert(!requires(Record r) { r.negative_offset; }, "one offset a channel");
+  word = 0;
+  if (form.pieces != 2 || !form.halves || form.negative_offsets) return false;
+  const std::int32_t lowest = clamp.qmin - clamp.zero_point;
+  std::array<Record, Channels> folded = records;
+  for (std::size_t c = 0; c < Channels; ++c) {
+    FittedChannel& f = folded[c].requantization.fitted;
+    unsigned shift = form.shift;
+    if (form.shift == FittedForm::per_channel_shift) {
+      shift = static_cast<std::uint8_t>(f.offset);
+      f.offset >>= 8;
+    }
+    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, shift, lowest)) return false;
+    if (!offset_in_24_bits(f, range[c], form.piece_bits, shift, static_cast<std::uint32_t>(clamp.qmax - clamp.qmin)))
+      return false;
+    f.offset = f.offset * 256 + static_cast<std::int32_t>(shift);
+  }
+  records = folded;
+  word = folded_halves_word(form.piece_bits, 0, clamp.qmin, clamp.qmax);
   return true;
 }
 

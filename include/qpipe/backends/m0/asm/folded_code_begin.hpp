@@ -36,7 +36,16 @@
 // Then, the offset added: X >> shift clamped to [0, span], + qmin. Above the span it branches to
 // label 2N (QPIPE_FOLDED_ABOVE, placed off the straight path), which comes back at 3N.
 #define QPIPE_FOLDED_CLAMP(MODE, X, T, N) QPIPE_FOLDED_SHIFT_##MODE(X, T) QPIPE_FOLDED_RANGE(MODE, X, T, N)
-// The clamp alone, X already shifted (a routine that holds the shift in a low register).
+// X = (X + offset) >> shift from a record's word at OFFSET that holds both, offset * 256 + shift
+// (folded_shifted_code): T the word, A (free by then: the accumulator) its offset; a shift by
+// register reads T's low byte. What the common shift's read of the layer's word cost, or less.
+#define QPIPE_FOLDED_SHIFTED_OFFSET(X, T, A, OFFSET)                             \
+  "ldr %[" T "], " OFFSET "\n\t"                                                \
+  "asrs %[" A "], %[" T "], #8\n\t"                                             \
+  "adds %[" X "], %[" A "]\n\t"                                                 \
+  "asrs %[" X "], %[" T "]\n\t"
+// The clamp alone, X already shifted (a routine that holds the shift in a low register, or read it
+// with the offset).
 #define QPIPE_FOLDED_RANGE(MODE, X, T, N)                                       \
   "asrs %[" T "], %[" X "], #31\n\t"                                           \
   "bics %[" X "], %[" T "]\n\t" QPIPE_FOLDED_SPAN_COMPARE_##MODE(X, T)         \
