@@ -41,6 +41,14 @@ namespace qpipe::m0 {
 }
 #endif
 
+#if defined(__ARM_ARCH_6M__)
+// n bytes from `from` to `to`, for the band rows that words do not fit: out of line, so that GCC's
+// word-wise version of the loop (some 200 B) is not part of the band loops.
+[[gnu::noinline]] inline void copy_bytes_m0(const std::int8_t* from, std::int8_t* to, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+}
+#endif
+
 // The band of a window: how wide its rows are and the one-row VALID window its kernel runs.
 template <ops::Window G>
 struct RowBand {
@@ -82,12 +90,124 @@ struct RowBand {
 }
 #endif
 
+// A band's dimensions as values, so that one copy of the band loops (run_band_rows) serves every
+// layer and geometry; per layer there remain this record (in flash) and the call of its row kernel.
+struct BandShape {
+  std::size_t out_height, height, kernel_height, stride_height, pad_top;
+  std::size_t image_row_bytes;  // W C: from one image row to the next
+  std::size_t row_bytes;        // a band row
+  std::size_t pad_left_bytes;   // the band row's padding columns before the image part (pad_left C)
+  std::size_t image_bytes;      // the image part of a band row (RowBand::image_columns C)
+  std::size_t out_row_bytes;
+  std::size_t bytes;  // the band
+  bool image_rows;    // RowBand::image_rows
+};
+template <ops::Window G>
+constexpr BandShape band_shape(std::size_t out_row_bytes) {
+  using band = RowBand<G>;
+  return {G.out_height,
+          G.height,
+          G.kernel_height,
+          G.stride_height,
+          G.pad_top,
+          G.width * G.channels,
+          band::row_bytes,
+          G.pad_left * G.channels,
+          band::image_columns * G.channels,
+          out_row_bytes,
+          band::bytes,
+          band::image_rows};
+}
+
+// [from, to) to the zero point. Out of line: the band loops call it for the padding and for the
+// rows above and below the image, and each inlined copy cost some 80 B.
+[[gnu::noinline]] constexpr void fill_band(std::int8_t* from, std::int8_t* to, std::int8_t zero_point) {
+#if defined(__ARM_ARCH_6M__)
+  // Bytes up to a word boundary, then words in steps of 16 bytes, then bytes.
+  if (!std::is_constant_evaluated()) {
+    for (; from != to && (reinterpret_cast<std::uintptr_t>(from) & 3) != 0; ++from) *from = zero_point;
+    const std::size_t whole = static_cast<std::size_t>(to - from) & ~std::size_t{15};
+    if (whole != 0) {
+      fill_words_m0(from, whole, 0x01010101u * static_cast<std::uint8_t>(zero_point));
+      from += whole;
+    }
+  }
+#endif
+  for (; from != to; ++from) *from = zero_point;
+}
+
+// The output rows in order (run_row(rows, out): one output row of the row kernel, from the first
+// of its KH rows); output row y reads input rows y SH - pad_top on, into the band or where they
+// lie. The padding columns are the zero point for every output row: written once; the image part
+// of each band row is written per output row.
+template <class RunRow>
+constexpr void run_band(const BandShape& s, std::int8_t zero_point, std::int8_t* band, const std::int8_t* in,
+                        std::int8_t* out, const RunRow& run_row) {
+  const std::size_t kernel_height = s.kernel_height, image_row_bytes = s.image_row_bytes, bytes = s.image_bytes;
+  if (!s.image_rows) fill_band(band, band + s.bytes, zero_point);
+  // Whole words in steps of 16 bytes, where every row copy's ends allow them (decided once).
+#if defined(__ARM_ARCH_6M__)
+  bool words = false;
+  if (!std::is_constant_evaluated())
+    words = bytes % 16 == 0 && ((reinterpret_cast<std::uintptr_t>(in) | reinterpret_cast<std::uintptr_t>(band) |
+                                 image_row_bytes | s.row_bytes | s.pad_left_bytes) &
+                                3) == 0;
+#endif
+  // Output row y's first window row, in image rows (negative: above the image).
+  std::ptrdiff_t first = -static_cast<std::ptrdiff_t>(s.pad_top);
+  for (std::size_t y = 0; y < s.out_height;
+       ++y, out += s.out_row_bytes, first += static_cast<std::ptrdiff_t>(s.stride_height)) {
+    if (s.image_rows && first >= 0 &&
+        first + static_cast<std::ptrdiff_t>(kernel_height) <= static_cast<std::ptrdiff_t>(s.height)) {
+      run_row(in + static_cast<std::size_t>(first) * image_row_bytes, out);
+      continue;
+    }
+    // The image part of the band's rows: the row, or the zero point where it lies above or below
+    // the image (r wraps round above it).
+    std::int8_t* to = band + s.pad_left_bytes;
+    for (std::size_t ky = 0; ky < kernel_height; ++ky, to += s.row_bytes) {
+      const std::size_t r = static_cast<std::size_t>(first + static_cast<std::ptrdiff_t>(ky));
+      if (r >= s.height) {
+        fill_band(to, to + bytes, zero_point);
+        continue;
+      }
+      const std::int8_t* from = in + r * image_row_bytes;
+#if defined(__ARM_ARCH_6M__)
+      if (!std::is_constant_evaluated()) {
+        if (words) {
+          copy_words_m0(from, to, bytes);
+        } else {
+          copy_bytes_m0(from, to, bytes);
+        }
+        continue;
+      }
+#endif
+      for (std::size_t i = 0; i < bytes; ++i) to[i] = from[i];
+    }
+    run_row(static_cast<const std::int8_t*>(band), out);
+  }
+}
+
+// One output row of a layer's row kernel at run time: its routine and the kernel it runs.
+struct BandRow {
+  void (*run)(const void* kernel, const std::int8_t* rows, std::int8_t* out);
+  const void* kernel;
+  void operator()(const std::int8_t* rows, std::int8_t* out) const { run(kernel, rows, out); }
+};
+// run_band at run time: one copy for every layer (inlined, each geometry had its own, 200 to 300 B
+// on the M0).
+[[gnu::noinline]] inline void run_band_rows(const BandShape& s, std::int8_t zero_point, std::int8_t* band,
+                                            const std::int8_t* in, std::int8_t* out, BandRow row) {
+  run_band(s, zero_point, band, in, out, row);
+}
+
 // The layer: the row kernel (built for RowBand<G>::row_window), the input zero point, and the
 // geometry of the whole layer (Geometry: ops::ConvolutionGeometry or ops::DepthwiseGeometry of G).
 template <ops::Window G, class Geometry, class RowKernel>
 struct RowBandKernel : Geometry {
   using band_type = RowBand<G>;
   static constexpr std::size_t out_row_bytes = Geometry::output_size / G.out_height;
+  static constexpr BandShape shape = band_shape<G>(out_row_bytes);
 
   // The output rows in order; output row y reads input rows y SH - pad_top on (into the band,
   // which is the kernel's own, or where they lie), so the arena planner may lay the output over
@@ -112,66 +232,16 @@ struct RowBandKernel : Geometry {
 
   template <WordImmediates I>
   constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
-    // The padding columns are the zero point for every output row: written once; the image part
-    // of each band row is written per output row.
     alignas(4) std::array<std::int8_t, band_type::bytes> band;  // word-aligned: the row copies move words
-    if constexpr (!band_type::image_rows) fill(band.data(), band.data() + band.size());
-    for (std::size_t y = 0; y < G.out_height; ++y, out += out_row_bytes) {
-      const std::ptrdiff_t first = first_row(y);
-      const bool inside =
-          first >= 0 && first + static_cast<std::ptrdiff_t>(G.kernel_height) <= static_cast<std::ptrdiff_t>(G.height);
-      if (band_type::image_rows && inside) {
-        run_row<I>(in + static_cast<std::size_t>(first) * G.width * G.channels, out);
-        continue;
-      }
-      copy_rows(in, first, band.data());
-      run_row<I>(band.data(), out);
+    if (std::is_constant_evaluated()) {
+      run_band(shape, zero_point, band.data(), in, out,
+               [this](const std::int8_t* rows, std::int8_t* o) { run_row<I>(rows, o); });
+    } else {
+      run_band_rows(shape, zero_point, band.data(), in, out, BandRow{&run_row_of<I>, this});
     }
   }
 
  private:
-  // Output row y's first window row, in image rows (negative: above the image).
-  static constexpr std::ptrdiff_t first_row(std::size_t y) {
-    return static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
-  }
-  // The image part of the band's rows from image row `first` on: the row, or the zero point
-  // where it lies above or below the image.
-  constexpr void copy_rows(const std::int8_t* in, std::ptrdiff_t first, std::int8_t* band) const {
-    constexpr std::size_t C = G.channels, bytes = band_type::image_columns * C;
-    for (std::size_t ky = 0; ky < G.kernel_height; ++ky) {
-      const std::ptrdiff_t r = first + static_cast<std::ptrdiff_t>(ky);
-      std::int8_t* to = band + ky * band_type::row_bytes + G.pad_left * C;
-      if (r < 0 || r >= static_cast<std::ptrdiff_t>(G.height)) {
-        fill(to, to + bytes);
-      } else {
-        const std::int8_t* from = in + static_cast<std::size_t>(r) * G.width * C;
-#if defined(__ARM_ARCH_6M__)
-        if constexpr (bytes % 16 == 0) {
-          if (!std::is_constant_evaluated() &&
-              ((reinterpret_cast<std::uintptr_t>(from) | reinterpret_cast<std::uintptr_t>(to)) & 3) == 0) {
-            copy_words_m0(from, to, bytes);
-            continue;
-          }
-        }
-#endif
-        for (std::size_t i = 0; i < bytes; ++i) to[i] = from[i];
-      }
-    }
-  }
-  constexpr void fill(std::int8_t* from, std::int8_t* to) const {
-#if defined(__ARM_ARCH_6M__)
-    // Bytes up to a word boundary, then words in steps of 16 bytes, then bytes.
-    if (!std::is_constant_evaluated()) {
-      for (; from != to && (reinterpret_cast<std::uintptr_t>(from) & 3) != 0; ++from) *from = zero_point;
-      const std::size_t whole = static_cast<std::size_t>(to - from) & ~std::size_t{15};
-      if (whole != 0) {
-        fill_words_m0(from, whole, 0x01010101u * static_cast<std::uint8_t>(zero_point));
-        from += whole;
-      }
-    }
-#endif
-    for (; from != to; ++from) *from = zero_point;
-  }
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void run_row(const std::int8_t* rows, std::int8_t* out) const {
     if constexpr (requires(const RowKernel& k, const std::int8_t* r, std::int8_t* o) { k.template apply<I>(r, o); }) {
@@ -179,6 +249,10 @@ struct RowBandKernel : Geometry {
     } else {
       row_kernel(rows, out);
     }
+  }
+  template <WordImmediates I>
+  static void run_row_of(const void* self, const std::int8_t* rows, std::int8_t* out) {
+    static_cast<const RowBandKernel*>(self)->template run_row<I>(rows, out);
   }
 };
 
