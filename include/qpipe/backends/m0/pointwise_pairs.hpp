@@ -48,6 +48,13 @@ using PairRecord = std::conditional_t<TwoSided, QuadChannel, BiasedChannel>;
 // The most inputs the kernel takes: a pixel's packed inputs are InC / 2 words of stack (1 KiB).
 inline constexpr std::size_t pair_packed_max_inputs = 512;
 
+// A 1 x 1 pair layer's geometry, which its out-of-line loop (pointwise_pairs_pixels_m0 below) reads
+// at run time, one in flash per layer: output rows and columns, the input bytes from pixel to pixel
+// and from row to row, the input pairs (InC / 2) and the output channels.
+struct PointwisePairShape {
+  std::uint32_t rows, columns, column_step, row_step, pairs, outputs;
+};
+
 // The kernel's reach: per-channel scales, more inputs than the lane kernel takes (it keeps the
 // packed inputs in registers), the input count a multiple of four (the loops take two pairs a
 // step) up to pair_packed_max_inputs, the output channels in twos.
@@ -259,31 +266,42 @@ template <std::size_t Unroll>
 #undef QPIPE_PAIRS_OFFSET_BY_SIGN
 #undef QPIPE_PAIRS_STEP
 
-// The layer on the M0: one out-of-line copy for every layer with the same input count (the pixel
-// count, the input stride and the channel count are values; I as in pointwise_pairs_pixel_m0).
-// The pixels from the last to the first (read_fronts below).
+// The stack words of a pixel's packed inputs in the routine below: InC / 2 rounded up to 32, 128 or
+// 256, so that layers of different input counts share a copy of the routine (each copy about 520
+// bytes) for at most 384 bytes more stack than their own count (none at 64 or 256 inputs).
+template <std::size_t InC>
+inline constexpr std::size_t pair_packed_words = InC / 2 <= 32    ? 32
+                                                 : InC / 2 <= 128 ? 128
+                                                                  : pair_packed_max_inputs / 2;
+
+// The layer on the M0: one out-of-line copy for every layer with the same packed words, pack and
+// MAC steps and immediates (the geometry a value, PointwisePairShape), where a copy per input count
+// took MobileNetV1 six (16 to 256 inputs, all pack step 4 and MAC step 8). The pixels from the last
+// to the first (read_fronts below); each one's inputs packed (pack_lane_pairs_m0, about 10 cycles
+// an input pair), then its channels (pair_channels_m0).
 // noclone keeps GCC from making a constant-propagated copy per call site; clang has no such
 // attribute and warns about it, in the group both compilers call -Wattributes.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t InC, WordImmediates I, class Record>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const Record* channel, std::size_t outputs,
-                                                                      const std::int32_t* w, const std::int8_t* in,
-                                                                      std::size_t rows, std::size_t columns,
-                                                                      std::size_t column_step, std::size_t row_step,
-                                                                      std::int8_t* out, std::uint32_t word) {
-  std::int32_t packed[InC / 2];
+template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const PointwisePairShape& s,
+                                                                      const Record* channel, const std::int32_t* w,
+                                                                      const std::int8_t* in, std::int8_t* out,
+                                                                      std::uint32_t word) {
+  std::int32_t packed[PackedWords];  // s.pairs of them
+  const std::size_t outputs = s.outputs, pairs = s.pairs, columns = s.columns, column_step = s.column_step;
   // The count, not the records' end: end - channel would divide by 12 at every call.
   const Record* const end = channel + outputs;  // a record per output channel
-  std::int8_t* pixel_out = out + rows * columns * outputs;
-  for (std::size_t y = rows; y-- > 0;) {
-    const std::int8_t* x = in + y * row_step + columns * column_step;
+  std::int8_t* pixel_out = out + s.rows * columns * outputs;
+  for (std::size_t y = s.rows; y-- > 0;) {
+    const std::int8_t* x = in + y * s.row_step + columns * column_step;
     for (std::size_t c = columns; c-- > 0;) {
       x -= column_step;
       pixel_out -= outputs;
       std::int8_t* o = pixel_out;
       const std::int32_t* weights = w;
-      pointwise_pairs_pixel_m0<InC, I>(channel, end, weights, x, packed, o, word);
+      pack_lane_pairs_m0<PackStep>(x, packed, pairs);
+      pair_channels_m0<MacStep, I>(channel, end, weights, packed, packed + pairs, o, word);
     }
   }
 }
@@ -374,6 +392,8 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
     pair = i % 2 == 0 ? lane_weight(w, 0) : lane_weight(pair >> 16, w);
   }
 
+  static constexpr PointwisePairShape shape{out_height, out_width, S* InC, S* W* InC, pairs, OutC};
+
   // On the M0 the assembly channel loop where the requantizer was folded (a constant there), with
   // the word's fields as immediates where I knows them; any other form takes the same MAC loop in
   // assembly and requantizes its sums in C++ (general_m0).
@@ -382,8 +402,8 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
       if (folded) {
-        pointwise_pairs_pixels_m0<InC, I.without_shift()>(channel.data(), OutC, weight.data(), in, out_height,
-                                                          out_width, S * InC, S * W * InC, out, I.handed_word(word));
+        pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>, I.without_shift()>(
+            shape, channel.data(), weight.data(), in, out, I.handed_word(word));
       } else {
         general_m0(in, out);
       }
