@@ -730,11 +730,7 @@ def main():
         import m0_size
 
         linked = m0_size.linked_code(tc.nm, network_obj, elf)
-        constants = sum(
-            size
-            for sec, size in m0_size.sections(tc.size, network_obj)
-            if sec.startswith(".rodata.") and sec.endswith("7networkE")
-        )
+        constants = m0_size.network_constants(tc.size, network_obj)
         result.update({"code": linked, "constants": constants})
         text += (
             "\nFlash: %d B of code (the network object's functions the image links) + %d B of constants; arena %s B.\n"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Print the M0 sizes of network objects and whole images: code (.text), read-only data (.rodata,
-and of that the `network` object, i.e. the model's integer constants), data and bss (the arena),
+and of that the network's constants: the `network` object, i.e. the model's integer constants, and
+the kernels' static data, is_constants_section), data and bss (the arena),
 from `arm-none-eabi-size -A`. Objects must be built with separate sections per symbol (the cross
 file's -ffunction-sections -fdata-sections) for the split to be exact.
 
@@ -22,6 +23,21 @@ def sections(size_tool, path):
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
             yield parts[0], int(parts[1])
+
+
+def is_constants_section(name):
+    """A read-only data section of the network's constants: the `network` object itself, or static
+    data of the kernels (qpipe::m0's and qpipe::reference_ops' static constexpr members, e.g. a
+    layer's shape record that an out-of-line routine reads): flash the network needs, where the
+    profile programs' own tables (qpipe_profile, examples) are not."""
+    return name.startswith(".rodata.") and (
+        name.endswith("7networkE") or name.startswith((".rodata._ZN5qpipe2m0", ".rodata._ZN5qpipe13reference_ops"))
+    )
+
+
+def network_constants(size_tool, path):
+    """Bytes of the network's constants in an object (is_constants_section)."""
+    return sum(size for name, size in sections(size_tool, path) if is_constants_section(name))
 
 
 def symbol_sizes(nm, path, kinds):
@@ -59,7 +75,7 @@ def main():
             for kind in ("text", "rodata", "data", "bss"):
                 if name == "." + kind or name.startswith("." + kind + "."):
                     totals[kind] += size
-            if name.startswith(".rodata.") and name.endswith("7networkE"):
+            if is_constants_section(name):
                 totals["network"] += size
         print(
             "%-36s %7d %7d %9d %6d %6d%s"

@@ -189,11 +189,7 @@ def measure(name, flags, args, work):
         micro, [network_obj, os.path.join(pwork, "profile_main.cpp.o")], os.path.join(pwork, "microbit.elf")
     )
     r["code"] = m0_size.linked_code(tc.nm, network_obj, elf)
-    r["constants"] = sum(
-        size
-        for sec, size in m0_size.sections(tc.size, network_obj)
-        if sec.startswith(".rodata.") and sec.endswith("7networkE")
-    )
+    r["constants"] = m0_size.network_constants(tc.size, network_obj)
     run = subprocess.run(large.run + [elf], stdout=subprocess.PIPE, text=True, timeout=600).stdout
     r["m0_arena"] = int(re.search(r"^arena (\d+)", run, re.M).group(1))
     bounds = re.search(r"^arena bounds (\d+) (\d+) (\d+)", run, re.M)

@@ -69,7 +69,7 @@ def object_sizes(obj):
     for name, size in m0_size.sections(SIZE, obj):
         if name == ".text" or name.startswith(".text."):
             totals["text"] += size
-        if name.startswith(".rodata.") and name.endswith("7networkE"):
+        if m0_size.is_constants_section(name):
             totals["constants"] += size
         if name == ".bss" or name.startswith(".bss."):
             totals["bss"] += size
