@@ -163,9 +163,10 @@ constexpr void run_band(const BandShape& s, std::int8_t zero_point, std::int8_t*
       continue;
     }
     // The image part of the band's rows: the row, or the zero point where it lies above or below
-    // the image (r wraps round above it).
-    std::int8_t* to = band + s.pad_left_bytes;
-    for (std::size_t ky = 0; ky < kernel_height; ++ky, to += s.row_bytes) {
+    // the image (r wraps round above it). Each row's start computed, not stepped to: a step past
+    // the last row would leave the band, which a constant expression refuses (clang does).
+    for (std::size_t ky = 0; ky < kernel_height; ++ky) {
+      std::int8_t* to = band + ky * s.row_bytes + s.pad_left_bytes;
       const std::size_t r = static_cast<std::size_t>(first + static_cast<std::ptrdiff_t>(ky));
       if (r >= s.height) {
         fill_band(to, to + bytes, zero_point);
