@@ -320,8 +320,10 @@ struct QuadRecords {
   std::array<Record, OutC> channel;
   OutputClamp clamp;
   FittedForm form;
-  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
-  std::uint32_t word;  // then: folded_halves_word
+  // The offsets hold the clamp's low end: fold_clamp_into_offsets (two-sided), or
+  // fold_clamp_and_shift_into_offsets (one-sided: each offset word holds its channel's shift too).
+  bool folded;
+  std::uint32_t word;  // then: folded_halves_word (one-sided: its shift byte 0)
 
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
   consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r,
