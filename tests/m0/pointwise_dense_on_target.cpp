@@ -96,10 +96,11 @@ constexpr const auto& first_kernel = boost::hana::at_c<0>(on_m0<Spec>.kernels);
 template <const auto& Spec, class Kernel>
 constexpr bool runs_on = std::is_same_v<std::remove_cvref_t<decltype(first_kernel<Spec>)>, Kernel>;
 static_assert(runs_on<pieces256, m0::PointwisePairKernel<2, 2, 256, 1, 32, false>>);
-static_assert(!first_kernel<pieces256>.folded && first_kernel<pieces256>.form.pieces == 3);
+static_assert(!first_kernel<pieces256>.folded && first_kernel<pieces256>.form.pieces == 3 &&
+              first_kernel<pieces256>.folded_three_pieces);
 static_assert(runs_on<plain256, m0::PointwisePairKernel<2, 2, 256, 1, 64, true>>);
 static_assert(!first_kernel<plain256>.folded && first_kernel<plain256>.form.pieces == 3 &&
-              first_kernel<plain256>.form.negative_offsets);
+              first_kernel<plain256>.form.negative_offsets && first_kernel<plain256>.folded_three_pieces);
 static_assert(runs_on<saturating, m0::PointwisePairKernel<3, 3, 32, 1, 16, true>>);
 static_assert(!first_kernel<saturating>.folded && first_kernel<saturating>.form.pieces == 0);
 static_assert(runs_on<folded128, m0::PointwisePairKernel<2, 3, 128, 1, 128, false>>);
@@ -122,8 +123,14 @@ static_assert(runs_on<pairs256, m0::DensePairKernel<256, 2, true>> && !first_ker
 int main() {
   std::uint32_t seed = 7;
   int bad = 0;
-  bad += on_target::check_against_reference<pieces256>("1x1 256->32 relu, three pieces", 4, seed);
-  bad += on_target::check_against_reference<plain256>("1x1 256->64, three pieces and two offsets", 4, seed);
+  // Three pieces: in assembly through qpipe::run, and through the kernel's own call operator (the
+  // word's fields not immediates: the MAC loop in assembly, the folded codes in C++).
+  bad += on_target::check_against_reference<pieces256>(
+      "1x1 256->32 relu, three pieces", 4, seed,
+      [](const std::int8_t* in, std::int8_t* out) { first_kernel<pieces256>(in, out); });
+  bad += on_target::check_against_reference<plain256>(
+      "1x1 256->64, three pieces and two offsets", 4, seed,
+      [](const std::int8_t* in, std::int8_t* out) { first_kernel<plain256>(in, out); });
   bad += on_target::check_against_reference<saturating>("1x1 32->16, TFLite's multipliers", 4, seed);
   bad += on_target::check_against_reference<folded128>("1x1 128->128 relu, folded", 4, seed);
   // Through qpipe::run (the word's fields as immediates) and the kernel's own call operator (read

@@ -53,9 +53,11 @@ static_assert(runs_pairs<own_shifts8> && first_kernel<own_shifts8>.folded && fir
 static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded &&
               first_kernel<two_offsets16>.form.negative_offsets);
 static_assert(runs_pairs<unfolded16> && !first_kernel<unfolded16>.folded && first_kernel<unfolded16>.form.pieces == 2);
-static_assert(runs_pairs<pieces32> && !first_kernel<pieces32>.folded && first_kernel<pieces32>.form.pieces == 3);
+// Three pieces: folded for the channel loop, which runs them with the word's fields as immediates.
+static_assert(runs_pairs<pieces32> && !first_kernel<pieces32>.folded && first_kernel<pieces32>.form.pieces == 3 &&
+              first_kernel<pieces32>.folded_three_pieces);
 static_assert(runs_pairs<plain32> && first_kernel<plain32>.form.pieces == 3 &&
-              first_kernel<plain32>.form.negative_offsets);
+              first_kernel<plain32>.form.negative_offsets && first_kernel<plain32>.folded_three_pieces);
 static_assert(runs_pairs<saturating32> && first_kernel<saturating32>.form.pieces == 0);
 static_assert(runs_pairs<chunked64> && kernel_of<chunked64>::layout::chunk_pixels == 3 &&
               kernel_of<chunked64>::layout::chunks == 4);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "qpipe/backends/m0/pointwise_pairs.hpp"
 #include "qpipe/backends/m0/requantizer.hpp"
 
 namespace {
@@ -291,4 +292,89 @@ TEST_CASE("one-sided records with each channel's shift in its offset word equal 
   CHECK((one_records.records[0].requantization.fitted.offset & 0xff) == one.form.shift);
   CHECK((one_records.records[1].requantization.fitted.offset >> 8) < (1 << 23));
   CHECK(shifted_mismatches(one_records, one, near, near_shift, low) == 0);
+}
+
+namespace {
+// A two-sided layer's records as the pair kernels keep them (QuadChannel: the offset for acc < 0
+// beside the other), folded for three pieces (fold_clamp_into_offsets), read back by
+// folded_two_sided_code.
+template <std::size_t Channels>
+struct TwoSidedRecords {
+  std::array<qpipe::m0::QuadChannel, Channels> records{};
+  std::uint32_t word = 0;
+  bool folded = false;
+};
+template <std::size_t Channels>
+consteval TwoSidedRecords<Channels> three_piece_records(const ChannelRequantizer<Channels, true>& r,
+                                                        const std::array<AccumulatorRange, Channels>& range) {
+  TwoSidedRecords<Channels> s{};
+  for (std::size_t c = 0; c < Channels; ++c) {
+    s.records[c].requantization = r.channel[c];
+    s.records[c].negative_offset = r.form.negative_offsets ? r.negative_offset[c] : r.channel[c].fitted.offset;
+  }
+  s.folded = qpipe::m0::fold_clamp_into_offsets(s.records, range, r.form, r.clamp, s.word, true);
+  return s;
+}
+template <std::size_t Channels>
+consteval ShiftedRecords<Channels> three_piece_records(const ChannelRequantizer<Channels, false>& r,
+                                                       const std::array<AccumulatorRange, Channels>& range) {
+  ShiftedRecords<Channels> s{};
+  for (std::size_t c = 0; c < Channels; ++c) s.records[c].requantization = r.channel[c];
+  s.folded = qpipe::m0::fold_clamp_and_shift_into_offsets(s.records, range, r.form, r.clamp, s.word, true);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("records folded for three pieces equal TFLite on every accumulator, with one offset and with two") {
+  // The two widest channels of ResNet-8's first 3 x 3 16 -> 16 layer (ReLU): ranges of about 1.5M
+  // accumulators, whose steps ask for more bits of m than two pieces hold.
+  constexpr std::array<std::int32_t, 2> relu_multiplier{1723631355, 1616206224};
+  constexpr std::array<int, 2> relu_shift{-9, -8};
+  constexpr std::array<AccumulatorRange, 2> relu_range{AccumulatorRange{-855953, 718162},
+                                                       AccumulatorRange{-835405, 640790}};
+  static constexpr auto relu = fitted<false>(relu_multiplier, relu_shift, {-128, -128, 127}, relu_range);
+  static_assert(relu.form.pieces == 3 && relu.form.piece_bits <= 15);
+  static constexpr auto relu_records = three_piece_records(relu, relu_range);
+  static_assert(relu_records.folded);
+  // The halves are not folded from these fits: three pieces are what the word's b cuts m into.
+  static_assert(!qpipe::m0::is_halves_form(relu.form));
+  std::int32_t bad = 0;
+  for (std::size_t c = 0; c < 2; ++c) {
+    for (std::int64_t acc = relu_range[c].lo; acc <= relu_range[c].hi; ++acc) {
+      const auto a = static_cast<std::int32_t>(acc);
+      bad += qpipe::m0::folded_shifted_code(a, relu_records.records[c].requantization.fitted, relu_records.word, 3) !=
+             qpipe::requantize(a, relu_multiplier[c], relu_shift[c], -128, -128, 127);
+    }
+  }
+  CHECK(bad == 0);
+
+  // The two widest channels of its 3 x 3 32 -> 32 layer before the residual add (no ReLU, zero
+  // point 2): an offset for each sign of the accumulator.
+  constexpr std::array<std::int32_t, 2> plain_multiplier{1648987378, 1714698214};
+  constexpr std::array<int, 2> plain_shift{-10, -10};
+  constexpr std::array<AccumulatorRange, 2> plain_range{AccumulatorRange{-1571424, 1374336},
+                                                        AccumulatorRange{-1533345, 1298685}};
+  static constexpr auto plain = fitted<true>(plain_multiplier, plain_shift, {2, -128, 127}, plain_range);
+  static_assert(plain.form.pieces == 3 && plain.form.negative_offsets &&
+                plain.form.shift != qpipe::FittedForm::per_channel_shift);
+  static constexpr auto plain_records = three_piece_records(plain, plain_range);
+  static_assert(plain_records.folded);
+  bad = 0;
+  for (std::size_t c = 0; c < 2; ++c) {
+    for (std::int64_t acc = plain_range[c].lo; acc <= plain_range[c].hi; ++acc) {
+      const auto a = static_cast<std::int32_t>(acc);
+      bad += qpipe::m0::folded_two_sided_code(a, plain_records.records[c], plain_records.word, 3) !=
+             qpipe::requantize(a, plain_multiplier[c], plain_shift[c], 2, -128, 127);
+    }
+  }
+  CHECK(bad == 0);
+  // Read as two pieces (the halves' loop), the same records give other codes: the test tells the
+  // forms apart.
+  bad = 0;
+  for (std::int64_t acc = plain_range[0].lo; acc <= plain_range[0].hi; acc += 97) {
+    const auto a = static_cast<std::int32_t>(acc);
+    bad += qpipe::m0::folded_two_sided_code(a, plain_records.records[0], plain_records.word, 2) !=
+           qpipe::requantize(a, plain_multiplier[0], plain_shift[0], 2, -128, 127);
+  }
+  CHECK(bad > 0);
 }

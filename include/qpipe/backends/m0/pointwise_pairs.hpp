@@ -63,10 +63,11 @@ inline constexpr bool pair_packed_weights =
     K == 1 && InC > 8 && InC % 4 == 0 && InC <= pair_packed_max_inputs&& OutC % 2 == 0 && Channels == OutC;
 
 // The folded form with the offset for the accumulator's sign: what the assembly loop computes.
-constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word) {
+constexpr std::int8_t folded_two_sided_code(std::int32_t acc, const QuadChannel& c, std::uint32_t word,
+                                            unsigned pieces = 2) {
   FittedChannel f = c.requantization.fitted;
   if (acc < 0) f.offset = c.negative_offset;
-  return folded_halves_code(acc, f, word);
+  return folded_halves_code(acc, f, word, pieces);
 }
 
 // The input pairs a step of the pack loop (pack_lane_pairs_m0: 2 or 4) and of the MAC loops (2, 4
@@ -106,10 +107,16 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "ldr %[wa], [%[wa], #" OFFSET "]\n\t"                 \
   "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_SHIFT_##MODE(X, "wa")
 #define QPIPE_PAIRS_OFFSET_ONE(MODE, X, ACC, OFFSET) QPIPE_FOLDED_SHIFTED_OFFSET(X, "wa", ACC, "[%[t], #" OFFSET "]")
-// The code of the channel at [t, BASE] from ACC into X (WA a temporary), its offset and shift by
-// SELECT; above the span: label 2N.
-#define QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, X, ACC, N, LOW, HIGH, OFFSET)                    \
-  QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")         \
+// The scaled accumulator of the channel whose m is at [t, LOW] (its halves at LOW and HIGH) from ACC
+// into X (WA and T2 temporaries): two pieces as halves, or three (the word's fields immediates).
+#define QPIPE_PAIRS_SCALED_HALVES(MODE, X, T2, ACC, LOW, HIGH) \
+  QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")
+#define QPIPE_PAIRS_SCALED_THREE(MODE, X, T2, ACC, LOW, HIGH) \
+  QPIPE_FOLDED_THREE_PIECES(X, "wa", T2, ACC, "[%[t], #" LOW "]")
+// The code of the channel at [t, BASE] from ACC into X (WA and T2 temporaries), scaled by SCALED, its
+// offset and shift by SELECT; above the span: label 2N.
+#define QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, X, T2, ACC, N, LOW, HIGH, OFFSET) \
+  SCALED(MODE, X, T2, ACC, LOW, HIGH)                                                  \
   SELECT(MODE, X, ACC, OFFSET) QPIPE_FOLDED_RANGE(MODE, X, "wa", N)
 // clang-format on
 
@@ -149,8 +156,9 @@ template <std::size_t Unroll, WordImmediates I, class Record>
 #define QPIPE_PAIRS_MAC_STEP_8 QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP
 // clang-format off
 // The second record of a pass at SECOND (its halves at LOW and HIGH, its offset at OFFSET), the
-// pass two records long (PASS).
-#define QPIPE_PAIRS_PIXEL(MODE, U, SELECT, SECOND, LOW, HIGH, OFFSET, PASS)                                                \
+// pass two records long (PASS). The first channel's second temporary is the second one's result
+// register (written after), the second channel's the first one's accumulator (read before).
+#define QPIPE_PAIRS_PIXEL(MODE, SCALED, U, SELECT, SECOND, LOW, HIGH, OFFSET, PASS)                                        \
   asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                                  \
       "1:\n\t"                                                                                                    \
       "mov %[t], %[record]\n\t"                                                                                   \
@@ -161,8 +169,8 @@ template <std::size_t Unroll, WordImmediates I, class Record>
       "cmp %[xp], %[xend]\n\t"                                                                                    \
       "bne 5b\n\t"                                                                                                \
       "mov %[t], %[record]\n\t"                                                                                   \
-      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "x", "acc0", "0", "4", "6", "8")                                        \
-      QPIPE_PAIRS_REQUANTIZE(MODE, SELECT, "wb", "acc1", "1", LOW, HIGH, OFFSET)                                   \
+      QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, "x", "wb", "acc0", "0", "4", "6", "8")                          \
+      QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, "wb", "acc0", "acc1", "1", LOW, HIGH, OFFSET)                   \
       "mov %[wa], %[o]\n\t"                                                                                       \
       "strb %[x], [%[wa], #0]\n\t"                                                                                \
       "strb %[wb], [%[wa], #1]\n\t"                                                                               \
@@ -181,25 +189,28 @@ template <std::size_t Unroll, WordImmediates I, class Record>
         [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)                          \
       : "cc", "memory")
 // clang-format on
-#define QPIPE_PAIRS_UNROLL(MODE, ...)        \
-  if constexpr (unroll == 8) {               \
-    QPIPE_PAIRS_PIXEL(MODE, 8, __VA_ARGS__); \
-  } else if constexpr (unroll == 4) {        \
-    QPIPE_PAIRS_PIXEL(MODE, 4, __VA_ARGS__); \
-  } else {                                   \
-    QPIPE_PAIRS_PIXEL(MODE, 2, __VA_ARGS__); \
+#define QPIPE_PAIRS_UNROLL(MODE, SCALED, ...)        \
+  if constexpr (unroll == 8) {                       \
+    QPIPE_PAIRS_PIXEL(MODE, SCALED, 8, __VA_ARGS__); \
+  } else if constexpr (unroll == 4) {                \
+    QPIPE_PAIRS_PIXEL(MODE, SCALED, 4, __VA_ARGS__); \
+  } else {                                           \
+    QPIPE_PAIRS_PIXEL(MODE, SCALED, 2, __VA_ARGS__); \
   }
   // The second record's fields: sizeof(Record) on (requantizer.hpp's and QuadChannel's asserts).
-#define QPIPE_PAIRS_MODE(MODE)                                                         \
-  if constexpr (std::is_same_v<Record, BiasedChannel>) {                               \
-    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_ONE, "12", "16", "18", "20", "24")     \
-  } else {                                                                             \
-    QPIPE_PAIRS_UNROLL(MODE, QPIPE_PAIRS_OFFSET_BY_SIGN, "16", "20", "22", "24", "32") \
+#define QPIPE_PAIRS_MODE(MODE, SCALED)                                                         \
+  if constexpr (std::is_same_v<Record, BiasedChannel>) {                                       \
+    QPIPE_PAIRS_UNROLL(MODE, SCALED, QPIPE_PAIRS_OFFSET_ONE, "12", "16", "18", "20", "24")     \
+  } else {                                                                                     \
+    QPIPE_PAIRS_UNROLL(MODE, SCALED, QPIPE_PAIRS_OFFSET_BY_SIGN, "16", "20", "22", "24", "32") \
   }
-  if constexpr (I.known) {
-    QPIPE_PAIRS_MODE(IMMEDIATE)
+  if constexpr (I.three_pieces) {
+    static_assert(I.known, "three pieces only with the word's fields as immediates");
+    QPIPE_PAIRS_MODE(IMMEDIATE, QPIPE_PAIRS_SCALED_THREE)
+  } else if constexpr (I.known) {
+    QPIPE_PAIRS_MODE(IMMEDIATE, QPIPE_PAIRS_SCALED_HALVES)
   } else {
-    QPIPE_PAIRS_MODE(WORD)
+    QPIPE_PAIRS_MODE(WORD, QPIPE_PAIRS_SCALED_HALVES)
   }
   out = o;
 #undef QPIPE_PAIRS_MODE
@@ -262,6 +273,8 @@ template <std::size_t Unroll>
   acc1 = a1;
 }
 #undef QPIPE_PAIRS_REQUANTIZE
+#undef QPIPE_PAIRS_SCALED_HALVES
+#undef QPIPE_PAIRS_SCALED_THREE
 #undef QPIPE_PAIRS_OFFSET_ONE
 #undef QPIPE_PAIRS_OFFSET_BY_SIGN
 #undef QPIPE_PAIRS_STEP
@@ -323,6 +336,9 @@ struct QuadRecords {
   // The offsets hold the clamp's low end: fold_clamp_into_offsets (two-sided), or
   // fold_clamp_and_shift_into_offsets (one-sided: each offset word holds its channel's shift too).
   bool folded;
+  // The same for a fit of three pieces (is_three_pieces_form), which the channel loop runs only
+  // with the word's fields as immediates (WordImmediates::three_pieces); folded is then false.
+  bool folded_three_pieces;
   std::uint32_t word;  // then: folded_halves_word (one-sided: its shift byte 0)
 
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
@@ -340,20 +356,25 @@ struct QuadRecords {
       }
     }
     // A one-sided layer's offsets hold the shift too, with one or a shift per channel.
+    folded_three_pieces = false;
     if constexpr (TwoSided) {
       folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+      if (!folded) folded_three_pieces = fold_clamp_into_offsets(channel, range, form, clamp, word, true);
     } else {
       folded = fold_clamp_and_shift_into_offsets(channel, range, form, clamp, word);
+      if (!folded) folded_three_pieces = fold_clamp_and_shift_into_offsets(channel, range, form, clamp, word, true);
     }
   }
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
+    const unsigned pieces = folded_three_pieces ? 3 : 2;
     if constexpr (TwoSided) {
-      if (folded) return folded_two_sided_code(acc, channel[o], word);
+      if (folded || folded_three_pieces) return folded_two_sided_code(acc, channel[o], word, pieces);
       const std::int32_t negative = channel[o].negative_offset;
       return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
     } else {
-      if (folded) return folded_shifted_code(acc, channel[o].requantization.fitted, word);
+      if (folded || folded_three_pieces)
+        return folded_shifted_code(acc, channel[o].requantization.fitted, word, pieces);
       return requantize_channel(acc, channel[o].requantization, nullptr, clamp, form);
     }
   }
@@ -403,7 +424,7 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if (folded) {
+      if (folded || I.three_pieces) {
         pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>, I.without_shift()>(
             shape, channel.data(), weight.data(), in, out, I.handed_word(word));
       } else {

@@ -25,6 +25,14 @@ constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = fals
   return form.pieces == 2 && form.halves && (with_negative_offsets || !form.negative_offsets) &&
          form.shift != FittedForm::per_channel_shift && form.shift >= 1;
 }
+// The pair kernels' channel loop (pointwise_pairs.hpp) runs three pieces too, where the network is
+// a template argument: the channel's m loaded as one word and cut into its b-bit pieces by shifts
+// of immediates (2b and 32 - 2b inside a shift's range: b at most 15), the rest as for the halves.
+// Layers over wide accumulator ranges (ResNet-8's 3 x 3 layers, MobileNetV1's 128 -> 128 ones)
+// need the third piece: with two, b-bit pieces cannot hold the 20-odd bits of m their steps ask for.
+constexpr bool is_three_pieces_form(FittedForm form, bool with_negative_offsets = false) {
+  return form.pieces == 3 && (with_negative_offsets || !form.negative_offsets) && form.piece_bits <= 15;
+}
 
 // The halves form with the clamp's lower end folded into each channel's offset, for assembly loops
 // that have no register to spare for it: C - lowest 2^shift in place of C gives ((scaled + C) >>
@@ -38,17 +46,33 @@ constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int3
          static_cast<std::uint32_t>(qmax - qmin) << 24;
 }
 // The code from the folded offset and the shift, whichever of the two encodings below held them.
+// The scaled accumulator of a folded layer: two pieces as the channel's halves, or three b-bit
+// pieces of m = low + high 2^16 (scaled_accumulator; the fit keeps every partial sum in int32).
+constexpr std::int32_t folded_scaled(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned pieces) {
+  if (pieces == 3) return scaled_accumulator(acc, c.low | std::uint32_t{c.high} << 16, b, 3);
+  return acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
+}
+// The same in 64 bits, for the compile-time checks that no sum leaves int32.
+constexpr std::int64_t folded_scaled_wide(std::int64_t acc, const FittedChannel& c, unsigned b, unsigned pieces) {
+  if (pieces == 3) {
+    const std::uint32_t m = c.low | std::uint32_t{c.high} << 16, mask = (std::uint32_t{1} << b) - 1;
+    const std::int64_t partial = acc * (m >> b & mask) + ((acc * (m & mask)) >> b);
+    return acc * (m >> 2 * b) + (partial >> b);
+  }
+  return acc * c.high + ((acc * c.low) >> b);
+}
 constexpr std::int8_t folded_code(std::int32_t acc, const FittedChannel& c, std::int32_t offset, unsigned shift,
-                                  std::uint32_t word) {
+                                  std::uint32_t word, unsigned pieces = 2) {
   const unsigned b = word & 0xffu, span = word >> 24;
-  const std::int32_t scaled = acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
+  const std::int32_t scaled = folded_scaled(acc, c, b, pieces);
   const std::int32_t above = (scaled + offset) >> shift;
   std::uint32_t u = above < 0 ? 0u : static_cast<std::uint32_t>(above);
   if (u > span) u = span;
   return static_cast<std::int8_t>(static_cast<std::uint8_t>(u + (word >> 16)));
 }
-constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
-  return folded_code(acc, c, c.offset, (word >> 8) & 0xffu, word);
+constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word,
+                                         unsigned pieces = 2) {
+  return folded_code(acc, c, c.offset, (word >> 8) & 0xffu, word, pieces);
 }
 // The same with each channel's shift in its offset's low byte, (C - lowest 2^shift) * 256 + shift
 // (fold_clamp_and_shift_into_offsets): the layer's common shift or, where the fit found none
@@ -56,8 +80,9 @@ constexpr std::int8_t folded_halves_code(std::int32_t acc, const FittedChannel& 
 // the offset word they load anyway (a shift by register reads its low byte) and the offset as
 // that word >> 8, where the common shift alone cost them a read of the layer's word: one routine
 // for both kinds of layers. The word's shift byte is then 0 and unused.
-constexpr std::int8_t folded_shifted_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word) {
-  return folded_code(acc, c, c.offset >> 8, static_cast<std::uint8_t>(c.offset), word);
+constexpr std::int8_t folded_shifted_code(std::int32_t acc, const FittedChannel& c, std::uint32_t word,
+                                          unsigned pieces = 2) {
+  return folded_code(acc, c, c.offset >> 8, static_cast<std::uint8_t>(c.offset), word, pieces);
 }
 // What of a layer's word an M0 routine takes as immediates (asrs #b, cmp #span, adds #qmin)
 // when the network is a template argument (qpipe::run), so that the kernel's members are constant
@@ -69,14 +94,17 @@ struct WordImmediates {
   unsigned qmin_byte = 0;
   unsigned span = 0;
   unsigned shift = 0;  // for a routine that takes it as an immediate too (one copy per shift)
+  // The layer's m in three pieces (is_three_pieces_form), which only a routine with b as an
+  // immediate cuts apart: such a layer is folded for the routines that take immediates alone.
+  bool three_pieces = false;
 
   constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
   // For a routine that reads the shift from handed_word: one copy serves layers whose shifts differ.
-  constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0}; }
+  constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0, three_pieces}; }
 };
-constexpr WordImmediates immediates_of(bool folded, std::uint32_t word) {
+constexpr WordImmediates immediates_of(bool folded, std::uint32_t word, bool three_pieces = false) {
   if (!folded) return {};
-  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu};
+  return {true, word & 0xffu, (word >> 16) & 0xffu, word >> 24, (word >> 8) & 0xffu, three_pieces};
 }
 // The interface of a kernel whose layer word's fields its apply<I> may take as immediates
 // (pipe.hpp's TakesImmediates), for Derived with members folded and word and a member template
@@ -88,6 +116,9 @@ struct WordImmediateKernel {
   using immediates_type = WordImmediates;
   constexpr WordImmediates immediates() const {
     const Derived& kernel = static_cast<const Derived&>(*this);
+    if constexpr (requires { kernel.folded_three_pieces; }) {
+      if (kernel.folded_three_pieces) return immediates_of(true, kernel.word, true);
+    }
     return immediates_of(kernel.folded, kernel.word);
   }
   [[gnu::always_inline]] constexpr void operator()(const std::int8_t* in, std::int8_t* out) const {
@@ -98,12 +129,12 @@ struct WordImmediateKernel {
 // its accumulator range stay inside int32 (scaled is non-decreasing in acc: the ends suffice);
 // false leaves c as it was.
 consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift,
-                                      std::int32_t lowest) {
+                                      std::int32_t lowest, unsigned pieces = 2) {
   const std::int64_t offset = std::int64_t{c.offset} - std::int64_t{lowest} * (std::int64_t{1} << shift);
   constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
   if (offset < lo || offset > hi) return false;
   for (const std::int32_t acc : {range.lo, range.hi}) {
-    const std::int64_t scaled = std::int64_t{acc} * c.high + ((std::int64_t{acc} * c.low) >> b);
+    const std::int64_t scaled = folded_scaled_wide(acc, c, b, pieces);
     if (scaled + offset < lo || scaled + offset > hi) return false;
   }
   c.offset = static_cast<std::int32_t>(offset);
@@ -154,14 +185,19 @@ constexpr std::int8_t requantize_channel(std::int32_t acc, const RequantizationC
 // `negative_offset`, the offset for acc < 0, folded too) where the fit took the halves form: all of
 // them, or none when one channel's sums would leave int32 (fold_clamp_into_offset). True if
 // folded; the records then requantize with folded_halves_code, with `word` (folded_halves_word;
-// 0 when not folded).
+// 0 when not folded). three_pieces: the same for a fit of three pieces with one shift
+// (is_three_pieces_form) instead, for the pair kernels' loop; the halves are then not folded.
 template <class Record, std::size_t Channels>
 consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records,
                                        const std::array<AccumulatorRange, Channels>& range, FittedForm form,
-                                       const OutputClamp& clamp, std::uint32_t& word) {
+                                       const OutputClamp& clamp, std::uint32_t& word, bool three_pieces = false) {
   constexpr bool two_offsets = requires(Record r) { r.negative_offset; };
   word = 0;
-  if (!is_halves_form(form, two_offsets)) return false;
+  if (three_pieces
+          ? !is_three_pieces_form(form, two_offsets) || form.shift == FittedForm::per_channel_shift || form.shift < 1
+          : !is_halves_form(form, two_offsets))
+    return false;
+  const unsigned pieces = form.pieces;
   const std::int32_t lowest = clamp.qmin - clamp.zero_point;
   std::array<Record, Channels> folded = records;
   for (std::size_t c = 0; c < Channels; ++c) {
@@ -169,10 +205,10 @@ consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records,
     if constexpr (two_offsets) {
       FittedChannel negative = f;
       negative.offset = folded[c].negative_offset;
-      if (!fold_clamp_into_offset(negative, range[c], form.piece_bits, form.shift, lowest)) return false;
+      if (!fold_clamp_into_offset(negative, range[c], form.piece_bits, form.shift, lowest, pieces)) return false;
       folded[c].negative_offset = negative.offset;
     }
-    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, form.shift, lowest)) return false;
+    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, form.shift, lowest, pieces)) return false;
   }
   records = folded;
   word = folded_halves_word(form.piece_bits, form.shift, clamp.qmin, clamp.qmax);
@@ -184,10 +220,10 @@ consteval bool fold_clamp_into_offsets(std::array<Record, Channels>& records,
 // from any other (the fit bounds it on one side only); another offset in 24 bits that gives the
 // same code at both ends of the range gives it everywhere (the code does not decrease with acc).
 consteval bool offset_in_24_bits(FittedChannel& c, AccumulatorRange range, unsigned b, unsigned shift,
-                                 std::uint32_t span) {
+                                 std::uint32_t span, unsigned pieces = 2) {
   constexpr std::int64_t limit = std::int64_t{1} << 23;
   if (c.offset >= -limit && c.offset < limit) return true;
-  const auto scaled = [&](std::int64_t acc) { return acc * c.high + ((acc * c.low) >> b); };
+  const auto scaled = [&](std::int64_t acc) { return folded_scaled_wide(acc, c, b, pieces); };
   const auto code = [&](std::int64_t offset, std::int64_t acc) {
     const std::int64_t above = (scaled(acc) + offset) >> shift;
     return above < 0 ? 0 : (above > span ? std::int64_t{span} : above);
@@ -211,14 +247,18 @@ consteval bool offset_in_24_bits(FittedChannel& c, AccumulatorRange range, unsig
 // halves, with one shift or a shift per channel: every channel's offset with the clamp folded in
 // (fold_clamp_into_offset) and then times 256 + its shift, if that folded offset fits 24 bits
 // (signed) for all of them (offset_in_24_bits); else none changes. True if folded; `word` then folded_halves_word
-// with the shift byte 0 (0 when not folded).
+// with the shift byte 0 (0 when not folded). three_pieces: the same for a fit of three pieces
+// (is_three_pieces_form) instead.
 template <class Record, std::size_t Channels>
 consteval bool fold_clamp_and_shift_into_offsets(std::array<Record, Channels>& records,
                                                  const std::array<AccumulatorRange, Channels>& range, FittedForm form,
-                                                 const OutputClamp& clamp, std::uint32_t& word) {
+                                                 const OutputClamp& clamp, std::uint32_t& word,
+                                                 bool three_pieces = false) {
   static_assert(!requires(Record r) { r.negative_offset; }, "one offset a channel");
   word = 0;
-  if (form.pieces != 2 || !form.halves || form.negative_offsets) return false;
+  if (three_pieces ? !is_three_pieces_form(form) : form.pieces != 2 || !form.halves || form.negative_offsets)
+    return false;
+  const unsigned pieces = form.pieces;
   const std::int32_t lowest = clamp.qmin - clamp.zero_point;
   std::array<Record, Channels> folded = records;
   for (std::size_t c = 0; c < Channels; ++c) {
@@ -228,8 +268,9 @@ consteval bool fold_clamp_and_shift_into_offsets(std::array<Record, Channels>& r
       shift = static_cast<std::uint8_t>(f.offset);
       f.offset >>= 8;
     }
-    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, shift, lowest)) return false;
-    if (!offset_in_24_bits(f, range[c], form.piece_bits, shift, static_cast<std::uint32_t>(clamp.qmax - clamp.qmin)))
+    if (!fold_clamp_into_offset(f, range[c], form.piece_bits, shift, lowest, pieces)) return false;
+    if (!offset_in_24_bits(f, range[c], form.piece_bits, shift, static_cast<std::uint32_t>(clamp.qmax - clamp.qmin),
+                           pieces))
       return false;
     f.offset = f.offset * 256 + static_cast<std::int32_t>(shift);
   }

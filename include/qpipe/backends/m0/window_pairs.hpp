@@ -292,7 +292,7 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
                                                    std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if (this->folded) {
+      if (this->folded || I.three_pieces) {
         window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC,
                                                                   weight.data(), band, pixels, layout::pixel_words,
                                                                   window_words, out, I.handed_word(this->word));
