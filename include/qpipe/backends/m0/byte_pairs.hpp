@@ -81,6 +81,7 @@ template <std::size_t InC, std::size_t GroupWords, WordImmediates I, class Recor
                                                                     std::size_t columns, std::size_t column_step,
                                                                     std::size_t row_step, std::int8_t* out,
                                                                     std::uint32_t word) {
+  static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
   std::int32_t weights[GroupWords];
   std::int32_t packed[InC / 2];
   for (std::size_t first = 0; first < outputs; first += group_outputs) {
@@ -93,7 +94,8 @@ template <std::size_t InC, std::size_t GroupWords, WordImmediates I, class Recor
       for (std::size_t c = 0; c < columns; ++c, ++p, x += column_step, pixel_out += outputs) {
         const std::int32_t* w = weights;
         std::int8_t* o = pixel_out;
-        pointwise_pairs_pixel_m0<InC, I>(channel + first, channel + first + n, w, x, packed, o, word);
+        pointwise_pairs_pixel_m0<pair_pack_step<InC>, pair_mac_step<InC>, I>(channel + first, channel + first + n, w, x,
+                                                                             packed, InC / 2, o, word);
       }
     }
   }

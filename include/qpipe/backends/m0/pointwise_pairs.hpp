@@ -221,15 +221,15 @@ template <std::size_t Unroll, WordImmediates I, class Record>
 #undef QPIPE_PAIRS_MAC_STEP_2
 }
 
-// One pixel of a 1 x 1 layer: its inputs x packed into the stack words `packed` (about 10 cycles an
-// input pair: pack_lane_pairs_m0), then its channels (pair_channels_m0).
-template <std::size_t InC, WordImmediates I, class Record>
+// One pixel of a 1 x 1 layer: its inputs x packed into `pairs` stack words `packed` (about 10
+// cycles an input pair: pack_lane_pairs_m0, PackStep pairs a step), then its channels
+// (pair_channels_m0, MacStep pairs a step): pair_pack_step and pair_mac_step of the input count.
+template <std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Record>
 [[gnu::always_inline]] inline void pointwise_pairs_pixel_m0(const Record* q, const Record* end, const std::int32_t*& w,
-                                                            const std::int8_t* x, std::int32_t (&packed)[InC / 2],
-                                                            std::int8_t*& out, std::uint32_t word) {
-  static_assert(InC % 4 == 0 && InC <= pair_packed_max_inputs);
-  pack_lane_pairs_m0<pair_pack_step<InC>>(x, packed, InC / 2);
-  pair_channels_m0<pair_mac_step<InC>, I>(q, end, w, packed, packed + InC / 2, out, word);
+                                                            const std::int8_t* x, std::int32_t* packed,
+                                                            std::size_t pairs, std::int8_t*& out, std::uint32_t word) {
+  pack_lane_pairs_m0<PackStep>(x, packed, pairs);
+  pair_channels_m0<MacStep, I>(q, end, w, packed, packed + pairs, out, word);
 }
 
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
@@ -313,8 +313,7 @@ template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, Wo
       pixel_out -= outputs;
       std::int8_t* o = pixel_out;
       const std::int32_t* weights = w;
-      pack_lane_pairs_m0<PackStep>(x, packed, pairs);
-      pair_channels_m0<MacStep, I>(channel, end, weights, packed, packed + pairs, o, word);
+      pointwise_pairs_pixel_m0<PackStep, MacStep, I>(channel, end, weights, x, packed, pairs, o, word);
     }
   }
 }
