@@ -118,6 +118,10 @@ constexpr auto depthwise_wide_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 
     Grid{0.05, 20}, filled<DepthwiseConv2DParams<3, 128>>(13, {0.05, -128}));
 constexpr auto depthwise_256_spec = make_spec<Pipe<QDepthwiseConv2D<3, same>, QRelu>, Shape<2, 6, 256>>(
     Grid{0.05, -128}, filled<DepthwiseConv2DParams<3, 256>>(14, {0.05, -128}));
+// Rows of six with few channels, an odd count, at stride 2: the six-pixel routine's steps from
+// input to input, row to row and channel to channel are values (depthwise_row_six_m0).
+constexpr auto depthwise_six_odd_stride2_spec = make_spec<Pipe<QDepthwiseConv2D<3, 2, same>, QRelu>, Shape<4, 12, 3>>(
+    Grid{0.05, 9}, filled<DepthwiseConv2DParams<3, 3>>(20, {0.05, -128}));
 // The row-pixel loops' passes of other sizes (depthwise_row_passes): MobileNetV1's last rows of
 // three (256 channels at stride 1, 256 at stride 2 from a 6 x 6 image, 24 channels), VALID rows
 // of nine (five and four) at stride 1 and of seven (four and three) at stride 2.
@@ -152,6 +156,7 @@ int main() {
   wrong += Case<depthwise_wide_spec>::run_and_print("dw 3x3 SAME 3x6x128");
   wrong += Case<depthwise_wide_stride2_spec>::run_and_print("dw 3x3 s2 SAME 6x12x128");
   wrong += Case<depthwise_256_spec>::run_and_print("dw 3x3 SAME 2x6x256");
+  wrong += Case<depthwise_six_odd_stride2_spec>::run_and_print("dw 3x3 s2 SAME 4x12x3");
   wrong += Case<depthwise_per_axis_spec>::run_and_print("dw 3x3 s(2,1) SAME 7x6x10");
   wrong += Case<depthwise_three_spec>::run_and_print("dw 3x3 SAME 3x3x256");
   wrong += Case<depthwise_three_stride2_spec>::run_and_print("dw 3x3 s2 SAME 6x6x256");

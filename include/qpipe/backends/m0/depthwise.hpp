@@ -81,11 +81,10 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   constexpr WordImmediates immediates() const { return immediates_of(folded, word).without_shift(); }
 
   // With the word's fields as immediates (I, known only where the network is a constant and the
-  // layer was folded: immediates_of), 3 x 3 rows of up to six pixels a pass
-  // (depthwise_row_pixels_m0), and no other path: the folded check and the C++ loops below would
-  // be code that never runs. Otherwise two output pixels of a row per pass, so that each weight
-  // tap is loaded once for both (depthwise_quad), adjacent channels in pairs; an odd last pixel or
-  // channel alone.
+  // layer was folded: immediates_of), 3 x 3 rows of up to six pixels a pass (row_pixels), and no
+  // other path: the folded check and the C++ loops below would be code that never runs. Otherwise
+  // two output pixels of a row per pass, so that each weight tap is loaded once for both
+  // (depthwise_quad), adjacent channels in pairs; an odd last pixel or channel alone.
   template <WordImmediates I>
   constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
@@ -94,13 +93,9 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
         for (std::size_t y = 0; y < out_height; ++y) {
           std::size_t x = 0;
           for (; x + row_pass <= out_width; x += row_pass)
-            depthwise_row_pixels_m0<row_pass, S, C, W * C, I.without_shift()>(
-                channel.data(), weights.data(), in + (y * S * W + x * S) * C, out + (y * out_width + x) * C,
-                I.handed_word(word));
+            row_pixels<row_pass, I>(in + (y * S * W + x * S) * C, out + (y * out_width + x) * C);
           if constexpr (row_rest != 0)
-            depthwise_row_pixels_m0<row_rest, S, C, W * C, I.without_shift()>(
-                channel.data(), weights.data(), in + (y * S * W + x * S) * C, out + (y * out_width + x) * C,
-                I.handed_word(word));
+            row_pixels<row_rest, I>(in + (y * S * W + x * S) * C, out + (y * out_width + x) * C);
         }
         return;
       }
@@ -141,6 +136,20 @@ struct DepthwiseKernel : ops::DepthwiseGeometry<ops::valid_window(H, W, C, K, K,
   }
 
  private:
+#if defined(__ARM_ARCH_6M__)
+  // A pass of P pixels of a row: six in the routine that takes C and the row stride as values
+  // (one copy for every layer of a stride), fewer in the ones that take them as immediates.
+  template <std::size_t P, WordImmediates I>
+  [[gnu::always_inline]] void row_pixels(const std::int8_t* window, std::int8_t* o) const {
+    if constexpr (P == 6) {
+      static constexpr DepthwiseRowSteps steps = depthwise_row_steps(6, S, C, W * C);
+      depthwise_row_six_m0<S, I.without_shift()>(channel.data(), weights.data(), window, o, I.handed_word(word), steps);
+    } else {
+      depthwise_row_pixels_m0<P, S, C, W * C, I.without_shift()>(channel.data(), weights.data(), window, o,
+                                                                 I.handed_word(word));
+    }
+  }
+#endif
   // One output pixel, adjacent channels in pairs (one pass over the window for both on the M0).
   constexpr void pixel(const std::int8_t* window, std::int8_t* out) const {
     std::size_t c = 0;

@@ -29,7 +29,8 @@ inline constexpr bool depthwise_channels_m0_serves = C % 2 == 0 && C + 1 <= 255 
 // its P outputs. A row runs as passes of one size and one pass of its rest
 // (depthwise_row_passes), so that no output falls to the pixel pairs' C++ single pixel (a
 // keyword-spotting row of five, MobileNetV1's rows of three). Only with the word's fields as
-// immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run.
+// immediates (WordImmediates: qpipe::run); otherwise the pixel pairs run. Passes of six run
+// depthwise_row_six_m0, which takes C and the row stride as values.
 // The immediates: C between a row's inputs; the steps from a row's last input to the next row's
 // first (RowStride - (S (P - 1) + 2) C, for the index) and from a row's weights to the next row's
 // (RowStride - 3 C, for the weight pointer, which the index also moves), in steps of 255.
@@ -41,10 +42,11 @@ inline constexpr bool depthwise_row_pixels_m0_serves =
 // (C up to 255), instruction by instruction: per window row its inputs' loads and index steps, the
 // 3 weights' loads, 3 P products (MULS, ADD) and the copies of the inputs that later outputs read
 // again; then the row steps, the bias, the constants, P codes of 14 cycles and the loop's end (5
-// more where the record and the end live on the stack).
+// more where the record and the end live on the stack, 6 more again for six, whose steps between
+// rows and channels are stack words: depthwise_row_six_m0).
 constexpr std::size_t depthwise_row_pass_cycles(std::size_t P, std::size_t S) {
   const std::size_t inputs = S * (P - 1) + 3, row = 2 * inputs + (inputs - 1) + 6 + 2 * 3 * P + (3 * P - inputs);
-  return 3 * row + 4 + 8 + 14 + 14 * P + 8 + (P > 4 ? 5 : 0);
+  return 3 * row + 4 + 8 + 14 + 14 * P + 8 + (P > 4 ? 5 : 0) + (P == 6 ? 6 : 0);
 }
 // How a row of `width` outputs runs: passes of `size` pixels, then one of `width % size`. The size
 // (4 to 6, or the whole row up to 6) with the fewest cycles by depthwise_row_pass_cycles: a row of
@@ -331,7 +333,7 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 // Up to four outputs: the record in a high register (r12), the end in lr.
 #define QPIPE_DW4_RECORD_HIGH(R) "mov %[" R "], %[record]\n\t"
 #define QPIPE_DW4_KEEP_RECORD_HIGH(R) "mov %[record], %[" R "]\n\t"
-// Five or six: r12 and lr hold accumulators, the record and the end are stack words 12 and 16.
+// Five: r12 and lr hold accumulators, the record and the end are stack words 12 and 16.
 #define QPIPE_DW4_RECORD_STACK(R) "ldr %[" R "], [sp, #12]\n\t"
 #define QPIPE_DW4_KEEP_RECORD_STACK(R) "str %[" R "], [sp, #12]\n\t"
 #define QPIPE_DW4_SAVE_STACK                                                                          \
@@ -347,12 +349,14 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
 // input pointers are the eight low ones; the accumulators are high registers, and so are the
 // channel record and the end up to four outputs; the output's distance from the input, the shift
 // and the weights' distance from the input are on the stack (12 bytes below the routine's own
-// frame; 20 with the record and the end from five outputs on, 5 cycles a channel more).
+// frame; 20 with the record and the end for five outputs, 5 cycles a channel more). Six outputs:
+// depthwise_row_six_m0.
 // GCC hands inline assembly over in divided syntax; the block switches to unified and back.
 template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, WordImmediates I>
 [[gnu::noinline]] inline void depthwise_row_pixels_m0(const BiasedChannel* q, const std::int8_t* w,
                                                       const std::int8_t* x, std::int8_t* out, std::uint32_t shift) {
-  static_assert(depthwise_row_pixels_m0_serves<3, S, C, RowStride, P> && I.known && sizeof(BiasedChannel) == 12);
+  static_assert(depthwise_row_pixels_m0_serves<3, S, C, RowStride, P> && P <= 5 && I.known &&
+                sizeof(BiasedChannel) == 12);
   // From a row's last input (S (P - 1) + 2) to the next row's first.
   constexpr std::size_t index_step = RowStride - (S * (P - 1) + 2) * C;
   constexpr std::size_t weight_step = RowStride - 3 * C;
@@ -402,7 +406,6 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
 #define QPIPE_DW4_SETS_3 QPIPE_DW4_SETS_2 QPIPE_DW4_SET("acc2")
 #define QPIPE_DW4_SETS_4 QPIPE_DW4_SETS_3 QPIPE_DW4_SET("acc3")
 #define QPIPE_DW4_SETS_5 QPIPE_DW4_SETS_4 QPIPE_DW4_SET("acc4")
-#define QPIPE_DW4_SETS_6 QPIPE_DW4_SETS_5 QPIPE_DW4_SET("acc5")
   if constexpr (P <= 4) {
     register const std::int8_t* const end asm("lr") = x + C;
     register const BiasedChannel* record asm("r12");
@@ -442,35 +445,18 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
     }
   } else {
     register std::int32_t acc4 asm("r12"), acc5 asm("lr");
-    if constexpr (P == 6) {
-      if constexpr (S == 1) {
-        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(6), QPIPE_DW4_ROW_S1_6,
-                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_OUT(4)
-                                 QPIPE_DW4_REQUANTIZE("acc5", "5", ""),
-                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
-                                 QPIPE_DW4_ABOVE("4") QPIPE_DW4_ABOVE("5"));
-      } else {
-        QPIPE_DW4_PASS_STACK(QPIPE_DW4_SETS(6), QPIPE_DW4_ROW_S2_6,
-                             QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_OUT(4)
-                                 QPIPE_DW4_REQUANTIZE("acc5", "5", ""),
-                             QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")
-                                 QPIPE_DW4_ABOVE("4") QPIPE_DW4_ABOVE("5"));
-      }
+    if constexpr (S == 1) {
+      QPIPE_DW4_PASS_STACK(
+          QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S1_5,
+          QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+          QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
     } else {
-      if constexpr (S == 1) {
-        QPIPE_DW4_PASS_STACK(
-            QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S1_5,
-            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
-            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
-      } else {
-        QPIPE_DW4_PASS_STACK(
-            QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S2_5,
-            QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
-            QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
-      }
+      QPIPE_DW4_PASS_STACK(
+          QPIPE_DW4_SETS(5), QPIPE_DW4_ROW_S2_5,
+          QPIPE_DW4_OUT(0) QPIPE_DW4_OUT(1) QPIPE_DW4_OUT(2) QPIPE_DW4_OUT(3) QPIPE_DW4_REQUANTIZE("acc4", "4", ""),
+          QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3") QPIPE_DW4_ABOVE("4"));
     }
   }
-#undef QPIPE_DW4_SETS_6
 #undef QPIPE_DW4_SETS_5
 #undef QPIPE_DW4_SETS_4
 #undef QPIPE_DW4_SETS_3
@@ -483,6 +469,144 @@ template <std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride, Wo
 #undef QPIPE_DW4_OPERANDS
 #undef QPIPE_DW4_FRAME
 }
+
+// The row-pixel pass of six outputs with the channel count and the row stride as run-time values
+// (DepthwiseRowSteps), so that one copy serves every layer of a stride: the immediate routine's
+// six-pixel copies, one per channel count and row stride, were some 700 B each (seven of them in
+// MobileNetV1). The immediates' price is a register for C, which the six accumulators leave no
+// room for beside an index and two pointers: here the index j is the input's address itself
+// (less C: inputs load at j + C, from the register k = C), and the weights load at j + d, d their
+// distance from the index (constant along a window row: both move C an input). The steps from
+// row to row and from channel to channel are stack words (6 cycles at a row's end where the
+// immediates took 2 to 6); during the outputs the index is the output pointer. Up to 4 cycles
+// more a channel than the immediate copy, of some 350.
+struct DepthwiseRowSteps {
+  std::uint32_t channels;     // C: from one input of a window row to the next, and one output to the next
+  std::uint32_t index_step;   // RowStride - (S (P - 1) + 2) C: a window row's last input to the next row's first
+  std::uint32_t weight_step;  // RowStride - 3 C: the weights' distance from the index, less from row to row
+  std::uint32_t rows;         // (S (P - 1) + 1) C + 2 RowStride: the index's way through a channel's rows
+};
+constexpr DepthwiseRowSteps depthwise_row_steps(std::size_t P, std::size_t S, std::size_t C, std::size_t RowStride) {
+  return {static_cast<std::uint32_t>(C), static_cast<std::uint32_t>(RowStride - (S * (P - 1) + 2) * C),
+          static_cast<std::uint32_t>(RowStride - 3 * C),
+          static_cast<std::uint32_t>((S * (P - 1) + 1) * C + 2 * RowStride)};
+}
+
+// The index's register steps in place of the immediate ones: the row macros above, read again.
+#undef QPIPE_DW4_WEIGHT
+#undef QPIPE_DW4_INPUT
+#undef QPIPE_DW4_STEP
+// clang-format off
+#define QPIPE_DW4_WEIGHT(W) "ldrsb %[" W "], [%[j], %[d]]\n\t"
+#define QPIPE_DW4_INPUT "ldrsb %[x], [%[j], %[k]]\n\t"
+#define QPIPE_DW4_STEP "adds %[j], %[k]\n\t"
+// Output N from x (its accumulator copied there): the channel's halves in w0 and w1, its offset in
+// w2, the shift in d, the output pointer in j. Above the span: label 2N.
+#define QPIPE_DW6_CODE(N)                                                                             \
+  "mov %[t], %[x]\n\t"                                                                                \
+  "muls %[t], %[w0]\n\t"                                                                              \
+  "asrs %[t], %[t], %[piece_bits]\n\t"                                                                \
+  "muls %[x], %[w1]\n\t"                                                                              \
+  "adds %[x], %[t]\n\t"                                                                               \
+  "adds %[x], %[w2]\n\t"                                                                              \
+  "asrs %[x], %[d]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t"
+#define QPIPE_DW6_OUT(N) "mov %[x], %[acc" #N "]\n\t" QPIPE_DW6_CODE(#N) "adds %[j], %[k]\n\t"
+// clang-format on
+
+// out[p C + c] for the windows at x + p S C, p = 0 .. 5, every channel c, as
+// depthwise_row_pixels_m0<6, S, C, RowStride, I> computes them, with `steps` =
+// depthwise_row_steps(6, S, C, RowStride).
+// Registers: the three weights of a row, the input, a temporary, the index, C and the weights'
+// distance are the eight low ones, the six accumulators the high ones. The stack, 32 bytes below
+// the routine's frame: the output's distance from the index after the rows, the shift, the
+// weights' distance at the first row, the channel record, the index's end, the index step, the
+// weight step and the way back from the channel's last output to the next channel's index.
+template <std::size_t S, WordImmediates I>
+[[gnu::noinline]] inline void depthwise_row_six_m0(const BiasedChannel* q, const std::int8_t* w, const std::int8_t* x,
+                                                   std::int8_t* out, std::uint32_t shift,
+                                                   const DepthwiseRowSteps& steps) {
+  static_assert((S == 1 || S == 2) && I.known && sizeof(BiasedChannel) == 12);
+  const std::uint32_t at_x = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(x));
+  std::uint32_t k = steps.channels;
+  std::uint32_t j = at_x - k;
+  std::uint32_t d = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w)) - at_x + k;
+  // In: the stack words that no register holds, in registers the routine then reuses.
+  std::uint32_t w0 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out)) - at_x - steps.rows;
+  std::uint32_t w1 = shift;
+  std::uint32_t w2 = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(q));
+  std::uint32_t v = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&steps));
+  std::uint32_t t = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out)) - at_x + 6 * k - 1;
+  register std::int32_t acc0 asm("r8"), acc1 asm("r9"), acc2 asm("r10"), acc3 asm("r11"), acc4 asm("r12"),
+      acc5 asm("lr");
+  // clang-format off
+#define QPIPE_DW6_PASS(ROW)                                                                          \
+  asm volatile(".syntax unified\n\t" /* volatile: its stores are its purpose */                      \
+      "sub sp, #32\n\t"                                                                              \
+      "str %[t], [sp, #28]\n\t"                                                                      \
+      "str %[w0], [sp, #0]\n\t"                                                                      \
+      "str %[w1], [sp, #4]\n\t"                                                                      \
+      "str %[d], [sp, #8]\n\t"                                                                       \
+      "str %[w2], [sp, #12]\n\t"                                                                     \
+      "adds %[t], %[j], %[k]\n\t"                                                                    \
+      "str %[t], [sp, #16]\n\t"                                                                      \
+      "ldr %[t], [%[x], #4]\n\t"                                                                     \
+      "str %[t], [sp, #20]\n\t"                                                                      \
+      "ldr %[t], [%[x], #8]\n\t"                                                                     \
+      "str %[t], [sp, #24]\n"                                                                        \
+      "1:\n\t"                                                                                       \
+      "ldr %[t], [sp, #12]\n\t"                                                                      \
+      "ldr %[t], [%[t], #0]\n\t"                                                                     \
+      "mov %[acc0], %[t]\n\t"                                                                        \
+      "mov %[acc1], %[t]\n\t"                                                                        \
+      "mov %[acc2], %[t]\n\t"                                                                        \
+      "mov %[acc3], %[t]\n\t"                                                                        \
+      "mov %[acc4], %[t]\n\t"                                                                        \
+      "mov %[acc5], %[t]\n\t"                                                                        \
+      ROW QPIPE_DW6_NEXT_ROW ROW QPIPE_DW6_NEXT_ROW ROW                                              \
+      "ldr %[d], [sp, #12]\n\t"                                                                      \
+      "ldrh %[w0], [%[d], #4]\n\t"                                                                   \
+      "ldrh %[w1], [%[d], #6]\n\t"                                                                   \
+      "ldr %[w2], [%[d], #8]\n\t"                                                                    \
+      "adds %[d], #12\n\t"                                                                           \
+      "str %[d], [sp, #12]\n\t"                                                                      \
+      "ldr %[d], [sp, #4]\n\t"                                                                       \
+      "ldr %[t], [sp, #0]\n\t"                                                                       \
+      "adds %[j], %[t]\n\t"                                                                          \
+      QPIPE_DW6_OUT(0) QPIPE_DW6_OUT(1) QPIPE_DW6_OUT(2) QPIPE_DW6_OUT(3) QPIPE_DW6_OUT(4)           \
+      "mov %[x], %[acc5]\n\t" QPIPE_DW6_CODE("5")                                                    \
+      "ldr %[t], [sp, #28]\n\t"                                                                      \
+      "subs %[j], %[t]\n\t"                                                                          \
+      "ldr %[d], [sp, #8]\n\t"                                                                       \
+      "ldr %[x], [sp, #16]\n\t"                                                                      \
+      "cmp %[j], %[x]\n\t"                                                                           \
+      "beq 4f\n\t"                                                                                   \
+      "b 1b\n"                                                                                       \
+      QPIPE_DW4_ABOVE("0") QPIPE_DW4_ABOVE("1") QPIPE_DW4_ABOVE("2") QPIPE_DW4_ABOVE("3")            \
+      QPIPE_DW4_ABOVE("4") QPIPE_DW4_ABOVE("5")                                                      \
+      "4:\n\t"                                                                                       \
+      "add sp, #32\n\t"                                                                              \
+      : [j] "+l"(j), [k] "+l"(k), [d] "+l"(d), [w0] "+l"(w0), [w1] "+l"(w1), [w2] "+l"(w2),          \
+        [x] "+l"(v), [t] "+l"(t), [acc0] "=&h"(acc0), [acc1] "=&h"(acc1), [acc2] "=&h"(acc2),        \
+        [acc3] "=&h"(acc3), [acc4] "=&h"(acc4), [acc5] "=&h"(acc5)                                   \
+      : [piece_bits] "I"(I.piece_bits), [span] "I"(I.span), [qmin_byte] "I"(I.qmin_byte)             \
+      : "cc", "memory")
+// From a row's last input to the next row's first; the weights' distance to the next row's.
+#define QPIPE_DW6_NEXT_ROW                                                                           \
+  "ldr %[t], [sp, #20]\n\t"                                                                          \
+  "adds %[j], %[t]\n\t"                                                                              \
+  "ldr %[t], [sp, #24]\n\t"                                                                          \
+  "subs %[d], %[t]\n\t"
+  // clang-format on
+  if constexpr (S == 1) {
+    QPIPE_DW6_PASS(QPIPE_DW4_ROW_S1_6);
+  } else {
+    QPIPE_DW6_PASS(QPIPE_DW4_ROW_S2_6);
+  }
+#undef QPIPE_DW6_NEXT_ROW
+#undef QPIPE_DW6_PASS
+}
+#undef QPIPE_DW6_OUT
+#undef QPIPE_DW6_CODE
 #undef QPIPE_DW4_STEP_T
 #undef QPIPE_DW4_SAVE_STACK
 #undef QPIPE_DW4_KEEP_RECORD_STACK
