@@ -214,7 +214,6 @@ struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
 
   // The bytes of WindowPairKernel::weight's words, word k in bytes 2 k and 2 k + 1.
   std::array<std::int8_t, OutC * 2 * window_words> weight_bytes;
-  std::int32_t padding;  // lane_input(zero point, zero point)
 
   // The window's input e of weight n as WindowPairKernel::set_weight places it.
   constexpr void set_weight(std::size_t o, std::size_t n, std::int8_t w) {
@@ -228,6 +227,7 @@ struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
     std::array<std::int32_t, layout::band_words> band;
     std::array<std::int32_t, groups::words> weights;
     for (std::size_t j = layout::band_words - layout::tail_words; j < layout::band_words; ++j) band[j] = 0;
+    const std::int32_t padding = this->padding();
     for (std::size_t first = 0; first < OutC; first += 2 * groups::pairs) {
       const std::size_t n = OutC - first < 2 * groups::pairs ? OutC - first : 2 * groups::pairs;
       expand_weight_pairs(weight_bytes.data() + first * 2 * window_words, weights.data(), n * window_words);

@@ -168,12 +168,12 @@ consteval auto lower_convolution(const ops::Convolution<G, OutC, Channels, TwoSi
   } else if constexpr (window_pair_weights<G, Channels, OutC> && !window_lane_stem<G, OutC, Channels> && !ByteWeights) {
     auto kernel = packed_kernel<WindowPairKernel<G, OutC, TwoSided>>(
         op, fitted_requantizer<TwoSided>(op.requantization, op.range));
-    kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
+    kernel.input_zero_point = static_cast<std::int8_t>(op.input_zero_point);
     return kernel;
   } else if constexpr (window_byte_pair_weights<G, Channels, OutC> && ByteWeights) {
     auto kernel = packed_kernel<WindowBytePairKernel<G, OutC, TwoSided>>(
         op, fitted_requantizer<TwoSided>(op.requantization, op.range));
-    kernel.padding = lane_input(op.input_zero_point, op.input_zero_point);
+    kernel.input_zero_point = static_cast<std::int8_t>(op.input_zero_point);
     return kernel;
   } else if constexpr (G.inside() && G.stride_height == G.stride_width) {
     return lower_inside<G.out_height * G.out_width, ByteWeights>(op);

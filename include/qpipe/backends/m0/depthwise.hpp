@@ -26,27 +26,29 @@ template <std::size_t K, std::size_t C, bool TwoSided>
 struct DepthwiseConstants {
   std::array<std::int8_t, K * K * C> weights;  // [ky][kx][c]
   std::array<BiasedChannel, C> channel;
-  OutputClamp clamp;
-  FittedForm form;
   std::array<std::int32_t, TwoSided ? C : 0> negative_offset;
+  std::uint32_t word;  // folded_halves_word where folded, else the clamp's bytes and zero point (layer_word)
+  FittedForm form;
   bool folded;
-  std::uint32_t word;
+
+  // What the layer clamps to: read only where it was not folded (the general requantization).
+  constexpr OutputClamp clamp() const { return clamp_of_word(word); }
 
   constexpr std::int8_t requantize(std::int32_t acc, std::size_t c) const {
     if (folded) return folded_halves_code(acc, channel[c].requantization.fitted, word);
     const std::int32_t* negative = nullptr;
     if constexpr (TwoSided) negative = &negative_offset[c];
-    return requantize_channel(acc, channel[c].requantization, negative, clamp, form);
+    return requantize_channel(acc, channel[c].requantization, negative, clamp(), form);
   }
 
   // What the layer's quantize fills in: the requantizer, folded where it can be.
   consteval void set_requantizer(const ChannelRequantizer<C, TwoSided>& r,
                                  const std::array<AccumulatorRange, C>& range) {
-    clamp = r.clamp;
     form = r.form;
     negative_offset = r.negative_offset;
     for (std::size_t c = 0; c < C; ++c) channel[c].requantization = r.channel[c];
-    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+    folded = fold_clamp_into_offsets(channel, range, form, r.clamp, word);
+    word = layer_word(folded, word, r.clamp);
   }
 };
 

@@ -229,11 +229,13 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
              : detail::ReadFront{out_height, out_width* OutC, H, W* InC, S, 0, true}};
 
   std::array<LaneChannel<InC>, OutC> channel;
-  OutputClamp clamp;
-  FittedForm form;
   std::array<std::int32_t, TwoSided ? OutC : 0> negative_offset;
-  bool folded;         // the offsets hold the clamp's low end (fold_clamp_into_offsets)
-  std::uint32_t word;  // then: folded_halves_word
+  std::uint32_t word;  // folded_halves_word where folded, else the clamp's bytes and zero point (layer_word)
+  FittedForm form;
+  bool folded;             // the offsets hold the clamp's low end (fold_clamp_into_offsets)
+
+  // What the layer clamps to: read only where it was not folded (the general requantization).
+  constexpr OutputClamp clamp() const { return clamp_of_word(word); }
 
   // What quantize_convolution fills in.
   constexpr void set_weight(std::size_t o, std::size_t i, std::int8_t w) { channel[o].weights[i] = w; }
@@ -241,10 +243,10 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r,
                                  const std::array<AccumulatorRange, OutC>& range) {
     for (std::size_t o = 0; o < OutC; ++o) channel[o].requantization = r.channel[o];
-    clamp = r.clamp;
     form = r.form;
     negative_offset = r.negative_offset;
-    folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
+    folded = fold_clamp_into_offsets(channel, range, form, r.clamp, word);
+    word = layer_word(folded, word, r.clamp);
   }
 
   // On the M0, the assembly layer loop when the compiler folded the form it implements and I
@@ -280,7 +282,7 @@ struct PointwiseLaneKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
           }
           const std::int32_t* negative = nullptr;
           if constexpr (TwoSided) negative = &negative_offset[o];
-          *pixel_out++ = requantize_channel(acc, c.requantization, negative, clamp, form);
+          *pixel_out++ = requantize_channel(acc, c.requantization, negative, clamp(), form);
         }
       }
     }

@@ -330,7 +330,10 @@ template <std::size_t OutC, bool TwoSided>
 struct QuadRecords {
   using Record = PairRecord<TwoSided>;
   std::array<Record, OutC> channel;
-  OutputClamp clamp;
+  // Where folded (either way): folded_halves_word (one-sided: its shift byte 0); else the clamp's
+  // bytes and the output zero point (layer_word). With the form, the flags and the input zero
+  // point 12 bytes a layer.
+  std::uint32_t word;
   FittedForm form;
   // The offsets hold the clamp's low end: fold_clamp_into_offsets (two-sided), or
   // fold_clamp_and_shift_into_offsets (one-sided: each offset word holds its channel's shift too).
@@ -338,12 +341,18 @@ struct QuadRecords {
   // The same for a fit of three pieces (is_three_pieces_form), which the channel loop runs only
   // with the word's fields as immediates (WordImmediates::three_pieces); folded is then false.
   bool folded_three_pieces;
-  std::uint32_t word;  // then: folded_halves_word (one-sided: its shift byte 0)
+  // The input's: the code the K x K kernels' bands hold past the image (padding), in the byte the
+  // fields above leave, where a word of the kernels' own held it as pairs. 1 x 1 kernels leave it 0.
+  std::int8_t input_zero_point;
+
+  // What the layer clamps to: read only where it was folded neither way (the general requantization).
+  constexpr OutputClamp clamp() const { return clamp_of_word(word); }
+  // The band's words past the image: the input zero point twice (lane_input).
+  constexpr std::int32_t padding() const { return lane_input(input_zero_point, input_zero_point); }
 
   constexpr void set_bias(std::size_t o, std::int32_t bias) { channel[o].bias = bias; }
   consteval void set_requantizer(const ChannelRequantizer<OutC, TwoSided>& r,
                                  const std::array<AccumulatorRange, OutC>& range) {
-    clamp = r.clamp;
     form = r.form;
     for (std::size_t o = 0; o < OutC; ++o) {
       channel[o].requantization = r.channel[o];
@@ -357,12 +366,13 @@ struct QuadRecords {
     // A one-sided layer's offsets hold the shift too, with one or a shift per channel.
     folded_three_pieces = false;
     if constexpr (TwoSided) {
-      folded = fold_clamp_into_offsets(channel, range, form, clamp, word);
-      if (!folded) folded_three_pieces = fold_clamp_into_offsets(channel, range, form, clamp, word, true);
+      folded = fold_clamp_into_offsets(channel, range, form, r.clamp, word);
+      if (!folded) folded_three_pieces = fold_clamp_into_offsets(channel, range, form, r.clamp, word, true);
     } else {
-      folded = fold_clamp_and_shift_into_offsets(channel, range, form, clamp, word);
-      if (!folded) folded_three_pieces = fold_clamp_and_shift_into_offsets(channel, range, form, clamp, word, true);
+      folded = fold_clamp_and_shift_into_offsets(channel, range, form, r.clamp, word);
+      if (!folded) folded_three_pieces = fold_clamp_and_shift_into_offsets(channel, range, form, r.clamp, word, true);
     }
+    word = layer_word(folded || folded_three_pieces, word, r.clamp);
   }
 
   constexpr std::int8_t code(std::int32_t acc, std::size_t o) const {
@@ -370,11 +380,11 @@ struct QuadRecords {
     if constexpr (TwoSided) {
       if (folded || folded_three_pieces) return folded_two_sided_code(acc, channel[o], word, pieces);
       const std::int32_t negative = channel[o].negative_offset;
-      return requantize_channel(acc, channel[o].requantization, &negative, clamp, form);
+      return requantize_channel(acc, channel[o].requantization, &negative, clamp(), form);
     } else {
       if (folded || folded_three_pieces)
         return folded_shifted_code(acc, channel[o].requantization.fitted, word, pieces);
-      return requantize_channel(acc, channel[o].requantization, nullptr, clamp, form);
+      return requantize_channel(acc, channel[o].requantization, nullptr, clamp(), form);
     }
   }
 };

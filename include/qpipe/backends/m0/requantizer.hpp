@@ -45,6 +45,26 @@ constexpr std::uint32_t folded_halves_word(unsigned b, unsigned shift, std::int3
   return b | shift << 8 | (static_cast<std::uint32_t>(qmin) & 0xffu) << 16 |
          static_cast<std::uint32_t>(qmax - qmin) << 24;
 }
+// The layer word of a kernel with channel records whether or not its offsets were folded: where
+// they were not, the clamp's bytes (qmin's and the span, as folded_halves_word places them) and
+// the output's zero point in the low byte. Its clamp is then clamp_of_word: no bytes beside the
+// word, where OutputClamp's three words took 12 of the layer's constants.
+constexpr OutputClamp clamp_of_word(std::uint32_t word) {
+  const std::int32_t qmin = static_cast<std::int8_t>(static_cast<std::uint8_t>(word >> 16));
+  return {static_cast<std::int8_t>(static_cast<std::uint8_t>(word)), qmin,
+          qmin + static_cast<std::int32_t>(word >> 24)};
+}
+// Declared, never defined: reaching it ends the constant evaluation (detail/compile_error.hpp's
+// way), where a clamp's ends or zero point were not int8 codes (a grid's zero point and
+// ClampRange's ends are).
+void clamp_of_word_needs_int8_codes();
+consteval std::uint32_t layer_word(bool folded, std::uint32_t folded_word, const OutputClamp& clamp) {
+  if (folded) return folded_word;
+  const std::uint32_t word =
+      (static_cast<std::uint32_t>(clamp.zero_point) & 0xffu) | folded_halves_word(0, 0, clamp.qmin, clamp.qmax);
+  if (clamp_of_word(word) != clamp) clamp_of_word_needs_int8_codes();
+  return word;
+}
 // The code from the folded offset and the shift, whichever of the two encodings below held them.
 // The scaled accumulator of a folded layer: two pieces as the channel's halves, or three b-bit
 // pieces of m = low + high 2^16 (scaled_accumulator; the fit keeps every partial sum in int32).

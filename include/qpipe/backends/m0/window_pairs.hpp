@@ -252,7 +252,6 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
       detail::window_rows(out_height, out_width* OutC, G.height, G.width* InC, G.stride_height, G.pad_top)};
 
   std::array<std::int32_t, OutC * window_words> weight;
-  std::int32_t padding;  // lane_input(zero point, zero point)
 
   static constexpr std::size_t weight_index(std::size_t o, std::size_t j) {
     return (o / 2 * window_words + j) * 2 + o % 2;
@@ -277,6 +276,7 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
     // The words past the last column meet zero weights; a chunk's band is never shorter than the
     // windows of its pixels read, the last chunk's reading the earlier ones' columns.
     for (std::size_t j = layout::band_words - layout::tail_words; j < layout::band_words; ++j) band[j] = 0;
+    const std::int32_t padding = this->padding();
     for (std::size_t y = 0; y < out_height; ++y) {
       for (std::size_t x = 0; x < out_width; x += layout::chunk_pixels) {
         const std::size_t pixels = out_width - x < layout::chunk_pixels ? out_width - x : layout::chunk_pixels;
