@@ -115,7 +115,7 @@ static_assert(byte_kind<pw128> == 1 && groups<pw128> == 5 && group_pairs<pw128> 
 static_assert(byte_kind<pw256> == 1 && groups<pw256> == 3 && group_pairs<pw256> == 2 && !first_kernel<pw256>.folded);
 static_assert(byte_kind<pw512> == 1 && groups<pw512> == 3 && group_pairs<pw512> == 1 &&
               first_kernel<pw512>.form.pieces == 3 && first_kernel<pw512>.form.negative_offsets &&
-              first_kernel<pw512>.folded_three_pieces);
+              !first_kernel<pw512>.folded_three_pieces);
 static_assert(byte_kind<pw_saturating> == 1 && first_kernel<pw_saturating>.form.pieces == 0);
 static_assert(byte_kind<pw_two_offsets> == 1 && !first_kernel<pw_two_offsets>.folded &&
               first_kernel<pw_two_offsets>.form.negative_offsets);
@@ -123,10 +123,11 @@ static_assert(byte_kind<folded16> == 2 && groups<folded16> == 3 && first_kernel<
 static_assert(byte_kind<two_offsets16> == 2 && first_kernel<two_offsets16>.folded &&
               first_kernel<two_offsets16>.form.negative_offsets);
 static_assert(byte_kind<unfolded16> == 2 && !first_kernel<unfolded16>.folded);
+// Three pieces stay unfolded on byte weights: their C++ codes (QuadRecords<..., false>).
 static_assert(byte_kind<pieces32> == 2 && first_kernel<pieces32>.form.pieces == 3 &&
-              first_kernel<pieces32>.folded_three_pieces);
+              !first_kernel<pieces32>.folded_three_pieces);
 static_assert(byte_kind<plain32> == 2 && first_kernel<plain32>.form.negative_offsets &&
-              first_kernel<plain32>.folded_three_pieces);
+              !first_kernel<plain32>.folded_three_pieces);
 static_assert(byte_kind<saturating32> == 2 && first_kernel<saturating32>.form.pieces == 0);
 static_assert(byte_kind<chunked64> == 2 && groups<chunked64> == 32 && group_pairs<chunked64> == 1 &&
               kernel_of<chunked64>::layout::chunk_pixels == 3);

@@ -161,7 +161,7 @@ struct PointwiseBytePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && (this->folded || I.three_pieces)) {
+    if (!std::is_constant_evaluated() && this->folded) {
       pointwise_byte_pairs_m0<InC, groups::words, I.without_shift()>(
           this->channel.data(), OutC, 2 * groups::pairs, weight_bytes.data(), in, out_height * out_width, out_width,
           S * InC, S * W * InC, out, I.handed_word(this->word));
@@ -247,7 +247,7 @@ struct WindowBytePairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
   [[gnu::always_inline]] constexpr void run_pixels(const std::int32_t* band, const std::int32_t* w, std::size_t first,
                                                    std::size_t n, std::size_t pixels, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
-    if (!std::is_constant_evaluated() && (this->folded || I.three_pieces)) {
+    if (!std::is_constant_evaluated() && this->folded) {
       window_byte_pairs_pixels_m0<layout::unroll, I.without_shift()>(
           this->channel.data() + first, this->channel.data() + first + n, w, band, pixels, layout::pixel_words,
           window_words, out, OutC, I.handed_word(this->word));

@@ -326,7 +326,13 @@ template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, Wo
 // the general one. The records: PairRecord's, 16 bytes for a two-sided layer (folded with one
 // shift, folded_two_sided_code), 12 for a one-sided one (no second offset; folded with one shift
 // or a shift per channel, each in its channel's offset word: folded_shifted_code).
-template <std::size_t OutC, bool TwoSided>
+// ThreePieces: whether the kernel runs a fit of three pieces in the channel loop (the default
+// kernels' pair loop); the others (the window-lane kernel, the byte-weight pair kernels) keep such
+// a layer unfolded, whose general C++ codes were the faster there: the folded ones read the shift
+// from each channel's word (ResNet-18 block's stem: 10 cycles an output more), and the byte-weight
+// K x K kernel's groups of one channel pair gave ResNet-8's steps 6, 9 and 10 up to 3 % more
+// cycles in the loop than in C++.
+template <std::size_t OutC, bool TwoSided, bool ThreePieces = false>
 struct QuadRecords {
   using Record = PairRecord<TwoSided>;
   std::array<Record, OutC> channel;
@@ -367,10 +373,12 @@ struct QuadRecords {
     folded_three_pieces = false;
     if constexpr (TwoSided) {
       folded = fold_clamp_into_offsets(channel, range, form, r.clamp, word);
-      if (!folded) folded_three_pieces = fold_clamp_into_offsets(channel, range, form, r.clamp, word, true);
+      if (ThreePieces && !folded)
+        folded_three_pieces = fold_clamp_into_offsets(channel, range, form, r.clamp, word, true);
     } else {
       folded = fold_clamp_and_shift_into_offsets(channel, range, form, r.clamp, word);
-      if (!folded) folded_three_pieces = fold_clamp_and_shift_into_offsets(channel, range, form, r.clamp, word, true);
+      if (ThreePieces && !folded)
+        folded_three_pieces = fold_clamp_and_shift_into_offsets(channel, range, form, r.clamp, word, true);
     }
     word = layer_word(folded || folded_three_pieces, word, r.clamp);
   }
@@ -391,10 +399,10 @@ struct QuadRecords {
 
 template <std::size_t H, std::size_t W, std::size_t InC, std::size_t S, std::size_t OutC, bool TwoSided>
 struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>,
-                             QuadRecords<OutC, TwoSided>,
+                             QuadRecords<OutC, TwoSided, true>,
                              WordImmediateKernel<PointwisePairKernel<H, W, InC, S, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<ops::valid_window(H, W, InC, 1, 1, S, S), OutC, OutC>;
-  using records = QuadRecords<OutC, TwoSided>;
+  using records = QuadRecords<OutC, TwoSided, true>;
   using records::channel;
   using records::folded;
   using records::word;

@@ -235,7 +235,7 @@ struct WindowColumns {
 // the input zero point's pair for the taps on padding.
 template <ops::Window G, std::size_t OutC, bool TwoSided>
 struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
-                          QuadRecords<OutC, TwoSided>,
+                          QuadRecords<OutC, TwoSided, true>,
                           WordImmediateKernel<WindowPairKernel<G, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<G, OutC, OutC>;
   using layout = WindowPairs<G>;
