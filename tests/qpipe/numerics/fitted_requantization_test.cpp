@@ -229,20 +229,24 @@ TEST_CASE("a layer whose widest piece width is above shared_piece_bits fits at i
 }
 
 namespace {
-// A one-sided layer's records as the pair kernels keep them: each channel's shift in its offset
-// word (fold_clamp_and_shift_into_offsets), read back by folded_shifted_code.
-template <std::size_t Channels>
-struct ShiftedRecords {
-  std::array<qpipe::m0::BiasedChannel, Channels> records{};
+// A layer's records as the pair kernels keep them, folded (or not: folded false) with their word.
+template <class Record, std::size_t Channels>
+struct FoldedRecords {
+  std::array<Record, Channels> records{};
   std::uint32_t word = 0;
   bool folded = false;
 };
+// A one-sided layer's: each channel's shift in its offset word (fold_clamp_and_shift_into_offsets;
+// three_pieces: the fit of three pieces), read back by folded_shifted_code.
+template <std::size_t Channels>
+using ShiftedRecords = FoldedRecords<qpipe::m0::BiasedChannel, Channels>;
 template <std::size_t Channels>
 consteval ShiftedRecords<Channels> shifted_records(const ChannelRequantizer<Channels, false>& r,
-                                                   const std::array<AccumulatorRange, Channels>& range) {
+                                                   const std::array<AccumulatorRange, Channels>& range,
+                                                   bool three_pieces = false) {
   ShiftedRecords<Channels> s{};
   for (std::size_t c = 0; c < Channels; ++c) s.records[c].requantization = r.channel[c];
-  s.folded = qpipe::m0::fold_clamp_and_shift_into_offsets(s.records, range, r.form, r.clamp, s.word);
+  s.folded = qpipe::m0::fold_clamp_and_shift_into_offsets(s.records, range, r.form, r.clamp, s.word, three_pieces);
   return s;
 }
 template <std::size_t Channels>
@@ -295,32 +299,17 @@ TEST_CASE("one-sided records with each channel's shift in its offset word equal 
 }
 
 namespace {
-// A two-sided layer's records as the pair kernels keep them (QuadChannel: the offset for acc < 0
-// beside the other), folded for three pieces (fold_clamp_into_offsets), read back by
-// folded_two_sided_code.
+// A two-sided layer's records (QuadChannel: the offset for acc < 0 beside the other), folded for
+// three pieces (fold_clamp_into_offsets), read back by folded_two_sided_code.
 template <std::size_t Channels>
-struct TwoSidedRecords {
-  std::array<qpipe::m0::QuadChannel, Channels> records{};
-  std::uint32_t word = 0;
-  bool folded = false;
-};
-template <std::size_t Channels>
-consteval TwoSidedRecords<Channels> three_piece_records(const ChannelRequantizer<Channels, true>& r,
-                                                        const std::array<AccumulatorRange, Channels>& range) {
-  TwoSidedRecords<Channels> s{};
+consteval FoldedRecords<qpipe::m0::QuadChannel, Channels> three_piece_records(
+    const ChannelRequantizer<Channels, true>& r, const std::array<AccumulatorRange, Channels>& range) {
+  FoldedRecords<qpipe::m0::QuadChannel, Channels> s{};
   for (std::size_t c = 0; c < Channels; ++c) {
     s.records[c].requantization = r.channel[c];
     s.records[c].negative_offset = r.form.negative_offsets ? r.negative_offset[c] : r.channel[c].fitted.offset;
   }
   s.folded = qpipe::m0::fold_clamp_into_offsets(s.records, range, r.form, r.clamp, s.word, true);
-  return s;
-}
-template <std::size_t Channels>
-consteval ShiftedRecords<Channels> three_piece_records(const ChannelRequantizer<Channels, false>& r,
-                                                       const std::array<AccumulatorRange, Channels>& range) {
-  ShiftedRecords<Channels> s{};
-  for (std::size_t c = 0; c < Channels; ++c) s.records[c].requantization = r.channel[c];
-  s.folded = qpipe::m0::fold_clamp_and_shift_into_offsets(s.records, range, r.form, r.clamp, s.word, true);
   return s;
 }
 }  // namespace
@@ -334,7 +323,7 @@ TEST_CASE("records folded for three pieces equal TFLite on every accumulator, wi
                                                        AccumulatorRange{-835405, 640790}};
   static constexpr auto relu = fitted<false>(relu_multiplier, relu_shift, {-128, -128, 127}, relu_range);
   static_assert(relu.form.pieces == 3 && relu.form.piece_bits <= 15);
-  static constexpr auto relu_records = three_piece_records(relu, relu_range);
+  static constexpr auto relu_records = shifted_records(relu, relu_range, true);
   static_assert(relu_records.folded);
   // The halves are not folded from these fits: three pieces are what the word's b cuts m into.
   static_assert(!qpipe::m0::is_halves_form(relu.form));

@@ -293,17 +293,19 @@ template <std::size_t K, std::size_t C, std::size_t RowStride, WordImmediates I>
   ".rept %c[weight_step] / 255\n\tsubs %[wp], #255\n\t.endr\n\t"                                       \
   "subs %[wp], #%c[weight_step] %% 255\n\t"
 #define QPIPE_DW4_SET(ACC) "mov %[" ACC "], %[t]\n\t"
-// Output N from ACC: the channel's low and high halves in w0 and w1, its offset in w2, the shift in
-// wp, the output pointer in j (moved C on after every output but the last). Above the span: label 2N.
-#define QPIPE_DW4_REQUANTIZE(ACC, N, MOVE)                                                            \
-  "mov %[x], %[" ACC "]\n\t"                                                                          \
+// Output N from x (its accumulator copied there): the channel's low and high halves in w0 and w1,
+// its offset in w2, the shift in the register SHIFT, the output pointer in j. Above the span:
+// label 2N.
+#define QPIPE_DW4_CODE(N, SHIFT)                                                                      \
   "mov %[t], %[x]\n\t"                                                                                \
   "muls %[t], %[w0]\n\t"                                                                              \
   "asrs %[t], %[t], %[piece_bits]\n\t"                                                                \
   "muls %[x], %[w1]\n\t"                                                                              \
   "adds %[x], %[t]\n\t"                                                                               \
   "adds %[x], %[w2]\n\t"                                                                              \
-  "asrs %[x], %[wp]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t" MOVE
+  "asrs %[x], %[" SHIFT "]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t"
+// Output N from ACC, the shift in wp, j moved C on after every output but the last (MOVE).
+#define QPIPE_DW4_REQUANTIZE(ACC, N, MOVE) "mov %[x], %[" ACC "]\n\t" QPIPE_DW4_CODE(N, "wp") MOVE
 #define QPIPE_DW4_ABOVE(N) QPIPE_FOLDED_ABOVE(IMMEDIATE, "x", "t", N)
 #define QPIPE_DW4_OUT(N) QPIPE_DW4_REQUANTIZE("acc" #N, #N, QPIPE_DW4_STEP)
 
@@ -500,16 +502,8 @@ constexpr DepthwiseRowSteps depthwise_row_steps(std::size_t P, std::size_t S, st
 #define QPIPE_DW4_WEIGHT(W) "ldrsb %[" W "], [%[j], %[d]]\n\t"
 #define QPIPE_DW4_INPUT "ldrsb %[x], [%[j], %[k]]\n\t"
 #define QPIPE_DW4_STEP "adds %[j], %[k]\n\t"
-// Output N from x (its accumulator copied there): the channel's halves in w0 and w1, its offset in
-// w2, the shift in d, the output pointer in j. Above the span: label 2N.
-#define QPIPE_DW6_CODE(N)                                                                             \
-  "mov %[t], %[x]\n\t"                                                                                \
-  "muls %[t], %[w0]\n\t"                                                                              \
-  "asrs %[t], %[t], %[piece_bits]\n\t"                                                                \
-  "muls %[x], %[w1]\n\t"                                                                              \
-  "adds %[x], %[t]\n\t"                                                                               \
-  "adds %[x], %[w2]\n\t"                                                                              \
-  "asrs %[x], %[d]\n\t" QPIPE_FOLDED_RANGE(IMMEDIATE, "x", "t", N) "strb %[x], [%[j], #0]\n\t"
+// Output N from x: QPIPE_DW4_CODE with the shift in d.
+#define QPIPE_DW6_CODE(N) QPIPE_DW4_CODE(N, "d")
 #define QPIPE_DW6_OUT(N) "mov %[x], %[acc" #N "]\n\t" QPIPE_DW6_CODE(#N) "adds %[j], %[k]\n\t"
 // clang-format on
 
@@ -617,6 +611,7 @@ template <std::size_t S, WordImmediates I>
 #undef QPIPE_DW4_OUT
 #undef QPIPE_DW4_ABOVE
 #undef QPIPE_DW4_REQUANTIZE
+#undef QPIPE_DW4_CODE
 #undef QPIPE_DW4_SET
 #undef QPIPE_DW4_NEXT_ROW
 #undef QPIPE_DW4_ROW_S2_6
