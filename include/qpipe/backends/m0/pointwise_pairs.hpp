@@ -8,9 +8,11 @@
 // one input in a word took 19 per 4 (its sign extensions and products by one input at a time); then
 // the two requantizations in the folded halves form, the offset chosen by the accumulator's sign
 // (or, a one-sided layer's, one offset with the channel's shift beside it: its fit's common shift
-// or the channel's own). A layer whose requantization took another form (three pieces, a shift per
-// channel in a two-sided layer, TFLite's multipliers) runs the same MAC loop in assembly and its
-// codes in C++: a few more cycles an output, where the C++ MACs cost three times the assembly's.
+// or the channel's own), or, with the word's fields as immediates, in three pieces (m cut apart
+// by immediate shifts: QPIPE_FOLDED_THREE_PIECES). A layer whose requantization took another form
+// (a shift per channel in a two-sided layer, TFLite's multipliers; three pieces without the
+// immediates) runs the same MAC loop in assembly and its codes in C++: a few more cycles an
+// output, where the C++ MACs cost three times the assembly's.
 #pragma once
 
 #include <array>
@@ -233,9 +235,9 @@ template <std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Rec
 }
 
 // The MAC loop alone, for the layers whose requantization the assembly loop above does not run
-// (a form other than the folded halves one: three pieces, a shift per channel in a two-sided
-// layer, TFLite's multipliers): acc0 and acc1 += one channel pair's sums over the packed inputs [xbegin, xend),
-// w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
+// (a shift per channel in a two-sided layer, TFLite's multipliers, three pieces without the word's
+// fields as immediates or in a kernel that keeps them unfolded): acc0 and acc1 += one channel
+// pair's sums over the packed inputs [xbegin, xend), w left on the next pair's weights. The same steps as the pixel loop's, 10.5 cycles an input pair
 // for both channels; the caller requantizes the two sums in C++ (requantize_channel).
 template <std::size_t Unroll>
 [[gnu::always_inline]] inline void pair_sums_m0(const std::int32_t*& w, const std::int32_t* xbegin,
@@ -249,7 +251,7 @@ template <std::size_t Unroll>
   const std::int32_t* xp = xbegin;
   const std::int32_t* wp = w;
   std::int32_t a0 = acc0, a1 = acc1;
-// clang-format off
+  // clang-format off
 #define QPIPE_PAIRS_SUMS(STEPS)                                                                              \
   asm(".syntax unified\n"                                                                                   \
       "5:\n\t" STEPS                                                                                        \
@@ -259,7 +261,7 @@ template <std::size_t Unroll>
         [wb] "=&l"(wb)                                                                                       \
       : [xend] "h"(xend)                                                                                    \
       : "cc", "memory")
-// clang-format on
+  // clang-format on
   if constexpr (unroll == 8) {
     QPIPE_PAIRS_SUMS(QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP QPIPE_PAIRS_STEP);
   } else if constexpr (unroll == 4) {
