@@ -53,15 +53,18 @@ struct FittedChannel {
 
 // floor(acc * m / 2^((pieces - 1) b)) as pieces products of acc with b-bit pieces of m (the top
 // piece takes the remaining bits), each partial sum inside int32 for the accumulators the
-// compiler allowed: floor((x 2^b + y) / 2^b) = x + floor(y / 2^b) applied piece by piece.
-constexpr std::int32_t scaled_accumulator(std::int32_t acc, std::uint32_t m, unsigned b, unsigned pieces) {
+// compiler allowed: floor((x 2^b + y) / 2^b) = x + floor(y / 2^b) applied piece by piece. Int:
+// std::int32_t where the kernels run it, std::int64_t for the compile-time checks that no sum
+// leaves int32.
+template <class Int>
+constexpr Int scaled_accumulator(Int acc, std::uint32_t m, unsigned b, unsigned pieces) {
   const std::uint32_t mask = (std::uint32_t{1} << b) - 1;
-  std::int32_t partial = acc * static_cast<std::int32_t>(m & mask);
+  Int partial = acc * static_cast<Int>(m & mask);
   if (pieces == 3) {
     m >>= b;
-    partial = acc * static_cast<std::int32_t>(m & mask) + (partial >> b);
+    partial = acc * static_cast<Int>(m & mask) + (partial >> b);
   }
-  return acc * static_cast<std::int32_t>(m >> b) + (partial >> b);
+  return acc * static_cast<Int>(m >> b) + (partial >> b);
 }
 
 // The fitted form's value before the zero point and the clamp. negative_offset is read only for

@@ -65,22 +65,16 @@ consteval std::uint32_t layer_word(bool folded, std::uint32_t folded_word, const
   if (clamp_of_word(word) != clamp) clamp_of_word_needs_int8_codes();
   return word;
 }
-// The code from the folded offset and the shift, whichever of the two encodings below held them.
-// The scaled accumulator of a folded layer: two pieces as the channel's halves, or three b-bit
-// pieces of m = low + high 2^16 (scaled_accumulator; the fit keeps every partial sum in int32).
-constexpr std::int32_t folded_scaled(std::int32_t acc, const FittedChannel& c, unsigned b, unsigned pieces) {
+// The scaled accumulator of a folded layer: two pieces as the channel's halves (is_halves_form),
+// or three b-bit pieces of m = low + high 2^16 (is_three_pieces_form: scaled_accumulator). Int:
+// std::int32_t where the kernels run it (the fit keeps every partial sum inside), std::int64_t
+// for the compile-time checks of that.
+template <class Int>
+constexpr Int folded_scaled(Int acc, const FittedChannel& c, unsigned b, unsigned pieces) {
   if (pieces == 3) return scaled_accumulator(acc, c.low | std::uint32_t{c.high} << 16, b, 3);
-  return acc * std::int32_t{c.high} + ((acc * std::int32_t{c.low}) >> b);
+  return acc * Int{c.high} + ((acc * Int{c.low}) >> b);
 }
-// The same in 64 bits, for the compile-time checks that no sum leaves int32.
-constexpr std::int64_t folded_scaled_wide(std::int64_t acc, const FittedChannel& c, unsigned b, unsigned pieces) {
-  if (pieces == 3) {
-    const std::uint32_t m = c.low | std::uint32_t{c.high} << 16, mask = (std::uint32_t{1} << b) - 1;
-    const std::int64_t partial = acc * (m >> b & mask) + ((acc * (m & mask)) >> b);
-    return acc * (m >> 2 * b) + (partial >> b);
-  }
-  return acc * c.high + ((acc * c.low) >> b);
-}
+// The code from the folded offset and the shift, whichever of the two encodings below held them.
 constexpr std::int8_t folded_code(std::int32_t acc, const FittedChannel& c, std::int32_t offset, unsigned shift,
                                   std::uint32_t word, unsigned pieces = 2) {
   const unsigned b = word & 0xffu, span = word >> 24;
@@ -154,7 +148,7 @@ consteval bool fold_clamp_into_offset(FittedChannel& c, AccumulatorRange range, 
   constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
   if (offset < lo || offset > hi) return false;
   for (const std::int32_t acc : {range.lo, range.hi}) {
-    const std::int64_t scaled = folded_scaled_wide(acc, c, b, pieces);
+    const std::int64_t scaled = folded_scaled(std::int64_t{acc}, c, b, pieces);
     if (scaled + offset < lo || scaled + offset > hi) return false;
   }
   c.offset = static_cast<std::int32_t>(offset);
@@ -243,7 +237,7 @@ consteval bool offset_in_24_bits(FittedChannel& c, AccumulatorRange range, unsig
                                  std::uint32_t span, unsigned pieces = 2) {
   constexpr std::int64_t limit = std::int64_t{1} << 23;
   if (c.offset >= -limit && c.offset < limit) return true;
-  const auto scaled = [&](std::int64_t acc) { return folded_scaled_wide(acc, c, b, pieces); };
+  const auto scaled = [&](std::int64_t acc) { return folded_scaled(acc, c, b, pieces); };
   const auto code = [&](std::int64_t offset, std::int64_t acc) {
     const std::int64_t above = (scaled(acc) + offset) >> shift;
     return above < 0 ? 0 : (above > span ? std::int64_t{span} : above);
