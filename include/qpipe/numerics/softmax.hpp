@@ -156,12 +156,16 @@ constexpr std::int32_t exp_of_difference(std::int32_t diff, const SoftmaxConstan
 }
 
 // One row of n values: out = round(256 * softmax(in)) - 128 in TFLite's fixed point.
+// Its loops are not unrolled: a network runs it once, over a handful of classes, and unrolled each
+// class cost its own copy of the exponential's calls (1.3 KB of M0 code for ten classes).
 constexpr void softmax_row(const std::int8_t* in, std::int8_t* out, std::size_t n, const SoftmaxConstants& k) {
   using namespace softmax_fixed_point;
   std::int32_t row_max = in[0];
+#pragma GCC unroll 1
   for (std::size_t i = 1; i < n; ++i) row_max = in[i] > row_max ? in[i] : row_max;
 
   std::int32_t sum = 0;  // Q12
+#pragma GCC unroll 1
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t diff = in[i] - row_max;
     if (diff >= k.diff_min) sum += multiply_by_pot(exp_of_difference(diff, k), -sum_integer_bits);
@@ -173,6 +177,7 @@ constexpr void softmax_row(const std::int8_t* in, std::int8_t* out, std::size_t 
       static_cast<std::int32_t>((static_cast<std::uint32_t>(sum) << headroom_plus_one) - (std::uint32_t{1} << 31));
   const std::int32_t reciprocal = one_over_one_plus_x(x);
 
+#pragma GCC unroll 1
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t diff = in[i] - row_max;
     std::int32_t q = int8_min;

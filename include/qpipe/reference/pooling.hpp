@@ -90,7 +90,11 @@ constexpr void run(const ops::AveragePool<G>& op, const std::int8_t* in, std::in
   if constexpr (G.inside()) {
     each_window<G>(in, [&](std::size_t o, auto tap) {
       std::int32_t sum = 0;
+      // A window row unrolled, the rows not: a network averages once, often over a window of
+      // hundreds of values (a global pool), where unrolling it whole costs flash for few cycles.
+#pragma GCC unroll 1
       for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
+#pragma GCC unroll 8
         for (std::size_t kx = 0; kx < G.kernel_width; ++kx) sum += tap(ky, kx);
       std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(G.kernel_height * G.kernel_width));
       mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
