@@ -120,6 +120,21 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 #define QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, X, T2, ACC, N, LOW, HIGH, OFFSET) \
   SCALED(MODE, X, T2, ACC, LOW, HIGH)                                                  \
   SELECT(MODE, X, ACC, OFFSET) QPIPE_FOLDED_RANGE(MODE, X, "wa", N)
+// A third spelling of the folded code's steps, _REGISTER, for the channel loop alone: the word's
+// span and qmin immediates as in _IMMEDIATE, b and the shift read from the layer's word (b its low
+// byte, the shift byte 1), which the loop copies into xp after the MAC steps (free until the next
+// pass) once per channel pair: a shift by register reads the register's low byte, so the piece
+// shift costs what the immediate's did, the common shift what the word's high register's did, one
+// cycle a pass more, and layers whose b differ share a copy of the loop.
+#define QPIPE_FOLDED_PIECE_SHIFT_REGISTER(X, T) "asrs %[" X "], %[xp]\n\t"
+#define QPIPE_FOLDED_SHIFT_REGISTER(X, T) "lsrs %[" T "], %[xp], #8\n\t" "asrs %[" X "], %[" T "]\n\t"
+#define QPIPE_FOLDED_SPAN_COMPARE_REGISTER QPIPE_FOLDED_SPAN_COMPARE_IMMEDIATE
+#define QPIPE_FOLDED_TO_SPAN_REGISTER QPIPE_FOLDED_TO_SPAN_IMMEDIATE
+#define QPIPE_FOLDED_ADD_QMIN_REGISTER QPIPE_FOLDED_ADD_QMIN_IMMEDIATE
+// What a pass does after its MAC steps, before the requantizations: _REGISTER's copy of the word.
+#define QPIPE_PAIRS_AFTER_MACS_WORD ""
+#define QPIPE_PAIRS_AFTER_MACS_IMMEDIATE ""
+#define QPIPE_PAIRS_AFTER_MACS_REGISTER "mov %[xp], %[word]\n\t"
 // clang-format on
 
 // Output channels [q, end) in twos of one pixel whose inputs are packed as lane pairs in [xbegin,
@@ -169,7 +184,7 @@ template <std::size_t Unroll, WordImmediates I, class Record>
       "mov %[xp], %[xbegin]\n"                                                                                     \
       "5:\n\t" QPIPE_PAIRS_MAC_STEP_##U                                                                            \
       "cmp %[xp], %[xend]\n\t"                                                                                    \
-      "bne 5b\n\t"                                                                                                \
+      "bne 5b\n\t" QPIPE_PAIRS_AFTER_MACS_##MODE                                                                   \
       "mov %[t], %[record]\n\t"                                                                                   \
       QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, "x", "wb", "acc0", "0", "4", "6", "8")                          \
       QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, "wb", "acc0", "acc1", "1", LOW, HIGH, OFFSET)                   \
@@ -209,6 +224,8 @@ template <std::size_t Unroll, WordImmediates I, class Record>
   if constexpr (I.three_pieces) {
     static_assert(I.known, "three pieces only with the word's fields as immediates");
     QPIPE_PAIRS_MODE(IMMEDIATE, QPIPE_PAIRS_SCALED_THREE)
+  } else if constexpr (I.known && I.piece_bits == 0) {
+    QPIPE_PAIRS_MODE(REGISTER, QPIPE_PAIRS_SCALED_HALVES)
   } else if constexpr (I.known) {
     QPIPE_PAIRS_MODE(IMMEDIATE, QPIPE_PAIRS_SCALED_HALVES)
   } else {
@@ -275,6 +292,14 @@ template <std::size_t Unroll>
   acc1 = a1;
 }
 #undef QPIPE_PAIRS_REQUANTIZE
+#undef QPIPE_PAIRS_AFTER_MACS_WORD
+#undef QPIPE_PAIRS_AFTER_MACS_IMMEDIATE
+#undef QPIPE_PAIRS_AFTER_MACS_REGISTER
+#undef QPIPE_FOLDED_PIECE_SHIFT_REGISTER
+#undef QPIPE_FOLDED_SHIFT_REGISTER
+#undef QPIPE_FOLDED_SPAN_COMPARE_REGISTER
+#undef QPIPE_FOLDED_TO_SPAN_REGISTER
+#undef QPIPE_FOLDED_ADD_QMIN_REGISTER
 #undef QPIPE_PAIRS_SCALED_HALVES
 #undef QPIPE_PAIRS_SCALED_THREE
 #undef QPIPE_PAIRS_OFFSET_ONE
@@ -282,28 +307,35 @@ template <std::size_t Unroll>
 #undef QPIPE_PAIRS_STEP
 
 // The stack words of a pixel's packed inputs in the routine below: InC / 2 rounded up to 32, 128 or
-// 256, so that layers of different input counts share a copy of the routine (each copy about 520
-// bytes) for at most 384 bytes more stack than their own count (none at 64 or 256 inputs).
+// 256, so that layers of different input counts share its frame (a 24- or 36-byte routine a size
+// and layer kind; the rows' loop, about 520 bytes, is one for every size) for at most 384 bytes
+// more stack than their own count (none at 64 or 256 inputs).
 template <std::size_t InC>
 inline constexpr std::size_t pair_packed_words = InC / 2 <= 32    ? 32
                                                  : InC / 2 <= 128 ? 128
                                                                   : pair_packed_max_inputs / 2;
 
-// The layer on the M0: one out-of-line copy for every layer with the same packed words, pack and
-// MAC steps and immediates (the geometry a value, PointwisePairShape), where a copy per input count
-// took MobileNetV1 six (16 to 256 inputs, all pack step 4 and MAC step 8). The pixels from the last
-// to the first (read_fronts below); each one's inputs packed (pack_lane_pairs_m0, about 10 cycles
-// an input pair), then its channels (pair_channels_m0).
+// The layer on the M0: one out-of-line copy for every layer with the same pack and MAC steps and
+// immediates (the geometry a value, PointwisePairShape), where a copy per input count took
+// MobileNetV1 six (16 to 256 inputs, all pack step 4 and MAC step 8). A layer in the halves form
+// hands the loop b and its shift in its word (without_piece_bits: one cycle a channel pair more),
+// so that layers whose b differ share the copy too, and the packed inputs lie in the frame of a
+// routine of their own per size (pointwise_pairs_pixels_m0), so that one copy serves 32 and 128
+// words: MobileNetV1's six copies (b 10 to 13, 32 and 128 words) became four and ResNet-8's and
+// DS-CNN's two one (perf/mlperf_tiny.py: code 10370 -> 9458, 11304 -> 10798 and 5328 -> 4834 bytes,
+// est. cycles +0.11 %, +0.01 % and +0.15 %). The three-piece form keeps b an immediate: its cuts
+// (32 - b, 32 - 2 b, 2 b) by register would take about 5 cycles an output more and registers the
+// loop has not. The pixels from the last to the first (read_fronts below); each one's inputs packed
+// (pack_lane_pairs_m0, about 10 cycles an input pair), then its channels (pair_channels_m0).
 // noclone keeps GCC from making a constant-propagated copy per call site; clang has no such
 // attribute and warns about it, in the group both compilers call -Wattributes.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
-template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Record>
-[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const PointwisePairShape& s,
-                                                                      const Record* channel, const std::int32_t* w,
-                                                                      const std::int8_t* in, std::int8_t* out,
-                                                                      std::uint32_t word) {
-  std::int32_t packed[PackedWords];  // s.pairs of them
+template <std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_rows_m0(const PointwisePairShape& s, const Record* channel,
+                                                                    const std::int32_t* w, const std::int8_t* in,
+                                                                    std::int8_t* out, std::uint32_t word,
+                                                                    std::int32_t* packed) {
   const std::size_t outputs = s.outputs, pairs = s.pairs, columns = s.columns, column_step = s.column_step;
   // The count, not the records' end: end - channel would divide by 12 at every call.
   const Record* const end = channel + outputs;  // a record per output channel
@@ -318,6 +350,18 @@ template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, Wo
       pointwise_pairs_pixel_m0<PackStep, MacStep, I>(channel, end, weights, x, packed, pairs, o, word);
     }
   }
+}
+// The packed inputs' PackedWords stack words (pair_packed_words) in a frame of their own, so that
+// the loop above serves every size: 14 to 16 bytes of code a layer kind more where a network has
+// one size, about 500 fewer for each further size; the three replicas' stack (measured and
+// -fstack-usage's bound) the same.
+template <std::size_t PackedWords, std::size_t PackStep, std::size_t MacStep, WordImmediates I, class Record>
+[[gnu::noinline, gnu::noclone]] inline void pointwise_pairs_pixels_m0(const PointwisePairShape& s,
+                                                                      const Record* channel, const std::int32_t* w,
+                                                                      const std::int8_t* in, std::int8_t* out,
+                                                                      std::uint32_t word) {
+  std::int32_t packed[PackedWords];  // s.pairs of them
+  pointwise_pairs_rows_m0<PackStep, MacStep, I>(s, channel, w, in, out, word, packed);
 }
 #pragma GCC diagnostic pop
 #endif
@@ -443,7 +487,12 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if (folded || I.three_pieces) {
+      if constexpr (I.known && !I.three_pieces) {
+        // The halves form with b and the shift from the word (the loop's _REGISTER steps): one copy
+        // for the layers whose b or shift differ.
+        pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>,
+                                  I.without_piece_bits()>(shape, channel.data(), weight.data(), in, out, word);
+      } else if (folded || I.three_pieces) {
         pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>, I.without_shift()>(
             shape, channel.data(), weight.data(), in, out, I.handed_word(word));
       } else {

@@ -115,6 +115,9 @@ struct WordImmediates {
   constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }
   // For a routine that reads the shift from handed_word: one copy serves layers whose shifts differ.
   constexpr WordImmediates without_shift() const { return {known, piece_bits, qmin_byte, span, 0, three_pieces}; }
+  // For a routine that reads b and the shift from the layer's whole word (piece_bits 0, no
+  // layer's b, says so): one copy serves layers whose b or shift differ.
+  constexpr WordImmediates without_piece_bits() const { return {known, 0, qmin_byte, span, 0, three_pieces}; }
 };
 constexpr WordImmediates immediates_of(bool folded, std::uint32_t word, bool three_pieces = false) {
   if (!folded) return {};
