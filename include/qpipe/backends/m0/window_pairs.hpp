@@ -133,16 +133,191 @@ template <std::size_t Unroll, WordImmediates I, class Record>
 #pragma GCC diagnostic pop
 #endif
 
+#if defined(__ARM_ARCH_6M__)
+// `pieces` pieces of `pairs` pairs each (a multiple of Step, 2 or 4), piece i's bytes from
+// from + i from_step on, its pairs (lane_input) to to + i to_step words on: a kernel row's pieces
+// of the band's columns. Per pair two LDRSB, LSLS, ADDS, STM and the count's ADDS, 9 cycles as in
+// pack_lane_pairs_m0 (the index k counts up to the piece's end, x and odd point past it); per
+// piece 8 more, where pack_lane_pairs_m0 called per piece, the strides run-time values, took
+// about 30 (ResNet-8's first 3 x 3 layer: 2.7 % more cycles than with the geometry as constants).
+template <std::size_t Step>
+[[gnu::always_inline]] inline void pack_pieces_m0(const std::int8_t* from, std::int32_t* to, std::size_t pairs,
+                                                  std::size_t pieces, std::size_t from_step, std::size_t to_step) {
+  static_assert(Step == 2 || Step == 4);
+  const std::int8_t* x = from + 2 * pairs;
+  const std::int8_t* odd = x + 1;
+  const std::int8_t* const stop = x + pieces * from_step;
+  const std::int32_t minus_bytes = -2 * static_cast<std::int32_t>(pairs);
+  const std::size_t skip = 4 * (to_step - pairs);
+  std::int32_t k, a, t;
+  // clang-format off
+  asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */
+      "1:\n\t"
+      "mov %[k], %[minus_bytes]\n\t"
+      "2:\n\t"
+      ".rept %c[step]\n\t"
+      "ldrsb %[a], [%[x], %[k]]\n\t"
+      "ldrsb %[t], [%[odd], %[k]]\n\t"
+      "lsls %[t], %[t], #16\n\t"
+      "adds %[a], %[t]\n\t"
+      "stm %[to]!, {%[a]}\n\t"
+      "adds %[k], #2\n\t"
+      ".endr\n\t"
+      "bne 2b\n\t"
+      "add %[to], %[skip]\n\t"
+      "add %[x], %[from_step]\n\t"
+      "adds %[odd], %[x], #1\n\t"
+      "cmp %[x], %[stop]\n\t"
+      "bne 1b\n\t"
+      : [x] "+l"(x), [odd] "+l"(odd), [to] "+l"(to), [k] "=&l"(k), [a] "=&l"(a), [t] "=&l"(t)
+      : [minus_bytes] "h"(minus_bytes), [skip] "h"(skip), [from_step] "h"(from_step), [stop] "h"(stop),
+        [step] "i"(Step)
+      : "cc", "memory");
+  // clang-format on
+}
+#endif
+
+// What the band's columns of an even InC take of the window, as values, so that one copy of
+// their loops (pack_window_pieces) serves every layer with the same pack step: inlined with the
+// geometry as constants, they were most of each such layer's code (ResNet-8's six 3 x 3 layers
+// of 16 to 64 inputs took 548 to 668 B each, 176 to 180 B without). The image's rows and columns,
+// the kernel's rows, the strides and leading padding, an image row's and a column's bytes (W InC,
+// InC), a kernel row's piece (InC / 2 pairs) and a band column's words: 44 bytes of flash a layer.
+struct WindowColumnShape {
+  std::uint32_t height, width, kernel_height, stride_height, stride_width, pad_top, pad_left;
+  std::uint32_t row_bytes, column_bytes, pairs, column_words;
+};
+
+// `pieces` pieces of `pairs` words (both at least 1), `step` words apart from `to` on, to `padding`:
+// the band's pieces on the padding. On the M0 in assembly, 5 cycles a word: GCC's loop, unrolled
+// and peeled, took some 200 B at each of the three places.
+[[gnu::always_inline]] constexpr void fill_window_pieces(std::int32_t* to, std::size_t pieces, std::size_t pairs,
+                                                         std::size_t step, std::int32_t padding) {
+#if defined(__ARM_ARCH_6M__)
+  if (!std::is_constant_evaluated()) {
+    const std::size_t skip = 4 * (step - pairs);
+    std::size_t k;
+    // clang-format off
+    asm volatile(".syntax unified\n" /* volatile: its stores are its purpose */
+        "1:\n\t"
+        "mov %[k], %[pairs]\n\t"
+        "2:\n\t"
+        "stm %[to]!, {%[padding]}\n\t"
+        "subs %[k], #1\n\t"
+        "bne 2b\n\t"
+        "add %[to], %[skip]\n\t"
+        "subs %[pieces], #1\n\t"
+        "bne 1b\n\t"
+        : [to] "+l"(to), [pieces] "+l"(pieces), [k] "=&l"(k)
+        : [pairs] "r"(pairs), [skip] "h"(skip), [padding] "l"(padding)
+        : "cc", "memory");
+    // clang-format on
+    return;
+  }
+#endif
+  for (std::size_t c = 0; c < pieces; ++c)
+    for (std::size_t j = 0; j < pairs; ++j) to[c * step + j] = padding;
+}
+
+// A kernel row's pieces of the band's columns that lie in the image: `pieces` pieces of `pairs`
+// pairs, piece i's bytes from from + i from_step on, its pairs to to + i to_step words on. Each
+// piece's start computed, not stepped to: a step past the band's or the image's end is refused in
+// a constant expression.
+template <std::size_t Step>
+[[gnu::always_inline]] constexpr void pack_image_pieces(const std::int8_t* from, std::int32_t* to, std::size_t pairs,
+                                                        std::size_t pieces, std::size_t from_step,
+                                                        std::size_t to_step) {
+#if defined(__ARM_ARCH_6M__)
+  if constexpr (Step != 0) {
+    if (!std::is_constant_evaluated()) {
+      pack_pieces_m0<Step>(from, to, pairs, pieces, from_step, to_step);
+      return;
+    }
+  }
+#endif
+  for (std::size_t c = 0; c < pieces; ++c) {
+    const std::int8_t* const piece = from + c * from_step;
+    for (std::size_t j = 0; j < pairs; ++j) to[c * to_step + j] = lane_input(piece[2 * j], piece[2 * j + 1]);
+  }
+}
+
+// A band column's kernel rows, each a piece of s.pairs pairs (the image's, or `padding` where the
+// window reaches past it), for the windows of output row y from output column x on: count columns.
+// Step: pack_lane_pairs_m0's pairs a step where InC is a multiple of four (pair_pack_step), else 0
+// (the pairs in C++).
+template <std::size_t Step>
+constexpr void pack_window_pieces(const WindowColumnShape& s, const std::int8_t* in, std::size_t y, std::size_t x,
+                                  std::size_t count, std::int32_t* band, std::int32_t padding) {
+  const std::size_t pairs = s.pairs, column_words = s.column_words, column_bytes = s.column_bytes;
+  const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(y * s.stride_height) - static_cast<std::ptrdiff_t>(s.pad_top);
+  const std::ptrdiff_t left = static_cast<std::ptrdiff_t>(x * s.stride_width) - static_cast<std::ptrdiff_t>(s.pad_left);
+  // The band's columns [first, last) lie in the image, those before and after on the padding.
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(count);
+  const std::size_t first = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(-left, 0, n));
+  const std::size_t last = static_cast<std::size_t>(
+      std::clamp<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(s.width) - left, static_cast<std::ptrdiff_t>(first), n));
+  // Kernel row by kernel row: a row's pieces, column_words apart, from one image row (or none).
+  for (std::size_t ky = 0; ky < s.kernel_height; ++ky) {
+    std::int32_t* const to = band + ky * pairs;
+    const std::size_t row = static_cast<std::size_t>(top + static_cast<std::ptrdiff_t>(ky));  // wraps round above
+    const bool row_inside = row < s.height;
+    if (row_inside && last > first)
+      pack_image_pieces<Step>(
+          in + row * s.row_bytes + static_cast<std::size_t>(left + static_cast<std::ptrdiff_t>(first)) * column_bytes,
+          to + first * column_words, pairs, last - first, column_bytes, column_words);
+    // The pieces on the padding: the columns before and after the image's, or all of them.
+    if (!row_inside) {
+      fill_window_pieces(to, count, pairs, column_words, padding);
+    } else {
+      if (first > 0) fill_window_pieces(to, first, pairs, column_words, padding);
+      if (last < count) fill_window_pieces(to + last * column_words, count - last, pairs, column_words, padding);
+    }
+  }
+}
+// pack_window_pieces at run time: one copy for every layer with the same step (noclone: no copy
+// per layer with its shape's values propagated; see pointwise_pairs_pixels_m0).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattributes"
+template <std::size_t Step>
+[[gnu::noinline, gnu::noclone]] inline void pack_window_pieces_shared(const WindowColumnShape& s, const std::int8_t* in,
+                                                                      std::size_t y, std::size_t x, std::size_t count,
+                                                                      std::int32_t* band, std::int32_t padding) {
+  pack_window_pieces<Step>(s, in, y, x, count, band, padding);
+}
+#pragma GCC diagnostic pop
+
 // The band's columns (the K x K pair kernels': this one and the byte-weight one, byte_pairs.hpp),
 // `padding` (lane_input of the zero point twice) where a window reaches past the image.
 template <ops::Window G>
 struct WindowColumns {
   static constexpr std::size_t InC = G.channels, KH = G.kernel_height;
   static constexpr std::size_t column_words = WindowPairs<G>::column_words;
+  // An even InC: each kernel row's piece is whole pairs, packed by pack_window_pieces.
+  static constexpr std::size_t pack_step = InC % 4 == 0 ? pair_pack_step<InC> : 0;
+  // A chunk of fewer than 256 pairs (a small image: the ResNet-18 block example's 4 x 4 outputs
+  // take 72) pays the shared copy's fixed cost, some 240 cycles a chunk (the call, the loops'
+  // set-up from the shape), on too little work: there pack_window_pieces is inlined, the shape's
+  // values constants.
+  static constexpr bool shared = WindowPairs<G>::band_words - WindowPairs<G>::tail_words >= 256;
+  static constexpr WindowColumnShape shape{G.height,   G.width,      KH,  G.stride_height, G.stride_width, G.pad_top,
+                                           G.pad_left, G.width* InC, InC, InC / 2,         column_words};
 
   // The band's columns for the windows of output row y from output column x on: count columns.
   static constexpr void pack(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count, std::int32_t* band,
                              std::int32_t padding) {
+    if constexpr (InC % 2 == 0) {
+      if (std::is_constant_evaluated() || !shared) {
+        pack_window_pieces<pack_step>(shape, in, y, x, count, band, padding);
+      } else {
+        pack_window_pieces_shared<pack_step>(shape, in, y, x, count, band, padding);
+      }
+    } else {
+      pack_odd(in, y, x, count, band, padding);
+    }
+  }
+  // An odd InC: the pairs cross the kernel rows' pieces.
+  static constexpr void pack_odd(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count,
+                                 std::int32_t* band, std::int32_t padding) {
     const std::ptrdiff_t top =
         static_cast<std::ptrdiff_t>(y * G.stride_height) - static_cast<std::ptrdiff_t>(G.pad_top);
     const std::ptrdiff_t left =
@@ -169,18 +344,7 @@ struct WindowColumns {
     for (std::size_t c = 0; c < count; ++c, band += column_words) {
       const std::ptrdiff_t column = left + static_cast<std::ptrdiff_t>(c);
       const bool column_inside = column >= 0 && column < static_cast<std::ptrdiff_t>(G.width);
-      if constexpr (InC % 2 == 0) {
-        // Each kernel row's piece is whole pairs.
-        for (std::size_t ky = 0; ky < KH; ++ky) {
-          const std::ptrdiff_t row = top + static_cast<std::ptrdiff_t>(ky);
-          std::int32_t* to = band + ky * (InC / 2);
-          if (column_inside && row >= 0 && row < static_cast<std::ptrdiff_t>(G.height)) {
-            pack_piece(in + (static_cast<std::size_t>(row) * G.width + static_cast<std::size_t>(column)) * InC, to);
-          } else {
-            for (std::size_t j = 0; j < InC / 2; ++j) to[j] = padding;
-          }
-        }
-      } else if (!column_inside) {
+      if (!column_inside) {
         // A column on the padding (SAME's left and right): the zero point's pairs, the odd last
         // input's lane too (it meets a zero weight).
         for (std::size_t j = 0; j < column_words; ++j) band[j] = padding;
@@ -215,18 +379,6 @@ struct WindowColumns {
       const std::int32_t odd = 2 * j + 1 < column_inputs ? from[column_offset(2 * j + 1)] : 0;
       to[j] = lane_input(from[column_offset(2 * j)], odd);
     }
-  }
-  // InC bytes as InC / 2 pairs.
-  [[gnu::always_inline]] static constexpr void pack_piece(const std::int8_t* from, std::int32_t* to) {
-#if defined(__ARM_ARCH_6M__)
-    if constexpr (InC % 4 == 0) {
-      if (!std::is_constant_evaluated()) {
-        pack_lane_pairs_m0<pair_pack_step<InC>>(from, to, InC / 2);
-        return;
-      }
-    }
-#endif
-    for (std::size_t j = 0; j < InC / 2; ++j) to[j] = lane_input(from[2 * j], from[2 * j + 1]);
   }
 };
 
