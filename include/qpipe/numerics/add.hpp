@@ -21,15 +21,17 @@ inline constexpr int add_left_shift = 20;
 // zero: + 2^(shift-1), and - 1 for a negative value; nothing for shift 0). Equal to TFLite's for
 // every int8 x (the residual tests compare all of them). low < 2^11 and shift <= 31 take 16 bits
 // each: the Cortex-M0 loads them with one LDRH as it would a word, and an add's constants are 8
-// bytes fewer.
+// bytes fewer; 2^(shift-1) is computed, not stored.
 struct OperandRescale {
   std::int32_t offset;  // -zp
   std::int32_t high;
   std::uint16_t low;
   std::uint16_t shift;
-  std::int32_t half;  // 2^(shift-1), 0 for shift 0
 
   constexpr std::int32_t operator()(std::int8_t x) const {
+    // 2^(shift-1), 0 for shift 0: a constant where the network is one (not stored: 4 bytes an
+    // operand).
+    const std::int32_t half = shift > 0 ? std::int32_t{1} << (shift - 1) : 0;
     const std::int32_t v = std::int32_t{x} + offset;
     const std::int32_t y = v * high + ((v * low + (1 << 10)) >> 11);
     return (y + half - (half != 0 && y < 0 ? 1 : 0)) >> shift;
@@ -42,7 +44,7 @@ consteval OperandRescale operand_rescale(std::int32_t zero_point, double scale, 
   const QuantizedMultiplier m = quantize_multiplier(scale / twice_max);
   const std::int32_t shift = -m.shift;
   return {-zero_point, m.multiplier >> 11, static_cast<std::uint16_t>(m.multiplier & ((1 << 11) - 1)),
-          static_cast<std::uint16_t>(shift), shift > 0 ? std::int32_t{1} << (shift - 1) : 0};
+          static_cast<std::uint16_t>(shift)};
 }
 
 // TFLite's arithmetic: out = requantize_out(rescale_a((a - zp_a) << 20) + rescale_b((b - zp_b) << 20)).
