@@ -25,6 +25,35 @@ struct FittedAddCode {
   }
 };
 
+// TFLite's arithmetic (numerics/add.hpp's TfliteAdd) with the sum's requantizer in 8 bytes
+// where Requantizer takes 20: an int8 output's zero point and clamp, and the add's shift (in [-31,
+// 30]), are bytes. The same steps as TfliteAdd's operator().
+struct TfliteAddCode {
+  OperandRescale rescale_a, rescale_b;
+  std::int32_t multiplier;
+  std::int8_t shift, zero_point, qmin, qmax;
+
+  constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const {
+    return requantize_split(rescale_a(a) + rescale_b(b), multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift,
+                            zero_point, qmin, qmax);
+  }
+};
+// Declared, never defined: reaching it ends the constant evaluation (detail/compile_error.hpp's
+// way), where an add's requantizer does not fit TfliteAddCode's bytes.
+void tflite_add_code_needs_int8_fields();
+consteval TfliteAddCode tflite_add_code(const TfliteAdd& t) {
+  const Requantizer& r = t.requantizer;
+  const auto byte = [](std::int32_t v) { return v >= -128 && v <= 127; };
+  if (!byte(r.shift) || !byte(r.zero_point) || !byte(r.qmin) || !byte(r.qmax)) tflite_add_code_needs_int8_fields();
+  return {t.rescale_a,
+          t.rescale_b,
+          r.multiplier,
+          static_cast<std::int8_t>(r.shift),
+          static_cast<std::int8_t>(r.zero_point),
+          static_cast<std::int8_t>(r.qmin),
+          static_cast<std::int8_t>(r.qmax)};
+}
+
 template <std::size_t Size>
 struct AddKernel {
   static constexpr std::size_t input_size = Size;
@@ -39,7 +68,7 @@ struct AddKernel {
   // One of the two: the fitted form where the compiler found one, else TFLite's arithmetic.
   bool fitted;
   union Arithmetic {
-    TfliteAdd tflite{};
+    TfliteAddCode tflite{};
     FittedAddCode linear;
   } arithmetic;
 
@@ -83,7 +112,7 @@ consteval AddKernel<Size> lower(const ops::Add<Size>& op) {
   if (form.ok) {
     k.arithmetic.linear = {form, {t.requantizer.zero_point, t.requantizer.qmin, t.requantizer.qmax}};
   } else {
-    k.arithmetic.tflite = t;
+    k.arithmetic.tflite = tflite_add_code(t);
   }
   return k;
 }

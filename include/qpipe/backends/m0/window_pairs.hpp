@@ -181,29 +181,28 @@ template <std::size_t Step>
 // their loops (pack_window_pieces) serves every layer with the same pack step: inlined with the
 // geometry as constants, they were most of each such layer's code (ResNet-8's six 3 x 3 layers
 // of 16 to 64 inputs took 548 to 668 B each, 176 to 180 B without). The image's rows, columns and
-// channels, a band column's words, the kernel's rows, the strides and the leading padding: 14
-// bytes of flash a layer (an image row's bytes, W InC, and a kernel row's pairs, InC / 2, are
-// computed from them once a call: with them the record took 44, and ResNet-8's five such layers
-// cost the byte-weight backend's constants their +5 % bound).
+// channels, the kernel's rows, the strides and the leading padding: 12 bytes of flash a layer (an
+// image row's bytes, W InC, a kernel row's pairs, InC / 2, and a band column's words, KH InC / 2,
+// are computed from them once a call: with them the record took 44, and ResNet-8's five such
+// layers cost the byte-weight backend's constants their +5 % bound).
 struct WindowColumnShape {
-  std::uint16_t height, width, channels, column_words;
+  std::uint16_t height, width, channels;
   std::uint8_t kernel_height, stride_height, stride_width, pad_top, pad_left;
 };
 // A layer's shape, for geometries whose values the record holds (every layer a Cortex-M0's RAM
 // can hold an image of: 65,535 rows, columns and channels; kernels, strides and padding to 255).
-template <ops::Window G, std::size_t ColumnWords>
+template <ops::Window G>
 consteval WindowColumnShape window_column_shape() {
   constexpr std::size_t wide = 65535, narrow = 255;
-  static_assert(G.height <= wide && G.width <= wide && G.channels <= wide && ColumnWords <= wide &&
-                    G.kernel_height <= narrow && G.stride_height <= narrow && G.stride_width <= narrow &&
-                    G.pad_top <= narrow && G.pad_left <= narrow,
+  static_assert(G.height <= wide && G.width <= wide && G.channels <= wide && G.kernel_height <= narrow &&
+                    G.stride_height <= narrow && G.stride_width <= narrow && G.pad_top <= narrow &&
+                    G.pad_left <= narrow,
                 "qpipe: a K x K convolution's image has more than 65,535 rows, columns or channels, or its kernel, "
                 "strides or padding exceed 255: the Cortex-M0 kernel's band record (WindowColumnShape) cannot hold it");
   return {static_cast<std::uint16_t>(G.height),       static_cast<std::uint16_t>(G.width),
-          static_cast<std::uint16_t>(G.channels),     static_cast<std::uint16_t>(ColumnWords),
-          static_cast<std::uint8_t>(G.kernel_height), static_cast<std::uint8_t>(G.stride_height),
-          static_cast<std::uint8_t>(G.stride_width),  static_cast<std::uint8_t>(G.pad_top),
-          static_cast<std::uint8_t>(G.pad_left)};
+          static_cast<std::uint16_t>(G.channels),     static_cast<std::uint8_t>(G.kernel_height),
+          static_cast<std::uint8_t>(G.stride_height), static_cast<std::uint8_t>(G.stride_width),
+          static_cast<std::uint8_t>(G.pad_top),       static_cast<std::uint8_t>(G.pad_left)};
 }
 
 // `pieces` pieces of `pairs` words (both at least 1), `step` words apart from `to` on, to `padding`:
@@ -266,7 +265,7 @@ template <std::size_t Step>
 template <std::size_t Step>
 constexpr void pack_window_pieces(const WindowColumnShape& s, const std::int8_t* in, std::size_t y, std::size_t x,
                                   std::size_t count, std::int32_t* band, std::int32_t padding) {
-  const std::size_t column_bytes = s.channels, pairs = column_bytes / 2, column_words = s.column_words;
+  const std::size_t column_bytes = s.channels, pairs = column_bytes / 2, column_words = s.kernel_height * pairs;
   const std::size_t row_bytes = std::size_t{s.width} * column_bytes;
   const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(y * s.stride_height) - static_cast<std::ptrdiff_t>(s.pad_top);
   const std::ptrdiff_t left = static_cast<std::ptrdiff_t>(x * s.stride_width) - static_cast<std::ptrdiff_t>(s.pad_left);
@@ -318,7 +317,8 @@ struct WindowColumns {
   // set-up from the shape), on too little work: there pack_window_pieces is inlined, the shape's
   // values constants.
   static constexpr bool shared = WindowPairs<G>::band_words - WindowPairs<G>::tail_words >= 256;
-  static constexpr WindowColumnShape shape = window_column_shape<G, column_words>();
+  static constexpr WindowColumnShape shape = window_column_shape<G>();
+  static_assert(InC % 2 != 0 || column_words == KH * InC / 2);
 
   // The band's columns for the windows of output row y from output column x on: count columns.
   static constexpr void pack(const std::int8_t* in, std::size_t y, std::size_t x, std::size_t count, std::int32_t* band,
