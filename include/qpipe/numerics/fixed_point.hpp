@@ -119,6 +119,37 @@ constexpr std::int32_t rounding_divide(std::int32_t sum, std::int32_t count) {
   return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
 }
 
+// rounding_divide(sum, count) for a mean of count int8 values (|sum| <= 128 count) by a count known
+// to the compiler: as a multiply and a shift, floor(x m / 2^shift) of x = |sum| + count / 2, where
+// one is exact on that whole range (else by division). The Cortex-M0 has no divide instruction,
+// and without a 64-bit product GCC calls __divsi3 there; an average pool divides once an output.
+struct MeanDivisor {
+  std::int32_t count = 1;
+  std::uint32_t multiplier = 0;  // 0: no exact multiply, divide
+  unsigned shift = 0;
+
+  constexpr std::int32_t operator()(std::int32_t sum) const {
+    if (multiplier == 0) return rounding_divide(sum, count);
+    const std::uint32_t x = (sum < 0 ? 0u - static_cast<std::uint32_t>(sum) : static_cast<std::uint32_t>(sum)) +
+                            static_cast<std::uint32_t>(count / 2);
+    const std::int32_t q = static_cast<std::int32_t>((x * multiplier) >> shift);
+    return sum < 0 ? -q : q;
+  }
+};
+// m = ceil(2^shift / count) with error e = m count - 2^shift: x m / 2^shift = x / count + x e /
+// (count 2^shift), and the second term stays below 1 / count, which cannot carry x / count past
+// the next integer, while x e < 2^shift; the product x m must fit 32 bits.
+constexpr MeanDivisor mean_divisor(std::int32_t count) {
+  const std::uint64_t largest = 128 * static_cast<std::uint64_t>(count) + static_cast<std::uint64_t>(count / 2);
+  const std::uint64_t d = static_cast<std::uint64_t>(count);
+  for (unsigned shift = 31; shift > 0; --shift) {
+    const std::uint64_t unit = std::uint64_t{1} << shift, m = (unit + d - 1) / d;
+    if (largest * m <= 0xffffffffu && largest * (m * d - unit) < unit)
+      return {count, static_cast<std::uint32_t>(m), shift};
+  }
+  return {count, 0, 0};
+}
+
 // The integer constants one output grid needs: everything a kernel uses to turn an accumulator
 // into an int8, computed by the compiler.
 struct Requantizer {

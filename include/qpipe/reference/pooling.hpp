@@ -96,7 +96,8 @@ constexpr void run(const ops::AveragePool<G>& op, const std::int8_t* in, std::in
       for (std::size_t ky = 0; ky < G.kernel_height; ++ky)
 #pragma GCC unroll 8
         for (std::size_t kx = 0; kx < G.kernel_width; ++kx) sum += tap(ky, kx);
-      std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(G.kernel_height * G.kernel_width));
+      constexpr MeanDivisor divide = mean_divisor(static_cast<std::int32_t>(G.kernel_height * G.kernel_width));
+      std::int32_t mean = divide(sum);
       mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
       out[o] = static_cast<std::int8_t>(mean);
     });
@@ -118,7 +119,8 @@ constexpr void run(const ops::GlobalAveragePool<Pixels, C>& op, const std::int8_
     // Not unrolled: the layer is a few hundred cycles of a whole network, its code is flash.
 #pragma GCC unroll 1
     for (std::size_t p = 0; p < Pixels; ++p) sum += in[p * C + c];
-    std::int32_t mean = rounding_divide(sum, static_cast<std::int32_t>(Pixels));
+    constexpr MeanDivisor divide = mean_divisor(static_cast<std::int32_t>(Pixels));
+    std::int32_t mean = divide(sum);
     mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
     out[c] = static_cast<std::int8_t>(mean);
   }

@@ -102,3 +102,31 @@ TEST_CASE("requantization is within one unit of the single-rounded exact product
     CHECK(std::abs(qpipe::multiply_by_quantized_multiplier(a, mm, s) - exact) <= 1.0L);
   }
 }
+
+TEST_CASE("a mean's division by a constant count as a multiply and a shift, on every sum of int8 values") {
+  // By hand: count 9 over |sum| + 4 <= 1156 takes shift 24 (the largest whose product fits 32 bits)
+  // and m = ceil(2^24 / 9) = 1,864,136, an error of 8 (1156 8 < 2^24).
+  constexpr qpipe::MeanDivisor nine = qpipe::mean_divisor(9);
+  static_assert(nine.multiplier == 1864136 && nine.shift == 24);
+  static_assert(nine(40) == 4 && nine(41) == 5 && nine(-41) == -5 && nine(-40) == -4 && nine(0) == 0);
+  // Every count up to 400 (a 20 x 20 window) on every sum its int8 values make, against round half
+  // away from zero written out: floor((2 |sum| + count) / (2 count)), the sign put back.
+  int wrong = 0, divided = 0;
+  for (std::int32_t count = 1; count <= 400; ++count) {
+    const qpipe::MeanDivisor divide = qpipe::mean_divisor(count);
+    divided += divide.multiplier == 0;
+    for (std::int32_t sum = -128 * count; sum <= 127 * count; ++sum) {
+      const std::int64_t magnitude = sum < 0 ? -std::int64_t{sum} : sum;
+      const std::int64_t q = (2 * magnitude + count) / (2 * std::int64_t{count});
+      wrong += divide(sum) != (sum < 0 ? -q : q);
+    }
+  }
+  CHECK(wrong == 0);
+  // The windows of the MLPerf Tiny replicas' pools (3 x 3, 8 x 8, 25 x 5) multiply; past a few
+  // hundred values the product no longer fits 32 bits with room for the error, and the division
+  // (the fallback, exact too) runs.
+  static_assert(qpipe::mean_divisor(64).multiplier != 0 && qpipe::mean_divisor(125).multiplier != 0);
+  CHECK(divided > 0);
+  CHECK(qpipe::mean_divisor(200).multiplier != 0);
+  CHECK(qpipe::mean_divisor(400).multiplier == 0);
+}
