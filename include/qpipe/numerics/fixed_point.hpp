@@ -74,13 +74,19 @@ constexpr std::int32_t saturating_left_shift(std::int32_t x, int shift) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << shift);
 }
 
-// x * multiplier * 2^(shift - 31), rounded as TFLite's MultiplyByQuantizedMultiplier does:
-// positive shifts are applied before the high multiply, negative ones after it.
+// TFLite's signed shift in its two parts: positive shifts are applied before the high multiply
+// (left), negative ones after it (right); at most one of them is non-zero.
+struct ShiftSplit {
+  int left;
+  int right;
+};
+constexpr ShiftSplit split_shift(int shift) { return {shift > 0 ? shift : 0, shift > 0 ? 0 : -shift}; }
+
+// x * multiplier * 2^(shift - 31), rounded as TFLite's MultiplyByQuantizedMultiplier does.
 constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier, int shift) {
-  const int left_shift = shift > 0 ? shift : 0;
-  const int right_shift = shift > 0 ? 0 : -shift;
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(saturating_left_shift(x, left_shift), multiplier),
-                                right_shift);
+  const ShiftSplit s = split_shift(shift);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(saturating_left_shift(x, s.left), multiplier),
+                                s.right);
 }
 
 // A requantized value onto an int8 output grid, clamped to [qmin, qmax]. Clamping to
@@ -111,6 +117,13 @@ constexpr std::int8_t requantize_split(std::int32_t acc, std::int32_t multiplier
   return to_output_code(
       rounding_divide_by_pot(rounding_doubling_high_mul_by_positive(shifted, multiplier), right_shift), zero_point,
       qmin, qmax);
+}
+// requantize_split with TFLite's signed shift (split_shift): what a requantizer that stores the
+// shift whole runs (Requantizer, the Cortex-M0's add).
+constexpr std::int8_t requantize_positive(std::int32_t acc, std::int32_t multiplier, int shift, std::int32_t zero_point,
+                                          std::int32_t qmin, std::int32_t qmax) {
+  const ShiftSplit s = split_shift(shift);
+  return requantize_split(acc, multiplier, s.left, s.right, zero_point, qmin, qmax);
 }
 
 // sum / count rounded to nearest with ties away from zero (count > 0): TFLite's int8 average
@@ -160,7 +173,7 @@ struct Requantizer {
   std::int32_t qmax;
 
   constexpr std::int8_t operator()(std::int32_t acc) const {
-    return requantize_split(acc, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift, zero_point, qmin, qmax);
+    return requantize_positive(acc, multiplier, shift, zero_point, qmin, qmax);
   }
   friend constexpr bool operator==(const Requantizer&, const Requantizer&) = default;
 };

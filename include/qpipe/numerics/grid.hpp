@@ -43,6 +43,11 @@ struct ClampRange {
   constexpr ClampRange intersect(ClampRange other) const {
     return {qmin > other.qmin ? qmin : other.qmin, qmax < other.qmax ? qmax : other.qmax};
   }
+  // v clamped to the range, as its int8 code: what a layer that computes its output value directly
+  // (a pool's mean, a clamp) stores.
+  constexpr std::int8_t code(std::int32_t v) const {
+    return static_cast<std::int8_t>(v < qmin ? qmin : (v > qmax ? qmax : v));
+  }
 };
 
 constexpr double dequantize(std::int32_t q, Grid g) { return g.scale * (q - g.zero_point); }

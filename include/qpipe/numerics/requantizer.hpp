@@ -24,8 +24,8 @@ struct SplitMultiplier {
 };
 
 consteval SplitMultiplier split(QuantizedMultiplier m) {
-  return {m.multiplier, static_cast<std::uint8_t>(m.shift > 0 ? m.shift : 0),
-          static_cast<std::uint8_t>(m.shift > 0 ? 0 : -m.shift)};
+  const ShiftSplit s = split_shift(m.shift);
+  return {m.multiplier, static_cast<std::uint8_t>(s.left), static_cast<std::uint8_t>(s.right)};
 }
 
 // The output grid's zero point and the clamp range (the activation folded in).

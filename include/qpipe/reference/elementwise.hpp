@@ -31,10 +31,7 @@ constexpr std::array<detail::ReadFront, 2> read_fronts(const ops::Softmax<Rows, 
 
 template <std::size_t Size>
 constexpr void run(const ops::Clamp<Size>& op, const std::int8_t* in, std::int8_t* out) {
-  for (std::size_t i = 0; i < Size; ++i) {
-    const std::int32_t q = in[i];
-    out[i] = static_cast<std::int8_t>(q < op.range.qmin ? op.range.qmin : (q > op.range.qmax ? op.range.qmax : q));
-  }
+  for (std::size_t i = 0; i < Size; ++i) out[i] = op.range.code(in[i]);
 }
 
 template <std::size_t Size>

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qpipe/numerics/grid.hpp"
 #include "qpipe/ops/mean.hpp"
 
 namespace qpipe::reference_ops {
@@ -14,9 +15,8 @@ constexpr void run(const ops::Mean<Pixels, C>& op, const std::int8_t* in, std::i
     std::int32_t sum = 0;
     for (std::size_t p = 0; p < Pixels; ++p) sum += in[p * C + c];
     if (op.same_grid) {
-      const std::int32_t mean = sum / static_cast<std::int32_t>(Pixels);
       const Requantizer& r = op.requantizer;
-      out[c] = static_cast<std::int8_t>(mean < r.qmin ? r.qmin : (mean > r.qmax ? r.qmax : mean));
+      out[c] = ClampRange{r.qmin, r.qmax}.code(sum / static_cast<std::int32_t>(Pixels));
     } else {
       out[c] = op.requantizer(sum + op.sum_offset);
     }

@@ -97,17 +97,13 @@ constexpr void run(const ops::AveragePool<G>& op, const std::int8_t* in, std::in
 #pragma GCC unroll 8
         for (std::size_t kx = 0; kx < G.kernel_width; ++kx) sum += tap(ky, kx);
       constexpr MeanDivisor divide = mean_divisor(static_cast<std::int32_t>(G.kernel_height * G.kernel_width));
-      std::int32_t mean = divide(sum);
-      mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
-      out[o] = static_cast<std::int8_t>(mean);
+      out[o] = op.clamp.code(divide(sum));
     });
   } else {
     each_padded_window<G>(in, [&](std::size_t o, auto taps) {
       std::int32_t sum = 0;
       const std::int32_t count = taps([&](std::int32_t v) { sum += v; });
-      std::int32_t mean = rounding_divide(sum, count);  // TFLite divides by the cells inside the image
-      mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
-      out[o] = static_cast<std::int8_t>(mean);
+      out[o] = op.clamp.code(rounding_divide(sum, count));  // TFLite divides by the cells inside the image
     });
   }
 }
@@ -120,9 +116,7 @@ constexpr void run(const ops::GlobalAveragePool<Pixels, C>& op, const std::int8_
 #pragma GCC unroll 1
     for (std::size_t p = 0; p < Pixels; ++p) sum += in[p * C + c];
     constexpr MeanDivisor divide = mean_divisor(static_cast<std::int32_t>(Pixels));
-    std::int32_t mean = divide(sum);
-    mean = mean < op.clamp.qmin ? op.clamp.qmin : (mean > op.clamp.qmax ? op.clamp.qmax : mean);
-    out[c] = static_cast<std::int8_t>(mean);
+    out[c] = op.clamp.code(divide(sum));
   }
 }
 

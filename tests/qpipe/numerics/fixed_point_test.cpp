@@ -7,6 +7,7 @@
 #include <random>
 
 #include "qpipe/numerics/fixed_point.hpp"
+#include "qpipe/numerics/grid.hpp"
 #include "requantize_vectors.hpp"
 #include "reference/requantize_reference.hpp"
 
@@ -22,10 +23,25 @@ TEST_CASE("hand-computed requantization vectors") {
     CAPTURE(c.multiplier);
     CAPTURE(c.shift);
     CHECK(qpipe::requantize(c.acc, c.multiplier, c.shift, c.zero_point, c.qmin, c.qmax) == c.expected);
+    // The form for multipliers in [0, 2^31) (Requantizer's), the shift split by split_shift.
+    if (c.multiplier >= 0)
+      CHECK(qpipe::requantize_positive(c.acc, c.multiplier, c.shift, c.zero_point, c.qmin, c.qmax) == c.expected);
   }
   // The same at compile time.
   static_assert(qpipe::requantize(1000, qpipe_test::half, -3, -10, -128, 127) == 53);
   static_assert(qpipe::requantize(5, qpipe_test::half, -1, 0, -128, 127) == 2);
+  // 100 x 0.5 / 4 = 12.5, ties away from zero: 13 and -13; 100 x 2 x 0.5 = 100.
+  static_assert(qpipe::requantize_positive(100, qpipe_test::half, -2, 0, -128, 127) == 13);
+  static_assert(qpipe::requantize_positive(-100, qpipe_test::half, -2, 0, -128, 127) == -13);
+  static_assert(qpipe::requantize_positive(100, qpipe_test::half, 1, 0, -128, 127) == 100);
+}
+
+TEST_CASE("a signed shift's split and a clamp range's codes: hand-computed") {
+  static_assert(qpipe::split_shift(3).left == 3 && qpipe::split_shift(3).right == 0);
+  static_assert(qpipe::split_shift(-5).left == 0 && qpipe::split_shift(-5).right == 5);
+  static_assert(qpipe::split_shift(0).left == 0 && qpipe::split_shift(0).right == 0);
+  constexpr qpipe::ClampRange relu6{-128, 5};
+  static_assert(relu6.code(300) == 5 && relu6.code(5) == 5 && relu6.code(-1000) == -128 && relu6.code(-7) == -7);
 }
 
 TEST_CASE("saturating rounding doubling high multiply: hand-computed") {

@@ -34,8 +34,7 @@ struct TfliteAddCode {
   std::int8_t shift, zero_point, qmin, qmax;
 
   constexpr std::int8_t operator()(std::int8_t a, std::int8_t b) const {
-    return requantize_split(rescale_a(a) + rescale_b(b), multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift,
-                            zero_point, qmin, qmax);
+    return requantize_positive(rescale_a(a) + rescale_b(b), multiplier, shift, zero_point, qmin, qmax);
   }
 };
 // Declared, never defined: reaching it ends the constant evaluation (detail/compile_error.hpp's
@@ -99,8 +98,8 @@ consteval FittedAdd fitted_add_of(const TfliteAdd& t) {
     b[static_cast<std::size_t>(x + 128)] = t.rescale_b(static_cast<std::int8_t>(x));
   }
   const Requantizer& r = t.requantizer;
-  return fit_add(a, b, r.multiplier, r.shift > 0 ? r.shift : 0, r.shift > 0 ? 0 : -r.shift, r.zero_point, r.qmin,
-                 r.qmax);
+  const ShiftSplit s = split_shift(r.shift);
+  return fit_add(a, b, r.multiplier, s.left, s.right, r.zero_point, r.qmin, r.qmax);
 }
 
 template <std::size_t Size>
