@@ -4,6 +4,7 @@
 // on the host, on the Cortex-M0 and inside constant expressions.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <limits>
 
@@ -151,8 +152,12 @@ struct MeanDivisor {
 };
 // m = ceil(2^shift / count) with error e = m count - 2^shift: x m / 2^shift = x / count + x e /
 // (count 2^shift), and the second term stays below 1 / count, which cannot carry x / count past
-// the next integer, while x e < 2^shift; the product x m must fit 32 bits.
+// the next integer, while x e < 2^shift; the product x m must fit 32 bits. A power of two (a 1 x 1
+// or 8 x 8 window) is m = 1 with no error: a shift alone, the multiply gone where the count is a
+// constant.
 constexpr MeanDivisor mean_divisor(std::int32_t count) {
+  if (count > 0 && std::has_single_bit(static_cast<std::uint32_t>(count)))
+    return {count, 1, static_cast<unsigned>(std::countr_zero(static_cast<std::uint32_t>(count)))};
   const std::uint64_t largest = 128 * static_cast<std::uint64_t>(count) + static_cast<std::uint64_t>(count / 2);
   const std::uint64_t d = static_cast<std::uint64_t>(count);
   for (unsigned shift = 31; shift > 0; --shift) {

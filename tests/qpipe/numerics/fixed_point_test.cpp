@@ -125,6 +125,10 @@ TEST_CASE("a mean's division by a constant count as a multiply and a shift, on e
   constexpr qpipe::MeanDivisor nine = qpipe::mean_divisor(9);
   static_assert(nine.multiplier == 1864136 && nine.shift == 24);
   static_assert(nine(40) == 4 && nine(41) == 5 && nine(-41) == -5 && nine(-40) == -4 && nine(0) == 0);
+  // A power of two shifts alone: 64 is m = 1 at shift 6, and 1 divides by nothing.
+  static_assert(qpipe::mean_divisor(64).multiplier == 1 && qpipe::mean_divisor(64).shift == 6);
+  static_assert(qpipe::mean_divisor(1).multiplier == 1 && qpipe::mean_divisor(1).shift == 0);
+  static_assert(qpipe::mean_divisor(64)(-96) == -2 && qpipe::mean_divisor(64)(-95) == -1);
   // Every count up to 400 (a 20 x 20 window) on every sum its int8 values make, against round half
   // away from zero written out: floor((2 |sum| + count) / (2 count)), the sign put back.
   int wrong = 0, divided = 0;
