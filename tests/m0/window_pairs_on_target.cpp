@@ -7,13 +7,13 @@
 // the folded form as immediates) and through the kernel's own call operator (the fields read from
 // the layer's word). The cases: 3 x 3 at 16, 32 and 64 input channels, strides 1 and 2, SAME and
 // VALID; each requantization form the compiler fits (the folded halves with one offset and with
-// an offset per sign, the halves unfolded, three pieces with one offset and with two, TFLite's
-// multipliers); an output row in chunks of three pixels; a window larger than the band (one pixel
-// a chunk); the stems' odd columns (3 x 3 over 3 channels, 10 x 4 at stride 2 over one); 6
-// channels (pieces packed in C++) with a stride per axis. static_asserts hold each case on its
-// kernel, form and chunking. Prints every output byte and the number of mismatches
-// (on_target_check.hpp); the host build prints the same bytes (tests/meson.build compares them).
-// Exit status 0 only if no byte differs.
+// an offset per sign, the halves unfolded, three pieces with one offset and with two, each at two
+// piece widths b that one copy of the channel loop runs, TFLite's multipliers); an output row in
+// chunks of three pixels; a window larger than the band (one pixel a chunk); the stems' odd
+// columns (3 x 3 over 3 channels, 10 x 4 at stride 2 over one); 6 channels (pieces packed in C++)
+// with a stride per axis. static_asserts hold each case on its kernel, form and chunking. Prints
+// every output byte and the number of mismatches (on_target_check.hpp); the host build prints the
+// same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -31,6 +31,11 @@ using on_target::on_m0;
 using on_target::conv;
 
 using namespace window_pair_cases;  // the cases the byte-weight test runs too
+
+// 64 -> 16, VALID: three pieces as in pieces32 and plain32 (one offset and two), with another b,
+// so that the channel loop's one copy a record type (b read from the layer's word) runs two b.
+constexpr auto pieces64 = make_spec<Valid, Shape<5, 5, 64>>(input_grid, conv<3, 64, 16>(12, 0.002, Grid{1.5, -128}));
+constexpr auto plain64 = make_spec<ValidPlain, Shape<5, 5, 64>>(input_grid, conv<3, 64, 16>(12, 0.002, Grid{1.5, 0}));
 
 // The keyword-spotting stem: 10 x 4, stride 2, SAME, one channel, ReLU.
 constexpr auto kws_stem = make_spec<Pipe<QConv2DPerChannel<kernel(10, 4), stride(2), same>, QRelu>, Shape<13, 10, 1>>(
@@ -53,11 +58,18 @@ static_assert(runs_pairs<own_shifts8> && first_kernel<own_shifts8>.folded && fir
 static_assert(runs_pairs<two_offsets16> && first_kernel<two_offsets16>.folded &&
               first_kernel<two_offsets16>.form.negative_offsets);
 static_assert(runs_pairs<unfolded16> && !first_kernel<unfolded16>.folded && first_kernel<unfolded16>.form.pieces == 2);
-// Three pieces: folded for the channel loop, which runs them with the word's fields as immediates.
+// Three pieces: folded for the channel loop, which runs them with the span and qmin as immediates,
+// b and the shift read from the layer's word.
 static_assert(runs_pairs<pieces32> && !first_kernel<pieces32>.folded && first_kernel<pieces32>.form.pieces == 3 &&
               first_kernel<pieces32>.folded_three_pieces);
 static_assert(runs_pairs<plain32> && first_kernel<plain32>.form.pieces == 3 &&
               first_kernel<plain32>.form.negative_offsets && first_kernel<plain32>.folded_three_pieces);
+static_assert(runs_pairs<pieces64> && first_kernel<pieces64>.folded_three_pieces &&
+              !first_kernel<pieces64>.form.negative_offsets &&
+              (first_kernel<pieces64>.word & 0xffu) != (first_kernel<pieces32>.word & 0xffu));
+static_assert(runs_pairs<plain64> && first_kernel<plain64>.folded_three_pieces &&
+              first_kernel<plain64>.form.negative_offsets &&
+              (first_kernel<plain64>.word & 0xffu) != (first_kernel<plain32>.word & 0xffu));
 static_assert(runs_pairs<saturating32> && first_kernel<saturating32>.form.pieces == 0);
 static_assert(runs_pairs<chunked64> && kernel_of<chunked64>::layout::chunk_pixels == 3 &&
               kernel_of<chunked64>::layout::chunks == 4);
@@ -88,6 +100,8 @@ int main() {
   bad += check<unfolded16>("3x3 s2 SAME 9x9x16 -> 32, halves unfolded", 3, seed);
   bad += check<pieces32>("3x3 VALID 6x6x32 -> 32 relu, three pieces", 3, seed);
   bad += check<plain32>("3x3 VALID 6x6x32 -> 32, three pieces and two offsets", 3, seed);
+  bad += check<pieces64>("3x3 VALID 5x5x64 -> 16 relu, three pieces, another b", 3, seed);
+  bad += check<plain64>("3x3 VALID 5x5x64 -> 16, three pieces and two offsets, another b", 3, seed);
   bad += check<saturating32>("3x3 s2 SAME 8x8x32 -> 16, TFLite's multipliers", 3, seed);
   bad += check<chunked64>("3x3 SAME 4x12x64 -> 64 relu, chunks of 3", 3, seed);
   bad += check<wide256>("3x3 SAME 3x3x256 -> 8 relu, a pixel a chunk", 3, seed);

@@ -8,11 +8,12 @@
 // one input in a word took 19 per 4 (its sign extensions and products by one input at a time); then
 // the two requantizations in the folded halves form, the offset chosen by the accumulator's sign
 // (or, a one-sided layer's, one offset with the channel's shift beside it: its fit's common shift
-// or the channel's own), or, with the word's fields as immediates, in three pieces (m cut apart
-// by immediate shifts: QPIPE_FOLDED_THREE_PIECES). A layer whose requantization took another form
-// (a shift per channel in a two-sided layer, TFLite's multipliers; three pieces without the
-// immediates) runs the same MAC loop in assembly and its codes in C++: a few more cycles an
-// output, where the C++ MACs cost three times the assembly's.
+// or the channel's own), or, with the word's span and qmin as immediates, in three pieces (m cut
+// apart by a mask and shifts made from b, which the loop reads from the word:
+// QPIPE_PAIRS_THREE_PIECES_REGISTER). A layer whose requantization took another form (a shift per
+// channel in a two-sided layer, TFLite's multipliers; three pieces without the immediates) runs
+// the same MAC loop in assembly and its codes in C++: a few more cycles an output, where the C++
+// MACs cost three times the assembly's.
 #pragma once
 
 #include <array>
@@ -110,11 +111,11 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
   "adds %[" X "], %[wa]\n\t" QPIPE_FOLDED_SHIFT_##MODE(X, "wa")
 #define QPIPE_PAIRS_OFFSET_ONE(MODE, X, ACC, OFFSET) QPIPE_FOLDED_SHIFTED_OFFSET(X, "wa", ACC, "[%[t], #" OFFSET "]")
 // The scaled accumulator of the channel whose m is at [t, LOW] (its halves at LOW and HIGH) from ACC
-// into X (WA and T2 temporaries): two pieces as halves, or three (the word's fields immediates).
+// into X (WA and T2 temporaries): two pieces as halves, or three (MODE REGISTER alone: b in xp).
 #define QPIPE_PAIRS_SCALED_HALVES(MODE, X, T2, ACC, LOW, HIGH) \
   QPIPE_FOLDED_SCALED(MODE, X, "wa", ACC, "[%[t], #" LOW "]", "[%[t], #" HIGH "]")
 #define QPIPE_PAIRS_SCALED_THREE(MODE, X, T2, ACC, LOW, HIGH) \
-  QPIPE_FOLDED_THREE_PIECES(X, "wa", T2, ACC, "[%[t], #" LOW "]")
+  QPIPE_PAIRS_THREE_PIECES_##MODE(X, "wa", T2, ACC, "[%[t], #" LOW "]")
 // The code of the channel at [t, BASE] from ACC into X (WA and T2 temporaries), scaled by SCALED, its
 // offset and shift by SELECT; above the span: label 2N.
 #define QPIPE_PAIRS_REQUANTIZE(MODE, SCALED, SELECT, X, T2, ACC, N, LOW, HIGH, OFFSET) \
@@ -125,12 +126,37 @@ inline constexpr std::size_t pair_mac_step = InC / 2 % 8 == 0 ? 8 : pair_pack_st
 // byte, the shift byte 1), which the loop copies into xp after the MAC steps (free until the next
 // pass) once per channel pair: a shift by register reads the register's low byte, so the piece
 // shift costs what the immediate's did, the common shift what the word's high register's did, one
-// cycle a pass more, and layers whose b differ share a copy of the loop.
+// cycle a pass more, and layers whose b differ share a copy of the loop. Three pieces have this
+// spelling alone (QPIPE_PAIRS_THREE_PIECES_REGISTER).
 #define QPIPE_FOLDED_PIECE_SHIFT_REGISTER(X, T) "asrs %[" X "], %[xp]\n\t"
 #define QPIPE_FOLDED_SHIFT_REGISTER(X, T) "lsrs %[" T "], %[xp], #8\n\t" "asrs %[" X "], %[" T "]\n\t"
 #define QPIPE_FOLDED_SPAN_COMPARE_REGISTER QPIPE_FOLDED_SPAN_COMPARE_IMMEDIATE
 #define QPIPE_FOLDED_TO_SPAN_REGISTER QPIPE_FOLDED_TO_SPAN_IMMEDIATE
 #define QPIPE_FOLDED_ADD_QMIN_REGISTER QPIPE_FOLDED_ADD_QMIN_IMMEDIATE
+// X = the scaled accumulator of three b-bit pieces of m (scaled_accumulator), m the word at M, b
+// read from xp; T and T2 temporaries, A only read. A shift by register reads b where the cuts of
+// a shift left and one right would need 32 - b and 32 - 2 b, which xp cannot hold beside it: the
+// two low pieces are m and m >> b masked to their low b bits (the mask 2^b - 1 made from b, three
+// cycles a channel: no register keeps it over the pass), the top one m >> 2 b, each step as
+// scaled_accumulator's. 17 cycles, 9 more than the halves' two loads, and one copy of the loop
+// serves layers whose b differ.
+#define QPIPE_PAIRS_THREE_PIECES_REGISTER(X, T, T2, A, M)                        \
+  "ldr %[" T "], " M "\n\t"                                                     \
+  "movs %[" T2 "], #1\n\t"                                                      \
+  "lsls %[" T2 "], %[xp]\n\t"                                                   \
+  "subs %[" T2 "], #1\n\t"                                                      \
+  "movs %[" X "], %[" T "]\n\t"                                                 \
+  "ands %[" X "], %[" T2 "]\n\t"                                                \
+  "muls %[" X "], %[" A "]\n\t"                                                 \
+  "asrs %[" X "], %[xp]\n\t"                                                    \
+  "lsrs %[" T "], %[xp]\n\t"                                                    \
+  "ands %[" T2 "], %[" T "]\n\t"                                                \
+  "muls %[" T2 "], %[" A "]\n\t"                                                \
+  "adds %[" X "], %[" T2 "]\n\t"                                                \
+  "asrs %[" X "], %[xp]\n\t"                                                    \
+  "lsrs %[" T "], %[xp]\n\t"                                                    \
+  "muls %[" T "], %[" A "]\n\t"                                                 \
+  "adds %[" X "], %[" T "]\n\t"
 // What a pass does after its MAC steps, before the requantizations: _REGISTER's copy of the word.
 #define QPIPE_PAIRS_AFTER_MACS_WORD ""
 #define QPIPE_PAIRS_AFTER_MACS_IMMEDIATE ""
@@ -222,8 +248,8 @@ template <std::size_t Unroll, WordImmediates I, class Record>
     QPIPE_PAIRS_UNROLL(MODE, SCALED, QPIPE_PAIRS_OFFSET_BY_SIGN, "16", "20", "22", "24", "32") \
   }
   if constexpr (I.three_pieces) {
-    static_assert(I.known, "three pieces only with the word's fields as immediates");
-    QPIPE_PAIRS_MODE(IMMEDIATE, QPIPE_PAIRS_SCALED_THREE)
+    static_assert(I.known && I.piece_bits == 0, "three pieces only with b from the word (without_piece_bits)");
+    QPIPE_PAIRS_MODE(REGISTER, QPIPE_PAIRS_SCALED_THREE)
   } else if constexpr (I.known && I.piece_bits == 0) {
     QPIPE_PAIRS_MODE(REGISTER, QPIPE_PAIRS_SCALED_HALVES)
   } else if constexpr (I.known) {
@@ -302,6 +328,7 @@ template <std::size_t Unroll>
 #undef QPIPE_FOLDED_ADD_QMIN_REGISTER
 #undef QPIPE_PAIRS_SCALED_HALVES
 #undef QPIPE_PAIRS_SCALED_THREE
+#undef QPIPE_PAIRS_THREE_PIECES_REGISTER
 #undef QPIPE_PAIRS_OFFSET_ONE
 #undef QPIPE_PAIRS_OFFSET_BY_SIGN
 #undef QPIPE_PAIRS_STEP
@@ -323,9 +350,10 @@ inline constexpr std::size_t pair_packed_words = InC / 2 <= 32    ? 32
 // routine of their own per size (pointwise_pairs_pixels_m0), so that one copy serves 32 and 128
 // words: MobileNetV1's six copies (b 10 to 13, 32 and 128 words) became four and ResNet-8's and
 // DS-CNN's two one (perf/mlperf_tiny.py: code 10370 -> 9458, 11304 -> 10798 and 5328 -> 4834 bytes,
-// est. cycles +0.11 %, +0.01 % and +0.15 %). The three-piece form keeps b an immediate: its cuts
-// (32 - b, 32 - 2 b, 2 b) by register would take about 5 cycles an output more and registers the
-// loop has not. The pixels from the last to the first (read_fronts below); each one's inputs packed
+// est. cycles +0.11 %, +0.01 % and +0.15 %). A layer in three pieces hands the loop its b the
+// same way: its pieces are cut by a mask made from b (3 cycles an output more than the shifts of
+// immediates that cut them before), so that its layers whose b differ share a copy too. The
+// pixels from the last to the first (read_fronts below); each one's inputs packed
 // (pack_lane_pairs_m0, about 10 cycles an input pair), then its channels (pair_channels_m0).
 // noclone keeps GCC from making a constant-propagated copy per call site; clang has no such
 // attribute and warns about it, in the group both compilers call -Wattributes.
@@ -391,7 +419,8 @@ struct QuadRecords {
   // fold_clamp_and_shift_into_offsets (one-sided: each offset word holds its channel's shift too).
   bool folded;
   // The same for a fit of three pieces (is_three_pieces_form), which the channel loop runs only
-  // with the word's fields as immediates (WordImmediates::three_pieces); folded is then false.
+  // with the word's span and qmin as immediates (WordImmediates::three_pieces), b and the shift
+  // read from the word; folded is then false.
   bool folded_three_pieces;
   // The input's: the code the K x K kernels' bands hold past the image (padding), in the byte the
   // fields above leave, where a word of the kernels' own held it as pairs. 1 x 1 kernels leave it 0.
@@ -487,12 +516,12 @@ struct PointwisePairKernel : ops::ConvolutionGeometry<ops::valid_window(H, W, In
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if constexpr (I.known && !I.three_pieces) {
-        // The halves form with b and the shift from the word (the loop's _REGISTER steps): one copy
-        // for the layers whose b or shift differ.
+      if constexpr (I.known) {
+        // The halves form or three pieces with b and the shift from the word (the loop's _REGISTER
+        // steps): one copy for the layers of a form whose b or shift differ.
         pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>,
                                   I.without_piece_bits()>(shape, channel.data(), weight.data(), in, out, word);
-      } else if (folded || I.three_pieces) {
+      } else if (folded) {
         pointwise_pairs_pixels_m0<pair_packed_words<InC>, pair_pack_step<InC>, pair_mac_step<InC>, I.without_shift()>(
             shape, channel.data(), weight.data(), in, out, I.handed_word(word));
       } else {

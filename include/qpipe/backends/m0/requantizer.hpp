@@ -26,8 +26,10 @@ constexpr bool is_halves_form(FittedForm form, bool with_negative_offsets = fals
          form.shift != FittedForm::per_channel_shift && form.shift >= 1;
 }
 // The pair kernels' channel loop (pointwise_pairs.hpp) runs three pieces too, where the network is
-// a template argument: the channel's m loaded as one word and cut into its b-bit pieces by shifts
-// of immediates (2b and 32 - 2b inside a shift's range: b at most 15), the rest as for the halves.
+// a template argument: the channel's m loaded as one word and cut into its b-bit pieces by a mask
+// and shifts made from b, which the loop reads from the layer's word, the rest as for the halves.
+// b at most 15: the bound of the shifts of immediates that cut the pieces before (2 b and 32 - 2 b
+// inside a shift's range), kept so that the same layers fold.
 // Layers over wide accumulator ranges (ResNet-8's 3 x 3 layers, MobileNetV1's 128 -> 128 ones)
 // need the third piece: with two, b-bit pieces cannot hold the 20-odd bits of m their steps ask for.
 constexpr bool is_three_pieces_form(FittedForm form, bool with_negative_offsets = false) {
@@ -108,8 +110,9 @@ struct WordImmediates {
   unsigned qmin_byte = 0;
   unsigned span = 0;
   unsigned shift = 0;  // for a routine that takes it as an immediate too (one copy per shift)
-  // The layer's m in three pieces (is_three_pieces_form), which only a routine with b as an
-  // immediate cuts apart: such a layer is folded for the routines that take immediates alone.
+  // The layer's m in three pieces (is_three_pieces_form), which only the pair kernels' channel loop
+  // cuts apart, with b read from the word (without_piece_bits) and the span and qmin as immediates:
+  // such a layer is folded for the routines that take immediates alone.
   bool three_pieces = false;
 
   constexpr std::uint32_t handed_word(std::uint32_t word) const { return known ? (word >> 8) & 0xffu : word; }

@@ -462,7 +462,14 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
                                                    std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if (this->folded || I.three_pieces) {
+      if constexpr (I.three_pieces) {
+        // b and the shift from the word (the channel loop's _REGISTER steps): one copy for the
+        // layers of a record type whose b or shift differ.
+        window_pairs_pixels_m0<layout::unroll, I.without_piece_bits()>(
+            this->channel.data(), this->channel.data() + OutC, weight.data(), band, pixels, layout::pixel_words,
+            window_words, out, this->word);
+        return;
+      } else if (this->folded) {
         window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC,
                                                                   weight.data(), band, pixels, layout::pixel_words,
                                                                   window_words, out, I.handed_word(this->word));

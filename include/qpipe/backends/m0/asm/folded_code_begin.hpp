@@ -33,23 +33,6 @@
   "ldrh %[" T "], " HIGH "\n\t"                                                \
   "muls %[" T "], %[" A "]\n\t"                                                \
   "adds %[" X "], %[" T "]\n\t"
-// X = the scaled accumulator of three b-bit pieces of m (scaled_accumulator), m the word at M: each
-// piece cut out by a shift left and one right (the top one by one right), b an immediate (%[piece_bits]);
-// T and T2 temporaries. 14 cycles, 6 more than the halves' two loads.
-#define QPIPE_FOLDED_THREE_PIECES(X, T, T2, A, M)                                \
-  "ldr %[" T "], " M "\n\t"                                                     \
-  "lsls %[" X "], %[" T "], #(32 - %c[piece_bits])\n\t"                         \
-  "lsrs %[" X "], %[" X "], #(32 - %c[piece_bits])\n\t"                         \
-  "muls %[" X "], %[" A "]\n\t"                                                \
-  "asrs %[" X "], %[" X "], %[piece_bits]\n\t"                                 \
-  "lsls %[" T2 "], %[" T "], #(32 - 2 * %c[piece_bits])\n\t"                    \
-  "lsrs %[" T2 "], %[" T2 "], #(32 - %c[piece_bits])\n\t"                       \
-  "muls %[" T2 "], %[" A "]\n\t"                                               \
-  "adds %[" X "], %[" T2 "]\n\t"                                               \
-  "asrs %[" X "], %[" X "], %[piece_bits]\n\t"                                 \
-  "lsrs %[" T "], %[" T "], #(2 * %c[piece_bits])\n\t"                          \
-  "muls %[" T "], %[" A "]\n\t"                                                \
-  "adds %[" X "], %[" T "]\n\t"
 // Then, the offset added: X >> shift clamped to [0, span], + qmin. Above the span it branches to
 // label 2N (QPIPE_FOLDED_ABOVE, placed off the straight path), which comes back at 3N.
 #define QPIPE_FOLDED_CLAMP(MODE, X, T, N) QPIPE_FOLDED_SHIFT_##MODE(X, T) QPIPE_FOLDED_RANGE(MODE, X, T, N)
