@@ -11,9 +11,11 @@
 // piece widths b that one copy of the channel loop runs, TFLite's multipliers); an output row in
 // chunks of three pixels; a window larger than the band (one pixel a chunk); the stems' odd
 // columns (3 x 3 over 3 channels, 10 x 4 at stride 2 over one); 6 channels (pieces packed in C++)
-// with a stride per axis. static_asserts hold each case on its kernel, form and chunking. Prints
-// every output byte and the number of mismatches (on_target_check.hpp); the host build prints the
-// same bytes (tests/meson.build compares them). Exit status 0 only if no byte differs.
+// with a stride per axis; the loop over chunks shared by the layers (12 and 10 channels, a
+// window's tail, a shorter last chunk). static_asserts hold each case on its kernel, form and
+// chunking. Prints every output byte and the number of mismatches (on_target_check.hpp); the host
+// build prints the same bytes (tests/meson.build compares them). Exit status 0 only if no byte
+// differs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -81,6 +83,18 @@ static_assert(runs_pairs<kws_stem> && kernel_of<kws_stem>::layout::column_words 
               kernel_of<kws_stem>::layout::unroll == 4);
 static_assert(runs_pairs<rect6> && kernel_of<rect6>::layout::column_words == 15);
 
+// The shared chunk loop (m0::window_pairs_chunks_m0) on what the cases above leave out: pieces
+// packed two pairs a step (12 channels) and in C++ (10 channels), a window's zero-weight tail, and
+// a last chunk shorter than the others.
+constexpr auto tail12 = make_spec<Same, Shape<3, 29, 12>>(input_grid, conv<3, 12, 8>(12, 0.004, Grid{0.3, -128}));
+constexpr auto tail10 = make_spec<ValidPlain, Shape<4, 39, 10>>(input_grid, conv<3, 10, 8>(13, 0.004, Grid{0.2, 3}));
+template <const auto& Spec>
+constexpr bool runs_shared_chunks =
+    runs_pairs<Spec> && kernel_of<Spec>::columns::shared && kernel_of<Spec>::layout::tail_words > 0 &&
+    kernel_of<Spec>::layout::chunks == 2 && kernel_of<Spec>::out_width % kernel_of<Spec>::layout::chunk_pixels != 0;
+static_assert(runs_shared_chunks<tail12> && kernel_of<tail12>::columns::pack_step == 2 && first_kernel<tail12>.folded);
+static_assert(runs_shared_chunks<tail10> && kernel_of<tail10>::columns::pack_step == 0 && first_kernel<tail10>.folded);
+
 // The network through qpipe::run (the folded form's fields as immediates) and through the kernel's
 // own call operator (the fields read from the layer's word), both against the reference.
 template <const auto& Spec>
@@ -108,6 +122,8 @@ int main() {
   bad += check<stem3>("3x3 SAME 10x10x3 -> 16 relu", 3, seed);
   bad += check<kws_stem>("10x4 s2 SAME 13x10x1 -> 16 relu", 3, seed);
   bad += check<rect6>("5x3 s(2,1) SAME 9x7x6 -> 8", 3, seed);
+  bad += check<tail12>("3x3 SAME 3x29x12 -> 8 relu, chunks of 15 and 14", 3, seed);
+  bad += check<tail10>("3x3 VALID 4x39x10 -> 8, chunks of 19 and 18", 3, seed);
   std::printf("%d mismatches\n", bad);
   return bad == 0 ? 0 : 1;
 }

@@ -116,18 +116,25 @@ template <std::size_t Rows, std::size_t RowBytes>
 
 // A chunk's pixels: each one's window, pixel_words further along the band, through the channel
 // loop (pair_channels_m0); the outputs one after the other. One out-of-line copy for every layer
-// with the same step and immediates.
+// with the same step, immediates and record type. The records come without their type, so that
+// one pointer type (WindowPairsPixels) calls the routine of every record type and set of
+// immediates from the shared chunk loop (window_pairs_chunks_m0).
+using WindowPairsPixels = void (*)(const void* channel, const void* end, const std::int32_t* w,
+                                   const std::int32_t* band, std::size_t pixels, std::size_t pixel_words,
+                                   std::size_t window_words, std::int8_t* out, std::uint32_t word);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wattributes"
 template <std::size_t Unroll, WordImmediates I, class Record>
-[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const Record* channel, const Record* end,
+[[gnu::noinline, gnu::noclone]] inline void window_pairs_pixels_m0(const void* channel, const void* end,
                                                                    const std::int32_t* w, const std::int32_t* band,
                                                                    std::size_t pixels, std::size_t pixel_words,
                                                                    std::size_t window_words, std::int8_t* out,
                                                                    std::uint32_t word) {
+  const Record* const first = static_cast<const Record*>(channel);
+  const Record* const last = static_cast<const Record*>(end);
   for (; pixels > 0; --pixels, band += pixel_words) {
     const std::int32_t* weights = w;
-    pair_channels_m0<Unroll, I>(channel, end, weights, band, band + window_words, out, word);
+    pair_channels_m0<Unroll, I>(first, last, weights, band, band + window_words, out, word);
   }
 }
 #pragma GCC diagnostic pop
@@ -400,6 +407,51 @@ struct WindowColumns {
   }
 };
 
+#if defined(__ARM_ARCH_6M__)
+// What the chunk loop of a layer whose band columns are packed by the shared routine
+// (WindowColumns<G>::shared) reads at run time, one in flash per layer and set of immediates:
+// the band's columns (WindowColumnShape), the output rows, columns and channels, the chunks'
+// pixels, the kernel's columns, a window's words, the channel records' bytes (the loop does not
+// know their type) and the routine of a chunk's pixels. Inlined with the geometry as constants,
+// the loop was a copy in every such layer's code; with the geometry as values, one copy serves
+// them all. The byte-weight kernel (byte_pairs.hpp) keeps its own loop: its constants are near
+// their bound, and a record a layer would cross it.
+struct WindowPairChunks {
+  WindowPairsPixels pixels;
+  WindowColumnShape columns;
+  std::uint16_t out_height, out_width, outputs, chunk_pixels, window_words, channel_bytes, kernel_width;
+};
+
+// The output rows in order, each in chunks from the left: a chunk's band columns packed
+// (pack_window_pieces_shared), then its pixels (s.pixels). band is the layer's, on its caller's
+// stack (so that -fstack-usage's bound stays the sum of known frames), with its zero-weight tail
+// set. One copy for every layer with the same pack step (noclone: no copy per layer with its
+// record's values propagated). The record's fields are read where they are used, not held: the
+// calls may change memory, so held they would take registers and stack across both calls.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattributes"
+template <std::size_t Step>
+[[gnu::noinline, gnu::noclone]] inline void window_pairs_chunks_m0(const WindowPairChunks& s, const void* channel,
+                                                                   const std::int32_t* w, const std::int8_t* in,
+                                                                   std::int8_t* out, std::uint32_t word,
+                                                                   std::int32_t padding, std::int32_t* band) {
+  std::size_t y = 0;
+  do {
+    for (std::size_t x = 0, left = s.out_width; left > 0;) {
+      const std::size_t pixels = left < s.chunk_pixels ? left : s.chunk_pixels;
+      const WindowColumnShape& c = s.columns;
+      pack_window_pieces_shared<Step>(c, in, y, x, (pixels - 1) * c.stride_width + s.kernel_width, band, padding);
+      s.pixels(channel, static_cast<const char*>(channel) + s.channel_bytes, w, band, pixels,
+               c.stride_width * c.kernel_height * (c.channels / 2u), s.window_words, out, word);
+      out += pixels * s.outputs;
+      x += pixels;
+      left -= pixels;
+    }
+  } while (++y < s.out_height);
+}
+#pragma GCC diagnostic pop
+#endif
+
 // The layer (any padding and strides, G's geometry): the weights as lane pairs [channel pair][window
 // word][channel], the channel records and requantization of the 1 x 1 pair kernel (QuadRecords),
 // the input zero point's pair for the taps on padding.
@@ -409,6 +461,7 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
                           WordImmediateKernel<WindowPairKernel<G, OutC, TwoSided>> {
   using geometry = ops::ConvolutionGeometry<G, OutC, OutC>;
   using layout = WindowPairs<G>;
+  using columns = WindowColumns<G>;
   using geometry::out_height;
   using geometry::out_width;
   static constexpr std::size_t InC = G.channels, KH = G.kernel_height, KW = G.kernel_width;
@@ -440,8 +493,53 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
     pair = e % 2 == 0 ? lane_weight(w, low) : lane_weight(high, w);
   }
 
+  // The immediates of the routine of a chunk's pixels under I, and the word it takes: three pieces
+  // read b and the shift from the word (the channel loop's _REGISTER steps: one copy for the layers
+  // of a record type whose b or shift differ); the folded halves take the word's fields as I holds
+  // them, the shift alone handed over.
+  template <WordImmediates I>
+  static constexpr WordImmediates pixels_immediates = I.three_pieces ? I.without_piece_bits() : I.without_shift();
+  template <WordImmediates I>
+  constexpr std::uint32_t pixels_word() const {
+    return I.three_pieces ? this->word : I.handed_word(this->word);
+  }
+
+#if defined(__ARM_ARCH_6M__)
+  // The layers the shared chunk loop (window_pairs_chunks_m0) takes: band columns packed by the
+  // shared routine (an even InC, chunks large enough: WindowColumns::shared) and a geometry its
+  // record's 16-bit fields hold.
+  static constexpr bool shared_chunks = InC % 2 == 0 && columns::shared && out_height <= 65535 && out_width <= 65535 &&
+                                        OutC * sizeof(typename WindowPairKernel::Record) <= 65535 && KW <= 65535;
+  // The record of the shared chunk loop for the immediates I.
+  template <WordImmediates I>
+  static constexpr WindowPairChunks chunks{
+      &window_pairs_pixels_m0<layout::unroll, pixels_immediates<I>, typename WindowPairKernel::Record>,
+      columns::shape,
+      static_cast<std::uint16_t>(out_height),
+      static_cast<std::uint16_t>(out_width),
+      static_cast<std::uint16_t>(OutC),
+      static_cast<std::uint16_t>(layout::chunk_pixels),
+      static_cast<std::uint16_t>(window_words),
+      static_cast<std::uint16_t>(OutC * sizeof(typename WindowPairKernel::Record)),
+      static_cast<std::uint16_t>(KW)};
+#endif
+
   template <WordImmediates I>
   [[gnu::always_inline]] constexpr void apply(const std::int8_t* in, std::int8_t* out) const {
+#if defined(__ARM_ARCH_6M__)
+    // Where the band's columns are packed by the shared routine and the channel loop is the
+    // assembly one, the loop over rows and chunks runs out of line too: one copy for every such
+    // layer. The band stays in this frame, so that -fstack-usage counts it where it was.
+    if constexpr (shared_chunks) {
+      if (!std::is_constant_evaluated() && (this->folded || I.three_pieces)) {
+        std::array<std::int32_t, layout::band_words> band;
+        for (std::size_t j = layout::band_words - layout::tail_words; j < layout::band_words; ++j) band[j] = 0;
+        window_pairs_chunks_m0<columns::pack_step>(chunks<I>, this->channel.data(), weight.data(), in, out,
+                                                   pixels_word<I>(), this->padding(), band.data());
+        return;
+      }
+    }
+#endif
     std::array<std::int32_t, layout::band_words> band;
     // The words past the last column meet zero weights; a chunk's band is never shorter than the
     // windows of its pixels read, the last chunk's reading the earlier ones' columns.
@@ -462,17 +560,10 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
                                                    std::int8_t* out) const {
 #if defined(__ARM_ARCH_6M__)
     if (!std::is_constant_evaluated()) {
-      if constexpr (I.three_pieces) {
-        // b and the shift from the word (the channel loop's _REGISTER steps): one copy for the
-        // layers of a record type whose b or shift differ.
-        window_pairs_pixels_m0<layout::unroll, I.without_piece_bits()>(
+      if (this->folded || I.three_pieces) {
+        window_pairs_pixels_m0<layout::unroll, pixels_immediates<I>, typename WindowPairKernel::Record>(
             this->channel.data(), this->channel.data() + OutC, weight.data(), band, pixels, layout::pixel_words,
-            window_words, out, this->word);
-        return;
-      } else if (this->folded) {
-        window_pairs_pixels_m0<layout::unroll, I.without_shift()>(this->channel.data(), this->channel.data() + OutC,
-                                                                  weight.data(), band, pixels, layout::pixel_words,
-                                                                  window_words, out, I.handed_word(this->word));
+            window_words, out, pixels_word<I>());
         return;
       }
       // Another form: the sums in assembly (pair_sums_m0), the codes in C++.
