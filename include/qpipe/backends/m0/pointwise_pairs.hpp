@@ -347,11 +347,9 @@ inline constexpr std::size_t pair_packed_words = InC / 2 <= 32    ? 32
 // MobileNetV1 six (16 to 256 inputs, all pack step 4 and MAC step 8). A layer in the halves form
 // hands the loop b and its shift in its word (without_piece_bits: one cycle a channel pair more),
 // so that layers whose b differ share the copy too, and the packed inputs lie in the frame of a
-// routine of their own per size (pointwise_pairs_pixels_m0), so that one copy serves 32 and 128
-// words: MobileNetV1's six copies (b 10 to 13, 32 and 128 words) became four and ResNet-8's and
-// DS-CNN's two one (perf/mlperf_tiny.py: code 10370 -> 9458, 11304 -> 10798 and 5328 -> 4834 bytes,
-// est. cycles +0.11 %, +0.01 % and +0.15 %). A layer in three pieces hands the loop its b the
-// same way: its pieces are cut by a mask made from b (3 cycles an output more than the shifts of
+// routine of their own per size (pointwise_pairs_pixels_m0), so that one copy serves every packed
+// size (MobileNetV1's 32 and 128 words). A layer in three pieces hands the loop its b the same
+// way: its pieces are cut by a mask made from b (3 cycles an output more than the shifts of
 // immediates that cut them before), so that its layers whose b differ share a copy too. The
 // pixels from the last to the first (read_fronts below); each one's inputs packed
 // (pack_lane_pairs_m0, about 10 cycles an input pair), then its channels (pair_channels_m0).
