@@ -510,6 +510,11 @@ struct WindowPairKernel : ops::ConvolutionGeometry<G, OutC, OutC>,
   // record's 16-bit fields hold.
   static constexpr bool shared_chunks = InC % 2 == 0 && columns::shared && out_height <= 65535 && out_width <= 65535 &&
                                         OutC * sizeof(typename WindowPairKernel::Record) <= 65535 && KW <= 65535;
+  // The shared loop steps from window to window by what the column shape gives (an even InC's
+  // columns are KH InC / 2 words): the layout's step, which the inlined loop takes.
+  static_assert(!shared_chunks ||
+                columns::shape.stride_width * columns::shape.kernel_height * (columns::shape.channels / 2u) ==
+                    layout::pixel_words);
   // The record of the shared chunk loop for the immediates I.
   template <WordImmediates I>
   static constexpr WindowPairChunks chunks{
