@@ -80,8 +80,7 @@ constexpr std::int8_t hard_swish_code(int q, Grid in, Grid out, const HardSwishC
   const std::int16_t preshift = doubling_high_mul_16(reluish, on_output_scale);
   // TFLite adds the zero point in 16 bits (a sum past 32767 wraps, as the conversion does here).
   const auto code = static_cast<std::int16_t>(rounding_divide_by_pot(preshift, -k.output_exponent) + out.zero_point);
-  const std::int32_t lo = clamp.qmin, hi = clamp.qmax;
-  return static_cast<std::int8_t>(code < lo ? lo : (code > hi ? hi : code));
+  return clamp.code(code);
 }
 
 }  // namespace detail
